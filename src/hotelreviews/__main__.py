@@ -1,0 +1,3 @@
+from hotelreviews.cli.main import app
+
+app()

@@ -1,0 +1,82 @@
+"""Engines and transactions: the only module that knows how we connect to each database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from hotelreviews.core.settings import Settings
+
+# Transactions that write on SQLite take the write lock up front (BEGIN IMMEDIATE): a deferred
+# transaction that later tries to write can fail with "database is locked" instead of waiting.
+_WRITE = {"hotelreviews_write": True}
+
+
+def create_engine(settings: Settings, **engine_options: Any) -> AsyncEngine:
+    """An async engine for the configured database, with our SQLite behaviour switched on."""
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        return _create_sqlite_engine(url, **engine_options)
+    options: dict[str, Any] = {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_pool_size,
+        "pool_pre_ping": True,
+    }
+    options.update(engine_options)
+    return create_async_engine(url, **options)
+
+
+def _create_sqlite_engine(url: str, **engine_options: Any) -> AsyncEngine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **engine_options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+            "cache_size=-65536",
+            "temp_store=MEMORY",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("hotelreviews_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One write unit of work: commits when the block ends, rolls back if it raises."""
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(**_WRITE)
+        async with connection.begin():
+            yield connection
+
+
+@asynccontextmanager
+async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A read-only unit of work (one consistent snapshot on PostgreSQL)."""
+    async with engine.connect() as connection, connection.begin():
+        yield connection
+
+
+def dialect_name(connection: AsyncConnection | AsyncEngine) -> str:
+    return connection.dialect.name

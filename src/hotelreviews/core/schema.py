@@ -1,0 +1,24 @@
+"""Imports every table so that `metadata` is complete (for queries and migration checks)."""
+
+from hotelreviews.core.metadata import metadata
+from hotelreviews.hotels.tables import (
+    hotel_provider_standings,
+    hotel_summaries,
+    hotel_summary_breakdowns,
+    hotels,
+)
+from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.providers.tables import providers
+from hotelreviews.reviews.tables import reviews
+
+__all__ = [
+    "metadata",
+    "providers",
+    "hotels",
+    "hotel_summaries",
+    "hotel_summary_breakdowns",
+    "hotel_provider_standings",
+    "reviews",
+    "ingested_files",
+    "rejected_lines",
+]

@@ -1,0 +1,66 @@
+"""Typed configuration from the environment (12-factor), validated once at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_DATABASE_NAME = "hotelreviews.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every setting is `HOTELREVIEWS_<NAME>`; secrets may also come from `<NAME>_FILE`."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTELREVIEWS_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    # A SecretStr because PostgreSQL URLs carry passwords; None means the embedded SQLite file.
+    database_url: SecretStr | None = None
+    database_url_file: Path | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] | None = None  # default: json in production
+
+    @model_validator(mode="after")
+    def _read_secret_files(self) -> Settings:
+        if self.database_url is None and self.database_url_file is not None:
+            self.database_url = SecretStr(self.database_url_file.read_text().strip())
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy async URL to use; the embedded SQLite file when none is configured."""
+        if self.database_url is not None:
+            return normalize_database_url(self.database_url.get_secret_value())
+        return f"sqlite+aiosqlite:///{(self.data_dir / EMBEDDED_DATABASE_NAME).resolve()}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def resolved_log_format(self) -> str:
+        if self.log_format:
+            return self.log_format
+        return "json" if self.environment == "production" else "console"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual spellings (postgres://, postgresql://, sqlite:///) and pick async drivers."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
