@@ -1,0 +1,69 @@
+# hotelreviews — developer entry points. `make` (or `make help`) lists them.
+#
+#   make run     set up and start the platform on SQLite with demo data
+#   make test    install what the tests need and run the whole suite
+#
+# Variables: PORT (8000), HOST (127.0.0.1), PYTEST_ARGS, BENCH_ARGS,
+#            HOTELREVIEWS_DATA_DIR (environment; default var).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+
+VENV        := .venv
+BIN         := $(VENV)/bin
+PORT        ?= 8000
+HOST        ?= 127.0.0.1
+PYTEST_ARGS ?=
+BENCH_ARGS  ?=
+LINT_PATHS  := $(wildcard src tests bench)
+
+.PHONY: help venv system-packages run test lint fmt bench clean
+
+help: ## List the targets
+	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+
+venv: ## Create/refresh .venv (re-installs only when pyproject.toml changed)
+	@bash scripts/bootstrap-venv.sh
+
+system-packages: ## Install system packages the tests need (PostgreSQL 15, Redis)
+	@bash scripts/ensure-system-packages.sh
+
+run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
+	$(BIN)/hotelreviews migrate upgrade
+	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
+	if [ ! -e "$$stamp" ]; then \
+		echo "==> first run: generating and ingesting demo data"; \
+		$(BIN)/hotelreviews demo --ingest && mkdir -p "$$data_dir" && touch "$$stamp"; \
+	else \
+		echo "==> demo data already ingested ($$stamp)"; \
+	fi
+	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
+
+test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
+	@rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+		echo "ERROR: pytest collected no tests (exit code 5); treating that as a failure." >&2; \
+	fi; \
+	exit $$rc
+
+lint: venv ## ruff check + ruff format --check
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+fmt: venv ## Auto-fix lint findings and format the code
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
+
+bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
+	@bash scripts/ensure-system-packages.sh --bench
+	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
+	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+clean: ## Remove .venv, var/ and caches (never tracked files)
+	rm -rf $(VENV) var build dist bench/out .pytest_cache .ruff_cache .hypothesis
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune \
+		-exec rm -rf {} +

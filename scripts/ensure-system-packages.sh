@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Make sure the system packages the test suite needs are installed:
+#   - PostgreSQL 15 server binaries (initdb, pg_ctl, postgres): the tests start
+#     their own throwaway servers from them (never the machine's cluster);
+#   - redis-server.
+# With --bench, also wrk (HTTP load generator used by `make bench`).
+#
+# Present already -> exits 0 quickly, installs nothing.
+# Missing and root -> apt-get update (once) + apt-get install.
+# Missing and not root -> prints what to install and exits 1.
+#
+# Installing Debian's postgresql package may create and start a cluster on
+# port 5432; that is harmless, the tests never use it.
+set -euo pipefail
+
+want_bench=0
+for arg in "$@"; do
+    case "$arg" in
+        --bench) want_bench=1 ;;
+        -h | --help)
+            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "ensure-system-packages: unknown argument: $arg" >&2
+            exit 2
+            ;;
+    esac
+done
+
+log() { echo "ensure-system-packages: $*" >&2; }
+
+has_pg_bins() { [[ -x "$1/initdb" && -x "$1/pg_ctl" && -x "$1/postgres" ]]; }
+
+pg_major() { "$1/postgres" --version 2>/dev/null | sed -n 's/.*(PostgreSQL) \([0-9]*\).*/\1/p'; }
+
+# Prints the bin dir of a usable PostgreSQL 15 (or of the override), else nothing.
+find_pg15() {
+    if [[ -n "${HOTELREVIEWS_TEST_PG_BIN:-}" ]]; then
+        echo "$HOTELREVIEWS_TEST_PG_BIN"
+        return 0
+    fi
+    local dir initdb
+    if initdb=$(command -v initdb 2>/dev/null); then
+        dir=$(dirname "$(readlink -f "$initdb")")
+        if has_pg_bins "$dir" && [[ "$(pg_major "$dir")" == 15 ]]; then
+            echo "$dir"
+            return 0
+        fi
+    fi
+    dir=/usr/lib/postgresql/15/bin
+    if has_pg_bins "$dir"; then echo "$dir"; fi
+}
+
+# Any PostgreSQL server binaries at all (used after a fallback install).
+find_any_pg() {
+    local dir
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+        if has_pg_bins "$dir"; then
+            echo "$dir"
+            return 0
+        fi
+    done
+}
+
+pg15_installable() {
+    local policy
+    policy=$(apt-cache policy postgresql-15 2>/dev/null || true)
+    [[ "$policy" =~ Candidate:\ [0-9] ]]
+}
+
+if [[ -n "${HOTELREVIEWS_TEST_PG_BIN:-}" ]] && ! has_pg_bins "$HOTELREVIEWS_TEST_PG_BIN"; then
+    log "HOTELREVIEWS_TEST_PG_BIN=$HOTELREVIEWS_TEST_PG_BIN does not contain initdb, pg_ctl and postgres"
+    log "fix it or unset it"
+    exit 1
+fi
+
+missing=()
+other_pg=""
+if [[ -z "$(find_pg15)" ]]; then
+    other_pg=$(find_any_pg)
+    if [[ -n "$other_pg" ]] && command -v apt-cache >/dev/null 2>&1 && ! pg15_installable; then
+        # A distribution without PostgreSQL 15 (we installed 'postgresql' earlier).
+        log "note: PostgreSQL 15 is not packaged here; found $(pg_major "$other_pg") in $other_pg."
+        log "      Tests expect 15; set HOTELREVIEWS_TEST_PG_BIN=$other_pg to use it anyway."
+    else
+        missing+=(postgresql-15)
+    fi
+fi
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if ((want_bench)); then
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+fi
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+if [[ "$(id -u)" != 0 ]]; then
+    cat >&2 <<EOF
+ensure-system-packages: missing system packages: ${missing[*]}
+  Install them as root, e.g.:
+      sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}
+  (or run 'sudo make test' once, or point HOTELREVIEWS_TEST_PG_BIN at a
+  directory containing PostgreSQL 15's initdb, pg_ctl and postgres)
+EOF
+    if [[ -n "$other_pg" ]]; then
+        echo "  Found PostgreSQL $(pg_major "$other_pg") in $other_pg: HOTELREVIEWS_TEST_PG_BIN=$other_pg uses it." >&2
+    fi
+    exit 1
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    log "missing: ${missing[*]}, and apt-get is not available; install them by hand"
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log "installing: ${missing[*]}"
+apt-get update -qq
+
+packages=()
+for pkg in "${missing[@]}"; do
+    if [[ "$pkg" == postgresql-15 ]] && ! pg15_installable; then
+        log "postgresql-15 is not available here; installing 'postgresql' instead"
+        pkg=postgresql
+    fi
+    packages+=("$pkg")
+done
+
+apt-get install -y -qq --no-install-recommends "${packages[@]}" </dev/null
+
+# Verify.
+if [[ -z "$(find_pg15)" && -z "$(find_any_pg)" ]]; then
+    log "PostgreSQL server binaries still not found after installing ${packages[*]}"
+    exit 1
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+    log "redis-server still not found after installing"
+    exit 1
+fi
+if ((want_bench)) && ! command -v wrk >/dev/null 2>&1; then
+    log "wrk still not found after installing"
+    exit 1
+fi
+log "done"
