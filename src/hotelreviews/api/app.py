@@ -1,0 +1,100 @@
+"""The HTTP API: `create_app(settings)` wires engine, migrations, routes and problem handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from hotelreviews import __version__
+from hotelreviews.api import health
+from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
+from hotelreviews.core import migrations
+from hotelreviews.core.database import create_engine
+from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.hotels.routes import router as hotels_router
+from hotelreviews.ingestion.routes import router as ingestions_router
+from hotelreviews.providers.routes import router as providers_router
+from hotelreviews.reviews.routes import router as reviews_router
+from hotelreviews.search.routes import router as search_router
+
+logger = logging.getLogger("hotelreviews.api")
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application; its lifespan opens the database and checks (or, embedded, migrates) it."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        try:
+            if settings.is_embedded:
+                # The embedded database is ours to look after. Alembic's env.py runs its own
+                # event loop, so it runs in a thread.
+                await asyncio.to_thread(migrations.upgrade, settings)
+            else:
+                try:
+                    await migrations.ensure_schema_current(engine, settings)
+                except migrations.SchemaOutdated as exc:
+                    logger.error("refusing to start: %s", exc)
+                    raise
+            app.state.engine = engine
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Hotel reviews API",
+        version=__version__,
+        description="Hotels, their reviews from many providers, summaries and full-text search.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.head_revision = migrations.head_revision(settings)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(hotels_router)
+    api.include_router(search_router)  # before reviews: /reviews/search is not a review id
+    api.include_router(reviews_router)
+    api.include_router(providers_router)
+    api.include_router(ingestions_router)
+    app.include_router(api)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema, with problem responses under application/problem+json."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if (
+                        status[0] in "45"
+                        and PROBLEM_JSON in content
+                        and "application/json" in content
+                    ):
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,161 @@
+"""Dependency aliases for routes: the engine, paging, and the filters lists share.
+
+Every bound is checked here so that nothing a client sends reaches the database unchecked:
+integers fit the columns, strings are short and free of NUL, datetimes carry an offset.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query, Request
+from pydantic import AfterValidator, BeforeValidator
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hotelreviews.core.pagination import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, PageRequest
+from hotelreviews.hotels.filters import HotelFilters
+from hotelreviews.reviews.filters import ReviewFilters
+from hotelreviews.reviews.schemas import TravellerType
+
+BIGINT_MAX = 2**63 - 1
+INT_MAX = 2**31 - 1
+_SPACE_FOR_PLUS = re.compile(r" (\d\d:?\d\d)$")
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+def _moment(value: Any, *, end_of_day: bool) -> datetime:
+    """A date (the start, or with end_of_day the end, of that UTC day) or an aware datetime."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a date or a datetime")
+    text = value.strip()
+    if len(text) > 40:
+        raise ValueError("expected a date or a datetime of at most 40 characters")
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, time.min, UTC)
+            if not end_of_day:
+                return start
+            try:
+                return start + timedelta(days=1, microseconds=-1)
+            except OverflowError:
+                return datetime.max.replace(tzinfo=UTC)
+        # A "+" left unencoded in a query string arrives as a space: take it back.
+        moment = datetime.fromisoformat(_SPACE_FOR_PLUS.sub(r"+\1", text))
+    except ValueError:
+        raise ValueError(
+            "expected a date (2025-03-14) or a datetime with an offset "
+            "(2025-03-14T09:12:00Z, 2025-03-14T09:12:00%2B08:00)"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError("a datetime needs an offset, e.g. 2025-03-14T09:12:00Z")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("datetime out of range") from None
+
+
+Since = Annotated[datetime, BeforeValidator(lambda v: _moment(v, end_of_day=False))]
+Until = Annotated[datetime, BeforeValidator(lambda v: _moment(v, end_of_day=True))]
+
+
+def _engine(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+Db = Annotated[AsyncEngine, Depends(_engine)]
+
+
+def _page(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_CURSOR_LENGTH,
+            description="`next_cursor` of the previous page.",
+        ),
+    ] = None,
+    include_total: Annotated[
+        bool, Query(description="Also count every matching row (costs a query).")
+    ] = False,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor, include_total=include_total)
+
+
+Page = Annotated[PageRequest, Depends(_page)]
+
+
+def _hotel_filters(
+    city: Annotated[
+        Text | None, Query(min_length=1, max_length=200, examples=["Singapore"])
+    ] = None,
+    country: Annotated[Text | None, Query(min_length=1, max_length=200)] = None,
+    min_rating: Annotated[
+        float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")
+    ] = None,
+    min_reviews: Annotated[int | None, Query(ge=0, le=INT_MAX)] = None,
+    q: Annotated[
+        Text | None, Query(min_length=1, max_length=100, description="Name contains.")
+    ] = None,
+) -> HotelFilters:
+    return HotelFilters(
+        city=city, country=country, min_rating=min_rating, min_reviews=min_reviews, q=q
+    )
+
+
+HotelQuery = Annotated[HotelFilters, Depends(_hotel_filters)]
+
+
+def _review_filters(
+    provider_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
+    min_rating: Annotated[
+        float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")
+    ] = None,
+    max_rating: Annotated[
+        float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")
+    ] = None,
+    since: Annotated[
+        Since | None,
+        Query(description="Date or datetime with offset, inclusive.", examples=["2025-03-01"]),
+    ] = None,
+    until: Annotated[
+        Until | None,
+        Query(description="Date (whole day) or datetime with offset, inclusive."),
+    ] = None,
+    language: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$", max_length=16)
+    ] = None,
+    traveller_type: TravellerType | None = None,
+    has_response: bool | None = None,
+) -> ReviewFilters:
+    return ReviewFilters(
+        provider_id=provider_id,
+        min_rating=min_rating,
+        max_rating=max_rating,
+        since=since,
+        until=until,
+        language=language,
+        traveller_type=traveller_type.value if traveller_type else None,
+        has_response=has_response,
+    )
+
+
+ReviewQuery = Annotated[ReviewFilters, Depends(_review_filters)]
+
+HotelId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]
+ReviewId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]
+IngestionId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]

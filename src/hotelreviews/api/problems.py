@@ -1,0 +1,175 @@
+"""Every error as RFC 9457 problem+json, mapped in this one place.
+
+Services raise domain exceptions (core.errors); FastAPI raises validation errors; Starlette
+raises HTTP errors for unknown routes. Each becomes a problem with a stable `code`. Anything
+else is a bug: it is logged with its traceback and the client gets a 500 without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hotelreviews.core.errors import DomainError, InvalidCursor, NotFound
+
+logger = logging.getLogger("hotelreviews.api")
+
+PROBLEM_JSON = "application/problem+json"
+_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    422: "Unprocessable content",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+class FieldError(BaseModel):
+    field: str = Field(examples=["query.limit"])
+    message: str = Field(examples=["Input should be less than or equal to 100"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem; `code` is stable, `title` and `detail` are for people."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "type": "urn:hotelreviews:problem:hotel_not_found",
+                "title": "Not found",
+                "status": 404,
+                "detail": "hotel 42 does not exist",
+                "code": "hotel_not_found",
+                "instance": "/api/v1/hotels/42",
+            }
+        }
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="Every offending field (validation problems only)."
+    )
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    instance: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"urn:hotelreviews:problem:{code}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": instance,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field(location: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+async def _validation_failed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    fields = ", ".join(dict.fromkeys(error["field"] for error in errors))
+    return problem_response(
+        status=422,
+        code="validation_failed",
+        detail=f"invalid request parameters: {fields}",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, NotFound):
+        return problem_response(
+            status=404, code=exc.code, detail=exc.message, instance=request.url.path
+        )
+    if isinstance(exc, InvalidCursor):
+        return problem_response(
+            status=422,
+            code=exc.code,
+            detail=exc.message,
+            instance=request.url.path,
+            errors=[{"field": "query.cursor", "message": exc.message}],
+        )
+    return problem_response(status=400, code=exc.code, detail=exc.message)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+    return problem_response(
+        status=exc.status_code,
+        code=code,
+        detail=detail,
+        instance=request.url.path,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    logger.warning("database unavailable on %s: %s", request.url.path, exc)
+    return problem_response(
+        status=503,
+        code="database_unavailable",
+        detail="the database is unavailable right now; try again shortly",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        status=500,
+        code="internal_error",
+        detail="an unexpected error occurred; it has been logged",
+        instance=request.url.path,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_failed)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
+    app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+# For route decorators: documents the problems an endpoint can answer with.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "Invalid parameters", "content": {PROBLEM_JSON: {}}},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
+    404: {"model": Problem, "description": "Unknown id", "content": {PROBLEM_JSON: {}}},
+}
