@@ -1,0 +1,142 @@
+"""All the SQL of hotels: the filtered list, one hotel with its summary, existence checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
+
+from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
+from hotelreviews.hotels.filters import HotelFilters
+from hotelreviews.hotels.tables import (
+    hotel_provider_standings,
+    hotel_summaries,
+    hotel_summary_breakdowns,
+    hotels,
+)
+from hotelreviews.providers.tables import providers
+
+h, s = hotels.c, hotel_summaries.c
+# Hotels without a summary row have no reviews: the LEFT JOIN gives NULLs, read as 0 / none.
+REVIEW_COUNT = sa.func.coalesce(s.review_count, 0)
+RATING_OR_LAST = sa.func.coalesce(s.rating_mean, sa.literal(-1.0, sa.Float))  # ratings are >= 0
+
+ORDERS = {
+    "rating": KeysetOrder(
+        "hotels:rating", (SortKey(RATING_OR_LAST, True, "float"), SortKey(h.id, False, "int"))
+    ),
+    "reviews": KeysetOrder(
+        "hotels:reviews", (SortKey(REVIEW_COUNT, True, "int"), SortKey(h.id, False, "int"))
+    ),
+    "name": KeysetOrder(
+        "hotels:name", (SortKey(h.name, False, "str"), SortKey(h.id, False, "int"))
+    ),
+}
+
+_LIST_COLUMNS = (
+    h.id,
+    h.external_id,
+    h.name,
+    h.city,
+    h.country,
+    h.stars,
+    REVIEW_COUNT.label("review_count"),
+    s.rating_sum_centi,
+    s.latest_review_at,
+)
+_WITH_SUMMARY = hotels.outerjoin(hotel_summaries, s.hotel_id == h.id)
+
+
+def _filtered(filters: HotelFilters) -> Select[Any]:
+    clauses: list[ColumnElement[bool]] = []
+    if filters.city is not None:
+        clauses.append(sa.func.lower(h.city) == sa.func.lower(filters.city))
+    if filters.country is not None:
+        clauses.append(sa.func.lower(h.country) == sa.func.lower(filters.country))
+    if filters.min_rating is not None:
+        clauses.append(s.rating_mean >= filters.min_rating)
+    if filters.min_reviews:
+        clauses.append(filters.min_reviews <= REVIEW_COUNT)
+    if filters.q is not None:
+        clauses.append(sa.func.lower(h.name).contains(filters.q.lower(), autoescape=True))
+    return sa.select(*_LIST_COLUMNS).select_from(_WITH_SUMMARY).where(*clauses)
+
+
+async def list_hotels(
+    connection: AsyncConnection, *, filters: HotelFilters, order: KeysetOrder, page: PageRequest
+) -> list[Row[Any]]:
+    """One page plus one extra row (which tells whether there is a next page)."""
+    return list((await connection.execute(order.apply(_filtered(filters), page))).all())
+
+
+async def count_hotels(connection: AsyncConnection, *, filters: HotelFilters) -> int:
+    return int((await connection.execute(count_of(_filtered(filters)))).scalar_one())
+
+
+async def hotel_exists(connection: AsyncConnection, *, hotel_id: int) -> bool:
+    result = await connection.execute(sa.select(h.id).where(h.id == hotel_id))
+    return result.first() is not None
+
+
+async def hotel_with_breakdowns(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
+    """The hotel, its summary and one row per summary breakdown, in one round trip.
+
+    The hotel's columns repeat on each breakdown row (a few dozen rows at most): cheaper than
+    another round trip. No rows means no such hotel; one row with a NULL dimension means a
+    hotel without breakdowns.
+    """
+    b, p = hotel_summary_breakdowns.c, providers.c
+    source = _WITH_SUMMARY.outerjoin(
+        hotel_summary_breakdowns, sa.and_(b.hotel_id == h.id, b.review_count > 0)
+    ).outerjoin(
+        providers,
+        # The provider dimension is keyed by the provider id as text.
+        sa.and_(b.dimension == "provider", sa.cast(p.id, sa.String) == b.key),
+    )
+    statement = (
+        sa.select(
+            *hotels.c,
+            s.review_count,
+            s.rating_sum_centi,
+            s.rating_mean,
+            s.latest_review_at,
+            b.dimension,
+            b.key,
+            b.review_count.label("breakdown_count"),
+            b.rating_sum_centi.label("breakdown_sum_centi"),
+            p.name.label("provider_name"),
+        )
+        .select_from(source)
+        .where(h.id == hotel_id)
+    )
+    return list((await connection.execute(statement)).all())
+
+
+async def latest_standings(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
+    """The hotel's latest standing snapshot on each provider (history keeps older ones)."""
+    st, p = hotel_provider_standings.c, providers.c
+    latest = (
+        sa.select(st.provider_id, sa.func.max(st.as_of).label("as_of"))
+        .where(st.hotel_id == hotel_id)
+        .group_by(st.provider_id)
+        .subquery()
+    )
+    statement = (
+        sa.select(
+            st.provider_id,
+            p.name.label("provider_name"),
+            st.score,
+            st.review_count,
+            st.grades,
+            st.as_of,
+        )
+        .join(latest, sa.and_(st.provider_id == latest.c.provider_id, st.as_of == latest.c.as_of))
+        .join(providers, p.id == st.provider_id)
+        .where(st.hotel_id == hotel_id)
+        .order_by(st.provider_id)
+    )
+    return list((await connection.execute(statement)).all())

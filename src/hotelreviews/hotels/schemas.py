@@ -1,0 +1,142 @@
+"""Hotel API models (for the OpenAPI schema; handlers emit the same shape as orjson bytes)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotelreviews.core.pagination import PageFields
+
+
+class HotelSort(StrEnum):
+    rating = "rating"
+    reviews = "reviews"
+    name = "name"
+
+
+class HotelListItem(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 3,
+                "external_id": "5101",
+                "name": "Harbourfront Lantern Hotel",
+                "city": "Singapore",
+                "country": "Singapore",
+                "stars": 4.0,
+                "review_count": 128,
+                "average_rating": 8.42,
+                "latest_review_at": "2025-03-15T14:40:00+00:00",
+            }
+        }
+    )
+
+    id: int
+    external_id: str = Field(description="The feed's hotel id.")
+    name: str
+    city: str | None
+    country: str | None
+    stars: float | None
+    review_count: int
+    average_rating: float | None = Field(
+        description="Mean normalised rating (10-point scale), 2 decimals; null without reviews."
+    )
+    latest_review_at: datetime | None
+
+
+class HotelPage(PageFields):
+    items: list[HotelListItem]
+
+
+class Coordinates(BaseModel):
+    latitude: float = Field(examples=[1.2834])
+    longitude: float = Field(examples=[103.8607])
+
+
+class ProviderBreakdown(BaseModel):
+    provider_id: int
+    provider_name: str | None = Field(examples=["Agoda"])
+    review_count: int
+    average_rating: float | None
+
+
+class AspectBreakdown(BaseModel):
+    aspect: str = Field(examples=["cleanliness"])
+    review_count: int
+    average_rating: float | None
+
+
+class TravellerTypeBreakdown(BaseModel):
+    traveller_type: str = Field(examples=["couple"])
+    review_count: int
+    average_rating: float | None
+
+
+class ProviderStandingRead(BaseModel):
+    """The hotel's own standing on a provider, from the provider's latest snapshot."""
+
+    provider_id: int
+    provider_name: str | None
+    score: float | None = Field(examples=[8.3])
+    review_count: int | None = Field(examples=[1204])
+    grades: dict[str, float] = Field(examples=[{"Cleanliness": 8.6, "Location": 9.2}])
+    as_of: date
+
+
+class HotelRead(HotelListItem):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": 3,
+                "external_id": "5101",
+                "name": "Harbourfront Lantern Hotel",
+                "city": "Singapore",
+                "country": "Singapore",
+                "address": "1 Harbour Walk",
+                "stars": 4.0,
+                "coordinates": {"latitude": 1.2834, "longitude": 103.8607},
+                "amenities": ["wifi", "pool"],
+                "review_count": 2,
+                "average_rating": 7.0,
+                "latest_review_at": "2025-03-15T14:40:00+00:00",
+                "histogram": {str(k): 1 if k in (5, 9) else 0 for k in range(1, 11)},
+                "by_provider": [
+                    {
+                        "provider_id": 1,
+                        "provider_name": "Agoda",
+                        "review_count": 2,
+                        "average_rating": 7.0,
+                    }
+                ],
+                "by_aspect": [],
+                "by_traveller_type": [
+                    {"traveller_type": "couple", "review_count": 1, "average_rating": 8.8}
+                ],
+                "provider_standings": [
+                    {
+                        "provider_id": 1,
+                        "provider_name": "Agoda",
+                        "score": 8.3,
+                        "review_count": 1204,
+                        "grades": {"Location": 9.2},
+                        "as_of": "2025-03-16",
+                    }
+                ],
+                "created_at": "2025-03-16T08:00:00+00:00",
+                "updated_at": "2025-03-16T08:00:00+00:00",
+            }
+        }
+    )
+
+    address: str | None
+    coordinates: Coordinates | None
+    amenities: list[str]
+    histogram: dict[str, int] = Field(description='Reviews per rounded rating, keys "1".."10".')
+    by_provider: list[ProviderBreakdown]
+    by_aspect: list[AspectBreakdown]
+    by_traveller_type: list[TravellerTypeBreakdown]
+    provider_standings: list[ProviderStandingRead]
+    created_at: datetime
+    updated_at: datetime

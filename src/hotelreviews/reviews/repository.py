@@ -1,0 +1,106 @@
+"""All the SQL of reviews: one review, a hotel's review pages, and the shared review filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
+
+from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
+from hotelreviews.hotels.tables import hotels
+from hotelreviews.providers.tables import providers
+from hotelreviews.reviews.filters import ReviewFilters
+from hotelreviews.reviews.tables import reviews
+
+_HIDDEN = {"content_hash", "source_file_id"}
+REVIEW_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    *(column for column in reviews.c if column.name not in _HIDDEN),
+    providers.c.name.label("provider_name"),
+    hotels.c.name.label("hotel_name"),
+)
+REVIEW_SOURCE = reviews.join(providers, providers.c.id == reviews.c.provider_id).join(
+    hotels, hotels.c.id == reviews.c.hotel_id
+)
+
+# Every order ends with the id so it is total; each matches an index on (hotel_id, key, id).
+ORDERS = {
+    "newest": KeysetOrder(
+        "reviews:newest",
+        (SortKey(reviews.c.review_date, True, "datetime"), SortKey(reviews.c.id, True, "int")),
+    ),
+    "oldest": KeysetOrder(
+        "reviews:oldest",
+        (SortKey(reviews.c.review_date, False, "datetime"), SortKey(reviews.c.id, False, "int")),
+    ),
+    "highest": KeysetOrder(
+        "reviews:highest",
+        (SortKey(reviews.c.rating_normalized, True, "float"), SortKey(reviews.c.id, True, "int")),
+    ),
+    "lowest": KeysetOrder(
+        "reviews:lowest",
+        (SortKey(reviews.c.rating_normalized, False, "float"), SortKey(reviews.c.id, False, "int")),
+    ),
+}
+
+
+def filter_clauses(filters: ReviewFilters) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the review filters (used by review lists and by search)."""
+    r = reviews.c
+    clauses: list[ColumnElement[bool]] = []
+    if filters.provider_id is not None:
+        clauses.append(r.provider_id == filters.provider_id)
+    if filters.min_rating is not None:
+        clauses.append(r.rating_normalized >= filters.min_rating)
+    if filters.max_rating is not None:
+        clauses.append(r.rating_normalized <= filters.max_rating)
+    if filters.since is not None:
+        clauses.append(r.review_date >= filters.since)
+    if filters.until is not None:
+        clauses.append(r.review_date <= filters.until)
+    if filters.language is not None:
+        clauses.append(sa.func.lower(r.language) == filters.language.lower())
+    if filters.traveller_type is not None:
+        clauses.append(r.traveller_type == filters.traveller_type)
+    if filters.has_response is not None:
+        clauses.append(r.has_response.is_(filters.has_response))
+    return clauses
+
+
+async def find_review(connection: AsyncConnection, *, review_id: int) -> Row[Any] | None:
+    statement = sa.select(*REVIEW_COLUMNS).select_from(REVIEW_SOURCE)
+    result = await connection.execute(statement.where(reviews.c.id == review_id))
+    return result.first()
+
+
+def _hotel_reviews(hotel_id: int, filters: ReviewFilters) -> Select[Any]:
+    return (
+        sa.select(*REVIEW_COLUMNS)
+        .select_from(REVIEW_SOURCE)
+        .where(reviews.c.hotel_id == hotel_id, *filter_clauses(filters))
+    )
+
+
+async def list_hotel_reviews(
+    connection: AsyncConnection,
+    *,
+    hotel_id: int,
+    filters: ReviewFilters,
+    order: KeysetOrder,
+    page: PageRequest,
+) -> list[Row[Any]]:
+    """One page plus one extra row (which tells whether there is a next page)."""
+    statement = order.apply(_hotel_reviews(hotel_id, filters), page)
+    return list((await connection.execute(statement)).all())
+
+
+async def count_hotel_reviews(
+    connection: AsyncConnection, *, hotel_id: int, filters: ReviewFilters
+) -> int:
+    statement = sa.select(reviews.c.id).where(
+        reviews.c.hotel_id == hotel_id, *filter_clauses(filters)
+    )
+    return int((await connection.execute(count_of(statement))).scalar_one())

@@ -1,0 +1,19 @@
+"""HTTP routes of reviews: parse, call one service function, return JSON bytes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from hotelreviews.api.deps import Db, ReviewId
+from hotelreviews.api.problems import NOT_FOUND
+from hotelreviews.api.responses import json_response
+from hotelreviews.reviews import service
+from hotelreviews.reviews.schemas import ReviewRead
+
+router = APIRouter(prefix="/reviews", tags=["reviews"])
+
+
+@router.get("/{review_id}", response_model=ReviewRead, responses=NOT_FOUND)
+async def get_review(db: Db, review_id: ReviewId) -> Response:
+    """One review with all its fields, its provider and its hotel."""
+    return json_response(await service.get_review(engine=db, review_id=review_id))

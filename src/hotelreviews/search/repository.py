@@ -1,0 +1,129 @@
+"""All the SQL of full-text search over reviews, for PostgreSQL and for SQLite's FTS5.
+
+Pagination is keyset on (relevance, id). On PostgreSQL ts_rank_cd depends only on the review
+and the query, so pages are stable while reviews arrive. SQLite's bm25 also weighs corpus
+statistics, so a page walk that spans an ingestion can see scores shift slightly; that is
+accepted for the embedded database (the alternative, an offset, shifts on every insert).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
+from hotelreviews.hotels.tables import hotels
+from hotelreviews.providers.tables import providers
+from hotelreviews.reviews.filters import ReviewFilters
+from hotelreviews.reviews.repository import REVIEW_COLUMNS, REVIEW_SOURCE, filter_clauses
+from hotelreviews.reviews.tables import reviews
+from hotelreviews.search.syntax import SearchQuery, to_fts5
+
+# Snippet highlight markers: control characters that survive both engines; the service turns
+# them into <mark> after HTML-escaping the text around them.
+MARK_START, MARK_END = "\x02", "\x03"
+
+_SIMPLE = sa.literal_column("'simple'::regconfig")
+_SEARCH_VECTOR = sa.literal_column("reviews.search_vector", TSVECTOR)
+_HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxFragments=2, MaxWords=24, MinWords=8, "
+    'FragmentDelimiter=" … "'
+)
+_FTS = sa.table("reviews_fts", sa.column("rowid", sa.Integer))
+_FTS_NAME = sa.literal_column("reviews_fts")
+# Column weights for bm25: title, text, positives, negatives (the title counts most, as in
+# the PostgreSQL search vector where it has weight A).
+_BM25 = sa.func.bm25(_FTS_NAME, 4.0, 1.0, 1.0, 1.0, type_=sa.Float)
+
+
+def _scope(hotel_id: int | None, filters: ReviewFilters) -> list[ColumnElement[bool]]:
+    clauses = filter_clauses(filters)
+    if hotel_id is not None:
+        clauses.append(reviews.c.hotel_id == hotel_id)
+    return clauses
+
+
+def _postgresql_matches(text: str, hotel_id: int | None, filters: ReviewFilters) -> Any:
+    query = sa.func.websearch_to_tsquery(_SIMPLE, sa.literal(text, sa.Text))
+    where = [_SEARCH_VECTOR.bool_op("@@")(query), *_scope(hotel_id, filters)]
+    return query, sa.select(reviews.c.id).where(*where)
+
+
+def _sqlite_matches(query: SearchQuery, hotel_id: int | None, filters: ReviewFilters) -> Any:
+    where = [_FTS_NAME.op("MATCH")(to_fts5(query)), *_scope(hotel_id, filters)]
+    return _FTS.join(reviews, reviews.c.id == _FTS.c.rowid), where
+
+
+async def search(
+    connection: AsyncConnection,
+    *,
+    text: str,
+    query: SearchQuery,
+    hotel_id: int | None,
+    filters: ReviewFilters,
+    cursor_key: str,
+    page: PageRequest,
+) -> tuple[list[Row[Any]], KeysetOrder]:
+    """One page (plus one row) of matching reviews, best first, with score and snippet."""
+    if connection.dialect.name == "postgresql":
+        tsquery, matches = _postgresql_matches(text, hotel_id, filters)
+        rank = sa.func.ts_rank_cd(_SEARCH_VECTOR, tsquery, type_=sa.Float)
+        order = KeysetOrder(
+            cursor_key, (SortKey(rank, True, "float"), SortKey(reviews.c.id, True, "int"))
+        )
+        # Rank and page on ids first; ts_headline re-reads the text, so only for this page.
+        ranked = order.apply(matches, page).subquery()
+        document = sa.func.concat_ws(
+            " … ", reviews.c.title, reviews.c.text, reviews.c.positives, reviews.c.negatives
+        )
+        snippet = sa.func.ts_headline(_SIMPLE, document, tsquery, _HEADLINE_OPTIONS, type_=sa.Text)
+        statement = (
+            sa.select(
+                *REVIEW_COLUMNS,
+                ranked.c._k0.label("score"),
+                ranked.c._k0,
+                ranked.c._k1,
+                snippet.label("snippet"),
+            )
+            .select_from(REVIEW_SOURCE.join(ranked, ranked.c.id == reviews.c.id))
+            .order_by(ranked.c._k0.desc(), ranked.c._k1.desc())
+        )
+    else:
+        source, where = _sqlite_matches(query, hotel_id, filters)
+        order = KeysetOrder(
+            cursor_key, (SortKey(_BM25, False, "float"), SortKey(reviews.c.id, False, "int"))
+        )
+        snippet = sa.func.snippet(_FTS_NAME, -1, MARK_START, MARK_END, "…", 24, type_=sa.Text)
+        base = (
+            sa.select(*REVIEW_COLUMNS, (-_BM25).label("score"), snippet.label("snippet"))
+            .select_from(
+                source.join(providers, providers.c.id == reviews.c.provider_id).join(
+                    hotels, hotels.c.id == reviews.c.hotel_id
+                )
+            )
+            .where(*where)
+        )
+        statement = order.apply(base, page)
+    return list((await connection.execute(statement)).all()), order
+
+
+async def count(
+    connection: AsyncConnection,
+    *,
+    text: str,
+    query: SearchQuery,
+    hotel_id: int | None,
+    filters: ReviewFilters,
+) -> int:
+    """How many reviews match (for `include_total`)."""
+    if connection.dialect.name == "postgresql":
+        statement = _postgresql_matches(text, hotel_id, filters)[1]
+    else:
+        source, where = _sqlite_matches(query, hotel_id, filters)
+        statement = sa.select(reviews.c.id).select_from(source).where(*where)
+    return int((await connection.execute(count_of(statement))).scalar_one())

@@ -1,0 +1,37 @@
+"""HTTP route of review search: parse, call the service, return JSON bytes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from hotelreviews.api.deps import BIGINT_MAX, Db, Page, ReviewQuery, Text
+from hotelreviews.api.problems import NOT_FOUND
+from hotelreviews.api.responses import json_response
+from hotelreviews.search import service
+from hotelreviews.search.schemas import ReviewSearchPage
+
+router = APIRouter(prefix="/reviews", tags=["search"])
+
+
+@router.get("/search", response_model=ReviewSearchPage, responses=NOT_FOUND)
+async def search_reviews(
+    db: Db,
+    q: Annotated[
+        Text,
+        Query(
+            min_length=1,
+            max_length=200,
+            description='Web-search syntax: words, "exact phrases", -excluded, a OR b.',
+            examples=["quiet room -noisy", '"great breakfast" OR buffet'],
+        ),
+    ],
+    page: Page,
+    filters: ReviewQuery,
+    hotel_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
+) -> Response:
+    """Full-text search over review titles and texts, best match first, with snippets."""
+    return json_response(
+        await service.search_reviews(engine=db, q=q, hotel_id=hotel_id, filters=filters, page=page)
+    )
