@@ -1,0 +1,46 @@
+"""An httpx client wired to a running app (lifespan entered), in process, no sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from hotelreviews.api.app import create_app
+from hotelreviews.core.settings import Settings
+
+
+@asynccontextmanager
+async def api_client(
+    settings: Settings, *, raise_app_exceptions: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+            yield client
+
+
+async def get_json(client: httpx.AsyncClient, url: str, status: int = 200, **params: Any) -> Any:
+    """GET and decode, asserting the status (and the content type that goes with it)."""
+    response = await client.get(url, params=params or None)
+    assert response.status_code == status, response.text
+    expected = "application/json" if status < 400 else "application/problem+json"
+    assert response.headers["content-type"] == expected
+    return response.json()
+
+
+async def walk(client: httpx.AsyncClient, url: str, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page of a list, following next_cursor to the end."""
+    pages: list[list[dict[str, Any]]] = []
+    cursor = None
+    while True:
+        query = dict(params, cursor=cursor) if cursor else params
+        body = await get_json(client, url, **query)
+        pages.append(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+        assert len(pages) < 1000, "pagination does not end"
