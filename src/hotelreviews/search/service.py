@@ -54,7 +54,7 @@ async def search_reviews(
     items = []
     for row in rows:
         item = review_document(row._mapping)
-        item["score"] = row.score
+        item["score"] = round(row.score, 6)
         item["snippet"] = highlight(row.snippet or "")
         items.append(item)
     return page_body(items, next_cursor, total)

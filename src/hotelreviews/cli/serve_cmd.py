@@ -1,0 +1,39 @@
+"""`hotelreviews serve`: the HTTP API under uvicorn (uvloop + httptools, no access log)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hotelreviews.core import migrations
+from hotelreviews.core.settings import get_settings
+
+APP_FACTORY = "hotelreviews.api.app:create_app"
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.is_embedded:
+        # Each worker migrates the embedded database on start-up; doing it once here first
+        # keeps several workers from racing to create the same tables.
+        migrations.upgrade(settings)
+    shown = f"[{host}]" if ":" in host else host
+    base = f"http://{shown}:{port}"
+    typer.echo(f"Hotel reviews API on {base} — interactive docs at {base}/docs")
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+    )
