@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
+from sqlalchemy import event
 
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
@@ -44,3 +45,22 @@ async def walk(client: httpx.AsyncClient, url: str, **params: Any) -> list[list[
         if cursor is None:
             return pages
         assert len(pages) < 1000, "pagination does not end"
+
+
+@contextmanager
+def recorded_statements(client: httpx.AsyncClient) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block (transaction control left out)."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    engine = transport.app.state.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.split(None, 1)[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}:
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
