@@ -32,7 +32,8 @@ def parse(text: str) -> SearchQuery:
     groups: list[list[str]] = []
     excluded: list[str] = []
     pending_or = False
-    for match in _TOKEN.finditer(text):
+    # NUL ends an SQLite string early; it is never part of a word anyway.
+    for match in _TOKEN.finditer(text.replace("\x00", " ")):
         quoted = match.group(2) is not None
         negated = bool(match.group(1) if quoted else match.group(3))
         term = " ".join((match.group(2) if quoted else match.group(4)).split())
