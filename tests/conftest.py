@@ -69,7 +69,9 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Se
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     if backend == "sqlite":
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), data_dir / EMBEDDED_DATABASE_NAME)
+        shutil.copyfile(
+            request.getfixturevalue("sqlite_template"), data_dir / EMBEDDED_DATABASE_NAME
+        )
         return Settings(environment="test", data_dir=data_dir, ingest_batch_size=500)
     server: PostgresServer = request.getfixturevalue("pg_server")
     template = request.getfixturevalue("pg_template")

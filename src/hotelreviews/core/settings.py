@@ -52,7 +52,7 @@ class Settings(BaseSettings):
 
 
 def normalize_database_url(url: str) -> str:
-    """Accept the usual spellings (postgres://, postgresql://, sqlite:///) and pick async drivers."""
+    """Accept the usual spellings (postgres://, sqlite:///...) and pick the async drivers."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out; timestamptz on PostgreSQL, ISO text on SQLite."""
+    """Aware datetimes in, aware UTC out; timestamptz on PostgreSQL, ISO text on SQLite."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True

@@ -63,19 +63,33 @@ def upgrade() -> None:
 
     op.create_table(
         "hotel_summaries",
-        sa.Column("hotel_id", BigId, sa.ForeignKey("hotels.id", name="fk_hotel_summaries_hotel_id_hotels"), primary_key=True),
+        sa.Column(
+            "hotel_id",
+            BigId,
+            sa.ForeignKey("hotels.id", name="fk_hotel_summaries_hotel_id_hotels"),
+            primary_key=True,
+        ),
         sa.Column("review_count", sa.Integer, nullable=False),
         sa.Column("rating_sum_centi", sa.BigInteger, nullable=False),
         sa.Column("rating_mean", sa.Float),
         sa.Column("latest_review_at", Timestamp),
     )
     # Hotel list sorts: by rating and by review count, ties broken by id for keyset paging.
-    op.create_index("ix_hotel_summaries_rating_mean", "hotel_summaries", ["rating_mean", "hotel_id"])
-    op.create_index("ix_hotel_summaries_review_count", "hotel_summaries", ["review_count", "hotel_id"])
+    op.create_index(
+        "ix_hotel_summaries_rating_mean", "hotel_summaries", ["rating_mean", "hotel_id"]
+    )
+    op.create_index(
+        "ix_hotel_summaries_review_count", "hotel_summaries", ["review_count", "hotel_id"]
+    )
 
     op.create_table(
         "hotel_summary_breakdowns",
-        sa.Column("hotel_id", BigId, sa.ForeignKey("hotels.id", name="fk_hotel_summary_breakdowns_hotel_id_hotels"), primary_key=True),
+        sa.Column(
+            "hotel_id",
+            BigId,
+            sa.ForeignKey("hotels.id", name="fk_hotel_summary_breakdowns_hotel_id_hotels"),
+            primary_key=True,
+        ),
         sa.Column("dimension", sa.String(16), primary_key=True),
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("review_count", sa.Integer, nullable=False),
@@ -84,13 +98,28 @@ def upgrade() -> None:
     op.create_table(
         "hotel_provider_standings",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column("hotel_id", BigId, sa.ForeignKey("hotels.id", name="fk_hotel_provider_standings_hotel_id_hotels"), nullable=False),
-        sa.Column("provider_id", sa.Integer, sa.ForeignKey("providers.id", name="fk_hotel_provider_standings_provider_id_providers"), nullable=False),
+        sa.Column(
+            "hotel_id",
+            BigId,
+            sa.ForeignKey("hotels.id", name="fk_hotel_provider_standings_hotel_id_hotels"),
+            nullable=False,
+        ),
+        sa.Column(
+            "provider_id",
+            sa.Integer,
+            sa.ForeignKey("providers.id", name="fk_hotel_provider_standings_provider_id_providers"),
+            nullable=False,
+        ),
         sa.Column("as_of", sa.Date, nullable=False),
         sa.Column("score", sa.Float),
         sa.Column("review_count", sa.Integer),
         sa.Column("grades", Document, nullable=False),
-        sa.UniqueConstraint("hotel_id", "provider_id", "as_of", name="uq_hotel_provider_standings_hotel_id_provider_id_as_of"),
+        sa.UniqueConstraint(
+            "hotel_id",
+            "provider_id",
+            "as_of",
+            name="uq_hotel_provider_standings_hotel_id_provider_id_as_of",
+        ),
     )
 
     op.create_table(
@@ -121,7 +150,12 @@ def upgrade() -> None:
     op.create_table(
         "rejected_lines",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column("file_id", BigId, sa.ForeignKey("ingested_files.id", name="fk_rejected_lines_file_id_ingested_files"), nullable=False),
+        sa.Column(
+            "file_id",
+            BigId,
+            sa.ForeignKey("ingested_files.id", name="fk_rejected_lines_file_id_ingested_files"),
+            nullable=False,
+        ),
         sa.Column("line_number", sa.BigInteger, nullable=False),
         sa.Column("reason", sa.String(32), nullable=False),
         sa.Column("message", sa.Text, nullable=False),
@@ -132,9 +166,19 @@ def upgrade() -> None:
     op.create_table(
         "reviews",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column("provider_id", sa.Integer, sa.ForeignKey("providers.id", name="fk_reviews_provider_id_providers"), nullable=False),
+        sa.Column(
+            "provider_id",
+            sa.Integer,
+            sa.ForeignKey("providers.id", name="fk_reviews_provider_id_providers"),
+            nullable=False,
+        ),
         sa.Column("provider_review_id", sa.String(128), nullable=False),
-        sa.Column("hotel_id", BigId, sa.ForeignKey("hotels.id", name="fk_reviews_hotel_id_hotels"), nullable=False),
+        sa.Column(
+            "hotel_id",
+            BigId,
+            sa.ForeignKey("hotels.id", name="fk_reviews_hotel_id_hotels"),
+            nullable=False,
+        ),
         sa.Column("rating", sa.Float, nullable=False),
         sa.Column("rating_scale", sa.Float, nullable=False),
         sa.Column("rating_normalized", sa.Float, nullable=False),
@@ -162,8 +206,15 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(32), nullable=False),
         sa.Column("first_seen_at", Timestamp, nullable=False),
         sa.Column("last_changed_at", Timestamp, nullable=False),
-        sa.Column("source_file_id", BigId, sa.ForeignKey("ingested_files.id", name="fk_reviews_source_file_id_ingested_files"), nullable=False),
-        sa.UniqueConstraint("provider_id", "provider_review_id", name="uq_reviews_provider_id_provider_review_id"),
+        sa.Column(
+            "source_file_id",
+            BigId,
+            sa.ForeignKey("ingested_files.id", name="fk_reviews_source_file_id_ingested_files"),
+            nullable=False,
+        ),
+        sa.UniqueConstraint(
+            "provider_id", "provider_review_id", name="uq_reviews_provider_id_provider_review_id"
+        ),
     )
     # A hotel's review page: newest/oldest and highest/lowest, id as the keyset tie-breaker.
     op.create_index("ix_reviews_hotel_date", "reviews", ["hotel_id", "review_date", "id"])

@@ -1,0 +1,57 @@
+"""Helpers shared by the benchmarks: child processes with their peak memory, demo files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # the throwaway PostgreSQL server lives with the test support code
+    sys.path.insert(0, str(REPO))
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+    stdout: str
+
+
+def run_child(command: list[str], *, env: dict[str, str]) -> ChildRun:
+    """Run a command; report its wall time and its own peak RSS (from wait4, not a poll)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    stdout = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return ChildRun(seconds, usage.ru_maxrss / 1024, process.returncode, stdout)
+
+
+def demo_file(*, reviews: int, directory: Path) -> tuple[Path, int]:
+    """One JSON Lines file holding the demo data set of `reviews` reviews (cached by size)."""
+    from hotelreviews.demo.generator import write_demo
+
+    target = directory / f"demo_{reviews}.jl"
+    if target.exists():
+        return target, sum(1 for _ in target.open("rb"))
+    parts = directory / f"parts_{reviews}"
+    write_demo(out_dir=parts, reviews=reviews)
+    lines = 0
+    with target.open("wb") as out:
+        for part in sorted(parts.iterdir()):
+            opener = __import__("gzip").open if part.suffix == ".gz" else open
+            with opener(part, "rb") as handle:
+                for line in handle:
+                    out.write(line if line.endswith(b"\n") else line + b"\n")
+                    lines += 1
+    for part in parts.iterdir():
+        part.unlink()
+    parts.rmdir()
+    return target, lines

@@ -1,0 +1,177 @@
+"""Ingestion throughput and memory, into PostgreSQL and SQLite, against a raw-load baseline.
+
+    .venv/bin/python bench/ingest.py --reviews 1000000
+
+For each size it writes one demo file (both shapes, edits, broken lines), ingests it with
+`hotelreviews ingest` in a child process into a fresh database, and reports reviews/s and the
+child's peak RSS. The baseline, measured in the same run on the same rows: PostgreSQL — a raw
+binary COPY (asyncpg) into an unindexed table with the reviews columns; SQLite — a plain
+executemany INSERT into such a table. Parsing for the baseline is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import demo_file, run_child
+from hotelreviews.core import migrations
+from hotelreviews.core.database import create_engine
+from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.parsing import parse_line
+from hotelreviews.ingestion.records import NormalizedReview
+from hotelreviews.ingestion.repository import REVIEW_COLUMNS, review_staging
+from hotelreviews.ingestion.rows import review_row
+
+CHUNK = 5_000
+
+
+def _rows(path: Path):  # noqa: ANN202 - a generator of row chunks
+    """The staging rows of the file's valid reviews, in chunks (hotel ids are stand-ins)."""
+    now = __import__("datetime").datetime.now(__import__("datetime").UTC)
+    chunk, number = [], 0
+    with path.open("rb") as handle:
+        for raw in handle:
+            review = parse_line(raw.rstrip(b"\r\n"))
+            if isinstance(review, NormalizedReview):
+                number += 1
+                chunk.append(
+                    review_row(
+                        key=(1, f"{review.provider.key}:{review.provider_review_id}:{number}"),
+                        review=review,
+                        hotel_id=1,
+                        run_id=1,
+                        now=now,
+                    )
+                )
+                if len(chunk) == CHUNK:
+                    yield chunk
+                    chunk = []
+    if chunk:
+        yield chunk
+
+
+async def _baseline(settings: Settings, path: Path) -> tuple[int, float]:
+    """Rows loaded and seconds spent loading them (only the load is timed)."""
+    import sqlalchemy as sa
+
+    engine = create_engine(settings)
+    plain = sa.Table(
+        "baseline_reviews",
+        sa.MetaData(),
+        *(sa.Column(c.name, c.type) for c in review_staging.columns),
+    )
+    rows = seconds = 0
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(plain.create)
+        for chunk in _rows(path):
+            async with engine.begin() as connection:
+                started = time.perf_counter()
+                if connection.dialect.name == "postgresql":
+                    raw = await connection.get_raw_connection()
+                    from hotelreviews.ingestion.repository import _for_copy
+
+                    await raw.driver_connection.copy_records_to_table(
+                        "baseline_reviews",
+                        records=[_for_copy(r) for r in chunk],
+                        columns=REVIEW_COLUMNS,
+                    )
+                else:
+                    await connection.execute(
+                        sa.insert(plain), [dict(zip(REVIEW_COLUMNS, r, strict=True)) for r in chunk]
+                    )
+                seconds += time.perf_counter() - started
+            rows += len(chunk)
+    finally:
+        await engine.dispose()
+    return rows, seconds
+
+
+def _ingest(settings: Settings, path: Path) -> dict:
+    import orjson
+
+    env = {**os.environ, "HOTELREVIEWS_DATA_DIR": str(settings.data_dir)}
+    env.pop("HOTELREVIEWS_DATABASE_URL", None)
+    if settings.database_url is not None:
+        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
+    run = run_child([sys.executable, "-m", "hotelreviews", "ingest", "--json", str(path)], env=env)
+    if run.returncode != 0:
+        raise SystemExit(f"ingest failed with exit code {run.returncode}")
+    summary = orjson.loads(run.stdout)
+    totals = summary["totals"]
+    reviews = totals["reviews_new"] + totals["reviews_updated"] + totals["reviews_unchanged"]
+    return {
+        "seconds": run.seconds,
+        "peak_rss_mb": run.peak_rss_mb,
+        "reviews": reviews,
+        "lines": totals["lines_read"],
+        "rejected": totals["lines_rejected"],
+    }
+
+
+def _fresh_settings(backend: str, work: Path, server, name: str) -> Settings:  # noqa: ANN001
+    data_dir = work / name
+    data_dir.mkdir()
+    if backend == "sqlite":
+        settings = Settings(data_dir=data_dir)
+    else:
+        settings = Settings(data_dir=data_dir, database_url=server.create_database(name))
+    migrations.upgrade(settings)
+    return settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--reviews",
+        type=int,
+        nargs="+",
+        default=[250_000, 1_000_000],
+        help="demo sizes to ingest (memory should stay flat as they grow)",
+    )
+    parser.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"])
+    parser.add_argument("--work-dir", type=Path, default=None)
+    args = parser.parse_args()
+
+    from tests.support.pg_server import PostgresServer
+
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    work.mkdir(parents=True, exist_ok=True)
+    # Durable settings, as in production (the test helper turns them off by default).
+    durable = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+    server = PostgresServer(settings=durable) if "postgresql" in args.backends else None
+    if server:
+        server.start()
+    print(
+        f"{'backend':<11}{'reviews':>11}{'lines':>11}{'seconds':>9}{'reviews/s':>11}"
+        f"{'peak RSS MB':>13}{'baseline rows/s':>17}{'ratio':>7}"
+    )
+    try:
+        for size in args.reviews:
+            path, _ = demo_file(reviews=size, directory=work)
+            for backend in args.backends:
+                label = f"{backend[:2]}{size}"
+                result = _ingest(_fresh_settings(backend, work, server, f"ingest_{label}"), path)
+                rows, seconds = asyncio.run(
+                    _baseline(_fresh_settings(backend, work, server, f"base_{label}"), path)
+                )
+                rate, baseline = result["reviews"] / result["seconds"], rows / seconds
+                print(
+                    f"{backend:<11}{result['reviews']:>11,}{result['lines']:>11,}"
+                    f"{result['seconds']:>9.1f}{rate:>11,.0f}{result['peak_rss_mb']:>13.0f}"
+                    f"{baseline:>17,.0f}{rate / baseline:>7.2f}",
+                    flush=True,
+                )
+    finally:
+        if server:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

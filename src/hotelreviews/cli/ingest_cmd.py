@@ -1,0 +1,149 @@
+"""`hotelreviews ingest PATH...`: progress on a terminal, a summary at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import (
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+from hotelreviews.core import migrations
+from hotelreviews.core.database import create_engine
+from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.ingestion.reports import IngestReport
+from hotelreviews.ingestion.service import ingest_paths
+
+
+def ingest(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files, directories (every .jl/.jsonl[.gz] inside) or - for stdin."),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Process files again even if already ingested.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
+    ] = False,
+) -> None:
+    report = run_ingest(paths, force=force, as_json=as_json)
+    raise typer.Exit(code=1 if report.failed else 0)
+
+
+def run_ingest(paths: list[str], *, force: bool = False, as_json: bool = False) -> IngestReport:
+    """Ingest and print the summary (shared by `ingest` and `demo --ingest`)."""
+    settings = get_settings()
+    console = Console(stderr=True)
+    report = asyncio.run(_ingest(settings, paths, force=force, console=console, quiet=as_json))
+    if as_json:
+        sys.stdout.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        _print_summary(Console(), report)
+    for failed in report.failed:
+        console.print(f"[red]error:[/red] {failed.source}: {failed.message}", highlight=False)
+    return report
+
+
+async def _ingest(
+    settings: Settings, paths: list[str], *, force: bool, console: Console, quiet: bool
+) -> IngestReport:
+    if settings.is_embedded:
+        await asyncio.to_thread(migrations.upgrade, settings)
+    engine = create_engine(settings)
+    try:
+        await migrations.ensure_schema_current(engine, settings)
+        if console.is_terminal and not quiet:
+            with _progress_bar(console) as progress:
+                tasks: dict[str, int] = {}
+
+                def on_file(name: str, size: int) -> None:
+                    tasks[name] = progress.add_task(name, total=None)
+
+                def on_progress(name: str, lines: int) -> None:
+                    progress.update(tasks[name], completed=lines)
+
+                return await ingest_paths(
+                    engine=engine,
+                    settings=settings,
+                    paths=paths,
+                    force=force,
+                    on_file=on_file,
+                    on_progress=on_progress,
+                )
+
+        def log_file(name: str, size: int) -> None:
+            if not quiet:
+                console.print(f"ingesting {name} ({size:,} bytes)", highlight=False)
+
+        return await ingest_paths(
+            engine=engine, settings=settings, paths=paths, force=force, on_file=log_file
+        )
+    finally:
+        await engine.dispose()
+
+
+class _LinesColumn(ProgressColumn):
+    """Lines done and the current rate (files have no known line count up front)."""
+
+    def render(self, task: Task) -> Text:
+        rate = f"{task.speed:,.0f} lines/s" if task.speed else "…"
+        return Text(f"{int(task.completed):>12,} lines  {rate:>16}", style="progress.data.speed")
+
+
+def _progress_bar(console: Console) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        _LinesColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _print_summary(console: Console, report: IngestReport) -> None:
+    totals = report.totals
+    for file in report.files:
+        counts = file.counts
+        if file.status == "skipped":
+            console.print(f"skipped  {file.source}: {file.message}", highlight=False)
+        elif file.status == "ingested":
+            resumed = (
+                f" (resumed after line {file.resumed_after_line})"
+                if file.resumed_after_line
+                else ""
+            )
+            console.print(
+                f"ingested {file.source}{resumed}: {counts.lines_done:,} lines, "
+                f"{counts.new:,} new, {counts.updated:,} updated, {counts.unchanged:,} unchanged, "
+                f"{counts.rejected:,} rejected",
+                highlight=False,
+            )
+    console.print(
+        f"\n{len(report.files)} file(s): {sum(f.status == 'ingested' for f in report.files)} "
+        f"ingested, {sum(f.status == 'skipped' for f in report.files)} skipped, "
+        f"{len(report.failed)} failed",
+        highlight=False,
+    )
+    console.print(
+        f"lines read {totals.lines_done:,} · reviews new {totals.new:,} · updated "
+        f"{totals.updated:,} · unchanged {totals.unchanged:,} · blank {totals.blank:,} · "
+        f"rejected {totals.rejected:,}",
+        highlight=False,
+    )
+    for reason, count in sorted(totals.rejected_by_reason.items()):
+        console.print(f"  rejected {reason}: {count:,}", highlight=False)
+    console.print(
+        f"time {report.seconds:.1f} s · {report.lines_per_second:,.0f} lines/s", highlight=False
+    )

@@ -1,0 +1,20 @@
+"""The `hotelreviews` command: one Typer app, each command in its own module."""
+
+import typer
+
+from hotelreviews.cli.demo_cmd import demo
+from hotelreviews.cli.ingest_cmd import ingest
+from hotelreviews.cli.migrate_cmd import migrate_app
+from hotelreviews.cli.serve_cmd import serve
+
+app = typer.Typer(
+    name="hotelreviews",
+    help="Hotel reviews platform: ingest provider review files and serve them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.command(help="Serve the HTTP API.")(serve)
+app.command(help="Ingest review files (JSON Lines, optionally gzip) from paths or stdin.")(ingest)
+app.command(help="Write a deterministic demo data set (and optionally ingest it).")(demo)
+app.add_typer(migrate_app, name="migrate", help="Apply or inspect database migrations.")

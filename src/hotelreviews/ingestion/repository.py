@@ -1,0 +1,365 @@
+"""All the SQL of ingestion: runs, providers, hotels, the review upsert, summaries, rejections.
+
+The review path is the same on both databases: the batch's latest review versions go into a
+per-connection temporary staging table, then one set-based upsert moves the changed ones into
+`reviews`. Only the way rows reach the staging table differs: COPY on PostgreSQL, a batched
+INSERT on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hotelreviews.hotels.tables import (
+    hotel_provider_standings,
+    hotel_summaries,
+    hotel_summary_breakdowns,
+    hotels,
+)
+from hotelreviews.ingestion.batch import LineCounts, ReviewKey, StoredReview
+from hotelreviews.ingestion.records import HotelRef, ProviderRef
+from hotelreviews.ingestion.summaries import Contribution
+from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.providers.tables import providers
+from hotelreviews.reviews.tables import reviews
+
+# Review columns a batch writes, in staging-table (and COPY record) order.
+REVIEW_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in reviews.columns if column.name != "id"
+)
+# On an edit everything but identity and first sighting is replaced.
+_UPDATED_COLUMNS = tuple(
+    name
+    for name in REVIEW_COLUMNS
+    if name not in ("provider_id", "provider_review_id", "first_seen_at")
+)
+
+review_staging = sa.Table(
+    "review_staging",
+    sa.MetaData(),
+    *(sa.Column(reviews.c[name].name, reviews.c[name].type) for name in REVIEW_COLUMNS),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _insert(connection: AsyncConnection, table: sa.Table) -> Any:
+    """INSERT with ON CONFLICT support for the connection's dialect (same API on both)."""
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(table)
+
+
+def _greatest(connection: AsyncConnection, left: Any, right: Any) -> Any:
+    """The later of two nullable values (PostgreSQL's GREATEST ignores NULLs; SQLite's max not)."""
+    if connection.dialect.name == "postgresql":
+        return sa.func.greatest(left, right)
+    return sa.func.max(sa.func.coalesce(left, right), sa.func.coalesce(right, left))
+
+
+# ---- ingestion runs -------------------------------------------------------------------------
+
+
+async def latest_run_for_checksum(
+    connection: AsyncConnection, *, checksum: str
+) -> sa.Row[Any] | None:
+    query = (
+        sa.select(ingested_files)
+        .where(ingested_files.c.checksum == checksum)
+        .order_by(ingested_files.c.id.desc())
+        .limit(1)
+    )
+    return (await connection.execute(query)).first()
+
+
+async def create_run(
+    connection: AsyncConnection,
+    *,
+    source_uri: str,
+    display_name: str,
+    size_bytes: int,
+    checksum: str,
+    forced: bool,
+    started_at: datetime,
+) -> int:
+    statement = (
+        sa.insert(ingested_files)
+        .values(
+            source_uri=source_uri,
+            display_name=display_name,
+            size_bytes=size_bytes,
+            checksum=checksum,
+            status="running",
+            forced=forced,
+            lines_done=0,
+            lines_blank=0,
+            reviews_new=0,
+            reviews_updated=0,
+            reviews_unchanged=0,
+            lines_rejected=0,
+            rejected_by_reason={},
+            started_at=started_at,
+        )
+        .returning(ingested_files.c.id)
+    )
+    return int((await connection.execute(statement)).scalar_one())
+
+
+async def save_progress(connection: AsyncConnection, *, run_id: int, counts: LineCounts) -> None:
+    await connection.execute(
+        sa.update(ingested_files)
+        .where(ingested_files.c.id == run_id)
+        .values(
+            status="running",
+            lines_done=counts.lines_done,
+            lines_blank=counts.blank,
+            reviews_new=counts.new,
+            reviews_updated=counts.updated,
+            reviews_unchanged=counts.unchanged,
+            lines_rejected=counts.rejected,
+            rejected_by_reason=dict(sorted(counts.rejected_by_reason.items())),
+        )
+    )
+
+
+async def finish_run(
+    connection: AsyncConnection,
+    *,
+    run_id: int,
+    status: str,
+    finished_at: datetime,
+    duration_seconds: float,
+    lines_per_second: float | None,
+    error: str | None = None,
+) -> None:
+    await connection.execute(
+        sa.update(ingested_files)
+        .where(ingested_files.c.id == run_id)
+        .values(
+            status=status,
+            finished_at=finished_at,
+            duration_seconds=duration_seconds,
+            lines_per_second=lines_per_second,
+            error=error,
+        )
+    )
+
+
+async def insert_rejections(
+    connection: AsyncConnection, *, run_id: int, rows: Sequence[dict[str, Any]]
+) -> None:
+    if rows:
+        await connection.execute(
+            sa.insert(rejected_lines), [{"file_id": run_id, **row} for row in rows]
+        )
+
+
+# ---- providers and hotels -------------------------------------------------------------------
+
+
+async def upsert_providers(
+    connection: AsyncConnection, *, refs: Iterable[ProviderRef], now: datetime
+) -> dict[str, int]:
+    """Ids of the given providers, creating them (or filling in a missing name) as needed."""
+    rows = [
+        {"key": ref.key, "name": ref.name, "rating_scale": ref.rating_scale, "created_at": now}
+        for ref in sorted(refs, key=lambda ref: ref.key)
+    ]
+    if not rows:
+        return {}
+    statement = _insert(connection, providers)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"name": sa.func.coalesce(providers.c.name, statement.excluded.name)},
+    ).returning(providers.c.key, providers.c.id)
+    result = await connection.execute(statement, rows)
+    return {key: provider_id for key, provider_id in result.all()}
+
+
+_HOTEL_ATTRIBUTES = ("city", "country", "address", "stars", "latitude", "longitude", "amenities")
+
+
+async def upsert_hotels(
+    connection: AsyncConnection, *, refs: Iterable[HotelRef], now: datetime
+) -> dict[str, int]:
+    """Ids of the given hotels; attributes a line leaves out keep their stored values."""
+    rows = [
+        {
+            "external_id": ref.external_id,
+            "name": ref.name,
+            **{name: getattr(ref, name) for name in _HOTEL_ATTRIBUTES},
+            "created_at": now,
+            "updated_at": now,
+        }
+        for ref in sorted(refs, key=lambda ref: ref.external_id)
+    ]
+    for row in rows:
+        if row["amenities"] is not None:
+            row["amenities"] = list(row["amenities"])
+    if not rows:
+        return {}
+    statement = _insert(connection, hotels)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["external_id"],
+        set_={
+            "name": excluded.name,
+            **{
+                name: sa.func.coalesce(excluded[name], hotels.c[name])
+                for name in _HOTEL_ATTRIBUTES
+                if name != "amenities"
+            },
+            # COALESCE can't mix jsonb and json parameters portably: keep it a CASE.
+            "amenities": sa.case(
+                (excluded.amenities.is_(None), hotels.c.amenities), else_=excluded.amenities
+            ),
+            "updated_at": excluded.updated_at,
+        },
+    ).returning(hotels.c.external_id, hotels.c.id)
+    result = await connection.execute(statement, rows)
+    return {external_id: hotel_id for external_id, hotel_id in result.all()}
+
+
+# ---- reviews --------------------------------------------------------------------------------
+
+
+async def stage_reviews(connection: AsyncConnection, *, rows: list[tuple[Any, ...]]) -> None:
+    """Replace the staging table's content with `rows` (tuples in REVIEW_COLUMNS order)."""
+    info = connection.info  # per pooled connection: create the temporary table once
+    if not info.get("review_staging"):
+        await connection.execute(sa.schema.CreateTable(review_staging, if_not_exists=True))
+        info["review_staging"] = True
+    await connection.execute(sa.delete(review_staging))
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(
+            "review_staging", records=[_for_copy(row) for row in rows], columns=REVIEW_COLUMNS
+        )
+    else:
+        await connection.execute(
+            sa.insert(review_staging), [dict(zip(REVIEW_COLUMNS, row, strict=True)) for row in rows]
+        )
+
+
+_ASPECTS_INDEX = REVIEW_COLUMNS.index("aspects")
+
+
+def _for_copy(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    # asyncpg's binary COPY takes jsonb as text.
+    values = list(row)
+    values[_ASPECTS_INDEX] = orjson.dumps(values[_ASPECTS_INDEX]).decode()
+    return tuple(values)
+
+
+async def stored_versions(connection: AsyncConnection) -> dict[ReviewKey, StoredReview]:
+    """What the store already holds for the staged reviews."""
+    staged = review_staging.c
+    query = sa.select(
+        reviews.c.provider_id,
+        reviews.c.provider_review_id,
+        reviews.c.content_hash,
+        reviews.c.hotel_id,
+        reviews.c.rating_normalized,
+        reviews.c.traveller_type,
+        reviews.c.aspects,
+        reviews.c.review_date,
+    ).select_from(
+        reviews.join(
+            review_staging,
+            sa.and_(
+                reviews.c.provider_id == staged.provider_id,
+                reviews.c.provider_review_id == staged.provider_review_id,
+            ),
+        )
+    )
+    stored: dict[ReviewKey, StoredReview] = {}
+    for row in await connection.execute(query):
+        stored[row.provider_id, row.provider_review_id] = StoredReview(
+            content_hash=row.content_hash,
+            contribution=Contribution(
+                hotel_id=row.hotel_id,
+                provider_id=row.provider_id,
+                rating_normalized=row.rating_normalized,
+                traveller_type=row.traveller_type,
+                aspects=row.aspects or {},
+                review_date=row.review_date,
+            ),
+        )
+    return stored
+
+
+async def upsert_staged_reviews(connection: AsyncConnection) -> None:
+    """Insert new staged reviews and replace changed ones; unchanged rows are not touched."""
+    staged = sa.select(*(review_staging.c[name] for name in REVIEW_COLUMNS)).where(sa.true())
+    statement = _insert(connection, reviews).from_select(REVIEW_COLUMNS, staged)
+    statement = statement.on_conflict_do_update(
+        index_elements=["provider_id", "provider_review_id"],
+        set_={name: statement.excluded[name] for name in _UPDATED_COLUMNS},
+        where=reviews.c.content_hash != statement.excluded.content_hash,
+    )
+    await connection.execute(statement)
+
+
+# ---- summaries and standings ----------------------------------------------------------------
+
+
+async def apply_summary_delta(
+    connection: AsyncConnection,
+    *,
+    hotel_rows: Sequence[dict[str, Any]],
+    breakdown_rows: Sequence[dict[str, Any]],
+) -> None:
+    """Add a batch's net change to the summaries, row by row in SQL (no read-modify-write)."""
+    if hotel_rows:
+        statement = _insert(connection, hotel_summaries)
+        excluded, current = statement.excluded, hotel_summaries.c
+        count = current.review_count + excluded.review_count
+        total = current.rating_sum_centi + excluded.rating_sum_centi
+        statement = statement.on_conflict_do_update(
+            index_elements=["hotel_id"],
+            set_={
+                "review_count": count,
+                "rating_sum_centi": total,
+                "rating_mean": sa.case(
+                    (count > 0, sa.cast(total, sa.Float) / count / 100.0), else_=None
+                ),
+                "latest_review_at": _greatest(
+                    connection, current.latest_review_at, excluded.latest_review_at
+                ),
+            },
+        )
+        await connection.execute(statement, list(hotel_rows))
+    if breakdown_rows:
+        statement = _insert(connection, hotel_summary_breakdowns)
+        excluded, current = statement.excluded, hotel_summary_breakdowns.c
+        statement = statement.on_conflict_do_update(
+            index_elements=["hotel_id", "dimension", "key"],
+            set_={
+                "review_count": current.review_count + excluded.review_count,
+                "rating_sum_centi": current.rating_sum_centi + excluded.rating_sum_centi,
+            },
+        )
+        await connection.execute(statement, list(breakdown_rows))
+
+
+async def upsert_standings(connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Record providers' standings of hotels; the last snapshot of a day wins."""
+    if not rows:
+        return
+    statement = _insert(connection, hotel_provider_standings)
+    statement = statement.on_conflict_do_update(
+        index_elements=["hotel_id", "provider_id", "as_of"],
+        set_={
+            "score": statement.excluded.score,
+            "review_count": statement.excluded.review_count,
+            "grades": statement.excluded.grades,
+        },
+    )
+    await connection.execute(statement, list(rows))

@@ -1,0 +1,220 @@
+"""Ingesting provider files: the one code path the CLI, the demo and (later) the worker use."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hotelreviews.core.clock import utcnow
+from hotelreviews.core.database import write_transaction
+from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion import repository as repo
+from hotelreviews.ingestion.batch import LineCounts, ParsedBatch
+from hotelreviews.ingestion.parsing import parse_line
+from hotelreviews.ingestion.records import NormalizedReview
+from hotelreviews.ingestion.reports import FileReport, IngestReport
+from hotelreviews.ingestion.rows import storability_problem
+from hotelreviews.ingestion.sources import SourceError, expand_paths, iter_lines, open_source
+from hotelreviews.ingestion.writer import BatchWriter
+
+# Called after each committed batch with (file name, lines done in the file).
+ProgressListener = Callable[[str, int], None]
+# Called when a file starts, with its name and size in bytes.
+FileListener = Callable[[str, int], None]
+
+_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+async def ingest_paths(
+    *,
+    engine: AsyncEngine,
+    settings: Settings,
+    paths: list[str],
+    force: bool = False,
+    on_file: FileListener | None = None,
+    on_progress: ProgressListener | None = None,
+) -> IngestReport:
+    """Ingest files, directories of files and "-" (stdin); one report line per file."""
+    report = IngestReport()
+    started = time.monotonic()
+    for argument in paths:
+        try:
+            files = expand_paths([argument])
+        except SourceError as error:
+            report.files.append(FileReport(source=argument, status="failed", message=str(error)))
+            continue
+        for path in files:
+            report.files.append(
+                await ingest_file(
+                    engine=engine,
+                    settings=settings,
+                    path=path,
+                    force=force,
+                    on_file=on_file,
+                    on_progress=on_progress,
+                )
+            )
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def ingest_file(
+    *,
+    engine: AsyncEngine,
+    settings: Settings,
+    path: str,
+    force: bool = False,
+    on_file: FileListener | None = None,
+    on_progress: ProgressListener | None = None,
+) -> FileReport:
+    """Ingest one file: skip it if already ingested, resume it if a run was interrupted."""
+    started = time.monotonic()
+    try:
+        with open_source(path) as source:
+            if on_file:
+                on_file(source.display_name, source.size)
+            async with write_transaction(engine) as connection:
+                previous = await repo.latest_run_for_checksum(connection, checksum=source.checksum)
+                if previous is not None and previous.status == "succeeded" and not force:
+                    return FileReport(
+                        source=source.display_name,
+                        status="skipped",
+                        run_id=previous.id,
+                        counts=_counts_of(previous),
+                        message=f"already ingested (same content) as ingestion {previous.id}; "
+                        "use --force to process it again",
+                    )
+                if previous is not None and previous.status != "succeeded":
+                    run_id, counts, started_at = (
+                        previous.id,
+                        _counts_of(previous),
+                        previous.started_at,
+                    )
+                else:
+                    started_at = utcnow()
+                    run_id = await repo.create_run(
+                        connection,
+                        source_uri=source.uri,
+                        display_name=source.display_name,
+                        size_bytes=source.size,
+                        checksum=source.checksum,
+                        forced=force,
+                        started_at=started_at,
+                    )
+                    counts = LineCounts()
+            resumed_after = counts.lines_done
+            writer = BatchWriter(
+                engine=engine,
+                run_id=run_id,
+                standings_as_of=_snapshot_date(source.display_name) or started_at.date(),
+                counts=counts,
+            )
+            try:
+                for batch in _read_batches(
+                    iter_lines(source, start_after_line=resumed_after),
+                    start_after=resumed_after,
+                    size=settings.ingest_batch_size,
+                ):
+                    counts = await writer.write(batch)
+                    if on_progress:
+                        on_progress(source.display_name, counts.lines_done)
+            except SourceError as error:
+                await _finish(engine, run_id, started, counts, status="failed", error=str(error))
+                return FileReport(
+                    source=source.display_name,
+                    status="failed",
+                    run_id=run_id,
+                    counts=counts,
+                    seconds=time.monotonic() - started,
+                    resumed_after_line=resumed_after,
+                    message=str(error),
+                )
+            await _finish(engine, run_id, started, counts, status="succeeded")
+            return FileReport(
+                source=source.display_name,
+                status="ingested",
+                run_id=run_id,
+                counts=counts,
+                seconds=time.monotonic() - started,
+                resumed_after_line=resumed_after,
+            )
+    except SourceError as error:
+        return FileReport(source=path, status="failed", message=str(error))
+
+
+def _read_batches(
+    lines: Iterator[tuple[int, bytes]], *, start_after: int, size: int
+) -> Iterator[ParsedBatch]:
+    """Parse lines into batches of `size` lines (blank and rejected lines included)."""
+    batch = ParsedBatch(last_line=start_after)
+    in_batch = 0
+    for number, raw in lines:
+        result = parse_line(raw)
+        if result is None:
+            batch.blank += 1
+        elif isinstance(result, NormalizedReview):
+            problem = storability_problem(result)
+            if problem is None:
+                batch.reviews.append((number, result))
+            else:
+                batch.rejections.append((number, problem, raw))
+        else:
+            batch.rejections.append((number, result, raw))
+        batch.last_line = number
+        in_batch += 1
+        if in_batch >= size:
+            yield batch
+            batch, in_batch = ParsedBatch(last_line=number), 0
+    if in_batch:
+        yield batch
+
+
+async def _finish(
+    engine: AsyncEngine,
+    run_id: int,
+    started: float,
+    counts: LineCounts,
+    *,
+    status: str,
+    error: str | None = None,
+) -> None:
+    seconds = time.monotonic() - started
+    async with write_transaction(engine) as connection:
+        await repo.finish_run(
+            connection,
+            run_id=run_id,
+            status=status,
+            finished_at=utcnow(),
+            duration_seconds=seconds,
+            lines_per_second=counts.lines_done / seconds if seconds > 0 else None,
+            error=error,
+        )
+
+
+def _counts_of(run: Any) -> LineCounts:
+    counts = LineCounts(
+        lines_done=run.lines_done,
+        blank=run.lines_blank,
+        new=run.reviews_new,
+        updated=run.reviews_updated,
+        unchanged=run.reviews_unchanged,
+        rejected=run.lines_rejected,
+    )
+    counts.rejected_by_reason.update(run.rejected_by_reason or {})
+    return counts
+
+
+def _snapshot_date(name: str) -> date | None:
+    """The delivery date in a provider file name (agoda_com_2025-04-10.jl), if any."""
+    match = _DATE_IN_NAME.search(name)
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None

@@ -1,0 +1,155 @@
+"""Writing one parsed batch in one transaction, together with the file's progress.
+
+Because the reviews, the summary changes, the standings, the rejected lines and the progress
+mark commit together, a process killed at any instant leaves either all of a batch or none
+of it, and a re-run resumes right after the last committed line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hotelreviews.core.clock import utcnow
+from hotelreviews.core.database import write_transaction
+from hotelreviews.ingestion import repository as repo
+from hotelreviews.ingestion.batch import LineCounts, ParsedBatch, judge, latest_versions
+from hotelreviews.ingestion.records import HotelRef, ProviderRef
+from hotelreviews.ingestion.rows import (
+    clean_hotel,
+    contribution,
+    merge_hotel,
+    rejection_row,
+    review_row,
+    standing_row,
+)
+
+
+@dataclass(slots=True)
+class BatchWriter:
+    """Writes the batches of one ingestion run; remembers ids it has already resolved."""
+
+    engine: AsyncEngine
+    run_id: int
+    standings_as_of: date
+    counts: LineCounts
+    _provider_ids: dict[str, int] = field(default_factory=dict)
+    _hotels: dict[str, tuple[int, HotelRef]] = field(default_factory=dict)
+
+    async def write(self, batch: ParsedBatch) -> LineCounts:
+        """Commit a batch; returns the file's counts so far."""
+        now = utcnow()
+        async with write_transaction(self.engine) as connection:
+            provider_ids = await self._resolve_providers(connection, batch, now)
+            hotels, hotel_ids = await self._resolve_hotels(connection, batch, now)
+
+            keyed = [
+                ((provider_ids[review.provider.key], review.provider_review_id), review)
+                for _, review in batch.reviews
+            ]
+            latest = latest_versions(keyed)
+            hotel_of = {key: hotel_ids[review.hotel.external_id] for key, review in latest.items()}
+            await repo.stage_reviews(
+                connection,
+                rows=[
+                    review_row(
+                        key=key, review=review, hotel_id=hotel_of[key], run_id=self.run_id, now=now
+                    )
+                    for key, review in latest.items()
+                ],
+            )
+            stored = await repo.stored_versions(connection)
+            contributions = {
+                key: contribution(key=key, review=review, hotel_id=hotel_of[key])
+                for key, review in latest.items()
+            }
+            batch_counts, delta = judge(keyed, stored, contributions)
+            await repo.upsert_staged_reviews(connection)
+            await repo.apply_summary_delta(
+                connection, hotel_rows=delta.hotel_rows(), breakdown_rows=delta.breakdown_rows()
+            )
+            await repo.upsert_standings(
+                connection, rows=self._standing_rows(batch, provider_ids, hotel_ids)
+            )
+            await repo.insert_rejections(
+                connection,
+                run_id=self.run_id,
+                rows=[
+                    rejection_row(line_number=number, rejection=rejection, raw=raw)
+                    for number, rejection, raw in batch.rejections
+                ],
+            )
+            batch_counts.blank = batch.blank
+            batch_counts.rejected = len(batch.rejections)
+            batch_counts.rejected_by_reason.update(str(r.reason) for _, r, _ in batch.rejections)
+            batch_counts.lines_done = batch.last_line
+            counts = replace(self.counts, rejected_by_reason=self.counts.rejected_by_reason.copy())
+            counts.add(batch_counts)
+            await repo.save_progress(connection, run_id=self.run_id, counts=counts)
+        # Only what committed is remembered.
+        self.counts = counts
+        self._provider_ids.update(provider_ids)
+        self._hotels.update(hotels)
+        return counts
+
+    async def _resolve_providers(
+        self, connection: AsyncConnection, batch: ParsedBatch, now: datetime
+    ) -> dict[str, int]:
+        refs: dict[str, ProviderRef] = {}
+        for _, review in batch.reviews:
+            refs[review.provider.key] = review.provider
+            for standing in review.standings:
+                refs.setdefault(standing.provider.key, standing.provider)
+        missing = [ref for key, ref in refs.items() if key not in self._provider_ids]
+        resolved = dict(self._provider_ids)
+        resolved.update(await repo.upsert_providers(connection, refs=missing, now=now))
+        return resolved
+
+    async def _resolve_hotels(
+        self, connection: AsyncConnection, batch: ParsedBatch, now: datetime
+    ) -> tuple[dict[str, tuple[int, HotelRef]], dict[str, int]]:
+        seen: dict[str, HotelRef] = {}
+        for _, review in batch.reviews:
+            ref = clean_hotel(review.hotel)
+            seen[ref.external_id] = merge_hotel(seen.get(ref.external_id), ref)
+        changed: list[HotelRef] = []
+        for external_id, ref in seen.items():
+            known = self._hotels.get(external_id)
+            if known is None or merge_hotel(known[1], ref) != known[1]:
+                changed.append(ref)
+        new_ids = await repo.upsert_hotels(connection, refs=changed, now=now)
+        hotels = {
+            ref.external_id: (
+                new_ids[ref.external_id],
+                merge_hotel(self._hotels.get(ref.external_id, (0, None))[1], ref),
+            )
+            for ref in changed
+        }
+        ids = {
+            external_id: self._hotels[external_id][0]
+            for external_id in seen
+            if external_id in self._hotels
+        }
+        ids.update({external_id: hotel_id for external_id, (hotel_id, _) in hotels.items()})
+        return hotels, ids
+
+    def _standing_rows(
+        self, batch: ParsedBatch, provider_ids: dict[str, int], hotel_ids: dict[str, int]
+    ) -> list[dict[str, Any]]:
+        rows: dict[tuple[int, int], dict[str, Any]] = {}
+        for _, review in batch.reviews:
+            hotel_id = hotel_ids[review.hotel.external_id]
+            for standing in review.standings:
+                provider_id = provider_ids[standing.provider.key]
+                rows[hotel_id, provider_id] = standing_row(
+                    hotel_id=hotel_id,
+                    provider_id=provider_id,
+                    as_of=self.standings_as_of,
+                    score=standing.score,
+                    review_count=standing.review_count,
+                    grades=standing.grades,
+                )
+        return [rows[key] for key in sorted(rows)]
