@@ -46,7 +46,7 @@ class Catalog:
             return int(result.inserted_primary_key[0])
 
     async def provider(
-        self, name: str = "Agoda", *, key: str | None = None, rating_scale: float = 10.0
+        self, name: str | None = "Agoda", *, key: str | None = None, rating_scale: float = 10.0
     ) -> int:
         key = key or f"p{next(_numbers)}"
         values = {"key": key, "name": name, "rating_scale": rating_scale, "created_at": NOW}
