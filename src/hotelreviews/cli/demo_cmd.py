@@ -1,0 +1,118 @@
+"""`hotelreviews demo`: write a deterministic, realistic demo data set; optionally ingest it."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from hotelreviews.demo import DemoManifest, write_demo
+from hotelreviews.demo.generator import BROKEN_RATE, REDELIVERY_RATE
+
+_PLAIN_EVERY = 5.0  # seconds between progress lines when stdout is not a terminal
+
+
+def demo(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Directory for the files; earlier demo files in it are replaced.",
+            show_default="<data dir>/demo",
+        ),
+    ] = None,
+    reviews: Annotated[
+        int, typer.Option(min=1, help="Distinct reviews to generate (10 million is fine).")
+    ] = 100_000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed and size give byte-identical files.")
+    ] = 42,
+    ingest: Annotated[
+        bool, typer.Option("--ingest", help="Ingest the files into the database afterwards.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --ingest: process files already ingested again.")
+    ] = False,
+) -> None:
+    if out is None:
+        from hotelreviews.core.settings import get_settings
+
+        out = get_settings().data_dir / "demo"
+    console = Console()
+    started = time.perf_counter()
+    with _progress(console, reviews) as progress:
+        manifest = write_demo(out_dir=out, reviews=reviews, seed=seed, progress=progress)
+    _print_summary(console, manifest, time.perf_counter() - started)
+    if ingest:
+        from hotelreviews.cli.ingest_cmd import run_ingest
+
+        report = run_ingest([str(out)], force=force, as_json=False)
+        if report.failed:
+            raise typer.Exit(code=1)
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        rate = f"{task.speed:,.0f} lines/s" if task.speed else "…"
+        return Text(f"{int(task.completed):>12,} lines  {rate:>16}", style="progress.data.speed")
+
+
+@contextmanager
+def _progress(console: Console, reviews: int) -> Iterator[Callable[[int], None]]:
+    """A progress callback: a Rich bar on a terminal, a plain line every few seconds otherwise."""
+    expected = int(reviews * (1 + REDELIVERY_RATE) / (1 - BROKEN_RATE))  # close enough for a bar
+    if sys.stdout.isatty():
+        bar = Progress(
+            TextColumn("writing demo files"),
+            BarColumn(),
+            _RateColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        task = bar.add_task("demo", total=expected)
+        with bar:
+            yield lambda lines: bar.update(task, completed=min(lines, expected))
+        return
+    started = last = time.perf_counter()
+
+    def plain(lines: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= _PLAIN_EVERY:
+            last = now
+            rate = lines / (now - started)
+            print(f"written {lines:,} lines ({rate:,.0f} lines/s)", flush=True)
+
+    yield plain
+
+
+def _print_summary(console: Console, manifest: DemoManifest, seconds: float) -> None:
+    files = manifest.files
+    size = sum((manifest.out_dir / f.name).stat().st_size for f in files)
+    gz = sum(f.name.endswith(".gz") for f in files)
+    console.print(
+        f"wrote {len(files)} files ({gz} gzip, {size / 1e6:,.1f} MB) to {manifest.out_dir}",
+        highlight=False,
+    )
+    console.print(
+        f"lines {manifest.lines:,} · distinct reviews {manifest.reviews:,} · edited "
+        f"re-deliveries {manifest.redeliveries:,} · broken {manifest.broken_lines:,} · "
+        f"blank {manifest.blank_lines:,}",
+        highlight=False,
+    )
+    console.print(
+        f"hotels {manifest.hotels:,} ({manifest.hotel_ids:,} hotel ids across feeds) · "
+        f"seed {manifest.seed}",
+        highlight=False,
+    )
+    rate = manifest.lines / seconds if seconds > 0 else 0.0
+    console.print(f"time {seconds:.1f} s · {rate:,.0f} lines/s", highlight=False)

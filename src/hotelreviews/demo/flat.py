@@ -1,0 +1,125 @@
+"""Build review lines in the hotel group's flat shape (5-point scale, sub-ratings, attributes)."""
+
+from __future__ import annotations
+
+from random import Random
+
+from hotelreviews.demo.catalog import GROUP_SOURCE, INITIALS
+from hotelreviews.demo.hotels import Hotel
+from hotelreviews.demo.providers import GROUP
+from hotelreviews.demo.records import (
+    DAY_B,
+    ID_MULT,
+    LOS,
+    NORMAL,
+    POOL_MASK,
+    R10_TIER,
+    TIME_B,
+    Maker,
+    Records,
+)
+from hotelreviews.demo.texts import jb
+from hotelreviews.demo.timeline import LAST_INDEX
+
+_CHANNELS = (b"post-stay-survey", b"post-stay-survey", b"app", b"website", b"front-desk-tablet")
+_SUBS = (
+    (b',"service_rating":', "service"), (b',"cleanliness_rating":', "clean"),
+    (b',"location_rating":', "location"), (b',"value_rating":', "value"),
+    (b',"comfort_rating":', "comfort"), (b',"facilities_rating":', "facilities"),
+)  # fmt: skip
+_HALVES = (b"", b"", b"1.0", b"1.5", b"2.0", b"2.5", b"3.0", b"3.5", b"4.0", b"4.5", b"5.0")
+# as the group's exporter sometimes writes them: numbers as strings ("2", "4.5")
+_HALVES_TEXT = tuple(b'"' + (h[:1] if h.endswith(b".0") else h) + b'"' for h in _HALVES)
+_INITIALS = len(INITIALS)
+
+
+def _attributes(h: Hotel) -> bytes:
+    amenities = ",".join(f'"{a}"' for a in h.amenities)
+    return (
+        f',"hotel_address":"{jb(h.address).decode()}","hotel_city":"{h.city.name}",'
+        f'"hotel_country":"{h.city.country}","hotel_star_rating":{h.stars},'
+        f'"hotel_amenities":[{amenities}],"hotel_latitude":{h.lat!r},'
+        f'"hotel_longitude":{h.lon!r}'
+    ).encode()
+
+
+def flat_maker(records: Records) -> Maker:
+    """A function making lines in the flat shape of the hotel group's own feed."""
+    table = records.tables[GROUP.key]
+    n_table = len(table)
+    names, rooms_of, profiles = records.names, records.rooms, records.profiles
+    travellers = tuple(t[2].encode() for t in records.travellers)
+    pools, responses = records.texts.pools_json, records.texts.responses_json
+    seen = records.seen_hotels.add
+    hotels = records.hotels
+    full = {h.idx: _attributes(h) for h in hotels if h.group_id}
+    short = {
+        h.idx: f',"hotel_city":"{h.city.name}","hotel_country":"{h.city.country}"'.encode()
+        for h in hotels
+        if h.group_id
+    }
+    group_ids = {h.idx: (h.group_id or "").encode() for h in hotels}
+    offsets = [h.city.utc_offset.encode() for h in hotels]
+
+    def make(rng: Random, i: int, day: int, minute: int) -> bytes:
+        r = rng.random
+        hotel = table[int(r() * n_table)]
+        idx = hotel.idx
+        bits = rng.getrandbits(64)
+        if r() < hotel.bad:
+            x = 1.0 + 5.0 * r()
+        else:
+            x = hotel.mu + GROUP.bias + 0.7 * NORMAL[bits & 4095]
+        half = 10 if x >= 10 else 2 if x < 2 else int(x + 0.5)  # half points 2..10 = 1.0..5.0
+        tier = R10_TIER[half * 10]
+        _, country, lang, surnames = profiles[(bits >> 12) & 1023]
+        pool = pools[lang][tier]
+        k = (bits >> 22) & POOL_MASK
+        title, text, _, _ = pool[k]
+        text = text or pool[(k + 1) & POOL_MASK][1] or title or b"-"
+        los = LOS[(bits >> 38) & 31]
+        votes = (bits >> 43) & 7
+        if (bits >> 61) & 3:
+            initial = INITIALS[(bits >> 50) % _INITIALS]
+            reviewer = f"{initial}. {surnames[(bits >> 56) % len(surnames)]}".encode()
+        else:
+            reviewer = b"Anonymous"
+        rooms = rooms_of[idx]
+        rating = _HALVES_TEXT[half] if r() < 0.04 else _HALVES[half]
+        gid = group_ids[idx]
+        parts = [
+            b'{"id":"gh-', b"%09d" % ((i * ID_MULT + 777) % 1_000_000_000), b'","hotel_id":"', gid,
+            b'","hotel_name":"', names[idx], b'","rating":', rating, b',"title":"', title,
+            b'","comment":"', text, b'","review_date":"', DAY_B[day], TIME_B[minute],
+            b"Z" if (bits >> 46) & 1 else offsets[idx], b'","stay_date":"',
+            DAY_B[day - los - int(r() * 10)], b'","trip_type":"', travellers[(bits >> 31) & 127],
+            b'","room_type":"', rooms[int(r() * len(rooms))], b'","language":"', lang.encode(),
+            b'","is_verified":', b"true" if (bits >> 47) & 7 else b"false",
+            b',"helpful_votes":', b"%d" % (votes >> 1), b',"total_votes":', b"%d" % votes,
+            b',"reviewer_name":"', reviewer, b'","reviewer_country":"', country, b'"',
+            full[idx] if r() < 0.75 else short[idx],
+        ]  # fmt: skip
+        hotel_offsets = hotel.offsets
+        as_text = r() < 0.03
+        for key, family in _SUBS:
+            u = r()
+            if u < 0.12:  # sub-ratings are optional in the survey
+                continue
+            sub = half + int(2 * hotel_offsets[family] + 2.4 * (u - 0.56))
+            sub = 10 if sub > 10 else 2 if sub < 2 else sub
+            parts += (key, _HALVES_TEXT[sub] if as_text else _HALVES[sub])
+            as_text = False
+        parts += (b',"source":"', GROUP_SOURCE.encode(), b'","metadata":{"channel":"',
+                  _CHANNELS[(bits >> 52) % 5], b'","property_code":"', gid, b'"')  # fmt: skip
+        if r() < (hotel.respond * 1.6 if tier <= 1 else hotel.respond * 0.3):
+            replies = responses[lang, tier >= 3]
+            parts += (
+                b',"hotel_response":{"text":"', replies[(bits >> 58) % len(replies)],
+                b'","date":"', DAY_B[min(day + 1 + int(r() * 6), LAST_INDEX)],
+                b'","responder":"Guest Relations, ', names[idx], b'"}',
+            )  # fmt: skip
+        parts.append(b"}}\n")
+        seen(hotel.group_id or "")
+        return b"".join(parts)
+
+    return make
