@@ -217,12 +217,16 @@ HOSTILE_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("q", HOSTILE_QUERIES)
 async def test_hostile_queries_never_fail(
-    client: httpx.AsyncClient, corpus: dict[str, int], q: str
+    client: httpx.AsyncClient, corpus: dict[str, int]
 ) -> None:
-    body = await search(client, q, include_total="true")
-    assert body["total"] == len(body["items"])
+    failures = []
+    for q in HOSTILE_QUERIES:
+        response = await client.get(SEARCH, params={"q": q, "include_total": "true"})
+        body = response.json()
+        if response.status_code != 200 or body["total"] != len(body["items"]):
+            failures.append((q, response.status_code, body))
+    assert failures == []
 
 
 async def test_queries_with_nothing_searchable_give_an_empty_result(
