@@ -1,0 +1,323 @@
+"""Open what `hotelreviews ingest` is given: files, directories or stdin, plain or gzip."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from hotelreviews.ingestion.parsing import MAX_LINE_BYTES
+
+REVIEW_SUFFIXES = (".jl", ".jsonl", ".jl.gz", ".jsonl.gz")
+STDIN = "-"
+CHUNK_BYTES = 1024 * 1024
+_SNIFF_BYTES = 8 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Share of bytes in the first 8 KiB that may be invalid UTF-8 before the file is called
+# "not text". A few stray Latin-1 bytes are rejected line by line instead, which keeps the
+# rest of the file.
+_MAX_INVALID_SHARE = 0.1
+
+
+class SourceError(Exception):
+    """A source cannot be read; the message names the file and says what to do."""
+
+
+class LocalSource:
+    """A readable local file (stdin is spooled to one), with its size and sha256."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        uri: str,
+        display_name: str,
+        size: int,
+        checksum: str,
+        compressed: bool,
+        delete_on_close: bool = False,
+    ) -> None:
+        self.path = path
+        self.uri = uri
+        self.display_name = display_name
+        self.size = size
+        self.checksum = checksum
+        self.compressed = compressed
+        self._delete_on_close = delete_on_close
+
+    def close(self) -> None:
+        """Delete the spooled copy, if this source owns one."""
+        if self._delete_on_close:
+            self._delete_on_close = False
+            Path(self.path).unlink(missing_ok=True)
+
+    def __enter__(self) -> LocalSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"LocalSource({self.uri!r}, size={self.size}, compressed={self.compressed})"
+
+
+def expand_paths(args: list[str]) -> list[str]:
+    """Files as given, directories expanded to their review files (recursively, sorted)."""
+    expanded: list[str] = []
+    for arg in args:
+        if arg == STDIN:
+            expanded.append(arg)
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            expanded.extend(_review_files(path, arg))
+        elif path.exists():
+            expanded.append(arg)
+        else:
+            raise SourceError(f"{arg}: no such file or directory")
+    return expanded
+
+
+def _review_files(directory: Path, arg: str) -> list[str]:
+    found = []
+    for root, _dirs, files in os.walk(directory, onerror=_raise_walk_error):
+        found.extend(os.path.join(root, name) for name in files if name.endswith(REVIEW_SUFFIXES))
+    if not found:
+        raise SourceError(
+            f"{arg}: directory has no review files ({', '.join('*' + s for s in REVIEW_SUFFIXES)})"
+        )
+    return sorted(found)
+
+
+def _raise_walk_error(error: OSError) -> None:
+    raise SourceError(_describe_os_error(error.filename, error)) from error
+
+
+def open_source(arg: str) -> LocalSource:
+    """Open one path (or "-" for stdin), checksumming it in a first streaming pass."""
+    if arg == STDIN:
+        return spool_stream(sys.stdin.buffer, display_name="<stdin>")
+    if Path(arg).is_dir():
+        raise SourceError(f"{arg}: is a directory, expected a file")
+    try:
+        with open(arg, "rb") as file:
+            size, checksum, head = _checksum(file)
+    except OSError as error:
+        raise SourceError(_describe_os_error(arg, error)) from error
+    compressed = head.startswith(_GZIP_MAGIC)
+    _check_text(head, compressed=compressed, display_name=arg)
+    return LocalSource(
+        path=arg,
+        uri=Path(arg).resolve().as_uri(),
+        display_name=arg,
+        size=size,
+        checksum=checksum,
+        compressed=compressed,
+    )
+
+
+def spool_stream(stream: BinaryIO, *, display_name: str = "<stdin>") -> LocalSource:
+    """Copy a stream to a temporary file (deleted on close) so it has a checksum and re-reads."""
+    handle, spool_path = tempfile.mkstemp(prefix="hotelreviews-", suffix=".spool")
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    try:
+        with os.fdopen(handle, "wb") as spool:
+            while chunk := stream.read(CHUNK_BYTES):
+                if len(head) < _SNIFF_BYTES:
+                    head += chunk[: _SNIFF_BYTES - len(head)]
+                digest.update(chunk)
+                spool.write(chunk)
+                size += len(chunk)
+        compressed = head.startswith(_GZIP_MAGIC)
+        _check_text(head, compressed=compressed, display_name=display_name)
+    except BaseException:
+        Path(spool_path).unlink(missing_ok=True)
+        raise
+    return LocalSource(
+        path=spool_path,
+        uri="stdin",
+        display_name=display_name,
+        size=size,
+        checksum=digest.hexdigest(),
+        compressed=compressed,
+        delete_on_close=True,
+    )
+
+
+def _checksum(file: BinaryIO) -> tuple[int, str, bytes]:
+    """(size, sha256 hex, first bytes) of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    while chunk := file.read(CHUNK_BYTES):
+        if not head:
+            head = chunk[:_SNIFF_BYTES]
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest(), head
+
+
+def _check_text(head: bytes, *, compressed: bool, display_name: str) -> None:
+    """Refuse files that are plainly not UTF-8 text (images, archives, UTF-16)."""
+    if compressed:
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, _SNIFF_BYTES)
+        except zlib.error as error:
+            raise SourceError(
+                f"{display_name}: not a valid gzip file ({_gzip_cause(error)} near the start);"
+                " re-download it"
+            ) from error
+    if head.startswith(_UTF16_BOMS):
+        raise SourceError(
+            f"{display_name}: not text we can read: the file is UTF-16 encoded;"
+            " convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
+        )
+    if b"\x00" in head:
+        raise SourceError(
+            f"{display_name}: not text: the first {_SNIFF_BYTES // 1024} KiB contain NUL bytes"
+            " (an image, archive or other binary file?); expected UTF-8 JSON Lines"
+        )
+    # The cut at 8 KiB may split a character, so ignore the last 3 bytes' worth of errors.
+    decoded = head.decode("utf-8", errors="replace")
+    invalid = decoded[: len(decoded) - 3].count("\ufffd")
+    if head and invalid > _MAX_INVALID_SHARE * len(head):
+        raise SourceError(
+            f"{display_name}: not text: the first {_SNIFF_BYTES // 1024} KiB are not UTF-8"
+            f" ({invalid} undecodable bytes); expected UTF-8 JSON Lines"
+        )
+
+
+def _describe_os_error(name: str, error: OSError) -> str:
+    if error.errno == errno.ENOENT:
+        return f"{name}: no such file or directory"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"{name}: permission denied; check the file's permissions or run as its owner"
+    if error.errno == errno.EISDIR:
+        return f"{name}: is a directory, expected a file"
+    return f"{name}: cannot read ({error.strerror or error})"
+
+
+def iter_lines(source: LocalSource, *, start_after_line: int = 0) -> Iterator[tuple[int, bytes]]:
+    """Yield (line number from 1, line without its terminator); constant memory."""
+    try:
+        with open(source.path, "rb") as raw:
+            if source.compressed:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                    yield from _gzip_guard(_split_lines(unzipped, start_after_line), raw, source)
+            else:
+                yield from _split_lines(raw, start_after_line)
+    except OSError as error:
+        raise SourceError(_describe_os_error(source.display_name, error)) from error
+
+
+def _gzip_guard(
+    lines: Iterator[tuple[int, bytes]], raw: BinaryIO, source: LocalSource
+) -> Iterator[tuple[int, bytes]]:
+    """Turn gzip failures (possibly mid-stream) into SourceErrors that say where and what to do."""
+    try:
+        yield from lines
+    except EOFError as error:
+        raise SourceError(
+            f"{source.display_name}: gzip file is truncated (compressed data ends at byte"
+            f" {_offset(raw)} before the end-of-stream marker); re-download it"
+        ) from error
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise SourceError(
+            f"{source.display_name}: not a valid gzip file ({_gzip_cause(error)} at byte"
+            f" {_offset(raw)}); re-download it"
+        ) from error
+
+
+def _gzip_cause(error: Exception) -> str:
+    """Python's gzip/zlib wording, shortened to what a person needs."""
+    text = str(error)
+    if text.startswith("CRC check failed") or text.endswith("incorrect data check"):
+        return "CRC check failed"
+    if text.startswith("Incorrect length"):
+        return "length check failed"
+    if text.startswith("Not a gzipped file"):
+        return "unexpected bytes after the compressed data"
+    if "while decompressing data: " in text:
+        return "corrupt compressed data: " + text.split("while decompressing data: ", 1)[1]
+    return text
+
+
+def _offset(raw: BinaryIO) -> int:
+    try:
+        return raw.tell()
+    except (OSError, ValueError):
+        return -1
+
+
+def _split_lines(stream: BinaryIO, start_after_line: int) -> Iterator[tuple[int, bytes]]:
+    """Split a byte stream on "\\n", reading big chunks; over-long lines are cut, not buffered."""
+    line_number = 0
+    pending = b""  # the unfinished line carried over from the previous chunk
+    overflowing = False  # inside a line already yielded cut short: drop until its end
+    chunk = _without_bom(stream)
+    while chunk:
+        pieces = chunk.split(b"\n")
+        tail = pieces.pop()  # after the last "\n" (or the whole chunk): not a full line yet
+        for piece in pieces:
+            if overflowing:
+                overflowing = False  # this piece ends the over-long line
+                continue
+            # Never join more than the parser needs: an over-long line is cut anyway.
+            line = pending + piece[: MAX_LINE_BYTES + 1 - len(pending)] if pending else piece
+            pending = b""
+            line_number += 1
+            if line_number > start_after_line:
+                yield line_number, _finish(line)
+        if overflowing:
+            pass
+        elif len(pending) + len(tail) > MAX_LINE_BYTES:
+            line_number += 1
+            if line_number > start_after_line:
+                yield line_number, pending + tail[: MAX_LINE_BYTES + 1 - len(pending)]
+            pending = b""
+            overflowing = True
+        else:
+            pending += tail
+        chunk = stream.read(CHUNK_BYTES)
+    if pending and not overflowing:
+        line_number += 1
+        if line_number > start_after_line:
+            yield line_number, _finish(pending)
+
+
+def _without_bom(stream: BinaryIO) -> bytes:
+    """The first chunk of `stream`, without a UTF-8 byte-order mark."""
+    chunk = stream.read(CHUNK_BYTES)
+    # A tiny first read could hold only part of the mark.
+    while chunk and len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+        more = stream.read(CHUNK_BYTES)
+        if not more:
+            break
+        chunk += more
+    if chunk.startswith(_BOM):
+        return chunk[len(_BOM) :] or stream.read(CHUNK_BYTES)
+    return chunk
+
+
+def _finish(line: bytes) -> bytes:
+    """Strip a CR before the LF; cut an over-long line so the parser reports it."""
+    if len(line) > MAX_LINE_BYTES:
+        return line[: MAX_LINE_BYTES + 1]
+    return line[:-1] if line.endswith(b"\r") else line
