@@ -43,45 +43,59 @@ def _clean(value: str | None, limit: int | None = None) -> str | None:
     return value[:limit] if limit is not None else value
 
 
+# The order review_row builds its tuples in; checked against the table at import.
+_ROW_ORDER = (
+    "provider_id", "provider_review_id", "hotel_id", "rating", "rating_scale",
+    "rating_normalized", "title", "text", "positives", "negatives", "language", "review_date",
+    "review_date_offset_minutes", "review_date_offset_missing", "stay_month", "traveller_type",
+    "room_type", "length_of_stay", "reviewer_country", "reviewer_name", "reviewer_review_count",
+    "reviewer_is_expert", "has_response", "response_responder", "response_text",
+    "response_date_text", "aspects", "content_hash", "first_seen_at", "last_changed_at",
+    "source_file_id",
+)  # fmt: skip
+if _ROW_ORDER != REVIEW_COLUMNS:
+    raise RuntimeError("rows.review_row is out of step with the reviews table's columns")
+
+
 def review_row(
     *, key: ReviewKey, review: NormalizedReview, hotel_id: int, run_id: int, now: datetime
 ) -> tuple[Any, ...]:
-    """A staging row (tuple in REVIEW_COLUMNS order) for the latest version of a review."""
+    """A staging row (a tuple in REVIEW_COLUMNS order) for the latest version of a review."""
+    # A tuple built in one go: this runs for every review, so no intermediate dict.
     response = review.response
-    values = {
-        "provider_id": key[0],
-        "provider_review_id": key[1],
-        "hotel_id": hotel_id,
-        "rating": review.rating,
-        "rating_scale": review.provider.rating_scale,
-        "rating_normalized": review.rating_normalized,
-        "title": _clean(review.title),
-        "text": _clean(review.text),
-        "positives": _clean(review.positives),
-        "negatives": _clean(review.negatives),
-        "language": _clean(review.language, 16),
-        "review_date": review.review_date,
-        "review_date_offset_minutes": review.review_date_offset_minutes,
-        "review_date_offset_missing": review.review_date_offset_missing,
-        "stay_month": review.stay_month,
-        "traveller_type": _clean(review.traveller_type, 16),
-        "room_type": _clean(review.room_type, 300),
-        "length_of_stay": review.length_of_stay,
-        "reviewer_country": _clean(review.reviewer_country, 200),
-        "reviewer_name": _clean(review.reviewer_name, 200),
-        "reviewer_review_count": review.reviewer_review_count,
-        "reviewer_is_expert": review.reviewer_is_expert,
-        "has_response": response is not None,
-        "response_responder": _clean(response.responder, 300) if response else None,
-        "response_text": _clean(response.text) if response else None,
-        "response_date_text": _clean(response.responded_on, 100) if response else None,
-        "aspects": dict(review.aspects),
-        "content_hash": review.content_hash,
-        "first_seen_at": now,
-        "last_changed_at": now,
-        "source_file_id": run_id,
-    }
-    return tuple(values[name] for name in REVIEW_COLUMNS)
+    return (
+        key[0],
+        key[1],
+        hotel_id,
+        review.rating,
+        review.provider.rating_scale,
+        review.rating_normalized,
+        _clean(review.title),
+        _clean(review.text),
+        _clean(review.positives),
+        _clean(review.negatives),
+        _clean(review.language, 16),
+        review.review_date,
+        review.review_date_offset_minutes,
+        review.review_date_offset_missing,
+        review.stay_month,
+        _clean(review.traveller_type, 16),
+        _clean(review.room_type, 300),
+        review.length_of_stay,
+        _clean(review.reviewer_country, 200),
+        _clean(review.reviewer_name, 200),
+        review.reviewer_review_count,
+        review.reviewer_is_expert,
+        response is not None,
+        _clean(response.responder, 300) if response else None,
+        _clean(response.text) if response else None,
+        _clean(response.responded_on, 100) if response else None,
+        review.aspects,
+        review.content_hash,
+        now,
+        now,
+        run_id,
+    )
 
 
 def contribution(*, key: ReviewKey, review: NormalizedReview, hotel_id: int) -> Contribution:
@@ -90,7 +104,7 @@ def contribution(*, key: ReviewKey, review: NormalizedReview, hotel_id: int) -> 
         provider_id=key[0],
         rating_normalized=review.rating_normalized,
         traveller_type=review.traveller_type,
-        aspects=dict(review.aspects),
+        aspects=review.aspects,
         review_date=review.review_date,
     )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import time
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +21,13 @@ from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
 from hotelreviews.ingestion.reports import FileReport, IngestReport
 from hotelreviews.ingestion.rows import storability_problem
-from hotelreviews.ingestion.sources import SourceError, expand_paths, iter_lines, open_source
+from hotelreviews.ingestion.sources import (
+    LocalSource,
+    SourceError,
+    expand_paths,
+    iter_lines,
+    open_source,
+)
 from hotelreviews.ingestion.writer import BatchWriter
 
 # Called after each committed batch with (file name, lines done in the file).
@@ -78,73 +86,93 @@ async def ingest_file(
         with open_source(path) as source:
             if on_file:
                 on_file(source.display_name, source.size)
-            async with write_transaction(engine) as connection:
-                previous = await repo.latest_run_for_checksum(connection, checksum=source.checksum)
-                if previous is not None and previous.status == "succeeded" and not force:
-                    return FileReport(
-                        source=source.display_name,
-                        status="skipped",
-                        run_id=previous.id,
-                        counts=_counts_of(previous),
-                        message=f"already ingested (same content) as ingestion {previous.id}; "
-                        "use --force to process it again",
-                    )
-                if previous is not None and previous.status != "succeeded":
-                    run_id, counts, started_at = (
-                        previous.id,
-                        _counts_of(previous),
-                        previous.started_at,
-                    )
-                else:
-                    started_at = utcnow()
-                    run_id = await repo.create_run(
-                        connection,
-                        source_uri=source.uri,
-                        display_name=source.display_name,
-                        size_bytes=source.size,
-                        checksum=source.checksum,
-                        forced=force,
-                        started_at=started_at,
-                    )
-                    counts = LineCounts()
-            resumed_after = counts.lines_done
+            claim = await _claim_run(engine, source, force=force)
+            if isinstance(claim, FileReport):
+                return claim
+            run_id, counts, started_at = claim
+            report = FileReport(
+                source=source.display_name,
+                status="ingested",
+                run_id=run_id,
+                resumed_after_line=counts.lines_done,
+            )
             writer = BatchWriter(
                 engine=engine,
                 run_id=run_id,
                 standings_as_of=_snapshot_date(source.display_name) or started_at.date(),
                 counts=counts,
             )
+            batches = _read_batches(
+                iter_lines(source, start_after_line=counts.lines_done),
+                start_after=counts.lines_done,
+                size=settings.ingest_batch_size,
+            )
             try:
-                for batch in _read_batches(
-                    iter_lines(source, start_after_line=resumed_after),
-                    start_after=resumed_after,
-                    size=settings.ingest_batch_size,
-                ):
+                async for batch in _read_ahead(batches):
                     counts = await writer.write(batch)
                     if on_progress:
                         on_progress(source.display_name, counts.lines_done)
             except SourceError as error:
-                await _finish(engine, run_id, started, counts, status="failed", error=str(error))
-                return FileReport(
-                    source=source.display_name,
-                    status="failed",
-                    run_id=run_id,
-                    counts=counts,
-                    seconds=time.monotonic() - started,
-                    resumed_after_line=resumed_after,
-                    message=str(error),
-                )
-            await _finish(engine, run_id, started, counts, status="succeeded")
-            return FileReport(
-                source=source.display_name,
-                status="ingested",
-                run_id=run_id,
-                counts=counts,
-                seconds=time.monotonic() - started,
-                resumed_after_line=resumed_after,
+                report.status, report.message = "failed", str(error)
+            report.counts, report.seconds = writer.counts, time.monotonic() - started
+            await _finish(
+                engine,
+                run_id,
+                report.seconds,
+                writer.counts,
+                status="failed" if report.status == "failed" else "succeeded",
+                error=report.message,
             )
+            return report
     except SourceError as error:
         return FileReport(source=path, status="failed", message=str(error))
+
+
+async def _claim_run(
+    engine: AsyncEngine, source: LocalSource, *, force: bool
+) -> FileReport | tuple[int, LineCounts, datetime]:
+    """The run to carry on (new, or an interrupted one), or a report that the file is done."""
+    async with write_transaction(engine) as connection:
+        previous = await repo.latest_run_for_checksum(connection, checksum=source.checksum)
+        if previous is not None and previous.status == "succeeded" and not force:
+            return FileReport(
+                source=source.display_name,
+                status="skipped",
+                run_id=previous.id,
+                counts=_counts_of(previous),
+                message=f"already ingested (same content) as ingestion {previous.id}; "
+                "use --force to process it again",
+            )
+        if previous is not None and previous.status != "succeeded":
+            return previous.id, _counts_of(previous), previous.started_at
+        started_at = utcnow()
+        run_id = await repo.create_run(
+            connection,
+            source_uri=source.uri,
+            display_name=source.display_name,
+            size_bytes=source.size,
+            checksum=source.checksum,
+            forced=force,
+            started_at=started_at,
+        )
+        return run_id, LineCounts(), started_at
+
+
+async def _read_ahead(batches: Iterator[ParsedBatch]) -> AsyncIterator[ParsedBatch]:
+    """Parse the next batch in a thread while the caller writes the current one.
+
+    The database's work (PostgreSQL's server, SQLite's C code) runs without the GIL, so
+    parsing and writing overlap instead of taking turns.
+    """
+    pending = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+    try:
+        while (batch := await pending) is not None:
+            pending = asyncio.ensure_future(asyncio.to_thread(next, batches, None))
+            yield batch
+    finally:
+        # Never leave the reader thread running past the source's close.
+        with contextlib.suppress(BaseException):
+            await pending
 
 
 def _read_batches(
@@ -177,13 +205,12 @@ def _read_batches(
 async def _finish(
     engine: AsyncEngine,
     run_id: int,
-    started: float,
+    seconds: float,
     counts: LineCounts,
     *,
     status: str,
     error: str | None = None,
 ) -> None:
-    seconds = time.monotonic() - started
     async with write_transaction(engine) as connection:
         await repo.finish_run(
             connection,

@@ -113,8 +113,11 @@ class BatchWriter:
     ) -> tuple[dict[str, tuple[int, HotelRef]], dict[str, int]]:
         seen: dict[str, HotelRef] = {}
         for _, review in batch.reviews:
-            ref = clean_hotel(review.hotel)
-            seen[ref.external_id] = merge_hotel(seen.get(ref.external_id), ref)
+            ref = review.hotel
+            previous = seen.get(ref.external_id)
+            # Most lines of a file repeat the same hotel: merge only what differs.
+            if previous != ref:
+                seen[ref.external_id] = merge_hotel(previous, clean_hotel(ref))
         changed: list[HotelRef] = []
         for external_id, ref in seen.items():
             known = self._hotels.get(external_id)
