@@ -15,18 +15,12 @@ from types import TracebackType
 from typing import BinaryIO
 
 from hotelreviews.ingestion.parsing import MAX_LINE_BYTES
+from hotelreviews.ingestion.sniffing import GZIP_MAGIC, SNIFF_BYTES, content_problem, gzip_cause
 
 REVIEW_SUFFIXES = (".jl", ".jsonl", ".jl.gz", ".jsonl.gz")
 STDIN = "-"
 CHUNK_BYTES = 1024 * 1024
-_SNIFF_BYTES = 8 * 1024
-_GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-# Share of bytes in the first 8 KiB that may be invalid UTF-8 before the file is called
-# "not text". A few stray Latin-1 bytes are rejected line by line instead, which keeps the
-# rest of the file.
-_MAX_INVALID_SHARE = 0.1
 
 
 class SourceError(Exception):
@@ -119,8 +113,8 @@ def open_source(arg: str) -> LocalSource:
             size, checksum, head = _checksum(file)
     except OSError as error:
         raise SourceError(_describe_os_error(arg, error)) from error
-    compressed = head.startswith(_GZIP_MAGIC)
-    _check_text(head, compressed=compressed, display_name=arg)
+    compressed = head.startswith(GZIP_MAGIC)
+    _refuse_non_text(head, compressed=compressed, display_name=arg)
     return LocalSource(
         path=arg,
         uri=Path(arg).resolve().as_uri(),
@@ -140,13 +134,13 @@ def spool_stream(stream: BinaryIO, *, display_name: str = "<stdin>") -> LocalSou
     try:
         with os.fdopen(handle, "wb") as spool:
             while chunk := stream.read(CHUNK_BYTES):
-                if len(head) < _SNIFF_BYTES:
-                    head += chunk[: _SNIFF_BYTES - len(head)]
+                if len(head) < SNIFF_BYTES:
+                    head += chunk[: SNIFF_BYTES - len(head)]
                 digest.update(chunk)
                 spool.write(chunk)
                 size += len(chunk)
-        compressed = head.startswith(_GZIP_MAGIC)
-        _check_text(head, compressed=compressed, display_name=display_name)
+        compressed = head.startswith(GZIP_MAGIC)
+        _refuse_non_text(head, compressed=compressed, display_name=display_name)
     except BaseException:
         Path(spool_path).unlink(missing_ok=True)
         raise
@@ -168,40 +162,16 @@ def _checksum(file: BinaryIO) -> tuple[int, str, bytes]:
     head = b""
     while chunk := file.read(CHUNK_BYTES):
         if not head:
-            head = chunk[:_SNIFF_BYTES]
+            head = chunk[:SNIFF_BYTES]
         digest.update(chunk)
         size += len(chunk)
     return size, digest.hexdigest(), head
 
 
-def _check_text(head: bytes, *, compressed: bool, display_name: str) -> None:
-    """Refuse files that are plainly not UTF-8 text (images, archives, UTF-16)."""
-    if compressed:
-        try:
-            head = zlib.decompressobj(wbits=31).decompress(head, _SNIFF_BYTES)
-        except zlib.error as error:
-            raise SourceError(
-                f"{display_name}: not a valid gzip file ({_gzip_cause(error)} near the start);"
-                " re-download it"
-            ) from error
-    if head.startswith(_UTF16_BOMS):
-        raise SourceError(
-            f"{display_name}: not text we can read: the file is UTF-16 encoded;"
-            " convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
-        )
-    if b"\x00" in head:
-        raise SourceError(
-            f"{display_name}: not text: the first {_SNIFF_BYTES // 1024} KiB contain NUL bytes"
-            " (an image, archive or other binary file?); expected UTF-8 JSON Lines"
-        )
-    # The cut at 8 KiB may split a character, so ignore the last 3 bytes' worth of errors.
-    decoded = head.decode("utf-8", errors="replace")
-    invalid = decoded[: len(decoded) - 3].count("\ufffd")
-    if head and invalid > _MAX_INVALID_SHARE * len(head):
-        raise SourceError(
-            f"{display_name}: not text: the first {_SNIFF_BYTES // 1024} KiB are not UTF-8"
-            f" ({invalid} undecodable bytes); expected UTF-8 JSON Lines"
-        )
+def _refuse_non_text(head: bytes, *, compressed: bool, display_name: str) -> None:
+    problem = content_problem(head, compressed=compressed)
+    if problem is not None:
+        raise SourceError(f"{display_name}: {problem}")
 
 
 def _describe_os_error(name: str, error: OSError) -> str:
@@ -240,23 +210,9 @@ def _gzip_guard(
         ) from error
     except (gzip.BadGzipFile, zlib.error) as error:
         raise SourceError(
-            f"{source.display_name}: not a valid gzip file ({_gzip_cause(error)} at byte"
+            f"{source.display_name}: not a valid gzip file ({gzip_cause(error)} at byte"
             f" {_offset(raw)}); re-download it"
         ) from error
-
-
-def _gzip_cause(error: Exception) -> str:
-    """Python's gzip/zlib wording, shortened to what a person needs."""
-    text = str(error)
-    if text.startswith("CRC check failed") or text.endswith("incorrect data check"):
-        return "CRC check failed"
-    if text.startswith("Incorrect length"):
-        return "length check failed"
-    if text.startswith("Not a gzipped file"):
-        return "unexpected bytes after the compressed data"
-    if "while decompressing data: " in text:
-        return "corrupt compressed data: " + text.split("while decompressing data: ", 1)[1]
-    return text
 
 
 def _offset(raw: BinaryIO) -> int:
