@@ -21,6 +21,7 @@ from hotelreviews.cli.demo_cmd import demo
 from hotelreviews.demo import DemoManifest, write_demo
 from hotelreviews.demo.catalog import CITIES
 from hotelreviews.demo.hotels import build_hotels, default_hotel_count
+from hotelreviews.demo.run import can_fork
 
 REVIEWS = 2_000
 OTA_PROVIDERS = {332: "Agoda", 333: "Expedia", 334: "Booking.com"}
@@ -138,6 +139,8 @@ def test_same_seed_gives_byte_identical_files(
 
 
 def test_worker_processes_write_the_same_bytes_and_another_seed_does_not(tmp_path: Path) -> None:
+    if not can_fork():
+        pytest.skip("worker processes are only forked on Linux from a single-threaded process")
     one = write_demo(out_dir=tmp_path / "one", reviews=600, seed=5)
     two = write_demo(out_dir=tmp_path / "two", reviews=600, seed=5, workers=2)
     other = write_demo(out_dir=tmp_path / "other", reviews=600, seed=6)

@@ -70,6 +70,7 @@ def _progress(console: Console, reviews: int) -> Iterator[Callable[[int], None]]
     """A progress callback: a Rich bar on a terminal, a plain line every few seconds otherwise."""
     expected = int(reviews * (1 + REDELIVERY_RATE) / (1 - BROKEN_RATE))  # close enough for a bar
     if sys.stdout.isatty():
+        # No auto-refresh thread: worker processes are forked only from a single-threaded process.
         bar = Progress(
             TextColumn("writing demo files"),
             BarColumn(),
@@ -77,10 +78,20 @@ def _progress(console: Console, reviews: int) -> Iterator[Callable[[int], None]]
             TimeElapsedColumn(),
             console=console,
             transient=True,
+            auto_refresh=False,
         )
         task = bar.add_task("demo", total=expected)
+        shown = 0.0
+
+        def update(lines: int) -> None:
+            nonlocal shown
+            bar.update(task, completed=min(lines, expected))
+            if time.perf_counter() - shown >= 0.1:
+                shown = time.perf_counter()
+                bar.refresh()
+
         with bar:
-            yield lambda lines: bar.update(task, completed=min(lines, expected))
+            yield update
         return
     started = last = time.perf_counter()
 

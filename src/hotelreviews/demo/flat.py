@@ -8,6 +8,7 @@ from hotelreviews.demo.catalog import GROUP_SOURCE, INITIALS
 from hotelreviews.demo.hotels import Hotel
 from hotelreviews.demo.providers import GROUP
 from hotelreviews.demo.records import (
+    BAD_RATING,
     DAY_B,
     ID_MULT,
     LOS,
@@ -31,6 +32,10 @@ _HALVES = (b"", b"", b"1.0", b"1.5", b"2.0", b"2.5", b"3.0", b"3.5", b"4.0", b"4
 # as the group's exporter sometimes writes them: numbers as strings ("2", "4.5")
 _HALVES_TEXT = tuple(b'"' + (h[:1] if h.endswith(b".0") else h) + b'"' for h in _HALVES)
 _INITIALS = len(INITIALS)
+_SUB_NOISE = tuple(2.4 * (u / 256 - 0.56) for u in range(256))  # in half points
+# index: 20 + half points, clamped to 1.0..5.0
+_SUB_VALUES = tuple(_HALVES[min(10, max(2, k - 20))] for k in range(40))
+_SUB_TEXTS = tuple(_HALVES_TEXT[min(10, max(2, k - 20))] for k in range(40))
 
 
 def _attributes(h: Hotel) -> bytes:
@@ -46,28 +51,32 @@ def _attributes(h: Hotel) -> bytes:
 def flat_maker(records: Records) -> Maker:
     """A function making lines in the flat shape of the hotel group's own feed."""
     table = records.tables[GROUP.key]
-    n_table = len(table)
+    mask = len(table) - 1
     names, rooms_of, profiles = records.names, records.rooms, records.profiles
     travellers = tuple(t[2].encode() for t in records.travellers)
     pools, responses = records.texts.pools_json, records.texts.responses_json
     seen = records.seen_hotels.add
-    hotels = records.hotels
-    full = {h.idx: _attributes(h) for h in hotels if h.group_id}
+    hotels = [h for h in records.hotels if h.group_id]  # only the group's hotels are in its feed
+    full = {h.idx: _attributes(h) for h in hotels}
     short = {
         h.idx: f',"hotel_city":"{h.city.name}","hotel_country":"{h.city.country}"'.encode()
         for h in hotels
-        if h.group_id
     }
     group_ids = {h.idx: (h.group_id or "").encode() for h in hotels}
-    offsets = [h.city.utc_offset.encode() for h in hotels]
+    offsets = {h.idx: h.city.utc_offset.encode() for h in hotels}
+    # per hotel: (key, 20 + its offset in half points); 20 keeps indexes into _SUB_VALUES positive
+    subs_of = {h.idx: tuple((k, 20 + 2 * h.offsets[f]) for k, f in _SUBS) for h in hotels}
+    bad_below = records.bad_below
+    answer_bad = {h.idx: round(min(1.0, h.respond * 1.6) * 512) for h in hotels}
+    answer_good = {h.idx: round(h.respond * 0.3 * 512) for h in hotels}
 
     def make(rng: Random, i: int, day: int, minute: int) -> bytes:
-        r = rng.random
-        hotel = table[int(r() * n_table)]
+        # Three draws whose bit fields stand in for some twenty random() calls.
+        bits, more, subs = rng.getrandbits(64), rng.getrandbits(64), rng.getrandbits(48)
+        hotel = table[more & mask]  # bits 0-19
         idx = hotel.idx
-        bits = rng.getrandbits(64)
-        if r() < hotel.bad:
-            x = 1.0 + 5.0 * r()
+        if (more >> 20) & 4095 < bad_below[idx]:
+            x = BAD_RATING[bits & 4095]
         else:
             x = hotel.mu + GROUP.bias + 0.7 * NORMAL[bits & 4095]
         half = 10 if x >= 10 else 2 if x < 2 else int(x + 0.5)  # half points 2..10 = 1.0..5.0
@@ -85,37 +94,35 @@ def flat_maker(records: Records) -> Maker:
         else:
             reviewer = b"Anonymous"
         rooms = rooms_of[idx]
-        rating = _HALVES_TEXT[half] if r() < 0.04 else _HALVES[half]
+        rating = _HALVES_TEXT[half] if (more >> 32) & 31 == 0 else _HALVES[half]  # 3%
         gid = group_ids[idx]
         parts = [
             b'{"id":"gh-', b"%09d" % ((i * ID_MULT + 777) % 1_000_000_000), b'","hotel_id":"', gid,
             b'","hotel_name":"', names[idx], b'","rating":', rating, b',"title":"', title,
             b'","comment":"', text, b'","review_date":"', DAY_B[day], TIME_B[minute],
             b"Z" if (bits >> 46) & 1 else offsets[idx], b'","stay_date":"',
-            DAY_B[day - los - int(r() * 10)], b'","trip_type":"', travellers[(bits >> 31) & 127],
-            b'","room_type":"', rooms[int(r() * len(rooms))], b'","language":"', lang.encode(),
+            DAY_B[day - los - (more >> 37) % 10], b'","trip_type":"',
+            travellers[(bits >> 31) & 127], b'","room_type":"', rooms[(more >> 41) % len(rooms)],
+            b'","language":"', lang.encode(),
             b'","is_verified":', b"true" if (bits >> 47) & 7 else b"false",
             b',"helpful_votes":', b"%d" % (votes >> 1), b',"total_votes":', b"%d" % votes,
             b',"reviewer_name":"', reviewer, b'","reviewer_country":"', country, b'"',
-            full[idx] if r() < 0.75 else short[idx],
+            full[idx] if (more >> 45) & 3 else short[idx],  # 75%: all hotel attributes
         ]  # fmt: skip
-        hotel_offsets = hotel.offsets
-        as_text = r() < 0.03
-        for key, family in _SUBS:
-            u = r()
-            if u < 0.12:  # sub-ratings are optional in the survey
-                continue
-            sub = half + int(2 * hotel_offsets[family] + 2.4 * (u - 0.56))
-            sub = 10 if sub > 10 else 2 if sub < 2 else sub
-            parts += (key, _HALVES_TEXT[sub] if as_text else _HALVES[sub])
-            as_text = False
+        values = _SUB_TEXTS if (more >> 47) & 31 == 0 else _SUB_VALUES  # 3%: first one as text
+        for key, offset in subs_of[idx]:
+            u = subs & 255
+            subs >>= 8
+            if u >= 31:  # 12% of sub-ratings are left out: they are optional in the survey
+                parts += (key, values[half + int(offset + _SUB_NOISE[u])])
+                values = _SUB_VALUES
         parts += (b',"source":"', GROUP_SOURCE.encode(), b'","metadata":{"channel":"',
                   _CHANNELS[(bits >> 52) % 5], b'","property_code":"', gid, b'"')  # fmt: skip
-        if r() < (hotel.respond * 1.6 if tier <= 1 else hotel.respond * 0.3):
+        if (more >> 52) & 511 < (answer_bad[idx] if tier <= 1 else answer_good[idx]):
             replies = responses[lang, tier >= 3]
             parts += (
                 b',"hotel_response":{"text":"', replies[(bits >> 58) % len(replies)],
-                b'","date":"', DAY_B[min(day + 1 + int(r() * 6), LAST_INDEX)],
+                b'","date":"', DAY_B[min(day + 1 + (more >> 61), LAST_INDEX)],
                 b'","responder":"Guest Relations, ', names[idx], b'"}',
             )  # fmt: skip
         parts.append(b"}}\n")

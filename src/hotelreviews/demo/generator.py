@@ -17,8 +17,8 @@ import orjson
 
 from hotelreviews.demo.edits import broken_line, edit_flat, edit_nested
 from hotelreviews.demo.flat import flat_maker
-from hotelreviews.demo.hotels import build_hotels
-from hotelreviews.demo.providers import EXPEDIA, FEEDS, GROUP, Feed, Standings
+from hotelreviews.demo.hotels import allocate, build_hotels
+from hotelreviews.demo.providers import EXPEDIA, FEEDS, GROUP, SNAPSHOT_MONTHS, Feed, Standings
 from hotelreviews.demo.records import Maker, Records
 from hotelreviews.demo.texts import Texts
 from hotelreviews.demo.timeline import MONTHS, month_days, month_end, month_weights
@@ -44,18 +44,7 @@ class DemoFile:
 class FileResult:
     file: DemoFile
     broken_by_kind: dict[str, int] = field(default_factory=dict)
-    hotel_ids: set[int | str] = field(default_factory=set)
-
-
-def allocate(total: int, weights: list[float]) -> list[int]:
-    """Split `total` in proportion to `weights` (largest remainder), deterministically."""
-    s = sum(weights)
-    exact = [total * w / s for w in weights]
-    counts = [int(e) for e in exact]
-    order = sorted(range(len(weights)), key=lambda k: (counts[k] - exact[k], k))
-    for k in order[: total - sum(counts)]:
-        counts[k] += 1
-    return counts
+    hotel_ids: set[int | str] = field(default_factory=set)  # nested: of the quarter so far
 
 
 def file_name(feed: Feed, month: int) -> str:
@@ -84,6 +73,7 @@ class DemoWorld:
             key = (FEEDS[k % len(FEEDS)].key, k // len(FEEDS))
             self.counts[key], self.starts[key] = n, start
             start += n
+        self._standings: dict[str, Standings] = {}
 
     def picks(self, feed: Feed, month: int) -> dict[int, tuple[int, int, int]]:
         """Reviews of a file that are re-delivered: i -> (target month, edit day, minute)."""
@@ -122,10 +112,10 @@ class DemoWorld:
         sink = out.open(name, gzip=name.endswith(".gz"))
         nested = feed is not GROUP
         self.records.seen_hotels = result_ids = set()
-        if nested:
-            make = self.records.nested_maker(feed, Standings(feed, month))
-        else:
-            make = flat_maker(self.records)
+        standings = self._standings.get(feed.key)
+        if standings is None or standings.month != month - month % SNAPSHOT_MONTHS:
+            standings = self._standings[feed.key] = Standings(feed, month)
+        make = self.records.nested_maker(feed, standings) if nested else flat_maker(self.records)
         rng = Random(f"bucket/{self.seed}/{feed.key}/{month}")
         r = rng.random
         picks = self.picks(feed, month)
@@ -139,28 +129,31 @@ class DemoWorld:
         broken_base = (month * len(FEEDS) + FEEDS.index(feed)) << 20  # unique ids per file
         p_broken = BROKEN_RATE / (1 - BROKEN_RATE)
         pos = redelivered = 0
+        append = buf.append
         for d in range(days):
             day = first + d
             for minute in sorted([int(r() * 1440) for _ in range(per_day[d])]):
                 line = self._picked(make, i, month) if i in picks else make(rng, i, day, minute)
-                buf.append(line)
+                append(line)
                 i += 1
                 if r() < p_broken:
                     seq = broken_base + sum(kinds.values()) + 1
                     kind, bad = broken_line(loads(line), nested=nested, rng=rng, seq=seq)
-                    buf.append(bad)
+                    append(bad)
                     kinds[kind] = kinds.get(kind, 0) + 1
-                if len(buf) >= _CHUNK_LINES:
-                    self._flush(out, sink, buf, on_lines)
             while pos < len(later) and later[pos][0] == day:
                 j, source = later[pos][2], later[pos][3]
                 pos += 1
                 rec = loads(self._picked(make, j, source))
                 edit(rec, Random(f"edit/{self.seed}/{j}"), self.texts, day)
-                buf.append(dumps(rec, option=opt))
+                append(dumps(rec, option=opt))
                 redelivered += 1
+            if len(buf) >= _CHUNK_LINES:  # at most a day's lines are held: a few MB at 10M reviews
+                self._flush(out, sink, buf, on_lines)
         self._flush(out, sink, buf, on_lines)
         out.close(sink)
+        # Every hotel of a nested line has a cached standing (so this is the quarter's so far).
+        result_ids.update(self.records.hotels[key >> 10].hotel_id for key in standings.cache)
         blank = kinds.get("blank", 0)
         broken = sum(kinds.values()) - blank
         reviews = n + redelivered

@@ -38,6 +38,7 @@ class Hotel:
     bad: float  # chance that a stay goes wrong (the long left tail)
     respond: float  # chance that the hotel answers a review
     offsets: dict[str, float]  # per family: how much better or worse than the overall score
+    tenths: dict[str, int]  # the same offsets in tenths of a point, clamped to -5.0..+5.0
     popularity: float
     phase: float  # drift of the provider scores over time
     listed: tuple[bool, bool, bool]  # on Agoda, Expedia, Booking.com
@@ -126,6 +127,7 @@ def build_hotels(*, count: int, seed: int) -> list[Hotel]:
                 bad=min(0.4, max(0.02, 0.07 + 0.08 * (8.6 - mu))),
                 respond=rng.choice((0.0, 0.0, 0.05, 0.1, 0.2, 0.3, 0.45)) if not grouped else 0.35,
                 offsets=offsets,
+                tenths={f: max(-50, min(50, round(o * 10))) for f, o in offsets.items()},
                 popularity=rng.lognormvariate(0.0, 0.8),
                 phase=rng.random() * math.tau,
                 listed=(listed[0], listed[1], listed[2]),
@@ -135,13 +137,22 @@ def build_hotels(*, count: int, seed: int) -> list[Hotel]:
     return hotels
 
 
-def pick_table(hotels: list[Hotel], size: int = 1 << 16) -> list[Hotel]:
-    """A lookup table where each hotel fills a share of slots proportional to its popularity."""
+def allocate(total: int, weights: list[float]) -> list[int]:
+    """Split `total` in proportion to `weights` (largest remainder), deterministically."""
+    s = sum(weights)
+    exact = [total * w / s for w in weights]
+    counts = [int(e) for e in exact]
+    order = sorted(range(len(weights)), key=lambda k: (counts[k] - exact[k], k))
+    for k in order[: total - sum(counts)]:
+        counts[k] += 1
+    return counts
+
+
+def pick_table(hotels: list[Hotel]) -> tuple[Hotel, ...]:
+    """A power-of-two sized table where each hotel fills slots in proportion to its popularity
+    (at least one), so a review picks its hotel with a bit mask."""
     if not hotels:
-        return []
-    size = max(size, 4 * len(hotels))
-    total = sum(h.popularity for h in hotels)
-    table: list[Hotel] = []
-    for h in hotels:
-        table.extend([h] * max(1, round(h.popularity / total * size)))
-    return table
+        return ()
+    size = 1 << max(16, (4 * len(hotels)).bit_length())
+    counts = allocate(size - len(hotels), [h.popularity for h in hotels])
+    return tuple(h for h, n in zip(hotels, counts, strict=True) for _ in range(n + 1))

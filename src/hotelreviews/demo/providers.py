@@ -42,6 +42,7 @@ GROUP = Feed("group", 0, "Azalea Hotels", "group_feed", 0.14, 0.1, 0, ())
 OTAS = (AGODA, EXPEDIA, BOOKING)
 FEEDS = (AGODA, EXPEDIA, BOOKING, GROUP)
 BY_PROVIDER_ID = {f.provider_id: f for f in OTAS}
+SNAPSHOT_MONTHS = 3
 _ECO_FROM_MONTH = 18  # Expedia added "Eco-friendliness" in mid-2024: grade keys change over time
 _ID_SPAN = 1 << 30
 _ID_MULT = 0x2545F491  # odd, so i -> (i * _ID_MULT + c) mod 2**30 is a bijection
@@ -52,41 +53,47 @@ def review_id(feed: Feed, i: int) -> int:
     return feed.id_base + (i * _ID_MULT + 12_345) % _ID_SPAN
 
 
-_ONE_DECIMAL = tuple(f"{k / 10:.1f}" for k in range(101))
+# tenths of a point -> JSON with one decimal, clamped to 1.0..10.0; index 200 + tenths
+_TENTHS = tuple(f"{min(100, max(10, k - 200)) / 10:.1f}" for k in range(500))
 
 
 def _score(x: float) -> str:
-    """x on the 10-point scale, clamped to 1..10, as JSON with one decimal."""
-    return _ONE_DECIMAL[100 if x >= 10 else 10 if x < 1 else int(x * 10 + 0.5)]
+    return _TENTHS[200 + int(x * 10 + 0.5)] if -20 < x < 30 else _TENTHS[200]
 
 
 def standing(hotel: Hotel, feed: Feed, month: int) -> str:
     """The hotel's score, review count and grades on one OTA in a given month, as JSON."""
     drift = 0.15 * math.sin(month / 5.0 + hotel.phase) + 0.004 * month
     score = hotel.mu + feed.bias + drift - 0.2
-    grades = []
-    for k, (label, family) in enumerate(feed.grades):
-        if k == hotel.missing_grade or (family == "eco" and month < _ECO_FROM_MONTH):
-            continue  # a grade may be absent, and grade keys change over time
-        if family == "wifi" and "wifi" not in hotel.amenities:
-            continue
-        grades.append(f'"{label}":{_score(score + hotel.offsets[family])}')
+    base = 200 + int(score * 10 + 0.5)
+    tenths, missing = hotel.tenths, hotel.missing_grade
+    # a grade may be absent, and grade keys change over time
+    skip = {"eco"} if month < _ECO_FROM_MONTH else set()
+    if "wifi" not in hotel.amenities:
+        skip.add("wifi")
+    grades = ",".join([
+        f'"{label}":{_TENTHS[base + tenths[family]]}'
+        for k, (label, family) in enumerate(feed.grades)
+        if k != missing and family not in skip
+    ])  # fmt: skip
     count = int(hotel.popularity * feed.share * (900 + 55 * month) * (1 + hotel.stars / 5))
     return (
         f'{{"providerId":{feed.provider_id},"provider":"{feed.name}","overallScore":'
-        f'{_score(score)},"reviewCount":{count},"grades":{{{",".join(grades)}}}}}'
+        f'{_score(score)},"reviewCount":{count},"grades":{{{grades}}}}}'
     )
 
 
 class Standings:
-    """A month's `overallByProviders` lists, as line endings, cached by hotel and provider.
+    """One platform's `overallByProviders` lists, as line endings, cached by hotel and provider.
 
-    The cache key is `hotel.idx * 1024 + provider_id`; line makers read `cache` directly.
+    Snapshots are refreshed quarterly (as exporters that cache hotel data do), so the files of
+    a quarter share one `Standings`. Line makers read `cache` directly, by
+    `hotel.idx * 1024 + provider_id`.
     """
 
     def __init__(self, platform: Feed, month: int) -> None:
         self.platform = platform
-        self.month = month
+        self.month = month - month % SNAPSHOT_MONTHS
         self.cache: dict[int, bytes] = {}
 
     def get(self, hotel: Hotel, provider_id: int) -> bytes:

@@ -30,21 +30,28 @@ LOS = (1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5
        12, 14)  # fmt: skip
 # Fixed pieces of a nested line, each fused with the JSON text that follows it, so that a line
 # is a join of ~18 pieces rather than ~35.
-_LOS_B = tuple(f'{n},"reviewerReviewedCount":'.encode() for n in LOS)
-_REVIEWED_B = tuple(
-    f'{n},"isExpertReviewer":false,"isShowGlobalIcon":false,"isShowReviewedCount":false}}}},'
-    '"overallByProviders":'.encode()
-    for n in (0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 5, 6, 7, 8, 9, 11, 13, 16,
-              21, 28, 40, 65, 120)
-)  # fmt: skip
+_REVIEWED = (0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 5, 6, 7, 8, 9, 11, 13, 16,
+             21, 28, 40, 65, 120)  # fmt: skip
+# index: length of stay (5 bits) | reviews the reviewer wrote (5 bits) << 5
+_STAY_AND_COUNT = tuple(
+    f'{LOS[k & 31]},"reviewerReviewedCount":{_REVIEWED[k >> 5]},"isExpertReviewer":false,'
+    '"isShowGlobalIcon":false,"isShowReviewedCount":false}},"overallByProviders":'.encode()
+    for k in range(1024)
+)
 _MASKS = ("*****", "*****", "********", "******")
 ID_SPAN, ID_MULT = 1 << 30, 0x2545F491  # the same as providers.review_id, inlined for speed
 R10_TIER = tuple(tier_of(r / 10) for r in range(101))
+BAD_RATING = tuple(1.0 + 5.0 * (k + 0.5) / 4096 for k in range(4096))  # uniform 1..6
+# days between check-out and review: the product of two uniforms times 40, as 64 quantiles
+STAY_LAG = tuple(sorted(int(40 * (a + 0.5) * (b + 0.5) / 64) for a in range(8) for b in range(8)))
 DAY_B = tuple(d.encode() for d in DAY_ISO)
 TIME_B = tuple(f"T{t}:00".encode() for t in HHMM)
 _DATE_B = tuple(f'"reviewDate":"{d}'.encode() for d in DAY_ISO)
 _LONG_DATE_B = tuple(f'{d}","checkInDateMonthAndYear":"'.encode() for d in DAY_LONG)
 _NO_LONG_DATE = b'","checkInDateMonthAndYear":"'
+_DATE_MID = b'","formattedReviewDate":"'
+_EXPEDIA_MID, _BOOKING_MID = b"Z" + _DATE_MID, b"+00:00" + _DATE_MID
+_ROOM_TAIL = b'","roomTypeId":0,"lengthOfStay":'
 _STAY_B = tuple(f'{d}","encryptedReviewData":"'.encode() for d in DAY_MONTH_YEAR)
 _RESPONSE_DATE_B = tuple(f'{d}","responseTranslateSource":"'.encode() for d in DAY_LONG)
 
@@ -119,6 +126,14 @@ class Records:
         }
         self.names = [jb(h.name) for h in hotels]  # hotels[k].idx == k
         self.rooms = [tuple(jb(r) for r in h.rooms) for h in hotels]
+        # 16 slots per hotel, cycling through its room types, picked by 4 random bits
+        self.rooms_tail = [tuple(rooms[k % len(rooms)] + _ROOM_TAIL for k in range(16))
+                           for rooms in self.rooms]  # fmt: skip
+        self.agoda_mid = [h.city.utc_offset.encode() + _DATE_MID for h in hotels]
+        # per hotel, thresholds for bit fields: 12 bits for a bad stay, 9 bits for an answer
+        self.bad_below = [round(h.bad * 4096) for h in hotels]
+        self.answer_bad = [round(min(1.0, h.respond * 1.5) * 512) for h in hotels]
+        self.answer_good = [round(h.respond * 0.8 * 512) for h in hotels]
         self.heads = {
             f.key: [
                 f'{{"hotelId":{h.hotel_id},"platform":"{f.name}","hotelName":"'.encode()
@@ -149,32 +164,26 @@ class Records:
     def nested_maker(self, platform: Feed, standings: Standings) -> Maker:
         """A function making lines in the nested shape for `platform`'s file of one month."""
         table = self.tables[platform.key]
-        n_table = len(table)
         heads, names, profiles = self.heads[platform.key], self.names, self.profiles
         info_mid, secrets = self.info_mid, self.secrets
         pools, blocks, no_response = self.texts.pools_json, self.text_blocks, self.no_response
         city_lines, responses = self.texts.city_lines_json, self.texts.responses_json
-        rating_blocks, cache, seen = self.rating_blocks, standings.cache, self.seen_hotels.add
-        rooms_of = [
-            tuple(r + b'","roomTypeId":0,"lengthOfStay":' for r in rooms) for rooms in self.rooms
-        ]
-        mid_of = {
-            AGODA: [h.city.utc_offset.encode() + b'","formattedReviewDate":"' for h in self.hotels],
-            EXPEDIA: b'Z","formattedReviewDate":"',
-            BOOKING: b'+00:00","formattedReviewDate":"',
-        }
+        rating_blocks, cache = self.rating_blocks, standings.cache
+        rooms_of, agoda_mid = self.rooms_tail, self.agoda_mid
+        bad_below, answer_bad, answer_good = self.bad_below, self.answer_bad, self.answer_good
+        mask = len(table) - 1
         is_agoda = platform is AGODA
 
         def make(rng: Random, i: int, day: int, minute: int) -> bytes:
-            r = rng.random
-            hotel = table[int(r() * n_table)]
+            # Two 64-bit draws whose bit fields stand in for a dozen random() calls.
+            bits, more = rng.getrandbits(64), rng.getrandbits(64)
+            hotel = table[more & mask]  # bits 0-19
             idx = hotel.idx
             feed = platform
-            if is_agoda and r() < 0.06:  # Agoda also delivers reviews it syndicates
-                feed = BOOKING if r() < 0.6 else EXPEDIA
-            bits = rng.getrandbits(64)
-            if r() < hotel.bad:  # the stay went wrong: the long left tail
-                x = 1.0 + 5.0 * r()
+            if is_agoda and (more >> 20) & 63 < 4:  # 6%: Agoda also delivers reviews it syndicates
+                feed = BOOKING if (more >> 26) & 7 < 5 else EXPEDIA
+            if (more >> 29) & 4095 < bad_below[idx]:  # the stay went wrong: the long left tail
+                x = BAD_RATING[bits & 4095]
             else:
                 x = hotel.mu + feed.bias + 0.7 * NORMAL[bits & 4095]
             if feed is EXPEDIA:  # Expedia rates 1 to 5 and shows it on a 10-point scale
@@ -186,36 +195,35 @@ class Records:
             k = (bits >> 22) & POOL_MASK
             booking = feed is BOOKING
             entry = pools[lang][tier][k]
-            if tier >= 2 and entry[1] and r() < 0.2:
+            if tier >= 2 and (more >> 41) & 15 < 3 and entry[1]:  # 19%: a word on the area
                 lines = city_lines[hotel.city.name, lang]
-                text = _text_block(entry, lines[int(r() * len(lines))], booking, lang)
+                text = _text_block(entry, lines[int(rng.random() * len(lines))], booking, lang)
             else:
                 text = blocks[lang, booking][tier][k]
             los = (bits >> 40) & 31
-            stayed = day - LOS[los] - int(r() * r() * 40)
-            if r() < (hotel.respond * 1.5 if tier <= 1 else hotel.respond * 0.8):
+            stayed = day - LOS[los] - STAY_LAG[(more >> 45) & 63]
+            if (more >> 51) & 511 < (answer_bad[idx] if tier <= 1 else answer_good[idx]):
                 replies = responses[lang, tier >= 3]
                 response = b"".join((
                     b'"isShowReviewResponse":true,"responderName":"', names[idx],
                     b'","responseText":"', replies[(bits >> 62) % len(replies)],
                     b'","responseDateText":"","formattedResponseDate":"',
-                    _RESPONSE_DATE_B[min(day + 1 + int(r() * 9), LAST_INDEX)], lang.encode(), b'",',
+                    _RESPONSE_DATE_B[min(day + 1 + int(rng.random() * 9), LAST_INDEX)],
+                    lang.encode(), b'",',
                 ))  # fmt: skip
             else:
                 response = no_response[lang]
-            if is_agoda and feed is platform:
-                mid, long_date = mid_of[AGODA][idx], _LONG_DATE_B[day]
+            if feed is platform and is_agoda:  # only Agoda writes local times and long dates
+                mid, long_date = agoda_mid[idx], _LONG_DATE_B[day]
             else:
-                mid, long_date = mid_of[feed], _NO_LONG_DATE
-            rooms = rooms_of[idx]
-            seen(hotel.hotel_id)
+                mid, long_date = (_EXPEDIA_MID if feed is EXPEDIA else _BOOKING_MID), _NO_LONG_DATE
             pid = feed.provider_id
             return b"".join((
                 heads[idx], b"%d," % (feed.id_base + (i * ID_MULT + 12_345) % ID_SPAN),
                 rating_blocks[feed.key][r10], text, response, _DATE_B[day], TIME_B[minute],
-                mid, long_date, _STAY_B[stayed], secrets[(bits >> 45) & 4095], country,
-                info_mid[(bits >> 31) & 511], rooms[int(r() * len(rooms))], _LOS_B[los],
-                _REVIEWED_B[(bits >> 57) & 31],
+                mid, long_date, _STAY_B[stayed], secrets[(bits >> 50) & 4095], country,
+                info_mid[(bits >> 31) & 511], rooms_of[idx][more >> 60],
+                _STAY_AND_COUNT[(bits >> 40) & 1023],
                 cache.get(idx * 1024 + pid) or standings.get(hotel, pid),
             ))  # fmt: skip
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from hotelreviews.demo.providers import FEEDS
 from hotelreviews.demo.timeline import MONTHS
 from hotelreviews.demo.writer import Output, clear_previous, remove_partial
 
+MAX_HOTELS = 50_000
 PARALLEL_FROM = 200_000  # below this many reviews, starting worker processes costs more
 
 
@@ -63,15 +66,19 @@ def write_demo(
     """Write demo feed files into `out_dir`; the same arguments give byte-identical files.
 
     `progress`, if given, is called now and then with the number of lines written so far.
-    `workers` processes share the work (default: one per CPU, up to 4, for large runs).
+    `workers` processes share the work (default: one per CPU, up to 4, for large runs); they
+    are forked, so on other systems than Linux, or when the caller runs threads, the work is
+    done in this process.
     Demo files from an earlier run in `out_dir` are replaced; other files are left alone.
     """
     if reviews < 1:
         raise ValueError("reviews must be at least 1")
-    if hotels is not None and hotels < 1:
-        raise ValueError("hotels must be at least 1")
+    if hotels is not None and not 1 <= hotels <= MAX_HOTELS:
+        raise ValueError(f"hotels must be between 1 and {MAX_HOTELS:,}")
     hotels = hotels or default_hotel_count(reviews)
     workers = workers or default_workers(reviews)
+    if workers > 1 and not can_fork():
+        workers = 1
     out_dir.mkdir(parents=True, exist_ok=True)
     clear_previous(out_dir)
     args = (out_dir, reviews, hotels, seed)
@@ -129,6 +136,15 @@ def _in_process(
         out.finish()
 
 
+def can_fork() -> bool:
+    """Worker processes are forked (Linux), and only from a process running no other threads."""
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
 def _in_workers(
     out_dir: Path,
     reviews: int,
@@ -137,38 +153,35 @@ def _in_workers(
     progress: Callable[[int], None] | None,
     workers: int,
 ) -> list[FileResult | None]:
-    # forkserver: workers start from a clean process, whatever threads the caller runs.
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # Forked workers inherit the world built here: nothing to pickle, nothing to rebuild, and
+    # unlike spawn or forkserver, no re-import of the caller's __main__ (`python -m ...`).
+    global _worker
+    ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
-    init_args = (out_dir, reviews, hotels, seed, counter)
-    with ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=init_args) as pool:
-        futures = [pool.submit(_work, k, m) for k, m in _TASKS]
-        try:
-            pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                if progress is not None:
-                    progress(counter.value)
-            return [f.result() for f in futures]
-        except BaseException:
-            pool.shutdown(cancel_futures=True)
-            raise
+    world = DemoWorld(reviews=reviews, hotels=hotels, seed=seed)
+    _worker = (world, Output(out_dir, background=False), counter)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_work, k, m) for k, m in _TASKS]
+            try:
+                pending = set(futures)
+                while pending:
+                    _, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                    if progress is not None:
+                        progress(counter.value)
+                return [f.result() for f in futures]
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+    finally:
+        _worker = None
 
 
 _worker: tuple[DemoWorld, Output, Synchronized[int]] | None = None
 
 
-def _init_worker(
-    out_dir: Path, reviews: int, hotels: int, seed: int, counter: Synchronized[int]
-) -> None:
-    global _worker
-    world = DemoWorld(reviews=reviews, hotels=hotels, seed=seed)
-    _worker = (world, Output(out_dir, background=False), counter)
-
-
 def _work(feed_index: int, month: int) -> FileResult | None:
-    assert _worker is not None, "worker not initialised"
+    assert _worker is not None, "worker state is inherited from the parent by fork"
     world, out, counter = _worker
 
     def on_lines(n: int) -> None:
