@@ -112,9 +112,14 @@ def _progress_bar(console: Console) -> Progress:
     )
 
 
+MAX_FILES_LISTED = 12
+
+
 def _print_summary(console: Console, report: IngestReport) -> None:
     totals = report.totals
-    for file in report.files:
+    # A line per file helps with a few files; with a whole delivery it buries the summary.
+    listed = report.files if len(report.files) <= MAX_FILES_LISTED else []
+    for file in listed:
         counts = file.counts
         if file.status == "skipped":
             console.print(f"skipped  {file.source}: {file.message}", highlight=False)
