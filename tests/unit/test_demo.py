@@ -195,6 +195,8 @@ def test_both_shapes_carry_their_documented_fields(
                 assert OTA_PROVIDERS[c["providerId"]] == c["reviewProviderText"]
                 assert datetime.fromisoformat(c["reviewDate"]).tzinfo is not None
                 assert c["formattedRating"] == f"{c['rating']:.1f}"
+                if c["providerId"] != 333 and c["rating"] >= 9:  # edits keep these in step too
+                    assert c["ratingText"] == "Exceptional"
                 assert c["reviewerInfo"]["displayMemberName"].strip("*") == ""
                 if c["isShowReviewResponse"]:
                     assert c["responseText"] and c["responderName"]

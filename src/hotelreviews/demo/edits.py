@@ -6,7 +6,8 @@ from random import Random
 
 import orjson
 
-from hotelreviews.demo.records import Record
+from hotelreviews.demo.providers import BY_PROVIDER_ID
+from hotelreviews.demo.records import Record, rating_text
 from hotelreviews.demo.texts import Texts, tier_of
 from hotelreviews.demo.timeline import DAY_ISO, DAY_LONG
 
@@ -29,6 +30,7 @@ def edit_nested(rec: Record, rng: Random, texts: Texts, day: int) -> None:
             new, up = round(old - (step if up else -step), 1), not up
     c["rating"] = new
     c["formattedRating"] = f"{new:.1f}"
+    c["ratingText"] = rating_text(round(new * 10), BY_PROVIDER_ID[c["providerId"]])
     lang = c["translateSource"]
     update = texts.update(lang, up, int(rng.random() * 8))
     c["reviewComments"] = f"{c['reviewComments']} {update}".strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from random import Random
 
 from hotelreviews.demo.catalog import GROUP_SOURCE, INITIALS
@@ -70,7 +71,7 @@ def flat_maker(records: Records) -> Maker:
     answer_bad = {h.idx: round(min(1.0, h.respond * 1.6) * 512) for h in hotels}
     answer_good = {h.idx: round(h.respond * 0.3 * 512) for h in hotels}
 
-    def make(rng: Random, i: int, day: int, minute: int) -> bytes:
+    def one(rng: Random, i: int, day: int, minute: int) -> bytes:
         # Three draws whose bit fields stand in for some twenty random() calls.
         bits, more, subs = rng.getrandbits(64), rng.getrandbits(64), rng.getrandbits(48)
         hotel = table[more & mask]  # bits 0-19
@@ -128,5 +129,8 @@ def flat_maker(records: Records) -> Maker:
         parts.append(b"}}\n")
         seen(hotel.group_id or "")
         return b"".join(parts)
+
+    def make(rng: Random, first: int, day: int, minutes: Sequence[int]) -> list[bytes]:
+        return [one(rng, i, day, minute) for i, minute in enumerate(minutes, first)]
 
     return make

@@ -9,6 +9,8 @@ per-review seed, so the later file regenerates them instead of anything being ke
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
@@ -28,6 +30,8 @@ REDELIVERY_RATE = 0.02 * MONTHS / (MONTHS - 1)  # nothing is re-delivered from t
 BROKEN_RATE = 0.02  # of all lines
 _CHUNK_LINES = 2048
 _WEEKEND = (0, 1)  # day 0 of the timeline tables (2022-09-03) is a Saturday
+# log of the chance that a valid line is NOT followed by a broken one
+_LOG_KEEP = math.log(1 - BROKEN_RATE / (1 - BROKEN_RATE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,16 @@ class FileResult:
     file: DemoFile
     broken_by_kind: dict[str, int] = field(default_factory=dict)
     hotel_ids: set[int | str] = field(default_factory=set)  # nested: of the quarter so far
+
+
+def _gap(rng: Random) -> int:
+    """Valid lines until the next broken one: geometric, so that BROKEN_RATE of lines break."""
+    return int(math.log(1.0 - rng.random()) / _LOG_KEEP)
+
+
+def _seed_base(purpose: str, seed: int) -> int:
+    digest = hashlib.sha256(f"{purpose}/{seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") << 64
 
 
 def file_name(feed: Feed, month: int) -> str:
@@ -74,6 +88,10 @@ class DemoWorld:
             self.counts[key], self.starts[key] = n, start
             start += n
         self._standings: dict[str, Standings] = {}
+        # Per-review seeds: a 64-bit base per purpose plus the review number (integer seeds are
+        # several times cheaper to set up than string seeds).
+        self._review_seeds = _seed_base("review", seed)
+        self._edit_seeds = _seed_base("edit", seed)
 
     def picks(self, feed: Feed, month: int) -> dict[int, tuple[int, int, int]]:
         """Reviews of a file that are re-delivered: i -> (target month, edit day, minute)."""
@@ -91,9 +109,9 @@ class DemoWorld:
 
     def _picked(self, make: Maker, i: int, month: int) -> bytes:
         """The line of picked review i, from its own seed: the same every time it is made."""
-        rng = Random(f"review/{self.seed}/{i}")
+        rng = Random(self._review_seeds + i)
         first, days = month_days(month)
-        return make(rng, i, first + int(rng.random() * days), int(rng.random() * 1440))
+        return make(rng, i, first + int(rng.random() * days), (int(rng.random() * 1440),))[0]
 
     def write_file(
         self, feed: Feed, month: int, out: Output, on_lines: Callable[[int], None]
@@ -127,26 +145,34 @@ class DemoWorld:
         buf: list[bytes] = []
         kinds: dict[str, int] = {}
         broken_base = (month * len(FEEDS) + FEEDS.index(feed)) << 20  # unique ids per file
-        p_broken = BROKEN_RATE / (1 - BROKEN_RATE)
-        pos = redelivered = 0
-        append = buf.append
+        picked = sorted(picks)
+        pos = redelivered = next_pick = 0
+        gap = _gap(rng)  # valid lines before the next broken one
         for d in range(days):
-            day = first + d
-            for minute in sorted([int(r() * 1440) for _ in range(per_day[d])]):
-                line = self._picked(make, i, month) if i in picks else make(rng, i, day, minute)
-                append(line)
-                i += 1
-                if r() < p_broken:
-                    seq = broken_base + sum(kinds.values()) + 1
-                    kind, bad = broken_line(loads(line), nested=nested, rng=rng, seq=seq)
-                    append(bad)
-                    kinds[kind] = kinds.get(kind, 0) + 1
+            day, count = first + d, per_day[d]
+            lines = make(rng, i, day, sorted([int(r() * 1440) for _ in range(count)]))
+            while next_pick < len(picked) and picked[next_pick] < i + count:
+                j = picked[next_pick]  # picked reviews draw from their own seed instead
+                lines[j - i] = self._picked(make, j, month)
+                next_pick += 1
+            i += count
+            start = 0
+            while gap < len(lines) - start:  # a broken line follows lines[cut - 1]
+                cut = start + gap + 1
+                buf += lines[start:cut]
+                seq = broken_base + sum(kinds.values()) + 1
+                kind, bad = broken_line(loads(lines[cut - 1]), nested=nested, rng=rng, seq=seq)
+                buf.append(bad)
+                kinds[kind] = kinds.get(kind, 0) + 1
+                start, gap = cut, _gap(rng)
+            gap -= len(lines) - start
+            buf += lines[start:]
             while pos < len(later) and later[pos][0] == day:
                 j, source = later[pos][2], later[pos][3]
                 pos += 1
                 rec = loads(self._picked(make, j, source))
-                edit(rec, Random(f"edit/{self.seed}/{j}"), self.texts, day)
-                append(dumps(rec, option=opt))
+                edit(rec, Random(self._edit_seeds + j), self.texts, day)
+                buf.append(dumps(rec, option=opt))
                 redelivered += 1
             if len(buf) >= _CHUNK_LINES:  # at most a day's lines are held: a few MB at 10M reviews
                 self._flush(out, sink, buf, on_lines)

@@ -122,7 +122,7 @@ EN = Bank(
                 "The gym was tiny and half of the machines were broken.",
                 "Only one lift for the whole building, long waits every time.",
             ),
-            "pool",
+            "facilities",
             "old facilities",
         ),
         "wifi": (

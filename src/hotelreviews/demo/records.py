@@ -10,7 +10,7 @@ serialising it, and gives the same compact JSON (the tests parse every line).
 from __future__ import annotations
 
 from base64 import b64encode
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from random import Random
 from statistics import NormalDist
 from typing import Any
@@ -22,7 +22,8 @@ from hotelreviews.demo.texts import POOL_BITS, Texts, jb, tier_of
 from hotelreviews.demo.timeline import DAY_ISO, DAY_LONG, DAY_MONTH_YEAR, HHMM, LAST_INDEX
 
 Record = dict[str, Any]
-Maker = Callable[[Random, int, int, int], bytes]  # (rng, review number, day, minute) -> line
+# (rng, number of the first review, day, minutes of the reviews that day) -> their lines
+Maker = Callable[[Random, int, int, Sequence[int]], list[bytes]]
 
 POOL_MASK = (1 << POOL_BITS) - 1
 NORMAL = tuple(NormalDist().inv_cdf((k + 0.5) / 4096) for k in range(4096))
@@ -41,6 +42,9 @@ _STAY_AND_COUNT = tuple(
 _MASKS = ("*****", "*****", "********", "******")
 ID_SPAN, ID_MULT = 1 << 30, 0x2545F491  # the same as providers.review_id, inlined for speed
 R10_TIER = tuple(tier_of(r / 10) for r in range(101))
+# rating in tenths, index 60 + round(10 * x): 1.0..10.0 in steps of 0.1, or Expedia's 2, 4 .. 10
+_R10_DECIMAL = tuple(min(100, max(10, t - 60)) for t in range(260))
+_R10_EXPEDIA = tuple(min(100, max(20, 20 * int((t - 60) / 20 + 0.5))) for t in range(260))
 BAD_RATING = tuple(1.0 + 5.0 * (k + 0.5) / 4096 for k in range(4096))  # uniform 1..6
 # days between check-out and review: the product of two uniforms times 40, as 64 quantiles
 STAY_LAG = tuple(sorted(int(40 * (a + 0.5) * (b + 0.5) / 64) for a in range(8) for b in range(8)))
@@ -65,7 +69,7 @@ def weighted_table(pairs: list[tuple[Any, float]], size: int) -> tuple[Any, ...]
     return tuple(flat[k * len(flat) // size] for k in range(size))
 
 
-def _rating_text(r10: int, feed: Feed) -> str:
+def rating_text(r10: int, feed: Feed) -> str:
     if feed is EXPEDIA:
         return ("Terrible", "Poor", "Okay", "Good", "Excellent")[max(0, r10 // 20 - 1)]
     for floor, text in ((90, "Exceptional"), (80, "Excellent"), (70, "Very good"), (60, "Good")):
@@ -118,7 +122,7 @@ class Records:
         self.rating_blocks = {
             f.key: tuple(
                 f'"providerId":{f.provider_id},"rating":{r / 10:.1f},"formattedRating":'
-                f'"{r / 10:.1f}","ratingText":"{_rating_text(r, f)}","reviewProviderText":'
+                f'"{r / 10:.1f}","ratingText":"{rating_text(r, f)}","reviewProviderText":'
                 f'"{f.name}","reviewProviderLogo":"",'.encode()
                 for r in range(101)
             )
@@ -160,13 +164,20 @@ class Records:
             for lang in pools
         }
         self.seen_hotels: set[int | str] = set()  # hotel ids written, nested (int) and flat (str)
+        # what a nested line needs of a profile: (reviewerInfo head, language, text blocks for
+        # other OTAs and for Booking.com by tier, the empty response block in that language)
+        self.nested_profiles = tuple(
+            (head, lang, self.text_blocks[lang, False], self.text_blocks[lang, True],
+             self.no_response[lang])
+            for head, _, lang, _ in self.profiles
+        )  # fmt: skip
 
     def nested_maker(self, platform: Feed, standings: Standings) -> Maker:
         """A function making lines in the nested shape for `platform`'s file of one month."""
         table = self.tables[platform.key]
-        heads, names, profiles = self.heads[platform.key], self.names, self.profiles
+        heads, names, profiles = self.heads[platform.key], self.names, self.nested_profiles
         info_mid, secrets = self.info_mid, self.secrets
-        pools, blocks, no_response = self.texts.pools_json, self.text_blocks, self.no_response
+        pools = self.texts.pools_json
         city_lines, responses = self.texts.city_lines_json, self.texts.responses_json
         rating_blocks, cache = self.rating_blocks, standings.cache
         rooms_of, agoda_mid = self.rooms_tail, self.agoda_mid
@@ -174,57 +185,58 @@ class Records:
         mask = len(table) - 1
         is_agoda = platform is AGODA
 
-        def make(rng: Random, i: int, day: int, minute: int) -> bytes:
-            # Two 64-bit draws whose bit fields stand in for a dozen random() calls.
-            bits, more = rng.getrandbits(64), rng.getrandbits(64)
-            hotel = table[more & mask]  # bits 0-19
-            idx = hotel.idx
-            feed = platform
-            if is_agoda and (more >> 20) & 63 < 4:  # 6%: Agoda also delivers reviews it syndicates
-                feed = BOOKING if (more >> 26) & 7 < 5 else EXPEDIA
-            if (more >> 29) & 4095 < bad_below[idx]:  # the stay went wrong: the long left tail
-                x = BAD_RATING[bits & 4095]
-            else:
-                x = hotel.mu + feed.bias + 0.7 * NORMAL[bits & 4095]
-            if feed is EXPEDIA:  # Expedia rates 1 to 5 and shows it on a 10-point scale
-                r10 = 100 if x >= 9 else 20 if x < 3 else 20 * int(x / 2 + 0.5)
-            else:
-                r10 = 100 if x >= 10 else 10 if x < 1 else int(x * 10 + 0.5)
-            tier = R10_TIER[r10]
-            country, _, lang, _ = profiles[(bits >> 12) & 1023]
-            k = (bits >> 22) & POOL_MASK
-            booking = feed is BOOKING
-            entry = pools[lang][tier][k]
-            if tier >= 2 and (more >> 41) & 15 < 3 and entry[1]:  # 19%: a word on the area
-                lines = city_lines[hotel.city.name, lang]
-                text = _text_block(entry, lines[int(rng.random() * len(lines))], booking, lang)
-            else:
-                text = blocks[lang, booking][tier][k]
-            los = (bits >> 40) & 31
-            stayed = day - LOS[los] - STAY_LAG[(more >> 45) & 63]
-            if (more >> 51) & 511 < (answer_bad[idx] if tier <= 1 else answer_good[idx]):
-                replies = responses[lang, tier >= 3]
-                response = b"".join((
-                    b'"isShowReviewResponse":true,"responderName":"', names[idx],
-                    b'","responseText":"', replies[(bits >> 62) % len(replies)],
-                    b'","responseDateText":"","formattedResponseDate":"',
-                    _RESPONSE_DATE_B[min(day + 1 + int(rng.random() * 9), LAST_INDEX)],
-                    lang.encode(), b'",',
-                ))  # fmt: skip
-            else:
-                response = no_response[lang]
-            if feed is platform and is_agoda:  # only Agoda writes local times and long dates
-                mid, long_date = agoda_mid[idx], _LONG_DATE_B[day]
-            else:
-                mid, long_date = (_EXPEDIA_MID if feed is EXPEDIA else _BOOKING_MID), _NO_LONG_DATE
-            pid = feed.provider_id
-            return b"".join((
-                heads[idx], b"%d," % (feed.id_base + (i * ID_MULT + 12_345) % ID_SPAN),
-                rating_blocks[feed.key][r10], text, response, _DATE_B[day], TIME_B[minute],
-                mid, long_date, _STAY_B[stayed], secrets[(bits >> 50) & 4095], country,
-                info_mid[(bits >> 31) & 511], rooms_of[idx][more >> 60],
-                _STAY_AND_COUNT[(bits >> 40) & 1023],
-                cache.get(idx * 1024 + pid) or standings.get(hotel, pid),
-            ))  # fmt: skip
+        def make(rng: Random, first: int, day: int, minutes: Sequence[int]) -> list[bytes]:
+            getbits, out = rng.getrandbits, []
+            date, long_day = _DATE_B[day], _LONG_DATE_B[day]
+            for i, minute in enumerate(minutes, first):
+                # Two 64-bit draws whose bit fields stand in for a dozen random() calls.
+                bits, more = getbits(64), getbits(64)
+                hotel = table[more & mask]  # bits 0-19
+                idx = hotel.idx
+                feed = platform
+                if is_agoda and (more >> 20) & 63 < 4:  # 6%: Agoda delivers reviews it syndicates
+                    feed = BOOKING if (more >> 26) & 7 < 5 else EXPEDIA
+                if (more >> 29) & 4095 < bad_below[idx]:  # the stay went wrong: the left tail
+                    x = BAD_RATING[bits & 4095]
+                else:
+                    x = hotel.mu + feed.bias + 0.7 * NORMAL[bits & 4095]
+                # Expedia rates 1 to 5 and shows it on a 10-point scale
+                r10 = (_R10_EXPEDIA if feed is EXPEDIA else _R10_DECIMAL)[int(x * 10 + 60.5)]
+                tier = R10_TIER[r10]
+                country, lang, blocks, booking_blocks, no_response = profiles[(bits >> 12) & 1023]
+                k = (bits >> 22) & POOL_MASK
+                booking = feed is BOOKING
+                if tier >= 2 and (more >> 41) & 15 < 3 and (entry := pools[lang][tier][k])[1]:
+                    local = city_lines[hotel.city.name, lang]  # 19%: a word on the area
+                    text = _text_block(entry, local[int(rng.random() * len(local))], booking, lang)
+                else:
+                    text = (booking_blocks if booking else blocks)[tier][k]
+                stayed = day - LOS[(bits >> 40) & 31] - STAY_LAG[(more >> 45) & 63]
+                if (more >> 51) & 511 < (answer_bad[idx] if tier <= 1 else answer_good[idx]):
+                    replies = responses[lang, tier >= 3]
+                    response = b"".join((
+                        b'"isShowReviewResponse":true,"responderName":"', names[idx],
+                        b'","responseText":"', replies[(bits >> 62) % len(replies)],
+                        b'","responseDateText":"","formattedResponseDate":"',
+                        _RESPONSE_DATE_B[min(day + 1 + int(rng.random() * 9), LAST_INDEX)],
+                        lang.encode(), b'",',
+                    ))  # fmt: skip
+                else:
+                    response = no_response
+                if feed is platform and is_agoda:  # only Agoda writes local times and long dates
+                    mid, long_date = agoda_mid[idx], long_day
+                else:
+                    mid = _EXPEDIA_MID if feed is EXPEDIA else _BOOKING_MID
+                    long_date = _NO_LONG_DATE
+                pid = feed.provider_id
+                out.append(b"".join((
+                    heads[idx], b"%d," % (feed.id_base + (i * ID_MULT + 12_345) % ID_SPAN),
+                    rating_blocks[feed.key][r10], text, response, date, TIME_B[minute],
+                    mid, long_date, _STAY_B[stayed], secrets[(bits >> 50) & 4095], country,
+                    info_mid[(bits >> 31) & 511], rooms_of[idx][more >> 60],
+                    _STAY_AND_COUNT[(bits >> 40) & 1023],
+                    cache.get(idx * 1024 + pid) or standings.get(hotel, pid),
+                )))  # fmt: skip
+            return out
 
         return make
