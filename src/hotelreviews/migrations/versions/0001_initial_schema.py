@@ -219,7 +219,6 @@ def upgrade() -> None:
     # A hotel's review page: newest/oldest and highest/lowest, id as the keyset tie-breaker.
     op.create_index("ix_reviews_hotel_date", "reviews", ["hotel_id", "review_date", "id"])
     op.create_index("ix_reviews_hotel_rating", "reviews", ["hotel_id", "rating_normalized", "id"])
-    op.create_index("ix_reviews_source_file_id", "reviews", ["source_file_id"])
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
