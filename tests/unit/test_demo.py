@@ -180,6 +180,14 @@ def test_line_counts_and_kinds_match_the_manifest(
         assert file.broken == kinds["broken"], name
         assert file.blank == kinds["blank"], name
     assert manifest.lines == sum(len(lines) for _, lines in parsed)
+    hotel_ids = {
+        obj["hotelId"] if kind == "nested" else obj["hotel_id"]
+        for _, lines in parsed
+        for kind, obj in lines
+        if kind in ("nested", "flat")
+    }
+    assert manifest.hotel_ids == len(hotel_ids)
+    assert manifest.hotels <= len(hotel_ids) <= 2 * manifest.hotels
 
 
 def test_both_shapes_carry_their_documented_fields(
@@ -218,7 +226,7 @@ def test_distinct_reviews_and_edited_redeliveries_in_later_files(
 ) -> None:
     manifest, _ = run
     seen: dict[tuple[Any, ...], tuple[int, dict[str, Any]]] = {}
-    redelivered = 0
+    redelivered = answered = 0
     for position, (_, lines) in enumerate(parsed):
         for kind, obj in lines:
             if kind not in ("nested", "flat"):
@@ -231,11 +239,15 @@ def test_distinct_reviews_and_edited_redeliveries_in_later_files(
                 )
                 assert first != obj, f"{key} re-delivered without an edit"
                 redelivered += 1
+                if kind == "nested":
+                    before, after = first["comment"], obj["comment"]
+                    answered += after["isShowReviewResponse"] > before["isShowReviewResponse"]
             else:
                 seen[key] = (position, obj)
     assert len(seen) == manifest.reviews == REVIEWS
     assert redelivered == manifest.redeliveries
     assert 0.01 * REVIEWS <= redelivered <= 0.035 * REVIEWS
+    assert answered > 0.2 * redelivered  # the hotel often answered in the meantime
 
 
 def test_about_two_percent_of_lines_are_broken_in_several_ways(

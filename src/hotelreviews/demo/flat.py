@@ -56,7 +56,7 @@ def flat_maker(records: Records) -> Maker:
     names, rooms_of, profiles = records.names, records.rooms, records.profiles
     travellers = tuple(t[2].encode() for t in records.travellers)
     pools, responses = records.texts.pools_json, records.texts.responses_json
-    seen = records.seen_hotels.add
+    seen = records.flat_seen
     hotels = [h for h in records.hotels if h.group_id]  # only the group's hotels are in its feed
     full = {h.idx: _attributes(h) for h in hotels}
     short = {
@@ -127,7 +127,7 @@ def flat_maker(records: Records) -> Maker:
                 b'","responder":"Guest Relations, ', names[idx], b'"}',
             )  # fmt: skip
         parts.append(b"}}\n")
-        seen(hotel.group_id or "")
+        seen[idx] = 1
         return b"".join(parts)
 
     def make(rng: Random, first: int, day: int, minutes: Sequence[int]) -> list[bytes]:

@@ -48,7 +48,9 @@ class DemoFile:
 class FileResult:
     file: DemoFile
     broken_by_kind: dict[str, int] = field(default_factory=dict)
-    hotel_ids: set[int | str] = field(default_factory=set)  # nested: of the quarter so far
+    # Hotel ids written, one byte each (0 or 1) read as a big integer, so that results of
+    # several files combine with | and count with int.bit_count().
+    hotel_ids: int = 0
 
 
 def _gap(rng: Random) -> int:
@@ -120,7 +122,7 @@ class DemoWorld:
 
         `on_lines(n)` is called after every chunk of n lines handed to `out`.
         """
-        n, i = self.counts[feed.key, month], self.starts[feed.key, month]
+        n = self.counts[feed.key, month]
         earlier = {m: self.picks(feed, m) for m in (month - 1, month - 2)}
         later = sorted((d, mi, j, m) for m, chosen in earlier.items()
                        for j, (t, d, mi) in chosen.items() if t == month)  # fmt: skip
@@ -128,63 +130,35 @@ class DemoWorld:
             return None
         name = file_name(feed, month)
         sink = out.open(name, gzip=name.endswith(".gz"))
-        nested = feed is not GROUP
-        self.records.seen_hotels = result_ids = set()
+        records = self.records
+        records.flat_seen[:] = bytes(len(records.hotels))
         standings = self._standings.get(feed.key)
         if standings is None or standings.month != month - month % SNAPSHOT_MONTHS:
             standings = self._standings[feed.key] = Standings(feed, month)
-        make = self.records.nested_maker(feed, standings) if nested else flat_maker(self.records)
-        rng = Random(f"bucket/{self.seed}/{feed.key}/{month}")
-        r = rng.random
-        picks = self.picks(feed, month)
+        file = _File(self, feed, month, standings, later)
         first, days = month_days(month)
+        r = file.rng.random
         per_day = allocate(n, [1.0 + 0.5 * r() + 0.3 * ((first + d) % 7 in _WEEKEND)
                                for d in range(days)])  # fmt: skip
-        edit = edit_nested if nested else edit_flat
-        dumps, loads, opt = orjson.dumps, orjson.loads, orjson.OPT_APPEND_NEWLINE
         buf: list[bytes] = []
-        kinds: dict[str, int] = {}
-        broken_base = (month * len(FEEDS) + FEEDS.index(feed)) << 20  # unique ids per file
-        picked = sorted(picks)
-        pos = redelivered = next_pick = 0
-        gap = _gap(rng)  # valid lines before the next broken one
         for d in range(days):
-            day, count = first + d, per_day[d]
-            lines = make(rng, i, day, sorted([int(r() * 1440) for _ in range(count)]))
-            while next_pick < len(picked) and picked[next_pick] < i + count:
-                j = picked[next_pick]  # picked reviews draw from their own seed instead
-                lines[j - i] = self._picked(make, j, month)
-                next_pick += 1
-            i += count
-            start = 0
-            while gap < len(lines) - start:  # a broken line follows lines[cut - 1]
-                cut = start + gap + 1
-                buf += lines[start:cut]
-                seq = broken_base + sum(kinds.values()) + 1
-                kind, bad = broken_line(loads(lines[cut - 1]), nested=nested, rng=rng, seq=seq)
-                buf.append(bad)
-                kinds[kind] = kinds.get(kind, 0) + 1
-                start, gap = cut, _gap(rng)
-            gap -= len(lines) - start
-            buf += lines[start:]
-            while pos < len(later) and later[pos][0] == day:
-                j, source = later[pos][2], later[pos][3]
-                pos += 1
-                rec = loads(self._picked(make, j, source))
-                edit(rec, Random(self._edit_seeds + j), self.texts, day)
-                buf.append(dumps(rec, option=opt))
-                redelivered += 1
+            file.day(first + d, per_day[d], buf)
             if len(buf) >= _CHUNK_LINES:  # at most a day's lines are held: a few MB at 10M reviews
                 self._flush(out, sink, buf, on_lines)
         self._flush(out, sink, buf, on_lines)
         out.close(sink)
-        # Every hotel of a nested line has a cached standing (so this is the quarter's so far).
-        result_ids.update(self.records.hotels[key >> 10].hotel_id for key in standings.cache)
-        blank = kinds.get("blank", 0)
-        broken = sum(kinds.values()) - blank
-        reviews = n + redelivered
-        demo_file = DemoFile(name, reviews + broken + blank, reviews, redelivered, broken, blank)
-        return FileResult(demo_file, kinds, result_ids)
+        # One byte per hotel id: OTA ids first (every hotel of a nested line has a cached
+        # standing, so these are the quarter's so far), then the group's own ids.
+        seen = bytearray(len(records.hotels)) if file.nested else records.flat_seen
+        for key in standings.cache if file.nested else ():
+            seen[key >> 10] = 1
+        ids = bytes(seen) + bytes(len(seen)) if file.nested else bytes(len(seen)) + bytes(seen)
+        blank = file.kinds.get("blank", 0)
+        broken = sum(file.kinds.values()) - blank
+        reviews = n + file.redelivered
+        lines = reviews + broken + blank
+        demo_file = DemoFile(name, lines, reviews, file.redelivered, broken, blank)
+        return FileResult(demo_file, file.kinds, int.from_bytes(ids, "big"))
 
     @staticmethod
     def _flush(out: Output, sink: Sink, buf: list[bytes], on_lines: Callable[[int], None]) -> None:
@@ -192,3 +166,62 @@ class DemoWorld:
             out.write(sink, b"".join(buf))
             on_lines(len(buf))
             buf.clear()
+
+
+class _File:
+    """The state of one file while its days are written: where the next review number, picked
+    review, broken line and re-delivery are."""
+
+    def __init__(
+        self,
+        world: DemoWorld,
+        feed: Feed,
+        month: int,
+        standings: Standings,
+        later: list[tuple[int, int, int, int]],  # re-deliveries due: (day, minute, i, month)
+    ) -> None:
+        self.world, self.month, self.later = world, month, later
+        self.nested = feed is not GROUP
+        records = world.records
+        self.make = records.nested_maker(feed, standings) if self.nested else flat_maker(records)
+        self.rng = Random(f"bucket/{world.seed}/{feed.key}/{month}")
+        self.i = world.starts[feed.key, month]  # number of the next new review
+        self.picked = sorted(world.picks(feed, month))
+        self.next_pick = self.next_later = self.redelivered = 0
+        self.kinds: dict[str, int] = {}
+        self.broken_base = (month * len(FEEDS) + FEEDS.index(feed)) << 20  # ids unique per file
+        self.gap = _gap(self.rng)  # valid lines before the next broken one
+
+    def day(self, day: int, count: int, buf: list[bytes]) -> None:
+        """Append the day's lines to `buf`: new reviews, broken lines, then re-deliveries."""
+        r, i, picked = self.rng.random, self.i, self.picked
+        lines = self.make(self.rng, i, day, sorted([int(r() * 1440) for _ in range(count)]))
+        while self.next_pick < len(picked) and picked[self.next_pick] < i + count:
+            j = picked[self.next_pick]  # picked reviews draw from their own seed instead
+            lines[j - i] = self.world._picked(self.make, j, self.month)
+            self.next_pick += 1
+        self.i += count
+        start = 0
+        while self.gap < len(lines) - start:  # a broken line follows lines[cut - 1]
+            cut = start + self.gap + 1
+            buf += lines[start:cut]
+            buf.append(self._broken(lines[cut - 1]))
+            start, self.gap = cut, _gap(self.rng)
+        self.gap -= len(lines) - start
+        buf += lines[start:]
+        later = self.later
+        while self.next_later < len(later) and later[self.next_later][0] == day:
+            _, _, j, source = later[self.next_later]
+            self.next_later += 1
+            rec = orjson.loads(self.world._picked(self.make, j, source))
+            edit = edit_nested if self.nested else edit_flat
+            edit(rec, Random(self.world._edit_seeds + j), self.world.texts, day)
+            buf.append(orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE))
+            self.redelivered += 1
+
+    def _broken(self, line: bytes) -> bytes:
+        seq = self.broken_base + sum(self.kinds.values()) + 1
+        rec = orjson.loads(line)
+        kind, bad = broken_line(rec, nested=self.nested, rng=self.rng, seq=seq)
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        return bad

@@ -163,7 +163,7 @@ class Records:
             + b'",'
             for lang in pools
         }
-        self.seen_hotels: set[int | str] = set()  # hotel ids written, nested (int) and flat (str)
+        self.flat_seen = bytearray(len(hotels))  # 1 for each group hotel written in the flat shape
         # what a nested line needs of a profile: (reviewerInfo head, language, text blocks for
         # other OTAs and for Booking.com by tier, the empty response block in that language)
         self.nested_profiles = tuple(

@@ -51,7 +51,8 @@ class DemoManifest:
 def default_workers(reviews: int) -> int:
     if reviews < PARALLEL_FROM:
         return 1
-    return max(1, min(4, os.cpu_count() or 1))
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, usable or 1))
 
 
 def write_demo(
@@ -94,7 +95,7 @@ def write_demo(
             remove_partial(out_dir)
     done = [r for r in results if r is not None]
     kinds: dict[str, int] = {}
-    hotel_ids: set[int | str] = set()
+    hotel_ids = 0
     for result in done:
         hotel_ids |= result.hotel_ids
         for kind, n in result.broken_by_kind.items():
@@ -106,7 +107,7 @@ def write_demo(
         files=files,
         reviews=reviews,
         hotels=hotels,
-        hotel_ids=len(hotel_ids),
+        hotel_ids=hotel_ids.bit_count(),
         redeliveries=sum(f.redeliveries for f in files),
         broken_lines=sum(f.broken for f in files),
         blank_lines=sum(f.blank for f in files),
