@@ -16,6 +16,8 @@ from random import Random
 from statistics import NormalDist
 from typing import Any
 
+import orjson
+
 from hotelreviews.demo.catalog import COUNTRIES, TRAVELLERS
 from hotelreviews.demo.hotels import Hotel, pick_table
 from hotelreviews.demo.providers import AGODA, BOOKING, EXPEDIA, GROUP, OTAS, Feed, Standings
@@ -92,6 +94,24 @@ def _text_block(entry: tuple[bytes, ...], extra: bytes, booking: bool, lang: str
     ))  # fmt: skip
 
 
+def _hotel_attributes(hotel: Hotel, *, full: bool) -> bytes:
+    """The optional hotel keys of the nested shape: every OTA names the city, country and
+    stars; Agoda (`full`) also the address, coordinates and amenities."""
+    attributes: dict[str, Any] = {
+        "hotelCity": hotel.city.name,
+        "hotelCountry": hotel.city.country,
+        "hotelStarRating": hotel.stars,
+    }
+    if full:
+        attributes |= {
+            "hotelAddress": hotel.address,
+            "hotelLatitude": hotel.lat,
+            "hotelLongitude": hotel.lon,
+            "hotelAmenities": list(hotel.amenities),
+        }
+    return orjson.dumps(attributes)[1:-1] + b","
+
+
 class Records:
     """Lookup tables shared by the line makers of both shapes."""
 
@@ -143,10 +163,12 @@ class Records:
             f.key: [
                 f'{{"hotelId":{h.hotel_id},"platform":"{f.name}","hotelName":"'.encode()
                 + self.names[h.idx]
-                + b'","comment":{"hotelReviewId":'
+                + b'",'
+                + _hotel_attributes(h, full=k == 0)
+                + b'"comment":{"hotelReviewId":'
                 for h in hotels
             ]
-            for f in OTAS
+            for k, f in enumerate(OTAS)
         }
         pools = texts.pools_json
         self.text_blocks = {
