@@ -25,7 +25,7 @@ from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
-from hotelreviews.ingestion.repository import REVIEW_COLUMNS, review_staging
+from hotelreviews.ingestion.upserts import REVIEW_COLUMNS, review_staging
 from hotelreviews.ingestion.rows import review_row
 
 CHUNK = 5_000

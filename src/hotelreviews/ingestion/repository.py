@@ -14,54 +14,25 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.core.types import UTCDateTime
-from hotelreviews.hotels.tables import (
-    hotel_provider_standings,
-    hotel_summaries,
-    hotel_summary_breakdowns,
-    hotels,
-)
 from hotelreviews.ingestion.batch import LineCounts, ReviewKey, StoredReview
 from hotelreviews.ingestion.records import HotelRef, ProviderRef
 from hotelreviews.ingestion.summaries import Contribution
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
-from hotelreviews.providers.tables import providers
+from hotelreviews.ingestion.upserts import (
+    HOTEL_ATTRIBUTES,
+    REVIEW_COLUMNS,
+    breakdowns_add,
+    hotels_upsert,
+    providers_upsert,
+    review_staging,
+    staged_reviews_upsert,
+    standings_upsert,
+    summaries_add,
+)
 from hotelreviews.reviews.tables import reviews
-
-# Review columns a batch writes, in staging-table (and COPY record) order.
-REVIEW_COLUMNS: tuple[str, ...] = tuple(
-    column.name for column in reviews.columns if column.name != "id"
-)
-# On an edit everything but identity and first sighting is replaced.
-_UPDATED_COLUMNS = tuple(
-    name
-    for name in REVIEW_COLUMNS
-    if name not in ("provider_id", "provider_review_id", "first_seen_at")
-)
-
-review_staging = sa.Table(
-    "review_staging",
-    sa.MetaData(),
-    *(sa.Column(reviews.c[name].name, reviews.c[name].type) for name in REVIEW_COLUMNS),
-    prefixes=["TEMPORARY"],
-)
-
-
-def _insert(connection: AsyncConnection, table: sa.Table) -> Any:
-    """INSERT with ON CONFLICT support for the connection's dialect (same API on both)."""
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    return dialect_insert(table)
-
-
-def _greatest(connection: AsyncConnection, left: Any, right: Any) -> Any:
-    """The later of two nullable values (PostgreSQL's GREATEST ignores NULLs; SQLite's max not)."""
-    if connection.dialect.name == "postgresql":
-        return sa.func.greatest(left, right)
-    return sa.func.max(sa.func.coalesce(left, right), sa.func.coalesce(right, left))
-
 
 # ---- ingestion runs -------------------------------------------------------------------------
 
@@ -173,16 +144,9 @@ async def upsert_providers(
     ]
     if not rows:
         return {}
-    statement = _insert(connection, providers)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key"],
-        set_={"name": sa.func.coalesce(providers.c.name, statement.excluded.name)},
-    ).returning(providers.c.key, providers.c.id)
+    statement = providers_upsert(connection.dialect.name)
     result = await connection.execute(statement, rows)
     return {key: provider_id for key, provider_id in result.all()}
-
-
-_HOTEL_ATTRIBUTES = ("city", "country", "address", "stars", "latitude", "longitude", "amenities")
 
 
 async def upsert_hotels(
@@ -193,7 +157,7 @@ async def upsert_hotels(
         {
             "external_id": ref.external_id,
             "name": ref.name,
-            **{name: getattr(ref, name) for name in _HOTEL_ATTRIBUTES},
+            **{name: getattr(ref, name) for name in HOTEL_ATTRIBUTES},
             "created_at": now,
             "updated_at": now,
         }
@@ -204,24 +168,7 @@ async def upsert_hotels(
             row["amenities"] = list(row["amenities"])
     if not rows:
         return {}
-    statement = _insert(connection, hotels)
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=["external_id"],
-        set_={
-            "name": excluded.name,
-            **{
-                name: sa.func.coalesce(excluded[name], hotels.c[name])
-                for name in _HOTEL_ATTRIBUTES
-                if name != "amenities"
-            },
-            # COALESCE can't mix jsonb and json parameters portably: keep it a CASE.
-            "amenities": sa.case(
-                (excluded.amenities.is_(None), hotels.c.amenities), else_=excluded.amenities
-            ),
-            "updated_at": excluded.updated_at,
-        },
-    ).returning(hotels.c.external_id, hotels.c.id)
+    statement = hotels_upsert(connection.dialect.name)
     result = await connection.execute(statement, rows)
     return {external_id: hotel_id for external_id, hotel_id in result.all()}
 
@@ -323,14 +270,7 @@ async def stored_versions(connection: AsyncConnection) -> dict[ReviewKey, Stored
 
 async def upsert_staged_reviews(connection: AsyncConnection) -> None:
     """Insert new staged reviews and replace changed ones; unchanged rows are not touched."""
-    staged = sa.select(*(review_staging.c[name] for name in REVIEW_COLUMNS)).where(sa.true())
-    statement = _insert(connection, reviews).from_select(REVIEW_COLUMNS, staged)
-    statement = statement.on_conflict_do_update(
-        index_elements=["provider_id", "provider_review_id"],
-        set_={name: statement.excluded[name] for name in _UPDATED_COLUMNS},
-        where=reviews.c.content_hash != statement.excluded.content_hash,
-    )
-    await connection.execute(statement)
+    await connection.execute(staged_reviews_upsert(connection.dialect.name))
 
 
 # ---- summaries and standings ----------------------------------------------------------------
@@ -344,48 +284,13 @@ async def apply_summary_delta(
 ) -> None:
     """Add a batch's net change to the summaries, row by row in SQL (no read-modify-write)."""
     if hotel_rows:
-        statement = _insert(connection, hotel_summaries)
-        excluded, current = statement.excluded, hotel_summaries.c
-        count = current.review_count + excluded.review_count
-        total = current.rating_sum_centi + excluded.rating_sum_centi
-        statement = statement.on_conflict_do_update(
-            index_elements=["hotel_id"],
-            set_={
-                "review_count": count,
-                "rating_sum_centi": total,
-                "rating_mean": sa.case(
-                    (count > 0, sa.cast(total, sa.Float) / count / 100.0), else_=None
-                ),
-                "latest_review_at": _greatest(
-                    connection, current.latest_review_at, excluded.latest_review_at
-                ),
-            },
-        )
-        await connection.execute(statement, list(hotel_rows))
+        await connection.execute(summaries_add(connection.dialect.name), list(hotel_rows))
     if breakdown_rows:
-        statement = _insert(connection, hotel_summary_breakdowns)
-        excluded, current = statement.excluded, hotel_summary_breakdowns.c
-        statement = statement.on_conflict_do_update(
-            index_elements=["hotel_id", "dimension", "key"],
-            set_={
-                "review_count": current.review_count + excluded.review_count,
-                "rating_sum_centi": current.rating_sum_centi + excluded.rating_sum_centi,
-            },
-        )
-        await connection.execute(statement, list(breakdown_rows))
+        await connection.execute(breakdowns_add(connection.dialect.name), list(breakdown_rows))
 
 
 async def upsert_standings(connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
     """Record providers' standings of hotels; the last snapshot of a day wins."""
     if not rows:
         return
-    statement = _insert(connection, hotel_provider_standings)
-    statement = statement.on_conflict_do_update(
-        index_elements=["hotel_id", "provider_id", "as_of"],
-        set_={
-            "score": statement.excluded.score,
-            "review_count": statement.excluded.review_count,
-            "grades": statement.excluded.grades,
-        },
-    )
-    await connection.execute(statement, list(rows))
+    await connection.execute(standings_upsert(connection.dialect.name), list(rows))

@@ -13,7 +13,7 @@ from hotelreviews.ingestion.records import (
     Rejection,
     RejectReason,
 )
-from hotelreviews.ingestion.repository import REVIEW_COLUMNS
+from hotelreviews.ingestion.upserts import REVIEW_COLUMNS
 from hotelreviews.ingestion.summaries import Contribution
 
 EXCERPT_BYTES = 500

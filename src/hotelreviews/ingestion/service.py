@@ -28,7 +28,7 @@ from hotelreviews.ingestion.sources import (
     iter_lines,
     open_source,
 )
-from hotelreviews.ingestion.writer import BatchWriter
+from hotelreviews.ingestion.writer import BatchWriter, KnownIds
 
 # Called after each committed batch with (file name, lines done in the file).
 ProgressListener = Callable[[str, int], None]
@@ -49,6 +49,7 @@ async def ingest_paths(
 ) -> IngestReport:
     """Ingest files, directories of files and "-" (stdin); one report line per file."""
     report = IngestReport()
+    known = KnownIds()
     started = time.monotonic()
     for argument in paths:
         try:
@@ -65,6 +66,7 @@ async def ingest_paths(
                     force=force,
                     on_file=on_file,
                     on_progress=on_progress,
+                    known=known,
                 )
             )
     report.seconds = time.monotonic() - started
@@ -79,6 +81,7 @@ async def ingest_file(
     force: bool = False,
     on_file: FileListener | None = None,
     on_progress: ProgressListener | None = None,
+    known: KnownIds | None = None,
 ) -> FileReport:
     """Ingest one file: skip it if already ingested, resume it if a run was interrupted."""
     started = time.monotonic()
@@ -101,6 +104,7 @@ async def ingest_file(
                 run_id=run_id,
                 standings_as_of=_snapshot_date(source.display_name) or started_at.date(),
                 counts=counts,
+                known=known or KnownIds(),
             )
             batches = _read_batches(
                 iter_lines(source, start_after_line=counts.lines_done),

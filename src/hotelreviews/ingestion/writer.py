@@ -29,15 +29,27 @@ from hotelreviews.ingestion.rows import (
 
 
 @dataclass(slots=True)
+class KnownIds:
+    """Providers and hotels already written by this process, with what the store holds.
+
+    Shared by the files of one ingestion so each hotel is upserted once, not once per file;
+    only committed state goes in. Another process editing the same hotel meanwhile is not
+    seen, so keep one of these per job, not per process lifetime.
+    """
+
+    providers: dict[str, int] = field(default_factory=dict)
+    hotels: dict[str, tuple[int, HotelRef]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class BatchWriter:
-    """Writes the batches of one ingestion run; remembers ids it has already resolved."""
+    """Writes the batches of one ingestion run."""
 
     engine: AsyncEngine
     run_id: int
     standings_as_of: date
     counts: LineCounts
-    _provider_ids: dict[str, int] = field(default_factory=dict)
-    _hotels: dict[str, tuple[int, HotelRef]] = field(default_factory=dict)
+    known: KnownIds = field(default_factory=KnownIds)
 
     async def write(self, batch: ParsedBatch) -> LineCounts:
         """Commit a batch; returns the file's counts so far."""
@@ -91,8 +103,8 @@ class BatchWriter:
             await repo.save_progress(connection, run_id=self.run_id, counts=counts)
         # Only what committed is remembered.
         self.counts = counts
-        self._provider_ids.update(provider_ids)
-        self._hotels.update(hotels)
+        self.known.providers.update(provider_ids)
+        self.known.hotels.update(hotels)
         return counts
 
     async def _resolve_providers(
@@ -103,8 +115,8 @@ class BatchWriter:
             refs[review.provider.key] = review.provider
             for standing in review.standings:
                 refs.setdefault(standing.provider.key, standing.provider)
-        missing = [ref for key, ref in refs.items() if key not in self._provider_ids]
-        resolved = dict(self._provider_ids)
+        missing = [ref for key, ref in refs.items() if key not in self.known.providers]
+        resolved = dict(self.known.providers)
         resolved.update(await repo.upsert_providers(connection, refs=missing, now=now))
         return resolved
 
@@ -120,21 +132,21 @@ class BatchWriter:
                 seen[ref.external_id] = merge_hotel(previous, clean_hotel(ref))
         changed: list[HotelRef] = []
         for external_id, ref in seen.items():
-            known = self._hotels.get(external_id)
+            known = self.known.hotels.get(external_id)
             if known is None or merge_hotel(known[1], ref) != known[1]:
                 changed.append(ref)
         new_ids = await repo.upsert_hotels(connection, refs=changed, now=now)
         hotels = {
             ref.external_id: (
                 new_ids[ref.external_id],
-                merge_hotel(self._hotels.get(ref.external_id, (0, None))[1], ref),
+                merge_hotel(self.known.hotels.get(ref.external_id, (0, None))[1], ref),
             )
             for ref in changed
         }
         ids = {
-            external_id: self._hotels[external_id][0]
+            external_id: self.known.hotels[external_id][0]
             for external_id in seen
-            if external_id in self._hotels
+            if external_id in self.known.hotels
         }
         ids.update({external_id: hotel_id for external_id, (hotel_id, _) in hotels.items()})
         return hotels, ids
