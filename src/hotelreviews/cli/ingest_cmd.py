@@ -45,14 +45,15 @@ def ingest(
 def run_ingest(paths: list[str], *, force: bool = False, as_json: bool = False) -> IngestReport:
     """Ingest and print the summary (shared by `ingest` and `demo --ingest`)."""
     settings = get_settings()
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     report = asyncio.run(_ingest(settings, paths, force=force, console=console, quiet=as_json))
     if as_json:
         sys.stdout.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        _print_summary(Console(), report)
+        _print_summary(Console(soft_wrap=True), report)
     for failed in report.failed:
-        console.print(f"[red]error:[/red] {failed.source}: {failed.message}", highlight=False)
+        # The message names the file and the cause; plain text so logs keep it on one line.
+        typer.echo(f"error: {failed.message}", err=True)
     return report
 
 

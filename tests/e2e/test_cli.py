@@ -1,0 +1,108 @@
+"""The `hotelreviews` command as a user runs it: exit codes, messages, --json, stdin."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from hotelreviews.core.settings import Settings
+
+
+def _run(settings: Settings, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HOTELREVIEWS_DATA_DIR": str(settings.data_dir)}
+    env.pop("HOTELREVIEWS_DATABASE_URL", None)
+    if settings.database_url is not None:
+        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
+    return subprocess.run(
+        [sys.executable, "-m", "hotelreviews", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(environment="test", data_dir=tmp_path / "data")
+
+
+def test_ingest_json_summary_counts_every_outcome(
+    sqlite_settings: Settings, samples_dir: Path
+) -> None:
+    done = _run(sqlite_settings, "ingest", "--json", str(samples_dir))
+
+    assert done.returncode == 0, done.stderr
+    summary = orjson.loads(done.stdout)
+    assert summary["files_ingested"] == 3
+    assert summary["totals"]["lines_read"] == 26
+    assert summary["totals"]["lines_rejected"] == 10
+    assert summary["totals"]["reviews_new"] == 14
+    assert summary["totals"]["rejected_by_reason"]["missing_field"] == 3
+
+
+def test_second_ingest_says_already_ingested_and_exits_zero(
+    sqlite_settings: Settings, samples_dir: Path
+) -> None:
+    path = str(samples_dir / "group_feed_2024-11-06.jsonl")
+    assert _run(sqlite_settings, "ingest", path).returncode == 0
+
+    again = _run(sqlite_settings, "ingest", path)
+
+    assert again.returncode == 0
+    assert b"already ingested" in again.stdout
+    assert b"--force" in again.stdout
+
+
+def test_stdin_is_ingested_like_a_file(sqlite_settings: Settings, samples_dir: Path) -> None:
+    data = (samples_dir / "agoda_com_2025-03-16.jl").read_bytes()
+
+    done = _run(sqlite_settings, "ingest", "--json", "-", stdin=data)
+
+    assert done.returncode == 0, done.stderr
+    assert orjson.loads(done.stdout)["totals"]["lines_read"] == 10
+
+
+@pytest.mark.parametrize(
+    ("make", "cause"),
+    [
+        (lambda d: d / "absent.jl", b"no such file"),
+        (lambda d: _write(d / "broken.jl.gz", gzip.compress(b'{"a": 1}\n' * 5000)[:-40]), b"gzip"),
+        (lambda d: _write(d / "picture.jl", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50), b"not"),
+    ],
+    ids=["missing", "truncated-gzip", "binary"],
+)
+def test_unreadable_file_exits_non_zero_naming_file_and_cause(
+    sqlite_settings: Settings,
+    tmp_path: Path,
+    make,
+    cause: bytes,  # noqa: ANN001
+) -> None:
+    path = make(tmp_path)
+
+    done = _run(sqlite_settings, "ingest", str(path))
+
+    assert done.returncode == 1
+    assert path.name.encode() in done.stderr
+    assert cause in done.stderr.lower()
+
+
+def test_migrate_current_reports_the_latest_revision(sqlite_settings: Settings) -> None:
+    assert _run(sqlite_settings, "migrate", "upgrade").returncode == 0
+
+    done = _run(sqlite_settings, "migrate", "current")
+
+    assert done.returncode == 0
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].split()[-1] == lines[1].split()[-1] != "none"
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
