@@ -38,6 +38,10 @@ def _create_sqlite_engine(url: str, **engine_options: Any) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # Every call through aiosqlite is a thread hop (~0.5 ms): reads run without BEGIN/COMMIT,
+    # and the pool does not roll back returned connections (transactions are always ended
+    # explicitly by write_transaction / read_transaction).
+    engine_options.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **engine_options)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -58,8 +62,11 @@ def _create_sqlite_engine(url: str, **engine_options: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("hotelreviews_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("hotelreviews_write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif not options.get("hotelreviews_read"):
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -77,12 +84,14 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
 async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A unit of reads; each statement sees the data committed when it starts.
 
-    On PostgreSQL the reads run in autocommit: a request's one or two statements then cost one
-    round trip each, instead of BEGIN, the query and COMMIT.
+    Reads run in autocommit: a request's one or two statements then cost one round trip (or
+    one aiosqlite thread hop) each, instead of BEGIN, the query and COMMIT.
     """
     async with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            connection = await connection.execution_options(hotelreviews_read=True)
         async with connection.begin():
             yield connection
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.core.types import UTCDateTime
@@ -22,8 +23,11 @@ from hotelreviews.ingestion.records import HotelRef, ProviderRef
 from hotelreviews.ingestion.summaries import Contribution
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
 from hotelreviews.ingestion.upserts import (
+    BREAKDOWN_COLUMNS,
     HOTEL_ATTRIBUTES,
     REVIEW_COLUMNS,
+    SUMMARY_COLUMNS,
+    as_arrays,
     breakdowns_add,
     hotels_upsert,
     providers_upsert,
@@ -231,9 +235,24 @@ def _for_copy(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-async def stored_versions(connection: AsyncConnection) -> dict[ReviewKey, StoredReview]:
-    """What the store already holds for the staged reviews."""
-    staged = review_staging.c
+async def stored_versions(
+    connection: AsyncConnection, *, keys: Sequence[ReviewKey]
+) -> dict[ReviewKey, StoredReview]:
+    """What the store already holds for these reviews (the batch's staged ones)."""
+    if connection.dialect.name == "postgresql":
+        # Keys as arrays, not a join on the temporary table: that table has no statistics,
+        # and the planner would scan all of `reviews` for every batch.
+        batch = (
+            sa.func.unnest(
+                sa.bindparam("provider_ids", [key[0] for key in keys], ARRAY(sa.Integer)),
+                sa.bindparam("review_ids", [key[1] for key in keys], ARRAY(sa.String)),
+            )
+            .table_valued("provider_id", "provider_review_id")
+            .render_derived(with_types=False)
+            .alias("batch")
+        )
+    else:
+        batch = review_staging
     query = sa.select(
         reviews.c.provider_id,
         reviews.c.provider_review_id,
@@ -245,10 +264,10 @@ async def stored_versions(connection: AsyncConnection) -> dict[ReviewKey, Stored
         reviews.c.review_date,
     ).select_from(
         reviews.join(
-            review_staging,
+            batch,
             sa.and_(
-                reviews.c.provider_id == staged.provider_id,
-                reviews.c.provider_review_id == staged.provider_review_id,
+                reviews.c.provider_id == batch.c.provider_id,
+                reviews.c.provider_review_id == batch.c.provider_review_id,
             ),
         )
     )
@@ -283,10 +302,14 @@ async def apply_summary_delta(
     breakdown_rows: Sequence[dict[str, Any]],
 ) -> None:
     """Add a batch's net change to the summaries, row by row in SQL (no read-modify-write)."""
-    if hotel_rows:
-        await connection.execute(summaries_add(connection.dialect.name), list(hotel_rows))
-    if breakdown_rows:
-        await connection.execute(breakdowns_add(connection.dialect.name), list(breakdown_rows))
+    dialect = connection.dialect.name
+    for statement, rows, columns in (
+        (summaries_add(dialect), hotel_rows, SUMMARY_COLUMNS),
+        (breakdowns_add(dialect), breakdown_rows, BREAKDOWN_COLUMNS),
+    ):
+        if rows:
+            parameters = as_arrays(rows, columns) if dialect == "postgresql" else list(rows)
+            await connection.execute(statement, parameters)
 
 
 async def upsert_standings(connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:

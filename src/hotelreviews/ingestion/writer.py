@@ -73,7 +73,7 @@ class BatchWriter:
                     for key, review in latest.items()
                 ],
             )
-            stored = await repo.stored_versions(connection)
+            stored = await repo.stored_versions(connection, keys=list(latest))
             contributions = {
                 key: contribution(key=key, review=review, hotel_id=hotel_of[key])
                 for key, review in latest.items()
