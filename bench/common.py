@@ -36,7 +36,7 @@ def run_child(command: list[str], *, env: dict[str, str]) -> ChildRun:
 
 def demo_file(*, reviews: int, directory: Path) -> tuple[Path, int]:
     """One JSON Lines file holding the demo data set of `reviews` reviews (cached by size)."""
-    from hotelreviews.demo.generator import write_demo
+    from hotelreviews.demo import write_demo
 
     target = directory / f"demo_{reviews}.jl"
     if target.exists():
