@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
-from hotelreviews.ingestion.parsing import MAX_LINE_BYTES, parse_line
-from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.parsing import MAX_LINE_BYTES, parse_line, parse_precise
+from hotelreviews.ingestion.records import HotelRef, NormalizedReview, Rejection, RejectReason
 
 DROP = object()
 
@@ -317,6 +317,9 @@ def test_optional_junk_is_dropped_rather_than_rejecting_the_review():
         (flat(hotel_latitude=91), "hotel_latitude 91 is out of range -90–90"),
         (flat(hotel_longitude="-180.5"), "hotel_longitude -180.5 is out of range -180–180"),
         (flat(hotel_star_rating=6), "hotel_star_rating 6 is out of range 0–5"),
+        (nested(top={"hotelStarRating": 5.5}), "hotelStarRating 5.5 is out of range 0–5"),
+        (nested(top={"hotelLatitude": "-90.01"}), "hotelLatitude -90.01 is out of range -90–90"),
+        (nested(top={"hotelLongitude": 181}), "hotelLongitude 181 is out of range -180–180"),
         (
             nested(reviewerInfo={"lengthOfStay": 400}),
             "comment.reviewerInfo.lengthOfStay 400 is out of range 0–365",
@@ -472,6 +475,46 @@ def test_hotel_response_is_built_when_shown_or_named():
     answered = review_of(line(nested(responseText="Thank you!", responderName="GM")))
     assert (answered.response.responder, answered.response.text) == ("GM", "Thank you!")
     assert review_of(line(nested())).response is None
+
+
+def test_nested_hotel_attributes_describe_the_hotel():
+    obj = nested(
+        top={
+            "hotelCity": "Lisbon", "hotelCountry": "Portugal", "hotelAddress": "Rua de Belem 128",
+            "hotelStarRating": 4, "hotelLatitude": "38.72427", "hotelLongitude": -9.14774,
+            "hotelAmenities": ["wifi", 3, "", "pool", None],
+        }
+    )  # fmt: skip
+    review = review_of(line(obj))
+    assert review.hotel == HotelRef(
+        "10984", "Test Hotel", "Lisbon", "Portugal", "Rua de Belem 128", 4.0, 38.72427, -9.14774,
+        ("wifi", "pool"),
+    )  # fmt: skip
+    assert review == parse_precise(line(obj))
+
+
+@pytest.mark.parametrize("value", [DROP, None])
+def test_nested_hotel_attributes_are_optional(value):
+    keys = ["hotelCity", "hotelCountry", "hotelAddress", "hotelStarRating", "hotelLatitude",
+            "hotelLongitude", "hotelAmenities"]  # fmt: skip
+    review = review_of(line(nested(top=dict.fromkeys(keys, value))))
+    assert review.hotel == HotelRef("10984", "Test Hotel")
+
+
+def test_junk_in_nested_hotel_attributes_is_dropped_rather_than_rejecting_the_review():
+    junk = {
+        "hotelCity": 17, "hotelCountry": "", "hotelAddress": ["x"], "hotelStarRating": "four",
+        "hotelLatitude": True, "hotelLongitude": "", "hotelAmenities": "wifi, pool",
+    }  # fmt: skip
+    review = review_of(line(nested(top=junk)))
+    assert review.hotel == HotelRef("10984", "Test Hotel")
+    assert review_of(line(nested(top={"hotelAmenities": []}))).hotel.amenities is None
+
+
+def test_nested_hotel_attributes_do_not_change_the_hash():
+    plain = review_of(line(nested()))
+    placed = review_of(line(nested(top={"hotelCity": "Lisbon", "hotelStarRating": 4})))
+    assert plain.content_hash == placed.content_hash
 
 
 def test_flat_amenities_keep_strings_only():

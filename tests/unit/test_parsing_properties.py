@@ -3,9 +3,11 @@ are always rejected with a reason, and no input makes parse_line raise."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -97,6 +99,36 @@ def standings(draw: st.DrawFn) -> tuple[list[dict[str, Any]], tuple[ProviderStan
     return entries, tuple(expected)
 
 
+NESTED_HOTEL_KEYS = ("hotelCity", "hotelCountry", "hotelAddress", "hotelStarRating",
+                     "hotelLatitude", "hotelLongitude", "hotelAmenities")  # fmt: skip
+
+
+@dataclass
+class HotelAttributes:
+    line: dict[str, Any]  # the keys to put in the line
+    expected: tuple[Any, ...]  # city, country, address, stars, latitude, longitude, amenities
+
+
+@st.composite
+def hotel_attributes(draw: st.DrawFn, keys: tuple[str, ...]) -> HotelAttributes:
+    """Optional hotel attributes under `keys`: valid values, null, or left out."""
+    line: dict[str, Any] = {}
+    expected: list[Any] = []
+    for key in keys[:3]:
+        value = draw(optional_texts)
+        put(line, key, value)
+        expected.append(text_or_none(value))
+    ranges = [(0.0, 5.0), (-90.0, 90.0), (-180.0, 180.0)]
+    for key, (low, high) in zip(keys[3:6], ranges, strict=True):
+        value = draw(st.just(ABSENT) | st.none() | st.floats(low, high) | st.integers(int(low), 5))
+        put(line, key, value if value in (ABSENT, None) else sometimes_string(draw, value))
+        expected.append(None if value in (ABSENT, None) else float(value))
+    amenities = draw(st.just(ABSENT) | st.none() | st.lists(names, max_size=4))
+    put(line, keys[6], amenities)
+    expected.append(tuple(amenities) if amenities not in (ABSENT, None, []) else None)
+    return HotelAttributes(line, tuple(expected))
+
+
 @st.composite
 def nested_lines(draw: st.DrawFn) -> tuple[bytes, NormalizedReview]:
     """A valid nested-shape line and the review it must give (content_hash left empty)."""
@@ -144,6 +176,8 @@ def nested_lines(draw: st.DrawFn) -> tuple[bytes, NormalizedReview]:
     obj = {"hotelId": sometimes_string(draw, hotel_id), "hotelName": hotel_name, "comment": comment}
     if snapshot or draw(st.booleans()):
         obj["overallByProviders"] = snapshot
+    hotel = draw(hotel_attributes(NESTED_HOTEL_KEYS))
+    obj.update(hotel.line)
 
     responder = text_or_none(optional["responderName"])
     answer = text_or_none(optional["responseText"])
@@ -161,7 +195,7 @@ def nested_lines(draw: st.DrawFn) -> tuple[bytes, NormalizedReview]:
     expected = NormalizedReview(
         provider=ProviderRef(provider_key, provider_name, 10.0),
         provider_review_id=str(review_id),
-        hotel=HotelRef(external_id=str(hotel_id), name=hotel_name),
+        hotel=HotelRef(str(hotel_id), hotel_name, *hotel.expected),
         rating=float(rating),
         rating_normalized=round(float(rating) * 10 / 10, 2),
         review_date=when,
@@ -298,7 +332,7 @@ def test_valid_flat_lines_parse_to_exactly_what_was_generated(case):
 
 
 def vars_of(review: NormalizedReview) -> dict[str, Any]:
-    return {name: getattr(review, name) for name in review.__dataclass_fields__}
+    return msgspec.structs.asdict(review)
 
 
 @SETTINGS

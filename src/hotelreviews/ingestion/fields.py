@@ -29,6 +29,9 @@ _TRAVELLER_TYPES = (
     ("group", "group"),
 )
 _SHOWN_CHARS = 60
+# Converters of short labels remember their answers; longer texts are converted each time, so
+# that junk in a feed cannot fill memory.
+CACHED_TEXT = 100
 
 
 def shorten(text: str, limit: int = _SHOWN_CHARS) -> str:
@@ -73,7 +76,7 @@ def wrong_type(problems: Problems, path: str, expected: str, value: Any) -> None
     problems.append((RejectReason.WRONG_TYPE, f"{path} must be {expected}, got {describe(value)}"))
 
 
-def _parse_number(value: Any) -> float | str:
+def parse_number(value: Any) -> float | str:
     """Return the finite float in `value`, or a problem kind: 'type' or 'non_finite'."""
     kind = type(value)
     if kind is float:
@@ -98,7 +101,7 @@ def number(value: Any, path: str, problems: Problems, low: float, high: float) -
     if value is None:
         missing(problems, path)
         return None
-    parsed = _parse_number(value)
+    parsed = parse_number(value)
     if parsed == "non_finite":
         problems.append(
             (
@@ -129,7 +132,7 @@ def lenient_number(
     """An optional number: junk and non-numbers give None, but out-of-range values are problems."""
     if value is None or value == "":
         return None
-    parsed = _parse_number(value)
+    parsed = parse_number(value)
     if type(parsed) is str:
         return None
     return in_range(parsed, path, problems, low, high)
@@ -219,6 +222,11 @@ def lowered(value: Any) -> str | None:
     """An optional code such as a language: trimmed, lower-cased, None if empty."""
     if type(value) is not str:
         return None
+    return _lowered(value) if len(value) <= CACHED_TEXT else _lowered.__wrapped__(value)
+
+
+@lru_cache(maxsize=4096)  # language codes and the like: a short list
+def _lowered(value: str) -> str | None:
     return value.strip().lower() or None
 
 
@@ -244,7 +252,11 @@ def boolean(value: Any) -> bool | None:
 
 def traveller_type(value: Any) -> str | None:
     """Map a provider's traveller label to solo, couple, family, group, business or other."""
-    return _traveller_type(value) if type(value) is str else None
+    if type(value) is not str:
+        return None
+    if len(value) <= CACHED_TEXT:
+        return _traveller_type(value)
+    return _traveller_type.__wrapped__(value)
 
 
 @lru_cache(maxsize=4096)  # labels come from a short provider list

@@ -7,12 +7,8 @@ from typing import Any
 from hotelreviews.ingestion import dates
 from hotelreviews.ingestion import fields as f
 from hotelreviews.ingestion.hashing import build_review
-from hotelreviews.ingestion.records import (
-    HotelRef,
-    NormalizedReview,
-    ProviderRef,
-    Rejection,
-)
+from hotelreviews.ingestion.records import NormalizedReview, ProviderRef, Rejection
+from hotelreviews.ingestion.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
 
 SCALE = 5.0
 ASPECT_FIELDS = (
@@ -22,6 +18,15 @@ ASPECT_FIELDS = (
     ("value_rating", "value"),
     ("comfort_rating", "comfort"),
     ("facilities_rating", "facilities"),
+)
+HOTEL_KEYS: HotelKeys = (
+    "hotel_city",
+    "hotel_country",
+    "hotel_address",
+    "hotel_star_rating",
+    "hotel_latitude",
+    "hotel_longitude",
+    "hotel_amenities",
 )
 
 
@@ -39,18 +44,18 @@ def parse_flat(obj: dict[str, Any]) -> NormalizedReview | Rejection:
         value = f.lenient_number(obj.get(field_name), field_name, problems, 1.0, SCALE)
         if value is not None:
             aspects[aspect] = round(value * 10.0 / SCALE, 2)
-    hotel = _hotel(obj, hotel_id, hotel_name, problems)
+    attributes = hotel_attributes(tuple(map(obj.get, HOTEL_KEYS)), HOTEL_KEYS, problems)
     if problems:
         return f.reject(problems)
 
-    assert when is not None and rating is not None  # for type checkers: no problems recorded
-    source = obj.get("source")
-    source = source.strip() if type(source) is str else ""
+    # for type checkers: no problems recorded, so every required value is there
+    assert when is not None and rating is not None
+    assert review_id is not None and hotel_id is not None and hotel_name is not None
     return build_review(
         {
-            "provider": ProviderRef("feed:" + (source or "direct"), source or "Direct feed", SCALE),
+            "provider": feed_provider(obj.get("source")),
             "provider_review_id": review_id,
-            "hotel": hotel,
+            "hotel": hotel_ref(hotel_id, hotel_name, attributes),
             "rating": rating,
             "rating_normalized": round(rating * 10.0 / SCALE, 2),
             "review_date": when[0],
@@ -76,30 +81,7 @@ def parse_flat(obj: dict[str, Any]) -> NormalizedReview | Rejection:
     )
 
 
-def _hotel(
-    obj: dict[str, Any], hotel_id: str | None, hotel_name: str | None, problems: f.Problems
-) -> HotelRef | None:
-    """The hotel attributes the line carries (range problems recorded in `problems`)."""
-    stars = f.lenient_number(obj.get("hotel_star_rating"), "hotel_star_rating", problems, 0.0, 5.0)
-    latitude = f.lenient_number(obj.get("hotel_latitude"), "hotel_latitude", problems, -90.0, 90.0)
-    longitude = f.lenient_number(
-        obj.get("hotel_longitude"), "hotel_longitude", problems, -180.0, 180.0
-    )
-    if hotel_id is None or hotel_name is None:
-        return None
-    amenities_in = obj.get("hotel_amenities")
-    amenities = None
-    if type(amenities_in) is list:
-        # Non-string entries are feed noise; an empty list tells us nothing, so it stays unknown.
-        amenities = tuple(item for item in amenities_in if type(item) is str and item) or None
-    return HotelRef(
-        external_id=hotel_id,
-        name=hotel_name,
-        city=f.text(obj.get("hotel_city")),
-        country=f.text(obj.get("hotel_country")),
-        address=f.text(obj.get("hotel_address")),
-        stars=stars,
-        latitude=latitude,
-        longitude=longitude,
-        amenities=amenities,
-    )
+def feed_provider(source: Any) -> ProviderRef:
+    """The flat feed's provider: its `source`, or "direct" when it names none."""
+    source = source.strip() if type(source) is str else ""
+    return provider_ref("feed:" + (source or "direct"), source or "Direct feed", SCALE)

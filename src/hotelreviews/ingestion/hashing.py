@@ -2,52 +2,116 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from hashlib import blake2b
-from operator import itemgetter
 from typing import Any
 
 import orjson
 
-from hotelreviews.ingestion.records import NormalizedReview
+from hotelreviews.ingestion.records import (
+    HotelRef,
+    HotelResponse,
+    NormalizedReview,
+    ProviderRef,
+    ProviderStanding,
+)
 
 # The review's own content only. Hotel attributes and provider standings are left out on
 # purpose: they change daily without the review changing. Bump the version tag whenever
-# this list or its serialisation changes, so old and new hashes never compare equal.
+# the hashed values or their serialisation change, so old and new hashes never compare equal.
+# v1: orjson (sorted keys) of ["v1", [provider key, review id, rating, title, text, positives,
+# negatives, language, review date, offset minutes, offset missing, stay month, traveller
+# type, room type, length of stay, reviewer country, reviewer name, reviewer review count,
+# reviewer is expert, response, aspects]].
 _HASH_VERSION = "v1"
-_CONTENT_FIELDS = (
-    "provider",
-    "provider_review_id",
-    "rating",
-    "title",
-    "text",
-    "positives",
-    "negatives",
-    "language",
-    "review_date",
-    "review_date_offset_minutes",
-    "review_date_offset_missing",
-    "stay_month",
-    "traveller_type",
-    "room_type",
-    "length_of_stay",
-    "reviewer_country",
-    "reviewer_name",
-    "reviewer_review_count",
-    "reviewer_is_expert",
-    "response",
-    "aspects",
-)
-_pick_content = itemgetter(*_CONTENT_FIELDS)
+_SORT_KEYS = orjson.OPT_SORT_KEYS
 
 
-def content_hash(fields: dict[str, Any]) -> str:
-    """Hex blake2b-128 of the canonical JSON of a review's own content fields."""
-    values = list(_pick_content(fields))
-    values[0] = values[0].key  # the provider's key, not its display name or scale
-    payload = orjson.dumps((_HASH_VERSION, values), option=orjson.OPT_SORT_KEYS)
-    return blake2b(payload, digest_size=16).hexdigest()
+def new_review(
+    provider: ProviderRef,
+    provider_review_id: str,
+    hotel: HotelRef,
+    rating: float,
+    rating_normalized: float,
+    review_date: datetime,
+    review_date_offset_minutes: int,
+    review_date_offset_missing: bool,
+    title: str | None,
+    text: str | None,
+    positives: str | None,
+    negatives: str | None,
+    language: str | None,
+    stay_month: date | None,
+    traveller_type: str | None,
+    room_type: str | None,
+    length_of_stay: int | None,
+    reviewer_country: str | None,
+    reviewer_name: str | None,
+    reviewer_review_count: int | None,
+    reviewer_is_expert: bool | None,
+    response: HotelResponse | None,
+    aspects: dict[str, float],
+    standings: tuple[ProviderStanding, ...],
+) -> NormalizedReview:
+    """The NormalizedReview of these values, with its content hash (both parse paths use this)."""
+    payload = orjson.dumps(
+        (
+            _HASH_VERSION,
+            (
+                provider.key,  # the provider's key, not its display name or scale
+                provider_review_id,
+                rating,
+                title,
+                text,
+                positives,
+                negatives,
+                language,
+                review_date,
+                review_date_offset_minutes,
+                review_date_offset_missing,
+                stay_month,
+                traveller_type,
+                room_type,
+                length_of_stay,
+                reviewer_country,
+                reviewer_name,
+                reviewer_review_count,
+                reviewer_is_expert,
+                response,
+                aspects,
+            ),
+        ),
+        option=_SORT_KEYS,
+    )
+    return NormalizedReview(
+        provider,
+        provider_review_id,
+        hotel,
+        rating,
+        rating_normalized,
+        review_date,
+        review_date_offset_minutes,
+        review_date_offset_missing,
+        title,
+        text,
+        positives,
+        negatives,
+        language,
+        stay_month,
+        traveller_type,
+        room_type,
+        length_of_stay,
+        reviewer_country,
+        reviewer_name,
+        reviewer_review_count,
+        reviewer_is_expert,
+        response,
+        aspects,
+        standings,
+        blake2b(payload, digest_size=16).hexdigest(),
+    )
 
 
 def build_review(fields: dict[str, Any]) -> NormalizedReview:
-    """Create the NormalizedReview for `fields` with its content hash filled in."""
-    return NormalizedReview(**fields, content_hash=content_hash(fields))
+    """Create the NormalizedReview for `fields` (NormalizedReview's field names) with its hash."""
+    return new_review(**fields)

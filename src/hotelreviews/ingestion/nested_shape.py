@@ -8,13 +8,12 @@ from hotelreviews.ingestion import dates
 from hotelreviews.ingestion import fields as f
 from hotelreviews.ingestion.hashing import build_review
 from hotelreviews.ingestion.records import (
-    HotelRef,
     HotelResponse,
     NormalizedReview,
-    ProviderRef,
     ProviderStanding,
     Rejection,
 )
+from hotelreviews.ingestion.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
 
 SCALE = 10.0
 KNOWN_PROVIDERS = {"332": "Agoda", "333": "Expedia", "334": "Booking.com"}
@@ -32,31 +31,16 @@ _COMMENT_TEXTS = (
     "responseDateText",
 )
 _REVIEWER_TEXTS = ("roomTypeName", "countryName", "displayMemberName")
-# Frozen refs are shared between lines: building a frozen dataclass costs more than parsing
-# its JSON, and a file repeats the same few hotels and providers on every line.
-_CACHE_LIMIT = 10_000
-_providers: dict[tuple[str, str | None], ProviderRef] = {}
-_hotels: dict[tuple[str, str], HotelRef] = {}
-
-
-def _provider_ref(key: str, label: str | None) -> ProviderRef:
-    """The (shared) ProviderRef for a provider id and name."""
-    ref = _providers.get((key, label))
-    if ref is None:
-        if len(_providers) >= _CACHE_LIMIT:
-            _providers.clear()
-        ref = _providers[key, label] = ProviderRef(key, label, SCALE)
-    return ref
-
-
-def _hotel_ref(external_id: str, hotel_name: str) -> HotelRef:
-    """The (shared) HotelRef for a hotel id and name."""
-    ref = _hotels.get((external_id, hotel_name))
-    if ref is None:
-        if len(_hotels) >= _CACHE_LIMIT:
-            _hotels.clear()
-        ref = _hotels[external_id, hotel_name] = HotelRef(external_id=external_id, name=hotel_name)
-    return ref
+# Optional top-level hotel attributes (the OTA export has none; some feeds add them).
+HOTEL_KEYS: HotelKeys = (
+    "hotelCity",
+    "hotelCountry",
+    "hotelAddress",
+    "hotelStarRating",
+    "hotelLatitude",
+    "hotelLongitude",
+    "hotelAmenities",
+)
 
 
 def parse_nested(obj: dict[str, Any]) -> NormalizedReview | Rejection:
@@ -88,10 +72,11 @@ def parse_nested(obj: dict[str, Any]) -> NormalizedReview | Rejection:
         0,
         10**12,
     )
+    attributes = hotel_attributes(tuple(map(obj.get, HOTEL_KEYS)), HOTEL_KEYS, problems)
     if problems:
         return f.reject(problems)
 
-    standings = _standings(obj.get("overallByProviders"))
+    snapshot = standings(obj.get("overallByProviders"))
     title, body, positives, negatives, responder, answer, alt_answer, responded_on, alt_on = (
         f.texts(comment, _COMMENT_TEXTS)
     )
@@ -100,12 +85,18 @@ def parse_nested(obj: dict[str, Any]) -> NormalizedReview | Rejection:
     response = None
     if comment.get("isShowReviewResponse") is True or responder or answer:
         response = HotelResponse(responder, answer, responded_on or alt_on)
-    assert when is not None and rating is not None  # for type checkers: no problems recorded
+    # for type checkers: no problems recorded, so every required value is there
+    assert when is not None and rating is not None
+    assert review_id is not None and provider_id is not None
+    assert hotel_id is not None and hotel_name is not None
+    label = comment.get("reviewProviderText")
     return build_review(
         {
-            "provider": _provider_ref(provider_id, _provider_name(provider_id, comment, standings)),
+            "provider": provider_ref(
+                provider_id, provider_name(provider_id, label, snapshot), SCALE
+            ),
             "provider_review_id": review_id,
-            "hotel": _hotel_ref(hotel_id, hotel_name),
+            "hotel": hotel_ref(hotel_id, hotel_name, attributes),
             "rating": rating,
             "rating_normalized": round(rating * 10.0 / SCALE, 2),
             "review_date": when[0],
@@ -126,13 +117,13 @@ def parse_nested(obj: dict[str, Any]) -> NormalizedReview | Rejection:
             "reviewer_is_expert": f.boolean(reviewer.get("isExpertReviewer")),
             "response": response,
             "aspects": {},
-            "standings": standings,
+            "standings": snapshot,
         }
     )
 
 
-def _provider_name(
-    provider_id: str, comment: dict[str, Any], standings: tuple[ProviderStanding, ...]
+def provider_name(
+    provider_id: str, label: Any, standings: tuple[ProviderStanding, ...]
 ) -> str | None:
     """Name the review's provider: known ids first, then the snapshot, then the review's label."""
     known = KNOWN_PROVIDERS.get(provider_id)
@@ -143,11 +134,10 @@ def _provider_name(
             return standing.provider.name
     # In the samples reviewProviderText names the review's own provider (334 -> "Booking.com"
     # in an Agoda file), so it is a usable last resort.
-    label = comment.get("reviewProviderText")
     return (label.strip() or None) if type(label) is str else None
 
 
-def _standings(entries: Any) -> tuple[ProviderStanding, ...]:
+def standings(entries: Any) -> tuple[ProviderStanding, ...]:
     """The hotel's per-provider snapshot; malformed entries and grades are skipped, not fatal."""
     if type(entries) is not list:
         return ()
@@ -172,7 +162,7 @@ def _standings(entries: Any) -> tuple[ProviderStanding, ...]:
                         grades[grade] = value
         standings.append(
             ProviderStanding(
-                _provider_ref(provider_id, label),
+                provider_ref(provider_id, label, SCALE),
                 f.lenient_number(entry.get("overallScore"), "", ignored, 0.0, SCALE),
                 f.lenient_int(entry.get("reviewCount"), "", ignored, 0, 10**12),
                 grades,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 import orjson
 
+from hotelreviews.ingestion.fast_flat import parse_flat_line
+from hotelreviews.ingestion.fast_nested import parse_nested_line
 from hotelreviews.ingestion.fields import shorten
 from hotelreviews.ingestion.flat_shape import parse_flat
 from hotelreviews.ingestion.nested_shape import parse_nested
 from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.wire import decode_flat, decode_nested
 
 MAX_LINE_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
@@ -25,6 +29,10 @@ _TOP_LEVEL_KINDS = {
     bool: "JSON true/false",
     type(None): "JSON null",
 }
+_NESTED_MARK = b'"hotelId"'
+_NESTED_START = b'{"hotelId"'
+_FLAT_START = b'{"id"'
+_NOT_SURE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 _NESTED_KEYS = '"hotelId" and a "comment" object (nested shape)'
 _FLAT_KEYS = '"id" and "hotel_id" (flat shape)'
 
@@ -37,10 +45,38 @@ def parse_line(raw: bytes) -> NormalizedReview | Rejection | None:
             f"line is longer than the limit of {MAX_LINE_BYTES} bytes (1 MiB);"
             " a line break is probably missing between records",
         )
-    if raw[:3] == _BOM:
+    if raw.startswith(_BOM):
         raw = raw[3:]
     if not raw or raw.isspace():
         return None
+    review = parse_fast(raw)
+    return review if review is not None else parse_precise(raw)
+
+
+def parse_fast(raw: bytes) -> NormalizedReview | None:
+    """The review of a typical valid line, fast; None when not sure (see parse_precise).
+
+    The line is decoded by msgspec into the strict types of `wire`, which only take what
+    orjson takes too and decode it to the same values; the review is then built by the same
+    converters the precise path uses. `raw` is non-blank, without its BOM.
+    """
+    try:
+        # Most lines start with their shape's first key; the search is for the others.
+        if raw.startswith(_NESTED_START) or (
+            not raw.startswith(_FLAT_START) and _NESTED_MARK in raw
+        ):
+            return parse_nested_line(decode_nested(raw))
+        return parse_flat_line(decode_flat(raw))
+    except _NOT_SURE:  # not one of the typical shapes, or not valid JSON at all
+        return None
+
+
+def parse_precise(raw: bytes) -> NormalizedReview | Rejection:
+    """Parse a non-blank line (BOM removed) the slow way, able to say what is wrong with it.
+
+    parse_line uses it for the lines the fast path is not sure about; for any line the fast
+    path takes, it gives the same review.
+    """
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
