@@ -32,6 +32,8 @@ _instant = dates.instant
 # Remembered by what the line says (see memo).
 _Context = tuple[ProviderRef, HotelRef, tuple[ProviderStanding, ...]]
 _contexts: dict[tuple[Any, ...], _Context] = {}
+_hotels: dict[tuple[Any, ...], HotelRef] = {}
+_standings: dict[bytes, tuple[ProviderStanding, ...]] = {}
 _languages: dict[Any, str | None] = {}
 _stay_months: dict[Any, date | None] = {}
 _travellers: dict[Any, str | None] = {}
@@ -140,20 +142,34 @@ def parse_nested_line(line: NestedLine) -> NormalizedReview | None:
 def _context(key: tuple[Any, ...]) -> _Context | None:
     """(provider, hotel, standings) for a nested line's hotel part; None if not sure."""
     raw_standings, raw_hotel_id, hotel_name, raw_provider_id, label, *attribute_values = key
+    # A hotel's attributes outlive its snapshot, and a snapshot is shared by the providers
+    # reviewing the hotel in a file: each is remembered on its own too.
+    hotel_key = (raw_hotel_id, hotel_name, *attribute_values)
+    hotel = _hotels.get(hotel_key)
+    if hotel is None:
+        hotel = _hotel(hotel_key)
+    standings = _standings.get(raw_standings)
+    if standings is None:
+        snapshot = raw_value(raw_standings)
+        if snapshot is not MISS:
+            standings = remember(_standings, raw_standings, standings_of(snapshot))
+    problems: f.Problems = []
+    provider_id = f.identifier(raw_provider_id, "", problems)
+    if hotel is None or standings is None or provider_id is None:
+        return None
+    name = provider_name(provider_id, label, standings)
+    context = (provider_ref(provider_id, name, _SCALE), hotel, standings)
+    return remember(_contexts, key, context)
+
+
+def _hotel(key: tuple[Any, ...]) -> HotelRef | None:
+    """The HotelRef for a nested line's hotel id, name and attributes; None if not sure."""
+    raw_hotel_id, hotel_name, *attribute_values = key
     problems: f.Problems = []
     hotel_id = f.identifier(raw_hotel_id, "", problems)
-    provider_id = f.identifier(raw_provider_id, "", problems)
     amenities = raw_value(attribute_values[-1])
     attributes = hotel_attributes((*attribute_values[:-1], amenities), _HOTEL_KEYS, problems)
-    snapshot = raw_value(raw_standings)
-    if problems or snapshot is MISS or amenities is MISS or not hotel_name.strip():
+    if problems or amenities is MISS or not hotel_name.strip():
         return None
-    standings = standings_of(snapshot)
-    assert hotel_id is not None and provider_id is not None  # for type checkers
-    name = provider_name(provider_id, label, standings)
-    context = (
-        provider_ref(provider_id, name, _SCALE),
-        hotel_ref(hotel_id, hotel_name, attributes),
-        standings,
-    )
-    return remember(_contexts, key, context)
+    assert hotel_id is not None  # for type checkers: no problems recorded
+    return remember(_hotels, key, hotel_ref(hotel_id, hotel_name, attributes))

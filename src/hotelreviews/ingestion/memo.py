@@ -43,9 +43,16 @@ def key_chars(key: Any) -> int:
     kind = type(key)
     if kind is str or kind is bytes:
         return len(key)
-    if kind is tuple:
-        return sum(key_chars(part) for part in key) + len(key)
-    return 1
+    if kind is not tuple:
+        return 1
+    size = len(key)
+    for part in key:
+        kind = type(part)
+        if kind is str or kind is bytes:
+            size += len(part)
+        elif kind is tuple:
+            size += key_chars(part)
+    return size
 
 
 def number(value: int | str) -> float | None:
