@@ -24,7 +24,7 @@ from pathlib import Path
 
 import orjson
 
-from common import REPO, demo_file
+from common import PRODUCTION_LIKE, REPO, demo_file
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings
 
@@ -126,9 +126,7 @@ def main() -> None:
     }
     env.pop("HOTELREVIEWS_DATABASE_URL", None)
     if args.backend == "postgresql":
-        server = PostgresServer(
-            settings={"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
-        ).start()
+        server = PostgresServer(settings=PRODUCTION_LIKE).start()
         env["HOTELREVIEWS_DATABASE_URL"] = server.create_database("bench_api")
     settings = Settings(data_dir=data_dir, database_url=env.get("HOTELREVIEWS_DATABASE_URL"))
     processes: list[subprocess.Popen] = []

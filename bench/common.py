@@ -14,6 +14,19 @@ if str(REPO) not in sys.path:  # the throwaway PostgreSQL server lives with the 
     sys.path.insert(0, str(REPO))
 
 
+# Durable (fsync, synchronous commit, full-page writes) and sized as a database server would
+# be, rather than PostgreSQL's minimal defaults (128 MB buffers, checkpoints every 1 GB of WAL).
+PRODUCTION_LIKE = {
+    "fsync": "on",
+    "synchronous_commit": "on",
+    "full_page_writes": "on",
+    "shared_buffers": "2GB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "15min",
+    "wal_compression": "on",
+}
+
+
 @dataclass(frozen=True)
 class ChildRun:
     seconds: float

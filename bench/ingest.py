@@ -14,19 +14,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import demo_file, run_child
+from common import PRODUCTION_LIKE, demo_file, run_child
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
-from hotelreviews.ingestion.upserts import REVIEW_COLUMNS, review_staging
 from hotelreviews.ingestion.rows import review_row
+from hotelreviews.ingestion.upserts import REVIEW_COLUMNS, review_staging
 
 CHUNK = 5_000
 
@@ -117,6 +118,7 @@ def _ingest(settings: Settings, path: Path) -> dict:
 
 def _fresh_settings(backend: str, work: Path, server, name: str) -> Settings:  # noqa: ANN001
     data_dir = work / name
+    shutil.rmtree(data_dir, ignore_errors=True)  # a fresh database every run
     data_dir.mkdir()
     if backend == "sqlite":
         settings = Settings(data_dir=data_dir)
@@ -144,8 +146,7 @@ def main() -> None:
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
     # Durable settings, as in production (the test helper turns them off by default).
-    durable = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
-    server = PostgresServer(settings=durable) if "postgresql" in args.backends else None
+    server = PostgresServer(settings=PRODUCTION_LIKE) if "postgresql" in args.backends else None
     if server:
         server.start()
     print(
