@@ -142,7 +142,7 @@ def standings(entries: Any) -> tuple[ProviderStanding, ...]:
     if type(entries) is not list:
         return ()
     ignored: f.Problems = []  # out-of-range snapshot values are dropped, never reject the review
-    standings = []
+    found = []
     for entry in entries:
         if type(entry) is not dict:
             continue
@@ -160,7 +160,7 @@ def standings(entries: Any) -> tuple[ProviderStanding, ...]:
                     value = f.lenient_number(value, "", ignored, 0.0, SCALE)
                     if value is not None:
                         grades[grade] = value
-        standings.append(
+        found.append(
             ProviderStanding(
                 provider_ref(provider_id, label, SCALE),
                 f.lenient_number(entry.get("overallScore"), "", ignored, 0.0, SCALE),
@@ -168,4 +168,4 @@ def standings(entries: Any) -> tuple[ProviderStanding, ...]:
                 grades,
             )
         )
-    return tuple(standings)
+    return tuple(found)

@@ -4,8 +4,9 @@ They are strict on purpose: a line they decode must be one that orjson (the prec
 decoder) accepts too, decoding to the same values. So every key of a line must be declared
 (`forbid_unknown_fields`: msgspec skips unknown keys without checking their numbers and
 bytes as orjson does), integers must fit in 64 bits (orjson turns bigger ones into floats),
-and values we do not read must still be JSON scalars. A line that fails here is not
-necessarily invalid: it just goes to the precise path.
+and values we do not read must still be JSON scalars. The hotel's standings and amenities are
+kept as raw JSON, a cache key for what they decode to; raw_value decodes them with orjson.
+A line that fails here is not necessarily invalid: it just goes to the precise path.
 """
 
 from __future__ import annotations
