@@ -71,7 +71,9 @@ Since = Annotated[datetime, BeforeValidator(lambda v: _moment(v, end_of_day=Fals
 Until = Annotated[datetime, BeforeValidator(lambda v: _moment(v, end_of_day=True))]
 
 
-def _engine(request: Request) -> AsyncEngine:
+# Dependencies are `async def` although they never await: FastAPI runs plain `def`
+# dependencies in a thread pool, a thread hop per dependency per request.
+async def _engine(request: Request) -> AsyncEngine:
     engine: AsyncEngine = request.app.state.engine
     return engine
 
@@ -79,7 +81,7 @@ def _engine(request: Request) -> AsyncEngine:
 Db = Annotated[AsyncEngine, Depends(_engine)]
 
 
-def _page(
+async def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None,
@@ -99,7 +101,7 @@ def _page(
 Page = Annotated[PageRequest, Depends(_page)]
 
 
-def _hotel_filters(
+async def _hotel_filters(
     city: Annotated[
         Text | None, Query(min_length=1, max_length=200, examples=["Singapore"])
     ] = None,
@@ -120,7 +122,7 @@ def _hotel_filters(
 HotelQuery = Annotated[HotelFilters, Depends(_hotel_filters)]
 
 
-def _review_filters(
+async def _review_filters(
     provider_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
     min_rating: Annotated[
         float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")

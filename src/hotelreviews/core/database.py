@@ -22,27 +22,31 @@ def create_engine(settings: Settings, **engine_options: Any) -> AsyncEngine:
     """An async engine for the configured database, with our SQLite behaviour switched on."""
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
-        return _create_sqlite_engine(url, **engine_options)
+        return _create_sqlite_engine(url, settings, **engine_options)
     # No pool_pre_ping: it costs a round trip per checkout on the hottest path. Connections
     # broken by a server restart fail once and are replaced (pool_recycle bounds their age).
-    options: dict[str, Any] = {
-        "pool_size": settings.database_pool_size,
-        "max_overflow": settings.database_pool_size,
-        "pool_recycle": 1800,
-    }
+    options: dict[str, Any] = {**_pool_options(settings), "pool_recycle": 1800}
     options.update(engine_options)
     return create_async_engine(url, **options)
 
 
-def _create_sqlite_engine(url: str, **engine_options: Any) -> AsyncEngine:
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    # A fixed-size pool: "overflow" connections are closed as soon as they are returned while
+    # the pool is full, so under steady load every request would open a new connection (a
+    # TLS attempt, authentication, a thread on SQLite). Requests beyond the pool wait instead.
+    return {"pool_size": settings.database_pool_size, "max_overflow": 0, "pool_timeout": 30}
+
+
+def _create_sqlite_engine(url: str, settings: Settings, **engine_options: Any) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # Every call through aiosqlite is a thread hop (~0.5 ms): reads run without BEGIN/COMMIT,
     # and the pool does not roll back returned connections (transactions are always ended
     # explicitly by write_transaction / read_transaction).
-    engine_options.setdefault("pool_reset_on_return", None)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **engine_options)
+    options: dict[str, Any] = {**_pool_options(settings), "pool_reset_on_return": None}
+    options.update(engine_options)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

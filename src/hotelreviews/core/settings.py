@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     # A SecretStr because PostgreSQL URLs carry passwords; None means the embedded SQLite file.
     database_url: SecretStr | None = None
     database_url_file: Path | None = None
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] | None = None  # default: json in production

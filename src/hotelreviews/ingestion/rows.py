@@ -13,8 +13,8 @@ from hotelreviews.ingestion.records import (
     Rejection,
     RejectReason,
 )
-from hotelreviews.ingestion.upserts import REVIEW_COLUMNS
 from hotelreviews.ingestion.summaries import Contribution
+from hotelreviews.ingestion.upserts import REVIEW_COLUMNS
 
 EXCERPT_BYTES = 500
 MAX_ID_LENGTH = 128
