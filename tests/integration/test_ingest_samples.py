@@ -160,6 +160,7 @@ async def test_a_second_ingest_of_the_same_files_changes_nothing_and_says_so(
     assert [f.status for f in first.files] == ["ingested"] * 3
     assert [f.status for f in second.files] == ["skipped"] * 3
     assert all("already ingested" in (f.message or "") for f in second.files)
+    assert second.totals.lines_done == 0
     assert {
         t.name: await _count(engine, t) for t in (reviews, hotels, rejected_lines)
     } == counts_before

@@ -143,7 +143,7 @@ async def _claim_run(
                 source=source.display_name,
                 status="skipped",
                 run_id=previous.id,
-                counts=_counts_of(previous),
+                # Nothing was read this time: the earlier run's counts are in ingestion N.
                 message=f"already ingested (same content) as ingestion {previous.id}; "
                 "use --force to process it again",
             )
