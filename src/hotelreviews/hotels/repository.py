@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,6 +90,14 @@ async def hotel_with_breakdowns(connection: AsyncConnection, *, hotel_id: int) -
     another round trip. No rows means no such hotel; one row with a NULL dimension means a
     hotel without breakdowns.
     """
+    result = await connection.execute(_hotel_with_breakdowns(), {"hotel_id": hotel_id})
+    return list(result.all())
+
+
+# Hot statements are built once, with the hotel id bound at execution: building a select
+# costs more CPU than running it.
+@cache
+def _hotel_with_breakdowns() -> Select[Any]:
     b, p = hotel_summary_breakdowns.c, providers.c
     source = _WITH_SUMMARY.outerjoin(
         hotel_summary_breakdowns, sa.and_(b.hotel_id == h.id, b.review_count > 0)
@@ -111,13 +120,20 @@ async def hotel_with_breakdowns(connection: AsyncConnection, *, hotel_id: int) -
             p.name.label("provider_name"),
         )
         .select_from(source)
-        .where(h.id == hotel_id)
+        .where(h.id == sa.bindparam("hotel_id"))
     )
-    return list((await connection.execute(statement)).all())
+    return statement
 
 
 async def latest_standings(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
     """The hotel's latest standing snapshot on each provider (history keeps older ones)."""
+    result = await connection.execute(_latest_standings(), {"hotel_id": hotel_id})
+    return list(result.all())
+
+
+@cache
+def _latest_standings() -> Select[Any]:
+    hotel_id = sa.bindparam("hotel_id")
     st, p = hotel_provider_standings.c, providers.c
     latest = (
         sa.select(st.provider_id, sa.func.max(st.as_of).label("as_of"))
@@ -139,4 +155,4 @@ async def latest_standings(connection: AsyncConnection, *, hotel_id: int) -> lis
         .where(st.hotel_id == hotel_id)
         .order_by(st.provider_id)
     )
-    return list((await connection.execute(statement)).all())
+    return statement
