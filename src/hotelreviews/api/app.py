@@ -31,6 +31,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; its lifespan opens the database and checks (or, embedded, migrates) it."""
     settings = settings or get_settings()
+    logging.getLogger("hotelreviews").setLevel(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

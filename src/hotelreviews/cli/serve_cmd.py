@@ -36,4 +36,5 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=False,
+        log_level=settings.log_level.lower(),
     )

@@ -98,7 +98,3 @@ async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
             connection = await connection.execution_options(hotelreviews_read=True)
         async with connection.begin():
             yield connection
-
-
-def dialect_name(connection: AsyncConnection | AsyncEngine) -> str:
-    return connection.dialect.name

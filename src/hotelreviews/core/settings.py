@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=1, le=200)
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["console", "json"] | None = None  # default: json in production
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
@@ -43,12 +42,6 @@ class Settings(BaseSettings):
     @property
     def is_embedded(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
-
-    @property
-    def resolved_log_format(self) -> str:
-        if self.log_format:
-            return self.log_format
-        return "json" if self.environment == "production" else "console"
 
 
 def normalize_database_url(url: str) -> str:

@@ -76,7 +76,6 @@ class DemoWorld:
 
     def __init__(self, *, reviews: int, hotels: int, seed: int) -> None:
         self.seed = seed
-        self.hotel_count = hotels
         self.texts = Texts(seed)
         self.records = Records(
             hotels=build_hotels(count=hotels, seed=seed), texts=self.texts, seed=seed

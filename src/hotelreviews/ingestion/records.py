@@ -110,6 +110,3 @@ class NormalizedReview(msgspec.Struct, frozen=True, gc=False):
     aspects: dict[str, float] = msgspec.field(default_factory=dict)  # aspect -> 10-point rating
     standings: tuple[ProviderStanding, ...] = ()
     content_hash: str = ""  # hex digest of the review's own content (not hotel or standings)
-
-
-ParseResult = NormalizedReview | Rejection

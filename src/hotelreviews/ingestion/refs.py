@@ -18,7 +18,6 @@ HotelAttributes = tuple[
     str | None, str | None, str | None, float | None, float | None, float | None,
     tuple[str, ...] | None,
 ]  # fmt: skip
-NO_ATTRIBUTES: HotelAttributes = (None, None, None, None, None, None, None)
 
 _providers: dict[tuple[str, str | None, float], ProviderRef] = {}
 _hotels: dict[tuple[Any, ...], HotelRef] = {}
