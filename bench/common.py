@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def demo_file(*, reviews: int, directory: Path) -> tuple[Path, int]:
     lines = 0
     with target.open("wb") as out:
         for part in sorted(parts.iterdir()):
-            opener = __import__("gzip").open if part.suffix == ".gz" else open
+            opener = gzip.open if part.suffix == ".gz" else open
             with opener(part, "rb") as handle:
                 for line in handle:
                     out.write(line if line.endswith(b"\n") else line + b"\n")

@@ -5,8 +5,9 @@
 For each size it writes one demo file (both shapes, edits, broken lines), ingests it with
 `hotelreviews ingest` in a child process into a fresh database, and reports reviews/s and the
 child's peak RSS. The baseline, measured in the same run on the same rows: PostgreSQL — a raw
-binary COPY (asyncpg) into an unindexed table with the reviews columns; SQLite — a plain
-executemany INSERT into such a table. Parsing for the baseline is not timed.
+binary COPY (asyncpg) into an unindexed table with the reviews columns; SQLite — the driver's
+executemany INSERT into such a table (both through ingestion.repository.bulk_load, the
+ingester's own bulk load). Parsing for the baseline is not timed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from common import PRODUCTION_LIKE, demo_file, run_child
@@ -26,15 +28,16 @@ from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
+from hotelreviews.ingestion.repository import bulk_load
 from hotelreviews.ingestion.rows import review_row
-from hotelreviews.ingestion.upserts import REVIEW_COLUMNS, review_staging
+from hotelreviews.ingestion.upserts import review_staging
 
 CHUNK = 5_000
 
 
 def _rows(path: Path):  # noqa: ANN202 - a generator of row chunks
     """The staging rows of the file's valid reviews, in chunks (hotel ids are stand-ins)."""
-    now = __import__("datetime").datetime.now(__import__("datetime").UTC)
+    now = datetime.now(UTC)
     chunk, number = [], 0
     with path.open("rb") as handle:
         for raw in handle:
@@ -74,19 +77,7 @@ async def _baseline(settings: Settings, path: Path) -> tuple[int, float]:
         for chunk in _rows(path):
             async with engine.begin() as connection:
                 started = time.perf_counter()
-                if connection.dialect.name == "postgresql":
-                    raw = await connection.get_raw_connection()
-                    from hotelreviews.ingestion.repository import _for_copy
-
-                    await raw.driver_connection.copy_records_to_table(
-                        "baseline_reviews",
-                        records=[_for_copy(r) for r in chunk],
-                        columns=REVIEW_COLUMNS,
-                    )
-                else:
-                    await connection.execute(
-                        sa.insert(plain), [dict(zip(REVIEW_COLUMNS, r, strict=True)) for r in chunk]
-                    )
+                await bulk_load(connection, table="baseline_reviews", rows=chunk)
                 seconds += time.perf_counter() - started
             rows += len(chunk)
     finally:

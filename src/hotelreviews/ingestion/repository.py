@@ -187,24 +187,31 @@ async def stage_reviews(connection: AsyncConnection, *, rows: list[tuple[Any, ..
         await connection.execute(sa.schema.CreateTable(review_staging, if_not_exists=True))
         info["review_staging"] = True
     await connection.execute(sa.delete(review_staging))
+    await bulk_load(connection, table="review_staging", rows=rows)
+
+
+async def bulk_load(
+    connection: AsyncConnection, *, table: str, rows: list[tuple[Any, ...]]
+) -> None:
+    """Append review rows (tuples in REVIEW_COLUMNS order) to `table` the fastest way each
+    database has: binary COPY on PostgreSQL, the driver's executemany on SQLite (SQLAlchemy's
+    per-row parameter processing costs more than SQLite's own work; _for_sqlite does the few
+    conversions it would have done). Also the benchmark's raw-load baseline."""
     if not rows:
         return
     if connection.dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(
-            "review_staging", records=[_for_copy(row) for row in rows], columns=REVIEW_COLUMNS
+            table, records=[_for_copy(row) for row in rows], columns=REVIEW_COLUMNS
         )
     else:
-        # Straight to the driver: SQLAlchemy's per-row parameter processing costs more than
-        # SQLite's own work here. _for_sqlite does the few conversions it would have done.
-        await connection.exec_driver_sql(_SQLITE_STAGING_INSERT, [_for_sqlite(row) for row in rows])
+        insert = f"INSERT INTO {table} ({_COLUMN_LIST}) VALUES ({_PLACEHOLDERS})"
+        await connection.exec_driver_sql(insert, [_for_sqlite(row) for row in rows])
 
 
 _ASPECTS_INDEX = REVIEW_COLUMNS.index("aspects")
-_SQLITE_STAGING_INSERT = (
-    f"INSERT INTO review_staging ({', '.join(REVIEW_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in REVIEW_COLUMNS)})"
-)
+_COLUMN_LIST = ", ".join(REVIEW_COLUMNS)
+_PLACEHOLDERS = ", ".join("?" for _ in REVIEW_COLUMNS)
 _TIMESTAMP_INDEXES = tuple(
     index
     for index, name in enumerate(REVIEW_COLUMNS)
