@@ -16,22 +16,21 @@ class HotelSort(StrEnum):
     name = "name"
 
 
+_LIST_ITEM_EXAMPLE = {
+    "id": 3,
+    "external_id": "5101",
+    "name": "Harbourfront Lantern Hotel",
+    "city": "Singapore",
+    "country": "Singapore",
+    "stars": 4.0,
+    "review_count": 128,
+    "average_rating": 8.42,
+    "latest_review_at": "2025-03-15T14:40:00+00:00",
+}
+
+
 class HotelListItem(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "id": 3,
-                "external_id": "5101",
-                "name": "Harbourfront Lantern Hotel",
-                "city": "Singapore",
-                "country": "Singapore",
-                "stars": 4.0,
-                "review_count": 128,
-                "average_rating": 8.42,
-                "latest_review_at": "2025-03-15T14:40:00+00:00",
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": _LIST_ITEM_EXAMPLE})
 
     id: int
     external_id: str = Field(description="The feed's hotel id.")
@@ -55,23 +54,24 @@ class Coordinates(BaseModel):
     longitude: float = Field(examples=[103.8607])
 
 
-class ProviderBreakdown(BaseModel):
+class _Tally(BaseModel):
+    """How many reviews a part of the summary counts, and their mean normalised rating."""
+
+    review_count: int
+    average_rating: float | None
+
+
+class ProviderBreakdown(_Tally):
     provider_id: int
     provider_name: str | None = Field(examples=["Agoda"])
-    review_count: int
-    average_rating: float | None
 
 
-class AspectBreakdown(BaseModel):
+class AspectBreakdown(_Tally):
     aspect: str = Field(examples=["cleanliness"])
-    review_count: int
-    average_rating: float | None
 
 
-class TravellerTypeBreakdown(BaseModel):
+class TravellerTypeBreakdown(_Tally):
     traveller_type: str = Field(examples=["couple"])
-    review_count: int
-    average_rating: float | None
 
 
 class ProviderStandingRead(BaseModel):
@@ -89,18 +89,12 @@ class HotelRead(HotelListItem):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
-                "id": 3,
-                "external_id": "5101",
-                "name": "Harbourfront Lantern Hotel",
-                "city": "Singapore",
-                "country": "Singapore",
+                **_LIST_ITEM_EXAMPLE,
                 "address": "1 Harbour Walk",
-                "stars": 4.0,
                 "coordinates": {"latitude": 1.2834, "longitude": 103.8607},
                 "amenities": ["wifi", "pool"],
                 "review_count": 2,
                 "average_rating": 7.0,
-                "latest_review_at": "2025-03-15T14:40:00+00:00",
                 "histogram": {str(k): 1 if k in (5, 9) else 0 for k in range(1, 11)},
                 "by_provider": [
                     {
