@@ -106,3 +106,33 @@ def test_migrate_current_reports_the_latest_revision(sqlite_settings: Settings) 
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_ingest_into_an_unmigrated_postgresql_says_to_migrate(
+    pg_server,
+    tmp_path: Path,
+    samples_dir: Path,  # noqa: ANN001
+) -> None:
+    url = pg_server.create_database("unmigrated_for_cli")
+    settings = Settings(environment="test", data_dir=tmp_path, database_url=url)
+
+    done = _run(settings, "ingest", str(samples_dir / "broken_lines.jl"))
+
+    assert done.returncode == 2
+    assert b"hotelreviews migrate upgrade" in done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_ingest_with_the_database_down_says_so_without_a_traceback(
+    tmp_path: Path, samples_dir: Path
+) -> None:
+    from tests.support.pg_server import free_port
+
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing_listens_here"
+    settings = Settings(environment="test", data_dir=tmp_path, database_url=url)
+
+    done = _run(settings, "ingest", str(samples_dir / "broken_lines.jl"))
+
+    assert done.returncode == 2
+    assert b"database is unavailable" in done.stderr
+    assert b"Traceback" not in done.stderr

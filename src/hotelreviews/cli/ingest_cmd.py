@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.text import Text
+from sqlalchemy import exc as sa_exc
 
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
@@ -46,7 +47,20 @@ def run_ingest(paths: list[str], *, force: bool = False, as_json: bool = False) 
     """Ingest and print the summary (shared by `ingest` and `demo --ingest`)."""
     settings = get_settings()
     console = Console(stderr=True, soft_wrap=True)
-    report = asyncio.run(_ingest(settings, paths, force=force, console=console, quiet=as_json))
+    try:
+        report = asyncio.run(_ingest(settings, paths, force=force, console=console, quiet=as_json))
+    except migrations.SchemaOutdated as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as error:
+        # Committed batches stay committed: running the same command again resumes.
+        cause = getattr(error, "orig", None) or error
+        typer.echo(
+            f"error: the database is unavailable ({cause}); nothing is lost, run the same "
+            "command again to resume",
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
     if as_json:
         sys.stdout.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
