@@ -136,3 +136,17 @@ def test_ingest_with_the_database_down_says_so_without_a_traceback(
     assert done.returncode == 2
     assert b"database is unavailable" in done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def test_serve_refuses_an_outdated_postgresql_schema_with_one_clear_line(
+    pg_server,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    url = pg_server.create_database("unmigrated_for_serve")
+    settings = Settings(environment="test", data_dir=tmp_path, database_url=url)
+
+    done = _run(settings, "serve", "--port", "1")
+
+    assert done.returncode == 2
+    assert b"hotelreviews migrate upgrade" in done.stderr
+    assert b"Traceback" not in done.stderr

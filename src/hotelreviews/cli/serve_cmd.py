@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import typer
 
 from hotelreviews.core import migrations
-from hotelreviews.core.settings import get_settings
+from hotelreviews.core.database import create_engine
+from hotelreviews.core.settings import Settings, get_settings
 
 APP_FACTORY = "hotelreviews.api.app:create_app"
 
@@ -24,6 +26,14 @@ def serve(
         # Each worker migrates the embedded database on start-up; doing it once here first
         # keeps several workers from racing to create the same tables.
         migrations.upgrade(settings)
+    else:
+        # Checked here too (the app checks again in each worker) so that an outdated schema
+        # is one clear line rather than every worker's start-up traceback.
+        try:
+            asyncio.run(_check_schema(settings))
+        except migrations.SchemaOutdated as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from None
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     typer.echo(f"Hotel reviews API on {base} — interactive docs at {base}/docs")
@@ -38,3 +48,11 @@ def serve(
         access_log=False,
         log_level=settings.log_level.lower(),
     )
+
+
+async def _check_schema(settings: Settings) -> None:
+    engine = create_engine(settings)
+    try:
+        await migrations.ensure_schema_current(engine, settings)
+    finally:
+        await engine.dispose()
