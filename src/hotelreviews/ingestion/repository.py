@@ -1,9 +1,10 @@
-"""All the SQL of ingestion: runs, providers, hotels, the review upsert, summaries, rejections.
+"""All the SQL of ingestion: runs, providers, hotels, the review writes, summaries, rejections.
 
-The review path is the same on both databases: the batch's latest review versions go into a
-per-connection temporary staging table, then one set-based upsert moves the changed ones into
-`reviews`. Only the way rows reach the staging table differs: COPY on PostgreSQL, a batched
-INSERT on SQLite.
+The review path is the same on both databases. The batch's keys are looked up first; reviews
+the store has never seen are bulk-loaded straight into `reviews` (binary COPY on PostgreSQL,
+the driver's executemany on SQLite) — no staging, no speculative insertion — and only edited
+reviews, a few percent, go through a per-connection temporary staging table and a set-based
+upsert.
 """
 
 from __future__ import annotations
@@ -242,13 +243,25 @@ def _for_copy(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(values)
 
 
+_STORED_VERSION = sa.select(
+    reviews.c.provider_id,
+    reviews.c.provider_review_id,
+    reviews.c.content_hash,
+    reviews.c.hotel_id,
+    reviews.c.rating_normalized,
+    reviews.c.traveller_type,
+    reviews.c.aspects,
+    reviews.c.review_date,
+)
+
+
 async def stored_versions(
     connection: AsyncConnection, *, keys: Sequence[ReviewKey]
 ) -> dict[ReviewKey, StoredReview]:
-    """What the store already holds for these reviews (the batch's staged ones)."""
+    """What the store already holds for these reviews."""
     if connection.dialect.name == "postgresql":
-        # Keys as arrays, not a join on the temporary table: that table has no statistics,
-        # and the planner would scan all of `reviews` for every batch.
+        # Keys as arrays joined to `reviews`: one statement, index look-ups, whatever the
+        # batch size.
         batch = (
             sa.func.unnest(
                 sa.bindparam("provider_ids", [key[0] for key in keys], ARRAY(sa.Integer)),
@@ -258,29 +271,31 @@ async def stored_versions(
             .render_derived(with_types=False)
             .alias("batch")
         )
-    else:
-        batch = review_staging
-    query = sa.select(
-        reviews.c.provider_id,
-        reviews.c.provider_review_id,
-        reviews.c.content_hash,
-        reviews.c.hotel_id,
-        reviews.c.rating_normalized,
-        reviews.c.traveller_type,
-        reviews.c.aspects,
-        reviews.c.review_date,
-    ).select_from(
-        reviews.join(
+        matching = reviews.join(
             batch,
             sa.and_(
                 reviews.c.provider_id == batch.c.provider_id,
                 reviews.c.provider_review_id == batch.c.provider_review_id,
             ),
         )
+        return _stored_by_key(await connection.execute(_STORED_VERSION.select_from(matching)))
+    # SQLite: the keys as one JSON array walked by json_each, each probing the unique index.
+    batch = sa.func.json_each(sa.bindparam("keys", orjson.dumps(keys).decode())).table_valued(
+        "value"
     )
-    stored: dict[ReviewKey, StoredReview] = {}
-    for row in await connection.execute(query):
-        stored[row.provider_id, row.provider_review_id] = StoredReview(
+    matching = batch.join(
+        reviews,
+        sa.and_(
+            reviews.c.provider_id == sa.func.json_extract(batch.c.value, "$[0]"),
+            reviews.c.provider_review_id == sa.func.json_extract(batch.c.value, "$[1]"),
+        ),
+    )
+    return _stored_by_key(await connection.execute(_STORED_VERSION.select_from(matching)))
+
+
+def _stored_by_key(rows: Iterable[Any]) -> dict[ReviewKey, StoredReview]:
+    return {
+        (row.provider_id, row.provider_review_id): StoredReview(
             content_hash=row.content_hash,
             contribution=Contribution(
                 hotel_id=row.hotel_id,
@@ -291,12 +306,45 @@ async def stored_versions(
                 review_date=row.review_date,
             ),
         )
-    return stored
+        for row in rows
+    }
 
 
-async def upsert_staged_reviews(connection: AsyncConnection) -> None:
-    """Insert new staged reviews and replace changed ones; unchanged rows are not touched."""
-    await connection.execute(staged_reviews_upsert(connection.dialect.name))
+async def write_reviews(
+    connection: AsyncConnection,
+    *,
+    new_rows: list[tuple[Any, ...]],
+    changed_rows: list[tuple[Any, ...]],
+) -> None:
+    """Insert reviews the batch found absent and replace edited ones (REVIEW_COLUMNS tuples).
+
+    PostgreSQL: new reviews are COPYed straight into `reviews`; another writer inserting one
+    of those keys meanwhile makes the COPY fail with a unique violation (after waiting for
+    that writer's commit), and the caller redoes the batch, whose look-up then sees it.
+    SQLite (one writer at a time) measured faster through the staging table for both: its
+    INSERT ... SELECT feeds the full-text index in one statement instead of row by row.
+    """
+    if connection.dialect.name == "postgresql":
+        await bulk_load(connection, table="reviews", rows=new_rows)
+        staged = changed_rows
+    else:
+        staged = new_rows + changed_rows
+    if staged:
+        await stage_reviews(connection, rows=staged)
+        await connection.execute(staged_reviews_upsert(connection.dialect.name))
+
+
+def is_review_key_conflict(error: BaseException) -> bool:
+    """Whether `error` (as raised, or wrapped by SQLAlchemy) is a duplicate review key."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if getattr(cause, "constraint_name", None) == REVIEW_KEY_CONSTRAINT:
+            return True
+        cause = getattr(cause, "orig", None) or cause.__cause__
+    return False
+
+
+REVIEW_KEY_CONSTRAINT = "uq_reviews_provider_id_provider_review_id"
 
 
 # ---- summaries and standings ----------------------------------------------------------------

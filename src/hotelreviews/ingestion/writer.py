@@ -27,6 +27,8 @@ from hotelreviews.ingestion.rows import (
     standing_row,
 )
 
+_ATTEMPTS = 3
+
 
 @dataclass(slots=True)
 class KnownIds:
@@ -53,6 +55,17 @@ class BatchWriter:
 
     async def write(self, batch: ParsedBatch) -> LineCounts:
         """Commit a batch; returns the file's counts so far."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return await self._write_once(batch)
+            except Exception as error:
+                # Another writer added one of our new reviews between our look-up and our
+                # insert; the transaction is gone, and the redone look-up will see it.
+                if attempt == _ATTEMPTS or not repo.is_review_key_conflict(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _write_once(self, batch: ParsedBatch) -> LineCounts:
         now = utcnow()
         async with write_transaction(self.engine) as connection:
             provider_ids = await self._resolve_providers(connection, batch, now)
@@ -64,22 +77,21 @@ class BatchWriter:
             ]
             latest = latest_versions(keyed)
             hotel_of = {key: hotel_ids[review.hotel.external_id] for key, review in latest.items()}
-            await repo.stage_reviews(
-                connection,
-                rows=[
-                    review_row(
-                        key=key, review=review, hotel_id=hotel_of[key], run_id=self.run_id, now=now
-                    )
-                    for key, review in latest.items()
-                ],
-            )
             stored = await repo.stored_versions(connection, keys=list(latest))
             contributions = {
                 key: contribution(key=key, review=review, hotel_id=hotel_of[key])
                 for key, review in latest.items()
             }
             batch_counts, delta = judge(keyed, stored, contributions)
-            await repo.upsert_staged_reviews(connection)
+            new_rows, changed_rows = [], []
+            for key, review in latest.items():
+                before = stored.get(key)
+                if before is None or before.content_hash != review.content_hash:
+                    row = review_row(
+                        key=key, review=review, hotel_id=hotel_of[key], run_id=self.run_id, now=now
+                    )
+                    (new_rows if before is None else changed_rows).append(row)
+            await repo.write_reviews(connection, new_rows=new_rows, changed_rows=changed_rows)
             await repo.apply_summary_delta(
                 connection, hotel_rows=delta.hotel_rows(), breakdown_rows=delta.breakdown_rows()
             )
