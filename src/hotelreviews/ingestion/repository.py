@@ -203,14 +203,13 @@ async def bulk_load(
     if connection.dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         await raw.driver_connection.copy_records_to_table(
-            table, records=[_for_copy(row) for row in rows], columns=REVIEW_COLUMNS
+            table, records=rows, columns=REVIEW_COLUMNS
         )
     else:
         insert = f"INSERT INTO {table} ({_COLUMN_LIST}) VALUES ({_PLACEHOLDERS})"
         await connection.exec_driver_sql(insert, [_for_sqlite(row) for row in rows])
 
 
-_ASPECTS_INDEX = REVIEW_COLUMNS.index("aspects")
 _COLUMN_LIST = ", ".join(REVIEW_COLUMNS)
 _PLACEHOLDERS = ", ".join("?" for _ in REVIEW_COLUMNS)
 _TIMESTAMP_INDEXES = tuple(
@@ -224,7 +223,7 @@ _DATE_INDEXES = tuple(
 
 
 def _for_sqlite(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    # The storage formats of UTCDateTime, Date and JSON columns on SQLite.
+    # The storage formats of UTCDateTime and Date columns on SQLite.
     values = list(row)
     for index in _TIMESTAMP_INDEXES:
         utc = values[index].astimezone(UTC).replace(tzinfo=None)
@@ -232,14 +231,6 @@ def _for_sqlite(row: tuple[Any, ...]) -> tuple[Any, ...]:
     for index in _DATE_INDEXES:
         if values[index] is not None:
             values[index] = values[index].isoformat()
-    values[_ASPECTS_INDEX] = orjson.dumps(values[_ASPECTS_INDEX]).decode()
-    return tuple(values)
-
-
-def _for_copy(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    # asyncpg's binary COPY takes jsonb as text.
-    values = list(row)
-    values[_ASPECTS_INDEX] = orjson.dumps(values[_ASPECTS_INDEX]).decode()
     return tuple(values)
 
 

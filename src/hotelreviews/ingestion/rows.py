@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from hotelreviews.ingestion.batch import ReviewKey
 from hotelreviews.ingestion.records import (
     HotelRef,
@@ -60,7 +62,7 @@ if _ROW_ORDER != REVIEW_COLUMNS:
 def review_row(
     *, key: ReviewKey, review: NormalizedReview, hotel_id: int, run_id: int, now: datetime
 ) -> tuple[Any, ...]:
-    """A staging row (a tuple in REVIEW_COLUMNS order) for the latest version of a review."""
+    """A row (a tuple in REVIEW_COLUMNS order) for the bulk load of a review's latest version."""
     # A tuple built in one go: this runs for every review, so no intermediate dict.
     response = review.response
     return (
@@ -90,7 +92,8 @@ def review_row(
         _clean(response.responder, 300) if response else None,
         _clean(response.text) if response else None,
         _clean(response.responded_on, 100) if response else None,
-        review.aspects,
+        # As JSON text, the form both bulk loads send (asyncpg's binary COPY takes jsonb so).
+        orjson.dumps(review.aspects).decode(),
         review.content_hash,
         now,
         now,
