@@ -1,5 +1,6 @@
 """Imports every table so that `metadata` is complete (for queries and migration checks)."""
 
+from hotelreviews.cache.tables import data_versions
 from hotelreviews.core.metadata import metadata
 from hotelreviews.hotels.tables import (
     hotel_provider_standings,
@@ -21,4 +22,5 @@ __all__ = [
     "reviews",
     "ingested_files",
     "rejected_lines",
+    "data_versions",
 ]

@@ -1,0 +1,1 @@
+"""The shared response cache in front of the API: stored response bytes, keyed by data version."""
