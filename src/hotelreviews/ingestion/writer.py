@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hotelreviews.cache.repository import bump_data_version
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.ingestion import repository as repo
@@ -113,6 +114,7 @@ class BatchWriter:
             counts = replace(self.counts, rejected_by_reason=self.counts.rejected_by_reason.copy())
             counts.add(batch_counts)
             await repo.save_progress(connection, run_id=self.run_id, counts=counts)
+            await bump_data_version(connection)  # last: the row lock is held only for the commit
         # Only what committed is remembered.
         self.counts = counts
         self.known.providers.update(provider_ids)
