@@ -65,19 +65,33 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings pointing at a fresh migrated database of the test's backend."""
+    """Settings pointing at a fresh migrated database of the test's backend, cache off.
+
+    The response cache is off because tests write with builders, which change data without
+    bumping the data version as ingestion does: with it on, a test reading a URL, adding rows
+    and reading it again would see the first answer. Cache tests turn it on themselves
+    (tests/integration/test_api_cache.py).
+    """
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     if backend == "sqlite":
         shutil.copyfile(
             request.getfixturevalue("sqlite_template"), data_dir / EMBEDDED_DATABASE_NAME
         )
-        return Settings(environment="test", data_dir=data_dir, ingest_batch_size=500)
+        return Settings(
+            environment="test", data_dir=data_dir, ingest_batch_size=500, cache_enabled=False
+        )
     server: PostgresServer = request.getfixturevalue("pg_server")
     template = request.getfixturevalue("pg_template")
     name = f"test_{os.getpid()}_{next(_database_numbers)}"
     url = server.create_database(name, template=template)
-    return Settings(environment="test", data_dir=data_dir, database_url=url, ingest_batch_size=500)
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=url,
+        ingest_batch_size=500,
+        cache_enabled=False,
+    )
 
 
 @pytest.fixture

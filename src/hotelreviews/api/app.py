@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,10 @@ from fastapi.routing import APIRoute
 from hotelreviews import __version__
 from hotelreviews.api import health
 from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
+from hotelreviews.api.responses import public_cache_control
+from hotelreviews.cache.middleware import ResponseCacheMiddleware
+from hotelreviews.cache.store import MemoryStore
+from hotelreviews.cache.versions import DataVersion, polled
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
@@ -32,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; its lifespan opens the database and checks (or, embedded, migrates) it."""
     settings = settings or get_settings()
     logging.getLogger("hotelreviews").setLevel(settings.log_level)
+    data_version = DataVersion() if settings.cache_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,7 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     logger.error("refusing to start: %s", exc)
                     raise
             app.state.engine = engine
-            yield
+            async with (
+                polled(data_version, engine=engine, interval=settings.cache_version_poll_seconds)
+                if data_version is not None
+                else contextlib.nullcontext()
+            ):
+                yield
         finally:
             await engine.dispose()
 
@@ -61,6 +72,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.head_revision = migrations.head_revision(settings)
+    # Sent on the cacheable routes' 200s (api.responses.CacheableRoute), cache on or off.
+    app.state.cache_control = public_cache_control(settings.cache_max_age_seconds)
+    if data_version is not None:
+        # Outside routing: a hit costs no routing, validation, database or JSON work.
+        app.add_middleware(
+            ResponseCacheMiddleware,
+            store=MemoryStore(
+                max_entries=settings.cache_max_entries, max_bytes=settings.cache_max_bytes
+            ),
+            version=data_version,
+            prefix=API_PREFIX,
+            ttl_seconds=settings.cache_ttl_seconds,
+            max_entry_bytes=settings.cache_max_entry_bytes,
+        )
     install_problem_handlers(app)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)

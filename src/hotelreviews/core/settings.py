@@ -25,6 +25,17 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=1, le=200)
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The shared response cache in front of the API (see hotelreviews.cache).
+    cache_enabled: bool = True
+    cache_max_entries: int = Field(default=10_000, ge=1)
+    cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    # Larger bodies are served but not stored: one huge page must not evict thousands of entries.
+    cache_max_entry_bytes: int = Field(default=1024 * 1024, ge=1)
+    # How long an entry lives in this process; the data version, not this, keeps entries fresh.
+    cache_ttl_seconds: float = Field(default=60.0, gt=0)
+    # What clients and CDNs are told (Cache-Control max-age); bounds their staleness.
+    cache_max_age_seconds: int = Field(default=5, ge=0)
+    cache_version_poll_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:

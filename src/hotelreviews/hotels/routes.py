@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query, Response
 
 from hotelreviews.api.deps import Db, HotelId, HotelQuery, Page, ReviewQuery
 from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
-from hotelreviews.api.responses import json_response
+from hotelreviews.api.responses import CacheableRoute, json_response
 from hotelreviews.hotels import service
 from hotelreviews.hotels.schemas import HotelPage, HotelRead, HotelSort
 from hotelreviews.reviews import service as review_service
 from hotelreviews.reviews.schemas import ReviewPage, ReviewSort
 
-router = APIRouter(prefix="/hotels", tags=["hotels"])
+router = APIRouter(prefix="/hotels", tags=["hotels"], route_class=CacheableRoute)
 
 
 @router.get("", response_model=HotelPage, responses=PROBLEMS)

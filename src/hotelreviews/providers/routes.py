@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response
 
 from hotelreviews.api.deps import Db, Page
 from hotelreviews.api.problems import PROBLEMS
-from hotelreviews.api.responses import json_response
+from hotelreviews.api.responses import CacheableRoute, json_response
 from hotelreviews.providers import service
 from hotelreviews.providers.schemas import ProviderPage
 
-router = APIRouter(prefix="/providers", tags=["providers"])
+router = APIRouter(prefix="/providers", tags=["providers"], route_class=CacheableRoute)
 
 
 @router.get("", response_model=ProviderPage, responses=PROBLEMS)

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Response
 
 from hotelreviews.api.deps import Db, ReviewId
 from hotelreviews.api.problems import NOT_FOUND
-from hotelreviews.api.responses import json_response
+from hotelreviews.api.responses import CacheableRoute, json_response
 from hotelreviews.reviews import service
 from hotelreviews.reviews.schemas import ReviewRead
 
-router = APIRouter(prefix="/reviews", tags=["reviews"])
+router = APIRouter(prefix="/reviews", tags=["reviews"], route_class=CacheableRoute)
 
 
 @router.get("/{review_id}", response_model=ReviewRead, responses=NOT_FOUND)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from hotelreviews.api.deps import BIGINT_MAX, Db, Page, ReviewQuery, Text
 from hotelreviews.api.problems import NOT_FOUND
-from hotelreviews.api.responses import json_response
+from hotelreviews.api.responses import CacheableRoute, json_response
 from hotelreviews.search import service
 from hotelreviews.search.schemas import ReviewSearchPage
 
-router = APIRouter(prefix="/reviews", tags=["search"])
+router = APIRouter(prefix="/reviews", tags=["search"], route_class=CacheableRoute)
 
 
 @router.get("/search", response_model=ReviewSearchPage, responses=NOT_FOUND)
