@@ -5,7 +5,10 @@
 Sets up a throwaway PostgreSQL (durable settings), ingests the demo data set, starts
 `hotelreviews serve --workers 1` pinned to one core and drives it with wrk (pinned to the
 other core, 1 thread, 64 connections) on: hotel detail, a hotel's first review page, and
-search. The baseline is bench/bare_app.py under the same uvicorn settings, in the same run.
+search. Every scenario runs twice: with the response cache on (after one warming pass over
+the paths, so mostly hits; the hit ratio is counted from the X-Cache header) and with it off
+(HOTELREVIEWS_CACHE_ENABLED=false). The baseline is bench/bare_app.py under the same uvicorn
+settings, in the same run.
 """
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ def _get(url: str) -> dict:
     return orjson.loads(urllib.request.urlopen(url, timeout=10).read())
 
 
-def _wrk(base: str, paths: list[str], *, duration: int, connections: int) -> dict:
+def _wrk(
+    base: str, paths: list[str], *, duration: int, connections: int, count_hits: bool = False
+) -> dict:
     command = _pinned(
         1,
         [
@@ -76,7 +81,11 @@ def _wrk(base: str, paths: list[str], *, duration: int, connections: int) -> dic
         command,
         capture_output=True,
         text=True,
-        env={**os.environ, "PATHS": "|".join(paths)},
+        env={
+            **os.environ,
+            "PATHS": "|".join(paths),
+            **({"COUNT_X_CACHE": "1"} if count_hits else {}),
+        },
         check=True,
     )
     line = next(line for line in done.stdout.splitlines() if line.startswith("JSON"))
@@ -142,35 +151,33 @@ def main() -> None:
         if server:
             server.psql("VACUUM ANALYZE", dbname="bench_api")
 
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        api = _serve(
-            [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
-            env,
-            port,
-            "/readyz",
-        )
-        processes.append(api)
-        hotels = _get(f"{base}/api/v1/hotels?sort=reviews&limit=20")["items"]
-        ids = [hotel["id"] for hotel in hotels]
-        quote = urllib.parse.quote
-        scenarios = {
-            "hotel detail": [f"/api/v1/hotels/{i}" for i in ids],
-            "review page": [f"/api/v1/hotels/{i}/reviews?limit=20" for i in ids],
-            "search": [
-                f"/api/v1/reviews/search?q={quote(t)}&hotel_id={i}&limit=10"
-                for t in SEARCH_TERMS
-                for i in ids[:4]
-            ],
-        }
-        for paths in scenarios.values():  # every path answers 200 before it is measured
-            for p in paths:
-                urllib.request.urlopen(base + p, timeout=10).read()
-        results = {
-            name: _wrk(base, paths, duration=args.duration, connections=args.connections)
-            for name, paths in scenarios.items()
-        }
-        _stop(processes.pop())
+        results: dict[tuple[str, str], dict] = {}
+        scenarios: dict[str, list[str]] = {}
+        for cache in ("on", "off"):
+            port = _free_port()
+            base = f"http://127.0.0.1:{port}"
+            api = _serve(
+                [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
+                {**env, "HOTELREVIEWS_CACHE_ENABLED": "true" if cache == "on" else "false"},
+                port,
+                "/readyz",
+            )
+            processes.append(api)
+            scenarios = scenarios or _scenarios(base)
+            # Every path answers 200 before it is measured (with the cache on, this pass
+            # fills it: the measured requests are then hits).
+            for paths in scenarios.values():
+                for p in paths:
+                    urllib.request.urlopen(base + p, timeout=10).read()
+            for name, paths in scenarios.items():
+                results[name, cache] = _wrk(
+                    base,
+                    paths,
+                    duration=args.duration,
+                    connections=args.connections,
+                    count_hits=cache == "on",
+                )
+            _stop(processes.pop())
 
         bare_port = _free_port()
         bare = _serve(
@@ -213,14 +220,32 @@ def main() -> None:
         f"-d{args.duration}s, 1 server worker"
     )
     print(
-        f"{'scenario':<16}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
-        f"{'vs bare':>9}"
+        f"{'scenario':<16}{'cache':>6}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}{'vs bare':>9}{'hits':>8}"
     )
-    for name, r in {**results, "bare ASGI": baseline}.items():
+    rows = [(name, cache, results[name, cache]) for name in scenarios for cache in ("on", "off")]
+    for name, cache, r in [*rows, ("bare ASGI", "-", baseline)]:
+        hits = f"{r['hits'] / r['answered']:.1%}" if cache == "on" and r["answered"] else "-"
         print(
-            f"{name:<16}{r['rps']:>10,.0f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
-            f"{r['p99_ms']:>9.2f}{r['errors']:>8}{r['rps'] / baseline['rps']:>9.2f}"
+            f"{name:<16}{cache:>6}{r['rps']:>10,.0f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
+            f"{r['p99_ms']:>9.2f}{r['errors']:>8}{r['rps'] / baseline['rps']:>9.2f}{hits:>8}"
         )
+
+
+def _scenarios(base: str) -> dict[str, list[str]]:
+    """The measured paths, over the 20 hotels with the most reviews."""
+    hotels = _get(f"{base}/api/v1/hotels?sort=reviews&limit=20")["items"]
+    ids = [hotel["id"] for hotel in hotels]
+    quote = urllib.parse.quote
+    return {
+        "hotel detail": [f"/api/v1/hotels/{i}" for i in ids],
+        "review page": [f"/api/v1/hotels/{i}/reviews?limit=20" for i in ids],
+        "search": [
+            f"/api/v1/reviews/search?q={quote(t)}&hotel_id={i}&limit=10"
+            for t in SEARCH_TERMS
+            for i in ids[:4]
+        ],
+    }
 
 
 if __name__ == "__main__":
