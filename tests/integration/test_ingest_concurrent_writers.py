@@ -1,9 +1,10 @@
-"""Two writers adding the same new review: the later one redoes its batch instead of failing.
+"""Concurrent writers touching the same reviews: nothing fails, summaries stay exact.
 
 New reviews are COPYed straight into `reviews` (no ON CONFLICT), so a review inserted by
-another transaction between a batch's look-up and its COPY raises a unique violation. The
-batch must then be redone — its look-up now sees the review — and count it correctly.
-PostgreSQL only: SQLite lets one writer in at a time, so the race cannot happen there.
+another transaction between a batch's look-up and its COPY raises a unique violation: the
+batch must be redone — its look-up now sees the review — and count it correctly. And two
+writers editing one stored review must each compute their summary change from the version
+they actually replace. PostgreSQL only: SQLite lets one writer in at a time.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.clock import utcnow
-from hotelreviews.core.schema import hotels, providers, reviews
+from hotelreviews.core.schema import hotel_summaries, hotels, providers, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion import repository as repo
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.rows import review_row
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.service import ingest_file, ingest_paths
+from hotelreviews.ingestion.writer import KnownIds
 from tests.support.feeds import nested_line
 
 
@@ -32,8 +34,8 @@ def _write(path: Path, *lines: dict) -> Path:
     return path
 
 
-async def _wait_for_lock_wait(engine: AsyncEngine) -> None:
-    """Until some backend of this database waits on a lock (the ingest's blocked COPY)."""
+async def _wait_for_lock_waits(engine: AsyncEngine, count: int = 1) -> None:
+    """Until `count` backends of this database wait on a lock (blocked by another writer)."""
     query = sa.text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
@@ -41,10 +43,10 @@ async def _wait_for_lock_wait(engine: AsyncEngine) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         async with engine.connect() as connection:
-            if (await connection.execute(query)).scalar_one():
+            if (await connection.execute(query)).scalar_one() >= count:
                 return
         await asyncio.sleep(0.02)
-    raise AssertionError("the ingest never blocked on the other writer's insert")
+    raise AssertionError(f"never saw {count} backend(s) waiting on another writer's lock")
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -79,7 +81,7 @@ async def test_a_review_inserted_meanwhile_is_counted_once_not_an_error(
                 paths=[str(_write(tmp_path / "b.jl", contested))],
             )
         )
-        await _wait_for_lock_wait(engine)
+        await _wait_for_lock_waits(engine)
         await transaction.commit()
         report = await ingest
 
@@ -93,3 +95,49 @@ async def test_a_review_inserted_meanwhile_is_counted_once_not_an_error(
             )
         ).scalar_one()
     assert stored == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_two_writers_editing_one_review_keep_the_summary_exact(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    def version(rating: float, text: str) -> dict:
+        return nested_line(hotel=1, review=7, rating=rating, text=text)
+
+    # One cache of known providers and hotels for all three, as batches after a worker's
+    # first have: the hotel is not upserted again, so its row lock doesn't serialize them.
+    known = KnownIds()
+
+    async def ingest(name: str, line: dict) -> asyncio.Task:
+        path = _write(tmp_path / name, line)
+        return asyncio.create_task(
+            ingest_file(engine=engine, settings=settings, path=str(path), known=known)
+        )
+
+    await (await ingest("original.jl", version(8.0, "Original.")))
+    async with engine.connect() as gate:
+        # Hold the hotel's summary row: the first editor stops right before its summary
+        # change, holding the review it rewrote; the second must wait for that review.
+        transaction = await gate.begin()
+        await gate.execute(
+            sa.select(hotel_summaries.c.hotel_id)
+            .with_for_update()
+            .where(hotel_summaries.c.hotel_id == 1)
+        )
+        first = await ingest("first-edit.jl", version(6.0, "First edit."))
+        await _wait_for_lock_waits(engine, count=1)
+        second = await ingest("second-edit.jl", version(4.0, "Second edit."))
+        await _wait_for_lock_waits(engine, count=2)
+        await transaction.commit()
+        reports = [await first, await second]
+
+    assert [report.status for report in reports] == ["ingested"] * 2
+    async with engine.connect() as connection:
+        stored = (await connection.execute(sa.select(reviews.c.rating_normalized))).scalars().all()
+        summary = (
+            await connection.execute(
+                sa.select(hotel_summaries.c.review_count, hotel_summaries.c.rating_sum_centi)
+            )
+        ).one()
+    assert stored == [4.0]
+    assert tuple(summary) == (1, 400)

@@ -269,7 +269,15 @@ async def stored_versions(
                 reviews.c.provider_review_id == batch.c.provider_review_id,
             ),
         )
-        return _stored_by_key(await connection.execute(_STORED_VERSION.select_from(matching)))
+        # Locked, in key order: a concurrent writer editing the same reviews waits for our
+        # commit and then reads our version, so both summary deltas start from what they
+        # replace. (SQLite lets one writer in at a time.)
+        locked = (
+            _STORED_VERSION.select_from(matching)
+            .order_by(reviews.c.provider_id, reviews.c.provider_review_id)
+            .with_for_update(of=reviews)
+        )
+        return _stored_by_key(await connection.execute(locked))
     # SQLite: the keys as one JSON array walked by json_each, each probing the unique index.
     batch = sa.func.json_each(sa.bindparam("keys", orjson.dumps(keys).decode())).table_valued(
         "value"
@@ -325,16 +333,20 @@ async def write_reviews(
         await connection.execute(staged_reviews_upsert(connection.dialect.name))
 
 
-def is_review_key_conflict(error: BaseException) -> bool:
-    """Whether `error` (as raised, or wrapped by SQLAlchemy) is a duplicate review key."""
+def is_write_conflict(error: BaseException) -> bool:
+    """Whether `error` (as raised, or wrapped by SQLAlchemy) is a conflict with another writer
+    that a redo of the batch resolves: a review key inserted meanwhile, or a deadlock."""
     cause: BaseException | None = error
     while cause is not None:
         if getattr(cause, "constraint_name", None) == REVIEW_KEY_CONSTRAINT:
+            return True
+        if getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES:
             return True
         cause = getattr(cause, "orig", None) or cause.__cause__
     return False
 
 
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 REVIEW_KEY_CONSTRAINT = "uq_reviews_provider_id_provider_review_id"
 
 

@@ -61,8 +61,9 @@ class BatchWriter:
                 return await self._write_once(batch)
             except Exception as error:
                 # Another writer added one of our new reviews between our look-up and our
-                # insert; the transaction is gone, and the redone look-up will see it.
-                if attempt == _ATTEMPTS or not repo.is_review_key_conflict(error):
+                # insert (or we deadlocked with one): the transaction is gone, and the
+                # redone look-up sees that writer's committed work.
+                if attempt == _ATTEMPTS or not repo.is_write_conflict(error):
                     raise
         raise AssertionError("unreachable")
 
