@@ -9,6 +9,7 @@ from hotelreviews.hotels.tables import (
     hotels,
 )
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.jobs.tables import ingestion_jobs
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
 
@@ -23,4 +24,5 @@ __all__ = [
     "ingested_files",
     "rejected_lines",
     "data_versions",
+    "ingestion_jobs",
 ]
