@@ -1,4 +1,4 @@
-"""`hotelreviews ingest PATH...`: progress on a terminal, a summary at the end."""
+"""`hotelreviews ingest PATH|URI...`: progress on a terminal, a summary at the end."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import orjson
 import typer
 from rich.console import Console
 from rich.progress import (
+    BarColumn,
+    DownloadColumn,
     Progress,
     ProgressColumn,
     SpinnerColumn,
@@ -30,7 +32,12 @@ from hotelreviews.ingestion.service import ingest_paths
 def ingest(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Files, directories (every .jl/.jsonl[.gz] inside) or - for stdin."),
+        typer.Argument(
+            help="Files, directories (every .jl/.jsonl[.gz] inside), - for stdin,"
+            " s3://bucket/key, s3://bucket/prefix/ (every review file under it) or"
+            " http(s):// URLs.",
+            metavar="PATH_OR_URI...",
+        ),
     ],
     force: Annotated[
         bool, typer.Option("--force", help="Process files again even if already ingested.")
@@ -84,10 +91,10 @@ async def _ingest(
                 tasks: dict[str, int] = {}
 
                 def on_file(name: str, size: int) -> None:
-                    tasks[name] = progress.add_task(name, total=None)
+                    tasks[name] = progress.add_task(name, total=size or None, lines=0)
 
-                def on_progress(name: str, lines: int) -> None:
-                    progress.update(tasks[name], completed=lines)
+                def on_progress(name: str, lines: int, bytes_read: int) -> None:
+                    progress.update(tasks[name], completed=bytes_read, lines=lines)
 
                 return await ingest_paths(
                     engine=engine,
@@ -110,17 +117,22 @@ async def _ingest(
 
 
 class _LinesColumn(ProgressColumn):
-    """Lines done and the current rate (files have no known line count up front)."""
+    """Lines done and their rate (the bar itself follows the bytes: sizes are known, line
+    counts are not, up front)."""
 
     def render(self, task: Task) -> Text:
-        rate = f"{task.speed:,.0f} lines/s" if task.speed else "…"
-        return Text(f"{int(task.completed):>12,} lines  {rate:>16}", style="progress.data.speed")
+        lines = task.fields.get("lines", 0)
+        elapsed = task.elapsed or 0.0
+        rate = f"{lines / elapsed:,.0f} lines/s" if lines and elapsed > 0 else "…"
+        return Text(f"{lines:>12,} lines  {rate:>16}", style="progress.data.speed")
 
 
 def _progress_bar(console: Console) -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
         _LinesColumn(),
         TimeElapsedColumn(),
         console=console,

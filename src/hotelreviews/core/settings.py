@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     database_url_file: Path | None = None
     database_pool_size: int = Field(default=20, ge=1, le=200)
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    # Remote sources (ingestion/remote.py). Credentials come from boto3's standard chain
+    # (environment, shared config/credentials files, container or instance role), never from
+    # here. The endpoint is for S3-compatible stores (MinIO, Ceph, moto…); unset, boto3's own
+    # AWS_ENDPOINT_URL or AWS applies. The region: unset, boto3's (AWS_REGION, ~/.aws/config).
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    # Connect and per-read timeout for S3 and http(s) sources.
+    remote_timeout_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The shared response cache in front of the API (see hotelreviews.cache).
     cache_enabled: bool = True

@@ -22,7 +22,7 @@ from hotelreviews.ingestion.records import NormalizedReview
 from hotelreviews.ingestion.reports import FileReport, IngestReport
 from hotelreviews.ingestion.rows import storability_problem
 from hotelreviews.ingestion.sources import (
-    LocalSource,
+    Source,
     SourceError,
     expand_paths,
     iter_lines,
@@ -30,8 +30,9 @@ from hotelreviews.ingestion.sources import (
 )
 from hotelreviews.ingestion.writer import BatchWriter, KnownIds
 
-# Called after each committed batch with (file name, lines done in the file).
-ProgressListener = Callable[[str, int], None]
+# Called after each committed batch with (file name, lines done in the file, bytes of the file
+# read so far — of the size given to FileListener; the reader runs up to a batch ahead).
+ProgressListener = Callable[[str, int, int], None]
 # Called when a file starts, with its name and size in bytes.
 FileListener = Callable[[str, int], None]
 
@@ -47,13 +48,14 @@ async def ingest_paths(
     on_file: FileListener | None = None,
     on_progress: ProgressListener | None = None,
 ) -> IngestReport:
-    """Ingest files, directories of files and "-" (stdin); one report line per file."""
+    """Ingest files, directories, "-" (stdin) and URIs (s3://bucket/key or prefix/, http(s)://);
+    one report line per file."""
     report = IngestReport()
     known = KnownIds()
     started = time.monotonic()
     for argument in paths:
         try:
-            files = expand_paths([argument])
+            files = await asyncio.to_thread(expand_paths, [argument], settings=settings)
         except SourceError as error:
             report.files.append(FileReport(source=argument, status="failed", message=str(error)))
             continue
@@ -83,10 +85,11 @@ async def ingest_file(
     on_progress: ProgressListener | None = None,
     known: KnownIds | None = None,
 ) -> FileReport:
-    """Ingest one file: skip it if already ingested, resume it if a run was interrupted."""
+    """Ingest one file or URI: skip it if already ingested, resume it if a run was interrupted."""
     started = time.monotonic()
     try:
-        with open_source(path) as source:
+        # In a thread: a checksum pass or a remote request must not stall the event loop.
+        with await asyncio.to_thread(open_source, path, settings=settings) as source:
             if on_file:
                 on_file(source.display_name, source.size)
             claim = await _claim_run(engine, source, force=force)
@@ -115,7 +118,7 @@ async def ingest_file(
                 async for batch in _read_ahead(batches):
                     counts = await writer.write(batch)
                     if on_progress:
-                        on_progress(source.display_name, counts.lines_done)
+                        on_progress(source.display_name, counts.lines_done, source.bytes_read)
             except SourceError as error:
                 report.status, report.message = "failed", str(error)
             report.counts, report.seconds = writer.counts, time.monotonic() - started
@@ -133,7 +136,7 @@ async def ingest_file(
 
 
 async def _claim_run(
-    engine: AsyncEngine, source: LocalSource, *, force: bool
+    engine: AsyncEngine, source: Source, *, force: bool
 ) -> FileReport | tuple[int, LineCounts, datetime]:
     """The run to carry on (new, or an interrupted one), or a report that the file is done."""
     async with write_transaction(engine) as connection:

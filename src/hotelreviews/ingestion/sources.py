@@ -1,4 +1,8 @@
-"""Open what `hotelreviews ingest` is given: files, directories or stdin, plain or gzip."""
+"""Open what `hotelreviews ingest` is given: files, directories or stdin, plain or gzip.
+
+URIs (s3://bucket/key, s3://bucket/prefix/, http(s)://…, file://…) are accepted wherever a
+path is; remote ones are handled by ingestion/remote.py, imported only when one is given.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,14 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from hotelreviews.ingestion.parsing import MAX_LINE_BYTES
 from hotelreviews.ingestion.sniffing import GZIP_MAGIC, SNIFF_BYTES, content_problem, gzip_cause
+from hotelreviews.ingestion.streams import CountingReader, Readable
+
+if TYPE_CHECKING:
+    from hotelreviews.core.settings import Settings
 
 REVIEW_SUFFIXES = (".jl", ".jsonl", ".jl.gz", ".jsonl.gz")
 STDIN = "-"
@@ -25,6 +33,28 @@ _BOM = b"\xef\xbb\xbf"
 
 class SourceError(Exception):
     """A source cannot be read; the message names the file and says what to do."""
+
+
+class SourceUnavailable(SourceError):
+    """A source could not be reached or read for a reason that may pass (network, HTTP 5xx,
+    throttling, an object replaced while read): the same command later may well succeed."""
+
+
+class Source(Protocol):
+    """What ingestion needs of any source: local file, stdin, S3 object or http(s) URL."""
+
+    uri: str
+    display_name: str
+    size: int  # bytes as stored (compressed, for gzip)
+    checksum: str  # the same for the same content: "already ingested" is decided on it
+    compressed: bool
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of `size` read so far by iter_lines (for progress)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class LocalSource:
@@ -48,6 +78,12 @@ class LocalSource:
         self.checksum = checksum
         self.compressed = compressed
         self._delete_on_close = delete_on_close
+        self._reader: CountingReader | None = None
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of the file read so far by iter_lines (for progress)."""
+        return self._reader.count if self._reader else 0
 
     def close(self) -> None:
         """Delete the spooled copy, if this source owns one."""
@@ -70,12 +106,18 @@ class LocalSource:
         return f"LocalSource({self.uri!r}, size={self.size}, compressed={self.compressed})"
 
 
-def expand_paths(args: list[str]) -> list[str]:
-    """Files as given, directories expanded to their review files (recursively, sorted)."""
+def expand_paths(args: list[str], *, settings: Settings | None = None) -> list[str]:
+    """Files as given, directories expanded to their review files (recursively, sorted);
+    an S3 prefix to the review objects under it; other URIs as given."""
     expanded: list[str] = []
     for arg in args:
         if arg == STDIN:
             expanded.append(arg)
+            continue
+        if _is_uri(arg):
+            from hotelreviews.ingestion import remote
+
+            expanded.extend(remote.expand(arg, settings=settings))
             continue
         path = Path(arg)
         if path.is_dir():
@@ -102,10 +144,15 @@ def _raise_walk_error(error: OSError) -> None:
     raise SourceError(_describe_os_error(error.filename, error)) from error
 
 
-def open_source(arg: str) -> LocalSource:
-    """Open one path (or "-" for stdin), checksumming it in a first streaming pass."""
+def open_source(arg: str, *, settings: Settings | None = None) -> Source:
+    """Open one path (or "-" for stdin), checksumming it in a first streaming pass; or one
+    URI (s3://, http(s)://, file://), whose metadata gives its size and checksum."""
     if arg == STDIN:
         return spool_stream(sys.stdin.buffer, display_name="<stdin>")
+    if _is_uri(arg):
+        from hotelreviews.ingestion import remote
+
+        return remote.open_uri(arg, settings=settings)
     if Path(arg).is_dir():
         raise SourceError(f"{arg}: is a directory, expected a file")
     try:
@@ -123,6 +170,11 @@ def open_source(arg: str) -> LocalSource:
         checksum=checksum,
         compressed=compressed,
     )
+
+
+def _is_uri(arg: str) -> bool:
+    scheme, separator, _ = arg.partition("://")
+    return bool(separator) and scheme.isascii() and scheme.replace("+", "").isalnum()
 
 
 def spool_stream(stream: BinaryIO, *, display_name: str = "<stdin>") -> LocalSource:
@@ -184,10 +236,14 @@ def _describe_os_error(name: str, error: OSError) -> str:
     return f"{name}: cannot read ({error.strerror or error})"
 
 
-def iter_lines(source: LocalSource, *, start_after_line: int = 0) -> Iterator[tuple[int, bytes]]:
+def iter_lines(source: Source, *, start_after_line: int = 0) -> Iterator[tuple[int, bytes]]:
     """Yield (line number from 1, line without its terminator); constant memory."""
+    if not isinstance(source, LocalSource):
+        yield from source.iter_lines(start_after_line=start_after_line)  # type: ignore[attr-defined]
+        return
     try:
-        with open(source.path, "rb") as raw:
+        with open(source.path, "rb") as file:
+            raw = source._reader = CountingReader(file)
             if source.compressed:
                 with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
                     yield from _gzip_guard(_split_lines(unzipped, start_after_line), raw, source)
@@ -198,7 +254,7 @@ def iter_lines(source: LocalSource, *, start_after_line: int = 0) -> Iterator[tu
 
 
 def _gzip_guard(
-    lines: Iterator[tuple[int, bytes]], raw: BinaryIO, source: LocalSource
+    lines: Iterator[tuple[int, bytes]], raw: CountingReader, source: LocalSource
 ) -> Iterator[tuple[int, bytes]]:
     """Turn gzip failures (possibly mid-stream) into SourceErrors that say where and what to do."""
     try:
@@ -215,14 +271,14 @@ def _gzip_guard(
         ) from error
 
 
-def _offset(raw: BinaryIO) -> int:
+def _offset(raw: CountingReader) -> int:
     try:
         return raw.tell()
     except (OSError, ValueError):
         return -1
 
 
-def _split_lines(stream: BinaryIO, start_after_line: int) -> Iterator[tuple[int, bytes]]:
+def _split_lines(stream: Readable, start_after_line: int) -> Iterator[tuple[int, bytes]]:
     """Split a byte stream on "\\n", reading big chunks; over-long lines are cut, not buffered."""
     line_number = 0
     pending = b""  # the unfinished line carried over from the previous chunk
@@ -258,7 +314,7 @@ def _split_lines(stream: BinaryIO, start_after_line: int) -> Iterator[tuple[int,
             yield line_number, _finish(pending)
 
 
-def _without_bom(stream: BinaryIO) -> bytes:
+def _without_bom(stream: Readable) -> bytes:
     """The first chunk of `stream`, without a UTF-8 byte-order mark."""
     chunk = stream.read(CHUNK_BYTES)
     # A tiny first read could hold only part of the mark.

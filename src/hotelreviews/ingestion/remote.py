@@ -1,0 +1,222 @@
+"""Sources behind a URI: S3 objects and http(s) URLs, streamed in constant memory.
+
+A remote source is opened from its metadata (size, ETag or checksum) and its first bytes
+(to recognise gzip and refuse what is not text), then read as one streamed pass: chunks of
+the body, gunzipped incrementally, split into lines with the same line-size guard as local
+files. Nothing is spooled to disk. The backends live in s3.py and http_source.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.request import url2pathname
+
+from hotelreviews.ingestion.sniffing import GZIP_MAGIC, content_problem, gzip_cause
+from hotelreviews.ingestion.sources import Source, SourceError, _split_lines
+from hotelreviews.ingestion.streams import CountingReader, GunzipReader
+
+if TYPE_CHECKING:
+    from hotelreviews.core.settings import Settings
+
+MAX_DISPLAY_NAME = 500  # ingested_files.display_name is a VARCHAR(500)
+CHECKSUM_LENGTH = 64  # ingested_files.checksum is a VARCHAR(64)
+
+
+class RawStream(Protocol):
+    """An object's stored bytes from the start; transport failures raise SourceUnavailable."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class RemoteSource:
+    """An S3 object or an http(s) resource: metadata known up front, bytes streamed on demand."""
+
+    def __init__(
+        self,
+        *,
+        uri: str,
+        size: int,
+        checksum: str,
+        compressed: bool,
+        open_stream: Callable[[], RawStream],
+    ) -> None:
+        self.uri = uri
+        self.display_name = display_name(uri)
+        self.size = size
+        self.checksum = checksum
+        self.compressed = compressed
+        self._open_stream = open_stream
+        self._stream: RawStream | None = None
+        self._reader: CountingReader | None = None
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes of the stored object read so far by iter_lines (compressed, for gzip)."""
+        return self._reader.count if self._reader else 0
+
+    def iter_lines(self, *, start_after_line: int = 0) -> Iterator[tuple[int, bytes]]:
+        """Yield (line number from 1, line without its terminator), reading the object once.
+
+        Resuming after line N streams the object from its first byte again and skips N
+        lines, rather than asking for a byte range: a gzip stream cannot be entered in the
+        middle, and the byte offset of line N is not recorded.
+        """
+        stream = self._stream = self._open_stream()
+        try:
+            raw = self._reader = CountingReader(stream)
+            if self.compressed:
+                yield from self._gzip_guard(_split_lines(GunzipReader(raw), start_after_line))
+            else:
+                yield from _split_lines(raw, start_after_line)
+        finally:
+            self.close()
+
+    def _gzip_guard(self, lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+        """Turn gzip failures (possibly mid-stream) into SourceErrors naming the object."""
+        try:
+            yield from lines
+        except EOFError as error:
+            raise SourceError(
+                f"{self.display_name}: gzip data is truncated (the compressed stream ends at"
+                f" byte {self.bytes_read:,} before its end-of-stream marker); the stored object"
+                " is incomplete: have it delivered again"
+            ) from error
+        except (gzip.BadGzipFile, zlib.error) as error:
+            raise SourceError(
+                f"{self.display_name}: not a valid gzip file ({gzip_cause(error)} near byte"
+                f" {self.bytes_read:,}); the stored object is damaged: have it delivered again"
+            ) from error
+
+    def close(self) -> None:
+        """Close the stream being read, if any (a source may be read again afterwards)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()
+
+    def __enter__(self) -> RemoteSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RemoteSource({self.uri!r}, size={self.size}, compressed={self.compressed})"
+
+
+def open_uri(uri: str, *, settings: Settings | None = None) -> Source:
+    """Open one URI: s3://bucket/key, http(s)://…, or file://… (a local file)."""
+    scheme = _scheme(uri)
+    if scheme == "s3":
+        from hotelreviews.ingestion import s3
+
+        return s3.open_object(uri, settings=_settings(settings))
+    if scheme in ("http", "https"):
+        from hotelreviews.ingestion import http_source
+
+        return http_source.open_url(uri, settings=_settings(settings))
+    if scheme == "file":
+        from hotelreviews.ingestion.sources import open_source
+
+        return open_source(_local_path(uri))
+    raise _unsupported(uri, scheme)
+
+
+def expand(uri: str, *, settings: Settings | None = None) -> list[str]:
+    """An S3 prefix as the review objects under it; any other URI as given."""
+    scheme = _scheme(uri)
+    if scheme == "s3":
+        from hotelreviews.ingestion import s3
+
+        return s3.expand(uri, settings=_settings(settings))
+    if scheme in ("http", "https"):
+        return [uri]
+    if scheme == "file":
+        from hotelreviews.ingestion.sources import expand_paths
+
+        return expand_paths([_local_path(uri)])
+    raise _unsupported(uri, scheme)
+
+
+def check_sample(name: str, sample: bytes) -> bool:
+    """Whether the object starting with `sample` is gzip; SourceError when it is not text."""
+    compressed = sample.startswith(GZIP_MAGIC)
+    problem = content_problem(sample, compressed=compressed)
+    if problem is not None:
+        raise SourceError(f"{name}: {problem}")
+    return compressed
+
+
+def identity(kind: str, *parts: str) -> str:
+    """A checksum-column value naming one version of a remote object: `kind:` and a digest
+    of what identifies it (location, ETag, size…), cut to the column's 64 characters."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    return f"{kind}:{digest[: CHECKSUM_LENGTH - len(kind) - 1]}"
+
+
+def display_name(uri: str) -> str:
+    """The URI, shortened from the left if it would not fit the display-name column."""
+    if len(uri) <= MAX_DISPLAY_NAME:
+        return uri
+    return "…" + uri[-(MAX_DISPLAY_NAME - 1) :]
+
+
+# Query parameters whose values are secrets (signatures, tokens, keys) or change with every
+# signing of the same URL (expiry, date): never stored or shown, and left out of identities.
+_SIGNING_PARAMETER = re.compile(
+    r"sig|credential|token|secret|passw|api_?key|access_?key|^key$|^expires$|^x-amz-|^x-goog-",
+    re.I,
+)
+
+
+def redact_url(url: str) -> str:
+    """The URL without user:password@ and with secret-looking query values replaced, so a
+    presigned URL can be shown, logged and stored without its signature."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    pieces = []
+    for piece in parts.query.split("&") if parts.query else []:
+        name, equals, value = piece.partition("=")
+        if value and _SIGNING_PARAMETER.search(unquote(name)):
+            value = "REDACTED"
+        pieces.append(name + equals + value)
+    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(pieces), ""))
+
+
+def _scheme(uri: str) -> str:
+    return uri.partition("://")[0].lower()
+
+
+def _settings(settings: Settings | None) -> Settings:
+    if settings is not None:
+        return settings
+    from hotelreviews.core.settings import get_settings
+
+    return get_settings()
+
+
+def _local_path(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.netloc not in ("", "localhost"):
+        raise SourceError(f"{uri}: a file:// URI must name a local file (file:///path)")
+    return url2pathname(parts.path)
+
+
+def _unsupported(uri: str, scheme: str) -> SourceError:
+    return SourceError(
+        f"{redact_url(uri)}: unsupported scheme {scheme}://; give a path, s3://bucket/key,"
+        " s3://bucket/prefix/, an http(s):// URL or a file:// URI"
+    )
