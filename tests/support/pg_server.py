@@ -22,6 +22,12 @@ Usage::
         url = pg.create_database("app_test")  # postgresql+asyncpg://...
         ...
 
+    # A primary with a streaming replica (pg_basebackup + a physical replication slot):
+    with PostgresServer(settings=REPLICATION_SETTINGS) as primary:
+        with ReplicaServer(primary, slot="replica_1") as replica:
+            replica.pause_replay()
+            replica.stop_keeping_data(); replica.start_again()  # same port, same slot
+
 Environment:
     HOTELREVIEWS_TEST_PG_BIN  directory holding initdb, pg_ctl and postgres
                               (overrides discovery).
@@ -49,6 +55,8 @@ __all__ = [
     "PostgresError",
     "PostgresNotFoundError",
     "PostgresServer",
+    "REPLICATION_SETTINGS",
+    "ReplicaServer",
     "find_pg_bin_dir",
     "free_port",
     "pg_major_version",
@@ -425,6 +433,32 @@ class PostgresServer:
             with _live_lock:
                 _live.discard(self)
 
+    def stop_keeping_data(self) -> None:
+        """Shut the server down (fast mode) but keep its data and port for start_again()."""
+        if not self._running:
+            return
+        result = self._run_server_tool(
+            ["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "30", "stop"],
+            check=False,
+            timeout=60,
+        )
+        if result.returncode != 0:
+            self._kill_postmaster()
+        self._running = False
+
+    def start_again(self) -> None:
+        """Start a server stopped by stop_keeping_data() on its old port (clients reconnect)."""
+        if self._running:
+            return
+        result = self._pg_ctl_start(self._port())
+        if result.returncode != 0:
+            raise PostgresError(
+                f"pg_ctl start failed (exit {result.returncode}) on port {self.port}:\n"
+                f"{_tail(result.stdout + result.stderr)}\n--- {self.log_path} (tail) ---\n"
+                f"{self.log_tail()}"
+            )
+        self._running = True
+
     def __enter__(self) -> PostgresServer:
         return self.start()
 
@@ -573,28 +607,31 @@ class PostgresServer:
         opts += [f"-c {key}={value}" for key, value in self.settings.items()]
         return " ".join(opts)
 
+    def _pg_ctl_start(self, port: int) -> subprocess.CompletedProcess[str]:
+        return self._run_server_tool(
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_path),
+                "-w",
+                "-t",
+                str(int(self.startup_timeout)),
+                "-o",
+                self._server_options(port),
+                "start",
+            ],
+            check=False,
+            timeout=self.startup_timeout + 30,
+        )
+
     def _start_with_free_port(self, attempts: int = 5) -> None:
         last_error = ""
         for _ in range(attempts):
             port = free_port(self.host)
             log_offset = self.log_path.stat().st_size
-            result = self._run_server_tool(
-                [
-                    "pg_ctl",
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_path),
-                    "-w",
-                    "-t",
-                    str(int(self.startup_timeout)),
-                    "-o",
-                    self._server_options(port),
-                    "start",
-                ],
-                check=False,
-                timeout=self.startup_timeout + 30,
-            )
+            result = self._pg_ctl_start(port)
             if result.returncode == 0:
                 self.port = port
                 return
@@ -668,6 +705,107 @@ class PostgresServer:
         if self._extra_socket_dir is not None:
             shutil.rmtree(self._extra_socket_dir, ignore_errors=True)
             self._extra_socket_dir = None
+
+
+# What a primary needs so that replicas can stream from it (PostgreSQL 15's defaults, spelled
+# out so that a change of defaults or a test's settings cannot silently break replication).
+# initdb's pg_hba.conf already lets replication connections in from 127.0.0.1 (trust).
+REPLICATION_SETTINGS: dict[str, str | int] = {
+    "wal_level": "replica",
+    "max_wal_senders": 10,
+    "max_replication_slots": 10,
+}
+_SLOT_NAME_RE = re.compile(r"^[a-z0-9_]{1,63}$")
+
+
+class ReplicaServer(PostgresServer):
+    """A streaming hot-standby replica of a running ``primary``.
+
+    ``start()`` runs ``pg_basebackup -R -C -S <slot>`` from the primary instead of initdb: a
+    physical replication slot keeps the WAL the replica still needs, and ``-R`` writes
+    ``standby.signal`` with ``primary_conninfo``/``primary_slot_name``. Server settings default
+    to the primary's (a hot standby needs max_connections and friends at least as high).
+    ``stop()`` also drops the slot on the primary, so WAL is not kept for a replica that is
+    gone. ``stop_keeping_data()`` / ``start_again()`` take it down and bring it back on the
+    same port, still streaming from the same slot.
+    """
+
+    def __init__(
+        self,
+        primary: PostgresServer,
+        *,
+        slot: str = "replica_1",
+        settings: dict[str, str | int] | None = None,
+        **kwargs: object,
+    ) -> None:
+        if not _SLOT_NAME_RE.match(slot):
+            raise ValueError(f"invalid replication slot name {slot!r} (a-z, 0-9, _)")
+        super().__init__(
+            bin_dir=primary.bin_dir,
+            settings={**primary.settings, **(settings or {})},
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.primary = primary
+        self.slot = slot
+
+    def _initdb(self) -> None:
+        wal_level = self.primary.psql("SHOW wal_level").strip()
+        if wal_level not in ("replica", "logical"):
+            raise PostgresError(
+                f"the primary runs with wal_level={wal_level}: start it with "
+                "settings=REPLICATION_SETTINGS to stream to replicas"
+            )
+        result = self._run_server_tool(
+            [
+                "pg_basebackup",
+                "-D",
+                str(self.data_dir),
+                "-d",
+                self.primary.dsn(),
+                "--write-recovery-conf",
+                "--create-slot",
+                "--slot",
+                self.slot,
+                "--wal-method=stream",
+                "--checkpoint=fast",
+                "--no-sync",
+            ],
+            check=False,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            raise PostgresError(
+                f"pg_basebackup from {self.primary.dsn()} failed (exit {result.returncode}):\n"
+                f"{_tail(result.stdout + result.stderr)}"
+            )
+
+    def stop(self) -> None:
+        try:
+            super().stop()
+        finally:
+            if self.primary.running:
+                with contextlib.suppress(PostgresError):
+                    self.primary.psql(
+                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                        f"WHERE slot_name = '{self.slot}'"
+                    )
+
+    def pause_replay(self) -> None:
+        """Stop applying WAL (it is still received): the replica falls behind from now on."""
+        self.psql("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.psql("SELECT pg_wal_replay_resume()")
+
+    def wait_until_caught_up(self, timeout: float = 60.0) -> None:
+        """Block until the replica has replayed everything the primary had written when called."""
+        target = self.primary.psql("SELECT pg_current_wal_insert_lsn()").strip()
+        check = f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"
+        deadline = time.monotonic() + timeout
+        while self.psql(check).strip() != "t":
+            if time.monotonic() > deadline:
+                raise PostgresError(f"replica did not replay up to {target} in {timeout} s")
+            time.sleep(0.05)
 
 
 def _check_db_name(name: str) -> str:
