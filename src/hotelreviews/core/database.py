@@ -18,9 +18,13 @@ from hotelreviews.core.settings import Settings
 _WRITE = {"hotelreviews_write": True}
 
 
-def create_engine(settings: Settings, **engine_options: Any) -> AsyncEngine:
-    """An async engine for the configured database, with our SQLite behaviour switched on."""
-    url = settings.resolved_database_url
+def create_engine(
+    settings: Settings, *, url: str | None = None, **engine_options: Any
+) -> AsyncEngine:
+    """An async engine for the configured database (or for `url`, e.g. a read replica's, with
+    the same pool settings), with our SQLite behaviour switched on.
+    """
+    url = url or settings.resolved_database_url
     if url.startswith("sqlite"):
         return _create_sqlite_engine(url, settings, **engine_options)
     # No pool_pre_ping: it costs a round trip per checkout on the hottest path. Connections

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EMBEDDED_DATABASE_NAME = "hotelreviews.sqlite3"
 
@@ -44,12 +46,58 @@ class Settings(BaseSettings):
     # What clients and CDNs are told (Cache-Control max-age); bounds their staleness.
     cache_max_age_seconds: int = Field(default=5, ge=0)
     cache_version_poll_seconds: float = Field(default=1.0, gt=0)
+    # Streaming read replicas of the PostgreSQL primary (hotelreviews.routing), the region's
+    # own first: a JSON list, or URLs separated by commas or whitespace; from the _FILE, one
+    # per line. Reads go to the first usable one, writes (and reads no replica can serve) to
+    # database_url.
+    database_replica_urls: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    database_replica_urls_file: Path | None = None
+    region: str = Field(default="local", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    # A replica lagging more than this (measured on the replica) is skipped until it catches up.
+    replica_max_lag_seconds: float = Field(default=10.0, gt=0)
+    replica_check_interval_seconds: float = Field(default=1.0, gt=0)
+    # How long a read presenting a consistency token may wait for a replica to replay it
+    # before the primary serves it instead.
+    consistency_wait_seconds: float = Field(default=0.2, ge=0, le=10)
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:
             self.database_url = SecretStr(self.database_url_file.read_text().strip())
         return self
+
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _split_replica_urls(cls, value: Any) -> Any:
+        return split_urls(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_replicas(self) -> Settings:
+        if not self.database_replica_urls and self.database_replica_urls_file is not None:
+            text = self.database_replica_urls_file.read_text()
+            lines = (line.strip() for line in text.splitlines())
+            self.database_replica_urls = [
+                SecretStr(line) for line in lines if line and not line.startswith("#")
+            ]
+        if self.database_replica_urls and self.is_embedded:
+            raise ValueError(
+                "HOTELREVIEWS_DATABASE_REPLICA_URLS is set but the database is the embedded "
+                "SQLite file: replicas need a PostgreSQL primary (HOTELREVIEWS_DATABASE_URL)"
+            )
+        for number, url in enumerate(self.resolved_replica_urls, start=1):
+            if not url.startswith("postgresql+asyncpg://"):
+                raise ValueError(
+                    f"replica URL number {number} is not a PostgreSQL URL "
+                    "(expected postgresql://user:password@host:5432/database)"
+                )
+        return self
+
+    @property
+    def resolved_replica_urls(self) -> list[str]:
+        """The replicas' SQLAlchemy async URLs, in the configured order."""
+        return [
+            normalize_database_url(url.get_secret_value()) for url in self.database_replica_urls
+        ]
 
     @property
     def resolved_database_url(self) -> str:
@@ -71,6 +119,17 @@ def normalize_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
+
+
+def split_urls(text: str) -> list[str]:
+    """A JSON list of URLs, or URLs separated by commas or whitespace."""
+    text = text.strip()
+    if text.startswith("["):
+        urls = json.loads(text)
+        if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+            raise ValueError("expected a JSON list of URL strings")
+        return [url.strip() for url in urls if url.strip()]
+    return [url for url in re.split(r"[\s,]+", text) if url]
 
 
 @lru_cache(maxsize=1)
