@@ -58,6 +58,7 @@ class ParsedBatch:
     reviews: list[tuple[int, NormalizedReview]] = field(default_factory=list)
     rejections: list[tuple[int, Rejection, bytes]] = field(default_factory=list)
     blank: int = 0
+    bytes_read: int = 0  # of the source (as stored) when its last line had been read
 
 
 def latest_versions(

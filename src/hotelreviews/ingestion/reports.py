@@ -19,6 +19,7 @@ class FileReport:
     seconds: float = 0.0
     resumed_after_line: int = 0
     message: str | None = None  # why a file was skipped or failed
+    transient: bool = False  # failed for a reason that may pass (network, HTTP 5xx): retry
 
     def as_dict(self) -> dict[str, Any]:
         return {

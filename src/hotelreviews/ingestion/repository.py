@@ -87,6 +87,34 @@ async def create_run(
     return int((await connection.execute(statement)).scalar_one())
 
 
+async def start_reserved_run(
+    connection: AsyncConnection,
+    *,
+    run_id: int,
+    source_uri: str,
+    display_name: str,
+    size_bytes: int,
+    checksum: str,
+    forced: bool,
+    started_at: datetime,
+) -> None:
+    """Make the ingestion a queued job reserved (status queued, no checksum yet) this file's
+    run, as create_run would have created it."""
+    await connection.execute(
+        sa.update(ingested_files)
+        .where(ingested_files.c.id == run_id)
+        .values(
+            source_uri=source_uri,
+            display_name=display_name,
+            size_bytes=size_bytes,
+            checksum=checksum,
+            status="running",
+            forced=forced,
+            started_at=started_at,
+        )
+    )
+
+
 async def save_progress(connection: AsyncConnection, *, run_id: int, counts: LineCounts) -> None:
     await connection.execute(
         sa.update(ingested_files)

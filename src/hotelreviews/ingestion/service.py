@@ -24,11 +24,12 @@ from hotelreviews.ingestion.rows import storability_problem
 from hotelreviews.ingestion.sources import (
     Source,
     SourceError,
+    SourceUnavailable,
     expand_paths,
     iter_lines,
     open_source,
 )
-from hotelreviews.ingestion.writer import BatchWriter, KnownIds
+from hotelreviews.ingestion.writer import BatchHook, BatchWriter, KnownIds
 
 # Called after each committed batch with (file name, lines done in the file, bytes of the file
 # read so far — of the size given to FileListener; the reader runs up to a batch ahead).
@@ -84,15 +85,21 @@ async def ingest_file(
     on_file: FileListener | None = None,
     on_progress: ProgressListener | None = None,
     known: KnownIds | None = None,
+    reserved_run_id: int | None = None,
+    in_batch: BatchHook | None = None,
 ) -> FileReport:
-    """Ingest one file or URI: skip it if already ingested, resume it if a run was interrupted."""
+    """Ingest one file or URI: skip it if already ingested, resume it if a run was interrupted.
+
+    The worker passes the ingestion its job reserved (used as the run if a new one is needed)
+    and a hook that runs first in each batch's transaction (see writer.BatchHook).
+    """
     started = time.monotonic()
     try:
         # In a thread: a checksum pass or a remote request must not stall the event loop.
         with await asyncio.to_thread(open_source, path, settings=settings) as source:
             if on_file:
                 on_file(source.display_name, source.size)
-            claim = await _claim_run(engine, source, force=force)
+            claim = await _claim_run(engine, source, force=force, reserved_run_id=reserved_run_id)
             if isinstance(claim, FileReport):
                 return claim
             run_id, counts, started_at = claim
@@ -108,11 +115,13 @@ async def ingest_file(
                 standings_as_of=_snapshot_date(source.display_name) or started_at.date(),
                 counts=counts,
                 known=known or KnownIds(),
+                in_transaction=in_batch,
             )
             batches = _read_batches(
                 iter_lines(source, start_after_line=counts.lines_done),
                 start_after=counts.lines_done,
                 size=settings.ingest_batch_size,
+                position=lambda: source.bytes_read,
             )
             try:
                 async for batch in _read_ahead(batches):
@@ -121,6 +130,7 @@ async def ingest_file(
                         on_progress(source.display_name, counts.lines_done, source.bytes_read)
             except SourceError as error:
                 report.status, report.message = "failed", str(error)
+                report.transient = isinstance(error, SourceUnavailable)
             report.counts, report.seconds = writer.counts, time.monotonic() - started
             await _finish(
                 engine,
@@ -132,11 +142,16 @@ async def ingest_file(
             )
             return report
     except SourceError as error:
-        return FileReport(source=path, status="failed", message=str(error))
+        return FileReport(
+            source=path,
+            status="failed",
+            message=str(error),
+            transient=isinstance(error, SourceUnavailable),
+        )
 
 
 async def _claim_run(
-    engine: AsyncEngine, source: Source, *, force: bool
+    engine: AsyncEngine, source: Source, *, force: bool, reserved_run_id: int | None = None
 ) -> FileReport | tuple[int, LineCounts, datetime]:
     """The run to carry on (new, or an interrupted one), or a report that the file is done."""
     async with write_transaction(engine) as connection:
@@ -153,16 +168,18 @@ async def _claim_run(
         if previous is not None and previous.status != "succeeded":
             return previous.id, _counts_of(previous), previous.started_at
         started_at = utcnow()
-        run_id = await repo.create_run(
-            connection,
-            source_uri=source.uri,
-            display_name=source.display_name,
-            size_bytes=source.size,
-            checksum=source.checksum,
-            forced=force,
-            started_at=started_at,
-        )
-        return run_id, LineCounts(), started_at
+        run = {
+            "source_uri": source.uri,
+            "display_name": source.display_name,
+            "size_bytes": source.size,
+            "checksum": source.checksum,
+            "forced": force,
+            "started_at": started_at,
+        }
+        if reserved_run_id is not None:
+            await repo.start_reserved_run(connection, run_id=reserved_run_id, **run)
+            return reserved_run_id, LineCounts(), started_at
+        return await repo.create_run(connection, **run), LineCounts(), started_at
 
 
 async def _read_ahead(batches: Iterator[ParsedBatch]) -> AsyncIterator[ParsedBatch]:
@@ -183,9 +200,14 @@ async def _read_ahead(batches: Iterator[ParsedBatch]) -> AsyncIterator[ParsedBat
 
 
 def _read_batches(
-    lines: Iterator[tuple[int, bytes]], *, start_after: int, size: int
+    lines: Iterator[tuple[int, bytes]],
+    *,
+    start_after: int,
+    size: int,
+    position: Callable[[], int] = lambda: 0,
 ) -> Iterator[ParsedBatch]:
-    """Parse lines into batches of `size` lines (blank and rejected lines included)."""
+    """Parse lines into batches of `size` lines (blank and rejected lines included), each
+    with the source's `position()` (bytes read) when its last line had been read."""
     batch = ParsedBatch(last_line=start_after)
     in_batch = 0
     for number, raw in lines:
@@ -203,9 +225,11 @@ def _read_batches(
         batch.last_line = number
         in_batch += 1
         if in_batch >= size:
+            batch.bytes_read = position()
             yield batch
             batch, in_batch = ParsedBatch(last_line=number), 0
     if in_batch:
+        batch.bytes_read = position()
         yield batch
 
 

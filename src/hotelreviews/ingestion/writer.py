@@ -7,6 +7,7 @@ of it, and a re-run resumes right after the last committed line.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +30,10 @@ from hotelreviews.ingestion.rows import (
 )
 
 _ATTEMPTS = 3
+
+# Runs first in each batch's transaction with (connection, run id, batch): the worker checks
+# there that it still holds its job's lease and records progress. Raising rolls the batch back.
+BatchHook = Callable[[AsyncConnection, int, ParsedBatch], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -53,6 +58,7 @@ class BatchWriter:
     standings_as_of: date
     counts: LineCounts
     known: KnownIds = field(default_factory=KnownIds)
+    in_transaction: BatchHook | None = None
 
     async def write(self, batch: ParsedBatch) -> LineCounts:
         """Commit a batch; returns the file's counts so far."""
@@ -70,6 +76,8 @@ class BatchWriter:
     async def _write_once(self, batch: ParsedBatch) -> LineCounts:
         now = utcnow()
         async with write_transaction(self.engine) as connection:
+            if self.in_transaction is not None:
+                await self.in_transaction(connection, self.run_id, batch)
             provider_ids = await self._resolve_providers(connection, batch, now)
             hotels, hotel_ids = await self._resolve_hotels(connection, batch, now)
 
