@@ -21,12 +21,12 @@ from hotelreviews.cache.middleware import ResponseCacheMiddleware
 from hotelreviews.cache.store import MemoryStore
 from hotelreviews.cache.versions import DataVersion, polled
 from hotelreviews.core import migrations
-from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.routes import router as ingestions_router
 from hotelreviews.providers.routes import router as providers_router
 from hotelreviews.reviews.routes import router as reviews_router
+from hotelreviews.routing import DatabaseRouter
 from hotelreviews.search.routes import router as search_router
 
 logger = logging.getLogger("hotelreviews.api")
@@ -34,14 +34,17 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The application; its lifespan opens the database and checks (or, embedded, migrates) it."""
+    """The application; its lifespan opens the databases (the primary and its replicas) and
+    checks (or, embedded, migrates) the primary.
+    """
     settings = settings or get_settings()
     logging.getLogger("hotelreviews").setLevel(settings.log_level)
     data_version = DataVersion() if settings.cache_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
+        router = DatabaseRouter.from_settings(settings)
+        engine = router.primary.engine
         try:
             if settings.is_embedded:
                 # The embedded database is ours to look after. Alembic's env.py runs its own
@@ -53,15 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 except migrations.SchemaOutdated as exc:
                     logger.error("refusing to start: %s", exc)
                     raise
-            app.state.engine = engine
+            app.state.router = router
+            app.state.engine = engine  # the primary's (readiness checks it)
             async with (
+                router.monitoring(),
                 polled(data_version, engine=engine, interval=settings.cache_version_poll_seconds)
                 if data_version is not None
-                else contextlib.nullcontext()
+                else contextlib.nullcontext(),
             ):
                 yield
         finally:
-            await engine.dispose()
+            await router.dispose()
 
     app = FastAPI(
         title="Hotel reviews API",

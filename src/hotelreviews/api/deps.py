@@ -1,4 +1,4 @@
-"""Dependency aliases for routes: the engine, paging, and the filters lists share.
+"""Dependency aliases for routes: the engine, routed reads, paging, and the filters lists share.
 
 Every bound is checked here so that nothing a client sends reaches the database unchecked:
 integers fit the columns, strings are short and free of NUL, datetimes carry an offset.
@@ -10,14 +10,16 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER, RoutedReads
 from hotelreviews.core.pagination import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, PageRequest
 from hotelreviews.hotels.filters import HotelFilters
 from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.reviews.schemas import TravellerType
+from hotelreviews.routing import DatabaseRouter, InvalidLsn, parse_lsn
 
 BIGINT_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
@@ -71,14 +73,48 @@ Since = Annotated[datetime, BeforeValidator(lambda v: _moment(v, end_of_day=Fals
 Until = Annotated[datetime, BeforeValidator(lambda v: _moment(v, end_of_day=True))]
 
 
+def _consistency_token(value: str) -> str:
+    try:
+        parse_lsn(value)
+    except InvalidLsn:
+        raise ValueError(
+            f"must be the {CONSISTENCY_TOKEN_HEADER} header of an earlier write response "
+            "(a PostgreSQL WAL position such as 0/16B3748), sent back unchanged"
+        ) from None
+    return value
+
+
+ConsistencyToken = Annotated[str, AfterValidator(_consistency_token)]
+
+
 # Dependencies are `async def` although they never await: FastAPI runs plain `def`
 # dependencies in a thread pool, a thread hop per dependency per request.
 async def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+    router: DatabaseRouter = request.app.state.router
+    return router.primary.engine
 
 
+# The primary's engine: for writes (and for reads that must not be routed).
 Db = Annotated[AsyncEngine, Depends(_engine)]
+
+
+async def _reads(
+    request: Request,
+    token: Annotated[
+        ConsistencyToken | None,
+        Header(
+            alias=CONSISTENCY_TOKEN_HEADER,
+            max_length=17,
+            description="The token of your last write response: the read then sees that write.",
+            examples=["0/16B3748"],
+        ),
+    ] = None,
+) -> RoutedReads:
+    return RoutedReads(request.app.state.router, None if token is None else parse_lsn(token))
+
+
+# Reads routed to a replica or the primary (api.reads): `await reads.json(service.fn, ...)`.
+Reads = Annotated[RoutedReads, Depends(_reads)]
 
 
 async def _page(

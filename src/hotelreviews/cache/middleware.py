@@ -56,8 +56,9 @@ class ResponseCacheMiddleware:
             return
         if_none_match: bytes | None = None
         for name, value in scope["headers"]:
-            if name == b"authorization":
+            if name == b"authorization" or name == b"x-consistency-token":
                 # Credentials mean the response may be personal: a shared cache stays out.
+                # A consistency token asks to see a write that a stored entry may predate.
                 await self.app(scope, receive, send)
                 return
             if name == b"if-none-match":

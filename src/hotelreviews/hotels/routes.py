@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from hotelreviews.api.deps import Db, HotelId, HotelQuery, Page, ReviewQuery
+from hotelreviews.api.deps import HotelId, HotelQuery, Page, Reads, ReviewQuery
 from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
-from hotelreviews.api.responses import CacheableRoute, json_response
+from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.hotels import service
 from hotelreviews.hotels.schemas import HotelPage, HotelRead, HotelSort
 from hotelreviews.reviews import service as review_service
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/hotels", tags=["hotels"], route_class=CacheableRoute
 
 @router.get("", response_model=HotelPage, responses=PROBLEMS)
 async def list_hotels(
-    db: Db,
+    reads: Reads,
     page: Page,
     filters: HotelQuery,
     sort: Annotated[
@@ -27,28 +27,28 @@ async def list_hotels(
     ] = HotelSort.rating,
 ) -> Response:
     """List hotels with their review count and average rating, filtered and sorted."""
-    return json_response(
-        await service.list_hotels(engine=db, filters=filters, sort=sort.value, page=page)
-    )
+    return await reads.json(service.list_hotels, filters=filters, sort=sort.value, page=page)
 
 
 @router.get("/{hotel_id}", response_model=HotelRead, responses=NOT_FOUND)
-async def get_hotel(db: Db, hotel_id: HotelId) -> Response:
+async def get_hotel(reads: Reads, hotel_id: HotelId) -> Response:
     """One hotel with its review summary, rating breakdowns and provider standings."""
-    return json_response(await service.get_hotel(engine=db, hotel_id=hotel_id))
+    return await reads.json(service.get_hotel, hotel_id=hotel_id)
 
 
 @router.get("/{hotel_id}/reviews", response_model=ReviewPage, responses=NOT_FOUND)
 async def list_hotel_reviews(
-    db: Db,
+    reads: Reads,
     hotel_id: HotelId,
     page: Page,
     filters: ReviewQuery,
     sort: ReviewSort = ReviewSort.newest,
 ) -> Response:
     """A hotel's reviews, filtered and sorted; pages stay correct while reviews arrive."""
-    return json_response(
-        await review_service.list_hotel_reviews(
-            engine=db, hotel_id=hotel_id, filters=filters, sort=sort.value, page=page
-        )
+    return await reads.json(
+        review_service.list_hotel_reviews,
+        hotel_id=hotel_id,
+        filters=filters,
+        sort=sort.value,
+        page=page,
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from hotelreviews.api.deps import Db, Page
+from hotelreviews.api.deps import Page, Reads
 from hotelreviews.api.problems import PROBLEMS
-from hotelreviews.api.responses import CacheableRoute, json_response
+from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.providers import service
 from hotelreviews.providers.schemas import ProviderPage
 
@@ -14,6 +14,6 @@ router = APIRouter(prefix="/providers", tags=["providers"], route_class=Cacheabl
 
 
 @router.get("", response_model=ProviderPage, responses=PROBLEMS)
-async def list_providers(db: Db, page: Page) -> Response:
+async def list_providers(reads: Reads, page: Page) -> Response:
     """Review providers with their rating scale and review count."""
-    return json_response(await service.list_providers(engine=db, page=page))
+    return await reads.json(service.list_providers, page=page)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from hotelreviews.api.deps import Db, ReviewId
+from hotelreviews.api.deps import Reads, ReviewId
 from hotelreviews.api.problems import NOT_FOUND
-from hotelreviews.api.responses import CacheableRoute, json_response
+from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.reviews import service
 from hotelreviews.reviews.schemas import ReviewRead
 
@@ -14,6 +14,6 @@ router = APIRouter(prefix="/reviews", tags=["reviews"], route_class=CacheableRou
 
 
 @router.get("/{review_id}", response_model=ReviewRead, responses=NOT_FOUND)
-async def get_review(db: Db, review_id: ReviewId) -> Response:
+async def get_review(reads: Reads, review_id: ReviewId) -> Response:
     """One review with all its fields, its provider and its hotel."""
-    return json_response(await service.get_review(engine=db, review_id=review_id))
+    return await reads.json(service.get_review, review_id=review_id)

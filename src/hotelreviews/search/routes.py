@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from hotelreviews.api.deps import BIGINT_MAX, Db, Page, ReviewQuery, Text
+from hotelreviews.api.deps import BIGINT_MAX, Page, Reads, ReviewQuery, Text
 from hotelreviews.api.problems import NOT_FOUND
-from hotelreviews.api.responses import CacheableRoute, json_response
+from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.search import service
 from hotelreviews.search.schemas import ReviewSearchPage
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/reviews", tags=["search"], route_class=CacheableRout
 
 @router.get("/search", response_model=ReviewSearchPage, responses=NOT_FOUND)
 async def search_reviews(
-    db: Db,
+    reads: Reads,
     q: Annotated[
         Text,
         Query(
@@ -32,6 +32,6 @@ async def search_reviews(
     hotel_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> Response:
     """Full-text search over review titles and texts, best match first, with snippets."""
-    return json_response(
-        await service.search_reviews(engine=db, q=q, hotel_id=hotel_id, filters=filters, page=page)
+    return await reads.json(
+        service.search_reviews, q=q, hotel_id=hotel_id, filters=filters, page=page
     )

@@ -1,0 +1,61 @@
+"""Reads through the router, and the consistency-token headers of the HTTP API.
+
+Read routes take the `Reads` dependency (api.deps) and call their one service function
+through it::
+
+    @router.get("/{hotel_id}")
+    async def get_hotel(reads: Reads, hotel_id: HotelId) -> Response:
+        return await reads.json(service.get_hotel, hotel_id=hotel_id)
+
+The service function is called with `engine=` the chosen target's engine (a replica's, or
+the primary's) plus the given arguments; it must only read, since a read that loses its
+connection runs once more on another target. The response says who served it in
+`X-Served-By: primary|replica`.
+
+Write routes send the token of what they committed, so that the client's next reads see it::
+
+    async with write_transaction(db) as connection:  # db: the Db dependency (the primary)
+        ...
+    response = json_response(body, status_code=202)
+    return with_consistency_token(response, await consistency_token(db))
+
+A request presenting `X-Consistency-Token` is read from a replica that has replayed past it
+(after a short bounded wait), else from the primary, and it bypasses the response cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Response
+
+from hotelreviews.api.responses import json_response
+from hotelreviews.routing import DatabaseRouter
+
+CONSISTENCY_TOKEN_HEADER = "X-Consistency-Token"
+SERVED_BY_HEADER = "X-Served-By"
+
+
+class RoutedReads:
+    """A request's reads: the app's router and the consistency token the client presented."""
+
+    __slots__ = ("router", "token")
+
+    def __init__(self, router: DatabaseRouter, token: int | None) -> None:
+        self.router = router
+        self.token = token
+
+    async def json(self, use_case: Callable[..., Awaitable[Any]], /, **arguments: Any) -> Response:
+        """`use_case(engine=..., **arguments)` on the right target, as a JSON response."""
+        result, target = await self.router.read(use_case, token=self.token, **arguments)
+        response = json_response(result)
+        response.headers[SERVED_BY_HEADER] = target.role
+        return response
+
+
+def with_consistency_token(response: Response, token: str | None) -> Response:
+    """Add the token of a committed write (from `routing.consistency_token`) to its response."""
+    if token is not None:
+        response.headers[CONSISTENCY_TOKEN_HEADER] = token
+    return response
