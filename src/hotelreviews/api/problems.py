@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hotelreviews.core.errors import DomainError, InvalidCursor, NotFound
+from hotelreviews.core.errors import DomainError, InvalidCursor, InvalidRequest, NotFound
 
 logger = logging.getLogger("hotelreviews.api")
 
@@ -117,6 +117,14 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
             detail=exc.message,
             instance=request.url.path,
             errors=[{"field": "query.cursor", "message": exc.message}],
+        )
+    if isinstance(exc, InvalidRequest):
+        return problem_response(
+            status=422,
+            code=exc.code,
+            detail=exc.message,
+            instance=request.url.path,
+            errors=[{"field": exc.field, "message": exc.message}],
         )
     return problem_response(status=400, code=exc.code, detail=exc.message)
 

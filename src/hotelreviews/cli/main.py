@@ -6,6 +6,7 @@ from hotelreviews.cli.demo_cmd import demo
 from hotelreviews.cli.ingest_cmd import ingest
 from hotelreviews.cli.migrate_cmd import migrate_app
 from hotelreviews.cli.serve_cmd import serve
+from hotelreviews.cli.worker_cmd import worker
 
 app = typer.Typer(
     name="hotelreviews",
@@ -17,4 +18,5 @@ app = typer.Typer(
 app.command(help="Serve the HTTP API.")(serve)
 app.command(help="Ingest review files (JSON Lines, optionally gzip) from paths or stdin.")(ingest)
 app.command(help="Write a deterministic demo data set (and optionally ingest it).")(demo)
+app.command(help="Run queued ingestions and poll the configured sources for new files.")(worker)
 app.add_typer(migrate_app, name="migrate", help="Apply or inspect database migrations.")

@@ -42,6 +42,36 @@ class IngestionNotFound(NotFound):
     resource = "ingestion"
 
 
+class InvalidRequest(DomainError):
+    """A request the API schema accepts but the service refuses (422), naming the field."""
+
+    code = "invalid_request"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidSourceUri(InvalidRequest):
+    code = "invalid_source_uri"
+
+    def __init__(self, message: str) -> None:
+        super().__init__("body.source_uri", message)
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    """The Idempotency-Key was used before with a different request body."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self, key: str, ingestion_id: int) -> None:
+        super().__init__(
+            "header.idempotency-key",
+            f"Idempotency-Key {key!r} was already used for another request (ingestion "
+            f"{ingestion_id}, with a different body); use a new key for a new request",
+        )
+
+
 class InvalidCursor(DomainError):
     """A pagination cursor that we did not issue, was garbled, or belongs to another listing."""
 

@@ -35,6 +35,19 @@ class Settings(BaseSettings):
     # Connect and per-read timeout for S3 and http(s) sources.
     remote_timeout_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The ingestion worker (`hotelreviews worker`, hotelreviews.jobs). Sources it polls: local
+    # folders and s3://bucket/prefix/ URIs, a JSON list or separated by commas.
+    worker_sources: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    worker_poll_seconds: float = Field(default=10.0, gt=0)
+    # A local file is queued once it has not changed for this long (it may still be written).
+    worker_settle_seconds: float = Field(default=5.0, ge=0)
+    # A job's lease: renewed every heartbeat; a worker silent for a whole lease loses the job.
+    worker_lease_seconds: float = Field(default=30.0, gt=0)
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    worker_max_attempts: int = Field(default=5, ge=1, le=100)
+    # Retries wait base * 2^(attempt - 1), at most the max, less up to half of it (jitter).
+    worker_backoff_base_seconds: float = Field(default=5.0, gt=0)
+    worker_backoff_max_seconds: float = Field(default=600.0, gt=0)
     # The shared response cache in front of the API (see hotelreviews.cache).
     cache_enabled: bool = True
     cache_max_entries: int = Field(default=10_000, ge=1)
@@ -64,6 +77,24 @@ class Settings(BaseSettings):
     def _read_secret_files(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:
             self.database_url = SecretStr(self.database_url_file.read_text().strip())
+        return self
+
+    @field_validator("worker_sources", mode="before")
+    @classmethod
+    def _split_worker_sources(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            return json.loads(value)
+        return [source.strip() for source in value.split(",") if source.strip()]
+
+    @model_validator(mode="after")
+    def _check_worker_timing(self) -> Settings:
+        if self.worker_heartbeat_seconds >= self.worker_lease_seconds:
+            raise ValueError(
+                "HOTELREVIEWS_WORKER_HEARTBEAT_SECONDS must be shorter than "
+                "HOTELREVIEWS_WORKER_LEASE_SECONDS (a third of it is usual)"
+            )
         return self
 
     @field_validator("database_replica_urls", mode="before")

@@ -1,4 +1,4 @@
-"""Ingestion API models (the read side: what was ingested and what was rejected)."""
+"""Ingestion API models: queueing a source, what was ingested, what was rejected."""
 
 from __future__ import annotations
 
@@ -11,9 +11,28 @@ from hotelreviews.core.pagination import PageFields
 
 
 class IngestionStatus(StrEnum):
+    queued = "queued"  # waiting for a worker
     running = "running"
+    retrying = "retrying"  # an attempt failed; another follows at job.next_attempt_at
     succeeded = "succeeded"
-    failed = "failed"
+    failed = "failed"  # a run of `hotelreviews ingest` that could not finish its file
+    dead = "dead"  # a queued ingestion given up: the error is in `error`
+
+
+class IngestionCreate(BaseModel):
+    """A source for the worker to ingest."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"source_uri": "s3://feeds/agoda/agoda_com_2025-03-16.jl"}},
+    )
+
+    source_uri: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="s3://bucket/key, an https:// URL, or an absolute path (or file:// URI) "
+        "under a folder the worker polls (HOTELREVIEWS_WORKER_SOURCES).",
+    )
 
 
 class IngestionCounts(BaseModel):
@@ -24,6 +43,38 @@ class IngestionCounts(BaseModel):
     unchanged: int
     rejected: int
     rejected_by_reason: dict[str, int] = Field(examples=[{"missing_field": 3, "invalid_json": 1}])
+
+
+class IngestionProgress(BaseModel):
+    lines_done: int = Field(description="Lines committed so far.")
+    bytes_done: int | None = Field(
+        description="Bytes of the source read so far (compressed, for gzip); null when not "
+        "tracked (runs of `hotelreviews ingest` until they succeed)."
+    )
+    bytes_total: int | None = Field(description="The source's size, once known.")
+
+
+class IngestionJob(BaseModel):
+    """The queue's side of a queued ingestion."""
+
+    attempts: int = Field(description="Attempts started so far (a stopped worker's is not).")
+    max_attempts: int
+    queued_at: datetime
+    next_attempt_at: datetime | None = Field(description="When it is due (queued, retrying).")
+    worker: str | None = Field(
+        description="The worker holding it (running), or the one that ended it."
+    )
+    lease_expires_at: datetime | None = Field(
+        description="While running: when another worker may take it over if this one falls silent."
+    )
+    last_error: str | None = Field(description="The error of the last failed attempt.")
+    run_id: int | None = Field(
+        description="The ingestion whose run read the content: this one, or an unfinished "
+        "run of the same content that this one resumed."
+    )
+    duplicate_of: int | None = Field(
+        description="Set when the same content was already ingested, by that ingestion."
+    )
 
 
 class IngestionRead(BaseModel):
@@ -51,6 +102,18 @@ class IngestionRead(BaseModel):
                 "duration_seconds": 0.42,
                 "lines_per_second": 23.8,
                 "error": None,
+                "progress": {"lines_done": 10, "bytes_done": 20480, "bytes_total": 20480},
+                "job": {
+                    "attempts": 1,
+                    "max_attempts": 5,
+                    "queued_at": "2025-03-16T07:59:58+00:00",
+                    "next_attempt_at": None,
+                    "worker": "ingest-1:4242:9f3a1c",
+                    "lease_expires_at": None,
+                    "last_error": None,
+                    "run_id": 1,
+                    "duplicate_of": None,
+                },
             }
         }
     )
@@ -58,16 +121,23 @@ class IngestionRead(BaseModel):
     id: int
     source_uri: str
     display_name: str
-    size_bytes: int
-    checksum: str = Field(description="sha256 of the file's bytes.")
+    size_bytes: int | None = Field(description="Null while queued, until the size is known.")
+    checksum: str | None = Field(
+        description="sha256 of the file's bytes (or a remote object's identity); null until read."
+    )
     status: IngestionStatus
     forced: bool
     counts: IngestionCounts
-    started_at: datetime
+    progress: IngestionProgress
+    started_at: datetime | None = Field(description="Null while queued.")
     finished_at: datetime | None
     duration_seconds: float | None
     lines_per_second: float | None
     error: str | None
+    job: IngestionJob | None = Field(
+        description="Queue state of an ingestion queued for the worker; null for a run of "
+        "`hotelreviews ingest`."
+    )
 
 
 class IngestionPage(PageFields):

@@ -1,0 +1,81 @@
+"""`hotelreviews worker`: poll the configured sources and run queued ingestions until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from sqlalchemy import exc as sa_exc
+
+from hotelreviews.core import migrations
+from hotelreviews.core.database import create_engine
+from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.jobs.worker import Worker
+
+logger = logging.getLogger("hotelreviews.worker")
+
+
+def worker(
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Poll the sources once, work until no ingestion is queued, running or "
+            "waiting for a retry, then exit.",
+        ),
+    ] = False,
+) -> None:
+    settings = get_settings()
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    try:
+        asyncio.run(_work(settings, once=once))
+    except migrations.SchemaOutdated as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as error:
+        cause = getattr(error, "orig", None) or error
+        typer.echo(f"error: the database is unavailable ({cause}); start again later", err=True)
+        raise typer.Exit(code=2) from None
+
+
+async def _work(settings: Settings, *, once: bool) -> None:
+    if settings.is_embedded:
+        await asyncio.to_thread(migrations.upgrade, settings)
+    engine = create_engine(settings)
+    try:
+        await migrations.ensure_schema_current(engine, settings)
+        worker = Worker(engine=engine, settings=settings)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, _stopper(worker, signum))
+        logger.info(
+            "worker %s started: sources %s, poll every %g s, lease %g s",
+            worker.name,
+            ", ".join(settings.worker_sources) or "none (jobs queued through the API only)",
+            settings.worker_poll_seconds,
+            settings.worker_lease_seconds,
+        )
+        await worker.run(once=once)
+        logger.info("worker %s stopped", worker.name)
+    finally:
+        await engine.dispose()
+
+
+def _stopper(worker: Worker, signum: int) -> Callable[[], None]:
+    def stop() -> None:
+        if not worker.stopping.is_set():
+            logger.info(
+                "%s: finishing the current batch, then stopping", signal.Signals(signum).name
+            )
+        worker.stop()
+
+    return stop

@@ -1,0 +1,265 @@
+"""The ingestion worker: polls its sources, takes due jobs one at a time and runs them.
+
+One job at a time per process (scale by running more processes, on any machine that reaches
+the database). A job runs through the same `ingest_file` as `hotelreviews ingest`, with the
+ingestion its job reserved and a lease check before each batch (jobs.lease). Outcomes:
+
+- the file ingested, or its content found already ingested → succeeded;
+- the source can't be read (SourceError) → dead at once, with the error;
+- anything else (database, network, S3 or http 5xx, a bug) → retried after an exponential
+  backoff with jitter, dead after `max_attempts` attempts, the last error kept;
+- the worker asked to stop → the job goes back to the queue without using an attempt, after
+  the batch being written has committed;
+- the lease lost (this worker was silent a whole lease, another took over) → left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hotelreviews.core.database import read_transaction, write_transaction
+from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.remote import redact_url
+from hotelreviews.ingestion.reports import FileReport
+from hotelreviews.ingestion.service import ingest_file
+from hotelreviews.ingestion.writer import KnownIds
+from hotelreviews.jobs import repository as repo
+from hotelreviews.jobs.lease import ContentBusy, JobLease, LeaseLost, StopRequested
+from hotelreviews.jobs.retry import backoff_seconds, is_permanent
+from hotelreviews.jobs.service import poll_sources
+from hotelreviews.jobs.uris import target_of
+
+logger = logging.getLogger("hotelreviews.worker")
+
+Ingest = Callable[..., Awaitable[FileReport]]
+# How often an idle worker looks for jobs queued through the API (polls of the sources
+# follow worker_poll_seconds).
+IDLE_CHECK_SECONDS = 1.0
+
+
+def worker_name() -> str:
+    """host:pid:random — unique per process, readable in the jobs table."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        settings: Settings,
+        name: str | None = None,
+        ingest: Ingest = ingest_file,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.name = name or worker_name()
+        self._ingest = ingest
+        self.stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Take no more jobs; the one running stops after the batch being written."""
+        self.stopping.set()
+
+    async def run(self, *, once: bool = False) -> None:
+        """Work until stopped; with `once`, poll once and return when no job is left
+        unfinished (queued, running anywhere, or waiting for a retry)."""
+        next_poll, polled = 0.0, False
+        while not self.stopping.is_set():
+            if time.monotonic() >= next_poll and not (once and polled):
+                await self._poll()
+                next_poll, polled = time.monotonic() + self.settings.worker_poll_seconds, True
+            job = await self._claim()
+            if job is not None:
+                try:
+                    await self.process(job)
+                except Exception:
+                    # Recording the outcome failed (the database away): the lease expires
+                    # and the job is taken again, resuming after its last committed batch.
+                    logger.exception("ingestion %d: could not record its outcome", job.id)
+                continue
+            if once and not await self._unfinished_jobs():
+                return
+            idle = min(IDLE_CHECK_SECONDS, self.settings.worker_poll_seconds)
+            if not once:
+                idle = min(idle, max(0.0, next_poll - time.monotonic()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=max(idle, 0.01))
+
+    async def _poll(self) -> None:
+        try:
+            await poll_sources(engine=self.engine, settings=self.settings)
+        except Exception as error:  # the database away: the next poll tries again
+            logger.warning("polling the sources failed: %s", error)
+
+    async def _claim(self) -> Any:
+        try:
+            async with write_transaction(self.engine) as connection:
+                return await repo.claim_due_job(
+                    connection, owner=self.name, lease_seconds=self.settings.worker_lease_seconds
+                )
+        except Exception as error:
+            logger.warning("could not take a job: %s", error)
+            return None
+
+    async def _unfinished_jobs(self) -> bool:
+        async with read_transaction(self.engine) as connection:
+            return await repo.has_unfinished_jobs(connection)
+
+    async def process(self, job: Any) -> None:
+        """Run one claimed job to an outcome (see the module's docstring)."""
+        if job.attempts > job.max_attempts:
+            # Taken over after the lease of its last attempt expired: each worker died on it.
+            await self._dead(job, job.last_error or "every attempt ended with its worker gone")
+            return
+        logger.info(
+            "ingestion %d started (attempt %d of %d): %s",
+            job.id,
+            job.attempts,
+            job.max_attempts,
+            redact_url(job.source_uri),
+        )
+        lease = JobLease(
+            engine=self.engine,
+            job_id=job.id,
+            owner=self.name,
+            lease_seconds=self.settings.worker_lease_seconds,
+            heartbeat_seconds=self.settings.worker_heartbeat_seconds,
+            stopping=self.stopping,
+        )
+        started = time.monotonic()
+        try:
+            async with lease.heartbeat():
+                report = await self._ingest(
+                    engine=self.engine,
+                    settings=self.settings,
+                    path=target_of(job.source_uri),
+                    known=KnownIds(),
+                    reserved_run_id=job.id,
+                    in_batch=lease.fence,
+                )
+        except LeaseLost:
+            logger.warning("ingestion %d: another worker took it over; leaving it", job.id)
+            return
+        except StopRequested:
+            await self._release(job, note=None)
+            logger.info("ingestion %d released: the worker is stopping", job.id)
+            return
+        except ContentBusy as busy:
+            await self._release(
+                job, note=f"waiting: {busy}", delay=self.settings.worker_poll_seconds
+            )
+            logger.info("ingestion %d waits: %s", job.id, busy)
+            return
+        except Exception as error:
+            await self._failed(job, _describe(error), permanent=is_permanent(error))
+            return
+        await self._reported(job, report, time.monotonic() - started)
+
+    async def _reported(self, job: Any, report: FileReport, seconds: float) -> None:
+        if report.status == "failed":
+            message = report.message or "the source could not be read"
+            await self._failed(job, message, permanent=not report.transient, run=report.run_id)
+            return
+        duplicate = report.status == "skipped" and report.run_id != job.id
+        async with write_transaction(self.engine) as connection:
+            if duplicate:
+                await repo.settle_reservation(connection, job_id=job.id, status=repo.SKIPPED)
+            finished = await repo.finish_job(
+                connection,
+                job_id=job.id,
+                owner=self.name,
+                status=repo.SUCCEEDED,
+                run_id=report.run_id,
+                lines_done=report.counts.lines_done if not duplicate else 0,
+            )
+        if not finished:
+            logger.warning("ingestion %d: finished, but another worker holds it now", job.id)
+            return
+        if duplicate:
+            logger.info(
+                "ingestion %d succeeded: same content already ingested as ingestion %d",
+                job.id,
+                report.run_id,
+            )
+            return
+        counts = report.counts
+        logger.info(
+            "ingestion %d succeeded in %.1f s: %d lines, %d new, %d updated, %d unchanged, "
+            "%d rejected",
+            job.id,
+            seconds,
+            counts.lines_done,
+            counts.new,
+            counts.updated,
+            counts.unchanged,
+            counts.rejected,
+        )
+
+    async def _failed(
+        self, job: Any, error: str, *, permanent: bool, run: int | None = None
+    ) -> None:
+        if permanent or job.attempts >= job.max_attempts:
+            await self._dead(job, error, run=run)
+            return
+        delay = backoff_seconds(
+            job.attempts,
+            base=self.settings.worker_backoff_base_seconds,
+            cap=self.settings.worker_backoff_max_seconds,
+        )
+        async with write_transaction(self.engine) as connection:
+            await repo.schedule_retry(
+                connection, job_id=job.id, owner=self.name, delay_seconds=delay, error=error
+            )
+        logger.warning(
+            "ingestion %d failed (attempt %d of %d), retrying in %.1f s: %s",
+            job.id,
+            job.attempts,
+            job.max_attempts,
+            delay,
+            error,
+        )
+
+    async def _dead(self, job: Any, error: str, *, run: int | None = None) -> None:
+        async with write_transaction(self.engine) as connection:
+            if run is None:
+                await repo.settle_reservation(
+                    connection, job_id=job.id, status=repo.FAILED, error=error
+                )
+            await repo.finish_job(
+                connection,
+                job_id=job.id,
+                owner=self.name,
+                status=repo.DEAD,
+                run_id=run if run is not None else job.run_id,
+                error=error,
+            )
+        logger.error(
+            "ingestion %d is dead after %d attempt(s): %s",
+            job.id,
+            min(job.attempts, job.max_attempts),
+            error,
+        )
+
+    async def _release(self, job: Any, *, note: str | None, delay: float = 0.0) -> None:
+        async with write_transaction(self.engine) as connection:
+            await repo.release_job(
+                connection, job_id=job.id, owner=self.name, delay_seconds=delay, note=note
+            )
+
+
+def _describe(error: BaseException) -> str:
+    """One line for the job's last error: the type and message, without a traceback."""
+    message = str(getattr(error, "orig", None) or error).strip().splitlines()
+    text = message[0] if message else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
