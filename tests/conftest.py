@@ -21,6 +21,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import EMBEDDED_DATABASE_NAME, Settings
 from tests.support.pg_server import PostgresServer
+from tests.support.redis_server import RedisServer
 
 SAMPLES_DIR = Path(__file__).parent / "data"
 BACKENDS = os.environ.get("HOTELREVIEWS_TEST_BACKENDS", "sqlite,postgresql").split(",")
@@ -40,6 +41,13 @@ def pg_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A throwaway redis-server for the session; tests keep apart by key prefix."""
+    with RedisServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
