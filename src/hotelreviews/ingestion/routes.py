@@ -1,33 +1,102 @@
-"""HTTP routes of the ingestion read side: runs, their counts and their rejected lines."""
+"""HTTP routes of ingestion: queue a source for the worker; runs, their progress and counts,
+and their rejected lines.
+
+Not cacheable (no CacheableRoute): an ingestion's status and progress change while it runs.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
-from hotelreviews.api.deps import Db, IngestionId, Page
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import AfterValidator
+
+from hotelreviews.api.deps import Db, IngestionId, Page, Reads
 from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
+from hotelreviews.api.reads import with_consistency_token
 from hotelreviews.api.responses import json_response
 from hotelreviews.ingestion import queries
-from hotelreviews.ingestion.schemas import IngestionPage, IngestionRead, RejectedLinePage
+from hotelreviews.ingestion.schemas import (
+    IngestionCreate,
+    IngestionPage,
+    IngestionRead,
+    RejectedLinePage,
+)
+from hotelreviews.jobs import service as jobs
+from hotelreviews.routing import consistency_token
 
 router = APIRouter(prefix="/ingestions", tags=["ingestions"])
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def _idempotency_key(value: str) -> str:
+    # The draft defines the key as a structured-field string ("…"); bare keys are common.
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not 1 <= len(value) <= 255 or not all("\x21" <= char <= "\x7e" for char in value):
+        raise ValueError("must be 1 to 255 visible ASCII characters, e.g. a UUID")
+    return value
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes a retried request safe: the same key with the same body returns "
+        "the ingestion the first request queued; with another body it is refused (422).",
+        examples=["8e03978e-40d5-43e8-bc93-6894a57f9324"],
+    ),
+    AfterValidator(lambda value: None if value is None else _idempotency_key(value)),
+]
+
+
+async def may_enqueue() -> None:
+    """The policy for queueing ingestions: open to every client for now. When the API gets
+    authentication, this is where the `ingest` or `admin` role is required."""
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=IngestionRead,
+    responses=PROBLEMS,
+    dependencies=[Depends(may_enqueue)],
+)
+async def create_ingestion(
+    request: Request, db: Db, body: IngestionCreate, idempotency_key: IdempotencyKey = None
+) -> Response:
+    """Queue a source for the worker; follow its progress at the Location given."""
+    enqueued = await jobs.enqueue(
+        engine=db,
+        settings=request.app.state.settings,
+        source_uri=body.source_uri,
+        idempotency_key=idempotency_key,
+    )
+    response = json_response(enqueued.ingestion, status_code=202)
+    response.headers["Location"] = request.app.url_path_for(
+        "get_ingestion", ingestion_id=str(enqueued.ingestion_id)
+    )
+    if enqueued.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return with_consistency_token(response, await consistency_token(db))
 
 
 @router.get("", response_model=IngestionPage, responses=PROBLEMS)
-async def list_ingestions(db: Db, page: Page) -> Response:
-    """Ingestion runs, newest first."""
-    return json_response(await queries.list_ingestions(engine=db, page=page))
+async def list_ingestions(reads: Reads, page: Page) -> Response:
+    """Ingestions, newest first (a queued one by when it was queued)."""
+    return await reads.json(queries.list_ingestions, page=page)
 
 
 @router.get("/{ingestion_id}", response_model=IngestionRead, responses=NOT_FOUND)
-async def get_ingestion(db: Db, ingestion_id: IngestionId) -> Response:
-    """One ingestion run: status, times, rate and line counts."""
-    return json_response(await queries.get_ingestion(engine=db, ingestion_id=ingestion_id))
+async def get_ingestion(reads: Reads, ingestion_id: IngestionId) -> Response:
+    """One ingestion: status, progress while it runs, line counts, and its queue state.
+
+    Send the `X-Consistency-Token` of the POST that queued it to be sure to see it.
+    """
+    return await reads.json(queries.get_ingestion, ingestion_id=ingestion_id)
 
 
 @router.get("/{ingestion_id}/rejected-lines", response_model=RejectedLinePage, responses=NOT_FOUND)
-async def list_rejected_lines(db: Db, ingestion_id: IngestionId, page: Page) -> Response:
-    """The lines a run rejected, by line number, with the reason and the start of each line."""
-    return json_response(
-        await queries.list_rejected_lines(engine=db, ingestion_id=ingestion_id, page=page)
-    )
+async def list_rejected_lines(reads: Reads, ingestion_id: IngestionId, page: Page) -> Response:
+    """The lines an ingestion rejected, by line number, with the reason and the start of each."""
+    return await reads.json(queries.list_rejected_lines, ingestion_id=ingestion_id, page=page)
