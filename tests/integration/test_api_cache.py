@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -18,10 +17,9 @@ from hotelreviews.core import migrations
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_paths
-from tests.support.api_client import api_client, recorded_statements
+from tests.support.api_client import api_client
+from tests.support.cache import HOTELS, app_queries, changed, write_feed
 from tests.support.feeds import nested_line
-
-HOTELS = "/api/v1/hotels"
 
 
 @pytest.fixture
@@ -35,15 +33,6 @@ def cache_settings(settings: Settings) -> Settings:
             "cache_ttl_seconds": 3600.0,
         }
     )
-
-
-def write_feed(path: Path, *, hotel: int, reviews: range, rating: float = 8.0) -> str:
-    lines = [
-        orjson.dumps(nested_line(hotel=hotel, review=r, rating=rating, text=f"Stay {r}"))
-        for r in reviews
-    ]
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    return str(path)
 
 
 @pytest.fixture
@@ -65,15 +54,6 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with api_client(cache_settings) as client:
         yield client
-
-
-@contextmanager
-def app_queries(client: httpx.AsyncClient) -> Iterator[list[str]]:
-    """The statements the routes run inside the block (the version poll left out)."""
-    with recorded_statements(client) as statements:
-        queries: list[str] = []
-        yield queries
-    queries.extend(s for s in statements if "data_versions" not in s)
 
 
 async def test_a_repeated_request_is_answered_from_the_cache_with_the_same_bytes(
@@ -263,16 +243,6 @@ async def test_an_ingested_change_is_served_after_the_next_version_poll(
     ] == "hit"  # cached again, under the new version
 
 
-async def changed(client: httpx.AsyncClient, url: str, old: bytes) -> httpx.Response:
-    """GET until the body differs from `old` (the version poll runs every 0.05 s)."""
-    for _ in range(500):
-        response = await client.get(url)
-        if response.content != old:
-            return response
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{url} still serves the old body")
-
-
 async def test_every_committed_batch_bumps_the_data_version_once(
     cache_settings: Settings, engine: AsyncEngine, tmp_path: Path
 ) -> None:
@@ -349,3 +319,59 @@ async def test_with_the_cache_off_routes_still_send_cache_control(
             assert response.status_code == 200 and queries
             assert response.headers["cache-control"] == "public, max-age=5"
             assert "etag" not in response.headers and "x-cache" not in response.headers
+
+
+async def test_an_ingest_invalidates_the_hotels_it_touched_and_the_lists_not_other_hotels(
+    client: httpx.AsyncClient,
+    hotel_ids: list[int],
+    cache_settings: Settings,
+    engine: AsyncEngine,
+    tmp_path: Path,
+) -> None:
+    touched, untouched = f"{HOTELS}/{hotel_ids[0]}", f"{HOTELS}/{hotel_ids[1]}"
+    others = [untouched, f"{untouched}/reviews?limit=2"]
+    listed = f"{HOTELS}?sort=name"
+    before = {url: await client.get(url) for url in [touched, *others, listed]}
+
+    feed = write_feed(tmp_path / "more.jl", hotel=1, reviews=range(900, 902), rating=2.0)
+    await ingest_paths(engine=engine, settings=cache_settings, paths=[feed])
+
+    after = await changed(client, touched, before[touched].content)
+    assert after.json()["review_count"] == 3
+    with app_queries(client) as queries:
+        kept = [await client.get(url) for url in others]
+    assert [r.headers["x-cache"] for r in kept] == ["hit", "hit"] and not queries
+    assert [r.content for r in kept] == [before[url].content for url in others]
+    relisted = await client.get(listed)
+    assert relisted.headers["x-cache"] == "miss"
+    assert [h["review_count"] for h in relisted.json()["items"]] == [3, 2, 3]
+
+
+def unnamed_provider_line(*, hotel: int, review: int, name: str | None) -> bytes:
+    """A review from provider 9001, which no table knows: named only if the line says so."""
+    line = nested_line(hotel=hotel, review=review, rating=8.0, text="Fine.", provider=9001)
+    line["overallByProviders"][0]["provider"] = name
+    return orjson.dumps(line)
+
+
+async def test_a_provider_name_filled_in_reaches_every_hotel_page_that_shows_it(
+    cache_settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    unnamed = tmp_path / "unnamed.jl"
+    unnamed.write_bytes(
+        b"\n".join(unnamed_provider_line(hotel=h, review=h, name=None) for h in (1, 2)) + b"\n"
+    )
+    await ingest_paths(engine=engine, settings=cache_settings, paths=[str(unnamed)])
+    async with api_client(cache_settings) as client:
+        items = (await client.get(HOTELS, params={"sort": "name"})).json()["items"]
+        other = f"{HOTELS}/{items[1]['id']}"  # Hotel 2, which the next file leaves alone
+        before = await client.get(other)
+        assert before.json()["by_provider"][0]["provider_name"] is None
+        assert (await client.get(other)).headers["x-cache"] == "hit"
+
+        named = tmp_path / "named.jl"
+        named.write_bytes(unnamed_provider_line(hotel=1, review=7, name="Ninety") + b"\n")
+        await ingest_paths(engine=engine, settings=cache_settings, paths=[str(named)])
+
+        after = await changed(client, other, before.content)
+        assert after.json()["by_provider"][0]["provider_name"] == "Ninety"

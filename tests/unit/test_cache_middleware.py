@@ -1,7 +1,7 @@
 """The cache middleware around a small ASGI application: what it stores, and single flight.
 
 The application behind it is a stand-in written here (so that it can block, fail, stream);
-the store and the data version are the real ones.
+the store and the versions are the real ones.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
 from hotelreviews.cache.store import MemoryStore
-from hotelreviews.cache.versions import DataVersion
+from hotelreviews.cache.versions import CacheVersions, VersionBump
 
 PUBLIC = (b"cache-control", b"public, max-age=5")
 JSON = (b"content-type", b"application/json")
@@ -33,10 +33,12 @@ class Backend:
     failures: int = 0  # how many of the first calls raise
     calls: int = 0
     methods: list[str] = field(default_factory=list)
+    request_headers: list[dict[bytes, bytes]] = field(default_factory=list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.calls += 1
         self.methods.append(scope["method"])
+        self.request_headers.append(dict(scope["headers"]))
         if self.gate is not None:
             await self.gate.wait()
         if self.calls <= self.failures:
@@ -61,13 +63,21 @@ class Reply:
     body: bytes
 
 
-def cached(backend: Backend, *, version: int | None = 1) -> ResponseCacheMiddleware:
-    data_version = DataVersion()
-    data_version.current = version
+def cached(
+    backend: Backend,
+    *,
+    version: int | None = 1,
+    shared: MemoryStore | None = None,
+    lsn: int | None = None,
+) -> ResponseCacheMiddleware:
+    versions = CacheVersions(prefix="/api/v1")
+    if version is not None:
+        versions.apply_database(version=version, floor=0, hotels=(), lsn=lsn)
     return ResponseCacheMiddleware(
         backend,
         store=MemoryStore(max_entries=100, max_bytes=1_000_000),
-        version=data_version,
+        shared=shared,
+        versions=versions,
         prefix="/api/v1",
         ttl_seconds=60,
         max_entry_bytes=10_000,
@@ -270,3 +280,51 @@ async def test_nothing_is_cached_before_the_data_version_is_known() -> None:
     await call(app)
     reply = await call(app)
     assert b"x-cache" not in reply.headers and backend.calls == 2
+
+
+async def test_a_miss_looks_in_the_shared_store_before_running_the_application() -> None:
+    # Any store with the interface can be the shared level; Redis is one (cache.shared).
+    shared = MemoryStore(max_entries=100, max_bytes=1_000_000)
+    filler = Backend()
+    first = await call(cached(filler, shared=shared))
+    await settle(lambda: len(shared) == 1)  # written after the response went out
+
+    backend = Backend()
+    other = cached(backend, shared=shared)
+    replies = [await call(other) for _ in range(2)]
+    assert [r.headers[b"x-cache"] for r in replies] == [b"hit", b"hit"]
+    assert {r.body for r in replies} == {first.body} and backend.calls == 0
+    assert replies[0].headers[b"etag"] == first.headers[b"etag"]
+
+
+async def test_fills_after_a_commit_read_from_a_database_that_has_replayed_it() -> None:
+    backend = Backend()
+    await call(cached(backend, lsn=(0x16 << 32) | 0xB374D848))
+    await call(cached(backend, lsn=None))
+    assert backend.request_headers[0][b"x-consistency-token"] == b"16/B374D848"
+    assert b"x-consistency-token" not in backend.request_headers[1]
+
+
+async def test_a_request_with_a_consistency_token_of_its_own_bypasses_the_cache() -> None:
+    backend = Backend()
+    app = cached(backend)
+    await call(app)
+    reply = await call(app, headers=((b"x-consistency-token", b"0/1"),))
+    assert b"x-cache" not in reply.headers and backend.calls == 2
+
+
+async def test_a_version_change_reaches_the_very_next_request() -> None:
+    backend = Backend()
+    app = cached(backend)
+    hotel, listed = "/api/v1/hotels/7/reviews", "/api/v1/hotels"
+
+    async def outcomes() -> list[bytes]:
+        return [(await call(app, path)).headers[b"x-cache"] for path in (hotel, listed)]
+
+    assert await outcomes() == [b"miss", b"miss"]
+    assert await outcomes() == [b"hit", b"hit"]
+    app._versions.apply(VersionBump(version=2, hotel_ids=(8,)))  # another hotel
+    assert await outcomes() == [b"hit", b"miss"]
+    app._versions.apply(VersionBump(version=3, hotel_ids=(7,)))
+    assert await outcomes() == [b"miss", b"miss"]
+    assert backend.calls == 5

@@ -18,8 +18,7 @@ from hotelreviews.api import health
 from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
-from hotelreviews.cache.store import MemoryStore
-from hotelreviews.cache.versions import DataVersion, polled
+from hotelreviews.cache.runtime import ResponseCache
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
@@ -39,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or get_settings()
     logging.getLogger("hotelreviews").setLevel(settings.log_level)
-    data_version = DataVersion() if settings.cache_enabled else None
+    cache = ResponseCache(settings, prefix=API_PREFIX) if settings.cache_enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,9 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.engine = engine  # the primary's (readiness checks it)
             async with (
                 router.monitoring(),
-                polled(data_version, engine=engine, interval=settings.cache_version_poll_seconds)
-                if data_version is not None
-                else contextlib.nullcontext(),
+                cache.running(engine) if cache is not None else contextlib.nullcontext(),
             ):
                 yield
         finally:
@@ -79,18 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = migrations.head_revision(settings)
     # Sent on the cacheable routes' 200s (api.responses.CacheableRoute), cache on or off.
     app.state.cache_control = public_cache_control(settings.cache_max_age_seconds)
-    if data_version is not None:
+    app.state.cache = cache  # its counters and versions, for operators and tests
+    if cache is not None:
         # Outside routing: a hit costs no routing, validation, database or JSON work.
-        app.add_middleware(
-            ResponseCacheMiddleware,
-            store=MemoryStore(
-                max_entries=settings.cache_max_entries, max_bytes=settings.cache_max_bytes
-            ),
-            version=data_version,
-            prefix=API_PREFIX,
-            ttl_seconds=settings.cache_ttl_seconds,
-            max_entry_bytes=settings.cache_max_entry_bytes,
-        )
+        app.add_middleware(ResponseCacheMiddleware, **cache.middleware_options())
     install_problem_handlers(app)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)

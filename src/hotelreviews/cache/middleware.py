@@ -1,26 +1,35 @@
-"""The shared response cache as a pure ASGI middleware in front of the application.
+"""The response cache as a pure ASGI middleware in front of the application.
 
 It behaves like a CDN would: GET and HEAD requests under the API prefix that carry no
-credentials are looked up by path, normalised query and data version. A hit is answered from
-stored bytes, skipping routing, validation, the database and JSON. On a miss one request per
-key runs the application (single flight) while the others wait for its response; a 200 whose
-route declared it public is stored. Every stored response carries a strong ETag, and a
-matching If-None-Match gets 304.
+credentials are looked up by path, normalised query and data version (cache.versions). A hit
+in this process's memory is answered from stored bytes, skipping routing, validation, the
+database, JSON and the network. On a miss one request per key (single flight) looks in the
+shared store (Redis), if there is one, and else runs the application, while the others wait
+for its response; a 200 whose route declared it public is stored in both. Every stored
+response carries a strong ETag, and a matching If-None-Match gets 304.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Coroutine
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hotelreviews.cache.capture import X_CACHE_HIT, X_CACHE_MISS, ResponseCapture
 from hotelreviews.cache.conditional import none_match
 from hotelreviews.cache.keys import cache_key
+from hotelreviews.cache.stats import CacheStats
 from hotelreviews.cache.store import CachedResponse, ResponseStore
-from hotelreviews.cache.versions import DataVersion
+from hotelreviews.cache.versions import CacheVersions
+from hotelreviews.routing import format_lsn
 
 _METHODS = {"GET", "HEAD"}
+_MAX_REMEMBERED_KEYS = 50_000
+# The routing's consistency token (api.reads): "read from a database that has replayed this".
+_CONSISTENCY_TOKEN = b"x-consistency-token"
 _Flight = asyncio.Future[CachedResponse | None]
 
 
@@ -30,33 +39,42 @@ class ResponseCacheMiddleware:
         app: ASGIApp,
         *,
         store: ResponseStore,
-        version: DataVersion,
+        versions: CacheVersions,
         prefix: str,
         ttl_seconds: float,
         max_entry_bytes: int,
+        shared: ResponseStore | None = None,
+        stats: CacheStats | None = None,
     ) -> None:
         self.app = app
         self._store = store
-        self._version = version
+        self._shared = shared
+        self._versions = versions
         self._prefix = prefix
         self._ttl = ttl_seconds
         self._max_entry_bytes = max_entry_bytes
+        self._stats = stats or CacheStats()
         # Misses being answered, by key: later requests for the key wait for the first one.
         self._flights: dict[str, _Flight] = {}
+        # Writes to the shared store, done after the response went out (kept from the GC).
+        self._writes: set[asyncio.Task[None]] = set()
+        # Keys by (path, query) while the versions stay as they are: a hit then costs one
+        # look-up here instead of parsing the path and the query. Bounded: cleared when full.
+        self._keys: dict[tuple[str, bytes], str] = {}
+        self._keys_generation = -1
+        self._max_keys = _MAX_REMEMBERED_KEYS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        version = self._version.current
         if (
             scope["type"] != "http"
             or scope["method"] not in _METHODS
-            or version is None  # never read yet: nothing could be keyed safely
             or not _under(scope["path"], self._prefix)
         ):
             await self.app(scope, receive, send)
             return
         if_none_match: bytes | None = None
         for name, value in scope["headers"]:
-            if name == b"authorization" or name == b"x-consistency-token":
+            if name == b"authorization" or name == _CONSISTENCY_TOKEN:
                 # Credentials mean the response may be personal: a shared cache stays out.
                 # A consistency token asks to see a write that a stored entry may predate.
                 await self.app(scope, receive, send)
@@ -64,54 +82,103 @@ class ResponseCacheMiddleware:
             if name == b"if-none-match":
                 if_none_match = value if if_none_match is None else if_none_match + b"," + value
         head = scope["method"] == "HEAD"
-        key = cache_key(path=scope["path"], query_string=scope["query_string"], version=version)
+        key = self._key(scope["path"], scope["query_string"])
+        if key is None:  # no version read yet: nothing could be keyed safely
+            await self.app(scope, receive, send)
+            return
 
         response = await self._store.get(key)
-        flight = self._flights.get(key) if response is None else None
-        if flight is not None:
-            # Shielded: a waiter whose client goes away must not cancel the others' answer.
-            response = await asyncio.shield(flight)
         if response is not None:
+            self._stats.hits += 1
             await _answer(send, response, head=head, if_none_match=if_none_match, hit=True)
             return
-        if flight is not None:
-            # The first request's response could not be stored (an error, a 404, a stream):
-            # every waiter runs the application itself, at once rather than one after another.
-            response = await self._fill(key, scope, receive, send, head=head)
+        flight = self._flights.get(key)
+        if flight is None:
+            response, hit = await self._lead(key, scope, receive, send, head=head)
         else:
-            response = await self._lead(key, scope, receive, send, head=head)
+            # Shielded: a waiter whose client goes away must not cancel the others' answer.
+            response = await asyncio.shield(flight)
+            hit = response is not None
+            if hit:
+                self._stats.hits += 1
+            else:
+                # The first request's response could not be stored (an error, a 404, a
+                # stream): every waiter runs the application itself, at once rather than one
+                # after another.
+                response = await self._fill(key, scope, receive, send, head=head)
         if response is not None:
-            await _answer(send, response, head=head, if_none_match=if_none_match, hit=False)
+            await _answer(send, response, head=head, if_none_match=if_none_match, hit=hit)
+
+    def _key(self, path: str, query_string: bytes) -> str | None:
+        versions = self._versions
+        if self._keys_generation != versions.generation:
+            self._keys.clear()
+            self._keys_generation = versions.generation
+        key = self._keys.get((path, query_string))
+        if key is None:
+            tag = versions.tag(path)
+            if tag is None:
+                return None
+            key = cache_key(path=path, query_string=query_string, tag=tag)
+            if len(self._keys) >= self._max_keys:
+                self._keys.clear()
+            self._keys[path, query_string] = key
+        return key
 
     async def _lead(
         self, key: str, scope: Scope, receive: Receive, send: Send, *, head: bool
-    ) -> CachedResponse | None:
-        """Answer a miss as the key's single flight; whatever happens, release the waiters."""
+    ) -> tuple[CachedResponse | None, bool]:
+        """Answer a miss as the key's single flight: from the shared store, else by running
+        the application. Whatever happens, release the waiters."""
         flight: _Flight = asyncio.get_running_loop().create_future()
         self._flights[key] = flight
         response = None
         try:
+            if self._shared is not None:
+                response = await self._shared.get(key)
+            if response is not None:
+                self._stats.shared_hits += 1
+                ttl = self._ttl
+                if response.expires_at is not None:
+                    ttl = min(ttl, response.expires_at - time.time())
+                if ttl > 0:
+                    await self._store.set(key, response, ttl)
+                return response, True
             response = await self._fill(key, scope, receive, send, head=head)
+            return response, False
         finally:
             # Also on error or cancellation: the flight is gone, and waiters given None run
             # the application themselves.
             del self._flights[key]
             flight.set_result(response)
-        return response
 
     async def _fill(
         self, key: str, scope: Scope, receive: Receive, send: Send, *, head: bool
     ) -> CachedResponse | None:
         """Run the application; store and return its response if storable (else it was sent)."""
+        self._stats.misses += 1
         capture = ResponseCapture(send, head=head, max_body=self._max_entry_bytes)
         # HEAD runs as a GET (RFC 9110: the same headers, without content), so that both share
         # one entry and HEAD is answered wherever GET is.
         app_scope = {**scope, "method": "GET"} if head else scope
+        lsn = self._versions.lsn
+        if lsn is not None:
+            # The versions in the key may be newer than what a lagging replica holds: read
+            # from one that has replayed past them, or the entry would keep old data.
+            token = (_CONSISTENCY_TOKEN, format_lsn(lsn).encode())
+            app_scope = {**app_scope, "headers": [*scope["headers"], token]}
         await self.app(app_scope, receive, capture.send)
         await capture.finish()
         if capture.response is not None:
             await self._store.set(key, capture.response, self._ttl)
+            if self._shared is not None:
+                self._in_background(self._shared.set(key, capture.response, self._ttl))
         return capture.response
+
+    def _in_background(self, write: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(write)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
 
 def _under(path: str, prefix: str) -> bool:

@@ -1,6 +1,6 @@
 """Where cached responses live: the store interface and its in-process LRU implementation.
 
-The interface is async so that a network store (Redis) can sit behind it unchanged.
+The interface is async so that a network store (cache.shared.RedisStore) has the same one.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ class CachedResponse:
     body: bytes
     etag: bytes
     cache_control: bytes
+    # When it expires on the wall clock, for a response read from Redis (its remaining ttl
+    # carries over to this process's memory); None for one this process made.
+    expires_at: float | None = None
 
     @property
     def size(self) -> int:

@@ -1,6 +1,6 @@
 """Imports every table so that `metadata` is complete (for queries and migration checks)."""
 
-from hotelreviews.cache.tables import data_versions
+from hotelreviews.cache.tables import data_versions, hotel_versions
 from hotelreviews.core.metadata import metadata
 from hotelreviews.hotels.tables import (
     hotel_provider_standings,
@@ -24,5 +24,6 @@ __all__ = [
     "ingested_files",
     "rejected_lines",
     "data_versions",
+    "hotel_versions",
     "ingestion_jobs",
 ]

@@ -58,7 +58,18 @@ class Settings(BaseSettings):
     cache_ttl_seconds: float = Field(default=60.0, gt=0)
     # What clients and CDNs are told (Cache-Control max-age); bounds their staleness.
     cache_max_age_seconds: int = Field(default=5, ge=0)
-    cache_version_poll_seconds: float = Field(default=1.0, gt=0)
+    # How often each process reads the data versions from the database. At most 1 s: with
+    # Redis down (or an invalidation message lost) this poll alone bounds how long a process
+    # can serve a response older than a committed ingest (README, "Caching").
+    cache_version_poll_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    # Redis behind the response cache: a second level shared by every process, and the
+    # channel that tells them about each committed ingest at once. None: in-process only.
+    redis_url: SecretStr | None = None
+    redis_url_file: Path | None = None
+    # Prefix of every key and channel name: one per database (and per deployment).
+    redis_key_prefix: str = Field(default="hotelreviews:", min_length=1, max_length=100)
+    # Connect and read timeout of each Redis call: a Redis hiccup costs a request at most this.
+    redis_timeout_seconds: float = Field(default=0.1, gt=0, le=10)
     # Streaming read replicas of the PostgreSQL primary (hotelreviews.routing), the region's
     # own first: a JSON list, or URLs separated by commas or whitespace; from the _FILE, one
     # per line. Reads go to the first usable one, writes (and reads no replica can serve) to
@@ -77,6 +88,8 @@ class Settings(BaseSettings):
     def _read_secret_files(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:
             self.database_url = SecretStr(self.database_url_file.read_text().strip())
+        if self.redis_url is None and self.redis_url_file is not None:
+            self.redis_url = SecretStr(self.redis_url_file.read_text().strip())
         return self
 
     @field_validator("worker_sources", mode="before")

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.cache.invalidation import publish_committed
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
@@ -126,6 +127,8 @@ async def ingest_file(
             try:
                 async for batch in _read_ahead(batches):
                     counts = await writer.write(batch)
+                    # Committed: tell the API processes (best effort; they also poll).
+                    await publish_committed(settings=settings, engine=engine, bump=writer.committed)
                     if on_progress:
                         on_progress(source.display_name, counts.lines_done, source.bytes_read)
             except SourceError as error:

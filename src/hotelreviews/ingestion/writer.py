@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hotelreviews.cache.repository import bump_data_version
+from hotelreviews.cache.repository import bump_versions, names_unnamed_provider
+from hotelreviews.cache.versions import VersionBump
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.ingestion import repository as repo
@@ -58,6 +59,8 @@ class BatchWriter:
     standings_as_of: date
     counts: LineCounts
     known: KnownIds = field(default_factory=KnownIds)
+    # What the last committed batch changed, for the cache's invalidation message.
+    committed: VersionBump | None = None
     in_transaction: BatchHook | None = None
 
     async def write(self, batch: ParsedBatch) -> LineCounts:
@@ -78,7 +81,7 @@ class BatchWriter:
         async with write_transaction(self.engine) as connection:
             if self.in_transaction is not None:
                 await self.in_transaction(connection, self.run_id, batch)
-            provider_ids = await self._resolve_providers(connection, batch, now)
+            provider_ids, names_provider = await self._resolve_providers(connection, batch, now)
             hotels, hotel_ids = await self._resolve_hotels(connection, batch, now)
 
             keyed = [
@@ -123,25 +126,37 @@ class BatchWriter:
             counts = replace(self.counts, rejected_by_reason=self.counts.rejected_by_reason.copy())
             counts.add(batch_counts)
             await repo.save_progress(connection, run_id=self.run_id, counts=counts)
-            await bump_data_version(connection)  # last: the row lock is held only for the commit
+            # The hotels whose pages the batch changes: every hotel it names (reviews,
+            # standings, attributes), and those an edited review moves away from.
+            touched = set(hotel_ids.values())
+            touched.update(before.contribution.hotel_id for before in stored.values())
+            # Last: the version row's lock is held only for the commit.
+            version = await bump_versions(connection, hotel_ids=touched, all_hotels=names_provider)
         # Only what committed is remembered.
         self.counts = counts
+        self.committed = VersionBump(
+            version=version, hotel_ids=tuple(sorted(touched)), all_hotels=names_provider
+        )
         self.known.providers.update(provider_ids)
         self.known.hotels.update(hotels)
         return counts
 
     async def _resolve_providers(
         self, connection: AsyncConnection, batch: ParsedBatch, now: datetime
-    ) -> dict[str, int]:
+    ) -> tuple[dict[str, int], bool]:
+        """Provider ids by key, and whether the upsert names a provider stored without one."""
         refs: dict[str, ProviderRef] = {}
         for _, review in batch.reviews:
             refs[review.provider.key] = review.provider
             for standing in review.standings:
                 refs.setdefault(standing.provider.key, standing.provider)
         missing = [ref for key, ref in refs.items() if key not in self.known.providers]
+        names_provider = await names_unnamed_provider(
+            connection, keys=[ref.key for ref in missing if ref.name is not None]
+        )
         resolved = dict(self.known.providers)
         resolved.update(await repo.upsert_providers(connection, refs=missing, now=now))
-        return resolved
+        return resolved, names_provider
 
     async def _resolve_hotels(
         self, connection: AsyncConnection, batch: ParsedBatch, now: datetime

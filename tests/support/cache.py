@@ -1,0 +1,71 @@
+"""Helpers of the response cache tests: feeds, the app's own queries, polling for a change."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import orjson
+
+from hotelreviews.cache.runtime import ResponseCache
+from tests.support.api_client import recorded_statements
+from tests.support.feeds import nested_line
+
+HOTELS = "/api/v1/hotels"
+# Statements of the cache's own upkeep (version reads, the WAL position), not of the routes.
+_UPKEEP = ("data_versions", "hotel_versions", "pg_current_wal")
+DEADLINE_SECONDS = 30.0
+
+
+def write_feed(path: Path, *, hotel: int, reviews: range, rating: float = 8.0) -> str:
+    lines = [
+        orjson.dumps(nested_line(hotel=hotel, review=r, rating=rating, text=f"Stay {r}"))
+        for r in reviews
+    ]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return str(path)
+
+
+@contextmanager
+def app_queries(client: httpx.AsyncClient) -> Iterator[list[str]]:
+    """The statements the routes run inside the block (the cache's upkeep left out)."""
+    with recorded_statements(client) as statements:
+        queries: list[str] = []
+        yield queries
+    queries.extend(s for s in statements if not any(word in s for word in _UPKEEP))
+
+
+def cache_of(client: httpx.AsyncClient) -> ResponseCache:
+    """The response cache of the app behind an api_client."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    cache = transport.app.state.cache  # type: ignore[attr-defined]
+    assert isinstance(cache, ResponseCache)
+    return cache
+
+
+async def eventually(condition: Callable[[], bool], what: str) -> None:
+    """Poll until the condition holds (a generous deadline: this asserts no duration)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE_SECONDS
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await asyncio.sleep(0.02)
+
+
+async def changed(client: httpx.AsyncClient, url: str, old: bytes) -> httpx.Response:
+    """GET until the body differs from `old`; the new response."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE_SECONDS
+    while True:
+        response = await client.get(url)
+        assert response.status_code == 200, response.text
+        if response.content != old:
+            return response
+        if loop.time() > deadline:
+            raise AssertionError(f"{url} still serves the old body")
+        await asyncio.sleep(0.02)
