@@ -5,10 +5,18 @@
 Sets up a throwaway PostgreSQL (durable settings), ingests the demo data set, starts
 `hotelreviews serve --workers 1` pinned to one core and drives it with wrk (pinned to the
 other core, 1 thread, 64 connections) on: hotel detail, a hotel's first review page, and
-search. Every scenario runs twice: with the response cache on (after one warming pass over
-the paths, so mostly hits; the hit ratio is counted from the X-Cache header) and with it off
-(HOTELREVIEWS_CACHE_ENABLED=false). The baseline is bench/bare_app.py under the same uvicorn
-settings, in the same run.
+search. Every scenario runs in each cache mode, each in a fresh server process:
+
+- `redis`: the response cache with Redis behind it (a throwaway redis-server started here):
+  hits come from the process's memory, kept coherent by Redis invalidation messages;
+- `memory`: the response cache without Redis (in-process only, versions polled);
+- `redis-L2`: Redis behind a one-entry memory cache, so that hits come from Redis: what a hit
+  costs when it waits on a network round trip;
+- `off`: no response cache (HOTELREVIEWS_CACHE_ENABLED=false).
+
+With a cache, one warming pass over the paths comes first, so the measured requests are
+mostly hits; the hit ratio is counted from the X-Cache header. The baseline is
+bench/bare_app.py under the same uvicorn settings, in the same run.
 """
 
 from __future__ import annotations
@@ -117,15 +125,26 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help=f"cache modes to run, comma-separated (default: {','.join(MODES)})",
+    )
     args = parser.parse_args()
+    modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        raise SystemExit(f"unknown cache mode(s): {', '.join(unknown)}; known: {', '.join(MODES)}")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (or `make bench`)")
 
     from tests.support.pg_server import PostgresServer
+    from tests.support.redis_server import RedisServer
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench-api-"))
     work.mkdir(parents=True, exist_ok=True)
     server = None
+    redis_server = None
     data_dir = work / f"api-{args.backend}-{args.reviews}"
     data_dir.mkdir(exist_ok=True)
     env = {
@@ -133,7 +152,8 @@ def main() -> None:
         "HOTELREVIEWS_DATA_DIR": str(data_dir),
         "HOTELREVIEWS_LOG_LEVEL": "WARNING",
     }
-    env.pop("HOTELREVIEWS_DATABASE_URL", None)
+    for inherited in ("DATABASE_URL", "REDIS_URL", "REDIS_URL_FILE"):
+        env.pop(f"HOTELREVIEWS_{inherited}", None)
     if args.backend == "postgresql":
         server = PostgresServer(settings=PRODUCTION_LIKE).start()
         env["HOTELREVIEWS_DATABASE_URL"] = server.create_database("bench_api")
@@ -153,12 +173,17 @@ def main() -> None:
 
         results: dict[tuple[str, str], dict] = {}
         scenarios: dict[str, list[str]] = {}
-        for cache in ("on", "off"):
+        if any(MODES[mode].get("HOTELREVIEWS_REDIS_URL") for mode in modes):
+            redis_server = RedisServer().start()
+        for cache in modes:
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
+            mode_env = dict(MODES[cache])
+            if redis_server is not None and mode_env.get("HOTELREVIEWS_REDIS_URL"):
+                mode_env["HOTELREVIEWS_REDIS_URL"] = redis_server.url
             api = _serve(
                 [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
-                {**env, "HOTELREVIEWS_CACHE_ENABLED": "true" if cache == "on" else "false"},
+                {**env, **mode_env},
                 port,
                 "/readyz",
             )
@@ -175,7 +200,7 @@ def main() -> None:
                     paths,
                     duration=args.duration,
                     connections=args.connections,
-                    count_hits=cache == "on",
+                    count_hits=cache != "off",
                 )
             _stop(processes.pop())
 
@@ -214,22 +239,38 @@ def main() -> None:
             _stop(process)
         if server:
             server.stop()
+        if redis_server:
+            redis_server.stop()
 
     print(
         f"{args.backend}, {args.reviews:,} demo reviews, wrk -t1 -c{args.connections} "
         f"-d{args.duration}s, 1 server worker"
     )
     print(
-        f"{'scenario':<16}{'cache':>6}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'scenario':<16}{'cache':>9}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'errors':>8}{'vs bare':>9}{'hits':>8}"
     )
-    rows = [(name, cache, results[name, cache]) for name in scenarios for cache in ("on", "off")]
+    rows = [(name, cache, results[name, cache]) for name in scenarios for cache in modes]
     for name, cache, r in [*rows, ("bare ASGI", "-", baseline)]:
-        hits = f"{r['hits'] / r['answered']:.1%}" if cache == "on" and r["answered"] else "-"
+        counted = cache not in ("off", "-") and r["answered"]
+        hits = f"{r['hits'] / r['answered']:.1%}" if counted else "-"
         print(
-            f"{name:<16}{cache:>6}{r['rps']:>10,.0f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
+            f"{name:<16}{cache:>9}{r['rps']:>10,.0f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
             f"{r['p99_ms']:>9.2f}{r['errors']:>8}{r['rps'] / baseline['rps']:>9.2f}{hits:>8}"
         )
+
+
+# Environment of the server in each cache mode; a Redis URL is replaced by the benchmark's own.
+MODES: dict[str, dict[str, str]] = {
+    "redis": {"HOTELREVIEWS_CACHE_ENABLED": "true", "HOTELREVIEWS_REDIS_URL": "ours"},
+    "memory": {"HOTELREVIEWS_CACHE_ENABLED": "true"},
+    "redis-L2": {
+        "HOTELREVIEWS_CACHE_ENABLED": "true",
+        "HOTELREVIEWS_REDIS_URL": "ours",
+        "HOTELREVIEWS_CACHE_MAX_ENTRIES": "1",
+    },
+    "off": {"HOTELREVIEWS_CACHE_ENABLED": "false"},
+}
 
 
 def _scenarios(base: str) -> dict[str, list[str]]:
