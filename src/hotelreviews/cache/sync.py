@@ -130,6 +130,7 @@ class VersionSync:
         subscription fails, and catch up from the database each time it is made."""
         assert self._link is not None
         retry_in = _FIRST_RETRY_SECONDS
+        reported = False  # that the subscription is down (logged once per outage)
         while True:
             pubsub = self._link.client.pubsub()
             try:
@@ -148,17 +149,18 @@ class VersionSync:
                         if not self._stats.subscribed:
                             logger.info("listening for cache invalidations on Redis")
                         self._stats.subscribed = True
-                        retry_in = _FIRST_RETRY_SECONDS
+                        retry_in, reported = _FIRST_RETRY_SECONDS, False
                         # Messages sent while not subscribed are lost: read what they said.
                         self.catch_up_soon()
                     elif message["type"] == "message":
                         self._receive(message["data"])
             except REDIS_ERRORS as error:
                 self._stats.redis_errors += 1
-                if self._stats.subscribed:
+                if not reported:
+                    reported = True
                     logger.warning(
-                        "lost the cache invalidation subscription (%r); the database poll "
-                        "keeps versions current meanwhile",
+                        "no cache invalidation subscription (%r); retrying, and the database "
+                        "poll keeps versions current meanwhile",
                         error,
                     )
             finally:
