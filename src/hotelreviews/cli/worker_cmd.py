@@ -36,6 +36,8 @@ def worker(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(message)s",
     )
+    # The embedded database's migration at start-up is not news.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         asyncio.run(_work(settings, once=once))
     except migrations.SchemaOutdated as error:

@@ -175,7 +175,8 @@ def _ingestion(row: Mapping[str, Any]) -> dict[str, Any]:
         "finished_at": run["finished_at"],
         "duration_seconds": run["duration_seconds"],
         "lines_per_second": run["lines_per_second"],
-        "error": (row["job_last_error"] if status != "succeeded" else None)
+        # A queued one's error is that of its last attempt while it retries, or its end.
+        "error": (row["job_last_error"] if status in ("retrying", "dead") else None)
         if queued
         else row["error"],
         "job": _job(row, skipped=skipped) if queued else None,

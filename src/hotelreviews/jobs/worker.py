@@ -194,16 +194,22 @@ class Worker:
             )
             return
         counts = report.counts
+        resumed = (
+            f" (resumed after line {report.resumed_after_line:,})"
+            if report.resumed_after_line
+            else ""
+        )
         logger.info(
-            "ingestion %d succeeded in %.1f s: %d lines, %d new, %d updated, %d unchanged, "
-            "%d rejected",
+            "ingestion %d succeeded in %.1f s%s: %s lines, %s new, %s updated, %s unchanged, "
+            "%s rejected",
             job.id,
             seconds,
-            counts.lines_done,
-            counts.new,
-            counts.updated,
-            counts.unchanged,
-            counts.rejected,
+            resumed,
+            f"{counts.lines_done:,}",
+            f"{counts.new:,}",
+            f"{counts.updated:,}",
+            f"{counts.unchanged:,}",
+            f"{counts.rejected:,}",
         )
 
     async def _failed(
