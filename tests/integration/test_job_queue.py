@@ -40,9 +40,7 @@ def write_feed(path: Path, *, hotel: int, reviews: range) -> Path:
     return path
 
 
-def copy_samples(
-    samples_dir: Path, folder: Path, *names: str, as_name: str | None = None
-) -> None:
+def copy_samples(samples_dir: Path, folder: Path, *names: str, as_name: str | None = None) -> None:
     for sample in samples_dir.iterdir():
         if sample.name.endswith((".jl", ".jsonl")) and (not names or sample.name in names):
             (folder / (as_name or sample.name)).write_bytes(sample.read_bytes())

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
 from hotelreviews.core import migrations
@@ -30,7 +31,21 @@ def worker(
         ),
     ] = False,
 ) -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            typer.echo(f"error: configuration: {problem['msg']}", err=True)
+        raise typer.Exit(code=2) from None
+    for source in settings.worker_sources:
+        scheme, separator, _ = source.partition("://")
+        if separator and scheme.lower() not in ("s3", "file"):
+            typer.echo(
+                f"error: HOTELREVIEWS_WORKER_SOURCES: {source} is neither a folder nor an "
+                "s3://bucket/prefix/ URI",
+                err=True,
+            )
+            raise typer.Exit(code=2)
     logging.basicConfig(
         stream=sys.stderr,
         level=settings.log_level,
