@@ -411,3 +411,24 @@ async def test_migration_0003_downgrades_and_upgrades_with_queued_jobs(
     assert await ingestion_rows(engine) == {}  # the reservation went with its job
     await asyncio.to_thread(migrations.upgrade, settings)
     assert await jobs_by_id(engine) == {}
+
+
+async def test_a_job_whose_workers_keep_dying_is_dead_after_its_attempts(
+    engine: AsyncEngine, settings: Settings, feeds: Path
+) -> None:
+    # A file that kills every worker reading it (out of memory, say) must not go round forever.
+    write_feed(feeds / "a.jl", hotel=1, reviews=range(1, 3))
+    worker_settings = quick_worker_settings(settings, feeds, worker_max_attempts=2)
+    await poll_sources(engine=engine, settings=worker_settings)
+    for attempt in (1, 2):  # each worker takes it and dies: its lease runs out
+        taken = await wait_for(lambda: claim(engine, "doomed", lease_seconds=0.1), "the job")
+        assert taken.attempts == attempt
+
+    third = await wait_for(lambda: claim(engine, "worker-3"), "the expired lease")
+    await Worker(engine=engine, settings=worker_settings, name="worker-3").process(third)
+
+    job = (await jobs_by_id(engine))[third.id]
+    assert (job.status, job.attempts, job.lease_owner) == ("dead", 3, "worker-3")
+    assert job.last_error == "every attempt ended with its worker gone"
+    assert (await ingestion_rows(engine))[job.id].status == "failed"
+    assert await review_count(engine) == 0
