@@ -23,6 +23,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.routes import router as ingestions_router
+from hotelreviews.protection.wiring import install_protection
 from hotelreviews.providers.routes import router as providers_router
 from hotelreviews.reviews.routes import router as reviews_router
 from hotelreviews.routing import DatabaseRouter
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if cache is not None:
         # Outside routing: a hit costs no routing, validation, database or JSON work.
         app.add_middleware(ResponseCacheMiddleware, **cache.middleware_options())
+    # Outside the cache: client address, size and rate limits, security headers.
+    install_protection(app, settings, api_prefix=API_PREFIX)
     install_problem_handlers(app)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)

@@ -46,6 +46,8 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # The app decides which proxies' X-Forwarded-* to believe (HOTELREVIEWS_TRUSTED_PROXIES).
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
 

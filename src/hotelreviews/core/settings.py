@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import limits
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -70,6 +72,24 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="hotelreviews:", min_length=1, max_length=100)
     # Connect and read timeout of each Redis call: a Redis hiccup costs a request at most this.
     redis_timeout_seconds: float = Field(default=0.1, gt=0, le=10)
+    # Abuse protection (hotelreviews.protection; README, "Abuse protection"). Proxies whose
+    # X-Forwarded-For/-Proto are believed: CIDRs, a JSON list or separated by commas.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_url_bytes: int = Field(default=8 * 1024, ge=256)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Rate limits per client IP ("<count>/<second|minute|hour|day>", the `limits` notation);
+    # each request counts against the first rule that matches it.
+    rate_limit_enabled: bool = True
+    rate_limit_default: str = "600/minute"
+    rate_limit_search: str = "60/minute"
+    rate_limit_login: str = "10/minute"
+    # Per identity (request.state.identity), on the routes that depend on it.
+    rate_limit_identity: str = "1200/minute"
+    hsts_max_age_seconds: int = Field(default=365 * 86_400, ge=0)
+    # CORS: off (no headers, preflights refused) unless origins are listed.
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
     # Streaming read replicas of the PostgreSQL primary (hotelreviews.routing), the region's
     # own first: a JSON list, or URLs separated by commas or whitespace; from the _FILE, one
     # per line. Reads go to the first usable one, writes (and reads no replica can serve) to
@@ -109,6 +129,37 @@ class Settings(BaseSettings):
                 "HOTELREVIEWS_WORKER_LEASE_SECONDS (a third of it is usual)"
             )
         return self
+
+    @field_validator("trusted_proxies", "cors_allow_origins", mode="before")
+    @classmethod
+    def _split_lists(cls, value: Any) -> Any:
+        return split_urls(value) if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"HOTELREVIEWS_TRUSTED_PROXIES: {network!r} is not an IP address or CIDR "
+                    "(e.g. 10.0.0.0/8)"
+                ) from None
+        return value
+
+    @field_validator(
+        "rate_limit_default", "rate_limit_search", "rate_limit_login", "rate_limit_identity"
+    )
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit: expected e.g. 600/minute, 10/second, 1000/hour"
+            ) from None
+        return value
 
     @field_validator("database_replica_urls", mode="before")
     @classmethod

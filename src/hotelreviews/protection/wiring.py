@@ -1,0 +1,121 @@
+"""The protection middlewares around an app, in the one order that works.
+
+From the outside in:
+
+1. client address: everything after it (limits keyed by address, HSTS by scheme) must see
+   the client, not the proxy;
+2. size limits: the cheapest refusal, before any work or counting;
+3. CORS (only when origins are configured): outside the rate limit so that a browser can
+   read a 429 (without CORS headers it sees an opaque network error);
+4. rate limits: in front of the response cache, so that hits count too (a cached response is
+   cheap, but unlimited hits are still a flood);
+5. security headers: on whatever the cache or the application answers;
+6. then the response cache (api.app) and the application.
+
+Refusals from 1–4 are answered there, with `nosniff` of their own (protection.problems).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from hotelreviews.cache.shared import redis_client
+from hotelreviews.core.settings import Settings
+from hotelreviews.protection.addresses import ClientAddressMiddleware, TrustedProxies
+from hotelreviews.protection.budgets import Budgets
+from hotelreviews.protection.headers import SecurityHeadersMiddleware
+from hotelreviews.protection.ratelimit import RateLimitMiddleware
+from hotelreviews.protection.rules import Rate, RateRules
+from hotelreviews.protection.sizes import SizeLimitMiddleware
+
+# Request headers a browser may send cross-origin, and response headers its scripts may read.
+CORS_ALLOW_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Consistency-Token",
+]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Location",
+    "Idempotent-Replayed",
+    "X-Consistency-Token",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+]
+
+
+@dataclass
+class Protection:
+    """What the middlewares share with routes (per-identity limits) and tests."""
+
+    budgets: Budgets
+    rules: RateRules
+    identity_rate: Rate
+
+
+def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> Protection:
+    """Add the middlewares (call after every other add_middleware: these go outermost)."""
+    redis = (
+        redis_client(settings.redis_url.get_secret_value(), timeout=settings.redis_timeout_seconds)
+        if settings.redis_url is not None
+        else None
+    )
+    protection = Protection(
+        budgets=Budgets(redis=redis, prefix=settings.redis_key_prefix),
+        rules=RateRules.from_settings(settings, api_prefix=api_prefix),
+        identity_rate=Rate.parse("identity", settings.rate_limit_identity),
+    )
+    # add_middleware puts each one outside the ones before: innermost first.
+    app.add_middleware(
+        SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
+    )
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware, rules=protection.rules, budgets=protection.budgets)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=CORS_ALLOW_HEADERS,
+            expose_headers=CORS_EXPOSE_HEADERS,
+            max_age=600,
+        )
+    app.add_middleware(
+        SizeLimitMiddleware,
+        max_url_bytes=settings.max_url_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    proxies = TrustedProxies(settings.trusted_proxies)
+    if proxies:
+        app.add_middleware(ClientAddressMiddleware, proxies=proxies)
+    if redis is not None:
+        _close_on_shutdown(app, redis.aclose)
+    app.state.protection = protection
+    return protection
+
+
+def _close_on_shutdown(app: FastAPI, close: Any) -> None:
+    """Close the Redis client when the app's lifespan ends (after the app's own shutdown)."""
+    lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def with_close(app_: Any) -> AsyncIterator[Any]:
+        try:
+            async with lifespan(app_) as state:
+                yield state
+        finally:
+            await close()
+
+    app.router.lifespan_context = with_close
