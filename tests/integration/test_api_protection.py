@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
+from hotelreviews.protection.identity import IdentityRateLimitMiddleware
 from tests.support.protection import Connect, fresh_window, running_app
 
 PROVIDERS = "/api/v1/providers"
@@ -208,3 +210,9 @@ async def test_cors_for_configured_origins(settings: Settings) -> None:
         assert "ratelimit-limit" in response.headers["access-control-expose-headers"].lower()
         other = await client.get(PROVIDERS, headers={"origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_identity_limit_sits_innermost(settings: Settings) -> None:
+    """Inside whatever resolves the identity (tests/unit/test_protection_identity.py)."""
+    app = create_app(protected(settings))
+    assert app.user_middleware[-1].cls is IdentityRateLimitMiddleware

@@ -10,7 +10,8 @@ From the outside in:
 4. rate limits: in front of the response cache, so that hits count too (a cached response is
    cheap, but unlimited hits are still a flood);
 5. security headers: on whatever the cache or the application answers;
-6. then the response cache (api.app) and the application.
+6. then the response cache (api.app), the identity (security.authn), the per-identity rate
+   limit (protection.identity, innermost) and the application.
 
 Refusals from 1–4 are answered there, with `nosniff` of their own (protection.problems).
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from hotelreviews.cache.shared import redis_client
@@ -30,6 +32,7 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.protection.addresses import ClientAddressMiddleware, TrustedProxies
 from hotelreviews.protection.budgets import Budgets
 from hotelreviews.protection.headers import SecurityHeadersMiddleware
+from hotelreviews.protection.identity import IdentityRateLimitMiddleware
 from hotelreviews.protection.ratelimit import RateLimitMiddleware
 from hotelreviews.protection.rules import Rate, RateRules
 from hotelreviews.protection.sizes import SizeLimitMiddleware
@@ -75,6 +78,15 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
         rules=RateRules.from_settings(settings, api_prefix=api_prefix),
         identity_rate=Rate.parse("identity", settings.rate_limit_identity),
     )
+    if settings.rate_limit_enabled:
+        # Innermost, after whatever resolves the identity (protection.identity).
+        app.user_middleware.append(
+            Middleware(
+                IdentityRateLimitMiddleware,
+                rate=protection.identity_rate,
+                budgets=protection.budgets,
+            )
+        )
     # add_middleware puts each one outside the ones before: innermost first.
     app.add_middleware(
         SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
