@@ -25,36 +25,38 @@ PAGE_POLICY = (
     b"connect-src 'self'; "
     b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-_ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+_DATA = (*_ALWAYS, (b"content-security-policy", DATA_POLICY))
+_PAGE = (*_ALWAYS, (b"content-security-policy", PAGE_POLICY))
 
 
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, *, hsts_max_age_seconds: int) -> None:
         self.app = app
-        self._hsts = (
-            (b"strict-transport-security", f"max-age={hsts_max_age_seconds}".encode())
-            if hsts_max_age_seconds > 0
-            else None
-        )
+        # The headers to add, precomputed: (for data, for pages), over plain HTTP and TLS.
+        self._plain = (_DATA, _PAGE)
+        self._tls = self._plain
+        if hsts_max_age_seconds > 0:
+            hsts = ((b"strict-transport-security", f"max-age={hsts_max_age_seconds}".encode()),)
+            self._tls = ((*_DATA, *hsts), (*_PAGE, *hsts))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(_ALWAYS)
-        if self._hsts is not None and scope.get("scheme") == "https":
-            extra.append(self._hsts)
+        data, page = self._tls if scope.get("scheme") == "https" else self._plain
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                html = any(
-                    name == b"content-type" and value.startswith(b"text/html")
-                    for name, value in headers
-                )
-                headers.extend(extra)
-                headers.append((b"content-security-policy", PAGE_POLICY if html else DATA_POLICY))
-                message = {**message, "headers": headers}
+                headers = message.get("headers", ())
+                extra = data
+                for name, value in headers:
+                    if name == b"content-type":
+                        if value.startswith(b"text/html"):
+                            extra = page
+                        break
+                # A new list: the one given may be a stored response's (the cache's).
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
