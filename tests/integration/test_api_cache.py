@@ -17,7 +17,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_paths
-from tests.support.api_client import api_client
+from tests.support.api_client import api_client, api_key_headers
 from tests.support.cache import HOTELS, app_queries, changed, write_feed
 from tests.support.feeds import nested_line
 
@@ -183,10 +183,13 @@ async def test_a_request_with_credentials_bypasses_the_cache(
 ) -> None:
     url = f"{HOTELS}/{hotel_ids[0]}"
     await client.get(url)  # stored
-    for _ in range(2):
+    credentials = await api_key_headers(client, "analyst")
+    for headers in (credentials, credentials, {"authorization": "Bearer not-a-token"}):
         with app_queries(client) as queries:
-            response = await client.get(url, headers={"authorization": "Bearer someone"})
-        assert response.status_code == 200 and queries
+            response = await client.get(url, headers=headers)
+        # A bad token is refused by the route's policy, not answered from the cache.
+        expected = 401 if "authorization" in headers else 200
+        assert response.status_code == expected and (queries or expected == 401)
         assert "x-cache" not in response.headers and "etag" not in response.headers
 
 
@@ -195,11 +198,15 @@ async def test_health_and_ingestion_runs_are_never_cached(client: httpx.AsyncCli
         response = await client.get(url)
         assert response.status_code == 200
         assert "x-cache" not in response.headers and "cache-control" not in response.headers
+    credentials = await api_key_headers(client, "analyst")
     for _ in range(2):
+        # Anonymous: refused, and the refusal is not stored either.
+        anonymous = await client.get("/api/v1/ingestions")
+        assert anonymous.status_code == 401
+        assert anonymous.headers["x-cache"] == "miss" and "etag" not in anonymous.headers
         with app_queries(client) as queries:
-            runs = await client.get("/api/v1/ingestions")
+            runs = await client.get("/api/v1/ingestions", headers=credentials)
         assert runs.status_code == 200 and queries
-        assert runs.headers["x-cache"] == "miss"
         assert "etag" not in runs.headers and "cache-control" not in runs.headers
 
 

@@ -21,7 +21,8 @@ INT64_MAX = str(2**63 - 1)
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(settings) as client:
+    # Credentials that may read ingestions: their errors are checked here too.
+    async with api_client(settings, roles=["analyst"]) as client:
         yield client
 
 

@@ -43,7 +43,7 @@ def queue_settings(settings: Settings, feeds: Path) -> Settings:
 
 @pytest.fixture
 async def client(queue_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(queue_settings) as client:
+    async with api_client(queue_settings, roles=["admin"]) as client:
         yield client
 
 
@@ -224,7 +224,7 @@ async def test_an_ingestion_is_never_served_from_the_response_cache(
     cached = queue_settings.model_copy(
         update={"cache_enabled": True, "cache_version_poll_seconds": 0.05}
     )
-    async with api_client(cached) as client:
+    async with api_client(cached, roles=["admin"]) as client:
         ingestion_id = (await post(client, {"source_uri": str(feed)})).json()["id"]
         before = await client.get(f"{URL}/{ingestion_id}")
         await Worker(engine=engine, settings=cached).run(once=True)

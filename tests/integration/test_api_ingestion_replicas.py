@@ -39,7 +39,7 @@ async def test_the_token_of_a_post_lets_the_next_read_see_the_ingestion(
     feed: Path,
 ) -> None:
     settings: Settings = quick_worker_settings(replicated_servers.settings(tmp_path), feed.parent)
-    async with api_client(settings) as client:
+    async with api_client(settings, roles=["admin"]) as client:
         await eventually(lambda: served_by(client, "replica"), "reads on the replica")
         await asyncio.to_thread(replicated_servers.replica.pause_replay)
         try:

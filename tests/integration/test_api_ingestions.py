@@ -20,7 +20,7 @@ T0 = datetime(2025, 3, 16, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(settings) as client:
+    async with api_client(settings, roles=["admin"]) as client:
         yield client
 
 

@@ -24,7 +24,7 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     paths = [str(samples_dir / name) for name in SAMPLES]
     await ingest_paths(engine=engine, settings=settings, paths=paths)
-    async with api_client(settings) as client:
+    async with api_client(settings, roles=["admin"]) as client:
         yield client
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -11,17 +11,33 @@ from sqlalchemy import event
 
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
+from hotelreviews.security import service as security_service
+from hotelreviews.security.authn import API_KEY_HEADER
 
 
 @asynccontextmanager
 async def api_client(
-    settings: Settings, *, raise_app_exceptions: bool = True
+    settings: Settings, *, raise_app_exceptions: bool = True, roles: Iterable[str] = ()
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """With roles, every request carries a fresh API key holding them (X-API-Key)."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
         async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+            if roles:
+                client.headers.update(await api_key_headers(client, *roles))
             yield client
+
+
+async def api_key_headers(client: httpx.AsyncClient, *roles: str) -> dict[str, str]:
+    """The header of a new API key with these roles, created in the client's app's database."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    engine = transport.app.state.engine  # type: ignore[attr-defined]
+    _, secret = await security_service.create_api_key(
+        engine=engine, name=f"test {' '.join(roles)}", roles=frozenset(roles)
+    )
+    return {API_KEY_HEADER: secret}
 
 
 async def get_json(client: httpx.AsyncClient, url: str, status: int = 200, **params: Any) -> Any:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
@@ -28,6 +28,11 @@ from hotelreviews.providers.routes import router as providers_router
 from hotelreviews.reviews.routes import router as reviews_router
 from hotelreviews.routing import DatabaseRouter
 from hotelreviews.search.routes import router as search_router
+from hotelreviews.security.authn import IdentityMiddleware
+from hotelreviews.security.errors import SecretMissing
+from hotelreviews.security.http import bind_policies, enforce_policy, install_auth_handlers
+from hotelreviews.security.routes import router as auth_router
+from hotelreviews.security.signing import load_signing_keys
 
 logger = logging.getLogger("hotelreviews.api")
 API_PREFIX = "/api/v1"
@@ -43,6 +48,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            # Before the databases: a production deployment without its secret must not start.
+            app.state.signing_keys = load_signing_keys(settings)
+        except SecretMissing as exc:
+            logger.error("refusing to start: %s", exc)
+            raise
         router = DatabaseRouter.from_settings(settings)
         engine = router.primary.engine
         try:
@@ -81,17 +92,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if cache is not None:
         # Outside routing: a hit costs no routing, validation, database or JSON work.
         app.add_middleware(ResponseCacheMiddleware, **cache.middleware_options())
+    # Outside the cache: request.state.identity (security.authn) for everything inside;
+    # middlewares outside this one call `await resolve_identity(scope)` (resolved once).
+    app.add_middleware(IdentityMiddleware)
     # Outside the cache: client address, size and rate limits, security headers.
     install_protection(app, settings, api_prefix=API_PREFIX)
     install_problem_handlers(app)
-    app.include_router(health.router)
+    install_auth_handlers(app)
+    policy = [Depends(enforce_policy)]
+    app.include_router(health.router, dependencies=policy)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(hotels_router)
     api.include_router(search_router)  # before reviews: /reviews/search is not a review id
     api.include_router(reviews_router)
     api.include_router(providers_router)
     api.include_router(ingestions_router)
-    app.include_router(api)
+    api.include_router(auth_router)
+    app.include_router(api, dependencies=policy)
+    bind_policies(app)  # refuses a route without a policy
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -1,12 +1,13 @@
 """The response cache as a pure ASGI middleware in front of the application.
 
 It behaves like a CDN would: GET and HEAD requests under the API prefix that carry no
-credentials are looked up by path, normalised query and data version (cache.versions). A hit
-in this process's memory is answered from stored bytes, skipping routing, validation, the
-database, JSON and the network. On a miss one request per key (single flight) looks in the
-shared store (Redis), if there is one, and else runs the application, while the others wait
-for its response; a 200 whose route declared it public is stored in both. Every stored
-response carries a strong ETag, and a matching If-None-Match gets 304.
+credentials (Authorization, X-API-Key) are looked up by path, normalised query and data
+version (cache.versions). A hit in this process's memory is answered from stored bytes,
+skipping routing, validation, the database, JSON and the network. On a miss one request per
+key (single flight) looks in the shared store (Redis), if there is one, and else runs the
+application, while the others wait for its response; a 200 whose route declared it public is
+stored in both. Every stored response carries a strong ETag, and a matching If-None-Match
+gets 304.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ _METHODS = {"GET", "HEAD"}
 _MAX_REMEMBERED_KEYS = 50_000
 # The routing's consistency token (api.reads): "read from a database that has replayed this".
 _CONSISTENCY_TOKEN = b"x-consistency-token"
+# The API key header (security.authn), a credential like Authorization.
+_API_KEY = b"x-api-key"
+_BYPASS = (b"authorization", _API_KEY, _CONSISTENCY_TOKEN)
 _Flight = asyncio.Future[CachedResponse | None]
 
 
@@ -74,8 +78,9 @@ class ResponseCacheMiddleware:
             return
         if_none_match: bytes | None = None
         for name, value in scope["headers"]:
-            if name == b"authorization" or name == _CONSISTENCY_TOKEN:
-                # Credentials mean the response may be personal: a shared cache stays out.
+            if name in _BYPASS:
+                # Credentials (a token or an API key) mean the response may be personal, and
+                # the route's policy must see them: a shared cache stays out.
                 # A consistency token asks to see a write that a stored entry may predate.
                 await self.app(scope, receive, send)
                 return

@@ -12,6 +12,7 @@ from hotelreviews.ingestion.tables import ingested_files, rejected_lines
 from hotelreviews.jobs.tables import ingestion_jobs
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
+from hotelreviews.security.tables import api_keys, login_failures, refresh_tokens, users
 
 __all__ = [
     "metadata",
@@ -26,4 +27,8 @@ __all__ = [
     "data_versions",
     "hotel_versions",
     "ingestion_jobs",
+    "users",
+    "refresh_tokens",
+    "api_keys",
+    "login_failures",
 ]

@@ -103,6 +103,23 @@ class Settings(BaseSettings):
     # How long a read presenting a consistency token may wait for a replica to replay it
     # before the primary serves it instead.
     consistency_wait_seconds: float = Field(default=0.2, ge=0, le=10)
+    # Authentication (hotelreviews.security). Access tokens are JWTs signed with the pinned
+    # algorithm: HS256 with jwt_secret, or EdDSA/RS256 with a PEM private key (the public key
+    # is derived from it). Unset outside production, a key is generated once in data_dir.
+    jwt_algorithm: Literal["HS256", "EdDSA", "RS256"] = "HS256"
+    jwt_secret: SecretStr | None = None
+    jwt_secret_file: Path | None = None
+    jwt_private_key: SecretStr | None = None
+    jwt_private_key_file: Path | None = None
+    jwt_issuer: str = Field(default="hotelreviews", min_length=1, max_length=200)
+    jwt_audience: str = Field(default="hotelreviews-api", min_length=1, max_length=200)
+    access_token_ttl_seconds: int = Field(default=900, ge=10, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=60, le=365 * 86_400)
+    # Hotel, review, search and provider reads without credentials.
+    anonymous_reads: bool = True
+    # This many failed logins for a user name within the window lock it until the window ends.
+    login_lockout_threshold: int = Field(default=5, ge=1, le=1000)
+    login_lockout_window_seconds: float = Field(default=900.0, gt=0)
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
@@ -110,6 +127,10 @@ class Settings(BaseSettings):
             self.database_url = SecretStr(self.database_url_file.read_text().strip())
         if self.redis_url is None and self.redis_url_file is not None:
             self.redis_url = SecretStr(self.redis_url_file.read_text().strip())
+        if self.jwt_secret is None and self.jwt_secret_file is not None:
+            self.jwt_secret = SecretStr(self.jwt_secret_file.read_text().strip())
+        if self.jwt_private_key is None and self.jwt_private_key_file is not None:
+            self.jwt_private_key = SecretStr(self.jwt_private_key_file.read_text().strip())
         return self
 
     @field_validator("worker_sources", mode="before")

@@ -1,0 +1,85 @@
+"""Resolve a request's credentials to an Identity, once per request, kept on the ASGI scope.
+
+`scope["state"]["identity"]` (so `request.state.identity`) is the Identity: anonymous when
+no credentials were sent, or when they were invalid, in which case
+`scope["state"]["identity_error"]` holds the AuthError that protected routes answer with.
+Credentials: `Authorization: Bearer <access token>` for users; `X-API-Key: <key>` or
+`Authorization: ApiKey <key>` for API keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hotelreviews.security import service
+from hotelreviews.security.errors import AuthError, InvalidToken
+from hotelreviews.security.identity import ANONYMOUS, Identity
+from hotelreviews.security.tokens import verify_access_token
+
+API_KEY_HEADER = "X-API-Key"
+_API_KEY = API_KEY_HEADER.lower().encode()
+_MAX_CREDENTIAL_LENGTH = 4096
+
+
+async def resolve_identity(scope: Scope) -> tuple[Identity, AuthError | None]:
+    """The request's identity (and the error of invalid credentials), resolved at most once."""
+    state: dict[str, Any] = scope.setdefault("state", {})
+    if "identity" not in state:
+        try:
+            identity, error = await _authenticate(scope), None
+        except AuthError as failure:
+            identity, error = ANONYMOUS, failure
+        state["identity"] = identity
+        state["identity_error"] = error
+    return state["identity"], state["identity_error"]
+
+
+async def _authenticate(scope: Scope) -> Identity:
+    authorization = api_key = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value
+        elif name == _API_KEY:
+            api_key = value
+    if authorization is None and api_key is None:
+        return ANONYMOUS
+    if authorization is not None and api_key is not None:
+        raise InvalidToken(f"send either Authorization or {API_KEY_HEADER}, not both")
+    raw = authorization if authorization is not None else api_key
+    assert raw is not None
+    if len(raw) > _MAX_CREDENTIAL_LENGTH:
+        raise InvalidToken("the credentials are too long")
+    text = raw.decode("latin-1").strip()
+    app = scope["app"]
+    if api_key is not None:
+        return await service.authenticate_api_key(engine=app.state.router.primary.engine, key=text)
+    scheme, _, credentials = text.partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() == "apikey":
+        return await service.authenticate_api_key(
+            engine=app.state.router.primary.engine, key=credentials
+        )
+    if scheme.lower() != "bearer" or not credentials:
+        raise InvalidToken("expected Authorization: Bearer <access token> or ApiKey <key>")
+    settings = app.state.settings
+    return verify_access_token(
+        credentials,
+        keys=app.state.signing_keys,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+
+
+class IdentityMiddleware:
+    """Resolve the identity before the application (and any middleware inside this one,
+    such as rate limits keyed by `scope["state"]["identity"].key`) sees the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await resolve_identity(scope)
+        await self.app(scope, receive, send)

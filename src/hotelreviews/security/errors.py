@@ -1,0 +1,48 @@
+"""Authentication and authorization failures; the API turns them into 401/403/429 problems."""
+
+from __future__ import annotations
+
+
+class AuthError(Exception):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidCredentials(AuthError):
+    """Wrong user name or password, or a disabled user (one answer for all three)."""
+
+    code = "invalid_credentials"
+
+
+class InvalidToken(AuthError):
+    code = "invalid_token"
+
+
+class InvalidApiKey(AuthError):
+    code = "invalid_api_key"
+
+
+class AuthenticationRequired(AuthError):
+    code = "authentication_required"
+
+
+class Forbidden(AuthError):
+    status = 403
+    code = "forbidden"
+
+
+class LoginLocked(AuthError):
+    status = 429
+    code = "login_locked"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class SecretMissing(Exception):
+    """A secret production needs is unset or still a placeholder: refuse to start."""

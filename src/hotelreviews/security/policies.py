@@ -1,0 +1,79 @@
+"""Who may call what: the policy of every route of the app, in this one table.
+
+The app refuses to start if a route has none (security.http.bind_policies), and
+tests/integration/test_api_policies.py checks every role against every route. A route is
+named by its method and path template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotelreviews.security.roles import ADMIN, ANALYST, INGEST, MANAGER, ROLES
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    # Roles that may call the route (any one of them). Ignored when public.
+    roles: frozenset[str] = frozenset()
+    # No credentials needed (health, docs, login).
+    public: bool = False
+    # No credentials needed while HOTELREVIEWS_ANONYMOUS_READS is on (the default).
+    anonymous_read: bool = False
+    # Any authenticated identity, whatever its roles (its own profile).
+    signed_in: bool = False
+
+
+PUBLIC = Policy("public", public=True)
+# Hotel data: anyone when anonymous reads are on, else any role.
+PUBLIC_READ = Policy("public read", roles=ROLES, anonymous_read=True)
+SIGNED_IN = Policy("signed in", signed_in=True)
+
+
+def require(*roles: str) -> Policy:
+    return Policy("requires " + " or ".join(roles), roles=frozenset(roles))
+
+
+# Operations on the ingestion queue and its history.
+INGESTION_READ = require(ADMIN, ANALYST, INGEST)
+INGESTION_WRITE = require(ADMIN, INGEST)
+# Hotel data edits (no such route yet): require(ADMIN, MANAGER).
+HOTEL_WRITE = require(ADMIN, MANAGER)
+
+POLICIES: dict[str, Policy] = {
+    # Operations and documentation.
+    "GET /livez": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /openapi.json": PUBLIC,
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
+    # Authentication.
+    "POST /api/v1/auth/login": PUBLIC,
+    "POST /api/v1/auth/refresh": PUBLIC,  # the refresh token is the credential
+    "POST /api/v1/auth/logout": PUBLIC,  # likewise
+    "GET /api/v1/auth/me": SIGNED_IN,
+    # Hotel data.
+    "GET /api/v1/hotels": PUBLIC_READ,
+    "GET /api/v1/hotels/{hotel_id}": PUBLIC_READ,
+    "GET /api/v1/hotels/{hotel_id}/reviews": PUBLIC_READ,
+    "GET /api/v1/reviews/search": PUBLIC_READ,
+    "GET /api/v1/reviews/{review_id}": PUBLIC_READ,
+    "GET /api/v1/providers": PUBLIC_READ,
+    # Ingestions.
+    "POST /api/v1/ingestions": INGESTION_WRITE,
+    "GET /api/v1/ingestions": INGESTION_READ,
+    "GET /api/v1/ingestions/{ingestion_id}": INGESTION_READ,
+    "GET /api/v1/ingestions/{ingestion_id}/rejected-lines": INGESTION_READ,
+}
+
+
+def allows(
+    policy: Policy, roles: frozenset[str], *, authenticated: bool, anonymous_reads: bool
+) -> bool:
+    if policy.public or (policy.anonymous_read and anonymous_reads):
+        return True
+    if not authenticated:
+        return False
+    return policy.signed_in or bool(policy.roles & roles)

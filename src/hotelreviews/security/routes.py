@@ -1,0 +1,81 @@
+"""HTTP routes of authentication: log in, refresh (rotating), log out, and who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from hotelreviews.api.deps import Db
+from hotelreviews.api.problems import PROBLEMS
+from hotelreviews.api.responses import json_response
+from hotelreviews.security import service
+from hotelreviews.security.http import CurrentIdentity
+from hotelreviews.security.schemas import (
+    IdentityRead,
+    LoginRequest,
+    RefreshRequest,
+    TokenResponse,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _private(body: BaseModel) -> Response:
+    """Tokens and identities are personal: no cache may keep them."""
+    response = json_response(body.model_dump())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _tokens(pair: service.TokenPair) -> Response:
+    return _private(
+        TokenResponse(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            expires_in=pair.expires_in,
+        )
+    )
+
+
+@router.post("/login", response_model=TokenResponse, responses=PROBLEMS)
+async def login(request: Request, db: Db, body: LoginRequest) -> Response:
+    """Exchange a user name and password for an access token and a refresh token."""
+    pair = await service.login(
+        engine=db,
+        settings=request.app.state.settings,
+        keys=request.app.state.signing_keys,
+        username=body.username,
+        password=body.password,
+    )
+    return _tokens(pair)
+
+
+@router.post("/refresh", response_model=TokenResponse, responses=PROBLEMS)
+async def refresh(request: Request, db: Db, body: RefreshRequest) -> Response:
+    """A new token pair for a refresh token, which is used up; reusing one ends the session."""
+    pair = await service.refresh(
+        engine=db,
+        settings=request.app.state.settings,
+        keys=request.app.state.signing_keys,
+        refresh_token=body.refresh_token,
+    )
+    return _tokens(pair)
+
+
+@router.post("/logout", status_code=204, responses=PROBLEMS)
+async def logout(db: Db, body: RefreshRequest) -> Response:
+    """End the session of this refresh token (its access tokens run out on their own)."""
+    await service.logout(engine=db, refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=IdentityRead, responses=PROBLEMS)
+async def me(identity: CurrentIdentity) -> Response:
+    """The caller: user or API key, and its roles."""
+    body = IdentityRead(
+        kind="user" if identity.kind == "user" else "key",
+        id=identity.id or 0,
+        name=identity.name,
+        roles=sorted(identity.roles),
+    )
+    return _private(body)

@@ -1,0 +1,35 @@
+"""Request and response bodies of /api/v1/auth. Requests forbid unknown fields: a client
+cannot slip in ids, roles or ownership."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=100, examples=["ada"])
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str = Field(description="Single use: each refresh returns a new one.")
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="Seconds the access token is valid for.")
+
+
+class IdentityRead(BaseModel):
+    kind: Literal["user", "key"]
+    id: int
+    name: str | None
+    roles: list[str]

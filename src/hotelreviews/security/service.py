@@ -1,0 +1,367 @@
+"""Identity use cases shared by the API and the CLI: users, logins, token rotation, API keys.
+
+Each use case owns its transactions. Secrets never reach a log line or an exception message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hotelreviews.core.clock import utcnow
+from hotelreviews.core.settings import Settings
+from hotelreviews.security import opaque
+from hotelreviews.security import repository as repo
+from hotelreviews.security.errors import (
+    InvalidApiKey,
+    InvalidCredentials,
+    InvalidToken,
+    LoginLocked,
+)
+from hotelreviews.security.identity import Identity
+from hotelreviews.security.lockout import after_failure, locked_for
+from hotelreviews.security.passwords import (
+    check_password_strength,
+    hash_password,
+    verify_password,
+)
+from hotelreviews.security.roles import dump_roles, load_roles
+from hotelreviews.security.signing import SigningKeys
+from hotelreviews.security.tokens import issue_access_token
+
+logger = logging.getLogger("hotelreviews.security")
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
+# last_used_at is written at most this often per key: not a write per request.
+_KEY_USE_RESOLUTION = timedelta(seconds=60)
+
+
+class IdentityError(Exception):
+    """A CLI or admin request that cannot be done as asked (message for people)."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    roles: frozenset[str]
+    disabled: bool
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> User:
+        return cls(row.id, row.username, load_roles(row.roles), row.disabled, row.created_at)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+    def __repr__(self) -> str:  # never show the tokens
+        return f"TokenPair(expires_in={self.expires_in})"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    prefix: str
+    name: str
+    roles: frozenset[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> ApiKey:
+        return cls(
+            row.id,
+            row.prefix,
+            row.name,
+            load_roles(row.roles),
+            row.created_at,
+            row.expires_at,
+            row.revoked_at,
+            row.last_used_at,
+        )
+
+
+def normalize_username(username: str) -> str:
+    name = username.strip().lower()
+    if not _USERNAME.match(name):
+        raise IdentityError(
+            "a user name is 1 to 100 characters: letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+# ---- users ----------------------------------------------------------------------------------
+
+
+async def create_user(
+    *, engine: AsyncEngine, username: str, password: str, roles: frozenset[str]
+) -> User:
+    name = normalize_username(username)
+    try:
+        check_password_strength(password)
+    except ValueError as error:
+        raise IdentityError(str(error)) from None
+    password_hash = await asyncio.to_thread(hash_password, password)
+    now = utcnow()
+    async with engine.begin() as connection:
+        if await repo.get_user_by_name(connection, name) is not None:
+            raise IdentityError(f"user {name} already exists")
+        await repo.insert_user(
+            connection, username=name, password_hash=password_hash, roles=dump_roles(roles), now=now
+        )
+        row = await repo.get_user_by_name(connection, name)
+    assert row is not None
+    logger.info("user %s created with roles %s", name, dump_roles(roles) or "(none)")
+    return User.from_row(row)
+
+
+async def list_users(*, engine: AsyncEngine) -> list[User]:
+    async with engine.connect() as connection:
+        return [User.from_row(row) for row in await repo.list_users(connection)]
+
+
+async def get_user(*, engine: AsyncEngine, user_id: int) -> User | None:
+    async with engine.connect() as connection:
+        row = await repo.get_user(connection, user_id)
+    return None if row is None else User.from_row(row)
+
+
+async def set_disabled(*, engine: AsyncEngine, username: str, disabled: bool) -> User:
+    """Disable (and sign out of every session) or re-enable a user."""
+    name = normalize_username(username)
+    now = utcnow()
+    async with engine.begin() as connection:
+        row = await repo.get_user_by_name(connection, name)
+        if row is None:
+            raise IdentityError(f"no user {name}")
+        await repo.update_user(connection, name, now=now, disabled=disabled)
+        if disabled:
+            await repo.revoke_user_tokens(connection, row.id, now)
+        row = await repo.get_user_by_name(connection, name)
+    logger.info("user %s %s", name, "disabled" if disabled else "enabled")
+    return User.from_row(row)
+
+
+async def set_roles(*, engine: AsyncEngine, username: str, roles: frozenset[str]) -> User:
+    """New roles apply from the user's next login or refresh (access tokens carry roles)."""
+    name = normalize_username(username)
+    async with engine.begin() as connection:
+        if not await repo.update_user(connection, name, now=utcnow(), roles=dump_roles(roles)):
+            raise IdentityError(f"no user {name}")
+        row = await repo.get_user_by_name(connection, name)
+    logger.info("user %s now has roles %s", name, dump_roles(roles) or "(none)")
+    return User.from_row(row)
+
+
+# ---- logins and tokens ----------------------------------------------------------------------
+
+
+async def login(
+    *, engine: AsyncEngine, settings: Settings, keys: SigningKeys, username: str, password: str
+) -> TokenPair:
+    """A new session (token family), or InvalidCredentials / LoginLocked."""
+    name = username.strip().lower()[:100]
+    now = utcnow()
+    async with engine.connect() as connection:
+        state = await repo.get_failures(connection, name)
+        row = await repo.get_user_by_name(connection, name)
+    locked_seconds = locked_for(state, now)
+    if locked_seconds > 0:
+        raise LoginLocked(
+            "too many failed logins for this user name: try again later",
+            retry_after_seconds=max(1, math.ceil(locked_seconds)),
+        )
+    # argon2 takes tens of milliseconds of CPU: off the event loop. Unknown names and disabled
+    # users cost the same work, so timing does not tell them apart.
+    matches = await asyncio.to_thread(
+        verify_password, None if row is None else row.password_hash, password
+    )
+    if not matches or row is None or row.disabled:
+        async with engine.begin() as connection:
+            state = await repo.get_failures(connection, name)
+            state = after_failure(
+                state,
+                utcnow(),
+                threshold=settings.login_lockout_threshold,
+                window_seconds=settings.login_lockout_window_seconds,
+            )
+            await repo.save_failures(connection, name, state)
+        logger.warning(
+            "failed login for user name %r (%d in the window%s)",
+            name,
+            state.failures,
+            ", now locked" if state.locked_until else "",
+        )
+        raise InvalidCredentials("wrong user name or password")
+    async with engine.begin() as connection:
+        await repo.clear_failures(connection, name)
+        refresh_token = await _new_refresh_token(
+            connection, settings, family_id=uuid.uuid4().hex, user_id=row.id, now=now
+        )
+    logger.info("user %s logged in", name)
+    return _pair(settings, keys, User.from_row(row), refresh_token, now)
+
+
+async def refresh(
+    *, engine: AsyncEngine, settings: Settings, keys: SigningKeys, refresh_token: str
+) -> TokenPair:
+    """Rotate: the presented token is used up and a new one of the same family returned.
+
+    A token presented a second time means it leaked (or its new one did): the whole family
+    is revoked, so neither the thief nor the user can go on without logging in again.
+    """
+    now = utcnow()
+    problem: str | None = None
+    async with engine.begin() as connection:
+        row = await repo.get_refresh_token(connection, opaque.digest(refresh_token))
+        if row is None:
+            problem = "unknown refresh token"
+        elif row.revoked_at is not None or row.rotated_at is not None:
+            await repo.revoke_family(connection, row.family_id, now)
+            problem = "refresh token reused: the session is revoked"
+            logger.warning("refresh token reuse for user id %d: session revoked", row.user_id)
+        elif row.expires_at <= now:
+            problem = "refresh token expired"
+        elif not await repo.mark_rotated(connection, row.id, now):
+            await repo.revoke_family(connection, row.family_id, now)
+            problem = "refresh token reused: the session is revoked"
+        else:
+            user_row = await repo.get_user(connection, row.user_id)
+            if user_row is None or user_row.disabled:
+                await repo.revoke_family(connection, row.family_id, now)
+                problem = "the user is disabled"
+            else:
+                user = User.from_row(user_row)
+                new_token = await _new_refresh_token(
+                    connection, settings, family_id=row.family_id, user_id=user.id, now=now
+                )
+    # Raised after the block: the revocation above must commit.
+    if problem is not None:
+        raise InvalidToken(problem)
+    logger.info("user %s refreshed a session", user.username)
+    return _pair(settings, keys, user, new_token, now)
+
+
+async def logout(*, engine: AsyncEngine, refresh_token: str) -> None:
+    """Revoke the session the refresh token belongs to (unknown tokens: nothing to do)."""
+    async with engine.begin() as connection:
+        row = await repo.get_refresh_token(connection, opaque.digest(refresh_token))
+        if row is not None:
+            await repo.revoke_family(connection, row.family_id, utcnow())
+    logger.info("a session was logged out")
+
+
+async def _new_refresh_token(
+    connection: Any, settings: Settings, *, family_id: str, user_id: int, now: datetime
+) -> str:
+    token = opaque.new_refresh_token()
+    await repo.insert_refresh_token(
+        connection,
+        family_id=family_id,
+        user_id=user_id,
+        token_hash=opaque.digest(token),
+        expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
+        now=now,
+    )
+    return token
+
+
+def _pair(
+    settings: Settings, keys: SigningKeys, user: User, refresh_token: str, now: datetime
+) -> TokenPair:
+    access = issue_access_token(
+        keys=keys,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        user_id=user.id,
+        username=user.username,
+        roles=user.roles,
+        now=now,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+    return TokenPair(access, refresh_token, settings.access_token_ttl_seconds)
+
+
+# ---- API keys -------------------------------------------------------------------------------
+
+
+async def create_api_key(
+    *,
+    engine: AsyncEngine,
+    name: str,
+    roles: frozenset[str],
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its secret, which is shown this once and stored only as a hash."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise IdentityError("a key's name is 1 to 200 characters (what or who uses it)")
+    if not roles:
+        raise IdentityError("a key needs at least one role")
+    now = utcnow()
+    if expires_at is not None and expires_at <= now:
+        raise IdentityError("the expiry is in the past")
+    secret = opaque.new_api_key()
+    async with engine.begin() as connection:
+        key_id = await repo.insert_api_key(
+            connection,
+            prefix=opaque.api_key_prefix(secret),
+            key_hash=opaque.digest(secret),
+            name=name,
+            roles=dump_roles(roles),
+            expires_at=expires_at,
+            now=now,
+        )
+        row = await repo.get_api_key_by_prefix(connection, opaque.api_key_prefix(secret))
+    assert row is not None
+    logger.info("API key %d (%s) created with roles %s", key_id, row.prefix, dump_roles(roles))
+    return ApiKey.from_row(row), secret
+
+
+async def list_api_keys(*, engine: AsyncEngine) -> list[ApiKey]:
+    async with engine.connect() as connection:
+        return [ApiKey.from_row(row) for row in await repo.list_api_keys(connection)]
+
+
+async def revoke_api_key(*, engine: AsyncEngine, key_id: int) -> None:
+    async with engine.begin() as connection:
+        if not await repo.revoke_api_key(connection, key_id, utcnow()):
+            raise IdentityError(f"no active API key {key_id}")
+    logger.info("API key %d revoked", key_id)
+
+
+async def authenticate_api_key(*, engine: AsyncEngine, key: str) -> Identity:
+    if not opaque.looks_like_api_key(key):
+        raise InvalidApiKey("the API key is invalid, expired or revoked")
+    now = utcnow()
+    async with engine.connect() as connection:
+        row = await repo.get_api_key_by_prefix(connection, opaque.api_key_prefix(key))
+    if (
+        row is None
+        or not opaque.same_digest(key, row.key_hash)
+        or row.revoked_at is not None
+        or (row.expires_at is not None and row.expires_at <= now)
+    ):
+        raise InvalidApiKey("the API key is invalid, expired or revoked")
+    if row.last_used_at is None or now - row.last_used_at >= _KEY_USE_RESOLUTION:
+        async with engine.begin() as connection:
+            await repo.touch_api_key(connection, row.id, now)
+    return Identity(kind="key", id=row.id, name=row.name, roles=load_roles(row.roles))
