@@ -1,0 +1,91 @@
+"""`hotelreviews users create|list|disable|enable|set-roles`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import orjson
+import typer
+
+from hotelreviews.cli._identity_db import roles_option, run
+from hotelreviews.security import service
+from hotelreviews.security.roles import dump_roles
+
+users_app = typer.Typer(no_args_is_help=True)
+
+Roles = Annotated[
+    list[str],
+    typer.Option(
+        "--role",
+        "-r",
+        help="admin, manager, analyst or ingest; repeat (or separate by commas) for several.",
+    ),
+]
+
+
+@users_app.command(help="Create a user. The password is asked for (or read from stdin).")
+def create(
+    username: str,
+    role: Roles = [],  # noqa: B006 (Typer reads the default, never mutates it)
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line.")
+    ] = False,
+) -> None:
+    roles = roles_option(role)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = run(
+        lambda engine: service.create_user(
+            engine=engine, username=username, password=password, roles=roles
+        )
+    )
+    typer.echo(f"user {user.username} created (id {user.id}, roles: {_roles(user.roles)})")
+
+
+@users_app.command("list", help="List users, their roles and whether they are disabled.")
+def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    users = run(lambda engine: service.list_users(engine=engine))
+    if as_json:
+        rows = [
+            {
+                "id": u.id,
+                "username": u.username,
+                "roles": sorted(u.roles),
+                "disabled": u.disabled,
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in users
+        ]
+        sys.stdout.write(orjson.dumps(rows).decode() + "\n")
+        return
+    for u in users:
+        state = "disabled" if u.disabled else "active"
+        typer.echo(f"{u.id}\t{u.username}\t{_roles(u.roles)}\t{state}")
+
+
+@users_app.command(help="Disable a user: no login, and every session of theirs ends.")
+def disable(username: str) -> None:
+    user = run(lambda engine: service.set_disabled(engine=engine, username=username, disabled=True))
+    typer.echo(f"user {user.username} disabled")
+
+
+@users_app.command(help="Enable a disabled user again.")
+def enable(username: str) -> None:
+    user = run(
+        lambda engine: service.set_disabled(engine=engine, username=username, disabled=False)
+    )
+    typer.echo(f"user {user.username} enabled")
+
+
+@users_app.command("set-roles", help="Replace a user's roles (effective at their next refresh).")
+def set_roles(username: str, role: Roles = []) -> None:  # noqa: B006
+    roles = roles_option(role)
+    user = run(lambda engine: service.set_roles(engine=engine, username=username, roles=roles))
+    typer.echo(f"user {user.username} now has roles: {_roles(user.roles)}")
+
+
+def _roles(roles: frozenset[str]) -> str:
+    return dump_roles(roles) or "(none)"

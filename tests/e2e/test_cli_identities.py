@@ -1,0 +1,102 @@
+"""`hotelreviews users …` and `hotelreviews keys …` as an operator runs them, on both backends,
+checked against the API the identities they make are used with."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import orjson
+
+from hotelreviews.core.settings import Settings
+from tests.support.api_client import api_client
+
+PASSWORD = "a long enough password"
+
+
+def _run(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HOTELREVIEWS_DATA_DIR": str(settings.data_dir)}
+    env.pop("HOTELREVIEWS_DATABASE_URL", None)
+    if settings.database_url is not None:
+        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
+    return subprocess.run(
+        [sys.executable, "-m", "hotelreviews", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def test_a_user_made_on_the_command_line_logs_in_with_its_roles(settings: Settings) -> None:
+    created = _run(
+        settings, "users", "create", "Ada", "-r", "analyst", "--password-stdin", stdin=PASSWORD
+    )
+    assert created.returncode == 0, created.stderr
+    assert "user ada created" in created.stdout and PASSWORD not in created.stdout
+
+    changed = _run(settings, "users", "set-roles", "ada", "-r", "manager,ingest")
+    assert changed.returncode == 0, changed.stderr
+    listed = orjson.loads(_run(settings, "users", "list", "--json").stdout)
+    assert [(u["username"], u["roles"], u["disabled"]) for u in listed] == [
+        ("ada", ["ingest", "manager"], False)
+    ]
+    async with api_client(settings) as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"username": "ada", "password": PASSWORD}
+        )
+        assert login.status_code == 200
+        me = await client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+        )
+        assert me.json()["roles"] == ["ingest", "manager"]
+
+        assert _run(settings, "users", "disable", "ada").returncode == 0
+        refused = await client.post(
+            "/api/v1/auth/login", json={"username": "ada", "password": PASSWORD}
+        )
+        assert refused.status_code == 401
+
+
+def test_bad_input_is_one_clear_line_and_exit_2(settings: Settings) -> None:
+    unknown_role = _run(settings, "users", "create", "bob", "-r", "root", "--password-stdin")
+    short = _run(settings, "users", "create", "bob", "--password-stdin", stdin="short")
+    twice = [
+        _run(settings, "users", "create", "carol", "--password-stdin", stdin=PASSWORD)
+        for _ in range(2)
+    ]
+    missing = _run(settings, "users", "disable", "nobody")
+
+    assert unknown_role.returncode == 2 and "unknown role(s) root" in unknown_role.stderr
+    assert short.returncode == 2 and "at least 12 characters" in short.stderr
+    assert twice[0].returncode == 0 and twice[1].returncode == 2
+    assert "already exists" in twice[1].stderr
+    assert missing.returncode == 2 and "no user nobody" in missing.stderr
+    for run in (unknown_role, short, twice[1], missing):
+        assert "Traceback" not in run.stderr
+
+
+async def test_a_key_is_shown_once_works_until_revoked_and_records_its_use(
+    settings: Settings,
+) -> None:
+    created = _run(settings, "keys", "create", "nightly loader", "-r", "ingest")
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("hr_") and "shown again" in created.stderr
+
+    async with api_client(settings) as client:
+        used = await client.get("/api/v1/ingestions", headers={"X-API-Key": secret})
+        assert used.status_code == 200
+        [key] = orjson.loads(_run(settings, "keys", "list", "--json").stdout)
+        assert key["name"] == "nightly loader" and key["roles"] == ["ingest"]
+        assert key["last_used_at"] is not None and key["revoked_at"] is None
+        assert secret not in _run(settings, "keys", "list").stdout
+
+        revoked = _run(settings, "keys", "revoke", str(key["id"]))
+        assert revoked.returncode == 0, revoked.stderr
+        after = await client.get("/api/v1/ingestions", headers={"X-API-Key": secret})
+        assert after.status_code == 401
+    again = _run(settings, "keys", "revoke", str(key["id"]))
+    assert again.returncode == 2 and "no active API key" in again.stderr

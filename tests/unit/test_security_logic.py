@@ -1,0 +1,90 @@
+"""The pure parts of security: lockout arithmetic, role parsing, policy decisions, identities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hotelreviews.security.identity import ANONYMOUS, Identity
+from hotelreviews.security.lockout import after_failure, locked_for
+from hotelreviews.security.opaque import api_key_prefix, digest, new_api_key, same_digest
+from hotelreviews.security.passwords import hash_password, verify_password
+from hotelreviews.security.policies import PUBLIC, PUBLIC_READ, SIGNED_IN, allows, require
+from hotelreviews.security.roles import parse_roles
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_the_threshold_failure_locks_for_a_window_and_then_counting_starts_afresh() -> None:
+    state = None
+    for seconds in range(3):
+        state = after_failure(
+            state, T0 + timedelta(seconds=seconds), threshold=3, window_seconds=60
+        )
+    assert state is not None and state.failures == 3
+    assert locked_for(state, T0 + timedelta(seconds=2)) == 60
+    assert locked_for(state, T0 + timedelta(seconds=61)) == 1
+    assert locked_for(state, T0 + timedelta(seconds=62)) == 0
+
+    after = after_failure(state, T0 + timedelta(seconds=63), threshold=3, window_seconds=60)
+    assert after.failures == 1 and after.locked_until is None
+
+
+def test_failures_spread_wider_than_the_window_never_lock() -> None:
+    state = None
+    for minute in range(10):
+        state = after_failure(
+            state, T0 + timedelta(minutes=minute * 2), threshold=2, window_seconds=60
+        )
+        assert state.locked_until is None
+
+
+def test_roles_parse_from_repeated_and_comma_separated_names() -> None:
+    assert parse_roles(["Admin", "analyst, ingest"]) == {"admin", "analyst", "ingest"}
+    with pytest.raises(ValueError, match="unknown role\\(s\\) root"):
+        parse_roles(["root"])
+
+
+@pytest.mark.parametrize(
+    ("policy", "roles", "authenticated", "anonymous_reads", "allowed"),
+    [
+        (PUBLIC, frozenset(), False, False, True),
+        (PUBLIC_READ, frozenset(), False, True, True),
+        (PUBLIC_READ, frozenset(), False, False, False),
+        (PUBLIC_READ, frozenset({"ingest"}), True, False, True),
+        (SIGNED_IN, frozenset(), True, True, True),
+        (SIGNED_IN, frozenset(), False, True, False),
+        (require("admin", "ingest"), frozenset({"ingest"}), True, True, True),
+        (require("admin", "ingest"), frozenset({"analyst", "manager"}), True, True, False),
+        (require("admin"), frozenset(), False, True, False),
+    ],
+)
+def test_policy_decisions(
+    policy: object, roles: frozenset[str], authenticated: bool, anonymous_reads: bool, allowed: bool
+) -> None:
+    assert (
+        allows(policy, roles, authenticated=authenticated, anonymous_reads=anonymous_reads)  # type: ignore[arg-type]
+        is allowed
+    )
+
+
+def test_identity_keys_are_stable_and_secret_free() -> None:
+    assert Identity(kind="user", id=42).key == "user:42"
+    assert Identity(kind="key", id=7, name="loader").key == "key:7"
+    assert ANONYMOUS.key == "anonymous" and not ANONYMOUS.authenticated
+
+
+def test_api_keys_are_random_and_checked_by_their_digest() -> None:
+    key, other = new_api_key(), new_api_key()
+    assert key != other and key.startswith("hr_") and len(key) == 46
+    assert api_key_prefix(key) == key[:11]
+    assert same_digest(key, digest(key)) and not same_digest(other, digest(key))
+
+
+def test_passwords_verify_only_against_their_own_hash() -> None:
+    stored = hash_password("correct horse battery")
+    assert stored.startswith("$argon2id$")
+    assert verify_password(stored, "correct horse battery")
+    assert not verify_password(stored, "correct horse batterY")
+    assert not verify_password(None, "correct horse battery")  # unknown user
