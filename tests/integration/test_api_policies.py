@@ -15,7 +15,8 @@ import pytest
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.security.http import app_routes
-from hotelreviews.security.policies import POLICIES
+from hotelreviews.security.policies import POLICIES, require
+from hotelreviews.security.roles import ADMIN
 from tests.support.api_client import api_client, api_key_headers
 
 IDENTITIES = ("anonymous", "admin", "manager", "analyst", "ingest")
@@ -66,6 +67,14 @@ def test_an_app_with_an_undeclared_route_refuses_to_build(
 ) -> None:
     monkeypatch.delitem(POLICIES, "GET /api/v1/providers")
     with pytest.raises(RuntimeError, match="GET /api/v1/providers"):
+        create_app(Settings(environment="test", data_dir=tmp_path))
+
+
+def test_a_route_that_runs_no_dependencies_must_be_declared_public(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(POLICIES, "GET /docs", require(ADMIN))
+    with pytest.raises(RuntimeError, match="/docs cannot enforce"):
         create_app(Settings(environment="test", data_dir=tmp_path))
 
 

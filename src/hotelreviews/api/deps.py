@@ -20,6 +20,7 @@ from hotelreviews.hotels.filters import HotelFilters
 from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.reviews.schemas import TravellerType
 from hotelreviews.routing import DatabaseRouter, InvalidLsn, parse_lsn
+from hotelreviews.security.http import CurrentIdentity as CurrentIdentity
 
 BIGINT_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
@@ -93,6 +94,9 @@ async def _engine(request: Request) -> AsyncEngine:
     router: DatabaseRouter = request.app.state.router
     return router.primary.engine
 
+
+# CurrentIdentity (imported above, from security.http): the caller, as the route's declared
+# policy admitted it.
 
 # The primary's engine: for writes (and for reads that must not be routed).
 Db = Annotated[AsyncEngine, Depends(_engine)]

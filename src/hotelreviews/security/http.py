@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from hotelreviews.api.problems import problem_response
 from hotelreviews.security.authn import resolve_identity
@@ -63,6 +63,12 @@ def bind_policies(app: FastAPI) -> None:
             raise RuntimeError(f"route name {name} is used by routes of different policies")
     if missing:
         raise RuntimeError(f"routes without a policy in security.policies: {missing}")
+    # Plain Starlette routes (the docs, the OpenAPI schema) run no dependencies: nothing could
+    # enforce anything but a public policy on them.
+    for route in iter_route_contexts(app.routes):
+        unenforced = not isinstance(route.original_route, APIRoute)
+        if unenforced and route.name in by_name and not by_name[route.name].public:
+            raise RuntimeError(f"{route.path} cannot enforce a policy other than public")
     app.state.route_policies = by_name
 
 
