@@ -20,8 +20,10 @@ from pydantic import SecretStr
 from hotelreviews.api.app import create_app
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.settings import Settings
+from hotelreviews.security import repository as repo
 from hotelreviews.security import service
 from hotelreviews.security.errors import SecretMissing
+from hotelreviews.security.lockout import FailureState
 from hotelreviews.security.signing import load_signing_keys
 from hotelreviews.security.tables import api_keys
 from hotelreviews.security.tokens import issue_access_token
@@ -387,3 +389,28 @@ def test_a_local_key_is_generated_once_private_to_its_owner(tmp_path: Any, algor
     identity = verify_access_token(token, keys=second, issuer="i", audience="a")
     assert identity.key == "user:7" and identity.roles == {"admin"}
     assert jwt.get_unverified_header(token)["alg"] == algorithm
+
+
+async def test_failure_counters_older_than_two_windows_are_forgotten(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    engine = engine_of(client)
+    window = timedelta(seconds=settings.login_lockout_window_seconds)
+    now = utcnow()
+    async with engine.begin() as connection:
+        for name, started, locked_until in [
+            ("tried-long-ago", now - 3 * window, None),
+            ("locked-long-ago", now - 3 * window, now - 2 * window - timedelta(seconds=1)),
+            ("tried-recently", now - window, None),
+        ]:
+            await repo.save_failures(connection, name, FailureState(1, started, locked_until))
+
+    assert (await client.post(LOGIN, json={"username": "x", "password": "y"})).status_code == 401
+
+    async with engine.connect() as connection:
+        remaining = {
+            name
+            for name in ("tried-long-ago", "locked-long-ago", "tried-recently", "x")
+            if await repo.get_failures(connection, name) is not None
+        }
+    assert remaining == {"tried-recently", "x"}

@@ -89,6 +89,18 @@ async def save_failures(connection: AsyncConnection, username: str, state: Failu
     )
 
 
+async def forget_old_failures(connection: AsyncConnection, *, before: datetime) -> None:
+    """Drop counters whose window started before `before` and that lock nothing any more:
+    names tried once and never again (many, under a guessing attack) do not pile up."""
+    f = login_failures.c
+    await connection.execute(
+        sa.delete(login_failures).where(
+            f.window_started_at < before,
+            sa.or_(f.locked_until.is_(None), f.locked_until < before),
+        )
+    )
+
+
 async def clear_failures(connection: AsyncConnection, username: str) -> None:
     await connection.execute(sa.delete(login_failures).where(login_failures.c.username == username))
 

@@ -204,6 +204,11 @@ async def login(
                 window_seconds=settings.login_lockout_window_seconds,
             )
             await repo.save_failures(connection, name, state)
+            # Anything older than a window has no say any more (lockout.after_failure).
+            await repo.forget_old_failures(
+                connection,
+                before=utcnow() - timedelta(seconds=2 * settings.login_lockout_window_seconds),
+            )
         logger.warning(
             "failed login for user name %r (%d in the window%s)",
             name,
