@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from hotelreviews import __version__
 from hotelreviews.api import health
+from hotelreviews.api.guard_responses import add_guard_responses
 from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
@@ -23,6 +24,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.routes import router as ingestions_router
+from hotelreviews.protection.rules import EXEMPT_PATHS as RATE_EXEMPT_PATHS
 from hotelreviews.protection.wiring import install_protection
 from hotelreviews.providers.routes import router as providers_router
 from hotelreviews.reviews.routes import router as reviews_router
@@ -137,5 +139,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                         and "application/json" in content
                     ):
                         content[PROBLEM_JSON] = content.pop("application/json")
+        add_guard_responses(
+            schema,
+            policies=app.state.route_policies,
+            rate_exempt_paths=RATE_EXEMPT_PATHS,
+            problem_media_type=PROBLEM_JSON,
+        )
         app.openapi_schema = schema
     return app.openapi_schema

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from hotelreviews.api.deps import CurrentIdentity, Db
-from hotelreviews.api.problems import PROBLEMS
+from hotelreviews.api.problems import PROBLEM_JSON, PROBLEMS, Problem
 from hotelreviews.api.responses import json_response
 from hotelreviews.security import service
 from hotelreviews.security.schemas import (
@@ -17,6 +17,11 @@ from hotelreviews.security.schemas import (
 )
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+# Public routes whose credential is in the body: a wrong one is their own 401.
+CREDENTIAL_PROBLEMS = {
+    **PROBLEMS,
+    401: {"model": Problem, "description": "Invalid credentials", "content": {PROBLEM_JSON: {}}},
+}
 
 
 def _private(body: BaseModel) -> Response:
@@ -36,7 +41,7 @@ def _tokens(pair: service.TokenPair) -> Response:
     )
 
 
-@router.post("/login", response_model=TokenResponse, responses=PROBLEMS)
+@router.post("/login", response_model=TokenResponse, responses=CREDENTIAL_PROBLEMS)
 async def login(request: Request, db: Db, body: LoginRequest) -> Response:
     """Exchange a user name and password for an access token and a refresh token."""
     pair = await service.login(
@@ -49,7 +54,7 @@ async def login(request: Request, db: Db, body: LoginRequest) -> Response:
     return _tokens(pair)
 
 
-@router.post("/refresh", response_model=TokenResponse, responses=PROBLEMS)
+@router.post("/refresh", response_model=TokenResponse, responses=CREDENTIAL_PROBLEMS)
 async def refresh(request: Request, db: Db, body: RefreshRequest) -> Response:
     """A new token pair for a refresh token, which is used up; reusing one ends the session."""
     pair = await service.refresh(

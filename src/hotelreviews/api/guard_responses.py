@@ -1,0 +1,50 @@
+"""The problems the guards in front of every route answer with, added to the OpenAPI schema.
+
+Route handlers document their own problems (404, 422, ...) with `responses=`. The policy
+check (security.http) and the rate limits (protection/) run before any handler, so what they
+answer depends on the route's policy and path, not its code: they are documented here, from
+the same policy table and exemptions the guards use, for every operation at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from typing import Any
+
+from hotelreviews.security.policies import Policy
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem(description: str, problem_media_type: str) -> dict[str, Any]:
+    return {"description": description, "content": {problem_media_type: {"schema": _PROBLEM_REF}}}
+
+
+def add_guard_responses(
+    schema: dict[str, Any],
+    *,
+    policies: Mapping[str, Policy],
+    rate_exempt_paths: Set[str],
+    problem_media_type: str,
+) -> None:
+    """Add 401/403 (by the operation's policy, looked up by operationId = route name) and
+    429 (rate-limited paths) to every operation that does not document them already."""
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            policy = policies.get(operation.get("operationId", ""))
+            if policy is not None and not policy.public:
+                # No credentials (when required), or a bad API key or token (always checked).
+                responses.setdefault(
+                    "401",
+                    _problem("Missing or invalid credentials", problem_media_type),
+                )
+                if policy.roles:
+                    responses.setdefault(
+                        "403",
+                        _problem("The caller's roles do not allow this route", problem_media_type),
+                    )
+            if path not in rate_exempt_paths:
+                responses.setdefault(
+                    "429", _problem("Rate limit reached; see Retry-After", problem_media_type)
+                )
