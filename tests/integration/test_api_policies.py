@@ -48,6 +48,7 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
         None,
         {"admin", "analyst", "ingest"},
     ),
+    "GET /api/v1/audit-events": (None, {"admin"}),
 }
 QUERIES = {"/api/v1/reviews/search": {"q": "clean"}}
 DENIED = {"authentication_required", "forbidden"}

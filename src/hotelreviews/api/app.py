@@ -18,6 +18,8 @@ from hotelreviews.api import health
 from hotelreviews.api.guard_responses import add_guard_responses
 from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
+from hotelreviews.audit.context import AuditContextMiddleware
+from hotelreviews.audit.routes import router as audit_router
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
 from hotelreviews.cache.runtime import ResponseCache
 from hotelreviews.core import migrations
@@ -91,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Sent on the cacheable routes' 200s (api.responses.CacheableRoute), cache on or off.
     app.state.cache_control = public_cache_control(settings.cache_max_age_seconds)
     app.state.cache = cache  # its counters and versions, for operators and tests
+    # Innermost: audit events recorded while a request is served name its identity and its
+    # client address (both on the scope, filled in by the middlewares outside).
+    app.add_middleware(AuditContextMiddleware)
     if cache is not None:
         # Outside routing: a hit costs no routing, validation, database or JSON work.
         app.add_middleware(ResponseCacheMiddleware, **cache.middleware_options())
@@ -110,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(providers_router)
     api.include_router(ingestions_router)
     api.include_router(auth_router)
+    api.include_router(audit_router)
     app.include_router(api, dependencies=policy)
     bind_policies(app)  # refuses a route without a policy
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

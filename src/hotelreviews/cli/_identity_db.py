@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.audit.context import cli_context
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import get_settings
@@ -35,7 +36,8 @@ def run(use_case: Callable[[AsyncEngine], Awaitable[T]]) -> T:
         engine = create_engine(settings)
         try:
             await migrations.ensure_schema_current(engine, settings)
-            return await use_case(engine)
+            with cli_context():  # audit events of this command: `cli` and the OS user
+                return await use_case(engine)
         finally:
             await engine.dispose()
 

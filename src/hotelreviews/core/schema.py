@@ -1,5 +1,6 @@
 """Imports every table so that `metadata` is complete (for queries and migration checks)."""
 
+from hotelreviews.audit.tables import audit_events
 from hotelreviews.cache.tables import data_versions, hotel_versions
 from hotelreviews.core.metadata import metadata
 from hotelreviews.hotels.tables import (
@@ -31,4 +32,5 @@ __all__ = [
     "refresh_tokens",
     "api_keys",
     "login_failures",
+    "audit_events",
 ]

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hotelreviews.audit import service as audit
 from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.errors import IdempotencyKeyReused
 from hotelreviews.core.settings import Settings
@@ -84,6 +85,14 @@ async def _queue_or_replay(
         max_attempts=settings.worker_max_attempts,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
+    )
+    # In the queueing transaction: a job that is not queued leaves no event.
+    await audit.record(
+        connection,
+        action="ingestion.enqueue",
+        target_kind="ingestion",
+        target_id=job_id,
+        details={"source": source.shown_uri},
     )
     return job_id, False
 

@@ -8,10 +8,13 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from hotelreviews.api.problems import problem_response
+from hotelreviews.audit import service as audit
 from hotelreviews.security.authn import resolve_identity
 from hotelreviews.security.errors import AuthenticationRequired, AuthError, Forbidden, LoginLocked
 from hotelreviews.security.identity import Identity
 from hotelreviews.security.policies import POLICIES, Policy, allows
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def enforce_policy(request: Request) -> Identity:
@@ -33,6 +36,16 @@ async def enforce_policy(request: Request) -> Identity:
     ):
         if not identity.authenticated:
             raise AuthenticationRequired("sign in or send an API key to use this route")
+        if request.method not in _READ_METHODS:
+            # A refused write is worth an audit event (a refused read is routine).
+            await audit.record_alone(
+                request.app.state.router.primary.engine,
+                action="access.denied",
+                outcome="denied",
+                target_kind="route",
+                target_id=f"{request.method} {request.url.path}",
+                details={"policy": policy.name},
+            )
         raise Forbidden(f"this route {policy.name}")
     return identity
 

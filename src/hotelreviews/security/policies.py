@@ -66,6 +66,8 @@ POLICIES: dict[str, Policy] = {
     "GET /api/v1/ingestions": INGESTION_READ,
     "GET /api/v1/ingestions/{ingestion_id}": INGESTION_READ,
     "GET /api/v1/ingestions/{ingestion_id}/rejected-lines": INGESTION_READ,
+    # The audit log.
+    "GET /api/v1/audit-events": require(ADMIN),
 }
 
 

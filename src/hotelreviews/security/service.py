@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.audit import service as audit
+from hotelreviews.audit.context import Actor
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import opaque
@@ -128,7 +130,14 @@ async def create_user(
             connection, username=name, password_hash=password_hash, roles=dump_roles(roles), now=now
         )
         row = await repo.get_user_by_name(connection, name)
-    assert row is not None
+        assert row is not None
+        await audit.record(
+            connection,
+            action="user.create",
+            target_kind="user",
+            target_id=row.id,
+            details={"username": name, "roles": sorted(roles)},
+        )
     logger.info("user %s created with roles %s", name, dump_roles(roles) or "(none)")
     return User.from_row(row)
 
@@ -155,6 +164,13 @@ async def set_disabled(*, engine: AsyncEngine, username: str, disabled: bool) ->
         await repo.update_user(connection, name, now=now, disabled=disabled)
         if disabled:
             await repo.revoke_user_tokens(connection, row.id, now)
+        await audit.record(
+            connection,
+            action="user.disable" if disabled else "user.enable",
+            target_kind="user",
+            target_id=row.id,
+            details={"username": name},
+        )
         row = await repo.get_user_by_name(connection, name)
     logger.info("user %s %s", name, "disabled" if disabled else "enabled")
     return User.from_row(row)
@@ -167,6 +183,13 @@ async def set_roles(*, engine: AsyncEngine, username: str, roles: frozenset[str]
         if not await repo.update_user(connection, name, now=utcnow(), roles=dump_roles(roles)):
             raise IdentityError(f"no user {name}")
         row = await repo.get_user_by_name(connection, name)
+        await audit.record(
+            connection,
+            action="user.set_roles",
+            target_kind="user",
+            target_id=row.id,
+            details={"username": name, "roles": sorted(roles)},
+        )
     logger.info("user %s now has roles %s", name, dump_roles(roles) or "(none)")
     return User.from_row(row)
 
@@ -185,6 +208,14 @@ async def login(
         row = await repo.get_user_by_name(connection, name)
     locked_seconds = locked_for(state, now)
     if locked_seconds > 0:
+        await audit.record_alone(
+            engine,
+            action="auth.login_failed",
+            outcome="denied",
+            target_kind="user",
+            target_id=None if row is None else row.id,
+            details={"username": name, "reason": "locked"},
+        )
         raise LoginLocked(
             "too many failed logins for this user name: try again later",
             retry_after_seconds=max(1, math.ceil(locked_seconds)),
@@ -209,6 +240,15 @@ async def login(
                 connection,
                 before=utcnow() - timedelta(seconds=2 * settings.login_lockout_window_seconds),
             )
+            # The name tried, never the password.
+            await audit.record(
+                connection,
+                action="auth.login_failed",
+                outcome="failure",
+                target_kind="user",
+                target_id=None if row is None else row.id,
+                details={"username": name, "locked": state.locked_until is not None},
+            )
         logger.warning(
             "failed login for user name %r (%d in the window%s)",
             name,
@@ -220,6 +260,13 @@ async def login(
         await repo.clear_failures(connection, name)
         refresh_token = await _new_refresh_token(
             connection, settings, family_id=uuid.uuid4().hex, user_id=row.id, now=now
+        )
+        await audit.record(
+            connection,
+            action="auth.login",
+            actor=Actor("user", row.id, name),
+            target_kind="user",
+            target_id=row.id,
         )
     logger.info("user %s logged in", name)
     return _pair(settings, keys, User.from_row(row), refresh_token, now)
@@ -242,12 +289,14 @@ async def refresh(
         elif row.revoked_at is not None or row.rotated_at is not None:
             await repo.revoke_family(connection, row.family_id, now)
             problem = "refresh token reused: the session is revoked"
+            await _record_reuse(connection, row.user_id)
             logger.warning("refresh token reuse for user id %d: session revoked", row.user_id)
         elif row.expires_at <= now:
             problem = "refresh token expired"
         elif not await repo.mark_rotated(connection, row.id, now):
             await repo.revoke_family(connection, row.family_id, now)
             problem = "refresh token reused: the session is revoked"
+            await _record_reuse(connection, row.user_id)
         else:
             user_row = await repo.get_user(connection, row.user_id)
             if user_row is None or user_row.disabled:
@@ -271,7 +320,26 @@ async def logout(*, engine: AsyncEngine, refresh_token: str) -> None:
         row = await repo.get_refresh_token(connection, opaque.digest(refresh_token))
         if row is not None:
             await repo.revoke_family(connection, row.family_id, utcnow())
+            await audit.record(
+                connection,
+                action="auth.logout",
+                actor=Actor("user", row.user_id),
+                target_kind="user",
+                target_id=row.user_id,
+            )
     logger.info("a session was logged out")
+
+
+async def _record_reuse(connection: Any, user_id: int) -> None:
+    # Committed with the revocation: whoever presented the token is the user's thief or the
+    # user, so the event is about the user, from the request's address.
+    await audit.record(
+        connection,
+        action="auth.refresh_reuse_detected",
+        outcome="failure",
+        target_kind="user",
+        target_id=user_id,
+    )
 
 
 async def _new_refresh_token(
@@ -336,7 +404,14 @@ async def create_api_key(
             now=now,
         )
         row = await repo.get_api_key_by_prefix(connection, opaque.api_key_prefix(secret))
-    assert row is not None
+        assert row is not None
+        await audit.record(
+            connection,
+            action="key.create",
+            target_kind="key",
+            target_id=key_id,
+            details={"prefix": row.prefix, "name": name, "roles": sorted(roles)},
+        )
     logger.info("API key %d (%s) created with roles %s", key_id, row.prefix, dump_roles(roles))
     return ApiKey.from_row(row), secret
 
@@ -350,6 +425,7 @@ async def revoke_api_key(*, engine: AsyncEngine, key_id: int) -> None:
     async with engine.begin() as connection:
         if not await repo.revoke_api_key(connection, key_id, utcnow()):
             raise IdentityError(f"no active API key {key_id}")
+        await audit.record(connection, action="key.revoke", target_kind="key", target_id=key_id)
     logger.info("API key %d revoked", key_id)
 
 
