@@ -13,13 +13,12 @@ import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 from hotelreviews.ingestion.sniffing import GZIP_MAGIC, content_problem, gzip_cause
-from hotelreviews.ingestion.sources import Source, SourceError, _split_lines
+from hotelreviews.ingestion.sources import ClosedOnExit, Source, SourceError, _split_lines
 from hotelreviews.ingestion.streams import CountingReader, GunzipReader
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ class RawStream(Protocol):
     def close(self) -> None: ...
 
 
-class RemoteSource:
+class RemoteSource(ClosedOnExit):
     """An S3 object or an http(s) resource: metadata known up front, bytes streamed on demand."""
 
     def __init__(
@@ -101,17 +100,6 @@ class RemoteSource:
         stream, self._stream = self._stream, None
         if stream is not None:
             stream.close()
-
-    def __enter__(self) -> RemoteSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"RemoteSource({self.uri!r}, size={self.size}, compressed={self.compressed})"

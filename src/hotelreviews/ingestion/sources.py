@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
 
 from hotelreviews.ingestion.parsing import MAX_LINE_BYTES
 from hotelreviews.ingestion.sniffing import GZIP_MAGIC, SNIFF_BYTES, content_problem, gzip_cause
@@ -57,7 +57,25 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class LocalSource:
+class ClosedOnExit:
+    """`with source:` closes it on the way out, whatever kind of source it is."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class LocalSource(ClosedOnExit):
     """A readable local file (stdin is spooled to one), with its size and sha256."""
 
     def __init__(
@@ -90,17 +108,6 @@ class LocalSource:
         if self._delete_on_close:
             self._delete_on_close = False
             Path(self.path).unlink(missing_ok=True)
-
-    def __enter__(self) -> LocalSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"LocalSource({self.uri!r}, size={self.size}, compressed={self.compressed})"
