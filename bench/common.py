@@ -69,3 +69,22 @@ def demo_file(*, reviews: int, directory: Path) -> tuple[Path, int]:
         part.unlink()
     parts.rmdir()
     return target, lines
+
+
+def fresh_settings(backend: str, work: Path, server, name: str):  # noqa: ANN001, ANN201
+    """Settings for a new, migrated database named `name`: a SQLite file under `work/name`, or
+    a database of that name on the benchmark's PostgreSQL `server`."""
+    import shutil
+
+    from hotelreviews.core import migrations
+    from hotelreviews.core.settings import Settings
+
+    data_dir = work / name
+    shutil.rmtree(data_dir, ignore_errors=True)  # a fresh database every run
+    data_dir.mkdir()
+    if backend == "sqlite":
+        settings = Settings(data_dir=data_dir)
+    else:
+        settings = Settings(data_dir=data_dir, database_url=server.create_database(name))
+    migrations.upgrade(settings)
+    return settings

@@ -18,15 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import PRODUCTION_LIKE, demo_file, run_child
-from hotelreviews.core import migrations
+from common import PRODUCTION_LIKE, demo_file, fresh_settings, run_child
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.parsing import parse_line
@@ -137,18 +135,6 @@ def _ingest(settings: Settings, path: Path) -> dict:
     }
 
 
-def _fresh_settings(backend: str, work: Path, server, name: str) -> Settings:  # noqa: ANN001
-    data_dir = work / name
-    shutil.rmtree(data_dir, ignore_errors=True)  # a fresh database every run
-    data_dir.mkdir()
-    if backend == "sqlite":
-        settings = Settings(data_dir=data_dir)
-    else:
-        settings = Settings(data_dir=data_dir, database_url=server.create_database(name))
-    migrations.upgrade(settings)
-    return settings
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -179,11 +165,11 @@ def main() -> None:
             path, _ = demo_file(reviews=size, directory=work)
             for backend in args.backends:
                 label = f"{backend[:2]}{size}"
-                result = _ingest(_fresh_settings(backend, work, server, f"ingest_{label}"), path)
+                result = _ingest(fresh_settings(backend, work, server, f"ingest_{label}"), path)
                 raw, indexed = (
                     _rate(
                         _baseline(
-                            _fresh_settings(backend, work, server, f"base{into:d}_{label}"),
+                            fresh_settings(backend, work, server, f"base{into:d}_{label}"),
                             path,
                             into_reviews=into,
                         )

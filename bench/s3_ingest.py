@@ -23,8 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import PRODUCTION_LIKE, demo_file, run_child
-from hotelreviews.core import migrations
+from common import PRODUCTION_LIKE, demo_file, fresh_settings, run_child
 from hotelreviews.core.settings import Settings
 
 BUCKET = "bench-feeds"
@@ -72,18 +71,6 @@ def _ingest(settings: Settings, uri: str, endpoint: str, aws: dict[str, str]) ->
     return {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb, "reviews": reviews}
 
 
-def _fresh_settings(backend: str, work: Path, server, name: str) -> Settings:  # noqa: ANN001
-    data_dir = work / name
-    shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir()
-    if backend == "sqlite":
-        settings = Settings(data_dir=data_dir)
-    else:
-        settings = Settings(data_dir=data_dir, database_url=server.create_database(name))
-    migrations.upgrade(settings)
-    return settings
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reviews", type=int, default=700_000, help="demo size (~1.5 KB each)")
@@ -122,7 +109,7 @@ def main() -> None:
                 f"{'peak RSS MB':>13}{'vs download':>13}"
             )
             for backend in args.backends:
-                settings = _fresh_settings(backend, work, pg, f"s3_{backend[:2]}{args.reviews}")
+                settings = fresh_settings(backend, work, pg, f"s3_{backend[:2]}{args.reviews}")
                 result = _ingest(settings, uri, s3.endpoint_url, aws)
                 mb_per_second = size_mb / result["seconds"]
                 print(
