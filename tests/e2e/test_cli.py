@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import gzip
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
 from hotelreviews.core.settings import Settings
+from tests.support.cli import run_cli
 
 
 def _run(settings: Settings, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HOTELREVIEWS_DATA_DIR": str(settings.data_dir)}
-    env.pop("HOTELREVIEWS_DATABASE_URL", None)
-    if settings.database_url is not None:
-        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
-    return subprocess.run(
-        [sys.executable, "-m", "hotelreviews", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-    )
+    return run_cli(settings, *args, stdin=stdin)
 
 
 @pytest.fixture

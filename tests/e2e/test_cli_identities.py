@@ -3,31 +3,19 @@ checked against the API the identities they make are used with."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import orjson
 
 from hotelreviews.core.settings import Settings
 from tests.support.api_client import api_client
+from tests.support.cli import run_cli
 
 PASSWORD = "a long enough password"
 
 
 def _run(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HOTELREVIEWS_DATA_DIR": str(settings.data_dir)}
-    env.pop("HOTELREVIEWS_DATABASE_URL", None)
-    if settings.database_url is not None:
-        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
-    return subprocess.run(
-        [sys.executable, "-m", "hotelreviews", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(settings, *args, stdin=stdin, text=True)
 
 
 async def test_a_user_made_on_the_command_line_logs_in_with_its_roles(settings: Settings) -> None:
