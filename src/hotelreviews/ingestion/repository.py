@@ -22,7 +22,7 @@ from hotelreviews.core.types import UTCDateTime
 from hotelreviews.ingestion.batch import LineCounts, ReviewKey, StoredReview
 from hotelreviews.ingestion.records import HotelRef, ProviderRef
 from hotelreviews.ingestion.summaries import Contribution
-from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.ingestion.tables import ingested_files, nothing_counted, rejected_lines
 from hotelreviews.ingestion.upserts import (
     BREAKDOWN_COLUMNS,
     HOTEL_ATTRIBUTES,
@@ -73,13 +73,7 @@ async def create_run(
             checksum=checksum,
             status="running",
             forced=forced,
-            lines_done=0,
-            lines_blank=0,
-            reviews_new=0,
-            reviews_updated=0,
-            reviews_unchanged=0,
-            lines_rejected=0,
-            rejected_by_reason={},
+            **nothing_counted(),
             started_at=started_at,
         )
         .returning(ingested_files.c.id)

@@ -41,3 +41,16 @@ rejected_lines = sa.Table(
     sa.Column("excerpt", sa.Text, nullable=False),  # at most 500 bytes of the line
     sa.UniqueConstraint("file_id", "line_number"),
 )
+
+
+def nothing_counted() -> dict[str, object]:
+    """The counts of an ingestion that has not read a line yet (a new dict each time)."""
+    return {
+        "lines_done": 0,
+        "lines_blank": 0,
+        "reviews_new": 0,
+        "reviews_updated": 0,
+        "reviews_unchanged": 0,
+        "lines_rejected": 0,
+        "rejected_by_reason": {},
+    }

@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.types import UTCDateTime
-from hotelreviews.ingestion.tables import ingested_files
+from hotelreviews.ingestion.tables import ingested_files, nothing_counted
 from hotelreviews.jobs.tables import ingestion_jobs
 
 QUEUED, RUNNING, RETRYING, SUCCEEDED, DEAD = "queued", "running", "retrying", "succeeded", "dead"
@@ -75,13 +75,7 @@ async def insert_job(
             checksum="",  # never a sha256: a reserved ingestion matches no content
             status=RESERVED,
             forced=False,
-            lines_done=0,
-            lines_blank=0,
-            reviews_new=0,
-            reviews_updated=0,
-            reviews_unchanged=0,
-            lines_rejected=0,
-            rejected_by_reason={},
+            **nothing_counted(),
             started_at=now,
         )
         .returning(f.id)
