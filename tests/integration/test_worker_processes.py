@@ -107,6 +107,13 @@ async def test_two_workers_sharing_a_queue_ingest_each_of_50_files_exactly_once(
     engine: AsyncEngine, workers: Workers, sources: Path
 ) -> None:
     first, second = workers.start(), workers.start()
+
+    async def both_started() -> bool:
+        return all("started:" in workers.log(worker) for worker in (first, second))
+
+    # Both must be running before the first file lands; otherwise the one that starts first
+    # can drain the whole queue alone on a loaded machine.
+    await wait_for(both_started, "both workers started")
     for number in range(50):
         lines = [
             nested_line(hotel=number, review=number * 1000 + r, rating=7.5, text=f"R{r}.")
