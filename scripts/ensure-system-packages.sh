@@ -2,7 +2,9 @@
 # Make sure the system packages the test suite needs are installed:
 #   - PostgreSQL 15 server binaries (initdb, pg_ctl, postgres): the tests start
 #     their own throwaway servers from them (never the machine's cluster);
-#   - redis-server.
+#   - redis-server;
+#   - prometheus (prometheus and promtool): the monitoring rules' unit tests and the
+#     scrape test run Debian's Prometheus on a port of their own.
 # With --bench, also wrk (HTTP load generator used by `make bench`).
 #
 # Present already -> exits 0 quickly, installs nothing.
@@ -18,7 +20,7 @@ for arg in "$@"; do
     case "$arg" in
         --bench) want_bench=1 ;;
         -h | --help)
-            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -88,6 +90,7 @@ if [[ -z "$(find_pg15)" ]]; then
     fi
 fi
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if ((want_bench)); then
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 fi
@@ -137,6 +140,10 @@ if [[ -z "$(find_pg15)" && -z "$(find_any_pg)" ]]; then
 fi
 if ! command -v redis-server >/dev/null 2>&1; then
     log "redis-server still not found after installing"
+    exit 1
+fi
+if ! command -v promtool >/dev/null 2>&1; then
+    log "promtool still not found after installing prometheus"
     exit 1
 fi
 if ((want_bench)) && ! command -v wrk >/dev/null 2>&1; then

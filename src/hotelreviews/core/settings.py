@@ -120,6 +120,22 @@ class Settings(BaseSettings):
     # This many failed logins for a user name within the window lock it until the window ends.
     login_lockout_threshold: int = Field(default=5, ge=1, le=1000)
     login_lockout_window_seconds: float = Field(default=900.0, gt=0)
+    # Observability (hotelreviews.observability; docs/observability.md).
+    # /metrics in Prometheus format. Several server workers share their values through
+    # prometheus-client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set up by `serve`).
+    metrics_enabled: bool = True
+    # When set, /metrics answers only requests carrying "Authorization: Bearer <token>".
+    metrics_bearer_token: SecretStr | None = None
+    metrics_bearer_token_file: Path | None = None
+    # `hotelreviews worker` serves its own /metrics on this port (None: it serves none).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # OpenTelemetry traces, exported over OTLP/HTTP when an endpoint is configured (here or
+    # through the standard OTEL_EXPORTER_OTLP_ENDPOINT); without one, tracing is a no-op.
+    otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    service_name: str = Field(default="hotelreviews", min_length=1, max_length=100)
+    # Logs: JSON lines (production) or a readable console; None picks by environment.
+    log_format: Literal["json", "console"] | None = None
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
@@ -131,6 +147,10 @@ class Settings(BaseSettings):
             self.jwt_secret = SecretStr(self.jwt_secret_file.read_text().strip())
         if self.jwt_private_key is None and self.jwt_private_key_file is not None:
             self.jwt_private_key = SecretStr(self.jwt_private_key_file.read_text().strip())
+        if self.metrics_bearer_token is None and self.metrics_bearer_token_file is not None:
+            self.metrics_bearer_token = SecretStr(
+                self.metrics_bearer_token_file.read_text().strip()
+            )
         return self
 
     @field_validator("worker_sources", mode="before")
@@ -221,6 +241,12 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return normalize_database_url(self.database_url.get_secret_value())
         return f"sqlite+aiosqlite:///{(self.data_dir / EMBEDDED_DATABASE_NAME).resolve()}"
+
+    @property
+    def resolved_log_format(self) -> Literal["json", "console"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.environment == "production" else "console"
 
     @property
     def is_embedded(self) -> bool:
