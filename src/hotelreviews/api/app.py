@@ -26,6 +26,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.routes import router as ingestions_router
+from hotelreviews.observability import exposition
 from hotelreviews.protection.rules import EXEMPT_PATHS as RATE_EXEMPT_PATHS
 from hotelreviews.protection.wiring import install_protection
 from hotelreviews.providers.routes import router as providers_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             await router.dispose()
+            exposition.process_exited()
 
     app = FastAPI(
         title="Hotel reviews API",
@@ -108,6 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_auth_handlers(app)
     policy = [Depends(enforce_policy)]
     app.include_router(health.router, dependencies=policy)
+    if settings.metrics_enabled:
+        app.include_router(exposition.router, dependencies=policy)
+        exposition.set_build_info(settings)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(hotels_router)
     api.include_router(search_router)  # before reviews: /reviews/search is not a review id

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +15,7 @@ import typer
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.observability.exposition import MULTIPROC_DIR_VARIABLE
 
 APP_FACTORY = "hotelreviews.api.app:create_app"
 
@@ -37,19 +43,53 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     typer.echo(f"Hotel reviews API on {base} — interactive docs at {base}/docs")
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        # The app decides which proxies' X-Forwarded-* to believe (HOTELREVIEWS_TRUSTED_PROXIES).
-        proxy_headers=False,
-        log_level=settings.log_level.lower(),
+    # One process keeps its metrics in memory, unless the operator asked for files.
+    shared_metrics = settings.metrics_enabled and (
+        workers > 1 or bool(os.environ.get(MULTIPROC_DIR_VARIABLE))
     )
+    with metrics_directory(settings) if shared_metrics else contextlib.nullcontext():
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            # The app decides which proxies' X-Forwarded-* to believe
+            # (HOTELREVIEWS_TRUSTED_PROXIES).
+            proxy_headers=False,
+            log_level=settings.log_level.lower(),
+        )
+
+
+@contextlib.contextmanager
+def metrics_directory(settings: Settings) -> Iterator[Path]:
+    """The directory the workers share their metrics through (PROMETHEUS_MULTIPROC_DIR),
+    emptied first: files left by an earlier run would add its counts to this one's.
+
+    Workers are spawned (fresh interpreters), so setting the variable here, before uvicorn
+    starts them, puts every worker's metrics in multiprocess mode. Without the variable set
+    by the operator, the directory is this run's own and removed at the end.
+    """
+    given = os.environ.get(MULTIPROC_DIR_VARIABLE)
+    if given:
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # prometheus-client's files only
+            stale.unlink()
+        yield directory
+        return
+    directory = settings.data_dir / "run" / f"metrics-{os.getpid()}"
+    shutil.rmtree(directory, ignore_errors=True)  # a pid reused after a crash
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROC_DIR_VARIABLE] = str(directory.resolve())
+    try:
+        yield directory
+    finally:
+        del os.environ[MULTIPROC_DIR_VARIABLE]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 async def _check_schema(settings: Settings) -> None:

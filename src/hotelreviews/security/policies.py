@@ -45,6 +45,7 @@ POLICIES: dict[str, Policy] = {
     # Operations and documentation.
     "GET /livez": PUBLIC,
     "GET /readyz": PUBLIC,
+    "GET /metrics": PUBLIC,  # its own bearer token when one is configured
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
