@@ -20,6 +20,7 @@ from hotelreviews.cache.shared import REDIS_ERRORS, redis_client
 from hotelreviews.cache.stats import publisher_stats
 from hotelreviews.cache.versions import VersionBump
 from hotelreviews.core.settings import Settings
+from hotelreviews.observability.metrics import CACHE_ERRORS
 from hotelreviews.routing import consistency_token, parse_lsn
 
 logger = logging.getLogger("hotelreviews.cache")
@@ -56,6 +57,7 @@ async def publish_committed(
         await client.publish(invalidation_channel(settings), message)
     except REDIS_ERRORS as error:
         publisher_stats.redis_errors += 1
+        CACHE_ERRORS.inc()
         if breaker.failed():
             logger.warning(
                 "could not publish a cache invalidation (%r); API processes see the new data "

@@ -25,6 +25,7 @@ from hotelreviews.cache.keys import cache_key
 from hotelreviews.cache.stats import CacheStats
 from hotelreviews.cache.store import CachedResponse, ResponseStore
 from hotelreviews.cache.versions import CacheVersions
+from hotelreviews.observability.metrics import CACHE_HITS, CACHE_MISSES, CACHE_SINGLEFLIGHT_WAITS
 from hotelreviews.routing import format_lsn
 
 _METHODS = {"GET", "HEAD"}
@@ -95,17 +96,20 @@ class ResponseCacheMiddleware:
         response = await self._store.get(key)
         if response is not None:
             self._stats.hits += 1
+            CACHE_HITS.inc()
             await _answer(send, response, head=head, if_none_match=if_none_match, hit=True)
             return
         flight = self._flights.get(key)
         if flight is None:
             response, hit = await self._lead(key, scope, receive, send, head=head)
         else:
+            CACHE_SINGLEFLIGHT_WAITS.inc()
             # Shielded: a waiter whose client goes away must not cancel the others' answer.
             response = await asyncio.shield(flight)
             hit = response is not None
             if hit:
                 self._stats.hits += 1
+                CACHE_HITS.inc()
             else:
                 # The first request's response could not be stored (an error, a 404, a
                 # stream): every waiter runs the application itself, at once rather than one
@@ -143,6 +147,7 @@ class ResponseCacheMiddleware:
                 response = await self._shared.get(key)
             if response is not None:
                 self._stats.shared_hits += 1
+                CACHE_HITS.inc()
                 ttl = self._ttl
                 if response.expires_at is not None:
                     ttl = min(ttl, response.expires_at - time.time())
@@ -162,6 +167,7 @@ class ResponseCacheMiddleware:
     ) -> CachedResponse | None:
         """Run the application; store and return its response if storable (else it was sent)."""
         self._stats.misses += 1
+        CACHE_MISSES.inc()
         capture = ResponseCapture(send, head=head, max_body=self._max_entry_bytes)
         # HEAD runs as a GET (RFC 9110: the same headers, without content), so that both share
         # one entry and HEAD is answered wherever GET is.

@@ -22,6 +22,7 @@ from hotelreviews.cache.breaker import Breaker
 from hotelreviews.cache.codec import ENTRY_FORMAT, DecodeError, decode_entry, encode_entry
 from hotelreviews.cache.stats import CacheStats
 from hotelreviews.cache.store import CachedResponse
+from hotelreviews.observability.metrics import CACHE_ERRORS
 
 logger = logging.getLogger("hotelreviews.cache")
 
@@ -60,6 +61,7 @@ class RedisLink:
             result = await command(self.client)
         except REDIS_ERRORS as error:
             self.stats.redis_errors += 1
+            CACHE_ERRORS.inc()
             if self.breaker.failed():
                 logger.warning(
                     "Redis unavailable (%s: %r); serving without it until it answers again",
@@ -90,6 +92,7 @@ class RedisStore:
             response = decode_entry(data)
         except DecodeError as error:
             self._link.stats.redis_errors += 1
+            CACHE_ERRORS.inc()
             logger.warning("unreadable cache entry in Redis under %r: %s", key, error)
             return None
         if response.expires_at is not None and response.expires_at <= time.time():

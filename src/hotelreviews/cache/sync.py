@@ -27,6 +27,7 @@ from hotelreviews.cache.shared import REDIS_ERRORS, RedisLink
 from hotelreviews.cache.stats import CacheStats
 from hotelreviews.cache.versions import CacheVersions
 from hotelreviews.core.database import read_transaction
+from hotelreviews.observability.metrics import CACHE_ERRORS
 
 logger = logging.getLogger("hotelreviews.cache")
 
@@ -156,6 +157,7 @@ class VersionSync:
                         self._receive(message["data"])
             except REDIS_ERRORS as error:
                 self._stats.redis_errors += 1
+                CACHE_ERRORS.inc()
                 if not reported:
                     reported = True
                     logger.warning(
@@ -175,6 +177,7 @@ class VersionSync:
             bump = decode_bump(data)
         except DecodeError as error:
             self._stats.redis_errors += 1
+            CACHE_ERRORS.inc()
             logger.warning("unreadable cache invalidation message: %s", error)
             self.catch_up_soon()
             return

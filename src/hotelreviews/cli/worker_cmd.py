@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -10,13 +11,18 @@ from collections.abc import Callable
 from typing import Annotated
 
 import typer
+from prometheus_client import start_http_server
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.jobs.metrics import keep_measuring
 from hotelreviews.jobs.worker import Worker
+from hotelreviews.observability.exposition import scrape_registry
+from hotelreviews.routing.metering import meter_engine
 
 logger = logging.getLogger("hotelreviews.worker")
 
@@ -68,8 +74,11 @@ async def _work(settings: Settings, *, once: bool) -> None:
     if settings.is_embedded:
         await asyncio.to_thread(migrations.upgrade, settings)
     engine = create_engine(settings)
+    measuring: asyncio.Task[None] | None = None
     try:
         await migrations.ensure_schema_current(engine, settings)
+        if settings.metrics_enabled and settings.worker_metrics_port is not None:
+            measuring = _serve_metrics(engine, settings.worker_metrics_port)
         worker = Worker(engine=engine, settings=settings)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -84,7 +93,20 @@ async def _work(settings: Settings, *, once: bool) -> None:
         await worker.run(once=once)
         logger.info("worker %s stopped", worker.name)
     finally:
+        if measuring is not None:
+            measuring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await measuring
         await engine.dispose()
+
+
+def _serve_metrics(engine: AsyncEngine, port: int) -> asyncio.Task[None]:
+    """Serve /metrics on `port` (all interfaces, for Prometheus; a thread of this process)
+    and keep the queue gauges current; returns the measuring task."""
+    meter_engine(engine, "primary")
+    start_http_server(port, registry=scrape_registry())
+    logger.info("metrics on port %d (/metrics)", port)
+    return asyncio.create_task(keep_measuring(engine), name="hotelreviews-queue-metrics")
 
 
 def _stopper(worker: Worker, signum: int) -> Callable[[], None]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +32,7 @@ from hotelreviews.ingestion.sources import (
     open_source,
 )
 from hotelreviews.ingestion.writer import BatchHook, BatchWriter, KnownIds
+from hotelreviews.observability.metrics import INGEST_FILES
 
 # Called after each committed batch with (file name, lines done in the file, bytes of the file
 # read so far — of the size given to FileListener; the reader runs up to a batch ahead).
@@ -38,6 +40,7 @@ ProgressListener = Callable[[str, int, int], None]
 # Called when a file starts, with its name and size in bytes.
 FileListener = Callable[[str, int], None]
 
+_P = ParamSpec("_P")
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -60,6 +63,7 @@ async def ingest_paths(
             files = await asyncio.to_thread(expand_paths, [argument], settings=settings)
         except SourceError as error:
             report.files.append(FileReport(source=argument, status="failed", message=str(error)))
+            INGEST_FILES.labels(outcome="failed").inc()
             continue
         for path in files:
             report.files.append(
@@ -77,6 +81,21 @@ async def ingest_paths(
     return report
 
 
+def _count_outcome(
+    ingest: Callable[_P, Awaitable[FileReport]],
+) -> Callable[_P, Awaitable[FileReport]]:
+    """Count each file's outcome (ingested, skipped, failed) in the metrics."""
+
+    @functools.wraps(ingest)
+    async def counted(*args: _P.args, **kwargs: _P.kwargs) -> FileReport:
+        report = await ingest(*args, **kwargs)
+        INGEST_FILES.labels(outcome=report.status).inc()
+        return report
+
+    return counted
+
+
+@_count_outcome
 async def ingest_file(
     *,
     engine: AsyncEngine,

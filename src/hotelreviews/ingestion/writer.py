@@ -7,6 +7,7 @@ of it, and a re-run resumes right after the last committed line.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -28,6 +29,11 @@ from hotelreviews.ingestion.rows import (
     rejection_row,
     review_row,
     standing_row,
+)
+from hotelreviews.observability.metrics import (
+    INGEST_BATCH_DURATION,
+    INGEST_LINES,
+    INGEST_REJECTED_LINES,
 )
 
 _ATTEMPTS = 3
@@ -65,15 +71,19 @@ class BatchWriter:
 
     async def write(self, batch: ParsedBatch) -> LineCounts:
         """Commit a batch; returns the file's counts so far."""
+        started, before = time.perf_counter(), self.counts
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                return await self._write_once(batch)
+                counts = await self._write_once(batch)
             except Exception as error:
                 # Another writer added one of our new reviews between our look-up and our
                 # insert (or we deadlocked with one): the transaction is gone, and the
                 # redone look-up sees that writer's committed work.
                 if attempt == _ATTEMPTS or not repo.is_write_conflict(error):
                     raise
+                continue
+            record_batch(before, counts, seconds=time.perf_counter() - started)
+            return counts
         raise AssertionError("unreachable")
 
     async def _write_once(self, batch: ParsedBatch) -> LineCounts:
@@ -206,3 +216,23 @@ class BatchWriter:
                     grades=standing.grades,
                 )
         return [rows[key] for key in sorted(rows)]
+
+
+_STORED = INGEST_LINES.labels(outcome="stored")
+_UNCHANGED = INGEST_LINES.labels(outcome="unchanged")
+_REJECTED = INGEST_LINES.labels(outcome="rejected")
+_BLANK = INGEST_LINES.labels(outcome="blank")
+
+
+def record_batch(before: LineCounts, after: LineCounts, *, seconds: float) -> None:
+    """Count a committed batch's lines (what its commit added to the file's counts)."""
+    _STORED.inc((after.new - before.new) + (after.updated - before.updated))
+    _UNCHANGED.inc(after.unchanged - before.unchanged)
+    _REJECTED.inc(after.rejected - before.rejected)
+    _BLANK.inc(after.blank - before.blank)
+    for reason, count in after.rejected_by_reason.items():
+        added = count - before.rejected_by_reason.get(reason, 0)
+        if added:
+            # reason: one of the fixed codes of ingestion.records.RejectReason.
+            INGEST_REJECTED_LINES.labels(reason=reason).inc(added)
+    INGEST_BATCH_DURATION.observe(seconds)

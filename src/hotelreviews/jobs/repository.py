@@ -301,3 +301,23 @@ async def has_unfinished_jobs(connection: AsyncConnection) -> bool:
     """Whether any job is queued, running or waiting for a retry."""
     statement = sa.select(j.id).where(j.status.in_(ACTIVE)).limit(1)
     return (await connection.execute(statement)).first() is not None
+
+
+# ---- measuring the queue --------------------------------------------------------------------
+
+
+async def jobs_by_status(connection: AsyncConnection) -> dict[str, int]:
+    """How many jobs are in each status (one GROUP BY over the status index)."""
+    statement = sa.select(j.status, sa.func.count()).group_by(j.status)
+    return {status: count for status, count in await connection.execute(statement)}
+
+
+async def longest_due_wait_seconds(connection: AsyncConnection) -> float:
+    """How long the job due longest (queued, or retrying and due) has waited to be taken, on
+    the database's clock; 0 when none is due."""
+    now = _now(connection)
+    statement = sa.select(sa.func.min(j.next_attempt_at), now).where(
+        j.status.in_((QUEUED, RETRYING)), j.next_attempt_at <= now
+    )
+    oldest, at = (await connection.execute(statement)).one()
+    return 0.0 if oldest is None else max(0.0, (at - oldest).total_seconds())

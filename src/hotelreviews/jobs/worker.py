@@ -38,6 +38,7 @@ from hotelreviews.jobs.lease import ContentBusy, JobLease, LeaseLost, StopReques
 from hotelreviews.jobs.retry import backoff_seconds, is_permanent
 from hotelreviews.jobs.service import poll_sources
 from hotelreviews.jobs.uris import target_of
+from hotelreviews.observability.metrics import JOBS_DEAD_LETTERED
 
 logger = logging.getLogger("hotelreviews.worker")
 
@@ -250,6 +251,7 @@ class Worker:
                 run_id=run if run is not None else job.run_id,
                 error=error,
             )
+        JOBS_DEAD_LETTERED.inc()
         logger.error(
             "ingestion %d is dead after %d attempt(s): %s",
             job.id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hotelreviews.observability.metrics import RATE_LIMIT_REJECTIONS
 from hotelreviews.protection.budgets import Budgets
 from hotelreviews.protection.problems import send_problem
 from hotelreviews.protection.rules import Rate, RateRules
@@ -41,6 +42,8 @@ class RateLimitMiddleware:
 
 
 async def send_too_many(send: Send, rate: Rate, seconds_left: int, instance: str) -> None:
+    # rate.name is one of the fixed rule names (rules.Rate): a safe label value.
+    RATE_LIMIT_REJECTIONS.labels(rule=rate.name).inc()
     wait = str(seconds_left).encode()
     await send_problem(
         send,

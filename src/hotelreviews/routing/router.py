@@ -28,6 +28,7 @@ from hotelreviews.core.database import create_engine, read_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.routing.errors import is_connection_error
 from hotelreviews.routing.lsn import format_lsn
+from hotelreviews.routing.metering import meter_engine, report_replicas
 from hotelreviews.routing.replicas import Replica, describe_error
 from hotelreviews.routing.repository import current_wal_position
 
@@ -84,8 +85,12 @@ class DatabaseRouter:
             )
             for url in settings.resolved_replica_urls
         ]
+        primary = Primary(name=target_name(primary_url), engine=create_engine(settings))
+        meter_engine(primary.engine, "primary")
+        for replica in replicas:
+            meter_engine(replica.engine, "replica")
         return cls(
-            primary=Primary(name=target_name(primary_url), engine=create_engine(settings)),
+            primary=primary,
             replicas=replicas,
             region=settings.region,
             consistency_wait_seconds=settings.consistency_wait_seconds,
@@ -120,6 +125,7 @@ class DatabaseRouter:
 
     async def check_replicas(self) -> None:
         await asyncio.gather(*(replica.check() for replica in self.replicas))
+        report_replicas(self.replicas)
 
     async def dispose(self) -> None:
         """Close every pool."""
