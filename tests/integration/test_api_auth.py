@@ -296,6 +296,80 @@ async def test_repeated_failures_lock_the_login_until_the_window_passes(
         assert (await login(client)).status_code == 200
 
 
+def without_rate_limits(settings: Settings, **update: Any) -> Settings:
+    # The per-address login rate limit (protection/) would otherwise answer 429 first.
+    return settings.model_copy(update={**update, "rate_limit_enabled": False})
+
+
+async def wait_until_login_succeeds(client: httpx.AsyncClient, code: str) -> None:
+    deadline = time.monotonic() + 30
+    while (response := await login(client)).status_code == 429:
+        assert time.monotonic() < deadline, "the wait never ends"
+        assert response.json()["code"] == code
+        await asyncio.sleep(0.05)
+    assert response.status_code == 200, response.text
+
+
+async def test_failures_beyond_the_free_ones_make_the_name_wait_before_trying_again(
+    settings: Settings,
+) -> None:
+    backing_off = without_rate_limits(
+        settings,
+        login_lockout_threshold=10,
+        login_backoff_free_failures=1,
+        login_backoff_base_seconds=1.0,
+    )
+    async with api_client(backing_off) as client:
+        await service.create_user(
+            engine=engine_of(client), username="ada", password=PASSWORD, roles=frozenset()
+        )
+        assert (await login(client, "wrong password!")).status_code == 401  # free
+        assert (await login(client, "wrong password!")).status_code == 401  # now wait 1 s
+
+        waiting = await login(client)  # even the right password, and it is not counted
+
+        assert waiting.status_code == 429, waiting.text
+        assert waiting.json()["code"] == "login_backoff"
+        assert waiting.headers["retry-after"] == "1"
+        await wait_until_login_succeeds(client, "login_backoff")
+        # A success forgets the failures: the next mistake is free again.
+        assert (await login(client, "wrong password!")).status_code == 401
+        assert (await login(client)).status_code == 200
+
+
+async def test_each_lockout_before_a_success_lasts_twice_as_long(settings: Settings) -> None:
+    locking = without_rate_limits(
+        settings,
+        login_lockout_threshold=2,
+        login_lockout_window_seconds=1.0,
+        login_backoff_free_failures=2,
+    )
+    async with api_client(locking) as client:
+        await service.create_user(
+            engine=engine_of(client), username="ada", password=PASSWORD, roles=frozenset()
+        )
+
+        async def lock_out() -> str:
+            for _ in range(2):
+                assert (await login(client, "wrong password!")).status_code == 401
+            locked = await login(client)
+            assert locked.status_code == 429 and locked.json()["code"] == "login_locked"
+            return locked.headers["retry-after"]
+
+        assert await lock_out() == "1"
+        deadline = time.monotonic() + 30
+        while (await login(client, "wrong password!")).status_code == 429:
+            assert time.monotonic() < deadline, "the lock never ends"
+            await asyncio.sleep(0.05)
+        # That failure opened a fresh window; one more locks the name again, for twice as long.
+        assert (await login(client, "wrong password!")).status_code == 401
+        second = await login(client)
+        assert second.status_code == 429 and second.headers["retry-after"] == "2"
+
+        await wait_until_login_succeeds(client, "login_locked")
+        assert await lock_out() == "1"  # the success forgot the lockouts
+
+
 @pytest.mark.parametrize(
     ("url", "body"),
     [
@@ -404,13 +478,25 @@ async def test_failure_counters_older_than_two_windows_are_forgotten(
             ("tried-recently", now - window, None),
         ]:
             await repo.save_failures(connection, name, FailureState(1, started, locked_until))
+        # Locked out before: kept, so that its next lockout lasts longer.
+        await repo.save_failures(
+            connection,
+            "escalated-long-ago",
+            FailureState(2, now - 3 * window, now - 2 * window - timedelta(seconds=1), lockouts=1),
+        )
 
     assert (await client.post(LOGIN, json={"username": "x", "password": "y"})).status_code == 401
 
     async with engine.connect() as connection:
         remaining = {
             name
-            for name in ("tried-long-ago", "locked-long-ago", "tried-recently", "x")
+            for name in (
+                "tried-long-ago",
+                "locked-long-ago",
+                "escalated-long-ago",
+                "tried-recently",
+                "x",
+            )
             if await repo.get_failures(connection, name) is not None
         }
-    assert remaining == {"tried-recently", "x"}
+    assert remaining == {"escalated-long-ago", "tried-recently", "x"}

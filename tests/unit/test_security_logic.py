@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hotelreviews.security.identity import ANONYMOUS, Identity
-from hotelreviews.security.lockout import after_failure, locked_for
+from hotelreviews.security.lockout import (
+    FailureState,
+    LockoutPolicy,
+    after_failure,
+    forget_after,
+    is_locked_out,
+    locked_for,
+)
 from hotelreviews.security.opaque import api_key_prefix, digest, new_api_key, same_digest
 from hotelreviews.security.passwords import hash_password, verify_password
 from hotelreviews.security.policies import PUBLIC, PUBLIC_READ, SIGNED_IN, allows, require
@@ -16,28 +23,84 @@ from hotelreviews.security.roles import parse_roles
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def fail(policy: LockoutPolicy, *seconds: float, state: FailureState | None = None) -> FailureState:
+    """The state after failures at these seconds past T0."""
+    for second in seconds:
+        state = after_failure(state, T0 + timedelta(seconds=second), policy)
+    assert state is not None
+    return state
+
+
 def test_the_threshold_failure_locks_for_a_window_and_then_counting_starts_afresh() -> None:
-    state = None
-    for seconds in range(3):
-        state = after_failure(
-            state, T0 + timedelta(seconds=seconds), threshold=3, window_seconds=60
-        )
-    assert state is not None and state.failures == 3
+    policy = LockoutPolicy(threshold=3, window_seconds=60)
+    state = fail(policy, 0, 1, 2)
+    assert state.failures == 3 and is_locked_out(state, policy)
     assert locked_for(state, T0 + timedelta(seconds=2)) == 60
     assert locked_for(state, T0 + timedelta(seconds=61)) == 1
     assert locked_for(state, T0 + timedelta(seconds=62)) == 0
 
-    after = after_failure(state, T0 + timedelta(seconds=63), threshold=3, window_seconds=60)
+    after = after_failure(state, T0 + timedelta(seconds=63), policy)
     assert after.failures == 1 and after.locked_until is None
 
 
 def test_failures_spread_wider_than_the_window_never_lock() -> None:
+    policy = LockoutPolicy(threshold=2, window_seconds=60)
     state = None
     for minute in range(10):
-        state = after_failure(
-            state, T0 + timedelta(minutes=minute * 2), threshold=2, window_seconds=60
-        )
+        state = after_failure(state, T0 + timedelta(minutes=minute * 2), policy)
         assert state.locked_until is None
+
+
+def test_failures_beyond_the_free_ones_wait_twice_as_long_each_time() -> None:
+    policy = LockoutPolicy(
+        threshold=6, window_seconds=600, free_failures=2, backoff_base_seconds=1.5
+    )
+    state = fail(policy, 0, 1)
+    assert state.locked_until is None  # two mistakes are free
+
+    waits = []
+    second = 2.0
+    for _ in range(3):
+        state = fail(policy, second, state=state)
+        wait = locked_for(state, T0 + timedelta(seconds=second))
+        waits.append(wait)
+        assert not is_locked_out(state, policy)
+        second += wait  # the next attempt comes as soon as it may
+    assert waits == [1.5, 3.0, 6.0]
+
+    state = fail(policy, second, state=state)  # the sixth: a lockout, not a backoff
+    assert is_locked_out(state, policy) and locked_for(state, T0 + timedelta(seconds=second)) == 600
+
+
+def test_a_backoff_never_waits_longer_than_a_lockout() -> None:
+    policy = LockoutPolicy(threshold=50, window_seconds=10, backoff_base_seconds=4)
+    state = fail(policy, 0)
+    for second in range(1, 30):
+        state = fail(policy, second * 10.0, state=state)
+        assert locked_for(state, T0 + timedelta(seconds=second * 10.0)) <= 10
+
+
+def test_each_lockout_before_a_success_lasts_twice_as_long_up_to_the_max() -> None:
+    policy = LockoutPolicy(threshold=2, window_seconds=60, max_lock_seconds=200)
+    lengths = []
+    state = None
+    second = 0.0
+    for _ in range(4):
+        state = fail(policy, second, second + 1, state=state)
+        assert is_locked_out(state, policy)
+        length = locked_for(state, T0 + timedelta(seconds=second + 1))
+        lengths.append(length)
+        second += 1 + length  # tries again once the lockout has run out
+    assert lengths == [60, 120, 200, 200]
+    assert state is not None and state.lockouts == 4
+
+
+def test_state_is_forgotten_no_sooner_than_the_longest_lockout() -> None:
+    policy = LockoutPolicy(threshold=2, window_seconds=60, max_lock_seconds=3600)
+    assert forget_after(policy) == timedelta(seconds=3600)
+    assert forget_after(LockoutPolicy(threshold=2, window_seconds=60)) == timedelta(
+        seconds=60 * 2**7
+    )
 
 
 def test_roles_parse_from_repeated_and_comma_separated_names() -> None:

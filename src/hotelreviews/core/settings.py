@@ -13,6 +13,8 @@ import limits
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from hotelreviews.security.lockout import LockoutPolicy
+
 EMBEDDED_DATABASE_NAME = "hotelreviews.sqlite3"
 
 
@@ -117,9 +119,15 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=60, le=365 * 86_400)
     # Hotel, review, search and provider reads without credentials.
     anonymous_reads: bool = True
-    # This many failed logins for a user name within the window lock it until the window ends.
+    # Failed logins per user name (security/lockout.py): the first few are free; each further
+    # one makes the name wait base, 2·base, 4·base… seconds (0 turns the backoff off); the
+    # threshold-th within the window locks it for a window, each further lockout before a
+    # successful login twice as long, at most the max.
     login_lockout_threshold: int = Field(default=5, ge=1, le=1000)
     login_lockout_window_seconds: float = Field(default=900.0, gt=0)
+    login_lockout_max_seconds: float = Field(default=86_400.0, gt=0)
+    login_backoff_free_failures: int = Field(default=2, ge=0, le=1000)
+    login_backoff_base_seconds: float = Field(default=1.0, ge=0, le=3600)
     # Observability (hotelreviews.observability; docs/observability.md).
     # /metrics in Prometheus format. Several server workers share their values through
     # prometheus-client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set up by `serve`).
@@ -241,6 +249,16 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return normalize_database_url(self.database_url.get_secret_value())
         return f"sqlite+aiosqlite:///{(self.data_dir / EMBEDDED_DATABASE_NAME).resolve()}"
+
+    @property
+    def login_lockout_policy(self) -> LockoutPolicy:
+        return LockoutPolicy(
+            threshold=self.login_lockout_threshold,
+            window_seconds=self.login_lockout_window_seconds,
+            free_failures=self.login_backoff_free_failures,
+            backoff_base_seconds=self.login_backoff_base_seconds,
+            max_lock_seconds=self.login_lockout_max_seconds,
+        )
 
     @property
     def resolved_log_format(self) -> Literal["json", "console"]:

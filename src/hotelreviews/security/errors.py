@@ -44,5 +44,11 @@ class LoginLocked(AuthError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class LoginBackoff(LoginLocked):
+    """Too soon after a failed login for this name: the wait doubles with each failure."""
+
+    code = "login_backoff"
+
+
 class SecretMissing(Exception):
     """A secret production needs is unset or still a placeholder: refuse to start."""

@@ -1,5 +1,15 @@
-"""Failed-login bookkeeping: after N failures within a window, the name is locked until the
-window (counted from the locking failure) has passed. Pure: the repository stores the state."""
+"""Failed-login bookkeeping per user name: backoff, then lockout, escalating. Pure: the
+repository stores the state, the service applies it.
+
+- The first `free` failures within a window cost nothing: people mistype.
+- Each further failure makes the name wait before its next attempt: base, 2·base, 4·base…
+  (attempts during the wait are refused without checking the password, and do not count).
+- The `threshold`-th failure within the window locks the name. The first lockout lasts a
+  window; each further one before a successful login lasts twice as long as the one before,
+  up to `max_lock_seconds` — a slow, patient guesser gets ever fewer tries per day.
+- Once a lockout has run out, counting starts afresh (the lockout count stays until a
+  successful login, which forgets everything).
+"""
 
 from __future__ import annotations
 
@@ -8,30 +18,70 @@ from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
+class LockoutPolicy:
+    threshold: int
+    window_seconds: float
+    free_failures: int = 0
+    backoff_base_seconds: float = 0.0
+    max_lock_seconds: float | None = None
+
+    def lock_seconds(self, lockouts: int) -> float:
+        """How long the `lockouts`-th lockout (1, 2, …) lasts."""
+        seconds = self.window_seconds * 2.0 ** min(lockouts - 1, 40)
+        return seconds if self.max_lock_seconds is None else min(seconds, self.max_lock_seconds)
+
+    def backoff_seconds(self, failures: int) -> float:
+        """The wait after the `failures`-th failure of a window that did not lock the name."""
+        beyond = failures - self.free_failures
+        if beyond <= 0 or self.backoff_base_seconds <= 0:
+            return 0.0
+        # Never longer than a lockout: the lockout is the harshest answer.
+        return min(self.backoff_base_seconds * 2.0 ** min(beyond - 1, 40), self.lock_seconds(1))
+
+
+@dataclass(frozen=True)
 class FailureState:
     failures: int
     window_started_at: datetime
+    # Until then the name may not try: a backoff wait, or a lockout (is_locked_out).
     locked_until: datetime | None
+    lockouts: int = 0
 
 
 def locked_for(state: FailureState | None, now: datetime) -> float:
-    """Seconds the name stays locked (0 when it is not)."""
+    """Seconds the name must still wait before trying (0 when it may try now)."""
     if state is None or state.locked_until is None or state.locked_until <= now:
         return 0.0
     return (state.locked_until - now).total_seconds()
 
 
-def after_failure(
-    state: FailureState | None, now: datetime, *, threshold: int, window_seconds: float
-) -> FailureState:
-    window = timedelta(seconds=window_seconds)
+def is_locked_out(state: FailureState, policy: LockoutPolicy) -> bool:
+    """Whether the wait in `state` is a lockout (rather than a backoff)."""
+    return state.failures >= policy.threshold
+
+
+def after_failure(state: FailureState | None, now: datetime, policy: LockoutPolicy) -> FailureState:
+    window = timedelta(seconds=policy.window_seconds)
+    lockouts = 0 if state is None else state.lockouts
     if (
         state is None
         or now - state.window_started_at > window
-        or (state.locked_until is not None and state.locked_until <= now)
+        or (is_locked_out(state, policy) and locked_for(state, now) == 0)
     ):
-        # A fresh window: old failures, and a lock that has run out, are forgiven.
+        # A fresh window: old failures, and a lockout that has run out, are forgiven.
         state = FailureState(failures=0, window_started_at=now, locked_until=None)
     failures = state.failures + 1
-    locked_until = now + window if failures >= threshold else None
-    return FailureState(failures, state.window_started_at, locked_until)
+    if failures >= policy.threshold:
+        lockouts += 1
+        wait = policy.lock_seconds(lockouts)
+    else:
+        wait = policy.backoff_seconds(failures)
+    locked_until = now + timedelta(seconds=wait) if wait > 0 else None
+    return FailureState(failures, state.window_started_at, locked_until, lockouts)
+
+
+def forget_after(policy: LockoutPolicy) -> timedelta:
+    """How long after its last lock ran out a name's state may be dropped: long enough that
+    an escalated lockout is still remembered when its guesser comes back."""
+    longest = policy.max_lock_seconds or policy.lock_seconds(8)
+    return timedelta(seconds=max(2 * policy.window_seconds, longest))

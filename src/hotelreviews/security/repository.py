@@ -70,6 +70,7 @@ async def get_failures(connection: AsyncConnection, username: str) -> FailureSta
             login_failures.c.failures,
             login_failures.c.window_started_at,
             login_failures.c.locked_until,
+            login_failures.c.lockouts,
         ).where(login_failures.c.username == username)
     )
     row = result.first()
@@ -82,6 +83,7 @@ async def save_failures(connection: AsyncConnection, username: str, state: Failu
         "failures": state.failures,
         "window_started_at": state.window_started_at,
         "locked_until": state.locked_until,
+        "lockouts": state.lockouts,
     }
     statement = dialect.insert(login_failures).values(username=username, **values)
     await connection.execute(
@@ -89,14 +91,22 @@ async def save_failures(connection: AsyncConnection, username: str, state: Failu
     )
 
 
-async def forget_old_failures(connection: AsyncConnection, *, before: datetime) -> None:
-    """Drop counters whose window started before `before` and that lock nothing any more:
-    names tried once and never again (many, under a guessing attack) do not pile up."""
+async def forget_old_failures(
+    connection: AsyncConnection, *, idle_before: datetime, locked_before: datetime
+) -> None:
+    """Drop counters that lock nothing any more and are older than `idle_before` — names tried
+    once and never again (many, under a guessing attack) do not pile up — except those of
+    names locked out before, kept until `locked_before` so their next lockout escalates."""
     f = login_failures.c
+
+    def quiet_since(moment: datetime) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            f.window_started_at < moment, sa.or_(f.locked_until.is_(None), f.locked_until < moment)
+        )
+
     await connection.execute(
         sa.delete(login_failures).where(
-            f.window_started_at < before,
-            sa.or_(f.locked_until.is_(None), f.locked_until < before),
+            sa.or_(sa.and_(f.lockouts == 0, quiet_since(idle_before)), quiet_since(locked_before))
         )
     )
 

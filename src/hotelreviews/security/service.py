@@ -27,10 +27,11 @@ from hotelreviews.security.errors import (
     InvalidApiKey,
     InvalidCredentials,
     InvalidToken,
+    LoginBackoff,
     LoginLocked,
 )
 from hotelreviews.security.identity import Identity
-from hotelreviews.security.lockout import after_failure, locked_for
+from hotelreviews.security.lockout import after_failure, forget_after, is_locked_out, locked_for
 from hotelreviews.security.passwords import (
     check_password_strength,
     hash_password,
@@ -206,19 +207,29 @@ async def login(
     async with engine.connect() as connection:
         state = await repo.get_failures(connection, name)
         row = await repo.get_user_by_name(connection, name)
-    locked_seconds = locked_for(state, now)
-    if locked_seconds > 0:
+    policy = settings.login_lockout_policy
+    wait_seconds = locked_for(state, now)
+    if state is not None and wait_seconds > 0:
+        # Refused without looking at the password, and not counted: guesses made while the
+        # name must wait tell the guesser nothing and cost the owner nothing more.
+        locked_out = is_locked_out(state, policy)
         await audit.record_alone(
             engine,
             action="auth.login_failed",
             outcome="denied",
             target_kind="user",
             target_id=None if row is None else row.id,
-            details={"username": name, "reason": "locked"},
+            details={"username": name, "reason": "locked" if locked_out else "backoff"},
         )
-        raise LoginLocked(
-            "too many failed logins for this user name: try again later",
-            retry_after_seconds=max(1, math.ceil(locked_seconds)),
+        retry_after = max(1, math.ceil(wait_seconds))
+        if locked_out:
+            raise LoginLocked(
+                "too many failed logins for this user name: it is locked, try again later",
+                retry_after_seconds=retry_after,
+            )
+        raise LoginBackoff(
+            f"failed logins for this user name: wait {retry_after} s before the next attempt",
+            retry_after_seconds=retry_after,
         )
     # argon2 takes tens of milliseconds of CPU: off the event loop. Unknown names and disabled
     # users cost the same work, so timing does not tell them apart.
@@ -228,17 +239,15 @@ async def login(
     if not matches or row is None or row.disabled:
         async with engine.begin() as connection:
             state = await repo.get_failures(connection, name)
-            state = after_failure(
-                state,
-                utcnow(),
-                threshold=settings.login_lockout_threshold,
-                window_seconds=settings.login_lockout_window_seconds,
-            )
+            failed_at = utcnow()
+            state = after_failure(state, failed_at, policy)
             await repo.save_failures(connection, name, state)
-            # Anything older than a window has no say any more (lockout.after_failure).
+            # Anything older than a window has no say any more (lockout.after_failure), but a
+            # name locked out before is remembered longer, so that its next lockout escalates.
             await repo.forget_old_failures(
                 connection,
-                before=utcnow() - timedelta(seconds=2 * settings.login_lockout_window_seconds),
+                idle_before=failed_at - timedelta(seconds=2 * policy.window_seconds),
+                locked_before=failed_at - forget_after(policy),
             )
             # The name tried, never the password.
             await audit.record(
@@ -247,13 +256,23 @@ async def login(
                 outcome="failure",
                 target_kind="user",
                 target_id=None if row is None else row.id,
-                details={"username": name, "locked": state.locked_until is not None},
+                details={
+                    "username": name,
+                    "locked": is_locked_out(state, policy),
+                    "wait_seconds": round(locked_for(state, failed_at)),
+                },
             )
         logger.warning(
             "failed login for user name %r (%d in the window%s)",
             name,
             state.failures,
-            ", now locked" if state.locked_until else "",
+            (f", locked out for {locked_for(state, failed_at):.0f} s (lockout {state.lockouts})")
+            if is_locked_out(state, policy)
+            else (
+                f", next attempt in {locked_for(state, failed_at):.0f} s"
+                if state.locked_until
+                else ""
+            ),
         )
         raise InvalidCredentials("wrong user name or password")
     async with engine.begin() as connection:

@@ -56,5 +56,9 @@ login_failures = sa.Table(
     sa.Column("username", sa.String(100), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("window_started_at", UTCDateTime, nullable=False),
+    # Until then the name may not try: a backoff wait, or a lockout once failures reach the
+    # threshold (security/lockout.py).
     sa.Column("locked_until", UTCDateTime),
+    # Lockouts since the last successful login: each lasts twice as long as the one before.
+    sa.Column("lockouts", sa.Integer, nullable=False, server_default=sa.text("0")),
 )
