@@ -27,6 +27,9 @@ from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.routes import router as ingestions_router
 from hotelreviews.observability import exposition
+from hotelreviews.observability.logging import configure_logging
+from hotelreviews.observability.requests import install_request_telemetry
+from hotelreviews.observability.tracing import configure_tracing
 from hotelreviews.protection.rules import EXEMPT_PATHS as RATE_EXEMPT_PATHS
 from hotelreviews.protection.wiring import install_protection
 from hotelreviews.providers.routes import router as providers_router
@@ -48,7 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     checks (or, embedded, migrates) the primary.
     """
     settings = settings or get_settings()
-    logging.getLogger("hotelreviews").setLevel(settings.log_level)
+    # Here, not in `serve`: uvicorn's workers are fresh processes that only run this factory.
+    configure_logging(settings)
+    configure_tracing(settings)
     cache = ResponseCache(settings, prefix=API_PREFIX) if settings.cache_enabled else None
 
     @asynccontextmanager
@@ -106,6 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(IdentityMiddleware)
     # Outside the cache: client address, size and rate limits, security headers.
     install_protection(app, settings, api_prefix=API_PREFIX)
+    # Outside everything, Starlette's error handling included: every request (cache hits,
+    # refusals, 500s) gets a trace id, its HTTP metric and its one log line.
+    install_request_telemetry(app, settings)
     install_problem_handlers(app)
     install_auth_handlers(app)
     policy = [Depends(enforce_policy)]

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from hotelreviews.core.settings import Settings
+from hotelreviews.observability.tracing import instrument_engine
 
 # Transactions that write on SQLite take the write lock up front (BEGIN IMMEDIATE): a deferred
 # transaction that later tries to write can fail with "database is locked" instead of waiting.
@@ -26,12 +27,15 @@ def create_engine(
     """
     url = url or settings.resolved_database_url
     if url.startswith("sqlite"):
-        return _create_sqlite_engine(url, settings, **engine_options)
-    # No pool_pre_ping: it costs a round trip per checkout on the hottest path. Connections
-    # broken by a server restart fail once and are replaced (pool_recycle bounds their age).
-    options: dict[str, Any] = {**_pool_options(settings), "pool_recycle": 1800}
-    options.update(engine_options)
-    return create_async_engine(url, **options)
+        engine = _create_sqlite_engine(url, settings, **engine_options)
+    else:
+        # No pool_pre_ping: it costs a round trip per checkout on the hottest path. Connections
+        # broken by a server restart fail once and are replaced (pool_recycle bounds their age).
+        options: dict[str, Any] = {**_pool_options(settings), "pool_recycle": 1800}
+        options.update(engine_options)
+        engine = create_async_engine(url, **options)
+    instrument_engine(engine)  # a span per statement while tracing is on
+    return engine
 
 
 def _pool_options(settings: Settings) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from hotelreviews.ingestion.sources import (
 )
 from hotelreviews.ingestion.writer import BatchHook, BatchWriter, KnownIds
 from hotelreviews.observability.metrics import INGEST_FILES
+from hotelreviews.observability.tracing import span
 
 # Called after each committed batch with (file name, lines done in the file, bytes of the file
 # read so far — of the size given to FileListener; the reader runs up to a batch ahead).
@@ -145,9 +146,12 @@ async def ingest_file(
             )
             try:
                 async for batch in _read_ahead(batches):
-                    counts = await writer.write(batch)
-                    # Committed: tell the API processes (best effort; they also poll).
-                    await publish_committed(settings=settings, engine=engine, bump=writer.committed)
+                    with span("ingest batch", _batch_attributes(source, run_id, batch)):
+                        counts = await writer.write(batch)
+                        # Committed: tell the API processes (best effort; they also poll).
+                        await publish_committed(
+                            settings=settings, engine=engine, bump=writer.committed
+                        )
                     if on_progress:
                         on_progress(source.display_name, counts.lines_done, source.bytes_read)
             except SourceError as error:
@@ -298,3 +302,14 @@ def _snapshot_date(name: str) -> date | None:
         return date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
+
+
+def _batch_attributes(source: Source, run_id: int, batch: ParsedBatch) -> dict[str, Any]:
+    """What a batch's span says: its file (no credentials in display names) and its size."""
+    return {
+        "hotelreviews.ingest.source": source.display_name,
+        "hotelreviews.ingest.run_id": run_id,
+        "hotelreviews.ingest.lines": len(batch.reviews) + len(batch.rejections) + batch.blank,
+        "hotelreviews.ingest.rejected_lines": len(batch.rejections),
+        "hotelreviews.ingest.last_line": batch.last_line,
+    }

@@ -1,0 +1,176 @@
+"""Logs for every entry point: structlog, JSON lines in production, a readable console else.
+
+`configure_logging(settings)` is called by each entry point (the API's app factory, `serve`,
+`worker`, `ingest`). Two paths end in the same format on the same stream:
+
+- structlog loggers (the one line per request, observability.requests) render straight to
+  the stream: no LogRecord, no handler chain, orjson for JSON — it runs on every request;
+- the standard library's records (our `logging.getLogger(...)` calls, uvicorn's, alembic's)
+  go through one root handler whose structlog ProcessorFormatter renders them alike.
+
+Both add the current request's trace id, and both pass through `redact`, a safety net that
+masks values under keys named like secrets or review text. Free text is not inspected:
+messages themselves must never carry secrets or review text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from contextvars import ContextVar
+from typing import Any, TextIO
+
+import orjson
+import structlog
+from structlog.types import Processor
+
+from hotelreviews.core.settings import Settings
+
+REQUEST_LOGGER = "hotelreviews.requests"
+REDACTED = "[redacted]"
+# The trace id of the request being served (set by observability.requests), for every line
+# logged while it is.
+current_trace_id: ContextVar[str | None] = ContextVar("current_trace_id", default=None)
+
+# Keys whose values are never logged: credentials of any kind, and review text.
+_SECRET_KEY = re.compile(
+    r"password|passwd|secret|token|authorization|api_?key|cookie|credential|private_key"
+    r"|^(review_)?text$|^body$",
+    re.IGNORECASE,
+)
+_MAX_REMEMBERED_KEYS = 1000
+_verdicts: dict[str, bool] = {}
+
+
+def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> None:
+    """Send every log line, ours and the libraries', to `stream` in the configured format.
+
+    Without a stream, lines go to whatever sys.stderr is when they are written (so that
+    test harnesses capturing stderr see them). Calling it again replaces the configuration.
+    """
+    json = settings.resolved_log_format == "json"
+    shared: list[Processor] = [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_trace_id,
+        redact,
+    ]
+    renderer: Processor
+    if json:
+        renderer = structlog.processors.JSONRenderer(serializer=_json_line)
+        shared.append(structlog.processors.format_exc_info)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=_is_terminal(stream or sys.stderr),
+            # Not the default (rich) one: it prints every frame's local variables.
+            exception_formatter=structlog.dev.plain_traceback,
+        )
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.log_level]
+        ),
+        logger_factory=_LineWriterFactory(stream),
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    handler.set_name(_HANDLER_NAME)
+    root = logging.getLogger()
+    # Only our earlier handler goes: others (a test harness's) keep receiving records.
+    for previous in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(previous)
+        previous.close()
+    root.addHandler(handler)
+    # The root stays at WARNING (the libraries' chatter); ours and uvicorn's at the setting
+    # (uvicorn sets its own loggers' level from the one `serve` passes it).
+    logging.getLogger("hotelreviews").setLevel(settings.log_level)
+
+
+def request_logger() -> Any:
+    """The structlog logger of the per-request lines, bound to the configuration now."""
+    return structlog.get_logger(REQUEST_LOGGER).bind()
+
+
+def add_trace_id(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+    """The trace id of the request being served, if any (an explicit one is kept)."""
+    if "trace_id" not in event:
+        trace_id = current_trace_id.get()
+        if trace_id is not None:
+            event["trace_id"] = trace_id
+    return event
+
+
+def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+    """Mask the values of keys named like secrets or review text, one level deep too."""
+    for key, value in event.items():
+        if _is_secret(key):
+            event[key] = REDACTED
+        elif isinstance(value, dict):
+            event[key] = {k: REDACTED if _is_secret(k) else v for k, v in value.items()}
+    return event
+
+
+def _is_secret(key: Any) -> bool:
+    if not isinstance(key, str) or key == "event":
+        return False
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        verdict = _SECRET_KEY.search(key) is not None
+        # Keys are few and fixed in practice; bounded anyway (a dict's keys may be data).
+        if len(_verdicts) >= _MAX_REMEMBERED_KEYS:
+            _verdicts.clear()
+        _verdicts[key] = verdict
+    return verdict
+
+
+def _json_line(event: Any, **_options: Any) -> str:
+    return orjson.dumps(event, default=str).decode()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+_HANDLER_NAME = "hotelreviews"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler writing to sys.stderr as it is at each record, not as it was."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stderr
+
+
+class _LineWriter:
+    """structlog's output: one write (and flush) per rendered line."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    def msg(self, message: str) -> None:
+        stream = self._stream or sys.stderr
+        stream.write(message + "\n")
+        stream.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
+class _LineWriterFactory:
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    def __call__(self, *_args: Any) -> _LineWriter:
+        return _LineWriter(self._stream)
