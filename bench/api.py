@@ -14,6 +14,13 @@ search. Every scenario runs in each cache mode, each in a fresh server process:
   costs when it waits on a network round trip;
 - `off`: no response cache (HOTELREVIEWS_CACHE_ENABLED=false).
 
+Every cache mode runs once per telemetry mode (`--telemetry`, default both):
+
+- `on`: as in production — /metrics (multiprocess mode), OpenTelemetry traces of every request
+  (sample ratio 1) exported over OTLP/HTTP to a stand-in collector (bench/otlp_sink.py), and
+  one JSON log line per request written to a file;
+- `off`: no metrics, no tracing, warnings only in the log.
+
 With a cache, one warming pass over the paths comes first, so the measured requests are
 mostly hits; the hit ratio is counted from the X-Cache header. The baseline is
 bench/bare_app.py under the same uvicorn settings, in the same run. Abuse protection (size
@@ -104,10 +111,21 @@ def _wrk(
     return result
 
 
-def _serve(command: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen:
-    process = subprocess.Popen(
-        _pinned(0, command), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def _serve(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    probe: str,
+    *,
+    log_path: Path | None = None,
+) -> subprocess.Popen:
+    # The server's log goes to a file, as in production (a terminal would slow it down).
+    log = log_path.open("wb") if log_path else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(_pinned(0, command), env=env, stdout=log, stderr=log)
+    finally:
+        if log_path:
+            log.close()  # type: ignore[union-attr]
     _wait_until_up(f"http://127.0.0.1:{port}{probe}", process)
     return process
 
@@ -132,8 +150,16 @@ def main() -> None:
         default=",".join(MODES),
         help=f"cache modes to run, comma-separated (default: {','.join(MODES)})",
     )
+    parser.add_argument(
+        "--telemetry",
+        default=",".join(TELEMETRY),
+        help="telemetry modes to run, comma-separated (default: on,off)",
+    )
     args = parser.parse_args()
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    telemetry_modes = [mode.strip() for mode in args.telemetry.split(",") if mode.strip()]
+    if set(telemetry_modes) - set(TELEMETRY):
+        raise SystemExit(f"unknown telemetry mode(s) in {args.telemetry}; known: on, off")
     unknown = sorted(set(modes) - set(MODES))
     if unknown:
         raise SystemExit(f"unknown cache mode(s): {', '.join(unknown)}; known: {', '.join(MODES)}")
@@ -147,6 +173,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     server = None
     redis_server = None
+    sink = None
     data_dir = work / f"api-{args.backend}-{args.reviews}"
     data_dir.mkdir(exist_ok=True)
     env = {
@@ -177,21 +204,34 @@ def main() -> None:
         if server:
             server.psql("VACUUM ANALYZE", dbname="bench_api")
 
-        results: dict[tuple[str, str], dict] = {}
+        results: dict[tuple[str, str, str], dict] = {}
+        telemetry_notes: list[str] = []
         scenarios: dict[str, list[str]] = {}
         if any(MODES[mode].get("HOTELREVIEWS_REDIS_URL") for mode in modes):
             redis_server = RedisServer().start()
-        for cache in modes:
+        if "on" in telemetry_modes:
+            sink_port = _free_port()
+            sink = subprocess.Popen(
+                _pinned(1, [sys.executable, str(HERE / "otlp_sink.py"), str(sink_port)])
+            )
+            _wait_until_up(f"http://127.0.0.1:{sink_port}/stats", sink)
+            sink_url = f"http://127.0.0.1:{sink_port}"
+        for cache, telemetry in [(c, t) for c in modes for t in telemetry_modes]:
             port = _free_port()
             base = f"http://127.0.0.1:{port}"
-            mode_env = dict(MODES[cache])
+            mode_env = dict(MODES[cache]) | TELEMETRY[telemetry]
             if redis_server is not None and mode_env.get("HOTELREVIEWS_REDIS_URL"):
                 mode_env["HOTELREVIEWS_REDIS_URL"] = redis_server.url
+            if telemetry == "on":
+                mode_env["HOTELREVIEWS_OTLP_ENDPOINT"] = sink_url
+                exports_before = _get(f"{sink_url}/stats")["exports"]
+            log_path = work / f"server-{cache}-{telemetry}.log"
             api = _serve(
                 [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
                 {**env, **mode_env},
                 port,
                 "/readyz",
+                log_path=log_path,
             )
             processes.append(api)
             scenarios = scenarios or _scenarios(base)
@@ -201,14 +241,26 @@ def main() -> None:
                 for p in paths:
                     urllib.request.urlopen(base + p, timeout=10).read()
             for name, paths in scenarios.items():
-                results[name, cache] = _wrk(
+                results[name, cache, telemetry] = _wrk(
                     base,
                     paths,
                     duration=args.duration,
                     connections=args.connections,
                     count_hits=cache != "off",
                 )
+            if telemetry == "on":
+                metrics = urllib.request.urlopen(base + "/metrics", timeout=10).read()
+                series = metrics.count(b"hotelreviews_http_request_duration_seconds_count{")
             _stop(processes.pop())
+            if telemetry == "on":
+                time.sleep(1)  # the exporter's last batch
+                exports = _get(f"{sink_url}/stats")["exports"] - exports_before
+                with log_path.open("rb") as log:
+                    logged = sum(1 for line in log if b'"request"' in line)
+                telemetry_notes.append(
+                    f"telemetry on, cache {cache}: {logged:,} request log lines, "
+                    f"{exports:,} OTLP exports, {series} request-count series in /metrics"
+                )
 
         bare_port = _free_port()
         bare = _serve(
@@ -247,24 +299,47 @@ def main() -> None:
             server.stop()
         if redis_server:
             redis_server.stop()
+        if sink:
+            _stop(sink)
 
     print(
         f"{args.backend}, {args.reviews:,} demo reviews, wrk -t1 -c{args.connections} "
         f"-d{args.duration}s, 1 server worker"
     )
     print(
-        f"{'scenario':<16}{'cache':>9}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'errors':>8}{'vs bare':>9}{'hits':>8}"
+        f"{'scenario':<16}{'cache':>9}{'telemetry':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'p99 ms':>9}{'errors':>8}{'vs bare':>9}{'vs off':>8}{'hits':>8}"
     )
-    rows = [(name, cache, results[name, cache]) for name in scenarios for cache in modes]
-    for name, cache, r in [*rows, ("bare ASGI", "-", baseline)]:
+    rows = [
+        (name, cache, telemetry, results[name, cache, telemetry])
+        for name in scenarios
+        for cache in modes
+        for telemetry in telemetry_modes
+    ]
+    for name, cache, telemetry, r in [*rows, ("bare ASGI", "-", "-", baseline)]:
         counted = cache not in ("off", "-") and r["answered"]
         hits = f"{r['hits'] / r['answered']:.1%}" if counted else "-"
+        off = results.get((name, cache, "off"))
+        vs_off = f"{r['rps'] / off['rps']:.2f}" if off and telemetry == "on" else "-"
         print(
-            f"{name:<16}{cache:>9}{r['rps']:>10,.0f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
-            f"{r['p99_ms']:>9.2f}{r['errors']:>8}{r['rps'] / baseline['rps']:>9.2f}{hits:>8}"
+            f"{name:<16}{cache:>9}{telemetry:>10}{r['rps']:>10,.0f}{r['p50_ms']:>9.2f}"
+            f"{r['p95_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['errors']:>8}"
+            f"{r['rps'] / baseline['rps']:>9.2f}{vs_off:>8}{hits:>8}"
         )
+    for note in telemetry_notes:
+        print(note)
 
+
+# Telemetry in each mode (the OTLP endpoint is filled in with the benchmark's own sink).
+TELEMETRY: dict[str, dict[str, str]] = {
+    "on": {
+        "HOTELREVIEWS_METRICS_ENABLED": "true",
+        "HOTELREVIEWS_TRACE_SAMPLE_RATIO": "1.0",
+        "HOTELREVIEWS_LOG_LEVEL": "INFO",
+        "HOTELREVIEWS_LOG_FORMAT": "json",
+    },
+    "off": {"HOTELREVIEWS_METRICS_ENABLED": "false", "HOTELREVIEWS_LOG_LEVEL": "WARNING"},
+}
 
 # Environment of the server in each cache mode; a Redis URL is replaced by the benchmark's own.
 UNREACHED_LIMIT = "100000000/minute"
