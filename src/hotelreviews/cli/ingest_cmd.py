@@ -27,6 +27,8 @@ from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.ingestion.reports import IngestReport
 from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.observability.logging import configure_logging
+from hotelreviews.observability.tracing import configure_tracing
 
 
 def ingest(
@@ -53,6 +55,8 @@ def ingest(
 def run_ingest(paths: list[str], *, force: bool = False, as_json: bool = False) -> IngestReport:
     """Ingest and print the summary (shared by `ingest` and `demo --ingest`)."""
     settings = get_settings()
+    configure_logging(settings)
+    configure_tracing(settings)
     console = Console(stderr=True, soft_wrap=True)
     try:
         report = asyncio.run(_ingest(settings, paths, force=force, console=console, quiet=as_json))

@@ -16,6 +16,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.observability.exposition import MULTIPROC_DIR_VARIABLE
+from hotelreviews.observability.logging import configure_logging
 
 APP_FACTORY = "hotelreviews.api.app:create_app"
 
@@ -28,6 +29,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    configure_logging(settings)  # this process's (the workers' own: api.app.create_app)
     if settings.is_embedded:
         # Each worker migrates the embedded database on start-up; doing it once here first
         # keeps several workers from racing to create the same tables.
@@ -61,6 +63,8 @@ def serve(
             # (HOTELREVIEWS_TRUSTED_PROXIES).
             proxy_headers=False,
             log_level=settings.log_level.lower(),
+            # Not uvicorn's own handlers: its records go through ours (observability.logging).
+            log_config=None,
         )
 
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import sys
 from collections.abc import Callable
 from typing import Annotated
 
@@ -22,6 +21,8 @@ from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.jobs.metrics import keep_measuring
 from hotelreviews.jobs.worker import Worker
 from hotelreviews.observability.exposition import scrape_registry
+from hotelreviews.observability.logging import configure_logging
+from hotelreviews.observability.tracing import configure_tracing
 from hotelreviews.routing.metering import meter_engine
 
 logger = logging.getLogger("hotelreviews.worker")
@@ -52,13 +53,9 @@ def worker(
                 err=True,
             )
             raise typer.Exit(code=2)
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(message)s",
-    )
-    # The embedded database's migration at start-up is not news.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # On stderr; the libraries (alembic's migration at start-up among them) only warn.
+    configure_logging(settings)
+    configure_tracing(settings)
     try:
         asyncio.run(_work(settings, once=once))
     except migrations.SchemaOutdated as error:
