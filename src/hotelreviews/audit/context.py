@@ -3,8 +3,9 @@
 Services are shared by the API and the CLI and do not take a request: the entrypoint sets
 the acting context here (a context variable, so concurrent requests never mix) and
 audit.record reads it. HTTP requests: AuditContextMiddleware keeps the request's ASGI
-scope, whose identity (security.authn) and client address (protection.addresses, through
-trusted proxies) are read when an event is recorded. The CLI: `cli_context()`.
+scope, whose identity (security.authn), client address (protection.addresses, through
+trusted proxies) and request id (the trace id: observability.requests) are read when an event
+is recorded. The CLI: `cli_context()`.
 """
 
 from __future__ import annotations

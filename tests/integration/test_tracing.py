@@ -1,0 +1,187 @@
+"""Traces end to end, with spans kept in memory: a request that misses the response cache is
+one trace from the server span down to the database and Redis, the trace id the response and
+its log line carry; a caller's W3C trace context is continued; ingest batches have spans.
+With tracing off, every response still has a trace id."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hotelreviews.core.database import create_engine
+from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.observability.tracing import use_in_memory_tracing
+from tests.support.api_client import api_client
+from tests.support.cache import HOTELS, write_feed
+from tests.support.redis_server import RedisServer
+
+TRACE_ID = re.compile(r"[0-9a-f]{32}")
+# A caller's context: W3C's own example.
+CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN_ID = "00f067aa0ba902b7"
+TRACEPARENT = f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01"
+
+
+@pytest.fixture
+def exporter() -> Iterator[InMemorySpanExporter]:
+    with use_in_memory_tracing() as spans:
+        yield spans
+
+
+@pytest.fixture
+def traced_settings(settings: Settings, redis_server: RedisServer) -> Settings:
+    """The response cache on, with Redis behind it (its own key prefix), JSON logs."""
+    return settings.model_copy(
+        update={
+            "cache_enabled": True,
+            "redis_url": SecretStr(redis_server.url),
+            "redis_key_prefix": f"test-{uuid.uuid4().hex[:12]}:",
+            "log_format": "json",
+        }
+    )
+
+
+async def a_hotel(settings: Settings, engine: AsyncEngine, tmp_path: Path) -> int:
+    feed = write_feed(tmp_path / "hotel.jl", hotel=7, reviews=range(700, 702))
+    await ingest_paths(engine=engine, settings=settings, paths=[feed])
+    async with api_client(settings) as client:
+        return (await client.get(HOTELS)).json()["items"][0]["id"]
+
+
+def in_trace(exporter: InMemorySpanExporter, trace_id: str) -> list[ReadableSpan]:
+    return [
+        span
+        for span in exporter.get_finished_spans()
+        if f"{span.context.trace_id:032x}" == trace_id
+    ]
+
+
+def descends_from(span: ReadableSpan, ancestor: ReadableSpan, spans: list[ReadableSpan]) -> bool:
+    by_id = {s.context.span_id: s for s in spans}
+    parent = span.parent
+    while parent is not None:
+        if parent.span_id == ancestor.context.span_id:
+            return True
+        above = by_id.get(parent.span_id)
+        parent = above.parent if above is not None else None
+    return False
+
+
+def request_lines(output: str) -> list[dict]:
+    lines = [orjson.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("event") == "request"]
+
+
+async def test_a_cache_miss_is_one_trace_through_the_database_and_redis_and_its_log_line(
+    traced_settings: Settings,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    exporter: InMemorySpanExporter,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hotel_id = await a_hotel(traced_settings, engine, tmp_path)
+    async with api_client(traced_settings) as client:
+        exporter.clear()
+        capsys.readouterr()
+        response = await client.get(f"{HOTELS}/{hotel_id}")
+        output = capsys.readouterr().err
+
+    assert response.status_code == 200 and response.headers["x-cache"] == "miss"
+    trace_id = response.headers["x-trace-id"]
+    assert TRACE_ID.fullmatch(trace_id)
+    spans = in_trace(exporter, trace_id)
+    servers = [span for span in spans if span.kind is SpanKind.SERVER]
+    assert [span.name for span in servers] == ["GET /api/v1/hotels/{hotel_id}"]
+    server = servers[0]
+    assert server.parent is None
+    assert server.attributes is not None
+    assert server.attributes["http.route"] == "/api/v1/hotels/{hotel_id}"
+    assert server.attributes["http.response.status_code"] == 200
+    database = [s for s in spans if s.attributes and s.attributes.get("db.system") == "redis"]
+    queries = [
+        s
+        for s in spans
+        if s.attributes and s.attributes.get("db.system") in ("postgresql", "sqlite")
+    ]
+    assert database, "no Redis span in the request's trace"
+    assert queries, "no database span in the request's trace"
+    assert all(descends_from(span, server, spans) for span in database + queries)
+    [line] = request_lines(output)
+    assert line["trace_id"] == trace_id
+    assert line["route"] == "/api/v1/hotels/{hotel_id}"
+
+
+async def test_a_callers_traceparent_is_continued(
+    traced_settings: Settings, exporter: InMemorySpanExporter
+) -> None:
+    async with api_client(traced_settings) as client:
+        response = await client.get("/livez", headers={"traceparent": TRACEPARENT})
+
+    assert response.headers["x-trace-id"] == CALLER_TRACE_ID
+    [server] = [s for s in in_trace(exporter, CALLER_TRACE_ID) if s.kind is SpanKind.SERVER]
+    assert server.name == "GET /livez"
+    assert server.parent is not None and f"{server.parent.span_id:016x}" == CALLER_SPAN_ID
+
+
+async def test_an_unmatched_path_is_a_server_span_named_by_its_method_only(
+    traced_settings: Settings, exporter: InMemorySpanExporter
+) -> None:
+    async with api_client(traced_settings) as client:
+        response = await client.get("/api/v1/no-such-thing/42")
+
+    assert response.status_code == 404
+    [server] = [
+        s for s in in_trace(exporter, response.headers["x-trace-id"]) if s.kind is SpanKind.SERVER
+    ]
+    assert server.name == "GET"
+    assert server.attributes is not None and "http.route" not in server.attributes
+
+
+async def test_without_tracing_every_response_still_has_a_trace_id(settings: Settings) -> None:
+    async with api_client(settings) as client:
+        fresh = [(await client.get("/livez")).headers["x-trace-id"] for _ in range(3)]
+        continued = await client.get("/livez", headers={"traceparent": TRACEPARENT})
+        malformed = await client.get("/livez", headers={"traceparent": "00-abc-def-01"})
+
+    assert all(TRACE_ID.fullmatch(trace_id) for trace_id in fresh)
+    assert len(set(fresh)) == 3
+    assert continued.headers["x-trace-id"] == CALLER_TRACE_ID
+    assert TRACE_ID.fullmatch(malformed.headers["x-trace-id"])
+    assert malformed.headers["x-trace-id"] not in fresh
+
+
+async def test_each_ingest_batch_is_a_span_with_its_file_and_size(
+    exporter: InMemorySpanExporter, settings: Settings, tmp_path: Path
+) -> None:
+    # 1200 lines in batches of 500 (the test settings): three batches.
+    feed = write_feed(tmp_path / "big.jl", hotel=3, reviews=range(1200))
+
+    engine = create_engine(settings)  # made while tracing is on: its statements are traced
+    try:
+        await ingest_paths(engine=engine, settings=settings, paths=[feed])
+    finally:
+        await engine.dispose()
+
+    spans = exporter.get_finished_spans()
+    batches = [span for span in spans if span.name == "ingest batch"]
+    assert [span.attributes["hotelreviews.ingest.lines"] for span in batches] == [500, 500, 200]
+    assert {span.attributes["hotelreviews.ingest.source"] for span in batches} == {feed}
+    for batch in batches:
+        statements = [
+            span
+            for span in spans
+            if span.context.trace_id == batch.context.trace_id and span.kind is SpanKind.CLIENT
+        ]
+        assert statements, "a batch's statements are spans of its trace"
+        assert all(descends_from(span, batch, list(spans)) for span in statements)
