@@ -232,6 +232,7 @@ async def test_liveness_and_readiness(client: httpx.AsyncClient) -> None:
         "status": "ready",
         "database": "ok",
         "schema_revision": migrations.head_revision(Settings()),
+        "cache": "off",  # the fixture's settings turn the response cache off
     }
 
 

@@ -1,13 +1,17 @@
-"""Liveness (the process answers) and readiness (the database answers, schema is current)."""
+"""Liveness (the process answers), readiness (the database answers, schema is current; the
+cache state reported, never fatal) and, for admins, every dependency in detail."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from hotelreviews import __version__
+from hotelreviews.api import health_checks
 from hotelreviews.api.problems import PROBLEM_JSON, Problem, problem_response
 from hotelreviews.api.responses import json_response
 from hotelreviews.core import migrations
@@ -26,6 +30,36 @@ class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
     database: str = Field(examples=["ok"])
     schema_revision: str | None = Field(examples=["0001"])
+    cache: Literal["off", "memory", "ok", "degraded"] = Field(
+        description="The response cache: off; memory only (no Redis); ok (Redis in use); "
+        "degraded (Redis configured but failing). Never makes the process unready.",
+        examples=["ok"],
+    )
+
+
+class DependencyHealth(BaseModel):
+    name: str = Field(description="primary, replica-1, replica-2…, redis", examples=["replica-1"])
+    role: Literal["primary", "replica", "cache"]
+    status: Literal["ok", "degraded", "failing"]
+    latency_ms: float | None = Field(description="Time to answer the probe; null if it did not.")
+    detail: str | None = Field(
+        description="Why it is not ok, or what it is (server version).",
+        examples=["PostgreSQL 16.4"],
+    )
+    in_use: bool | None = Field(
+        default=None, description="Replicas: whether reads go there right now."
+    )
+    lag_seconds: float | None = Field(default=None, description="Replicas: replay lag.")
+    lag_bytes: int | None = Field(default=None, description="Replicas: WAL received, not replayed.")
+
+
+class DeepHealth(BaseModel):
+    status: Literal["ok", "degraded", "failing"] = Field(
+        description="failing (503) when the primary is; degraded when a replica or Redis is."
+    )
+    version: str = Field(examples=["0.1.0"])
+    region: str = Field(examples=["eu-west-1"])
+    dependencies: list[DependencyHealth]
 
 
 @router.get("/livez", response_model=Liveness)
@@ -62,4 +96,38 @@ async def readyz(request: Request) -> Response:
             f"{expected}: run `hotelreviews migrate upgrade`",
             instance=request.url.path,
         )
-    return json_response({"status": "ready", "database": "ok", "schema_revision": revision})
+    return json_response(
+        {
+            "status": "ready",
+            "database": "ok",
+            "schema_revision": revision,
+            "cache": health_checks.cache_state(request.app.state.cache),
+        }
+    )
+
+
+@router.get(
+    "/health/deep",
+    response_model=DeepHealth,
+    responses={503: {"model": DeepHealth, "description": "The primary database is failing"}},
+)
+async def deep_health(request: Request) -> Response:
+    """Every dependency probed now, with its latency and role (admins only): the primary,
+    each replica with its replay lag, Redis. 200 unless the primary is failing."""
+    state = request.app.state
+    probes = await health_checks.probe_all(state.router, state.cache)
+    status = health_checks.overall(probes)
+    body = DeepHealth(
+        status=status,
+        version=__version__,
+        region=state.settings.region,
+        dependencies=[
+            DependencyHealth.model_validate(probe, from_attributes=True) for probe in probes
+        ],
+    )
+    # no-store: a health report must never be served from a cache.
+    response = json_response(
+        body.model_dump(mode="json"), status_code=503 if status == "failing" else 200
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

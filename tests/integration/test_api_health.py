@@ -1,0 +1,238 @@
+"""Readiness with the cache state, and /health/deep: every dependency probed for real — the
+primary on both databases, a streaming PostgreSQL replica (paused, stopped), a redis-server.
+
+Polling asserts on content with a generous deadline, never on how long anything took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+
+from hotelreviews.api.health_checks import Probe, overall
+from hotelreviews.core import migrations
+from hotelreviews.core.settings import Settings
+from tests.conftest import BACKENDS
+from tests.support.api_client import api_client, api_key_headers
+from tests.support.cache import cache_of, eventually
+from tests.support.pg_server import (
+    REPLICATION_SETTINGS,
+    PostgresServer,
+    ReplicaServer,
+    free_port,
+)
+from tests.support.redis_server import RedisServer
+
+DEEP = "/health/deep"
+_databases = itertools.count()
+
+
+def with_redis(settings: Settings, url: str) -> Settings:
+    return settings.model_copy(
+        update={
+            "cache_enabled": True,
+            "redis_url": SecretStr(url),
+            "redis_key_prefix": f"test-{uuid.uuid4().hex[:12]}:",
+        }
+    )
+
+
+async def deep(client: httpx.AsyncClient, status: int = 200) -> dict[str, Any]:
+    response = await client.get(DEEP, headers=await api_key_headers(client, "admin"))
+    assert response.status_code == status, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def by_name(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {dependency["name"]: dependency for dependency in body["dependencies"]}
+
+
+# ---------------------------------------------------------------------------- readiness
+
+
+async def test_readiness_reports_the_cache_off_or_in_memory(settings: Settings) -> None:
+    async with api_client(settings) as client:
+        assert (await client.get("/readyz")).json()["cache"] == "off"
+    async with api_client(settings.model_copy(update={"cache_enabled": True})) as client:
+        body = (await client.get("/readyz")).json()
+    assert body["status"] == "ready" and body["cache"] == "memory"
+
+
+async def test_readiness_reports_redis_ok_once_subscribed(
+    settings: Settings, redis_server: RedisServer
+) -> None:
+    async with api_client(with_redis(settings, redis_server.url)) as client:
+        await eventually(lambda: cache_of(client).stats.subscribed, "subscribed")
+        body = (await client.get("/readyz")).json()
+    assert body["status"] == "ready" and body["cache"] == "ok"
+
+
+async def test_readiness_reports_an_unreachable_redis_as_degraded_but_stays_ready(
+    settings: Settings,
+) -> None:
+    nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
+    async with api_client(with_redis(settings, nobody_listens)) as client:
+        response = await client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json()["cache"] == "degraded"
+        assert response.json()["status"] == "ready"  # the cache never makes it unready
+        # ... and the deep check says why, without failing the whole.
+        body = await deep(client)
+    assert body["status"] == "degraded"
+    redis = by_name(body)["redis"]
+    assert redis["status"] == "failing" and redis["latency_ms"] is None
+    assert "ConnectionError" in redis["detail"]
+
+
+# ---------------------------------------------------------------------------- who may ask
+
+
+async def test_deep_health_is_for_admins_only(settings: Settings) -> None:
+    async with api_client(settings) as client:
+        anonymous = await client.get(DEEP)
+        analyst = await client.get(DEEP, headers=await api_key_headers(client, "analyst"))
+        manager = await client.get(DEEP, headers=await api_key_headers(client, "manager"))
+    assert anonymous.status_code == 401
+    assert analyst.status_code == manager.status_code == 403
+
+
+# ---------------------------------------------------------------------------- the primary
+
+
+async def test_deep_health_reports_the_primary_with_its_latency_and_version(
+    settings: Settings, backend: str
+) -> None:
+    async with api_client(settings.model_copy(update={"region": "eu-west-1"})) as client:
+        body = await deep(client)
+    assert body["status"] == "ok" and body["region"] == "eu-west-1" and body["version"]
+    assert [d["name"] for d in body["dependencies"]] == ["primary"]  # no replica, no cache
+    primary = by_name(body)["primary"]
+    assert primary["role"] == "primary" and primary["status"] == "ok"
+    assert primary["latency_ms"] > 0
+    assert primary["detail"].startswith("SQLite " if backend == "sqlite" else "PostgreSQL ")
+
+
+async def test_deep_health_pings_redis(settings: Settings, redis_server: RedisServer) -> None:
+    async with api_client(with_redis(settings, redis_server.url)) as client:
+        await eventually(lambda: cache_of(client).stats.subscribed, "subscribed")
+        body = await deep(client)
+    assert body["status"] == "ok"
+    redis = by_name(body)["redis"]
+    assert redis["role"] == "cache" and redis["status"] == "ok" and redis["latency_ms"] > 0
+
+
+def test_only_a_failing_primary_fails_the_whole() -> None:
+    primary_ok = Probe(name="primary", role="primary", status="ok")
+    primary_down = Probe(name="primary", role="primary", status="failing")
+    replica_down = Probe(name="replica-1", role="replica", status="failing")
+    redis_down = Probe(name="redis", role="cache", status="failing")
+    assert overall([primary_ok]) == "ok"
+    assert overall([primary_ok, replica_down]) == "degraded"
+    assert overall([primary_ok, redis_down]) == "degraded"
+    assert overall([primary_down, replica_down]) == "failing"
+
+
+# ---------------------------------------------------------------------------- replicas
+
+
+@pytest.fixture(scope="module")
+def replicated() -> Iterator[tuple[PostgresServer, ReplicaServer, str]]:
+    if "postgresql" not in BACKENDS:
+        pytest.skip("replicas need PostgreSQL")
+    with PostgresServer(settings=REPLICATION_SETTINGS) as primary:
+        template = "health_template"
+        url = primary.create_database(template)
+        migrations.upgrade(Settings(environment="test", database_url=url))
+        with ReplicaServer(primary, slot="health_tests") as replica:
+            yield primary, replica, template
+
+
+@pytest.fixture
+def replica_settings(
+    replicated: tuple[PostgresServer, ReplicaServer, str], tmp_path: Path
+) -> Settings:
+    primary, replica, template = replicated
+    name = f"health_{next(_databases)}"
+    url = primary.create_database(name, template=template)
+    replica.wait_until_caught_up()
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        database_url=url,
+        database_replica_urls=[replica.url(name)],
+        replica_max_lag_seconds=3600.0,
+        replica_check_interval_seconds=0.05,
+        cache_enabled=False,
+    )
+
+
+async def test_deep_health_reports_a_replica_and_its_lag_without_its_url(
+    replicated: tuple[PostgresServer, ReplicaServer, str], replica_settings: Settings
+) -> None:
+    primary, replica, _ = replicated
+    async with api_client(replica_settings) as client:
+        body = await deep(client)
+        assert body["status"] == "ok"
+        first = by_name(body)["replica-1"]
+        assert first["role"] == "replica" and first["status"] == "ok"
+        assert first["in_use"] is True and first["latency_ms"] > 0
+        assert first["lag_seconds"] is not None and first["lag_bytes"] is not None
+
+        replica.pause_replay()
+        try:
+            # WAL the replica receives but does not replay: its byte lag grows.
+            primary.psql("CREATE TABLE health_lag_probe (n int); DROP TABLE health_lag_probe")
+            lagging: dict[str, Any] = {}
+
+            async def lag_shows() -> bool:
+                lagging.update(by_name(await deep(client))["replica-1"])
+                return bool(lagging["lag_bytes"])
+
+            await poll(lag_shows, "the replica's byte lag shows the paused replay")
+        finally:
+            replica.resume_replay()
+        assert lagging["status"] == "ok"  # within the (test's generous) lag bound
+        text = (await client.get(DEEP, headers=await api_key_headers(client, "admin"))).text
+    url = make_url(replica_settings.resolved_replica_urls[0])
+    assert f"{url.host}:{url.port}" not in text and str(url.database) not in text
+    assert "://" not in text
+
+
+async def test_a_stopped_replica_is_failing_and_the_whole_degraded_not_down(
+    replicated: tuple[PostgresServer, ReplicaServer, str], replica_settings: Settings
+) -> None:
+    _, replica, _ = replicated
+    async with api_client(replica_settings) as client:
+        assert by_name(await deep(client))["replica-1"]["status"] == "ok"
+        replica.stop_keeping_data()
+        try:
+            body = await deep(client, status=200)
+            assert body["status"] == "degraded"
+            stopped = by_name(body)["replica-1"]
+            assert stopped["status"] == "failing" and stopped["latency_ms"] is None
+            assert stopped["lag_seconds"] is None and stopped["detail"]
+            assert by_name(body)["primary"]["status"] == "ok"
+            readiness = await client.get("/readyz")
+            assert readiness.status_code == 200  # replicas never make the process unready
+        finally:
+            replica.start_again()
+
+
+async def poll(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60.0
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await asyncio.sleep(0.05)
