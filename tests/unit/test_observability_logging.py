@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -43,29 +44,35 @@ def configured(**settings: object) -> io.StringIO:
     return stream
 
 
-def test_production_logs_are_one_json_object_per_line_for_both_kinds_of_logger() -> None:
+def test_production_logs_are_one_json_object_per_line_from_every_kind_of_logger() -> None:
     stream = configured(environment="production")
 
-    request_logger().info("request", method="GET", route="/livez", status=200)
+    request_logger()(method="GET", route="/livez", status=200)
+    structlog.get_logger().info("cache state", entries=3)
     logging.getLogger("hotelreviews.worker").info("ingestion %d started", 3)
     logging.getLogger("uvicorn.error").warning("a warning from a library")
 
     lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
     assert [line["event"] for line in lines] == [
         "request",
+        "cache state",
         "ingestion 3 started",
         "a warning from a library",
     ]
     assert lines[0]["route"] == "/livez" and lines[0]["status"] == 200
-    assert [line["level"] for line in lines] == ["info", "info", "warning"]
-    assert [line.get("logger") for line in lines[1:]] == ["hotelreviews.worker", "uvicorn.error"]
-    assert all(line["timestamp"].endswith("Z") for line in lines)
+    assert lines[1]["entries"] == 3
+    assert [line["level"] for line in lines] == ["info", "info", "info", "warning"]
+    assert [line.get("logger") for line in lines[2:]] == ["hotelreviews.worker", "uvicorn.error"]
+    for line in lines:
+        stamped = datetime.fromisoformat(line["timestamp"])
+        assert stamped.tzinfo is not None and stamped.utcoffset() == timedelta(0)
+        assert abs(datetime.now(UTC) - stamped) < timedelta(minutes=5)
 
 
 def test_development_logs_are_a_readable_console_not_json() -> None:
     stream = configured(environment="development")
 
-    request_logger().info("request", route="/livez", status=200)
+    request_logger()(route="/livez", status=200)
     logging.getLogger("hotelreviews.worker").info("worker w1 started: sources none")
 
     first, second = stream.getvalue().splitlines()
@@ -78,7 +85,8 @@ def test_development_logs_are_a_readable_console_not_json() -> None:
 def test_the_log_level_setting_filters_our_lines() -> None:
     stream = configured(environment="production", log_level="WARNING")
 
-    request_logger().info("request", status=200)
+    request_logger()(status=200)
+    structlog.get_logger().info("not news either")
     logging.getLogger("hotelreviews.cache").info("not news")
     logging.getLogger("hotelreviews.cache").warning("news")
 
@@ -114,12 +122,14 @@ def test_secrets_and_review_text_are_masked(environment: str) -> None:
         "review_text": "another review's text",
     }
 
-    request_logger().info("login", user="alice", **values)
-    request_logger().info("nested", headers={"Authorization": "Bearer nested-token-value"})
+    log = structlog.get_logger("hotelreviews.test")
+    log.info("login", user="alice", **values)
+    log.info("nested", headers={"Authorization": "Bearer nested-token-value"})
+    logging.getLogger("hotelreviews.test").info("%s", "stdlib", extra={"password": "xtra-pw"})
 
     output = stream.getvalue()
     assert "alice" in output and REDACTED in output
-    for secret in [*values.values(), "nested-token-value"]:
+    for secret in [*values.values(), "nested-token-value", "xtra-pw"]:
         assert secret not in output
 
 

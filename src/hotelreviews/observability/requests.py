@@ -27,7 +27,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from random import getrandbits
+from random import randbytes
 from typing import Any
 
 from fastapi.routing import RouteContext, iter_route_contexts
@@ -99,7 +99,7 @@ class RequestTelemetryMiddleware:
             method = "other"
         span = span_context = None
         if self._tracer is None:
-            trace_id = incoming_trace_id(scope["headers"]) or f"{getrandbits(128):032x}"
+            trace_id = incoming_trace_id(scope["headers"]) or randbytes(16).hex()
         else:
             span = self._start_span(scope, method)
             trace_id = f"{span.get_span_context().trace_id:032x}"
@@ -222,8 +222,7 @@ class RequestTelemetryMiddleware:
         # Resolved by security.authn for requests that got that far (not a 429 in front).
         identity = state.get("identity")
         try:
-            self._log.info(
-                "request",
+            self._log(
                 method=method,
                 route=route,
                 status=status,
