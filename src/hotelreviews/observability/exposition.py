@@ -75,7 +75,34 @@ def metrics(request: Request) -> Response:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
     # The classic text format (0.0.4): what every Prometheus 2.x reads; the names need no more.
-    return Response(generate_latest(scrape_registry()), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+    return Response(latest(), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+def latest() -> bytes:
+    """This instance's metrics in the text format (what a scrape gets)."""
+    directory = multiprocess_dir()
+    if directory is not None:
+        forget_dead_processes(directory)
+    return generate_latest(scrape_registry())
+
+
+def forget_dead_processes(directory: Path) -> None:
+    """Drop the live gauges of processes that died without saying so (a worker killed and
+    replaced by uvicorn): their pool connections and replica health are no longer true."""
+    for path in directory.glob("gauge_live*.db"):
+        _, _, pid = path.stem.rpartition("_")
+        if pid.isdigit() and not _running(int(pid)):
+            multiprocess.mark_process_dead(int(pid), str(directory))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, under another user
+    return True
 
 
 def _presents(request: Request, token: str) -> bool:
