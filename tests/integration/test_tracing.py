@@ -1,17 +1,22 @@
 """Traces end to end, with spans kept in memory: a request that misses the response cache is
 one trace from the server span down to the database and Redis, the trace id the response and
-its log line carry; a caller's W3C trace context is continued; ingest batches have spans.
-With tracing off, every response still has a trace id."""
+its log line carry; a caller's W3C trace context is continued; ingest batches have spans;
+with an endpoint configured, spans reach it over OTLP/HTTP. With tracing off, every response
+still has a trace id."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
+from opentelemetry import propagate
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -21,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_paths
-from hotelreviews.observability.tracing import use_in_memory_tracing
+from hotelreviews.observability.tracing import otlp_provider, use_in_memory_tracing
 from tests.support.api_client import api_client
 from tests.support.cache import HOTELS, write_feed
+from tests.support.otlp_receiver import otlp_receiver
 from tests.support.redis_server import RedisServer
 
 TRACE_ID = re.compile(r"[0-9a-f]{32}")
@@ -185,3 +191,49 @@ async def test_each_ingest_batch_is_a_span_with_its_file_and_size(
         ]
         assert statements, "a batch's statements are spans of its trace"
         assert all(descends_from(span, batch, list(spans)) for span in statements)
+
+
+def test_the_ingest_command_exports_its_spans_over_otlp_to_the_configured_endpoint(
+    settings: Settings, tmp_path: Path
+) -> None:
+    feed = write_feed(tmp_path / "feed.jl", hotel=4, reviews=range(40))
+    env = {**os.environ, "HOTELREVIEWS_DATA_DIR": str(settings.data_dir)}
+    env.pop("HOTELREVIEWS_DATABASE_URL", None)
+    if settings.database_url is not None:
+        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
+    with otlp_receiver() as receiver:
+        env["HOTELREVIEWS_OTLP_ENDPOINT"] = receiver.url
+        env["HOTELREVIEWS_REGION"] = "eu-west-1"
+        done = subprocess.run(
+            [sys.executable, "-m", "hotelreviews", "ingest", feed],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+        spans = list(receiver.spans)
+
+    assert done.returncode == 0, done.stderr
+    assert set(receiver.paths) == {"/v1/traces"}
+    [batch] = [span for span in spans if span.name == "ingest batch"]
+    assert (batch.service, batch.region) == ("hotelreviews", "eu-west-1")
+    assert batch.attributes["hotelreviews.ingest.lines"] == 40
+    statements = [span for span in spans if span.parent_span_id == batch.span_id]
+    assert statements and all(span.trace_id == batch.trace_id for span in statements)
+
+
+def test_the_sample_ratio_drops_new_traces_but_follows_a_sampled_caller() -> None:
+    settings = Settings(environment="test", trace_sample_ratio=0.0)
+    with otlp_receiver() as receiver:
+        provider = otlp_provider(settings, f"{receiver.url}/v1/traces")
+        tracer = provider.get_tracer("test")
+        with tracer.start_as_current_span("a new trace"):
+            pass
+        caller = propagate.extract({"traceparent": TRACEPARENT})  # sampled upstream
+        with tracer.start_as_current_span("a caller's trace", context=caller):
+            pass
+        provider.force_flush()
+        provider.shutdown()
+        names = [span.name for span in receiver.spans]
+
+    assert names == ["a caller's trace"]
+    assert receiver.spans[0].trace_id == CALLER_TRACE_ID

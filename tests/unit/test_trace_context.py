@@ -1,10 +1,13 @@
-"""W3C traceparent headers: a caller's trace id is taken only from a valid one."""
+"""W3C traceparent headers: a caller's trace id is taken only from a valid one. Where spans
+are exported: the setting or OpenTelemetry's standard variables."""
 
 from __future__ import annotations
 
 import pytest
 
+from hotelreviews.core.settings import Settings
 from hotelreviews.observability.requests import incoming_trace_id
+from hotelreviews.observability.tracing import otlp_traces_endpoint
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
@@ -44,3 +47,39 @@ def test_an_invalid_traceparent_is_ignored(traceparent: str) -> None:
 
 def test_no_traceparent_no_trace_id() -> None:
     assert incoming_trace_id([(b"accept", b"*/*")]) is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "environment", "expected"),
+    [
+        (None, {}, None),  # nothing configured: tracing stays off
+        ("http://collector:4318", {}, "http://collector:4318/v1/traces"),
+        ("http://collector:4318/", {}, "http://collector:4318/v1/traces"),
+        ("http://collector:4318/v1/traces", {}, "http://collector:4318/v1/traces"),
+        (None, {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4318"}, "http://otel:4318/v1/traces"),
+        (
+            None,
+            {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://otel:4318/custom"},
+            "http://otel:4318/custom",  # the signal's own variable is a full URL
+        ),
+        (
+            "http://collector:4318",
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel:4318"},
+            "http://collector:4318/v1/traces",  # the setting wins
+        ),
+    ],
+)
+def test_the_otlp_endpoint_comes_from_the_setting_or_the_standard_variables(
+    setting: str | None,
+    environment: dict[str, str],
+    expected: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    settings = Settings(environment="test", otlp_endpoint=setting)
+
+    assert otlp_traces_endpoint(settings) == expected

@@ -46,6 +46,16 @@ def configure_tracing(settings: Settings) -> bool:
     endpoint = otlp_traces_endpoint(settings)
     if endpoint is None:
         return False
+    provider = otlp_provider(settings, endpoint)
+    # Libraries that ask the API for the global provider (not through us) get the same one.
+    trace.set_tracer_provider(provider)
+    _install(provider)
+    return True
+
+
+def otlp_provider(settings: Settings, endpoint: str) -> TracerProvider:
+    """An SDK provider sampling at the configured ratio (a caller's decision is followed) and
+    exporting to `endpoint` in batches, off the request path."""
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -56,10 +66,7 @@ def configure_tracing(settings: Settings) -> bool:
         sampler=ParentBased(TraceIdRatioBased(settings.trace_sample_ratio)),
     )
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
-    # Libraries that ask the API for the global provider (not through us) get the same one.
-    trace.set_tracer_provider(provider)
-    _install(provider)
-    return True
+    return provider
 
 
 def otlp_traces_endpoint(settings: Settings) -> str | None:
