@@ -94,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Hotels, their reviews from many providers, summaries and full-text search.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # Request telemetry is ours (observability.requests). FastAPI's own, on as soon as a
+        # global tracer provider exists, would add a second server span to every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.head_revision = migrations.head_revision(settings)
