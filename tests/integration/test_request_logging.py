@@ -21,7 +21,7 @@ from hotelreviews.hotels import service as hotel_service
 from hotelreviews.ingestion.service import ingest_paths
 from tests.support.api_client import api_client
 from tests.support.cache import HOTELS, write_feed
-from tests.support.protection import fresh_window
+from tests.support.protection import fresh_window, running_app
 
 HOUR = 3600
 DETAIL = "/api/v1/hotels/{hotel_id}"
@@ -191,3 +191,18 @@ async def test_an_unhandled_error_is_a_500_with_a_trace_id_logged_with_its_trace
     [error] = [line for line in lines if line.get("logger") == "hotelreviews.api"]
     assert error["level"] == "error" and error["trace_id"] == trace_id
     assert "RuntimeError: the list broke" in error["exception"]
+
+
+async def test_the_client_logged_is_the_one_trusted_proxies_forwarded_for(
+    logged_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = logged_settings.model_copy(update={"trusted_proxies": ["10.0.0.0/8"]})
+    async with running_app(settings) as connect:
+        proxied = connect(peer="10.1.2.3")
+        direct = connect(peer="198.51.100.7")
+        capsys.readouterr()
+        await proxied.get("/livez", headers={"X-Forwarded-For": "203.0.113.9"})
+        await direct.get("/livez", headers={"X-Forwarded-For": "203.0.113.66"})
+    lines = request_lines(capsys.readouterr().err)
+
+    assert [line["client"] for line in lines] == ["203.0.113.9", "198.51.100.7"]
