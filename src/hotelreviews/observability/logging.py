@@ -1,16 +1,18 @@
 """Logs for every entry point: structlog, JSON lines in production, a readable console else.
 
 `configure_logging(settings)` is called by each entry point (the API's app factory, `serve`,
-`worker`, `ingest`). Two paths end in the same format on the same stream:
+`worker`, `ingest`). Three paths end in the same format on the same stream:
 
-- structlog loggers (the one line per request, observability.requests) render straight to
-  the stream: no LogRecord, no handler chain, orjson for JSON — it runs on every request;
+- the one line per request (observability.requests, `RequestLog`) calls the renderer itself:
+  no LogRecord, no processor chain, orjson for JSON — it runs on every request;
+- structlog loggers go through the shared processors, straight to the stream;
 - the standard library's records (our `logging.getLogger(...)` calls, uvicorn's, alembic's)
   go through one root handler whose structlog ProcessorFormatter renders them alike.
 
-Both add the current request's trace id, and both pass through `redact`, a safety net that
-masks values under keys named like secrets or review text. Free text is not inspected:
-messages themselves must never carry secrets or review text.
+The last two add the current request's trace id and pass through `redact`, a safety net that
+masks values under keys named like secrets or review text (the request line has fixed keys
+and its own trace id). Free text is not inspected: messages themselves must never carry
+secrets or review text.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ import orjson
 import structlog
 from structlog.types import Processor
 
-from hotelreviews.core.settings import Settings
+from hotelreviews.core.settings import Settings, get_settings
 
-REQUEST_LOGGER = "hotelreviews.requests"
 REDACTED = "[redacted]"
+_HANDLER_NAME = "hotelreviews"  # our root handler's, replaced when configured again
 # The trace id of the request being served (set by observability.requests), for every line
 # logged while it is.
 current_trace_id: ContextVar[str | None] = ContextVar("current_trace_id", default=None)
@@ -99,10 +101,10 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
 
 
 def request_logger() -> RequestLog:
-    """The writer of the per-request lines, as configured now."""
-    global _request_log
-    if _request_log is None:  # never configured: the development console on stderr
-        configure_logging(Settings(environment="development"))
+    """The writer of the per-request lines, as configured now (configured from the
+    environment if no entry point did)."""
+    if _request_log is None:
+        configure_logging(get_settings())
         assert _request_log is not None
     return _request_log
 
@@ -192,9 +194,6 @@ def _json_line(event: Any, **_options: Any) -> str:
 def _is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
-
-
-_HANDLER_NAME = "hotelreviews"
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
