@@ -80,7 +80,13 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
         logger_factory=_LineWriterFactory(stream),
         cache_logger_on_first_use=True,
     )
-    _request_log = RequestLog(renderer, stream, timestamp=timestamp, enabled=level <= logging.INFO)
+    _request_log = RequestLog(
+        # For JSON, structlog's renderer would only call the serializer: call it directly.
+        (lambda _logger, _method, event: _json_line(event)) if json else renderer,
+        stream,
+        timestamp=timestamp,
+        enabled=level <= logging.INFO,
+    )
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -145,13 +151,12 @@ class UtcTimestamp:
         self._second: tuple[int, str] = (-1, "")
 
     def __call__(self, _logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
-        now = time.time()
-        second = int(now)
+        second, micro = divmod(time.time_ns() // 1000, 1_000_000)
         cached, prefix = self._second
         if second != cached:
             prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = (second, prefix)  # one assignment: threads see a matching pair
-        event["timestamp"] = f"{prefix}.{int((now - second) * 1_000_000):06d}Z"
+        event["timestamp"] = f"{prefix}.{micro:06d}Z"
         return event
 
 
