@@ -118,6 +118,7 @@ def test_secrets_and_review_text_are_masked(environment: str) -> None:
         "refresh_token": "opaque-refresh-value",
         "jwt_secret": "signing-secret-value",
         "cookie": "session=cookie-value",
+        "database_url": "postgresql://app:db-password@db/reviews",
         "text": "the room smelled of fresh review text",
         "review_text": "another review's text",
     }

@@ -37,10 +37,11 @@ _HANDLER_NAME = "hotelreviews"  # our root handler's, replaced when configured a
 # logged while it is.
 current_trace_id: ContextVar[str | None] = ContextVar("current_trace_id", default=None)
 
-# Keys whose values are never logged: credentials of any kind, and review text.
+# Keys whose values are never logged: credentials of any kind, connection URLs (they carry
+# passwords), and review text.
 _SECRET_KEY = re.compile(
     r"password|passwd|secret|token|authorization|api_?key|cookie|credential|private_key"
-    r"|^(review_)?text$|^body$",
+    r"|(database|redis|replica)_urls?|dsn|^(review_)?text$|^body$",
     re.IGNORECASE,
 )
 _MAX_REMEMBERED_KEYS = 1000
