@@ -207,7 +207,8 @@ async def test_cors_for_configured_origins(settings: Settings) -> None:
         assert preflight.headers["access-control-allow-origin"] == "https://app.example"
         response = await client.get(PROVIDERS, headers={"origin": "https://app.example"})
         assert response.headers["access-control-allow-origin"] == "https://app.example"
-        assert "ratelimit-limit" in response.headers["access-control-expose-headers"].lower()
+        exposed = response.headers["access-control-expose-headers"].lower()
+        assert "ratelimit-limit" in exposed and "x-trace-id" in exposed
         other = await client.get(PROVIDERS, headers={"origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
 

@@ -54,6 +54,7 @@ CORS_EXPOSE_HEADERS = [
     "RateLimit-Limit",
     "RateLimit-Remaining",
     "RateLimit-Reset",
+    "X-Trace-Id",  # what a user quotes to support (observability.requests)
 ]
 
 
