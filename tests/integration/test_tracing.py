@@ -26,7 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_paths
-from hotelreviews.observability.tracing import otlp_provider, use_in_memory_tracing
+from hotelreviews.observability.tracing import (
+    otlp_provider,
+    samples_new_trace,
+    use_in_memory_tracing,
+)
 from tests.support.api_client import api_client
 from tests.support.cache import HOTELS, write_feed
 from tests.support.otlp_receiver import otlp_receiver
@@ -154,6 +158,59 @@ async def test_an_unmatched_path_is_a_server_span_named_by_its_method_only(
     assert server.attributes is not None and "http.route" not in server.attributes
 
 
+async def test_at_a_sample_ratio_a_request_is_a_whole_trace_or_no_span_at_all(
+    traced_settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    hotel_id = await a_hotel(traced_settings, engine, tmp_path)
+    with use_in_memory_tracing(sample_ratio=0.5) as exporter:
+        async with api_client(traced_settings) as client:
+            exporter.clear()
+            # Misses (through the database and Redis: each page size is its own cache entry),
+            # hits and a route without either, all under fresh trace ids.
+            misses = [f"{HOTELS}/{hotel_id}/reviews?limit={size}" for size in range(1, 31)]
+            paths = [*misses, *[f"{HOTELS}/{hotel_id}"] * 15, *["/livez"] * 15]
+            trace_ids = [(await client.get(path)).headers["x-trace-id"] for path in paths]
+            called = await client.get("/livez", headers={"traceparent": TRACEPARENT})
+        spans = exporter.get_finished_spans()
+
+    # (The cache's background work, polling versions, makes traces of its own.)
+    traced = {f"{span.context.trace_id:032x}" for span in spans} & {*trace_ids, CALLER_TRACE_ID}
+    sampled = {t for t in trace_ids if samples_new_trace(int(t, 16))}
+    # The middleware's decision is the SDK's: its sampled requests are traced, whole (their
+    # server span is there), and the others left nothing, not even database or Redis spans.
+    assert 0 < len(sampled) < len(trace_ids)
+    assert called.headers["x-trace-id"] == CALLER_TRACE_ID
+    assert traced == sampled | {CALLER_TRACE_ID}
+    servers = {f"{s.context.trace_id:032x}" for s in spans if s.kind is SpanKind.SERVER}
+    assert servers == traced
+    in_requests = [s for s in spans if f"{s.context.trace_id:032x}" in sampled]
+    assert any(s.attributes and s.attributes.get("db.system") == "redis" for s in in_requests)
+
+
+async def test_the_trace_id_the_middleware_draws_is_the_one_sampled_and_recorded(
+    traced_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Trace ids in turn below and above the 0.5 ratio's bound (low 64 bits 0 or all ones).
+    drawn: list[str] = []
+
+    def draw(size: int) -> bytes:
+        if size != 16:
+            return os.urandom(size)
+        low = b"\x00" * 8 if len(drawn) % 2 == 0 else b"\xff" * 8
+        value = os.urandom(8) + low
+        drawn.append(value.hex())
+        return value
+
+    monkeypatch.setattr("hotelreviews.observability.requests.randbytes", draw)
+    with use_in_memory_tracing(sample_ratio=0.5) as exporter:
+        async with api_client(traced_settings) as client:
+            answered = [(await client.get("/livez")).headers["x-trace-id"] for _ in range(10)]
+        servers = [s for s in exporter.get_finished_spans() if s.kind is SpanKind.SERVER]
+
+    assert answered == drawn
+    assert sorted(f"{s.context.trace_id:032x}" for s in servers) == sorted(drawn[0::2])
+
+
 async def test_without_tracing_every_response_still_has_a_trace_id(settings: Settings) -> None:
     async with api_client(settings) as client:
         fresh = [(await client.get("/livez")).headers["x-trace-id"] for _ in range(3)]
@@ -204,6 +261,7 @@ def test_the_ingest_command_exports_its_spans_over_otlp_to_the_configured_endpoi
     with otlp_receiver() as receiver:
         env["HOTELREVIEWS_OTLP_ENDPOINT"] = receiver.url
         env["HOTELREVIEWS_REGION"] = "eu-west-1"
+        env["HOTELREVIEWS_TRACE_SAMPLE_RATIO"] = "1"  # (by default, a tenth of the batches)
         done = subprocess.run(
             [sys.executable, "-m", "hotelreviews", "ingest", feed],
             env=env,

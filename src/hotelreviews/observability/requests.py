@@ -33,7 +33,7 @@ from typing import Any
 from fastapi.routing import RouteContext, iter_route_contexts
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, StatusCode
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -101,9 +101,7 @@ class RequestTelemetryMiddleware:
         if self._tracer is None:
             trace_id = incoming_trace_id(scope["headers"]) or randbytes(16).hex()
         else:
-            span = self._start_span(scope, method)
-            trace_id = f"{span.get_span_context().trace_id:032x}"
-            span_context = otel_context.attach(trace.set_span_in_context(span))
+            span, trace_id, span_context = self._begin_trace(scope, method)
         header = (_TRACE_ID_HEADER, trace_id.encode())
         state = scope.get("state")
         if state is None:
@@ -132,10 +130,36 @@ class RequestTelemetryMiddleware:
             route = self._route_of(scope)
             if span is not None:
                 _end_span(span, method, route, status, failure)
+            if span_context is not None:
                 otel_context.detach(span_context)
             if self._metrics:
                 self._observe(route, method, status, seconds)
             self._log_request(scope, state, method, route, status, seconds, trace_id)
+
+    def _begin_trace(
+        self, scope: Scope, method: str
+    ) -> tuple[trace.Span | None, str, otel_context.Token[otel_context.Context]]:
+        """The request's span (None when not sampled), trace id, and the attached context."""
+        if not any(name == b"traceparent" for name, _ in scope["headers"]):
+            # A new trace: decide sampling here, on the id it will have. Most requests are
+            # not sampled, and a NonRecordingSpan costs a fraction of the SDK's own way to
+            # the same answer (~4 µs against ~15 µs here).
+            new_id = int.from_bytes(randbytes(16)) or 1
+            if not tracing.samples_new_trace(new_id):
+                span_id = int.from_bytes(randbytes(8)) or 1
+                unsampled = NonRecordingSpan(SpanContext(new_id, span_id, is_remote=False))
+                attached = otel_context.attach(trace.set_span_in_context(unsampled))
+                return None, f"{new_id:032x}", attached
+            chosen = tracing.chosen_trace_id.set(new_id)
+            try:
+                span = self._start_span(scope, method)
+            finally:
+                tracing.chosen_trace_id.reset(chosen)
+        else:
+            # The caller's decision stands (the SDK's ParentBased sampler follows it).
+            span = self._start_span(scope, method)
+        trace_id = f"{span.get_span_context().trace_id:032x}"
+        return span, trace_id, otel_context.attach(trace.set_span_in_context(span))
 
     def _start_span(self, scope: Scope, method: str) -> trace.Span:
         assert self._tracer is not None

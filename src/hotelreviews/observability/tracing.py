@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
@@ -37,6 +38,33 @@ _TRACES_PATH = "/v1/traces"
 # global provider, which can be set once per process: tests swap in-memory providers.
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
+# New traces are sampled when the low 64 bits of their trace id are below this bound: the
+# rule of TraceIdRatioBased, so that the request middleware can decide before any SDK span
+# exists (a request not sampled then costs a few microseconds instead of tens).
+_TRACE_ID_LOW_BITS = (1 << 64) - 1
+_new_trace_bound = 1 << 64
+# The trace id the next root span gets, when the middleware has chosen it (see ChosenTraceIds).
+chosen_trace_id: ContextVar[int] = ContextVar("chosen_trace_id", default=0)
+
+
+def samples_new_trace(trace_id: int) -> bool:
+    """Whether a new trace with this id is sampled (the provider's sampler agrees)."""
+    return (trace_id & _TRACE_ID_LOW_BITS) < _new_trace_bound
+
+
+def _id_generator() -> Any:
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+
+    class ChosenTraceIds(RandomIdGenerator):
+        """Random ids, but a root span started while `chosen_trace_id` is set gets that id:
+        the middleware draws a request's trace id, decides sampling on it
+        (samples_new_trace), and only then asks the SDK for a span — which must then carry
+        the same id, or the sampler would decide again on another one."""
+
+        def generate_trace_id(self) -> int:
+            return chosen_trace_id.get() or super().generate_trace_id()
+
+    return ChosenTraceIds()
 
 
 def configure_tracing(settings: Settings) -> bool:
@@ -49,7 +77,7 @@ def configure_tracing(settings: Settings) -> bool:
     provider = otlp_provider(settings, endpoint)
     # Libraries that ask the API for the global provider (not through us) get the same one.
     trace.set_tracer_provider(provider)
-    _install(provider)
+    _install(provider, _bound_for(settings.trace_sample_ratio))
     return True
 
 
@@ -64,6 +92,7 @@ def otlp_provider(settings: Settings, endpoint: str) -> TracerProvider:
     provider = TracerProvider(
         resource=_resource(settings),
         sampler=ParentBased(TraceIdRatioBased(settings.trace_sample_ratio)),
+        id_generator=_id_generator(),
     )
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     return provider
@@ -112,24 +141,32 @@ def span(name: str, attributes: Mapping[str, Any]) -> Iterator[trace.Span | None
 
 
 @contextmanager
-def use_in_memory_tracing(settings: Settings | None = None) -> Iterator[InMemorySpanExporter]:
-    """Tracing on, every span sampled and kept in memory, for the block (tests)."""
+def use_in_memory_tracing(
+    settings: Settings | None = None, *, sample_ratio: float = 1.0
+) -> Iterator[InMemorySpanExporter]:
+    """Tracing on, sampled at the ratio (every trace by default), spans kept in memory, for
+    the block (tests)."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
     exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=_resource(settings or Settings(environment="test")))
+    provider = TracerProvider(
+        resource=_resource(settings or Settings(environment="test")),
+        sampler=ParentBased(TraceIdRatioBased(sample_ratio)),
+        id_generator=_id_generator(),
+    )
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    previous = _provider
-    _install(provider)
+    previous, previous_bound = _provider, _new_trace_bound
+    _install(provider, _bound_for(sample_ratio))
     try:
         yield exporter
     finally:
         _uninstall()
         provider.shutdown()
         if previous is not None:
-            _install(previous)
+            _install(previous, previous_bound)
 
 
 def _resource(settings: Settings) -> Resource:
@@ -151,12 +188,19 @@ def _resource(settings: Settings) -> Resource:
     )
 
 
-def _install(provider: TracerProvider) -> None:
+def _bound_for(sample_ratio: float) -> int:
+    from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
+
+    return TraceIdRatioBased.get_bound_for_rate(sample_ratio)
+
+
+def _install(provider: TracerProvider, new_trace_bound: int) -> None:
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
 
-    global _provider, _tracer
+    global _provider, _tracer, _new_trace_bound
     _uninstall()
+    _new_trace_bound = new_trace_bound
     _provider = provider
     _tracer = provider.get_tracer(TRACER_NAME, __version__)
     # Both patch the client classes: clients made before this are traced too.
