@@ -16,9 +16,9 @@ search. Every scenario runs in each cache mode, each in a fresh server process:
 
 Every cache mode runs once per telemetry mode (`--telemetry`, default both):
 
-- `on`: as in production — /metrics, OpenTelemetry traces of a tenth of the requests (the
-  default sample ratio) exported over OTLP/HTTP to a stand-in collector (bench/otlp_sink.py), and
-  one JSON log line per request written to a file;
+- `on`: as in production — /metrics, OpenTelemetry traces of one request in a hundred (the
+  default sample ratio) exported over OTLP/HTTP to a stand-in collector (bench/otlp_sink.py),
+  and one JSON log line per request written to a file;
 - `off`: no metrics, no tracing, warnings only in the log.
 
 With a cache, one warming pass over the paths comes first, so the measured requests are
@@ -337,7 +337,7 @@ def main() -> None:
 TELEMETRY: dict[str, dict[str, str]] = {
     "on": {
         "HOTELREVIEWS_METRICS_ENABLED": "true",
-        "HOTELREVIEWS_TRACE_SAMPLE_RATIO": "0.1",  # the default
+        "HOTELREVIEWS_TRACE_SAMPLE_RATIO": "0.01",  # the default
         "HOTELREVIEWS_LOG_LEVEL": "INFO",
         "HOTELREVIEWS_LOG_FORMAT": "json",
     },

@@ -261,7 +261,7 @@ def test_the_ingest_command_exports_its_spans_over_otlp_to_the_configured_endpoi
     with otlp_receiver() as receiver:
         env["HOTELREVIEWS_OTLP_ENDPOINT"] = receiver.url
         env["HOTELREVIEWS_REGION"] = "eu-west-1"
-        env["HOTELREVIEWS_TRACE_SAMPLE_RATIO"] = "1"  # (by default, a tenth of the batches)
+        env["HOTELREVIEWS_TRACE_SAMPLE_RATIO"] = "1"  # (by default, one batch in a hundred)
         done = subprocess.run(
             [sys.executable, "-m", "hotelreviews", "ingest", feed],
             env=env,

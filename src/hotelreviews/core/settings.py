@@ -140,10 +140,11 @@ class Settings(BaseSettings):
     # OpenTelemetry traces, exported over OTLP/HTTP when an endpoint is configured (here or
     # through the standard OTEL_EXPORTER_OTLP_ENDPOINT); without one, tracing is a no-op.
     otlp_endpoint: str | None = None
-    # The share of new traces kept (a caller's sampled trace is always followed): at the
-    # platform's request rates a tenth is plenty to see where time goes, and tracing every
-    # request would cost more than everything else the request path does (docs/benchmarks.md).
-    trace_sample_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
+    # The share of new traces kept (a caller's sampled trace is always followed; send a
+    # sampled traceparent to trace a request on purpose). One in a hundred: at the platform's
+    # request rates that is still thousands of traces a second, and a traced request costs a
+    # cached one several times its own time (docs/benchmarks.md, "Telemetry overhead").
+    trace_sample_ratio: float = Field(default=0.01, ge=0.0, le=1.0)
     service_name: str = Field(default="hotelreviews", min_length=1, max_length=100)
     # Logs: JSON lines (production) or a readable console; None picks by environment.
     log_format: Literal["json", "console"] | None = None
