@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from hotelreviews import __version__
@@ -112,6 +113,15 @@ def otlp_traces_endpoint(settings: Settings) -> str | None:
         return None
     base = base.rstrip("/")
     return base if base.endswith(_TRACES_PATH) else base + _TRACES_PATH
+
+
+def unsampled_context() -> otel_context.Context:
+    """A context in which the instrumentations (SQLAlchemy, Redis, botocore) make no spans:
+    that of a request whose trace is not sampled (observability.requests)."""
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    with suppress_instrumentation():
+        return otel_context.get_current()
 
 
 def tracer() -> trace.Tracer | None:
