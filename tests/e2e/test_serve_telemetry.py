@@ -110,7 +110,15 @@ def test_serve_exports_spans_continuing_the_callers_trace_and_logs_json(
         "the request's statements",
     )
 
-    lines = [orjson.loads(line) for line in log_path.read_text().splitlines()]
+    def logged() -> list[dict]:
+        return [orjson.loads(line) for line in log_path.read_text().splitlines()]
+
+    # Request lines are buffered (HOTELREVIEWS_REQUEST_LOG_FLUSH_SECONDS, 1 s).
+    _eventually(
+        lambda: any(line.get("trace_id") == CALLER_TRACE_ID for line in logged()),
+        "the request's log line",
+    )
+    lines = logged()
     [request] = [line for line in lines if line.get("trace_id") == CALLER_TRACE_ID]
     assert (request["event"], request["route"], request["status"]) == (
         "request",

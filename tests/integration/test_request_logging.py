@@ -33,7 +33,12 @@ METRIC = "hotelreviews_http_request_duration_seconds_count"
 def logged_settings(settings: Settings) -> Settings:
     """JSON lines; the response cache on; a default rate limit the traffic below reaches."""
     return settings.model_copy(
-        update={"log_format": "json", "cache_enabled": True, "rate_limit_default": "6/hour"}
+        update={
+            "log_format": "json",
+            "request_log_flush_seconds": 0,
+            "cache_enabled": True,
+            "rate_limit_default": "6/hour",
+        }
     )
 
 

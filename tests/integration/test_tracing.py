@@ -58,6 +58,7 @@ def traced_settings(settings: Settings, redis_server: RedisServer) -> Settings:
             "redis_url": SecretStr(redis_server.url),
             "redis_key_prefix": f"test-{uuid.uuid4().hex[:12]}:",
             "log_format": "json",
+            "request_log_flush_seconds": 0,
         }
     )
 

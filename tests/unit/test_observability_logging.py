@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -67,6 +68,38 @@ def test_production_logs_are_one_json_object_per_line_from_every_kind_of_logger(
         stamped = datetime.fromisoformat(line["timestamp"])
         assert stamped.tzinfo is not None and stamped.utcoffset() == timedelta(0)
         assert abs(datetime.now(UTC) - stamped) < timedelta(minutes=5)
+
+
+def test_request_lines_are_buffered_and_written_together_before_any_other_line() -> None:
+    stream = configured(environment="production", request_log_flush_seconds=0.2)
+
+    for status in (200, 304):
+        request_logger()(route="/livez", status=status)
+    assert stream.getvalue() == ""  # not yet: one write for many requests
+
+    deadline = time.monotonic() + 30
+    while not stream.getvalue():
+        assert time.monotonic() < deadline, "the buffered lines were never written"
+        time.sleep(0.05)
+    assert [orjson.loads(line)["status"] for line in stream.getvalue().splitlines()] == [
+        200,
+        304,
+    ]
+
+    request_logger()(route="/readyz", status=503)
+    logging.getLogger("hotelreviews.api").warning("readiness check failed")
+    events = [orjson.loads(line)["event"] for line in stream.getvalue().splitlines()]
+    assert events[2:] == ["request", "readiness check failed"]  # in the order they happened
+
+
+def test_request_lines_past_the_buffer_size_are_written_at_once() -> None:
+    stream = configured(environment="production", request_log_flush_seconds=60)
+
+    request_logger()(route="/livez", status=200)
+    assert stream.getvalue() == ""
+    request_logger()(route="/livez", status=200, padding="x" * 70_000)
+
+    assert len(stream.getvalue().splitlines()) == 2
 
 
 def test_development_logs_are_a_readable_console_not_json() -> None:

@@ -27,7 +27,7 @@ from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.routes import router as ingestions_router
 from hotelreviews.observability import exposition
-from hotelreviews.observability.logging import configure_logging
+from hotelreviews.observability.logging import configure_logging, flush_request_lines
 from hotelreviews.observability.requests import install_request_telemetry
 from hotelreviews.observability.tracing import configure_tracing
 from hotelreviews.protection.rules import EXEMPT_PATHS as RATE_EXEMPT_PATHS
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await router.dispose()
             exposition.process_exited()
+            flush_request_lines()
 
     app = FastAPI(
         title="Hotel reviews API",

@@ -148,6 +148,10 @@ class Settings(BaseSettings):
     service_name: str = Field(default="hotelreviews", min_length=1, max_length=100)
     # Logs: JSON lines (production) or a readable console; None picks by environment.
     log_format: Literal["json", "console"] | None = None
+    # The one log line per request is buffered and written at least this often (and before
+    # any other line); 0 writes each at once. A line per request is a system call each
+    # otherwise, the largest part of its cost (docs/benchmarks.md, "Telemetry overhead").
+    request_log_flush_seconds: float = Field(default=1.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
