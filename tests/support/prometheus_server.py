@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import Any
 
 from tests.support.pg_server import free_port
+from tests.support.processes import stop_process
 
 HOST = "127.0.0.1"
 BINARY = "/usr/bin/prometheus"
@@ -119,13 +120,7 @@ class PrometheusServer:
         raise PrometheusError(f"prometheus did not start:\n{self.log[-3000:]}")
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+        stop_process(self._process, grace_seconds=20)
         self._process = None
         _live.discard(self)
         if self.directory is not None:

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 
 from tests.support.pg_server import free_port
+from tests.support.processes import stop_process
 
 HOST = "127.0.0.1"
 INSTALL_HINT = (
@@ -99,13 +100,7 @@ class RedisServer:
 
     def stop(self) -> None:
         """Stop the server and delete its directory."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+        stop_process(self._process)
         self._process = None
         _live.discard(self)
         if self.directory is not None:

@@ -37,6 +37,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.processes import stop_process
+
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 60.0
 
@@ -104,14 +106,7 @@ class S3Server:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
     def close(self) -> None:
         self.stop()
