@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import signal
 import subprocess
+
+_PR_SET_PDEATHSIG = 1
+# Loaded now, not in the forked child (where another thread may hold the loader's lock).
+try:
+    _libc: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
+except OSError:
+    _libc = None
+
+
+def die_with_parent() -> None:
+    """In the child (preexec_fn): get SIGKILL when the process that started it dies (Linux
+    only), so that a test run killed outright leaves no server behind."""
+    if _libc is not None:
+        with contextlib.suppress(Exception):
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def stop_process(process: subprocess.Popen | None, *, grace_seconds: float = 10) -> None:

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import json
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -32,7 +30,7 @@ from types import TracebackType
 from typing import Any
 
 from tests.support.pg_server import free_port
-from tests.support.processes import stop_process
+from tests.support.processes import die_with_parent, stop_process
 
 HOST = "127.0.0.1"
 BINARY = "/usr/bin/prometheus"
@@ -42,22 +40,11 @@ INSTALL_HINT = (
 )
 JOB = "hotelreviews"
 _RFC3339 = re.compile(r"^(.*?)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
-_PR_SET_PDEATHSIG = 1
 _live: set[PrometheusServer] = set()
-try:
-    _libc: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
-except OSError:
-    _libc = None
 
 
 class PrometheusError(RuntimeError):
     """The throwaway Prometheus could not be started, or its API answered an error."""
-
-
-def _die_with_parent() -> None:
-    if _libc is not None:
-        with contextlib.suppress(Exception):
-            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def scrape_config(
@@ -195,7 +182,7 @@ class PrometheusServer:
                 stdout=log,
                 stderr=log,
                 cwd=self.directory,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         deadline = time.monotonic() + self._startup_timeout
         while time.monotonic() < deadline:

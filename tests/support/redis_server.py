@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -30,31 +28,18 @@ from pathlib import Path
 from types import TracebackType
 
 from tests.support.pg_server import free_port
-from tests.support.processes import stop_process
+from tests.support.processes import die_with_parent, stop_process
 
 HOST = "127.0.0.1"
 INSTALL_HINT = (
     "redis-server was not found: run scripts/ensure-system-packages.sh "
     "(or apt-get install redis-server)"
 )
-_PR_SET_PDEATHSIG = 1
 _live: set[RedisServer] = set()
-# Loaded now, not in the forked child (where another thread may hold the loader's lock).
-try:
-    _libc: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
-except OSError:
-    _libc = None
 
 
 class RedisServerError(RuntimeError):
     """A throwaway Redis server could not be started."""
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when the process that started us dies (Linux only)."""
-    if _libc is not None:
-        with contextlib.suppress(Exception):
-            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class RedisServer:
@@ -143,7 +128,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=self.directory,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + self._startup_timeout
         while time.monotonic() < deadline:
