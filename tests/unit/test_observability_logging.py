@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -100,6 +101,19 @@ def test_request_lines_past_the_buffer_size_are_written_at_once() -> None:
     request_logger()(route="/livez", status=200, padding="x" * 70_000)
 
     assert len(stream.getvalue().splitlines()) == 2
+
+
+def test_a_replaced_request_log_stops_its_flusher_thread() -> None:
+    before = set(threading.enumerate())
+    configured(environment="production", request_log_flush_seconds=0.05)
+    request_logger()(route="/livez", status=200)
+    [flusher] = [t for t in set(threading.enumerate()) - before if t.name == "request-log-flusher"]
+
+    replaced = configured(environment="production", request_log_flush_seconds=0.05)
+
+    flusher.join(timeout=30)
+    assert not flusher.is_alive()
+    assert replaced.getvalue() == ""  # the old writer's line went to its own stream
 
 
 def test_development_logs_are_a_readable_console_not_json() -> None:

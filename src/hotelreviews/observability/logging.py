@@ -192,7 +192,9 @@ class RequestLog:
 
     def _start_flusher(self) -> None:
         def flush_now_and_then() -> None:
-            while True:
+            # Until configure_logging replaces this writer (it flushes it then): tests and
+            # reconfigured processes leave no thread behind per writer.
+            while _request_log is self:
                 time.sleep(self._flush_seconds)
                 try:
                     self.flush()
