@@ -4,7 +4,9 @@
 #     their own throwaway servers from them (never the machine's cluster);
 #   - redis-server;
 #   - prometheus (prometheus and promtool): the monitoring rules' unit tests and the
-#     scrape test run Debian's Prometheus on a port of their own.
+#     scrape test run Debian's Prometheus on a port of their own;
+#   - haproxy (/usr/sbin/haproxy): `hotelreviews cluster up` puts one in front of each
+#     region and one global entry; the cluster's HAProxy tests run the real one.
 # With --bench, also wrk (HTTP load generator used by `make bench`).
 #
 # Present already -> exits 0 quickly, installs nothing.
@@ -20,7 +22,7 @@ for arg in "$@"; do
     case "$arg" in
         --bench) want_bench=1 ;;
         -h | --help)
-            sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -91,6 +93,9 @@ if [[ -z "$(find_pg15)" ]]; then
 fi
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# Debian installs it in /usr/sbin, which is not on every user's PATH.
+has_haproxy() { command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]]; }
+has_haproxy || missing+=(haproxy)
 if ((want_bench)); then
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 fi
@@ -144,6 +149,10 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 if ! command -v promtool >/dev/null 2>&1; then
     log "promtool still not found after installing prometheus"
+    exit 1
+fi
+if ! has_haproxy; then
+    log "haproxy still not found after installing"
     exit 1
 fi
 if ((want_bench)) && ! command -v wrk >/dev/null 2>&1; then
