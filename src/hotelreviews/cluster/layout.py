@@ -1,0 +1,207 @@
+"""Where everything of the one-machine cluster lives: regions, ports, directories.
+
+`cluster up` plans a layout once (free ports, or those given) and saves it as
+`<data_dir>/cluster/cluster.json`; every later command (status, dr, backup, down) loads it.
+Roles are not stored: which node is the primary is asked of the servers themselves, so the
+file never disagrees with them after a failover.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hotelreviews.cluster.pg import PgNode
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
+PRIMARY_REGION = "us-east-1"  # where the primary starts; a failover may move it
+LAYOUT_FILE = "cluster.json"
+LAYOUT_VERSION = 1
+
+# Round trips between regions in milliseconds (public inter-region measurements, rounded):
+# what --latency models, and the order in which a region's traffic fails over.
+ROUND_TRIP_MS: dict[frozenset[str], int] = {
+    frozenset({"us-east-1", "eu-west-1"}): 70,
+    frozenset({"us-east-1", "ap-southeast-1"}): 220,
+    frozenset({"eu-west-1", "ap-southeast-1"}): 160,
+}
+
+
+def round_trip_ms(a: str, b: str) -> int:
+    return 0 if a == b else ROUND_TRIP_MS[frozenset({a, b})]
+
+
+def nearest_first(region: str) -> list[str]:
+    """Every region, `region` first, then the others by round trip from it."""
+    return sorted(REGIONS, key=lambda other: round_trip_ms(region, other))
+
+
+class LayoutError(RuntimeError):
+    """No cluster layout where one was expected, or one that cannot be used."""
+
+
+@dataclass
+class RegionLayout:
+    name: str
+    address: str  # the address every service of the region listens on
+    postgres_port: int
+    redis_port: int
+    api_ports: list[int]
+    worker_metrics_port: int
+    balancer_port: int  # the region's HAProxy (TLS)
+
+    @property
+    def slot(self) -> str:
+        """This region's replication slot name on whichever node is the primary."""
+        return self.name.replace("-", "_")
+
+
+@dataclass
+class ClusterLayout:
+    root: Path  # <data_dir>/cluster
+    regions: dict[str, RegionLayout]
+    global_address: str
+    global_port: int  # the global entry (TLS)
+    default_region: str = PRIMARY_REGION
+    latency: bool = False  # regions in network namespaces joined by delayed links
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ---- places ----------------------------------------------------------------------
+
+    def region_dir(self, region: str) -> Path:
+        return self.root / region
+
+    @property
+    def archive_dir(self) -> Path:
+        """WAL archive shared by every node (point-in-time restore, pg_rewind, catch-up)."""
+        return self.root / "wal-archive"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.root / "backups"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.root / "tls"
+
+    @property
+    def global_dir(self) -> Path:
+        return self.root / "global"
+
+    def node(self, region: str) -> PgNode:
+        """The PostgreSQL server of `region` (whatever its role now)."""
+        spec = self._region(region)
+        return PgNode(
+            name=region,
+            root=self.region_dir(region) / "postgres",
+            port=spec.postgres_port,
+            host=spec.address,
+        )
+
+    def nodes(self) -> dict[str, PgNode]:
+        return {region: self.node(region) for region in self.regions}
+
+    def _region(self, region: str) -> RegionLayout:
+        try:
+            return self.regions[region]
+        except KeyError:
+            raise LayoutError(
+                f"no region {region!r} in this cluster (regions: {', '.join(self.regions)})"
+            ) from None
+
+    # ---- the apps' view of the databases ---------------------------------------------------
+
+    def database_url(self, region: str, dbname: str = "hotelreviews") -> str:
+        """The primary, wherever it is: every node, nearest first, and the driver connects to
+        the one that accepts writes (`target_session_attrs=read-write`). After a failover new
+        connections find the new primary with no change of configuration."""
+        hosts = "&".join(
+            f"host={self.regions[other].address}:{self.regions[other].postgres_port}"
+            for other in nearest_first(region)
+            if other in self.regions
+        )
+        return f"postgresql+asyncpg://postgres@/{dbname}?{hosts}&target_session_attrs=read-write"
+
+    def replica_urls(self, region: str, dbname: str = "hotelreviews") -> list[str]:
+        """Read targets: the region's own node first, then the others nearest first (used
+        only while the nearer ones cannot serve)."""
+        return [
+            f"postgresql+asyncpg://postgres@{self.regions[other].address}:"
+            f"{self.regions[other].postgres_port}/{dbname}"
+            for other in nearest_first(region)
+            if other in self.regions
+        ]
+
+    # ---- persistence ---------------------------------------------------------------------
+
+    def save(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        data = {
+            "version": LAYOUT_VERSION,
+            **{key: value for key, value in asdict(self).items() if key != "root"},
+        }
+        tmp = self.root / (LAYOUT_FILE + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, self.root / LAYOUT_FILE)
+
+    @classmethod
+    def load(cls, root: Path) -> ClusterLayout:
+        path = Path(root) / LAYOUT_FILE
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise LayoutError(
+                f"no cluster in {root} ({LAYOUT_FILE} not found): run `hotelreviews cluster up`"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise LayoutError(f"cannot read {path}: {exc}") from None
+        if data.pop("version", None) != LAYOUT_VERSION:
+            raise LayoutError(f"{path} was written by another version; run `cluster down` first")
+        regions = {name: RegionLayout(**spec) for name, spec in data.pop("regions").items()}
+        return cls(root=Path(root).resolve(), regions=regions, **data)
+
+    @classmethod
+    def exists(cls, root: Path) -> bool:
+        return (Path(root) / LAYOUT_FILE).exists()
+
+
+def plan(
+    root: Path,
+    *,
+    api_per_region: int = 2,
+    global_port: int | None = None,
+    addresses: dict[str, str] | None = None,
+    global_address: str = "127.0.0.1",
+) -> ClusterLayout:
+    """A new layout: every port free now (the global entry's may be given)."""
+    addresses = addresses or {}
+    regions = {}
+    for region in REGIONS:
+        address = addresses.get(region, "127.0.0.1")
+        regions[region] = RegionLayout(
+            name=region,
+            address=address,
+            postgres_port=free_port(),
+            redis_port=free_port(),
+            api_ports=[free_port() for _ in range(api_per_region)],
+            worker_metrics_port=free_port(),
+            balancer_port=free_port(),
+        )
+    return ClusterLayout(
+        root=Path(root).resolve(),
+        regions=regions,
+        global_address=global_address,
+        global_port=global_port or free_port(),
+        latency=bool(addresses),
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
