@@ -2,7 +2,10 @@
 
 import typer
 
+from hotelreviews.cli.backup_cmd import backup_app
+from hotelreviews.cli.cluster_cmd import cluster_app
 from hotelreviews.cli.demo_cmd import demo
+from hotelreviews.cli.dr_cmd import dr_app
 from hotelreviews.cli.ingest_cmd import ingest
 from hotelreviews.cli.keys_cmd import keys_app
 from hotelreviews.cli.migrate_cmd import migrate_app
@@ -24,3 +27,19 @@ app.command(help="Run queued ingestions and poll the configured sources for new 
 app.add_typer(migrate_app, name="migrate", help="Apply or inspect database migrations.")
 app.add_typer(users_app, name="users", help="Manage users: create, list, disable, set roles.")
 app.add_typer(keys_app, name="keys", help="Manage API keys: create (shown once), list, revoke.")
+app.add_typer(
+    cluster_app,
+    name="cluster",
+    help="Three regions on this machine: PostgreSQL primary and replicas, Redis, API, worker "
+    "and HAProxy per region, one global entry.",
+)
+app.add_typer(
+    dr_app,
+    name="dr",
+    help="Disaster recovery: switchover, failover, rejoin, status and drills.",
+)
+app.add_typer(
+    backup_app,
+    name="backup",
+    help="Base backups and the WAL archive: create, list, verify, restore (to a point in time).",
+)
