@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     database_replica_urls: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     database_replica_urls_file: Path | None = None
     region: str = Field(default="local", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    # How this process names itself to PostgreSQL (application_name): operators (and
+    # `hotelreviews dr status`) see which process is connected to which server. None:
+    # "hotelreviews-<region>".
+    application_name: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9@._-]{1,63}$", max_length=63
+    )
     # A replica lagging more than this (measured on the replica) is skipped until it catches up.
     replica_max_lag_seconds: float = Field(default=10.0, gt=0)
     replica_check_interval_seconds: float = Field(default=1.0, gt=0)
