@@ -215,6 +215,22 @@ class PgNode:
         self._write_conf(NODE_CONF, settings)
         self._drop_auto_conf_replication()
 
+    def upstream_address(self) -> tuple[str, int] | None:
+        """(host, port) this node is configured to stream from (node.conf), if any."""
+        try:
+            text = (self.data_dir / NODE_CONF).read_text()
+        except OSError:
+            return None
+        for line in text.splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "primary_conninfo":
+                fields = dict(
+                    part.split("=", 1) for part in value.strip().strip("'").split() if "=" in part
+                )
+                with contextlib.suppress(KeyError, ValueError):
+                    return fields["host"], int(fields["port"])
+        return None
+
     # ---- running ------------------------------------------------------------------------
 
     def start(self, *, timeout: float = 60.0) -> None:
@@ -359,6 +375,16 @@ class PgNode:
     def unfence(self) -> None:
         """Forget the fence: call only once the node follows the current primary."""
         (self.data_dir / FENCE_MARKER).unlink(missing_ok=True)
+
+    def last_checkpoint_lsn(self) -> int:
+        """Where the latest checkpoint record is (pg_controldata; for a cleanly stopped
+        primary, its final record): a replica holding WAL past it has everything."""
+        result = self._run(["pg_controldata", "-D", str(self.data_dir)], timeout=30)
+        for line in result.stdout.splitlines():
+            if line.startswith("Latest checkpoint location:"):
+                high, low = line.split(":", 1)[1].strip().split("/")
+                return (int(high, 16) << 32) | int(low, 16)
+        raise PostgresError(f"{self.name}: pg_controldata gave no checkpoint location")
 
     # ---- slots and WAL positions ----------------------------------------------------------
 

@@ -1,0 +1,46 @@
+"""Who is the primary, who follows whom: read from the servers and their node.conf."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hotelreviews.cluster.pg import PgNode
+
+
+class DrError(RuntimeError):
+    """A disaster-recovery step cannot be taken; the message says why and what to run."""
+
+
+def slot_name(region: str) -> str:
+    """The replication slot a region's replica streams through, on whichever node is primary."""
+    return region.replace("-", "_")
+
+
+def roles(nodes: Mapping[str, PgNode]) -> dict[str, str]:
+    """primary, replica or down, by region."""
+    return {region: node.role() for region, node in nodes.items()}
+
+
+def the_primary(nodes: Mapping[str, PgNode]) -> str:
+    """The one running primary's region; DrError when there is none or more than one."""
+    found = [region for region, role in roles(nodes).items() if role == "primary"]
+    if not found:
+        raise DrError(
+            "no primary answers: if it is lost, run `hotelreviews dr failover` "
+            "(optionally --to REGION)"
+        )
+    if len(found) > 1:
+        raise DrError(
+            f"more than one primary answers ({', '.join(found)}): fence all but one with "
+            "`hotelreviews dr failover --to REGION --force`"
+        )
+    return found[0]
+
+
+def upstream_of(node: PgNode, nodes: Mapping[str, PgNode]) -> str | None:
+    """The region `node` is configured to stream from (its node.conf), if any."""
+    address = node.upstream_address()
+    for region, other in nodes.items():
+        if address == (other.host, other.port):
+            return region
+    return None
