@@ -1,0 +1,391 @@
+"""HAProxy in front of the cluster: one load balancer per region and one global entry.
+
+- A **regional balancer** terminates TLS and spreads requests over the region's API servers,
+  taking out of rotation any whose `/readyz` does not answer 200 (checked every second; two
+  failures to go down, two successes to come back). Every response says which region served
+  it (`X-Hotelreviews-Region`).
+- The **global entry** terminates TLS too and picks a region by the request's `X-Region`
+  header (a region's exact name; anything else, or none, means the default region). Each
+  region's backend has that region's balancer as its one server and the other regions'
+  balancers as `backup` servers, nearest first. Without `option allbackups` HAProxy sends
+  traffic to the first healthy backup only: while a region's balancer fails its health check
+  (it answers /readyz with 503 when none of its API servers is ready), its traffic goes to
+  the nearest healthy region. The global entry reaches balancers over TLS, verifying their
+  certificates against the cluster CA.
+
+Each HAProxy runs as `haproxy -W -db -f <cfg>` (master-worker, in the foreground) under
+hotelreviews.cluster.daemons: the master's pid and start time are recorded like any daemon's,
+SIGTERM stops it with its worker, SIGUSR2 makes it reload the configuration file (a new
+worker takes over; the old one finishes its requests). A configuration is checked with
+`haproxy -c` before it replaces the running one. Each instance has an admin `stats socket`
+in its directory, read by `server_states` (`show stat`) for `cluster status`.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotelreviews.cluster.daemons import Daemon, DaemonError, StopResult, wait_for_tcp
+
+# Round trips between regions, in milliseconds: the one table "nearest" is decided from.
+ROUND_TRIP_MS: Mapping[frozenset[str], int] = {
+    frozenset({"us-east-1", "eu-west-1"}): 70,
+    frozenset({"us-east-1", "ap-southeast-1"}): 220,
+    frozenset({"eu-west-1", "ap-southeast-1"}): 160,
+}
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
+DEFAULT_REGION = "us-east-1"
+REGION_HEADER = "X-Region"
+SERVED_BY_HEADER = "X-Hotelreviews-Region"
+HEALTH_CHECK_PATH = "/readyz"
+INSTALL_HINT = (
+    "haproxy was not found: run scripts/ensure-system-packages.sh as root "
+    "(or apt-get install haproxy)"
+)
+# AF_UNIX paths longer than this do not fit in sockaddr_un.
+MAX_SOCKET_PATH = 107
+STARTUP_TIMEOUT = 30.0
+
+# What both kinds of instance share. Health checks every second (every 500 ms while a server
+# is changing state, every second while down) so that a failed region or server is out of
+# rotation in about two seconds; timeouts suit an API (an upload of a feed file may take a
+# minute); a request whose connection failed is retried twice, on another server when one
+# is available.
+_COMMON = """\
+global
+    maxconn 4096
+    nbthread {threads}
+    # Server state changes (notice and above) go to stdout, i.e. the daemon's log file; the
+    # API servers log every request themselves.
+    log stdout format raw local0 notice
+    stats socket {stats_socket} mode 600 level admin
+    ssl-default-bind-options ssl-min-ver TLSv1.2
+    ssl-default-server-options ssl-min-ver TLSv1.2
+
+defaults
+    mode http
+    log global
+    option dontlognull
+    option redispatch
+    retries 2
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    timeout http-request 10s
+    timeout http-keep-alive 10s
+    timeout queue 5s
+    timeout check 2s
+    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+"""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    address: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.address}:{self.port}"
+
+
+@dataclass(frozen=True)
+class RegionRoute:
+    """How the global entry reaches a region's balancer: where, and the name its
+    certificate carries (sent as SNI and verified)."""
+
+    endpoint: Endpoint
+    server_name: str
+
+
+def round_trip_ms(a: str, b: str) -> int:
+    return ROUND_TRIP_MS[frozenset({a, b})]
+
+
+def nearest_first(region: str, regions: Sequence[str] = REGIONS) -> list[str]:
+    """The other regions, nearest to `region` first."""
+    return sorted(
+        (other for other in regions if other != region),
+        key=lambda other: round_trip_ms(region, other),
+    )
+
+
+def render_regional_config(
+    region: str,
+    *,
+    bind: Endpoint,
+    certificate: Path,
+    api_servers: Sequence[Endpoint],
+    stats_socket: Path,
+    threads: int = 1,
+) -> str:
+    """The configuration of `region`'s load balancer over its API servers."""
+    servers = "".join(
+        f"    server api-{number} {server} check\n" for number, server in enumerate(api_servers, 1)
+    )
+    return (
+        _common(stats_socket, threads)
+        + f"""
+frontend api
+    bind {bind} ssl crt {certificate} alpn h2,http/1.1
+    option forwardfor
+    http-request set-header X-Forwarded-Proto https
+    # After every response, HAProxy's own error pages included.
+    http-after-response set-header {SERVED_BY_HEADER} {region}
+    default_backend api
+
+backend api
+    balance roundrobin
+    option httpchk GET {HEALTH_CHECK_PATH}
+    http-check expect status 200
+{servers}"""
+    )
+
+
+def render_global_config(
+    *,
+    bind: Endpoint,
+    certificate: Path,
+    ca_file: Path,
+    regions: Mapping[str, RegionRoute],
+    stats_socket: Path,
+    default_region: str = DEFAULT_REGION,
+    threads: int = 1,
+) -> str:
+    """The configuration of the global entry over the regions' balancers."""
+    if default_region not in regions:
+        raise ValueError(f"default region {default_region!r} is not one of {sorted(regions)}")
+    routes = "".join(
+        f"    use_backend region-{region} if {{ req.hdr({REGION_HEADER}) -m str {region} }}\n"
+        for region in regions
+    )
+    backends = "".join(_region_backend(region, regions, ca_file) for region in regions)
+    return (
+        _common(stats_socket, threads)
+        + f"""
+frontend entry
+    bind {bind} ssl crt {certificate} alpn h2,http/1.1
+    option forwardfor
+    http-request set-header X-Forwarded-Proto https
+{routes}    default_backend region-{default_region}
+{backends}"""
+    )
+
+
+def _region_backend(region: str, regions: Mapping[str, RegionRoute], ca_file: Path) -> str:
+    servers = []
+    for position, name in enumerate([region, *nearest_first(region, list(regions))]):
+        route = regions[name]
+        identity = (
+            f"sni str({route.server_name}) check-sni {route.server_name} "
+            f"verifyhost {route.server_name}"
+        )
+        backup = " backup" if position else ""
+        servers.append(f"    server {name} {route.endpoint} {identity}{backup}\n")
+    return f"""
+backend region-{region}
+    option httpchk GET {HEALTH_CHECK_PATH}
+    http-check expect status 200
+    # Traffic and health checks over TLS; the balancer's certificate must chain to our CA and
+    # carry the name the global entry asked for.
+    default-server check check-ssl ssl verify required ca-file {ca_file}
+{"".join(servers)}"""
+
+
+def _common(stats_socket: Path, threads: int) -> str:
+    if len(str(stats_socket)) > MAX_SOCKET_PATH:
+        raise ValueError(
+            f"the stats socket path {stats_socket} is longer than {MAX_SOCKET_PATH} "
+            f"characters (a Unix socket limit): use a shorter cluster directory"
+        )
+    return _COMMON.format(stats_socket=stats_socket, threads=threads)
+
+
+class Applied(enum.Enum):
+    """What `apply` did."""
+
+    STARTED = "started"
+    RELOADED = "reloaded"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """One server line of `show stat`."""
+
+    backend: str
+    server: str
+    status: str  # UP, DOWN, "UP 1/2" (failing), "DOWN 1/2" (recovering), MAINT, "no check"
+    check_status: str  # e.g. L7OK, L7STS (wrong status), L4CON (refused), L6RSP (TLS)
+    backup: bool
+
+
+@dataclass(frozen=True)
+class HAProxy:
+    """One HAProxy instance: a directory holding its configuration, pid file, log and stats
+    socket."""
+
+    name: str
+    directory: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / "haproxy.cfg"
+
+    @property
+    def stats_socket(self) -> Path:
+        return self.directory / "haproxy.sock"
+
+    @property
+    def daemon(self) -> Daemon:
+        return Daemon(
+            f"haproxy ({self.name})",
+            self.directory / "haproxy.pid.json",
+            self.directory / "haproxy.log",
+        )
+
+    def apply(self, config: str, *, listen: Endpoint, timeout: float = STARTUP_TIMEOUT) -> Applied:
+        """Run with `config`: start when not running, reload when the configuration
+        changed, nothing otherwise. `listen` is the frontend's address, waited for."""
+        if not self.daemon.is_running():
+            self.start(config, listen=listen, timeout=timeout)
+            return Applied.STARTED
+        if self.config_path.exists() and self.config_path.read_text() == config:
+            return Applied.UNCHANGED
+        self.reload(config, timeout=timeout)
+        return Applied.RELOADED
+
+    def start(self, config: str, *, listen: Endpoint, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Check and write `config`, start HAProxy, wait until it listens and its stats socket
+        answers."""
+        if _accepts(listen):
+            raise DaemonError(
+                f"cannot start {self.daemon.name}: something else listens on {listen}; "
+                f"stop it or choose another port"
+            )
+        binary = haproxy_binary()
+        self._install(config, binary)
+        self.daemon.start([binary, "-W", "-db", "-f", str(self.config_path)], cwd=self.directory)
+        wait_for_tcp(listen.address, listen.port, timeout, daemon=self.daemon)
+        self._wait_for_worker(lambda pid: pid is not None, timeout)
+
+    def reload(self, config: str, *, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Check and write `config`, have the running master load it, and wait until its new
+        worker answers on the stats socket."""
+        binary = haproxy_binary()
+        old_worker = _worker_pid(self.stats_socket)
+        self._install(config, binary)
+        self.daemon.send_signal(signal.SIGUSR2)
+        self._wait_for_worker(lambda pid: pid is not None and pid != old_worker, timeout)
+
+    def stop(self) -> StopResult:
+        """Stop the master and its workers (SIGTERM: connections are closed at once)."""
+        return self.daemon.stop()
+
+    def worker_pid(self) -> int | None:
+        """The pid of the worker serving now (None when none answers on the stats socket)."""
+        return _worker_pid(self.stats_socket)
+
+    def server_states(self, backend: str) -> dict[str, str]:
+        """Server name → status (UP, DOWN, ...) of one backend."""
+        return {
+            state.server: state.status
+            for state in read_server_states(self.stats_socket)
+            if state.backend == backend
+        }
+
+    def _install(self, config: str, binary: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        candidate = self.config_path.with_name(self.config_path.name + ".new")
+        candidate.write_text(config)
+        check = subprocess.run(
+            [binary, "-c", "-q", "-f", str(candidate)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check.returncode != 0:
+            raise DaemonError(
+                f"the configuration for {self.daemon.name} is invalid (kept in {candidate}; "
+                f"the running one, if any, is unchanged):\n{(check.stderr or check.stdout).strip()}"
+            )
+        candidate.replace(self.config_path)
+
+    def _wait_for_worker(self, ready: Callable[[int | None], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready(_worker_pid(self.stats_socket)):
+            if not self.daemon.is_running():
+                raise DaemonError(
+                    f"{self.daemon.name} exited; its log {self.daemon.log_file} ends with:\n"
+                    f"{self.daemon.log_tail()}"
+                )
+            if time.monotonic() >= deadline:
+                raise DaemonError(
+                    f"{self.daemon.name}'s worker did not answer on {self.stats_socket} within "
+                    f"{timeout:g} s; its log {self.daemon.log_file} ends with:\n"
+                    f"{self.daemon.log_tail()}"
+                )
+            time.sleep(0.05)
+
+
+def haproxy_binary() -> str:
+    # Debian installs it in /usr/sbin, not on every user's PATH.
+    binary = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
+    if binary is None:
+        raise DaemonError(INSTALL_HINT)
+    return binary
+
+
+def read_server_states(stats_socket: Path) -> list[ServerState]:
+    """Every server of every backend, as the instance behind `stats_socket` sees it now."""
+    rows = csv.DictReader(_stats_command(stats_socket, "show stat").removeprefix("# ").splitlines())
+    return [
+        ServerState(
+            backend=row["pxname"],
+            server=row["svname"],
+            status=row["status"],
+            check_status=row["check_status"],
+            backup=row["bck"] == "1",
+        )
+        for row in rows
+        if row.get("svname") not in ("FRONTEND", "BACKEND", None)
+    ]
+
+
+def _worker_pid(stats_socket: Path) -> int | None:
+    """The pid of the worker answering on the stats socket, None while none does."""
+    try:
+        info = _stats_command(stats_socket, "show info")
+    except OSError:
+        return None
+    for line in info.splitlines():
+        if line.startswith("Pid:"):
+            return int(line.split(":", 1)[1])
+    return None
+
+
+def _stats_command(stats_socket: Path, command: str) -> str:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(5.0)
+        connection.connect(str(stats_socket))
+        connection.sendall(command.encode() + b"\n")
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def _accepts(endpoint: Endpoint) -> bool:
+    try:
+        with socket.create_connection((endpoint.address, endpoint.port), timeout=1.0):
+            return True
+    except OSError:
+        return False
