@@ -27,6 +27,7 @@ import pytest
 
 from hotelreviews.cluster import haproxy, tls
 from hotelreviews.cluster.daemons import DaemonError, StopResult, process_start_time
+from hotelreviews.cluster.layout import REGIONS
 from tests.support.pg_server import free_port
 
 pytestmark = pytest.mark.skipif(
@@ -150,12 +151,12 @@ def _region_name(region: str) -> str:
 def cluster() -> Iterator[Cluster]:
     # A short directory: HAProxy's stats sockets must fit in a Unix socket address.
     root = Path(tempfile.mkdtemp(prefix="hr-haproxy-"))
-    apis = {region: [StandInApi(f"{region}/api-{n}") for n in (1, 2)] for region in haproxy.REGIONS}
+    apis = {region: [StandInApi(f"{region}/api-{n}") for n in (1, 2)] for region in REGIONS}
     instances: list[haproxy.HAProxy] = []
     try:
         ca = tls.ensure_ca(root / "tls")
         balancers, endpoints = {}, {}
-        for region in haproxy.REGIONS:
+        for region in REGIONS:
             pem = tls.ensure_server_certificate(
                 ca,
                 root / region / "haproxy.pem",
@@ -187,7 +188,7 @@ def cluster() -> Iterator[Cluster]:
             ca_file=ca.cert_path,
             regions={
                 region: haproxy.RegionRoute(endpoints[region], _region_name(region))
-                for region in haproxy.REGIONS
+                for region in REGIONS
             },
             stats_socket=entry.stats_socket,
         )
@@ -198,8 +199,7 @@ def cluster() -> Iterator[Cluster]:
         # Every region's balancer up in the global entry's eyes before any test starts.
         _eventually(
             lambda: all(
-                entry.server_states(f"region-{region}")[region] == "UP"
-                for region in haproxy.REGIONS
+                entry.server_states(f"region-{region}")[region] == "UP" for region in REGIONS
             ),
             "every region to be UP at the global entry",
         )
@@ -219,12 +219,12 @@ def all_ready(cluster: Cluster) -> Iterator[Cluster]:
     try:
         yield cluster
     finally:
-        for region in haproxy.REGIONS:
+        for region in REGIONS:
             cluster.set_region_ready(region, True)
         _eventually(
             lambda: all(
                 cluster.entry.server_states(f"region-{region}")[region] == "UP"
-                for region in haproxy.REGIONS
+                for region in REGIONS
             ),
             "every region to be UP again",
         )
@@ -251,7 +251,7 @@ def test_a_client_without_the_cluster_ca_is_refused_by_its_own_verification(
         )
 
 
-@pytest.mark.parametrize("region", haproxy.REGIONS)
+@pytest.mark.parametrize("region", REGIONS)
 def test_the_region_header_picks_the_region(cluster: Cluster, region: str) -> None:
     status, headers, body = cluster.get(cluster.entry_endpoint, region=region)
 
@@ -350,9 +350,7 @@ def test_the_stats_socket_reports_every_server_with_its_role(cluster: Cluster) -
         for state in haproxy.read_server_states(cluster.entry.stats_socket)
     }
 
-    assert set(states) == {
-        (f"region-{region}", server) for region in haproxy.REGIONS for server in haproxy.REGIONS
-    }
+    assert set(states) == {(f"region-{region}", server) for region in REGIONS for server in REGIONS}
     assert not states[("region-eu-west-1", "eu-west-1")].backup
     assert states[("region-eu-west-1", "us-east-1")].backup
     assert states[("region-eu-west-1", "eu-west-1")].check_status == "L7OK"

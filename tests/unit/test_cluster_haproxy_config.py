@@ -11,13 +11,14 @@ import pytest
 
 from hotelreviews.cluster import haproxy
 from hotelreviews.cluster.haproxy import Endpoint, RegionRoute
+from hotelreviews.cluster.layout import REGIONS
 
 CA = Path("/srv/cluster/tls/ca.crt")
 PEM = Path("/srv/cluster/global/haproxy.pem")
 SOCKET = Path("/srv/cluster/global/haproxy.sock")
 ROUTES = {
     region: RegionRoute(Endpoint(f"10.77.{n}.1", 8443), f"{region}.hotelreviews.internal")
-    for n, region in enumerate(haproxy.REGIONS, 1)
+    for n, region in enumerate(REGIONS, 1)
 }
 
 
@@ -39,23 +40,6 @@ def _servers_of(config: str, backend: str) -> list[str]:
         match.group(1) + (" backup" if match.group(2) else "")
         for match in re.finditer(r"^\s+server (\S+) .*?( backup)?$", section, re.MULTILINE)
     ]
-
-
-@pytest.mark.parametrize(
-    ("region", "expected"),
-    [
-        ("us-east-1", ["eu-west-1", "ap-southeast-1"]),
-        ("eu-west-1", ["us-east-1", "ap-southeast-1"]),
-        ("ap-southeast-1", ["eu-west-1", "us-east-1"]),
-    ],
-)
-def test_other_regions_come_nearest_first(region: str, expected: list[str]) -> None:
-    assert haproxy.nearest_first(region) == expected
-
-
-def test_round_trips_are_the_same_both_ways() -> None:
-    assert haproxy.round_trip_ms("eu-west-1", "us-east-1") == 70
-    assert haproxy.round_trip_ms("us-east-1", "eu-west-1") == 70
 
 
 @pytest.mark.parametrize(
@@ -88,7 +72,7 @@ def test_the_global_entry_checks_balancers_over_verified_tls() -> None:
 def test_the_region_header_routes_and_the_default_region_takes_the_rest() -> None:
     config = _global(default_region="eu-west-1")
 
-    for region in haproxy.REGIONS:
+    for region in REGIONS:
         assert f"use_backend region-{region} if {{ req.hdr(X-Region) -m str {region} }}" in config
     assert "default_backend region-eu-west-1" in config
 

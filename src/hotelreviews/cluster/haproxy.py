@@ -35,15 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotelreviews.cluster.daemons import Daemon, DaemonError, StopResult, wait_for_tcp
+from hotelreviews.cluster.layout import PRIMARY_REGION, nearest_first
 
-# Round trips between regions, in milliseconds: the one table "nearest" is decided from.
-ROUND_TRIP_MS: Mapping[frozenset[str], int] = {
-    frozenset({"us-east-1", "eu-west-1"}): 70,
-    frozenset({"us-east-1", "ap-southeast-1"}): 220,
-    frozenset({"eu-west-1", "ap-southeast-1"}): 160,
-}
-REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
-DEFAULT_REGION = "us-east-1"
 REGION_HEADER = "X-Region"
 SERVED_BY_HEADER = "X-Hotelreviews-Region"
 HEALTH_CHECK_PATH = "/readyz"
@@ -106,18 +99,6 @@ class RegionRoute:
     server_name: str
 
 
-def round_trip_ms(a: str, b: str) -> int:
-    return ROUND_TRIP_MS[frozenset({a, b})]
-
-
-def nearest_first(region: str, regions: Sequence[str] = REGIONS) -> list[str]:
-    """The other regions, nearest to `region` first."""
-    return sorted(
-        (other for other in regions if other != region),
-        key=lambda other: round_trip_ms(region, other),
-    )
-
-
 def render_regional_config(
     region: str,
     *,
@@ -157,7 +138,7 @@ def render_global_config(
     ca_file: Path,
     regions: Mapping[str, RegionRoute],
     stats_socket: Path,
-    default_region: str = DEFAULT_REGION,
+    default_region: str = PRIMARY_REGION,
     threads: int = 1,
 ) -> str:
     """The configuration of the global entry over the regions' balancers."""
@@ -182,7 +163,9 @@ frontend entry
 
 def _region_backend(region: str, regions: Mapping[str, RegionRoute], ca_file: Path) -> str:
     servers = []
-    for position, name in enumerate([region, *nearest_first(region, list(regions))]):
+    # The region itself, then the others by round trip (layout.ROUND_TRIP_MS).
+    order = [name for name in nearest_first(region) if name in regions]
+    for position, name in enumerate(order):
         route = regions[name]
         identity = (
             f"sni str({route.server_name}) check-sni {route.server_name} "
