@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     # any other line); 0 writes each at once. A line per request is a system call each
     # otherwise, the largest part of its cost (docs/benchmarks.md, "Telemetry overhead").
     request_log_flush_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Backups (`hotelreviews backup`; docs/operations.md): `backup create` and `backup prune`
+    # remove backups older than this, never the newest complete one, and the archived WAL
+    # that only they needed.
+    backup_retention_days: int = Field(default=30, ge=0, le=36_500)
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
