@@ -1,0 +1,227 @@
+"""`hotelreviews cluster up | status | down` as an operator runs them: three PostgreSQL
+servers, three Redis, six API servers, three workers, four HAProxy — all real processes.
+
+One cluster for the module (it takes a while to start on a small machine); the tests run in
+file order and the last one takes it down. The teardown runs `cluster down --purge` whatever
+happened, then checks itself that no process or port of the layout is left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotelreviews.cluster.daemons import process_start_time
+from tests.support.pg_server import free_port
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists(),
+        reason="haproxy is not installed: run scripts/ensure-system-packages.sh",
+    ),
+    pytest.mark.skipif(
+        shutil.which("redis-server") is None,
+        reason="redis-server is not installed: run scripts/ensure-system-packages.sh",
+    ),
+]
+
+DEMO_REVIEWS = 300
+
+
+@dataclass
+class Cluster:
+    data_dir: Path
+    environment: dict[str, str]
+    up: subprocess.CompletedProcess[str]
+
+    @property
+    def root(self) -> Path:
+        return self.data_dir / "cluster"
+
+    @property
+    def layout(self) -> dict[str, Any]:
+        return json.loads((self.root / "cluster.json").read_text())
+
+    @property
+    def ca_file(self) -> Path:
+        return self.root / "tls" / "ca.crt"
+
+    def cli(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hotelreviews", "cluster", *args],
+            env=self.environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def status(self) -> tuple[int, dict[str, Any]]:
+        done = self.cli("status", "--json", timeout=120)
+        return done.returncode, json.loads(done.stdout)
+
+    def get(self, path: str, region: str | None = None) -> tuple[int, Message, Any]:
+        layout = self.layout
+        request = urllib.request.Request(
+            f"https://{layout['global_address']}:{layout['global_port']}{path}"
+        )
+        if region is not None:
+            request.add_header("X-Region", region)
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+        with urllib.request.urlopen(request, timeout=30, context=context) as response:
+            return response.status, response.headers, json.loads(response.read())
+
+
+def _every_pid(status: dict[str, Any]) -> list[int]:
+    pids = [status["global"]["pid"]]
+    for part in status["regions"].values():
+        pids += [api["pid"] for api in part["apis"]]
+        pids += [part[key]["pid"] for key in ("worker", "balancer", "redis")]
+    pids += [node["pid"] for node in status["databases"]]
+    return pids
+
+
+def _every_port(layout: dict[str, Any]) -> list[tuple[str, int]]:
+    ports = [(layout["global_address"], layout["global_port"])]
+    for spec in layout["regions"].values():
+        for key in ("postgres_port", "redis_port", "worker_metrics_port", "balancer_port"):
+            ports.append((spec["address"], spec[key]))
+        ports += [(spec["address"], port) for port in spec["api_ports"]]
+    return ports
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    # PostgreSQL runs as an unprivileged user that must reach its directories: pytest's
+    # tmp_path (0700, root's) is not traversable, a directory of our own is.
+    data_dir = Path(tempfile.mkdtemp(prefix="hr-cluster-"))
+    data_dir.chmod(0o755)
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("HOTELREVIEWS_")
+    } | {"HOTELREVIEWS_DATA_DIR": str(data_dir)}
+    made = Cluster(data_dir, environment, subprocess.CompletedProcess([], 0, "", ""))
+    try:
+        made.up = made.cli(
+            "up",
+            "--port",
+            str(free_port("127.0.0.1")),
+            "--demo",
+            "--demo-reviews",
+            str(DEMO_REVIEWS),
+        )
+        yield made
+    finally:
+        pids, ports = [], []
+        if (made.root / "cluster.json").exists():
+            ports = _every_port(made.layout)
+            _code, status = made.status()
+            pids = [pid for pid in _every_pid(status) if pid is not None]
+        made.cli("down", "--purge", timeout=300)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        assert [pid for pid in pids if process_start_time(pid) is not None] == []
+        assert [port for port in ports if _accepts(*port)] == []
+
+
+def test_up_starts_every_part_and_says_how_to_reach_it(cluster: Cluster) -> None:
+    assert cluster.up.returncode == 0, cluster.up.stdout + cluster.up.stderr
+    output = cluster.up.stdout
+    assert "The cluster is up" in output
+    port = cluster.layout["global_port"]
+    assert (
+        f"curl --cacert {cluster.ca_file} -H 'X-Region: eu-west-1' "
+        f"https://127.0.0.1:{port}/api/v1/hotels" in output
+    )
+
+
+def test_status_shows_one_primary_and_two_streaming_replicas_with_their_lag(
+    cluster: Cluster,
+) -> None:
+    code, status = cluster.status()
+
+    assert code == 0, status["problems"]
+    assert status["ok"] and status["problems"] == []
+    nodes = {node["region"]: node for node in status["databases"]}
+    assert nodes["us-east-1"]["role"] == "primary"
+    for region in ("eu-west-1", "ap-southeast-1"):
+        assert nodes[region]["role"] == "replica"
+        assert nodes[region]["receiver"] == "streaming"
+        assert nodes[region]["follows"] == "us-east-1"
+        assert isinstance(nodes[region]["lag_bytes"], int)
+        assert nodes[region]["lag_seconds"] is None or nodes[region]["lag_seconds"] >= 0
+    assert all(isinstance(pid, int) for pid in _every_pid(status))
+    for region, part in status["regions"].items():
+        assert [api["balancer_view"] for api in part["apis"]] == ["UP", "UP"], region
+        assert all(api["ready"] for api in part["apis"])
+        assert part["redis"]["ready"]
+    assert status["global"]["regions"] == {
+        "us-east-1": "UP",
+        "eu-west-1": "UP",
+        "ap-southeast-1": "UP",
+    }
+    # Each process names itself to PostgreSQL: the primary sees every worker and API.
+    connected = set(nodes["us-east-1"]["applications"])
+    assert {"worker-us-east-1", "worker-eu-west-1", "worker-ap-southeast-1"} <= connected
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "ap-southeast-1", "us-east-1"])
+def test_the_global_entry_serves_a_region_asked_for_over_verified_tls(
+    cluster: Cluster, region: str
+) -> None:
+    status, headers, body = cluster.get("/api/v1/hotels?limit=5", region=region)
+
+    assert status == 200
+    assert headers["X-Hotelreviews-Region"] == region
+    assert body["items"], "the demo hotels, replicated to every region"
+
+
+def test_a_request_without_a_region_goes_to_the_default_region(cluster: Cluster) -> None:
+    _status, headers, _body = cluster.get("/api/v1/hotels?limit=1")
+
+    assert headers["X-Hotelreviews-Region"] == "us-east-1"
+
+
+def test_up_on_a_running_cluster_says_so_and_changes_nothing(cluster: Cluster) -> None:
+    before = cluster.status()[1]
+
+    again = cluster.cli("up")
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "already running" in again.stdout
+    assert _every_pid(cluster.status()[1]) == _every_pid(before)
+
+
+def test_down_stops_every_process_and_closes_every_port(cluster: Cluster) -> None:
+    _code, status = cluster.status()
+    pids = _every_pid(status)
+    ports = _every_port(cluster.layout)
+
+    done = cluster.cli("down", timeout=300)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [pid for pid in pids if process_start_time(pid) is not None] == []
+    assert [port for port in ports if _accepts(*port)] == []
+    code, after = cluster.status()
+    assert code == 1
+    assert "global entry: not running" in after["problems"]
