@@ -2,9 +2,9 @@
 
 A table's checksum is the MD5 of its rows' MD5s in sorted order (each row as PostgreSQL's
 text of the whole row), so it does not depend on the physical order of rows. Cost: one
-sequential scan of each table, an MD5 per row and a sort of 32-byte hashes — about as much
-as `SELECT count(*)` plus hashing every byte once; for the demo data set (~100,000 reviews)
-well under a second, for tens of millions of rows minutes (and a sort that spills to disk).
+sequential scan of each table, an MD5 per row and a sort of 32-byte hashes: linear in the
+data's size, like `SELECT count(*)` plus hashing every byte once, and a sort of one hash per
+row (on disk past work_mem). Measured figures: docs/operations.md.
 
 On a primary the tables are read under SHARE locks (writers wait; readers do not) and the WAL
 position taken inside that window: the sums describe the database exactly at that position,
@@ -94,8 +94,8 @@ def compare(recorded: dict[str, TableSum], found: dict[str, TableSum]) -> list[s
             problems.append(f"table {name} has {actual.rows} rows, {expected.rows} when backed up")
         elif actual.md5 != expected.md5:
             problems.append(
-                f"table {name} has the same {actual.rows} rows count but other contents "
-                f"(checksum {actual.md5}, {expected.md5} when backed up)"
+                f"table {name} has the right number of rows ({actual.rows}) but other "
+                f"contents (checksum {actual.md5}, {expected.md5} when backed up)"
             )
     for name in sorted(set(found) - set(recorded)):
         problems.append(f"table {name} exists but was not there when backed up")
