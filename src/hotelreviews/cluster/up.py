@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,7 +214,36 @@ def _wait_for_front(layout: ClusterLayout, say: Callable[[str], None]) -> None:
         context,
         daemon=front.global_entry(layout).daemon,
     )
+    # A balancer that was just started, or whose servers were down, takes them into rotation
+    # after two passed health checks: until then its region's traffic goes elsewhere.
+    for region in layout.regions:
+        _wait_for_servers_up(front.balancer(layout, region), "api", f"{region}'s API servers")
+        _wait_for_servers_up(
+            front.global_entry(layout),
+            f"region-{region}",
+            f"{region} at the global entry",
+            only=region,
+        )
     say(f"ready: https://{endpoint} (TLS verified with {front.ca_path(layout)})")
+
+
+def _wait_for_servers_up(
+    instance: HAProxy, backend: str, what: str, *, only: str | None = None
+) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        states = instance.server_states(backend)
+        if only is not None:
+            states = {only: states.get(only, "missing")}
+        if states and all(state == "UP" for state in states.values()):
+            return
+        if time.monotonic() >= deadline:
+            shown = ", ".join(f"{name} {state}" for name, state in states.items())
+            raise ClusterUpError(
+                f"{what} are not all UP after {READY_TIMEOUT:g} s ({shown}); see "
+                f"{instance.daemon.log_file} and the API logs in the region's apps/ directory"
+            )
+        time.sleep(0.2)
 
 
 def _require_free(port: int) -> None:
