@@ -341,7 +341,8 @@ async def test_each_lockout_before_a_success_lasts_twice_as_long(settings: Setti
     locking = without_rate_limits(
         settings,
         login_lockout_threshold=2,
-        login_lockout_window_seconds=1.0,
+        # Long enough for two failed logins (argon2 each) on a busy machine to land in it.
+        login_lockout_window_seconds=3.0,
         login_backoff_free_failures=2,
     )
     async with api_client(locking) as client:
@@ -356,7 +357,7 @@ async def test_each_lockout_before_a_success_lasts_twice_as_long(settings: Setti
             assert locked.status_code == 429 and locked.json()["code"] == "login_locked"
             return locked.headers["retry-after"]
 
-        assert await lock_out() == "1"
+        assert await lock_out() == "3"
         deadline = time.monotonic() + 30
         while (await login(client, "wrong password!")).status_code == 429:
             assert time.monotonic() < deadline, "the lock never ends"
@@ -364,10 +365,10 @@ async def test_each_lockout_before_a_success_lasts_twice_as_long(settings: Setti
         # That failure opened a fresh window; one more locks the name again, for twice as long.
         assert (await login(client, "wrong password!")).status_code == 401
         second = await login(client)
-        assert second.status_code == 429 and second.headers["retry-after"] == "2"
+        assert second.status_code == 429 and second.headers["retry-after"] == "6"
 
         await wait_until_login_succeeds(client, "login_locked")
-        assert await lock_out() == "1"  # the success forgot the lockouts
+        assert await lock_out() == "3"  # the success forgot the lockouts
 
 
 @pytest.mark.parametrize(

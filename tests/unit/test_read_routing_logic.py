@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 
+from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.settings import Settings, split_urls
 from hotelreviews.routing import InvalidLsn, format_lsn, parse_lsn
-from hotelreviews.routing.errors import is_connection_error
 from hotelreviews.routing.replicas import judge
 from hotelreviews.routing.repository import ReplicationStatus
 
@@ -110,9 +110,16 @@ def test_a_clock_ahead_on_the_primary_does_not_make_a_negative_lag() -> None:
     assert judge(status(receive=1500, replay=1000, age=-3.0), max_lag_seconds=10).lag_seconds == 0
 
 
-def test_a_server_that_is_not_in_recovery_is_not_used_as_a_replica() -> None:
-    health = judge(status(in_recovery=False, receive=None, replay=None), max_lag_seconds=10)
-    assert not health.usable and "not a replica" in health.reason
+def test_a_read_target_that_is_a_primary_serves_reads_with_no_lag() -> None:
+    # The region's own server while the primary is there, or a replica promoted by a failover.
+    health = judge(status(in_recovery=False, receive=None, replay=5000), max_lag_seconds=10)
+    assert health.usable and health.lag_seconds == 0 and health.replay_lsn == 5000
+    assert "primary" in health.reason
+
+
+def test_a_replica_with_no_replay_position_yet_is_not_used() -> None:
+    health = judge(status(receive=None, replay=None, age=None), max_lag_seconds=10)
+    assert not health.usable
 
 
 def wrapped(error: BaseException, *, invalidated: bool = False) -> sa_exc.DBAPIError:
@@ -143,6 +150,12 @@ def raised_from(outer: BaseException, cause: BaseException) -> BaseException:
         wrapped(Exception("connection is closed"), invalidated=True),
         wrapped(asyncpg.exceptions.ConnectionFailureError("lost")),
         raised_from(RuntimeError("during rollback"), ConnectionResetError()),
+        # Every host answered, none is the primary: a failover or switchover is under way.
+        wrapped(asyncpg.exceptions.TargetServerAttributeNotMatched("None of the hosts match")),
+        # The server ended a pooled connection and the driver's protocol state broke with it.
+        asyncpg.exceptions.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"
+        ),
     ],
     ids=repr,
 )
@@ -158,6 +171,7 @@ def test_connection_errors_are_told_apart(error: BaseException) -> None:
         asyncpg.exceptions.InvalidAuthorizationSpecificationError("role does not exist"),
         wrapped(asyncpg.exceptions.DivisionByZeroError("division by zero")),
         sa_exc.TimeoutError("QueuePool limit reached"),
+        asyncpg.exceptions.InternalClientError("some other internal error"),
         ValueError("a bug"),
     ],
     ids=repr,

@@ -28,7 +28,11 @@ class Liveness(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(examples=["ready"])
-    database: str = Field(examples=["ok"])
+    database: Literal["ok", "read-only"] = Field(
+        description="ok; read-only while the primary is unavailable and a replica serves "
+        "reads (writes get 503 with Retry-After until a primary is back).",
+        examples=["ok"],
+    )
     schema_revision: str | None = Field(examples=["0001"])
     cache: Literal["off", "memory", "ok", "degraded"] = Field(
         description="The response cache: off; memory only (no Redis); ok (Redis in use); "
@@ -74,20 +78,27 @@ async def livez() -> Response:
     responses={503: {"model": Problem, "description": "Not ready", "content": {PROBLEM_JSON: {}}}},
 )
 async def readyz(request: Request) -> Response:
-    """Ready for traffic: the database answers and its schema is the one this code needs."""
+    """Ready for traffic: the database answers (the primary, or a replica for reads while the
+    primary is unavailable) and its schema is the one this code needs."""
     expected = request.app.state.head_revision
+    database = "ok"
     try:
         revision = await asyncio.wait_for(
             migrations.current_revision(request.app.state.engine), READINESS_TIMEOUT_SECONDS
         )
-    except Exception as exc:  # any failure to reach the database means "not ready"
-        logger.warning("readiness check failed: %r", exc)
-        return problem_response(
-            status=503,
-            code="database_unavailable",
-            detail="the database did not answer",
-            instance=request.url.path,
-        )
+    except Exception as exc:
+        # The primary is lost or being replaced: while a replica serves reads the process
+        # stays in its load balancer (writes get 503 with Retry-After meanwhile).
+        revision = await _revision_on_a_replica(request)
+        if revision is None:
+            logger.warning("readiness check failed: %r", exc)
+            return problem_response(
+                status=503,
+                code="database_unavailable",
+                detail="the database did not answer",
+                instance=request.url.path,
+            )
+        database = "read-only"
     if revision != expected:
         return problem_response(
             status=503,
@@ -99,11 +110,25 @@ async def readyz(request: Request) -> Response:
     return json_response(
         {
             "status": "ready",
-            "database": "ok",
+            "database": database,
             "schema_revision": revision,
             "cache": health_checks.cache_state(request.app.state.cache),
         }
     )
+
+
+async def _revision_on_a_replica(request: Request) -> str | None:
+    """The schema revision as a usable replica sees it; None when no replica can answer."""
+    target = await request.app.state.router.choose()
+    if target.role != "replica":
+        return None
+    try:
+        return await asyncio.wait_for(
+            migrations.current_revision(target.engine), READINESS_TIMEOUT_SECONDS
+        )
+    except Exception as exc:
+        logger.warning("readiness check on replica %s failed: %r", target.name, exc)
+        return None
 
 
 @router.get(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.errors import DomainError, InvalidCursor, InvalidRequest, NotFound
 
 logger = logging.getLogger("hotelreviews.api")
@@ -153,6 +154,20 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+# A write reaching a server that has become read-only (a primary being demoted) is as
+# transient as a lost connection: the driver finds the new primary on the next connect.
+_READ_ONLY_SQLSTATE = "25006"
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A driver error: 503 when the server went away or cannot take writes now (a primary
+    lost or being replaced), else the error it is (500)."""
+    orig = getattr(exc, "orig", None)
+    if is_connection_error(exc) or getattr(orig, "sqlstate", None) == _READ_ONLY_SQLSTATE:
+        return await _database_unavailable(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -169,7 +184,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
     app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(TimeoutError, _database_unavailable)  # connecting timed out
     app.add_exception_handler(Exception, _unexpected)
 
 

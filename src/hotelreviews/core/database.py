@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.settings import Settings
 from hotelreviews.observability.tracing import instrument_engine
 
@@ -33,9 +34,35 @@ def create_engine(
         # broken by a server restart fail once and are replaced (pool_recycle bounds their age).
         options: dict[str, Any] = {**_pool_options(settings), "pool_recycle": 1800}
         options.update(engine_options)
+        options["connect_args"] = {
+            **_postgres_connect_args(settings),
+            **options.get("connect_args", {}),
+        }
         engine = create_async_engine(url, **options)
+        event.listen(engine.sync_engine, "handle_error", _broken_connections_are_disconnects)
     instrument_engine(engine)  # a span per statement while tracing is on
     return engine
+
+
+# A server that does not answer must not hold a request for asyncpg's default minute: with
+# several hosts in the URL (the primary, wherever it is) the next one is tried instead.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+def _postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    # application_name: operators (and `hotelreviews dr status`) see which process is
+    # connected to which server.
+    name = settings.application_name or f"hotelreviews-{settings.region}"
+    return {"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": {"application_name": name}}
+
+
+def _broken_connections_are_disconnects(context: Any) -> None:
+    """Tell SQLAlchemy a connection is gone when the server ended it or the driver's protocol
+    state broke with it (a primary shut down or killed by a switchover or failover). It then
+    discards the connection — and every other one the pool holds to that server — instead of
+    handing the broken ones to the next requests, which would fail in turn."""
+    if not context.is_disconnect and is_connection_error(context.original_exception):
+        context.is_disconnect = True
 
 
 def _pool_options(settings: Settings) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """One streaming replica as the router sees it: its pool, its health, its replay position.
 
-Health is measured on the replica itself, every check interval: reachable, in recovery, and
-its replay lag — 0 when it has replayed all the WAL it received, else the age of the last
-transaction it replayed. A replica is usable while checks find it healthy. A failed check or
+Health is measured on the replica itself, every check interval: reachable, and its replay
+lag — 0 when it has replayed all the WAL it received, else the age of the last transaction
+it replayed; a read target that turns out to be a primary (a promoted replica) has none. A
+replica is usable while checks find it healthy. A failed check or
 a lost connection makes it unusable at once, a lag above the bound once two checks in a row
 find it; a later check that finds it healthy brings it back.
 """
@@ -18,8 +19,8 @@ from typing import ClassVar, Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.database import read_transaction
-from hotelreviews.routing.errors import is_connection_error
 from hotelreviews.routing.lsn import format_lsn
 from hotelreviews.routing.repository import ReplicationStatus, replay_lsn, replication_status
 
@@ -50,8 +51,19 @@ NOT_CHECKED = ReplicaHealth(usable=False, reason="not checked yet")
 def judge(status: ReplicationStatus, *, max_lag_seconds: float) -> ReplicaHealth:
     """The health a replica's own replication status shows, against the lag bound."""
     replay, receive = status.replay_lsn, status.receive_lsn
-    if not status.in_recovery or replay is None:
-        return ReplicaHealth(usable=False, reason="not a replica (pg_is_in_recovery() is false)")
+    if not status.in_recovery:
+        # A read target that is a primary — the region's own server while the primary is
+        # here, or a replica promoted by a failover — has everything: it serves reads, with
+        # its current WAL position as the "replayed" one (consistency tokens compare to it).
+        return ReplicaHealth(
+            usable=replay is not None,
+            reason="ok (a primary)" if replay is not None else "no WAL position",
+            replay_lsn=replay,
+            lag_seconds=0.0,
+            lag_bytes=0,
+        )
+    if replay is None:
+        return ReplicaHealth(usable=False, reason="no replay position yet")
     lag_bytes = max(0, receive - replay) if receive is not None else None
     if receive is not None and replay >= receive:
         lag_seconds: float | None = 0.0  # replayed everything it was sent

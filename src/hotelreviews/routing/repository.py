@@ -13,13 +13,19 @@ from hotelreviews.routing.lsn import parse_lsn
 
 # Measured on the replica itself: what it has received and replayed, and how old the last
 # transaction it replayed is (by the primary's commit clock, against the replica's clock).
+# On a server that is not in recovery (a promoted replica, the region's own primary) the
+# "replayed" position is its WAL insert position: it has every commit made so far.
+_REPLAYED = (
+    "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+    " ELSE pg_current_wal_insert_lsn() END::text"
+)
 _STATUS = sa.text(
     "SELECT pg_is_in_recovery() AS in_recovery,"
     " pg_last_wal_receive_lsn()::text AS receive_lsn,"
-    " pg_last_wal_replay_lsn()::text AS replay_lsn,"
+    f" {_REPLAYED} AS replay_lsn,"
     " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age"
 )
-_REPLAY_LSN = sa.text("SELECT pg_last_wal_replay_lsn()::text")
+_REPLAY_LSN = sa.text(f"SELECT {_REPLAYED}")
 # The insert position, not the write or flush position: it is past the end of every commit
 # record already inserted, even one whose WAL is not flushed yet (synchronous_commit=off).
 _INSERT_LSN = sa.text("SELECT pg_current_wal_insert_lsn()::text")
@@ -29,7 +35,7 @@ _INSERT_LSN = sa.text("SELECT pg_current_wal_insert_lsn()::text")
 class ReplicationStatus:
     in_recovery: bool
     receive_lsn: int | None  # None: not streaming (yet), e.g. just started
-    replay_lsn: int | None  # None: not a replica
+    replay_lsn: int | None  # on a primary: its WAL insert position
     replay_age_seconds: float | None  # None: no transaction replayed since the server started
 
 
@@ -44,7 +50,7 @@ async def replication_status(connection: AsyncConnection) -> ReplicationStatus:
 
 
 async def replay_lsn(connection: AsyncConnection) -> int | None:
-    """How far the replica has replayed (None on a server that is not a replica)."""
+    """How far the replica has replayed (on a primary: its WAL insert position)."""
     return _lsn((await connection.execute(_REPLAY_LSN)).scalar_one())
 
 

@@ -24,9 +24,9 @@ from typing import Any, ClassVar, Literal, TypeVar
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.database import create_engine, read_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.routing.errors import is_connection_error
 from hotelreviews.routing.lsn import format_lsn
 from hotelreviews.routing.metering import meter_engine, report_replicas
 from hotelreviews.routing.replicas import Replica, describe_error
@@ -237,4 +237,9 @@ def target_name(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return f"sqlite:{parsed.database}"
+    if parsed.host is None and "host" in parsed.query:
+        # Several hosts (the primary wherever it is: the driver picks the writable one).
+        hosts = parsed.query["host"]
+        listed = ",".join([hosts] if isinstance(hosts, str) else hosts)
+        return f"{listed}/{parsed.database}"
     return f"{parsed.host}:{parsed.port or 5432}/{parsed.database}"

@@ -13,8 +13,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hotelreviews.core.connection_errors import is_connection_error
+from hotelreviews.routing.router import DatabaseRouter
 from hotelreviews.security import service
-from hotelreviews.security.errors import AuthError, InvalidToken
+from hotelreviews.security.errors import AuthError, CredentialsUnverifiable, InvalidToken
 from hotelreviews.security.identity import ANONYMOUS, Identity
 from hotelreviews.security.tokens import verify_access_token
 
@@ -54,13 +56,11 @@ async def _authenticate(scope: Scope) -> Identity:
     text = raw.decode("latin-1").strip()
     app = scope["app"]
     if api_key is not None:
-        return await service.authenticate_api_key(engine=app.state.router.primary.engine, key=text)
+        return await _api_key_identity(app.state.router, text)
     scheme, _, credentials = text.partition(" ")
     credentials = credentials.strip()
     if scheme.lower() == "apikey":
-        return await service.authenticate_api_key(
-            engine=app.state.router.primary.engine, key=credentials
-        )
+        return await _api_key_identity(app.state.router, credentials)
     if scheme.lower() != "bearer" or not credentials:
         raise InvalidToken("expected Authorization: Bearer <access token> or ApiKey <key>")
     settings = app.state.settings
@@ -83,3 +83,28 @@ class IdentityMiddleware:
         if scope["type"] == "http":
             await resolve_identity(scope)
         await self.app(scope, receive, send)
+
+
+async def _api_key_identity(router: DatabaseRouter, key: str) -> Identity:
+    """Checked on the primary (a revocation counts at once); while the primary is lost or
+    being replaced, on a replica — a revocation reaches it within its replay lag, and the
+    key's last use is not recorded meanwhile."""
+    try:
+        return await service.authenticate_api_key(engine=router.primary.engine, key=key)
+    except AuthError:
+        raise
+    except Exception as exc:
+        if not is_connection_error(exc):
+            raise
+    try:
+        identity, _ = await router.read(service.authenticate_api_key, key=key, record_use=False)
+    except AuthError:
+        raise
+    except Exception as exc:
+        if not is_connection_error(exc):
+            raise
+        raise CredentialsUnverifiable(
+            "the API key cannot be checked right now (the database is unavailable); "
+            "try again shortly"
+        ) from exc
+    return identity

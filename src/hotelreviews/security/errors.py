@@ -30,6 +30,15 @@ class AuthenticationRequired(AuthError):
     code = "authentication_required"
 
 
+class CredentialsUnverifiable(AuthError):
+    """The API keys' database cannot be reached now (the primary lost or being replaced, and
+    no replica answers): try again shortly."""
+
+    status = 503
+    code = "database_unavailable"
+    retry_after_seconds = 5
+
+
 class Forbidden(AuthError):
     status = 403
     code = "forbidden"

@@ -10,7 +10,13 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from hotelreviews.api.problems import problem_response
 from hotelreviews.audit import service as audit
 from hotelreviews.security.authn import resolve_identity
-from hotelreviews.security.errors import AuthenticationRequired, AuthError, Forbidden, LoginLocked
+from hotelreviews.security.errors import (
+    AuthenticationRequired,
+    AuthError,
+    CredentialsUnverifiable,
+    Forbidden,
+    LoginLocked,
+)
 from hotelreviews.security.identity import Identity
 from hotelreviews.security.policies import POLICIES, Policy, allows
 
@@ -90,7 +96,7 @@ async def _auth_error(request: Request, exc: Exception) -> Response:
     headers = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="hotelreviews"'
-    if isinstance(exc, LoginLocked):
+    if isinstance(exc, LoginLocked | CredentialsUnverifiable):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     return problem_response(
         status=exc.status,

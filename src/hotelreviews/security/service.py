@@ -448,7 +448,11 @@ async def revoke_api_key(*, engine: AsyncEngine, key_id: int) -> None:
     logger.info("API key %d revoked", key_id)
 
 
-async def authenticate_api_key(*, engine: AsyncEngine, key: str) -> Identity:
+async def authenticate_api_key(
+    *, engine: AsyncEngine, key: str, record_use: bool = True
+) -> Identity:
+    """The identity of a valid key; `record_use` notes when it was last used (a write: off
+    when the key is checked on a replica)."""
     if not opaque.looks_like_api_key(key):
         raise InvalidApiKey("the API key is invalid, expired or revoked")
     now = utcnow()
@@ -461,7 +465,7 @@ async def authenticate_api_key(*, engine: AsyncEngine, key: str) -> Identity:
         or (row.expires_at is not None and row.expires_at <= now)
     ):
         raise InvalidApiKey("the API key is invalid, expired or revoked")
-    if row.last_used_at is None or now - row.last_used_at >= _KEY_USE_RESOLUTION:
+    if record_use and (row.last_used_at is None or now - row.last_used_at >= _KEY_USE_RESOLUTION):
         async with engine.begin() as connection:
             await repo.touch_api_key(connection, row.id, now)
     return Identity(kind="key", id=row.id, name=row.name, roles=load_roles(row.roles))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asyncpg.exceptions import InternalClientError, TargetServerAttributeNotMatched
 from sqlalchemy import exc as sa_exc
 
 # SQLSTATE class 08 (connection exception) and the server going away or not accepting yet:
@@ -23,6 +24,13 @@ def is_connection_error(error: BaseException) -> bool:
             continue
         seen.add(id(current))
         if isinstance(current, OSError):  # refused, reset, unreachable, DNS, TimeoutError
+            return True
+        # Every server answered, none is the primary (a failover or switchover under way).
+        if isinstance(current, TargetServerAttributeNotMatched):
+            return True
+        # The driver's protocol state broke with the connection (the server ended it while
+        # it sat in the pool): the connection is unusable.
+        if isinstance(current, InternalClientError) and "cannot switch to state" in str(current):
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
