@@ -27,6 +27,7 @@ from hotelreviews.cluster.pg import REPLICATION_SETTINGS, PgNode, archiving_sett
 from hotelreviews.cluster.pg_tools import PostgresNotFoundError, find_pg_bin_dir, server_user
 
 REGION = "us-east-1"
+REPLICA_REGION = "eu-west-1"  # started by the one test that backs up a replica
 SAMPLES = Path(__file__).parent.parent / "data"
 FILE_A = SAMPLES / "agoda_com_2025-03-16.jl"  # 9 reviews
 FILE_B = SAMPLES / "group_feed_2024-11-06.jsonl"  # 4 more
@@ -105,19 +106,19 @@ def cluster() -> Iterator[Cluster]:
     root = Path(tempfile.mkdtemp(dir="/tmp", prefix="hr-backup-"))
     os.chmod(root, 0o755)
     data_dir = root / "data"
-    port = free_port()
     layout = ClusterLayout(
         root=data_dir / "cluster",
         regions={
-            REGION: RegionLayout(
-                name=REGION,
+            region: RegionLayout(
+                name=region,
                 address="127.0.0.1",
-                postgres_port=port,
+                postgres_port=free_port(),
                 redis_port=free_port(),
                 api_ports=[],
                 worker_metrics_port=free_port(),
                 balancer_port=free_port(),
             )
+            for region in (REGION, REPLICA_REGION)
         },
         global_address="127.0.0.1",
         global_port=free_port(),
@@ -277,13 +278,15 @@ def test_restore_refuses_a_target_directory_that_is_not_empty(cluster: Cluster) 
 def test_prune_removes_old_backups_and_their_wal_but_keeps_the_newest(cluster: Cluster) -> None:
     first = cluster.backup()
     cluster.ok("ingest", "--force", str(FILE_B))
-    newest = cluster.backup()
-    # A `backup create` killed half-way left this; a later one must not trip over it.
+    # A `backup create` killed half-way left this; the next one must not trip over it.
     abandoned = cluster.layout.backups_dir / "20200101T000000Z"
     abandoned.mkdir()
     (abandoned / "base.tar.gz").write_bytes(b"partial")
     statuses = {item["id"]: item["status"] for item in cluster.listing()["backups"]}
     assert statuses[abandoned.name] == "incomplete"
+    created = cluster.ok("backup", "create")
+    assert f"removed unfinished attempts: {abandoned.name}" in created
+    newest = cluster.listing()["backups"][-1]["id"]
     long_ago = (datetime.now(UTC) - timedelta(days=40)).isoformat()
     for item in cluster.listing()["backups"]:
         if "started_at" in item:
@@ -298,7 +301,7 @@ def test_prune_removes_old_backups_and_their_wal_but_keeps_the_newest(cluster: C
     remaining = [item["id"] for item in cluster.listing()["backups"]]
     assert remaining == [newest]
     assert first in out
-    assert abandoned.name in out
+    assert not abandoned.exists()
     archived = sorted(
         Segment.parse(path.name)
         for path in cluster.layout.archive_dir.iterdir()
@@ -306,6 +309,29 @@ def test_prune_removes_old_backups_and_their_wal_but_keeps_the_newest(cluster: C
     )
     assert archived[0].name == newest_start
     assert not (cluster.layout.archive_dir / first_start).exists()
+
+
+def test_a_backup_of_a_replica_verifies_against_sums_taken_with_replay_paused(
+    cluster: Cluster,
+) -> None:
+    replica = cluster.layout.node(REPLICA_REGION)
+    slot = cluster.layout.regions[REPLICA_REGION].slot
+    try:
+        replica.clone_from(cluster.primary, slot=slot)
+        replica.start()
+        cluster.ok("ingest", "--force", str(FILE_A))
+
+        created = cluster.ok("backup", "create", "--from", REPLICA_REGION)
+        backup_id = cluster.listing()["backups"][-1]["id"]
+        verified = cluster.cli("backup", "verify", backup_id)
+
+        assert f"backup {backup_id} of {REPLICA_REGION}" in created
+        assert verified.returncode == 0, verified.stderr
+        assert replica.role() == "replica"
+        assert replica.psql("SELECT pg_get_wal_replay_pause_state()").strip() == "not paused"
+    finally:
+        replica.stop(mode="immediate")
+        cluster.primary.drop_slot(slot)
 
 
 # ---- helpers -------------------------------------------------------------------------

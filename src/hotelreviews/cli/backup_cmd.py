@@ -4,6 +4,7 @@ primary and point-in-time restore from the WAL archive (docs/operations.md)."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -74,26 +76,22 @@ def list_backups(
         }
         typer.echo(json.dumps(payload, indent=2))
         return
-    table = Table(title=f"Backups in {layout.backups_dir}")
-    for column in ("id", "started (UTC)", "size", "timeline", "LSN range", "source", "status"):
-        table.add_column(column)
+    # The id is the start time (UTC); LSNs and the rest are in --json.
+    table = Table(title=f"Backups in {layout.backups_dir}", box=box.SIMPLE_HEAD)
+    for column in ("id (start, UTC)", "size", "tl", "source", "status"):
+        table.add_column(column, no_wrap=True)
     for item in listing:
         entry = item.entry
         if entry is None:
-            table.add_row(item.id, "", "", "", "", "", item.status)
+            table.add_row(item.id, "", "", "", item.status)
             continue
         table.add_row(
-            entry.id,
-            f"{entry.started_at:%Y-%m-%d %H:%M:%S}",
-            _size(entry.size_bytes),
-            str(entry.timeline),
-            f"{entry.start_lsn} → {entry.stop_lsn}",
-            entry.source,
-            item.status,
+            entry.id, _size(entry.size_bytes), str(entry.timeline), entry.source, item.status
         )
-    console = Console(soft_wrap=True)
+    # Not on a terminal (logs, pipes) the table keeps its width instead of wrapping at 80.
+    console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(table)
-    console.print(_archive_line(archive, listing))
+    typer.echo(_archive_lines(archive, listing))
 
 
 @backup_app.command(help="Restore a backup into a scratch server and check it (default: newest).")
@@ -273,19 +271,26 @@ def _archive_json(archive: ArchiveSummary, listing: list[Listed]) -> dict[str, A
     }
 
 
-def _archive_line(archive: ArchiveSummary, listing: list[Listed]) -> str:
+def _archive_lines(archive: ArchiveSummary, listing: list[Listed]) -> str:
     if archive.newest is None or archive.oldest is None:
         return "WAL archive: empty (point-in-time restore is not possible)"
     oldest = _oldest_restorable(listing)
-    restorable = (
-        f"point-in-time restore from {oldest.finished_at:%Y-%m-%d %H:%M:%S} UTC to "
-        + (f"{archive.newest_commit:%Y-%m-%d %H:%M:%S.%f} UTC" if archive.newest_commit else "?")
-        if oldest is not None
-        else "no complete backup: nothing to restore from"
-    )
+    if oldest is None:
+        restorable = "none: no complete backup to start from"
+    else:
+        newest = (
+            f"{archive.newest_commit:%Y-%m-%d %H:%M:%S.%f} UTC (the newest archived commit)"
+            if archive.newest_commit
+            else "? (no commit in the newest segments)"
+        )
+        restorable = (
+            f"from {oldest.finished_at:%Y-%m-%d %H:%M:%S} UTC (end of backup {oldest.id}) "
+            f"to {newest}"
+        )
     return (
         f"WAL archive: {archive.oldest.name} … {archive.newest.name} ({archive.segments} "
-        f"segments, {_size(archive.size_bytes)}, up to LSN {archive.end_lsn}); {restorable}"
+        f"segments, {_size(archive.size_bytes)}, up to LSN {archive.end_lsn})\n"
+        f"Point-in-time restore: {restorable}"
     )
 
 
