@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,8 +23,8 @@ import httpx
 import pytest
 
 from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER
-from hotelreviews.cluster.databases import DATABASE, create_databases, stop_databases
-from hotelreviews.cluster.layout import ClusterLayout, plan
+from hotelreviews.cluster.databases import DATABASE
+from hotelreviews.cluster.layout import ClusterLayout
 from hotelreviews.cluster.pg import PgNode
 from hotelreviews.cluster.pg_tools import PostgresError
 from hotelreviews.core.settings import Settings
@@ -38,6 +36,7 @@ from hotelreviews.dr.topology import DrError
 from hotelreviews.routing import parse_lsn
 from tests.conftest import BACKENDS
 from tests.support.api_client import api_key_headers
+from tests.support.pg_cluster import three_region_databases
 
 pytestmark = pytest.mark.skipif(
     "postgresql" not in BACKENDS, reason="disaster recovery needs PostgreSQL"
@@ -50,21 +49,8 @@ LOAD_SECONDS = 1.5
 
 @pytest.fixture
 def cluster() -> Iterator[ClusterLayout]:
-    # Under /tmp with a searchable mode: PostgreSQL runs as an unprivileged user when we are
-    # root, and pytest's tmp_path (under a 0700 directory) is out of its reach.
-    root = Path(tempfile.mkdtemp(prefix="hotelreviews-dr-", dir="/tmp"))
-    root.chmod(0o755)
-    layout = plan(root / "cluster", api_per_region=0)
-    try:
-        create_databases(layout, extra_settings={"fsync": "off"})
+    with three_region_databases() as layout:
         yield layout
-    finally:
-        nodes = layout.nodes()
-        for node in nodes.values():
-            if node.is_running():
-                node.kill()
-        stop_databases(nodes)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass

@@ -1,7 +1,166 @@
-"""`hotelreviews dr`: see the commands' help."""
+"""`hotelreviews dr switchover|failover|rejoin|status`: disaster recovery on the cluster that
+`hotelreviews cluster up` started (hotelreviews.dr; runbooks in docs/operations.md).
+
+Every command finds the cluster through `<data dir>/cluster/cluster.json` and asks the servers
+themselves who is the primary. The API and worker processes follow on their own: their
+primary URL lists every server and the driver connects to the one that accepts writes.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from dataclasses import asdict
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 dr_app = typer.Typer(no_args_is_help=True)
+
+_WIDTH = None if sys.stdout.isatty() else 200
+_console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+_errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+
+Region = Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeast-1.")]
+Timeout = Annotated[
+    float, typer.Option(min=1.0, help="Seconds to wait for each step before giving up.")
+]
+
+
+def _say(message: str) -> None:
+    _console.print(f"[bold cyan]==>[/] {message}")
+
+
+def _nodes() -> Any:
+    from hotelreviews.cluster.layout import ClusterLayout, LayoutError
+    from hotelreviews.cluster.up import cluster_root
+    from hotelreviews.core.settings import get_settings
+
+    try:
+        return ClusterLayout.load(cluster_root(get_settings().data_dir)).nodes()
+    except LayoutError as error:
+        _errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(code=2) from None
+
+
+def _run(operation: Any, **arguments: Any) -> Any:
+    """Run a DR operation; its refusals and failures end the command with a message."""
+    from hotelreviews.cluster.pg_tools import PostgresError
+    from hotelreviews.dr.topology import DrError
+
+    try:
+        return operation(_nodes(), say=_say, **arguments)
+    except (DrError, PostgresError) as error:
+        _errors.print(f"[bold red]error:[/] {error}")
+        _errors.print("`hotelreviews dr status` shows where every server stands now.")
+        raise typer.Exit(code=1) from None
+
+
+def _done(result: Any) -> None:
+    details = ", ".join(
+        f"{key}: {value:.2f} s" if isinstance(value, float) else f"{key}: {value}"
+        for key, value in asdict(result).items()
+    )
+    _console.print(f"[bold green]done[/] — {details}")
+
+
+@dr_app.command(
+    help="Planned: move the primary to REGION with no acknowledged write lost. Writes are "
+    "refused (503) from the old primary's clean shutdown until the promotion, typically "
+    "under a second; the old primary becomes a replica."
+)
+def switchover(
+    to: Annotated[str, typer.Option("--to", help="The region to move the primary to.")],
+    timeout: Timeout = 60.0,
+) -> None:
+    from hotelreviews.dr.switchover import switchover as run
+
+    _done(_run(run, to=to, timeout=timeout))
+
+
+@dr_app.command(
+    help="Unplanned: the primary is lost. Fence it (it can only ever start as a replica), "
+    "promote the replica that received the most WAL (or --to REGION) and re-point the other. "
+    "Refused while the primary answers, unless --force."
+)
+def failover(
+    to: Annotated[
+        str | None, typer.Option("--to", help="Promote this replica, not the most advanced.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Fence the primary even though it answers.")
+    ] = False,
+    timeout: Timeout = 60.0,
+) -> None:
+    from hotelreviews.dr.failover import failover as run
+
+    _done(_run(run, to=to, force=force, timeout=timeout))
+    _console.print("Bring the old primary back as a replica with `hotelreviews dr rejoin REGION`.")
+
+
+@dr_app.command(
+    help="Bring REGION's server back as a replica of the current primary (pg_rewind onto its "
+    "timeline, stream from it): a fenced former primary, or a replica that diverged."
+)
+def rejoin(region: Region, timeout: Timeout = 120.0) -> None:
+    from hotelreviews.dr.rejoin import rejoin as run
+
+    _done(_run(run, region=region, timeout=timeout))
+
+
+@dr_app.command(
+    help="Every server's role, timeline, lag (bytes and seconds), whom it follows, whether it "
+    "is fenced, and which application processes are connected to it. Exit code 1 unless "
+    "there is exactly one primary and every other server streams from it."
+)
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    from hotelreviews.dr.status import database_status
+
+    statuses = [status.as_dict() for status in database_status(_nodes())]
+    healthy = _healthy(statuses)
+    if as_json:
+        typer.echo(json.dumps({"ok": healthy, "servers": statuses}, indent=2))
+    else:
+        _console.print(_servers_table(statuses))
+        if not healthy:
+            _console.print(
+                "[bold red]not whole:[/] see docs/operations.md (failover, rejoin) for what to run"
+            )
+    if not healthy:
+        raise typer.Exit(code=1)
+
+
+def _healthy(statuses: list[dict[str, Any]]) -> bool:
+    primaries = [status["region"] for status in statuses if status["role"] == "primary"]
+    return len(primaries) == 1 and all(
+        status["role"] == "primary"
+        or (status["follows"] == primaries[0] and status["receiver"] == "streaming")
+        for status in statuses
+    )
+
+
+def _servers_table(statuses: list[dict[str, Any]]) -> Table:
+    table = Table(title="PostgreSQL servers", title_justify="left")
+    columns = ("region", "address", "role", "timeline", "follows", "lag bytes", "lag s", "apps")
+    for column in columns:
+        table.add_column(column)
+    for status in statuses:
+        role = status["role"] + (" [red](fenced)[/]" if status["fenced"] else "")
+        if status["role"] == "replica":
+            role += f" ({status['receiver']})"
+        lag_seconds = status["lag_seconds"]
+        table.add_row(
+            status["region"],
+            status["address"],
+            role,
+            str(status["timeline"] or "-"),
+            status["follows"] or "-",
+            str(status["lag_bytes"]) if status["lag_bytes"] is not None else "-",
+            f"{lag_seconds:.1f}" if lag_seconds is not None else "-",
+            ", ".join(status["applications"]) or "-",
+        )
+    return table
