@@ -27,6 +27,7 @@ from hotelreviews.backup.verify import verify_backup
 from hotelreviews.backup.wal import DEFAULT_SEGMENT_BYTES, parse_lsn
 from hotelreviews.cluster.layout import ClusterLayout, LayoutError, free_port
 from hotelreviews.cluster.pg_tools import PostgresError, find_pg_bin_dir, server_user
+from hotelreviews.cluster.up import cluster_root
 from hotelreviews.core.settings import get_settings
 
 backup_app = typer.Typer(no_args_is_help=True)
@@ -188,7 +189,7 @@ def prune_cmd() -> None:
 
 
 def _layout() -> ClusterLayout:
-    return ClusterLayout.load(get_settings().data_dir.resolve() / "cluster")
+    return ClusterLayout.load(cluster_root(get_settings().data_dir))
 
 
 def _prune(layout: ClusterLayout) -> PruneReport:
