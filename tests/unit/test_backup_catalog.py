@@ -108,3 +108,13 @@ def test_verification_status_shows_the_verdict_and_when(tmp_path: Path) -> None:
     assert catalog.listing()[0].status == "verify FAILED at 2026-11-26 08:30:00Z"
     saved = json.loads((catalog.path(entry.id) / "backup.json").read_text())
     assert saved["verification"]["ok"] is False
+
+
+def test_two_runs_cannot_write_the_same_backup(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+
+    with catalog.in_progress("20261126T070000Z"):
+        second = catalog.in_progress("20261126T070000Z")
+        with pytest.raises(BackupError, match="another `backup create` is writing"):
+            second.__enter__()
+        assert (tmp_path / ".in-progress-20261126T070000Z").exists()

@@ -187,7 +187,13 @@ class Catalog:
         """Mark `backup_id` as being written by this process while the block runs."""
         self.root.mkdir(parents=True, exist_ok=True)
         marker = self._marker(backup_id)
-        marker.write_text(f"{os.getpid()}\n")
+        try:
+            with marker.open("x") as fh:  # exclusive: two runs never share an id
+                fh.write(f"{os.getpid()}\n")
+        except FileExistsError:
+            raise BackupError(
+                f"another `backup create` is writing {backup_id} right now; run it again"
+            ) from None
         try:
             yield
         finally:
