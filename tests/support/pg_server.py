@@ -7,8 +7,8 @@ file inside that directory. Nothing touches the machine's shared cluster
 
 PostgreSQL refuses to run as root. When the tests run as root, ``initdb``,
 ``pg_ctl`` and ``postgres`` run as an unprivileged user instead: the
-``postgres`` system user if it exists, otherwise ``hotelreviews-test``
-(created on demand with ``useradd --system``). The temporary directory is
+``postgres`` system user if it exists, otherwise ``hotelreviews-pg``
+(created on demand; hotelreviews.cluster.pg_tools). The temporary directory is
 handed to that user. Clients (``psql``, asyncpg) connect over TCP with
 ``trust`` auth as the ``postgres`` superuser and may run as anyone.
 
@@ -50,6 +50,19 @@ import time
 from pathlib import Path
 from types import FrameType, TracebackType
 
+from hotelreviews.cluster.pg_tools import (
+    LEGACY_PG_BIN_ENV,
+    PostgresError,
+    PostgresNotFoundError,
+    clean_env,
+    client_program,
+    find_pg_bin_dir,
+    pg_major_version,
+    server_user,
+    tail,
+    traversable_by,
+)
+
 __all__ = [
     "PG_BIN_ENV",
     "PostgresError",
@@ -62,35 +75,17 @@ __all__ = [
     "pg_major_version",
 ]
 
-PG_BIN_ENV = "HOTELREVIEWS_TEST_PG_BIN"
-PREFERRED_MAJOR = 15
+# Finding the programs and running them as the server user when root: the application's
+# own (hotelreviews.cluster.pg_tools), so the tests and `hotelreviews cluster` agree.
+PG_BIN_ENV = LEGACY_PG_BIN_ENV
 DIR_PREFIX = "hotelreviews-pg-"
-FALLBACK_USER = "hotelreviews-test"
 SUPERUSER = "postgres"
 HOST = "127.0.0.1"
 
-_SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
 _DB_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 # sun_path is 108 bytes on Linux; leave room for "/.s.PGSQL.NNNNN".
 _MAX_SOCKET_DIR_LEN = 80
 _BIND_ERRORS = ("could not bind", "Address already in use", "could not create any TCP/IP sockets")
-
-INSTALL_HINT = (
-    "PostgreSQL 15 server binaries (initdb, pg_ctl, postgres) were not found.\n"
-    "  Debian/Ubuntu: apt-get install postgresql-15   (or run scripts/ensure-system-packages.sh)\n"
-    f"  or point {PG_BIN_ENV} at a directory containing them."
-)
-
-
-class PostgresError(RuntimeError):
-    """A throwaway PostgreSQL server could not be set up, started or used."""
-
-
-class PostgresNotFoundError(PostgresError):
-    """No PostgreSQL server binaries were found."""
-
-
-# --------------------------------------------------------------------------- ports
 
 
 def free_port(host: str = HOST) -> int:
@@ -98,146 +93,6 @@ def free_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
-
-
-def _port_is_open(port: int, host: str = HOST) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-# ------------------------------------------------------------------------ binaries
-
-
-def _has_server_binaries(directory: Path) -> bool:
-    return all(os.access(directory / name, os.X_OK) for name in _SERVER_BINARIES)
-
-
-_version_cache: dict[Path, int] = {}
-
-
-def pg_major_version(bin_dir: Path) -> int:
-    """Major version of the ``postgres`` binary in ``bin_dir`` (e.g. 15)."""
-    bin_dir = Path(bin_dir)
-    if bin_dir not in _version_cache:
-        out = subprocess.run(
-            [str(bin_dir / "postgres"), "--version"],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=_clean_env(),
-        ).stdout
-        match = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
-        if not match:
-            raise PostgresError(f"cannot parse PostgreSQL version from {out!r}")
-        _version_cache[bin_dir] = int(match.group(1))
-    return _version_cache[bin_dir]
-
-
-def find_pg_bin_dir() -> Path:
-    """Directory holding ``initdb``, ``pg_ctl`` and ``postgres``.
-
-    Order: ``$HOTELREVIEWS_TEST_PG_BIN``; otherwise, among the directory of
-    ``initdb`` on PATH and ``/usr/lib/postgresql/*/bin``, a version-15 one
-    if there is one, else the PATH one, else the highest version.
-    """
-    override = os.environ.get(PG_BIN_ENV)
-    if override:
-        path = Path(override).expanduser().resolve()
-        if not _has_server_binaries(path):
-            raise PostgresNotFoundError(
-                f"{PG_BIN_ENV}={override} does not contain {', '.join(_SERVER_BINARIES)}"
-            )
-        return path
-
-    candidates: list[Path] = []
-    on_path = shutil.which("initdb")
-    if on_path:
-        path_dir = Path(on_path).resolve().parent
-        if _has_server_binaries(path_dir):
-            candidates.append(path_dir)
-    debian: list[tuple[int, Path]] = []
-    for entry in Path("/usr/lib/postgresql").glob("*/bin"):
-        if entry.parent.name.isdigit() and _has_server_binaries(entry):
-            debian.append((int(entry.parent.name), entry.resolve()))
-    candidates += [p for _, p in sorted(debian, reverse=True) if p not in candidates]
-    if not candidates:
-        raise PostgresNotFoundError(INSTALL_HINT)
-
-    for candidate in candidates:
-        with contextlib.suppress(Exception):
-            if pg_major_version(candidate) == PREFERRED_MAJOR:
-                return candidate
-    return candidates[0]
-
-
-def _client_binary(bin_dir: Path, name: str) -> str:
-    local = bin_dir / name
-    if os.access(local, os.X_OK):
-        return str(local)
-    found = shutil.which(name)
-    if not found:
-        raise PostgresNotFoundError(f"PostgreSQL client {name!r} not found (in {bin_dir} or PATH)")
-    return found
-
-
-# ----------------------------------------------------------------- root handling
-
-
-def _clean_env(home: str | None = None) -> dict[str, str]:
-    """Our environment without PG* variables (PGHOST, PGPORT, PGDATA...)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["LC_ALL"] = "C"
-    env.pop("LANGUAGE", None)
-    if home is not None:
-        env["HOME"] = home
-    return env
-
-
-_user_lock = threading.Lock()
-
-
-def _unprivileged_user() -> pwd.struct_passwd:
-    """The user that runs server processes when we are root (created if needed)."""
-    with _user_lock:
-        for name in (SUPERUSER, FALLBACK_USER):
-            with contextlib.suppress(KeyError):
-                return pwd.getpwnam(name)
-        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-        result = subprocess.run(
-            [
-                useradd,
-                "--system",
-                "--no-create-home",
-                "--user-group",
-                "--home-dir",
-                "/nonexistent",
-                "--shell",
-                "/usr/sbin/nologin",
-                FALLBACK_USER,
-            ],
-            capture_output=True,
-            text=True,
-        )
-        try:  # a concurrent test process may have created it first
-            return pwd.getpwnam(FALLBACK_USER)
-        except KeyError:
-            raise PostgresError(
-                f"running as root and could not create user {FALLBACK_USER!r} "
-                f"to run PostgreSQL: {result.stderr.strip()}"
-            ) from None
-
-
-def _parent_traversable_by(path: Path, uid: int) -> bool:
-    """Can ``uid`` reach entries inside ``path`` (x permission on every ancestor)?"""
-    for part in [path, *path.parents]:
-        st = part.stat()
-        if st.st_uid == uid:
-            if not st.st_mode & 0o100:
-                return False
-        elif not st.st_mode & 0o001:
-            return False
-    return True
 
 
 # --------------------------------------------------------------- process registry
@@ -309,7 +164,7 @@ def _reap_stale(parent: Path, bin_dir: Path) -> None:
                     capture_output=True,
                     timeout=30,
                     cwd="/",
-                    env=_clean_env(),
+                    env=clean_env(),
                     **kwargs,
                 )
         shutil.rmtree(entry, ignore_errors=True)
@@ -398,7 +253,7 @@ class PostgresServer:
         t0 = time.monotonic()
         _install_exit_hooks()
         if os.geteuid() == 0:
-            self._proc_user = _unprivileged_user()
+            self._proc_user = server_user()
         parent = self._choose_parent()
         _reap_stale(parent, self.bin_dir)
         self.root_dir = Path(tempfile.mkdtemp(prefix=DIR_PREFIX, dir=parent))
@@ -454,8 +309,8 @@ class PostgresServer:
         if result.returncode != 0:
             raise PostgresError(
                 f"pg_ctl start failed (exit {result.returncode}) on port {self.port}:\n"
-                f"{_tail(result.stdout + result.stderr)}\n--- {self.log_path} (tail) ---\n"
-                f"{self.log_tail()}"
+                f"{tail(result.stdout + result.stderr)}\n--- {self.log_path} (tail) ---\n"
+                f"{self.logtail()}"
             )
         self._running = True
 
@@ -494,7 +349,7 @@ class PostgresServer:
     def psql(self, sql: str, dbname: str = "postgres") -> str:
         """Run SQL with psql (ON_ERROR_STOP, unaligned tuples-only); return stdout."""
         cmd = [
-            _client_binary(self.bin_dir, "psql"),
+            client_program(self.bin_dir, "psql"),
             "-X",
             "-q",
             "-A",
@@ -507,7 +362,7 @@ class PostgresServer:
             sql,
         ]
         result = subprocess.run(
-            cmd, capture_output=True, text=True, env=_clean_env(), timeout=60, cwd="/"
+            cmd, capture_output=True, text=True, env=clean_env(), timeout=60, cwd="/"
         )
         if result.returncode != 0:
             raise PostgresError(f"psql failed ({result.returncode}): {result.stderr.strip()}")
@@ -543,7 +398,7 @@ class PostgresServer:
         """DROP DATABASE IF EXISTS name, disconnecting its sessions."""
         self.psql(f'DROP DATABASE IF EXISTS "{_check_db_name(name)}" WITH (FORCE)')
 
-    def log_tail(self, lines: int = 40) -> str:
+    def logtail(self, lines: int = 40) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
         except (OSError, PostgresError):
@@ -555,9 +410,9 @@ class PostgresServer:
     def _choose_parent(self) -> Path:
         parent = (self.base_dir or Path(tempfile.gettempdir())).resolve()
         parent.mkdir(parents=True, exist_ok=True)
-        if self._proc_user and not _parent_traversable_by(parent, self._proc_user.pw_uid):
+        if self._proc_user and not traversable_by(parent, self._proc_user.pw_uid):
             fallback = Path(tempfile.gettempdir()).resolve()
-            if not _parent_traversable_by(fallback, self._proc_user.pw_uid):
+            if not traversable_by(fallback, self._proc_user.pw_uid):
                 fallback = Path("/tmp")
             # e.g. pytest's tmp_path under root-only /tmp/pytest-of-root: the server's
             # user could not enter it, so use the temp dir instead (documented).
@@ -599,7 +454,7 @@ class PostgresServer:
         if result.returncode != 0:
             raise PostgresError(
                 f"initdb failed (exit {result.returncode}) in {self.data_dir}:\n"
-                f"{_tail(result.stdout + result.stderr)}"
+                f"{tail(result.stdout + result.stderr)}"
             )
 
     def _server_options(self, port: int) -> str:
@@ -643,8 +498,8 @@ class PostgresServer:
                 new_log = fh.read().decode(errors="replace")
             last_error = (
                 f"pg_ctl start failed (exit {result.returncode}) on port {port}:\n"
-                f"{_tail(result.stdout + result.stderr)}\n--- {self.log_path} (tail) ---\n"
-                f"{_tail(new_log)}"
+                f"{tail(result.stdout + result.stderr)}\n--- {self.log_path} (tail) ---\n"
+                f"{tail(new_log)}"
             )
             if not any(marker in new_log for marker in _BIND_ERRORS):
                 break  # not a port race: retrying will not help
@@ -671,7 +526,7 @@ class PostgresServer:
             check=check,
             timeout=timeout,
             cwd=str(self._root()),
-            env=_clean_env(home=str(self._root())),
+            env=clean_env(home=str(self._root())),
             stdin=subprocess.DEVNULL,
             **kwargs,  # type: ignore[arg-type]
         )
@@ -776,7 +631,7 @@ class ReplicaServer(PostgresServer):
         if result.returncode != 0:
             raise PostgresError(
                 f"pg_basebackup from {self.primary.dsn()} failed (exit {result.returncode}):\n"
-                f"{_tail(result.stdout + result.stderr)}"
+                f"{tail(result.stdout + result.stderr)}"
             )
 
     def stop(self) -> None:
@@ -812,7 +667,3 @@ def _check_db_name(name: str) -> str:
     if not _DB_NAME_RE.match(name):
         raise ValueError(f"invalid database name {name!r} (use letters, digits, underscore)")
     return name
-
-
-def _tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])

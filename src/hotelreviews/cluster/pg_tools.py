@@ -71,14 +71,15 @@ def find_pg_bin_dir() -> Path:
     among the directory of `initdb` on PATH and Debian's /usr/lib/postgresql/*/bin, a
     version-15 one if any, else the PATH one, else the highest version.
     """
-    override = os.environ.get(PG_BIN_ENV) or os.environ.get(LEGACY_PG_BIN_ENV)
-    if override:
-        path = Path(override).expanduser().resolve()
-        if not _has_server_binaries(path):
-            raise PostgresNotFoundError(
-                f"{PG_BIN_ENV}={override} does not contain {', '.join(_SERVER_BINARIES)}"
-            )
-        return path
+    for variable in (PG_BIN_ENV, LEGACY_PG_BIN_ENV):
+        override = os.environ.get(variable)
+        if override:
+            path = Path(override).expanduser().resolve()
+            if not _has_server_binaries(path):
+                raise PostgresNotFoundError(
+                    f"{variable}={override} does not contain {', '.join(_SERVER_BINARIES)}"
+                )
+            return path
     candidates: list[Path] = []
     on_path = shutil.which("initdb")
     if on_path and _has_server_binaries(Path(on_path).resolve().parent):
