@@ -113,6 +113,7 @@ class Cluster:
     balancer_endpoints: dict[str, haproxy.Endpoint]
     entry: haproxy.HAProxy
     entry_endpoint: haproxy.Endpoint
+    render_entry: Callable[[frozenset[str]], str]
 
     def get(
         self, endpoint: haproxy.Endpoint, path: str = "/hotels", region: str | None = None
@@ -182,20 +183,26 @@ def cluster() -> Iterator[Cluster]:
         entry_pem = tls.ensure_server_certificate(
             ca, root / "global" / "haproxy.pem", dns_names=["localhost"], ip_addresses=[LOCAL]
         ).pem_path
-        entry_config = haproxy.render_global_config(
-            bind=entry_endpoint,
-            certificate=entry_pem,
-            ca_file=ca.cert_path,
-            regions={
-                region: haproxy.RegionRoute(endpoints[region], _region_name(region))
-                for region in REGIONS
-            },
-            stats_socket=entry.stats_socket,
-        )
-        assert entry.apply(entry_config, listen=entry_endpoint) is haproxy.Applied.STARTED
+
+        def render_entry(drained: frozenset[str] = frozenset()) -> str:
+            return haproxy.render_global_config(
+                bind=entry_endpoint,
+                certificate=entry_pem,
+                ca_file=ca.cert_path,
+                regions={
+                    region: haproxy.RegionRoute(endpoints[region], _region_name(region))
+                    for region in REGIONS
+                },
+                stats_socket=entry.stats_socket,
+                drained=drained,
+            )
+
+        assert entry.apply(render_entry(), listen=entry_endpoint) is haproxy.Applied.STARTED
 
         client_tls = ssl.create_default_context(cafile=str(ca.cert_path))
-        made = Cluster(ca, client_tls, apis, balancers, endpoints, entry, entry_endpoint)
+        made = Cluster(
+            ca, client_tls, apis, balancers, endpoints, entry, entry_endpoint, render_entry
+        )
         # Every region's balancer up in the global entry's eyes before any test starts.
         _eventually(
             lambda: all(
@@ -323,6 +330,35 @@ def test_a_region_with_no_ready_api_server_sends_its_traffic_to_the_nearest_regi
     _eventually(
         lambda: str(cluster.served_by("eu-west-1")).startswith("eu-west-1/"),
         "eu-west-1's traffic to come back",
+    )
+
+
+def test_a_drained_region_is_served_by_the_nearest_one_and_takes_nobody_else_s_traffic(
+    all_ready: Cluster,
+) -> None:
+    cluster = all_ready
+    try:
+        applied = cluster.entry.apply(
+            cluster.render_entry(frozenset({"eu-west-1"})), listen=cluster.entry_endpoint
+        )
+        assert applied is haproxy.Applied.RELOADED
+        _eventually(
+            lambda: str(cluster.served_by("eu-west-1")).startswith("us-east-1/"),
+            "eu-west-1's traffic to reach us-east-1",
+        )
+        for region in REGIONS:  # in maintenance in every region's backend
+            assert cluster.entry.server_states(f"region-{region}")["eu-west-1"] == "MAINT"
+        # ap-southeast-1 down: its traffic skips drained eu-west-1 for us-east-1.
+        cluster.set_region_ready("ap-southeast-1", False)
+        _eventually(
+            lambda: str(cluster.served_by("ap-southeast-1")).startswith("us-east-1/"),
+            "ap-southeast-1's traffic to reach us-east-1, not the drained eu-west-1",
+        )
+    finally:
+        cluster.entry.apply(cluster.render_entry(frozenset()), listen=cluster.entry_endpoint)
+    _eventually(
+        lambda: str(cluster.served_by("eu-west-1")).startswith("eu-west-1/"),
+        "eu-west-1's traffic to come back once it is no longer drained",
     )
 
 

@@ -127,6 +127,41 @@ def down(
     _console.print("The cluster is down: no process of it is running, none of its ports open.")
 
 
+@cluster_app.command(
+    help="Take REGION out of the global entry: its clients are served by the nearest other "
+    "region and no region's traffic fails over to it. It keeps running (kept in cluster.json)."
+)
+def drain(
+    region: Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeast-1.")],
+) -> None:
+    from hotelreviews.cluster.traffic import drain as run
+
+    _apply_traffic_change(run, region, f"{region} drained: its traffic goes to the nearest region")
+
+
+@cluster_app.command(help="Put a drained REGION back into the global entry.")
+def undrain(
+    region: Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeast-1.")],
+) -> None:
+    from hotelreviews.cluster.traffic import undrain as run
+
+    _apply_traffic_change(run, region, f"{region} back in the global entry")
+
+
+def _apply_traffic_change(change: Any, region: str, done: str) -> None:
+    from hotelreviews.cluster.daemons import DaemonError
+    from hotelreviews.cluster.layout import LayoutError
+
+    try:
+        applied = change(_load_layout(), region)
+    except (LayoutError, DaemonError) as error:
+        _errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(code=1) from None
+    if applied is None:
+        done += " (the global entry is not running: it applies when `cluster up` starts it)"
+    _say(done)
+
+
 def _load_layout() -> Any:
     from hotelreviews.cluster.layout import ClusterLayout, LayoutError
     from hotelreviews.cluster.up import cluster_root

@@ -21,6 +21,7 @@ from hotelreviews.cluster.haproxy import (
 from hotelreviews.cluster.layout import ClusterLayout
 
 DOMAIN = "hotelreviews.internal"
+DRAINED = "drained"  # layout.extra key: regions taken out of the global entry
 PEM_NAME = "haproxy.pem"
 
 
@@ -100,7 +101,13 @@ def global_config(layout: ClusterLayout) -> str:
         },
         stats_socket=instance.stats_socket,
         default_region=layout.default_region,
+        drained=drained_regions(layout),
     )
+
+
+def drained_regions(layout: ClusterLayout) -> frozenset[str]:
+    """Regions taken out of the global entry (`hotelreviews cluster drain`)."""
+    return frozenset(layout.extra.get(DRAINED, []))
 
 
 def ca_path(layout: ClusterLayout) -> Path:

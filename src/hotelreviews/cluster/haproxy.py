@@ -139,16 +139,19 @@ def render_global_config(
     regions: Mapping[str, RegionRoute],
     stats_socket: Path,
     default_region: str = PRIMARY_REGION,
+    drained: frozenset[str] = frozenset(),
     threads: int = 1,
 ) -> str:
-    """The configuration of the global entry over the regions' balancers."""
+    """The configuration of the global entry over the regions' balancers. A `drained`
+    region's balancer is in maintenance everywhere: its own traffic goes to the nearest
+    other region and no region's traffic fails over to it."""
     if default_region not in regions:
         raise ValueError(f"default region {default_region!r} is not one of {sorted(regions)}")
     routes = "".join(
         f"    use_backend region-{region} if {{ req.hdr({REGION_HEADER}) -m str {region} }}\n"
         for region in regions
     )
-    backends = "".join(_region_backend(region, regions, ca_file) for region in regions)
+    backends = "".join(_region_backend(region, regions, ca_file, drained) for region in regions)
     return (
         _common(stats_socket, threads)
         + f"""
@@ -161,7 +164,9 @@ frontend entry
     )
 
 
-def _region_backend(region: str, regions: Mapping[str, RegionRoute], ca_file: Path) -> str:
+def _region_backend(
+    region: str, regions: Mapping[str, RegionRoute], ca_file: Path, drained: frozenset[str]
+) -> str:
     servers = []
     # The region itself, then the others by round trip (layout.ROUND_TRIP_MS).
     order = [name for name in nearest_first(region) if name in regions]
@@ -172,7 +177,8 @@ def _region_backend(region: str, regions: Mapping[str, RegionRoute], ca_file: Pa
             f"verifyhost {route.server_name}"
         )
         backup = " backup" if position else ""
-        servers.append(f"    server {name} {route.endpoint} {identity}{backup}\n")
+        disabled = " disabled" if name in drained else ""  # starts in maintenance
+        servers.append(f"    server {name} {route.endpoint} {identity}{backup}{disabled}\n")
     return f"""
 backend region-{region}
     option httpchk GET {HEALTH_CHECK_PATH}

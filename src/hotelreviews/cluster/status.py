@@ -40,6 +40,7 @@ def cluster_status(layout: ClusterLayout) -> dict[str, Any]:
             "regions": {region: future.result() for region, future in regions.items()},
             "databases": databases.result(),
         }
+    document["global"]["drained"] = sorted(front.drained_regions(layout))
     document["problems"] = problems(document)
     document["ok"] = not document["problems"]
     return document
@@ -59,7 +60,12 @@ def problems(document: dict[str, Any]) -> list[str]:
                 found.append(f"{region}: {process['name']} not running")
             elif process.get("ready") is False:
                 found.append(f"{region}: {process['name']} not ready ({process['detail']})")
-        if entry["regions"].get(region) not in (None, "UP"):
+        drained = region in entry.get("drained", ())
+        if drained and entry["regions"].get(region) != "MAINT":
+            found.append(
+                f"{region}: drained, but the global entry sees it {entry['regions'].get(region)}"
+            )
+        elif not drained and entry["regions"].get(region) not in (None, "UP"):
             found.append(f"{region}: the global entry sees it {entry['regions'][region]}")
     primaries = [node for node in document["databases"] if node["role"] == "primary"]
     if len(primaries) != 1:
