@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from hotelreviews.dr.drill import measure
-from hotelreviews.dr.drill.records import RequestRecord
+from hotelreviews.dr.drill.load import MIX
+from hotelreviews.dr.drill.records import WRITE_KIND, RequestRecord
 from hotelreviews.dr.drill.scenario import DrillRun
 
 REQUEST_COLUMNS = list(RequestRecord.__dataclass_fields__)
@@ -84,8 +85,8 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
-def _seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} s"
+def _seconds(value: float | None, decimals: int = 1) -> str:
+    return "–" if value is None else f"{value:.{decimals}f} s"
 
 
 def _share(availability: dict[str, Any]) -> str:
@@ -104,7 +105,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         f"Started {report['started_at']}. Load through the global entry: "
         f"{options['users_per_region']} virtual users and {options['rate_per_region']:g} "
-        f"requests/s per region (20 % writes); phases: before {options['before_seconds']:g} s, "
+        f"requests/s per region ({MIX[WRITE_KIND] * 100:.0f} % writes); "
+        f"phases: before {options['before_seconds']:g} s, "
         f"during = until writes are acknowledged again + {options['grace_seconds']:g} s, "
         f"after {options['after_seconds']:g} s. Inter-region latency: {latency}.",
         "",
@@ -130,8 +132,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"| Failover command | {_seconds(report['failover_seconds'])} "
         f"(promoted after {_seconds(failover.get('seconds_to_promote'))}) |",
         f"| Acknowledged writes lost | {rpo.get('count', '–')} "
-        f"(span {_seconds(rpo.get('span_seconds'))}, reaching "
-        f"{_seconds(rpo.get('reaches_back_seconds'))} before the kill) |",
+        f"(span {_seconds(rpo.get('span_seconds'), 2)}, reaching "
+        f"{_seconds(rpo.get('reaches_back_seconds'), 2)} before the kill) |",
         f"| Requests | {report['requests']['total']} "
         f"({report['requests']['acknowledged_writes']} writes acknowledged); "
         f"statuses {_statuses(report['requests']['by_status'])} |",

@@ -50,7 +50,7 @@ class DrillRun:
     """Everything the drill saw and did; the report computes its numbers from this."""
 
     run_id: str
-    started_at: str  # UTC, ISO 8601: the clock's zero
+    started_at: str  # UTC, ISO 8601: the load's start, zero on the timeline
     options: DrillOptions
     latency_modelled: bool  # the layout's inter-region latency (cluster up --latency)
     primary_before: str
@@ -116,6 +116,7 @@ def run_drill(
         hotel_ids=hotels,
     )
     load = Load(plan, tls, time.monotonic())
+    run.started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     try:
         asyncio.run(_under_load(layout, run, load, primary, say))
     except Exception as error:  # noqa: BLE001 - reported; the cluster is repaired regardless
