@@ -164,3 +164,13 @@ def _servers_table(statuses: list[dict[str, Any]]) -> Table:
             ", ".join(status["applications"]) or "-",
         )
     return table
+
+
+def _register_drill() -> None:
+    # The command's body lives with the drill (hotelreviews.dr.drill.cli).
+    from hotelreviews.dr.drill.cli import DRILL_HELP, drill_command
+
+    dr_app.command(name="drill", help=DRILL_HELP)(drill_command)
+
+
+_register_drill()
