@@ -225,3 +225,46 @@ def test_down_stops_every_process_and_closes_every_port(cluster: Cluster) -> Non
     code, after = cluster.status()
     assert code == 1
     assert "global entry: not running" in after["problems"]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # exited meanwhile
+    return found
+
+
+def test_a_part_that_cannot_start_stops_everything_and_says_why() -> None:
+    from hotelreviews.cluster.layout import plan
+
+    data_dir = Path(tempfile.mkdtemp(prefix="hr-cluster-"))
+    data_dir.chmod(0o755)
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("HOTELREVIEWS_")
+    } | {"HOTELREVIEWS_DATA_DIR": str(data_dir)}
+    made = Cluster(data_dir, environment, subprocess.CompletedProcess([], 0, "", ""))
+    # A layout whose eu-west-1 API port another program holds by the time `up` runs.
+    layout = plan(made.root, global_port=free_port("127.0.0.1"))
+    layout.save()
+    taken = layout.regions["eu-west-1"].api_ports[0]
+    try:
+        with socket.create_server(("127.0.0.1", taken)):
+            done = made.cli("up", "--no-demo")
+
+            assert done.returncode == 1
+            assert (
+                f"cannot start api-eu-west-1-1: something else listens on 127.0.0.1:{taken}"
+                in done.stderr
+            )
+            assert "Nothing is left running" in done.stderr
+            others = [port for port in _every_port(made.layout) if port[1] != taken]
+            assert [port for port in others if _accepts(*port)] == []
+            assert _processes_mentioning(str(data_dir)) == []
+    finally:
+        made.cli("down", "--purge", timeout=300)
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -177,6 +177,12 @@ def _start_apps(layout: ClusterLayout, say: Callable[[str], None]) -> None:
     for process in processes:
         if process.daemon.is_running():
             continue
+        if _accepts(process.address, process.port):
+            raise ClusterUpError(
+                f"cannot start {process.name}: something else listens on "
+                f"{process.address}:{process.port}; stop it, or `cluster down --purge` and "
+                f"`cluster up` again for new ports"
+            )
         process.daemon.start(process.command, cwd=layout.root, env=process.environment())
         started.append(process)
     # Started all at once, then waited for: they start up side by side.
@@ -244,6 +250,14 @@ def _wait_for_servers_up(
                 f"{instance.daemon.log_file} and the API logs in the region's apps/ directory"
             )
         time.sleep(0.2)
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def _require_free(port: int) -> None:
