@@ -55,8 +55,11 @@ def up(
         int, typer.Option(min=1, help="How many demo reviews to generate.")
     ] = 100_000,
 ) -> None:
+    from hotelreviews.cluster.daemons import DaemonError
     from hotelreviews.cluster.layout import LayoutError
+    from hotelreviews.cluster.pg_tools import PostgresError
     from hotelreviews.cluster.status import cluster_status
+    from hotelreviews.cluster.tls import ClusterTLSError
     from hotelreviews.cluster.up import ClusterUpError, cluster_up
 
     try:
@@ -68,7 +71,7 @@ def up(
             demo_reviews=demo_reviews,
             say=_say,
         )
-    except (ClusterUpError, LayoutError) as error:
+    except (ClusterUpError, LayoutError, PostgresError, DaemonError, ClusterTLSError) as error:
         _errors.print(f"[bold red]error:[/] {error}")
         _errors.print("Nothing is left running. Logs stay in the cluster directory.")
         raise typer.Exit(code=1) from None
