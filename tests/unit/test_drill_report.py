@@ -75,6 +75,8 @@ def test_the_report_holds_the_drills_numbers() -> None:
     report = build_report(synthetic_run(), REGIONS)
     assert report["rto_seconds"] == 14.05 - 10.0
     assert report["failover_seconds"] == 2.5
+    assert report["kill_seconds"] == 0.5
+    assert round(report["writes_resumed_after_failover_start_seconds"], 2) == 3.55
     assert report["rpo"]["count"] == 1 and report["rpo"]["lost"][0]["ingestion_id"] == 2
     assert round(report["rpo"]["reaches_back_seconds"], 2) == 0.45
     east = report["read_availability_during"]["us-east-1"]
@@ -98,6 +100,7 @@ def test_the_markdown_has_the_goals_the_event_and_a_row_per_region() -> None:
     assert "| us-east-1 | 80.0 % (80/100) | eu-west-1 80, none 20, us-east-1 2 | 20/20/20 |" in (
         markdown
     )
+    assert "| Kill (SIGKILL until every killed process is gone) | 0.5 s |" in markdown
     assert "Inter-region latency: not modelled." in markdown
 
 

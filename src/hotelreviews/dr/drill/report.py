@@ -24,9 +24,14 @@ def build_report(run: DrillRun, regions: list[str]) -> dict[str, Any]:
     rto = measure.rto_seconds(records, timeline)
     loss = measure.data_loss(records, run.stored, timeline) if run.stored is not None else None
     during = measure.phase_window(timeline, "during")
-    failover_seconds = (
-        timeline.failover_finished - timeline.failover_started
-        if timeline.failover_finished is not None and timeline.failover_started is not None
+    failover_seconds = _between(timeline.failover_started, timeline.failover_finished)
+    kill_seconds = _between(timeline.kill_started, timeline.kill_done)
+    # What the failover itself cost writes: RTO less the kill and the wait for its processes.
+    resumed_after_failover_start = (
+        rto - (timeline.failover_started - timeline.kill_started)
+        if rto is not None
+        and timeline.failover_started is not None
+        and timeline.kill_started is not None
         else None
     )
     primary_after = next(
@@ -45,6 +50,8 @@ def build_report(run: DrillRun, regions: list[str]) -> dict[str, Any]:
         "killed": run.killed,
         "timeline": timeline.as_dict(),
         "rto_seconds": rto,
+        "kill_seconds": kill_seconds,
+        "writes_resumed_after_failover_start_seconds": resumed_after_failover_start,
         "failover_seconds": failover_seconds,
         "failover": run.failover,
         "failover_error": run.failover_error,
@@ -68,6 +75,10 @@ def build_report(run: DrillRun, regions: list[str]) -> dict[str, Any]:
         "request_columns": REQUEST_COLUMNS,
         "request_log": [list(asdict(record).values()) for record in records],
     }
+
+
+def _between(start: float | None, end: float | None) -> float | None:
+    return end - start if start is not None and end is not None else None
 
 
 def write_report(report: dict[str, Any], directory: Path) -> tuple[Path, Path]:
@@ -129,6 +140,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"(timeline {failover.get('timeline', '–')}) |",
         f"| RTO (kill → first acknowledged write sent after it) | "
         f"{_seconds(report['rto_seconds'])} |",
+        f"| Kill (SIGKILL until every killed process is gone) | "
+        f"{_seconds(report['kill_seconds'])} |",
+        f"| Writes acknowledged again after the failover started | "
+        f"{_seconds(report['writes_resumed_after_failover_start_seconds'])} |",
         f"| Failover command | {_seconds(report['failover_seconds'])} "
         f"(promoted after {_seconds(failover.get('seconds_to_promote'))}) |",
         f"| Acknowledged writes lost | {rpo.get('count', '–')} "
