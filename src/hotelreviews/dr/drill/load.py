@@ -5,9 +5,9 @@ Reads: the hotel list, one hotel, its reviews, a search. Writes: queue an ingest
 `s3://hotelreviews-drill/<run id>/<n>.jsonl` with an Idempotency-Key (acknowledged: 202 with
 an ingestion id); the bucket does not exist, and the drill deletes these rows afterwards.
 
-Each virtual user presents a client address of its own (X-Forwarded-For, from the
-documentation range 198.51.100.0/24), which the platform's proxies pass on: the per-address
-rate limits then apply per simulated user, as they would to real users, instead of
+Each virtual user connects from a client address of its own when the global entry is on the
+loopback network (127.0.100.N: the whole of 127.0.0.0/8 is this machine's), so the
+per-address rate limits apply per simulated user, as they would to real users, instead of
 throttling the whole drill as one client.
 
 Cheap on purpose — the machine runs the whole cluster too: HTTP/1.1 keep-alive, one
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import random
 import ssl
 import time
@@ -50,6 +51,17 @@ class LoadPlan:
     run_id: str
     hotel_ids: Sequence[int]  # what the hotel and reviews reads ask for (none: only lists)
     mix: dict[str, float] = field(default_factory=lambda: dict(MIX))
+
+
+def client_address(base_url: str, number: int) -> str | None:
+    """The address virtual user `number` connects from: its own on the loopback network,
+    None (the system's choice) when the entry is elsewhere."""
+    host = httpx.URL(base_url).host
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    return f"127.0.100.{number % 250 + 1}" if loopback else None
 
 
 def source_uri(run_id: str, number: int) -> str:
@@ -97,16 +109,16 @@ class Load:
 
     async def _user(self, region: str, number: int) -> None:
         interval = self.plan.users_per_region / self.plan.rate_per_region
-        headers = {
-            REGION_HEADER: region,
-            "X-Forwarded-For": f"198.51.100.{number % 250 + 1}",
-        }
+        transport = httpx.AsyncHTTPTransport(
+            verify=self._tls,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            local_address=client_address(self.plan.base_url, number),
+        )
         async with httpx.AsyncClient(
             base_url=self.plan.base_url,
-            verify=self._tls,
-            headers=headers,
+            transport=transport,
+            headers={REGION_HEADER: region},
             timeout=REQUEST_TIMEOUT_SECONDS,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         ) as client:
             # Not recorded: opens the user's connection (TCP, TLS), which a user of a running
             # site has already done; the first recorded request would measure it otherwise.
