@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -210,6 +211,31 @@ def test_up_on_a_running_cluster_says_so_and_changes_nothing(cluster: Cluster) -
     assert again.returncode == 0, again.stdout + again.stderr
     assert "already running" in again.stdout
     assert _every_pid(cluster.status()[1]) == _every_pid(before)
+
+
+def test_up_restarts_a_dead_api_and_keeps_a_drained_region_drained(cluster: Cluster) -> None:
+    drained = cluster.cli("drain", "eu-west-1")
+    assert drained.returncode == 0, drained.stdout + drained.stderr
+    try:
+        api = cluster.root / "us-east-1" / "apps" / "api-us-east-1-2.pid.json"
+        dead = json.loads(api.read_text())["pid"]
+        os.kill(dead, signal.SIGKILL)
+
+        again = cluster.cli("up")
+
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "api-us-east-1-2 on" in again.stdout
+        code, status = cluster.status()
+        assert code == 0, status["problems"]
+        assert status["global"]["regions"]["eu-west-1"] == "MAINT"
+        assert status["regions"]["us-east-1"]["apis"][1]["pid"] != dead
+        # The drained region's clients are served by its nearest neighbour.
+        assert (
+            cluster.get("/api/v1/hotels?limit=1", region="eu-west-1")[1]["X-Hotelreviews-Region"]
+            == "us-east-1"
+        )
+    finally:
+        cluster.cli("undrain", "eu-west-1")
 
 
 def test_down_stops_every_process_and_closes_every_port(cluster: Cluster) -> None:

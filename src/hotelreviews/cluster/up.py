@@ -221,32 +221,37 @@ def _wait_for_front(layout: ClusterLayout, say: Callable[[str], None]) -> None:
         daemon=front.global_entry(layout).daemon,
     )
     # A balancer that was just started, or whose servers were down, takes them into rotation
-    # after two passed health checks: until then its region's traffic goes elsewhere.
+    # after two passed health checks: until then its region's traffic goes elsewhere. A
+    # drained region (`cluster drain`) stays in maintenance at the global entry.
+    drained = front.drained_regions(layout)
     for region in layout.regions:
-        _wait_for_servers_up(front.balancer(layout, region), "api", f"{region}'s API servers")
-        _wait_for_servers_up(
+        _wait_for_state(front.balancer(layout, region), "api", None, "UP", f"{region}'s APIs")
+        expected = "MAINT" if region in drained else "UP"
+        _wait_for_state(
             front.global_entry(layout),
             f"region-{region}",
+            region,
+            expected,
             f"{region} at the global entry",
-            only=region,
         )
     say(f"ready: https://{endpoint} (TLS verified with {front.ca_path(layout)})")
 
 
-def _wait_for_servers_up(
-    instance: HAProxy, backend: str, what: str, *, only: str | None = None
+def _wait_for_state(
+    instance: HAProxy, backend: str, server: str | None, expected: str, what: str
 ) -> None:
+    """Until every server of `backend` (or only `server`) is in the `expected` state."""
     deadline = time.monotonic() + READY_TIMEOUT
     while True:
         states = instance.server_states(backend)
-        if only is not None:
-            states = {only: states.get(only, "missing")}
-        if states and all(state == "UP" for state in states.values()):
+        if server is not None:
+            states = {server: states.get(server, "missing")}
+        if states and all(state == expected for state in states.values()):
             return
         if time.monotonic() >= deadline:
             shown = ", ".join(f"{name} {state}" for name, state in states.items())
             raise ClusterUpError(
-                f"{what} are not all UP after {READY_TIMEOUT:g} s ({shown}); see "
+                f"{what}: not all {expected} after {READY_TIMEOUT:g} s ({shown}); see "
                 f"{instance.daemon.log_file} and the API logs in the region's apps/ directory"
             )
         time.sleep(0.2)
