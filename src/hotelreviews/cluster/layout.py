@@ -67,7 +67,10 @@ class ClusterLayout:
     global_address: str
     global_port: int  # the global entry (TLS)
     default_region: str = PRIMARY_REGION
-    latency: bool = False  # regions in network namespaces joined by delayed links
+    # --latency: traffic between regions goes through relays that delay it by the round trip
+    # between them (cluster/relay.py); `relays` maps "<from>><to>:<service>" to a relay port.
+    latency: bool = False
+    relays: dict[str, int] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     # ---- places ----------------------------------------------------------------------
@@ -92,14 +95,36 @@ class ClusterLayout:
     def global_dir(self) -> Path:
         return self.root / "global"
 
+    def reach(self, source: str, target: str, service: str) -> tuple[str, int]:
+        """The address at which `source` region's processes reach `target` region's
+        `service` ("postgres" or "balancer"): the service itself, or with --latency and
+        another region, the relay that delays traffic by the round trip between the two."""
+        spec = self._region(target)
+        direct = (
+            spec.address,
+            spec.postgres_port if service == "postgres" else spec.balancer_port,
+        )
+        if source == target or not self.latency:
+            return direct
+        port = self.relays.get(relay_key(source, target, service))
+        if port is None:
+            raise LayoutError(f"no relay from {source} to {target}'s {service} in this layout")
+        return (RELAY_ADDRESS, port)
+
     def node(self, region: str) -> PgNode:
-        """The PostgreSQL server of `region` (whatever its role now)."""
+        """The PostgreSQL server of `region` (whatever its role now), with the addresses at
+        which it reaches the other regions' servers (for streaming from them)."""
         spec = self._region(region)
         return PgNode(
             name=region,
             root=self.region_dir(region) / "postgres",
             port=spec.postgres_port,
             host=spec.address,
+            routes={
+                other: self.reach(region, other, "postgres")
+                for other in self.regions
+                if other != region
+            },
         )
 
     def nodes(self) -> dict[str, PgNode]:
@@ -120,7 +145,7 @@ class ClusterLayout:
         the one that accepts writes (`target_session_attrs=read-write`). After a failover new
         connections find the new primary with no change of configuration."""
         hosts = "&".join(
-            f"host={self.regions[other].address}:{self.regions[other].postgres_port}"
+            "host={}:{}".format(*self.reach(region, other, "postgres"))
             for other in nearest_first(region)
             if other in self.regions
         )
@@ -130,8 +155,9 @@ class ClusterLayout:
         """Read targets: the region's own node first, then the others nearest first (used
         only while the nearer ones cannot serve)."""
         return [
-            f"postgresql+asyncpg://postgres@{self.regions[other].address}:"
-            f"{self.regions[other].postgres_port}/{dbname}"
+            "postgresql+asyncpg://postgres@{}:{}/{}".format(
+                *self.reach(region, other, "postgres"), dbname
+            )
             for other in nearest_first(region)
             if other in self.regions
         ]
@@ -169,6 +195,14 @@ class ClusterLayout:
         return (Path(root) / LAYOUT_FILE).exists()
 
 
+RELAY_ADDRESS = "127.0.0.1"
+RELAYED_SERVICES = ("postgres", "balancer")
+
+
+def relay_key(source: str, target: str, service: str) -> str:
+    return f"{source}>{target}:{service}"
+
+
 def plan(
     root: Path,
     *,
@@ -176,8 +210,10 @@ def plan(
     global_port: int | None = None,
     addresses: dict[str, str] | None = None,
     global_address: str = "127.0.0.1",
+    latency: bool = False,
 ) -> ClusterLayout:
-    """A new layout: every port free now (the global entry's may be given)."""
+    """A new layout: every port free now (the global entry's may be given); with `latency`,
+    a relay port for each region's way to every other region's PostgreSQL and balancer."""
     addresses = addresses or {}
     regions = {}
     for region in REGIONS:
@@ -196,7 +232,16 @@ def plan(
         regions=regions,
         global_address=global_address,
         global_port=global_port or free_port(),
-        latency=bool(addresses),
+        latency=latency,
+        relays={
+            relay_key(source, target, service): free_port()
+            for source in REGIONS
+            for target in REGIONS
+            if source != target
+            for service in RELAYED_SERVICES
+        }
+        if latency
+        else {},
     )
 
 

@@ -88,6 +88,9 @@ class PgNode:
     port: int
     host: str = "127.0.0.1"
     bin_dir: Path = field(default_factory=find_pg_bin_dir)
+    # How this server reaches the others by name, where that is not their own address (a
+    # relay that adds the round trip between regions): used when it streams from them.
+    routes: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -207,13 +210,17 @@ class PgNode:
         }
         if follow is not None:
             primary, slot = follow
+            host, port = self.route_to(primary)
             settings["primary_conninfo"] = (
-                f"host={primary.host} port={primary.port} user={SUPERUSER} "
-                f"application_name={self.name}"
+                f"host={host} port={port} user={SUPERUSER} application_name={self.name}"
             )
             settings["primary_slot_name"] = slot
         self._write_conf(NODE_CONF, settings)
         self._drop_auto_conf_replication()
+
+    def route_to(self, other: PgNode) -> tuple[str, int]:
+        """Where this server connects to reach `other`."""
+        return self.routes.get(other.name, (other.host, other.port))
 
     def upstream_address(self) -> tuple[str, int] | None:
         """(host, port) this node is configured to stream from (node.conf), if any."""

@@ -41,6 +41,6 @@ def upstream_of(node: PgNode, nodes: Mapping[str, PgNode]) -> str | None:
     """The region `node` is configured to stream from (its node.conf), if any."""
     address = node.upstream_address()
     for region, other in nodes.items():
-        if address == (other.host, other.port):
+        if other is not node and address == node.route_to(other):
             return region
     return None
