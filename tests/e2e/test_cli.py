@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import os
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -139,3 +142,30 @@ def test_serve_refuses_an_outdated_postgresql_schema_with_one_clear_line(
     assert done.returncode == 2
     assert b"hotelreviews migrate upgrade" in done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def test_serve_exits_when_its_port_is_taken_with_redis_configured(
+    tmp_path: Path,
+    redis_server,  # noqa: ANN001
+) -> None:
+    # Startup completes (the cache starts subscribing to Redis), then binding fails: the
+    # shutdown must end the subscription, which redis-py can hold on to through a cancel.
+    env = {
+        **os.environ,
+        "HOTELREVIEWS_ENVIRONMENT": "test",
+        "HOTELREVIEWS_DATA_DIR": str(tmp_path),
+        "HOTELREVIEWS_REDIS_URL": redis_server.url,
+    }
+    env.pop("HOTELREVIEWS_DATABASE_URL", None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        done = subprocess.run(
+            [sys.executable, "-m", "hotelreviews", "serve", "--port", port],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+    assert done.returncode != 0
+    assert b"address already in use" in done.stdout + done.stderr

@@ -27,6 +27,7 @@ from hotelreviews.cache.shared import REDIS_ERRORS, RedisLink
 from hotelreviews.cache.stats import CacheStats
 from hotelreviews.cache.versions import CacheVersions
 from hotelreviews.core.database import read_transaction
+from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.observability.metrics import CACHE_ERRORS
 
 logger = logging.getLogger("hotelreviews.cache")
@@ -79,11 +80,7 @@ class VersionSync:
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(tasks)
 
     def catch_up_soon(self) -> None:
         """Read the database now rather than at the next poll."""

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.database import create_engine, read_transaction
 from hotelreviews.core.settings import Settings
+from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.routing.lsn import format_lsn
 from hotelreviews.routing.metering import meter_engine, report_replicas
 from hotelreviews.routing.replicas import Replica, describe_error
@@ -117,9 +118,7 @@ class DatabaseRouter:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait([task])
             for replica in self.replicas:
                 await replica.close()
 
