@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hotelreviews.cluster import front
 from hotelreviews.cluster.layout import ROUND_TRIP_MS, plan
 from hotelreviews.cluster.relay import (
     RelayRoute,
@@ -80,3 +81,27 @@ def test_the_daemons_configuration_file_keeps_every_route(tmp_path: Path) -> Non
     path = tmp_path / "relays" / "relays.json"
     write_config(path, routes)
     assert read_config(path) == routes
+
+
+def test_with_latency_the_global_entry_reaches_other_regions_balancers_through_relays(
+    tmp_path: Path,
+) -> None:
+    layout = plan(tmp_path / "c", api_per_region=1, latency=True)
+    config = front.global_config(layout)
+    backend = config.split("backend region-eu-west-1\n", 1)[1].split("\nbackend ", 1)[0]
+    servers = {line.split()[1]: line.split() for line in backend.splitlines() if "server " in line}
+    eu = layout.regions["eu-west-1"]
+    # Its own balancer directly; the others through eu-west-1's relays, still verified by name.
+    assert servers["eu-west-1"][2] == f"{eu.address}:{eu.balancer_port}"
+    for other in ("us-east-1", "ap-southeast-1"):
+        relay_port = layout.relays[f"eu-west-1>{other}:balancer"]
+        assert servers[other][2] == f"127.0.0.1:{relay_port}"
+        assert f"verifyhost {front.region_server_name(other)}" in " ".join(servers[other])
+        assert "backup" in servers[other]
+
+
+def test_without_latency_the_global_entry_reaches_every_balancer_directly(tmp_path: Path) -> None:
+    layout = plan(tmp_path / "c", api_per_region=1)
+    config = front.global_config(layout)
+    for spec in layout.regions.values():
+        assert config.count(f" {spec.address}:{spec.balancer_port} ") == 3  # one per backend

@@ -54,6 +54,15 @@ def up(
     demo_reviews: Annotated[
         int, typer.Option(min=1, help="How many demo reviews to generate.")
     ] = 100_000,
+    latency: Annotated[
+        bool,
+        typer.Option(
+            "--latency",
+            help="Model the round trips between regions (new cluster): traffic from one region "
+            "to another's PostgreSQL or balancer goes through relays that delay it "
+            "(us↔eu 70 ms, us↔ap 220 ms, eu↔ap 160 ms).",
+        ),
+    ] = False,
 ) -> None:
     from hotelreviews.cluster.daemons import DaemonError
     from hotelreviews.cluster.layout import LayoutError
@@ -69,6 +78,7 @@ def up(
             global_port=port,
             demo=demo,
             demo_reviews=demo_reviews,
+            latency=latency,
             say=_say,
         )
     except (ClusterUpError, LayoutError, PostgresError, DaemonError, ClusterTLSError) as error:
@@ -190,6 +200,11 @@ def _print_summary(layout: Any) -> None:
             f"APIs {apis} · PostgreSQL {spec.address}:{spec.postgres_port} · "
             f"Redis {spec.address}:{spec.redis_port}"
         )
+    if layout.latency:
+        _console.print(
+            f"  relays         {len(layout.relays)} on 127.0.0.1: each region reaches the others' "
+            "PostgreSQL and balancers through them, delayed by the round trip between them"
+        )
     _console.print(f"  CA certificate {ca}")
     _console.print(
         f"\nTry:  curl --cacert {ca} -H 'X-Region: eu-west-1' https://{entry}/api/v1/hotels"
@@ -215,7 +230,13 @@ def _print_status(document: dict[str, Any]) -> None:
         for key in ("balancer", "redis"):
             item = part[key]
             processes.add_row(region, item["name"], _pid(item), _state(item), item["url"])
+    relays = document.get("relays")
+    if relays is not None:
+        detail = f"{relays['routes']} routes between regions"
+        processes.add_row("all", relays["name"], _pid(relays), _state(relays), detail)
     _console.print(processes)
+    if relays is not None:
+        _print_round_trips(relays["round_trips"])
 
     databases = Table(title="PostgreSQL", title_justify="left")
     for column in ("region", "pid", "role", "timeline", "lag bytes", "lag s", "receiver", "apps"):
@@ -237,6 +258,27 @@ def _print_status(document: dict[str, Any]) -> None:
         _console.print("[bold green]all parts up[/]")
     for problem in document["problems"]:
         _console.print(f"[bold red]problem:[/] {problem}")
+
+
+def _print_round_trips(round_trips: list[dict[str, Any]]) -> None:
+    table = Table(
+        title="Round trips to PostgreSQL (a new connection: handshake + first answer)",
+        title_justify="left",
+    )
+    for column in ("route", "modelled ms", "through the relay ms", "direct ms"):
+        table.add_column(column)
+    for entry in round_trips:
+        table.add_row(
+            entry["route"],
+            str(entry["modelled_ms"]),
+            _ms(entry["measured_ms"]),
+            _ms(entry["direct_ms"]),
+        )
+    _console.print(table)
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:.1f}" if value is not None else "no answer"
 
 
 def _pid(item: dict[str, Any]) -> str:

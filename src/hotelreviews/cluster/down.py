@@ -1,7 +1,8 @@
 """`cluster down`: stop every process of the cluster, callers before what they call — API
 servers, workers, the global entry, the regional balancers, Redis, PostgreSQL (fast
-shutdown) — then check that nothing is left: no process recorded anywhere in the layout is
-alive and no port of the layout accepts connections.
+shutdown), last the latency relays (`--latency`: a primary's clean shutdown still sends its
+last WAL through them to the replicas) — then check that nothing is left: no process recorded
+anywhere in the layout is alive and no port of the layout accepts connections.
 
 Each part is stopped on its own: one already dead, never started or failing to stop does not
 keep the others running (what happened is reported instead).
@@ -15,10 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hotelreviews.cluster import apps, front
-from hotelreviews.cluster.daemons import Daemon, process_start_time
+from hotelreviews.cluster import apps, front, relay
+from hotelreviews.cluster.daemons import Daemon, DaemonRecord, process_start_time
 from hotelreviews.cluster.databases import stop_databases
-from hotelreviews.cluster.layout import ClusterLayout
+from hotelreviews.cluster.layout import RELAY_ADDRESS, ClusterLayout
 
 # Sockets of processes that just exited close with them; this only covers the lag of a
 # process being reaped on a busy machine.
@@ -48,16 +49,10 @@ def cluster_down(
         region: _with_start_time(node.postmaster_pid()) for region, node in layout.nodes().items()
     }
 
+    relays = relay.relay_daemon(layout)
     for daemon in daemons:
-        if recorded[daemon.name] is None and not daemon.pid_file.exists():
-            continue
-        try:
-            result = daemon.stop()
-        except OSError as error:
-            report.problems.append(f"{daemon.name}: could not stop it: {error}")
-            continue
-        report.stopped.append((daemon.name, result.value))
-        say(f"{daemon.name}: {result.value}")
+        if daemon != relays:
+            _stop_daemon(daemon, recorded[daemon.name], report, say)
     _stop_postgres(layout, report)
     for region, postmaster in postmasters.items():
         if postmaster is None:
@@ -67,6 +62,8 @@ def cluster_down(
         else:
             report.stopped.append((f"postgres ({region})", "stopped"))
             say(f"postgres ({region}): stopped")
+    if relays in daemons:
+        _stop_daemon(relays, recorded[relays.name], report, say)
 
     for name, record in recorded.items():
         if record is not None and process_start_time(record.pid) == record.start_time:
@@ -81,6 +78,20 @@ def cluster_down(
         else:
             report.problems.append(f"{layout.root} kept: something is still running")
     return report
+
+
+def _stop_daemon(
+    daemon: Daemon, record: DaemonRecord | None, report: DownReport, say: Callable[[str], None]
+) -> None:
+    if record is None and not daemon.pid_file.exists():
+        return
+    try:
+        result = daemon.stop()
+    except OSError as error:
+        report.problems.append(f"{daemon.name}: could not stop it: {error}")
+        return
+    report.stopped.append((daemon.name, result.value))
+    say(f"{daemon.name}: {result.value}")
 
 
 def _stop_postgres(layout: ClusterLayout, report: DownReport) -> None:
@@ -104,6 +115,8 @@ def all_daemons(layout: ClusterLayout) -> list[Daemon]:
     daemons.append(front.global_entry(layout).daemon)
     daemons += [front.balancer(layout, region).daemon for region in layout.regions]
     daemons += [apps.redis_instance(layout, region).daemon for region in layout.regions]
+    if layout.relays:
+        daemons.append(relay.relay_daemon(layout))
     return daemons
 
 
@@ -119,6 +132,7 @@ def layout_ports(layout: ClusterLayout) -> list[tuple[str, str, int]]:
             (f"api-{region}-{number}", spec.address, port)
             for number, port in enumerate(spec.api_ports, 1)
         ]
+    ports += [(f"relay {key}", RELAY_ADDRESS, port) for key, port in layout.relays.items()]
     return ports
 
 

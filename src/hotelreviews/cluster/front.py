@@ -102,7 +102,21 @@ def global_config(layout: ClusterLayout) -> str:
         stats_socket=instance.stats_socket,
         default_region=layout.default_region,
         drained=drained_regions(layout),
+        via=balancer_relays(layout),
     )
+
+
+def balancer_relays(layout: ClusterLayout) -> dict[tuple[str, str], Endpoint]:
+    """With --latency, where each region's backend reaches another region's balancer: its
+    relay (a client of one region served by another pays the round trip between them)."""
+    if not layout.latency:
+        return {}
+    return {
+        (region, other): Endpoint(*layout.reach(region, other, "balancer"))
+        for region in layout.regions
+        for other in layout.regions
+        if other != region
+    }
 
 
 def drained_regions(layout: ClusterLayout) -> frozenset[str]:

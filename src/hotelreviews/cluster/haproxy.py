@@ -140,18 +140,23 @@ def render_global_config(
     stats_socket: Path,
     default_region: str = PRIMARY_REGION,
     drained: frozenset[str] = frozenset(),
+    via: Mapping[tuple[str, str], Endpoint] | None = None,
     threads: int = 1,
 ) -> str:
     """The configuration of the global entry over the regions' balancers. A `drained`
     region's balancer is in maintenance everywhere: its own traffic goes to the nearest
-    other region and no region's traffic fails over to it."""
+    other region and no region's traffic fails over to it. `via[(backend's region, server's
+    region)]`, when given, is where that backend reaches that balancer instead of its own
+    endpoint (cluster up --latency: through a relay that delays it by their round trip)."""
     if default_region not in regions:
         raise ValueError(f"default region {default_region!r} is not one of {sorted(regions)}")
     routes = "".join(
         f"    use_backend region-{region} if {{ req.hdr({REGION_HEADER}) -m str {region} }}\n"
         for region in regions
     )
-    backends = "".join(_region_backend(region, regions, ca_file, drained) for region in regions)
+    backends = "".join(
+        _region_backend(region, regions, ca_file, drained, via or {}) for region in regions
+    )
     return (
         _common(stats_socket, threads)
         + f"""
@@ -165,7 +170,11 @@ frontend entry
 
 
 def _region_backend(
-    region: str, regions: Mapping[str, RegionRoute], ca_file: Path, drained: frozenset[str]
+    region: str,
+    regions: Mapping[str, RegionRoute],
+    ca_file: Path,
+    drained: frozenset[str],
+    via: Mapping[tuple[str, str], Endpoint],
 ) -> str:
     servers = []
     # The region itself, then the others by round trip (layout.ROUND_TRIP_MS).
@@ -178,7 +187,8 @@ def _region_backend(
         )
         backup = " backup" if position else ""
         disabled = " disabled" if name in drained else ""  # starts in maintenance
-        servers.append(f"    server {name} {route.endpoint} {identity}{backup}{disabled}\n")
+        endpoint = via.get((region, name), route.endpoint)
+        servers.append(f"    server {name} {endpoint} {identity}{backup}{disabled}\n")
     return f"""
 backend region-{region}
     option httpchk GET {HEALTH_CHECK_PATH}

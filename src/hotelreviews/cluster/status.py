@@ -3,18 +3,23 @@
 Processes: pid and whether it runs. PostgreSQL: role, timeline, lag (hotelreviews.dr.status).
 APIs: their own /readyz and their balancer's view (stats socket). Redis: PING. Balancers and
 the global entry: /readyz through TLS verified with the cluster CA, and the global entry's
-view of each region. The checks run side by side: each waits a few seconds at most.
+view of each region. Latency relays (--latency): the process, and per relay to a PostgreSQL
+server the time to a first answer through it and directly. The checks run side by side:
+each waits a few seconds at most.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
+import struct
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from hotelreviews.cluster import apps, front
+from hotelreviews.cluster import apps, front, relay
 from hotelreviews.cluster.daemons import Daemon
 from hotelreviews.cluster.haproxy import HAProxy
 from hotelreviews.cluster.layout import ClusterLayout
@@ -33,12 +38,14 @@ def cluster_status(layout: ClusterLayout) -> dict[str, Any]:
             region: pool.submit(_region, layout, region, context) for region in layout.regions
         }
         entry = pool.submit(_global, layout, context)
+        relays = pool.submit(_relays, layout)
         document: dict[str, Any] = {
             "root": str(layout.root),
             "ca_file": str(front.ca_path(layout)),
             "global": entry.result(),
             "regions": {region: future.result() for region, future in regions.items()},
             "databases": databases.result(),
+            "relays": relays.result(),
         }
     document["global"]["drained"] = sorted(front.drained_regions(layout))
     document["problems"] = problems(document)
@@ -67,6 +74,9 @@ def problems(document: dict[str, Any]) -> list[str]:
             )
         elif not drained and entry["regions"].get(region) not in (None, "UP"):
             found.append(f"{region}: the global entry sees it {entry['regions'][region]}")
+    relays = document.get("relays")
+    if relays is not None and not relays["running"]:
+        found.append("relays: not running (no traffic between regions)")
     primaries = [node for node in document["databases"] if node["role"] == "primary"]
     if len(primaries) != 1:
         found.append(f"PostgreSQL: {len(primaries)} primaries answer (expected 1)")
@@ -131,6 +141,48 @@ def _global(layout: ClusterLayout, context: ssl.SSLContext) -> dict[str, Any]:
         "default_region": layout.default_region,
         "regions": regions,
     }
+
+
+def _relays(layout: ClusterLayout) -> dict[str, Any] | None:
+    """The relay daemon (None without --latency), and for each relay to a PostgreSQL server
+    the time a new connection takes to its first answer, through the relay and directly."""
+    if not layout.relays:
+        return None
+    routes = [route for route in relay.relay_routes(layout) if route.key.endswith(":postgres")]
+    with ThreadPoolExecutor(max_workers=len(routes)) as pool:
+        through = pool.map(lambda r: _first_answer_ms(r.listen_host, r.listen_port), routes)
+        direct = pool.map(lambda r: _first_answer_ms(r.target_host, r.target_port), routes)
+        round_trips = [
+            {
+                "route": route.key,
+                "modelled_ms": route.round_trip_ms,
+                "measured_ms": measured,
+                "direct_ms": baseline,
+            }
+            for route, measured, baseline in zip(routes, through, direct, strict=True)
+        ]
+    return _process(relay.relay_daemon(layout)) | {
+        "routes": len(layout.relays),
+        "round_trips": round_trips,
+    }
+
+
+# PostgreSQL's SSLRequest: a server answers it with one byte at once, before any startup
+# packet, and a client leaving then is not logged.
+_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+
+
+def _first_answer_ms(host: str, port: int) -> float | None:
+    """Milliseconds from connecting to PostgreSQL's answer to an SSLRequest (None: none)."""
+    started = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=HTTP_TIMEOUT) as connection:
+            connection.sendall(_SSL_REQUEST)
+            if not connection.recv(1):
+                return None
+    except OSError:
+        return None
+    return round((time.monotonic() - started) * 1000, 1)
 
 
 def _process(daemon: Daemon) -> dict[str, Any]:

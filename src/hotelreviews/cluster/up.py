@@ -1,8 +1,9 @@
 """`cluster up`: plan the cluster once, then start whatever of it is not running, in the
-order each part needs the ones before: TLS, PostgreSQL (created the first time), demo data,
-Redis, API servers and workers, regional balancers, the global entry. Then every API, every
-balancer and the global entry must answer `/readyz` — the latter two over TLS verified with
-the cluster CA — before `up` reports success.
+order each part needs the ones before: TLS, the latency relays (`--latency`: replicas stream
+through them), PostgreSQL (created the first time), demo data, Redis, API servers and
+workers, regional balancers, the global entry. Then every API, every balancer and the global
+entry must answer `/readyz` — the latter two over TLS verified with the cluster CA — before
+`up` reports success.
 
 Running it again is safe: an existing layout (`<data_dir>/cluster/cluster.json`) is reused
 and only what is stopped is started. When a step fails, everything is stopped again (no
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotelreviews.cluster import apps, front
+from hotelreviews.cluster import apps, front, relay
 from hotelreviews.cluster.daemons import wait_for_http, wait_for_tcp
 from hotelreviews.cluster.databases import DATABASE, create_databases, start_databases
 from hotelreviews.cluster.down import all_daemons, cluster_down
@@ -61,6 +62,7 @@ def cluster_up(
     global_port: int | None = None,
     demo: bool = True,
     demo_reviews: int = DEFAULT_DEMO_REVIEWS,
+    latency: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> UpResult:
     """Bring the cluster in `data_dir` up (planning it the first time); stop it all again and
@@ -70,9 +72,10 @@ def cluster_up(
     if created:
         port = global_port or DEFAULT_GLOBAL_PORT
         _require_free(port)
-        layout = plan(root, api_per_region=api_per_region, global_port=port)
+        layout = plan(root, api_per_region=api_per_region, global_port=port, latency=latency)
         layout.save()
-        say(f"planned a new cluster in {root}")
+        modelled = " with modelled inter-region latency" if latency else ""
+        say(f"planned a new cluster in {root}{modelled}")
     else:
         layout = ClusterLayout.load(root)
         say(f"using the cluster in {root} (options for a new one are ignored)")
@@ -101,6 +104,11 @@ def _bring_up(
 ) -> None:
     ca, issued = front.ensure_certificates(layout)
     say(f"TLS: CA {ca.cert_path}" + (f" (issued: {', '.join(issued)})" if issued else ""))
+    if relay.start_relays(layout, timeout=READY_TIMEOUT):
+        say(
+            f"relays: {len(layout.relays)} inter-region routes, each way delayed by half the "
+            f"round trip ({relay.relay_daemon(layout).log_file})"
+        )
     _databases(layout, say)
     if demo and not layout.extra.get(DEMO_LOADED):
         _load_demo(layout, demo_reviews, say)
