@@ -28,8 +28,9 @@ from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.routing import DatabaseRouter, consistency_token, parse_lsn
+from hotelreviews.security import service as security_service
 from tests.conftest import BACKENDS
-from tests.support.api_client import api_client, recorded_statements
+from tests.support.api_client import api_client, api_key_headers, recorded_statements
 from tests.support.builders import NOW, Catalog
 from tests.support.pg_server import (
     REPLICATION_SETTINGS,
@@ -399,3 +400,33 @@ async def test_a_read_presenting_a_token_bypasses_the_response_cache(settings: S
 
 async def _x_cache_is(client: httpx.AsyncClient, url: str, value: str) -> bool:
     return (await read(client, url)).headers.get("x-cache") == value
+
+
+@needs_postgresql
+async def test_an_api_key_is_checked_on_the_replica_and_one_too_new_for_it_on_the_primary(
+    replicated: Replicated, replicated_settings: Settings
+) -> None:
+    async with api_client(replicated_settings) as client:
+        replicated.replica.pause_replay()
+        try:
+            headers = await api_key_headers(client, "analyst")  # the replica lacks it
+            fresh = await client.get("/api/v1/ingestions", headers=headers)
+            assert fresh.status_code == 200, fresh.text
+        finally:
+            replicated.replica.resume_replay()
+        replicated.replica.wait_until_caught_up()  # the key and its last use
+
+        # Known to the replica: checked there, not a statement about it on the primary.
+        with recorded_statements(client) as on_primary:
+            again = await client.get("/api/v1/ingestions", headers=headers)
+        assert again.status_code == 200
+        assert not [statement for statement in on_primary if "api_keys" in statement]
+
+        # A revocation counts once the replica has replayed it.
+        keys = await security_service.list_api_keys(engine=router_of(client).primary.engine)
+        await security_service.revoke_api_key(
+            engine=router_of(client).primary.engine, key_id=keys[-1].id
+        )
+        replicated.replica.wait_until_caught_up()
+        refused = await client.get("/api/v1/ingestions", headers=headers)
+        assert refused.status_code == 401 and refused.json()["code"] == "invalid_api_key"

@@ -16,7 +16,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.routing.router import DatabaseRouter
 from hotelreviews.security import service
-from hotelreviews.security.errors import AuthError, CredentialsUnverifiable, InvalidToken
+from hotelreviews.security.errors import (
+    AuthError,
+    CredentialsUnverifiable,
+    InvalidApiKey,
+    InvalidToken,
+)
 from hotelreviews.security.identity import ANONYMOUS, Identity
 from hotelreviews.security.tokens import verify_access_token
 
@@ -86,18 +91,24 @@ class IdentityMiddleware:
 
 
 async def _api_key_identity(router: DatabaseRouter, key: str) -> Identity:
-    """Checked on the primary (a revocation counts at once); while the primary is lost or
-    being replaced, on a replica — a revocation reaches it within its replay lag, and the
-    key's last use is not recorded meanwhile."""
+    """Looked up where the region's reads go — its replica — so that a key costs no round
+    trip to a primary in another region. A revocation counts once the replica has replayed
+    it (well under a second while it streams; a replica lagging beyond
+    replica_max_lag_seconds is not used). A key the replica does not know may be too new for
+    it: the primary has the last word. While the primary is lost, replicas still check keys;
+    with no database at all the request gets 503 (CredentialsUnverifiable)."""
+    primary = router.primary.engine
     try:
-        return await service.authenticate_api_key(engine=router.primary.engine, key=key)
-    except AuthError:
-        raise
-    except Exception as exc:
-        if not is_connection_error(exc):
-            raise
-    try:
-        identity, _ = await router.read(service.authenticate_api_key, key=key, record_use=False)
+        try:
+            identity, _ = await router.read(
+                service.authenticate_api_key, key=key, record_use_on=primary
+            )
+        except InvalidApiKey:
+            if not router.replicas:
+                raise
+            identity = await service.authenticate_api_key(
+                engine=primary, key=key, record_use_on=primary
+            )
     except AuthError:
         raise
     except Exception as exc:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.audit import service as audit
 from hotelreviews.audit.context import Actor
 from hotelreviews.core.clock import utcnow
+from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import opaque
 from hotelreviews.security import repository as repo
@@ -449,10 +450,11 @@ async def revoke_api_key(*, engine: AsyncEngine, key_id: int) -> None:
 
 
 async def authenticate_api_key(
-    *, engine: AsyncEngine, key: str, record_use: bool = True
+    *, engine: AsyncEngine, key: str, record_use_on: AsyncEngine | None = None
 ) -> Identity:
-    """The identity of a valid key; `record_use` notes when it was last used (a write: off
-    when the key is checked on a replica)."""
+    """The identity of a valid key, looked up on `engine` (the primary, or a replica). Its
+    last use is noted on `record_use_on` (the primary) at most once a minute; a primary that
+    cannot be reached then does not fail the request."""
     if not opaque.looks_like_api_key(key):
         raise InvalidApiKey("the API key is invalid, expired or revoked")
     now = utcnow()
@@ -465,7 +467,13 @@ async def authenticate_api_key(
         or (row.expires_at is not None and row.expires_at <= now)
     ):
         raise InvalidApiKey("the API key is invalid, expired or revoked")
-    if record_use and (row.last_used_at is None or now - row.last_used_at >= _KEY_USE_RESOLUTION):
-        async with engine.begin() as connection:
-            await repo.touch_api_key(connection, row.id, now)
+    stale = row.last_used_at is None or now - row.last_used_at >= _KEY_USE_RESOLUTION
+    if record_use_on is not None and stale:
+        try:
+            async with record_use_on.begin() as connection:
+                await repo.touch_api_key(connection, row.id, now)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            logger.info("API key %d: last use not recorded (primary unavailable)", row.id)
     return Identity(kind="key", id=row.id, name=row.name, roles=load_roles(row.roles))
