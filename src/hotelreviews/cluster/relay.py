@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import socket
@@ -208,10 +209,9 @@ async def _pump(
         try:
             while chunk := await reader.read(CHUNK_BYTES):
                 await queue.put((due_time(loop.time(), delay=delay, not_before=not_before), chunk))
-        except _PEER_LEFT:
-            pass
         except OSError as error:
-            errors.append(f"reading: {error}")
+            if not _peer_left(error):
+                errors.append(f"reading: {error}")
         await queue.put((due_time(loop.time(), delay=delay, not_before=not_before), None))
 
     async def write() -> None:
@@ -225,10 +225,9 @@ async def _pump(
                     return
                 writer.write(chunk)
                 await writer.drain()
-            except _PEER_LEFT:
-                return
             except OSError as error:
-                errors.append(f"writing: {error}")
+                if not _peer_left(error):
+                    errors.append(f"writing: {error}")
                 return
 
     reading = asyncio.ensure_future(read())
@@ -239,7 +238,14 @@ async def _pump(
         await reading
 
 
-_PEER_LEFT = (ConnectionResetError, BrokenPipeError)
+def _peer_left(error: OSError) -> bool:
+    """A reset, or a peer gone before we wrote or half-closed (HAProxy's health checks
+    end with a reset): a normal end of a connection, not worth a log line."""
+    return isinstance(error, ConnectionResetError | BrokenPipeError) or error.errno in (
+        errno.ECONNRESET,
+        errno.EPIPE,
+        errno.ENOTCONN,
+    )
 
 
 def _peer(writer: asyncio.StreamWriter) -> str:
