@@ -294,3 +294,52 @@ def test_a_part_that_cannot_start_stops_everything_and_says_why() -> None:
     finally:
         made.cli("down", "--purge", timeout=300)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_with_latency_traffic_between_regions_pays_the_round_trip_through_relays() -> None:
+    import time
+
+    from hotelreviews.cluster.layout import ClusterLayout
+
+    data_dir = Path(tempfile.mkdtemp(prefix="hr-cluster-"))
+    data_dir.chmod(0o755)
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("HOTELREVIEWS_")
+    } | {"HOTELREVIEWS_DATA_DIR": str(data_dir)}
+    made = Cluster(data_dir, environment, subprocess.CompletedProcess([], 0, "", ""))
+    try:
+        port = str(free_port("127.0.0.1"))
+        made.up = made.cli("up", "--latency", "--no-demo", "--api-per-region", "1", "--port", port)
+        assert made.up.returncode == 0, made.up.stdout + made.up.stderr
+        layout = ClusterLayout.load(made.root)
+        assert layout.latency and len(layout.relays) == 12
+
+        code, status = made.status()
+        assert code == 0, status["problems"]
+        assert status["relays"]["running"]
+        # A new connection through a relay pays the handshake's round trip and the request's.
+        for entry in status["relays"]["round_trips"]:
+            assert entry["measured_ms"] >= 2 * entry["modelled_ms"], entry
+        # Each replica streams from the primary through its region's relay.
+        for region in ("eu-west-1", "ap-southeast-1"):
+            relay_port = layout.relays[f"{region}>us-east-1:postgres"]
+            assert layout.node(region).upstream_address() == ("127.0.0.1", relay_port)
+        receivers = {node["region"]: node.get("receiver") for node in status["databases"]}
+        assert receivers["eu-west-1"] == receivers["ap-southeast-1"] == "streaming"
+
+        # A client of a drained eu-west-1 is served by us-east-1, 70 ms away.
+        assert made.cli("drain", "eu-west-1").returncode == 0
+        started = time.monotonic()
+        _status, headers, _body = made.get("/readyz", "eu-west-1")
+        assert headers["X-Hotelreviews-Region"] == "us-east-1"
+        assert time.monotonic() - started >= 0.070
+
+        relay_ports = [("127.0.0.1", port) for port in layout.relays.values()]
+        done = made.cli("down", timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "relays: terminated" in done.stdout
+        assert [port for port in relay_ports if _accepts(*port)] == []
+        assert _processes_mentioning(str(data_dir)) == []
+    finally:
+        made.cli("down", "--purge", timeout=300)
+        shutil.rmtree(data_dir, ignore_errors=True)
