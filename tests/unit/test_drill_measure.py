@@ -201,3 +201,10 @@ def test_the_goals_are_not_met_when_nothing_could_be_measured() -> None:
     )
     assert not rto.met and not rpo.met and not p95.met
     assert rto.measured == "writes never resumed"
+
+
+def test_writes_kept_without_an_acknowledgement_are_counted() -> None:
+    acknowledged, refused = write(8.0, 1), write(9.9, None, status=503)
+    stored = {1: acknowledged.source or "", 2: refused.source or ""}
+    assert measure.kept_unacknowledged([acknowledged, refused], stored) == 1
+    assert measure.kept_unacknowledged([acknowledged, refused], {1: acknowledged.source or ""}) == 0

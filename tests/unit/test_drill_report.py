@@ -87,6 +87,7 @@ def test_the_report_holds_the_drills_numbers() -> None:
     assert [goal["met"] for goal in report["goals"]] == [True, True, True]
     assert (report["new_primary"], report["primary_after"]) == ("eu-west-1", "eu-west-1")
     assert report["requests"]["acknowledged_writes"] == 4
+    assert report["kept_unacknowledged_writes"] == 0
     assert len(report["request_log"]) == len(synthetic_run().records)
     assert all(len(row) == len(report["request_columns"]) for row in report["request_log"])
 

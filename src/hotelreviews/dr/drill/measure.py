@@ -148,6 +148,14 @@ def data_loss(
     )
 
 
+def kept_unacknowledged(records: Iterable[RequestRecord], stored: Mapping[int, str]) -> int:
+    """Writes the new primary holds that the drill was not told were acknowledged (answered
+    with an error, or not at all, after the commit): a client retrying without its
+    Idempotency-Key would queue them twice."""
+    acknowledged = {record.source for record in records if record.acknowledged}
+    return sum(1 for source in stored.values() if source not in acknowledged)
+
+
 @dataclass(frozen=True)
 class Availability:
     reads: int

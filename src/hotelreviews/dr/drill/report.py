@@ -56,6 +56,9 @@ def build_report(run: DrillRun, regions: list[str]) -> dict[str, Any]:
         "failover": run.failover,
         "failover_error": run.failover_error,
         "rpo": measure.as_plain(loss),
+        "kept_unacknowledged_writes": (
+            measure.kept_unacknowledged(records, run.stored) if run.stored is not None else None
+        ),
         "read_availability_during": measure.as_plain(
             measure.read_availability(records, during, regions)
         ),
@@ -75,6 +78,10 @@ def build_report(run: DrillRun, regions: list[str]) -> dict[str, Any]:
         "request_columns": REQUEST_COLUMNS,
         "request_log": [list(asdict(record).values()) for record in records],
     }
+
+
+def _or_dash(value: object) -> str:
+    return "–" if value is None else str(value)
 
 
 def _between(start: float | None, end: float | None) -> float | None:
@@ -149,6 +156,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"| Acknowledged writes lost | {rpo.get('count', '–')} "
         f"(span {_seconds(rpo.get('span_seconds'), 2)}, reaching "
         f"{_seconds(rpo.get('reaches_back_seconds'), 2)} before the kill) |",
+        f"| Writes kept but not acknowledged (answered with an error after the commit) | "
+        f"{_or_dash(report['kept_unacknowledged_writes'])} |",
         f"| Requests | {report['requests']['total']} "
         f"({report['requests']['acknowledged_writes']} writes acknowledged); "
         f"statuses {_statuses(report['requests']['by_status'])} |",
