@@ -5,6 +5,7 @@ end of stream included."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import socket
@@ -15,11 +16,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from hotelreviews.cluster.daemons import Daemon, wait_for_tcp
 from hotelreviews.cluster.relay import RelayRoute, write_config
-from tests.support.pg_server import free_port
+from tests.support.pg_server import PostgresServer, free_port
 
 ROUND_TRIP = 0.2  # seconds, as the route below says in milliseconds
 
@@ -53,20 +55,25 @@ def echo_server() -> Iterator[tuple[str, int]]:
         server.server_close()
 
 
-def _start_relay(tmp_path: Path, target_port: int) -> tuple[Daemon, int]:
-    port = free_port()
-    route = RelayRoute("a>b:echo", port, "127.0.0.1", target_port, int(ROUND_TRIP * 1000))
+def _start_relay(tmp_path: Path, *target_ports: int) -> tuple[Daemon, list[int]]:
+    """The relay daemon with one route per target port; the ports it listens on."""
+    ports = [free_port() for _ in target_ports]
+    routes = [
+        RelayRoute(f"a>b:{number}", port, "127.0.0.1", target, int(ROUND_TRIP * 1000))
+        for number, (port, target) in enumerate(zip(ports, target_ports, strict=True))
+    ]
     config = tmp_path / "relays.json"
-    write_config(config, [route])
+    write_config(config, routes)
     daemon = Daemon("relays", tmp_path / "relays.pid.json", tmp_path / "relays.log")
     daemon.start([sys.executable, "-m", "hotelreviews.cluster.relay", str(config)])
-    wait_for_tcp("127.0.0.1", port, 30, daemon=daemon)
-    return daemon, port
+    for port in ports:
+        wait_for_tcp("127.0.0.1", port, 30, daemon=daemon)
+    return daemon, ports
 
 
 @pytest.fixture
 def relay(tmp_path: Path, echo_server: tuple[str, int]) -> Iterator[tuple[Daemon, int]]:
-    daemon, port = _start_relay(tmp_path, echo_server[1])
+    daemon, (port,) = _start_relay(tmp_path, echo_server[1])
     try:
         yield daemon, port
     finally:
@@ -131,7 +138,7 @@ def test_a_large_transfer_arrives_intact_in_order_and_the_end_of_stream_goes_thr
 def test_a_target_that_is_down_looks_like_a_refused_connection_and_is_logged_once(
     tmp_path: Path,
 ) -> None:
-    daemon, port = _start_relay(tmp_path, free_port())  # nothing listens there
+    daemon, (port,) = _start_relay(tmp_path, free_port())  # nothing listens there
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
             connection.sendall(b"anyone?")
@@ -145,5 +152,31 @@ def test_a_target_that_is_down_looks_like_a_refused_connection_and_is_logged_onc
             with pytest.raises(ConnectionResetError):
                 connection.recv(100)
         assert daemon.log_file.read_text().count("cannot reach") == 1
+    finally:
+        daemon.stop(timeout=5)
+
+
+def test_a_multi_host_client_goes_past_a_relay_whose_server_is_down(
+    tmp_path: Path, pg_server: PostgresServer
+) -> None:
+    """What the apps' primary URL relies on after a failover: the relay to the old primary
+    answers its connection with a reset, and the driver tries the next host."""
+    daemon, (dead, alive) = _start_relay(tmp_path, free_port(), pg_server.port or 0)
+
+    async def server_port() -> int:
+        connection = await asyncpg.connect(
+            host=["127.0.0.1", "127.0.0.1"],
+            port=[dead, alive],
+            user=pg_server.superuser,
+            database="postgres",
+            timeout=30,
+        )
+        try:
+            return int(await connection.fetchval("SELECT inet_server_port()"))
+        finally:
+            await connection.close()
+
+    try:
+        assert asyncio.run(server_port()) == pg_server.port
     finally:
         daemon.stop(timeout=5)
