@@ -17,6 +17,7 @@ from hotelreviews.cluster.relay import (
     relay_routes,
     write_config,
 )
+from hotelreviews.cluster.status import problems
 
 
 def test_a_latency_layout_has_a_relay_to_each_other_regions_postgres_and_balancer(
@@ -105,3 +106,13 @@ def test_without_latency_the_global_entry_reaches_every_balancer_directly(tmp_pa
     config = front.global_config(layout)
     for spec in layout.regions.values():
         assert config.count(f" {spec.address}:{spec.balancer_port} ") == 3  # one per backend
+
+
+def test_status_counts_stopped_relays_as_a_problem_and_a_cluster_without_them_as_fine() -> None:
+    from tests.unit.test_cluster_status_problems import _healthy
+
+    without_latency = _healthy() | {"relays": None}
+    running = _healthy() | {"relays": {"name": "relays", "pid": 7, "running": True}}
+    stopped = _healthy() | {"relays": {"name": "relays", "pid": None, "running": False}}
+    assert problems(without_latency) == problems(running) == []
+    assert problems(stopped) == ["relays: not running (no traffic between regions)"]

@@ -114,7 +114,9 @@ def start_relays(layout: ClusterLayout, *, timeout: float) -> bool:
         return False
     config = relays_dir(layout) / CONFIG_NAME
     write_config(config, routes)
-    daemon.start([sys.executable, "-m", "hotelreviews.cluster.relay", str(config)])
+    daemon.start(
+        [sys.executable, "-m", "hotelreviews.cluster.relay", str(config)], cwd=config.parent
+    )
     for route in routes:
         wait_for_tcp(route.listen_host, route.listen_port, timeout, daemon=daemon)
     return True
