@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from hotelreviews.cluster import front
 from hotelreviews.cluster.layout import REGIONS, ClusterLayout
 from hotelreviews.cluster.up import cluster_root, is_running
@@ -97,6 +99,13 @@ def run_drill(
     )
     tls = front.client_tls(layout)
     base_url = f"https://{front.global_endpoint(layout)}"
+    try:
+        hotels = data.hotel_ids(base_url, tls)
+    except httpx.HTTPError as error:
+        raise DrillError(
+            f"the global entry {base_url} does not answer GET /api/v1/hotels ({error}): "
+            "see `hotelreviews cluster status`"
+        ) from None
     key_id, secret = data.create_writer_key(layout, primary, run.run_id)
     replicas = [node for region, node in nodes.items() if region != primary]
     wait_for(
@@ -104,7 +113,6 @@ def run_drill(
         timeout=30,
         what="the replicas have the drill's API key",
     )
-    hotels = data.hotel_ids(base_url, tls)
     say(f"run {run.run_id}: primary in {primary}; {len(hotels)} hotels to read")
     plan = LoadPlan(
         base_url=base_url,
@@ -119,6 +127,10 @@ def run_drill(
     run.started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     try:
         asyncio.run(_under_load(layout, run, load, primary, say))
+    except KeyboardInterrupt:
+        # Stopping here could leave the cluster without a primary: repair it first.
+        say("interrupted: making the cluster whole again before stopping")
+        run.problems.append("interrupted")
     except Exception as error:  # noqa: BLE001 - reported; the cluster is repaired regardless
         run.problems.append(f"the drill stopped early: {type(error).__name__}: {error}")
     finally:
