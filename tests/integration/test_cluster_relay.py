@@ -19,8 +19,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from hotelreviews.cluster.daemons import Daemon, wait_for_tcp
-from hotelreviews.cluster.relay import RelayRoute, write_config
+from hotelreviews.cluster.daemons import Daemon, DaemonError, wait_for_tcp
+from hotelreviews.cluster.layout import plan
+from hotelreviews.cluster.relay import RelayRoute, relay_daemon, start_relays, write_config
 from tests.support.pg_server import PostgresServer, free_port
 
 ROUND_TRIP = 0.2  # seconds, as the route below says in milliseconds
@@ -180,3 +181,35 @@ def test_a_multi_host_client_goes_past_a_relay_whose_server_is_down(
         assert asyncio.run(server_port()) == pg_server.port
     finally:
         daemon.stop(timeout=5)
+
+
+def test_a_layouts_relays_start_once_and_listen_on_every_relay_port(tmp_path: Path) -> None:
+    layout = plan(tmp_path / "cluster", api_per_region=1, latency=True)
+    daemon = relay_daemon(layout)
+    try:
+        assert start_relays(layout, timeout=30) is True
+        assert all(_accepts(port) for port in layout.relays.values())
+        assert start_relays(layout, timeout=30) is False  # already running
+    finally:
+        daemon.stop(timeout=5)
+    assert not any(_accepts(port) for port in layout.relays.values())
+
+
+def test_a_relay_port_held_by_another_program_is_named_and_nothing_starts(
+    tmp_path: Path,
+) -> None:
+    layout = plan(tmp_path / "cluster", api_per_region=1, latency=True)
+    key, taken = next(iter(layout.relays.items()))
+    with socket.create_server(("127.0.0.1", taken)):
+        with pytest.raises(DaemonError) as refused:
+            start_relays(layout, timeout=30)
+        assert f"something else listens on 127.0.0.1:{taken} ({key})" in str(refused.value)
+        assert not relay_daemon(layout).is_running()
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+            return True
+    except OSError:
+        return False

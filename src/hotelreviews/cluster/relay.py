@@ -26,7 +26,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hotelreviews.cluster.daemons import Daemon, wait_for_tcp
+from hotelreviews.cluster.daemons import Daemon, DaemonError, wait_for_tcp
 from hotelreviews.cluster.layout import RELAY_ADDRESS, ClusterLayout, round_trip_ms
 
 CHUNK_BYTES = 64 * 1024
@@ -112,6 +112,16 @@ def start_relays(layout: ClusterLayout, *, timeout: float) -> bool:
     routes = relay_routes(layout)
     if not routes or daemon.is_running():
         return False
+    for route in routes:
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection((route.listen_host, route.listen_port), timeout=1.0),
+        ):
+            raise DaemonError(
+                f"cannot start the relays: something else listens on {route.listen_host}:"
+                f"{route.listen_port} ({route.key}); stop it, or `cluster down --purge` and "
+                f"`cluster up --latency` again for new ports"
+            )
     config = relays_dir(layout) / CONFIG_NAME
     write_config(config, routes)
     daemon.start(
@@ -272,11 +282,16 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.close()
 
 
-async def _run(config: Path) -> None:
+async def _run(config: Path) -> int:
     routes = read_config(config)
-    servers = await serve(routes)
+    try:
+        servers = await serve(routes)
+    except OSError as error:
+        log.error("cannot listen on every relay port (%s): %s", config, error)
+        return 1
     log.info("relaying %d routes from %s", len(routes), config)
     await asyncio.gather(*(server.serve_forever() for server in servers))
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -284,8 +299,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m hotelreviews.cluster.relay <relays.json>", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    asyncio.run(_run(Path(argv[0])))
-    return 0
+    return asyncio.run(_run(Path(argv[0])))
 
 
 if __name__ == "__main__":
