@@ -116,9 +116,13 @@ class Cluster:
     render_entry: Callable[[frozenset[str]], str]
 
     def get(
-        self, endpoint: haproxy.Endpoint, path: str = "/hotels", region: str | None = None
+        self,
+        endpoint: haproxy.Endpoint,
+        path: str = "/hotels",
+        region: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Message, dict[str, object]]:
-        request = urllib.request.Request(f"https://{endpoint}{path}")
+        request = urllib.request.Request(f"https://{endpoint}{path}", headers=headers or {})
         if region is not None:
             request.add_header("X-Region", region)
         try:
@@ -283,6 +287,16 @@ def test_a_regional_balancer_spreads_requests_and_forwards_the_client(cluster: C
         served.add(body["served_by"])
 
     assert served == {"eu-west-1/api-1", "eu-west-1/api-2"}
+
+
+def test_the_global_entry_drops_a_forwarded_for_the_client_sent(cluster: Cluster) -> None:
+    status, _, body = cluster.get(
+        cluster.entry_endpoint, region="eu-west-1", headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    assert status == 200
+    # The entry's view of the client, then the entry as the balancer saw it: nothing chosen
+    # by the client, whom the apps' rate limits would otherwise believe.
+    assert body["forwarded_for"] == [LOCAL, LOCAL]
 
 
 def test_a_regional_balancer_leaves_out_an_api_server_that_is_not_ready(

@@ -70,6 +70,11 @@ defaults
     option dontlognull
     option redispatch
     retries 2
+    # A request whose server died under it is retried on another (the next healthy one, or
+    # a backup region) — reads only (each frontend disables it for other methods): a write
+    # may have been committed before its answer was lost; clients retry those with their
+    # Idempotency-Key.
+    retry-on conn-failure empty-response response-timeout
     timeout connect 2s
     timeout client 60s
     timeout server 60s
@@ -119,6 +124,7 @@ frontend api
     bind {bind} ssl crt {certificate} alpn h2,http/1.1
     option forwardfor
     http-request set-header X-Forwarded-Proto https
+    http-request disable-l7-retry if !METH_GET
     # After every response, HAProxy's own error pages included.
     http-after-response set-header {SERVED_BY_HEADER} {region}
     default_backend api
@@ -162,8 +168,12 @@ def render_global_config(
         + f"""
 frontend entry
     bind {bind} ssl crt {certificate} alpn h2,http/1.1
+    # The edge: a client's own X-Forwarded-For is dropped, so the address the apps' rate
+    # limits see is the one this entry saw, not one the client chose.
+    http-request del-header X-Forwarded-For
     option forwardfor
     http-request set-header X-Forwarded-Proto https
+    http-request disable-l7-retry if !METH_GET
 {routes}    default_backend region-{default_region}
 {backends}"""
     )
