@@ -201,6 +201,10 @@ def _region_backend(
         servers.append(f"    server {name} {endpoint} {identity}{backup}{disabled}\n")
     return f"""
 backend region-{region}
+    # Checks of other regions' balancers cross a long link (with --latency, a TLS handshake
+    # and a request through a relay: three round trips, up to 660 ms) on top of the
+    # balancer's own check of its APIs: 2 s, the default, flapped healthy regions.
+    timeout check 5s
     option httpchk GET {HEALTH_CHECK_PATH}
     http-check expect status 200
     # Traffic and health checks over TLS; the balancer's certificate must chain to our CA and
