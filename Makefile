@@ -3,7 +3,7 @@
 #   make run     set up and start the platform on SQLite with demo data
 #   make test    install what the tests need and run the whole suite
 #
-# Variables: PORT (8000), HOST (127.0.0.1), PYTEST_ARGS, BENCH_ARGS,
+# Variables: PORT (8000), HOST (127.0.0.1), PYTEST_ARGS, TEST_WORKERS (3), BENCH_ARGS,
 #            HOTELREVIEWS_DATA_DIR (environment; default var).
 
 SHELL := /bin/bash
@@ -15,6 +15,8 @@ BIN         := $(VENV)/bin
 PORT        ?= 8000
 HOST        ?= 127.0.0.1
 PYTEST_ARGS ?=
+# Test worker processes (pytest-xdist); 0 runs the suite in this process.
+TEST_WORKERS ?= 3
 BENCH_ARGS  ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
@@ -44,7 +46,7 @@ run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
 test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
-	@rc=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "ERROR: pytest collected no tests (exit code 5); treating that as a failure." >&2; \
 	fi; \
