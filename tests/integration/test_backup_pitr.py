@@ -24,7 +24,8 @@ import pytest
 
 from hotelreviews.backup.wal import Segment
 from hotelreviews.cluster.layout import ClusterLayout, RegionLayout, free_port
-from hotelreviews.cluster.pg import REPLICATION_SETTINGS, PgNode, archiving_settings
+from hotelreviews.cluster.pg import PgNode
+from hotelreviews.cluster.pg_settings import REPLICATION_SETTINGS, archiving_settings
 from hotelreviews.cluster.pg_tools import PostgresNotFoundError, find_pg_bin_dir, server_user
 
 REGION = "us-east-1"

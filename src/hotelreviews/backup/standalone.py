@@ -14,14 +14,8 @@ from pathlib import Path
 
 from hotelreviews.backup.errors import BackupError
 from hotelreviews.backup.programs import extract_tar
-from hotelreviews.cluster.pg import (
-    FENCE_MARKER,
-    NODE_CONF,
-    REPLICATION_SETTINGS,
-    STANDBY_SIGNAL,
-    PgNode,
-    archiving_settings,
-)
+from hotelreviews.cluster.pg import FENCE_MARKER, STANDBY_SIGNAL, PgNode
+from hotelreviews.cluster.pg_settings import NODE_CONF, REPLICATION_SETTINGS, archiving_settings
 from hotelreviews.cluster.pg_tools import PostgresError, server_user, traversable_by
 
 RECOVERY_SIGNAL = "recovery.signal"

@@ -8,7 +8,8 @@ import os
 from collections.abc import Callable, Mapping
 
 from hotelreviews.cluster.layout import PRIMARY_REGION, ClusterLayout
-from hotelreviews.cluster.pg import REPLICATION_SETTINGS, PgNode, archiving_settings
+from hotelreviews.cluster.pg import PgNode
+from hotelreviews.cluster.pg_settings import REPLICATION_SETTINGS, archiving_settings
 from hotelreviews.cluster.pg_tools import server_user
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings

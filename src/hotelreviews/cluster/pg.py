@@ -5,18 +5,13 @@ A node is a directory — `data/` (the cluster itself), `sock/` (its Unix socket
 `postgres.log` — and a TCP port. Everything about a node can be rebuilt from those two, so the
 CLI invoked later (status, dr, down) drives the servers an earlier `cluster up` started.
 
-Settings live in two files included from postgresql.conf: `hotelreviews.conf` (the same on
-every node: replication, archiving) and `node.conf` (this node's port, socket, name and, on a
-replica, whom it streams from). pg_basebackup copies both; the clone then rewrites node.conf.
-Replication is configured there and never through postgresql.auto.conf, so one file says
-whom a node follows.
+Its settings: hotelreviews.cluster.pg_settings.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import signal
 import subprocess
 import time
@@ -24,58 +19,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotelreviews.cluster.pg_settings import (
+    CLUSTER_CONF,
+    NODE_CONF,
+    primary_address,
+    render_conf,
+    without_replication,
+)
 from hotelreviews.cluster.pg_tools import (
     PostgresError,
     as_user,
+    children_of,
     clean_env,
     client_program,
     find_pg_bin_dir,
+    pid_alive,
+    pid_exists,
     server_user,
     tail,
     traversable_by,
 )
 
 SUPERUSER = "postgres"
-CLUSTER_CONF = "hotelreviews.conf"
-NODE_CONF = "node.conf"
 STANDBY_SIGNAL = "standby.signal"
 FENCE_MARKER = "FENCED"  # a fenced node must never start as a primary (see fence())
-
-# What every node runs with: a primary's replicas stream from it and may later take its place
-# (so every node is ready to be either); pg_rewind needs wal_log_hints (or data checksums,
-# which initdb turns on too); replicas report what they still read so the primary does not
-# vacuum rows from under them; after a promotion, replicas follow the newest timeline.
-REPLICATION_SETTINGS: dict[str, str | int] = {
-    "wal_level": "replica",
-    "max_wal_senders": 10,
-    "max_replication_slots": 10,
-    "hot_standby": "on",
-    "hot_standby_feedback": "on",
-    "wal_log_hints": "on",
-    "recovery_target_timeline": "latest",
-    "wal_receiver_status_interval": "1s",
-    "max_connections": 200,
-}
-
-
-def archiving_settings(archive_dir: Path, *, timeout_seconds: int = 60) -> dict[str, str | int]:
-    """WAL archiving into `archive_dir` (point-in-time restore; replicas and pg_rewind read it
-    back). A segment is copied under a temporary name and renamed, so the archive never holds
-    a partial segment; one already archived with the same content counts as done (a crash
-    between the copy and PostgreSQL noting it must not block archiving forever), with other
-    content it fails loudly. archive_timeout bounds how old the newest archived change can be.
-    """
-    archive = shlex.quote(str(archive_dir))
-    command = (
-        f"if [ -f {archive}/%f ]; then cmp -s %p {archive}/%f; "
-        f"else cp %p {archive}/.%f.part && mv {archive}/.%f.part {archive}/%f; fi"
-    )
-    return {
-        "archive_mode": "on",
-        "archive_command": command,
-        "archive_timeout": f"{timeout_seconds}s",
-        "restore_command": f"cp {archive}/%f %p",
-    }
 
 
 @dataclass
@@ -225,18 +192,9 @@ class PgNode:
     def upstream_address(self) -> tuple[str, int] | None:
         """(host, port) this node is configured to stream from (node.conf), if any."""
         try:
-            text = (self.data_dir / NODE_CONF).read_text()
+            return primary_address((self.data_dir / NODE_CONF).read_text())
         except OSError:
             return None
-        for line in text.splitlines():
-            key, _, value = line.partition("=")
-            if key.strip() == "primary_conninfo":
-                fields = dict(
-                    part.split("=", 1) for part in value.strip().strip("'").split() if "=" in part
-                )
-                with contextlib.suppress(KeyError, ValueError):
-                    return fields["host"], int(fields["port"])
-        return None
 
     # ---- running ------------------------------------------------------------------------
 
@@ -288,14 +246,14 @@ class PgNode:
         pid = self.postmaster_pid()
         if pid is None:
             return
-        children = _children_of(pid)
+        children = children_of(pid)
         for victim in (pid, *children):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(victim, signal.SIGKILL)
         # Until reaped, not merely dead: PostgreSQL's own lock-file check (a restart,
         # pg_rewind's crash recovery) takes a zombie postmaster for a running one.
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_exists(p) for p in (pid, *children)):
+        while time.monotonic() < deadline and any(pid_exists(p) for p in (pid, *children)):
             time.sleep(0.02)
 
     def postmaster_pid(self) -> int | None:
@@ -303,7 +261,7 @@ class PgNode:
             pid = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
         except (OSError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        return pid if pid_alive(pid) else None
 
     def is_running(self) -> bool:
         return self.postmaster_pid() is not None
@@ -502,22 +460,15 @@ class PgNode:
 
     def _write_conf(self, name: str, settings: Mapping[str, str | int]) -> None:
         path = self.data_dir / name
-        body = "".join(f"{key} = {_conf_value(value)}\n" for key, value in settings.items())
         tmp = path.with_suffix(".tmp")
-        tmp.write_text("# written by hotelreviews; edits are overwritten\n" + body)
+        tmp.write_text(render_conf(settings))
         self._chown(tmp)
         tmp.replace(path)
 
     def _drop_auto_conf_replication(self) -> None:
         auto = self.data_dir / "postgresql.auto.conf"
-        if not auto.exists():
-            return
-        kept = [
-            line
-            for line in auto.read_text().splitlines(keepends=True)
-            if line.split("=", 1)[0].strip() not in ("primary_conninfo", "primary_slot_name")
-        ]
-        auto.write_text("".join(kept))
+        if auto.exists():
+            auto.write_text(without_replication(auto.read_text()))
 
     def _chown(self, path: Path) -> None:
         if self._user is not None:
@@ -539,44 +490,7 @@ class PgNode:
         )
 
 
-def _conf_value(value: str | int) -> str:
-    if isinstance(value, int):
-        return str(value)
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _identifier(name: str) -> str:
     if not name.replace("_", "").isalnum() or not name.islower():
         raise ValueError(f"invalid slot name {name!r} (a-z, 0-9, _)")
     return name
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie is not alive: it has exited and waits for its parent to read its status.
-    with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _children_of(pid: int) -> list[int]:
-    with contextlib.suppress(OSError):
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(child) for child in text.split()]
-    return []
