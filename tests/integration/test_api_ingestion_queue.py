@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.schemas import IngestionRead
 from hotelreviews.ingestion.service import ingest_file
@@ -88,6 +90,31 @@ async def test_a_posted_source_is_queued_with_its_location(
     listed = await get_json(client, URL)
     assert [item["id"] for item in listed["items"]] == [body["id"]]
     assert list(await jobs_by_id(engine)) == [body["id"]]
+
+
+async def test_a_queued_ingestion_is_acknowledged_when_the_primary_goes_away_after_its_commit(
+    client: httpx.AsyncClient, feed: Path, engine: AsyncEngine, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("the consistency token is PostgreSQL's WAL position")
+    primary = client._transport.app.state.engine  # type: ignore[attr-defined]
+
+    def primary_gone(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        # The connection breaks right after the commit, when the token is asked for.
+        if "pg_current_wal_insert_lsn" in statement:
+            raise ConnectionResetError("the primary went away")
+
+    event.listen(primary.sync_engine, "before_cursor_execute", primary_gone)
+    try:
+        response = await post(client, {"source_uri": str(feed)}, key="after-commit")
+    finally:
+        event.remove(primary.sync_engine, "before_cursor_execute", primary_gone)
+    # Acknowledged (not a 503 that would make a client without a key send it again), with
+    # the ingestion as committed, only without a token.
+    assert CONSISTENCY_TOKEN_HEADER not in response.headers
+    queued = response.json()
+    assert queued["status"] == "queued" and queued["source_uri"].endswith(feed.name)
+    assert queued["id"] in await jobs_by_id(engine)
 
 
 async def test_a_repeated_idempotency_key_returns_the_first_ingestion(

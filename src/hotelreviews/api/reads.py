@@ -25,14 +25,18 @@ A request presenting `X-Consistency-Token` is read from a replica that has repla
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Response
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.api.responses import json_response
-from hotelreviews.routing import DatabaseRouter
+from hotelreviews.core.connection_errors import is_connection_error
+from hotelreviews.routing import DatabaseRouter, consistency_token
 
+logger = logging.getLogger("hotelreviews.api")
 CONSISTENCY_TOKEN_HEADER = "X-Consistency-Token"
 SERVED_BY_HEADER = "X-Served-By"
 
@@ -52,6 +56,20 @@ class RoutedReads:
         response = json_response(result)
         response.headers[SERVED_BY_HEADER] = target.role
         return response
+
+
+async def token_after_commit(engine: AsyncEngine) -> str | None:
+    """The consistency token of a write just committed; None when the primary cannot say any
+    more (it went away right after the commit). The write stands: answering 503 would make a
+    client without an Idempotency-Key send it again. Without the token its next reads may
+    miss the write for as long as a replica lags."""
+    try:
+        return await consistency_token(engine)
+    except Exception as exc:
+        if not is_connection_error(exc):
+            raise
+        logger.warning("committed, but its consistency token could not be read: %r", exc)
+        return None
 
 
 def with_consistency_token(response: Response, token: str | None) -> Response:

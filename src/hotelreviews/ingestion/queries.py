@@ -80,8 +80,12 @@ async def list_ingestions(*, engine: AsyncEngine, page: PageRequest) -> dict[str
 async def get_ingestion(*, engine: AsyncEngine, ingestion_id: int) -> dict[str, Any]:
     """One ingestion run with its counts."""
     async with read_transaction(engine) as connection:
-        statement = _INGESTIONS.where(f.id == ingestion_id)
-        row = (await connection.execute(statement)).first()
+        return await ingestion_in(connection, ingestion_id)
+
+
+async def ingestion_in(connection: AsyncConnection, ingestion_id: int) -> dict[str, Any]:
+    """One ingestion run with its counts, as `connection`'s transaction sees it."""
+    row = (await connection.execute(_INGESTIONS.where(f.id == ingestion_id))).first()
     if row is None:
         raise IngestionNotFound(ingestion_id)
     return _ingestion(row._mapping)

@@ -14,7 +14,7 @@ from pydantic import AfterValidator
 
 from hotelreviews.api.deps import Db, IngestionId, Page, Reads
 from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
-from hotelreviews.api.reads import with_consistency_token
+from hotelreviews.api.reads import token_after_commit, with_consistency_token
 from hotelreviews.api.responses import json_response
 from hotelreviews.ingestion import queries
 from hotelreviews.ingestion.schemas import (
@@ -24,7 +24,6 @@ from hotelreviews.ingestion.schemas import (
     RejectedLinePage,
 )
 from hotelreviews.jobs import service as jobs
-from hotelreviews.routing import consistency_token
 
 router = APIRouter(prefix="/ingestions", tags=["ingestions"])
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -73,7 +72,7 @@ async def create_ingestion(
     )
     if enqueued.replayed:
         response.headers[REPLAYED_HEADER] = "true"
-    return with_consistency_token(response, await consistency_token(db))
+    return with_consistency_token(response, await token_after_commit(db))
 
 
 @router.get("", response_model=IngestionPage, responses=PROBLEMS)

@@ -16,7 +16,7 @@ from hotelreviews.audit import service as audit
 from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.errors import IdempotencyKeyReused
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.queries import get_ingestion
+from hotelreviews.ingestion.queries import ingestion_in
 from hotelreviews.ingestion.sources import SourceError
 from hotelreviews.jobs import repository as repo
 from hotelreviews.jobs.discovery import ListedFile, list_source
@@ -50,6 +50,10 @@ async def enqueue(
                 job_id, replayed = await _queue_or_replay(
                     connection, settings, source, idempotency_key, fingerprint
                 )
+                # Read back before the commit: once committed, the answer must not depend on
+                # another round trip to a primary that may be gone by then (the client would
+                # get 503 for a queued ingestion and, without a key, queue it again).
+                ingestion = await ingestion_in(connection, job_id)
             break
         except sa_exc.IntegrityError:
             # A concurrent request with the same key committed first: answer as it did.
@@ -57,7 +61,6 @@ async def enqueue(
                 raise
     if not replayed:
         logger.info("ingestion %d queued: %s", job_id, source.shown_uri)
-    ingestion = await get_ingestion(engine=engine, ingestion_id=job_id)
     return Enqueued(ingestion_id=job_id, replayed=replayed, ingestion=ingestion)
 
 
