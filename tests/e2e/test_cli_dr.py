@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,3 +110,29 @@ def test_an_unknown_region_and_a_missing_cluster_are_clear_errors(
         timeout=60,
     )
     assert missing.returncode == 2 and "hotelreviews cluster up" in missing.stderr
+
+
+def test_dr_watch_fails_over_on_its_own_and_stops_on_sigterm(cluster: ClusterLayout) -> None:
+    env = {**os.environ, "HOTELREVIEWS_DATA_DIR": str(cluster.root.parent)}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "hotelreviews", "dr", "watch", "--after", "1", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        cluster.node("us-east-1").kill()
+        deadline = time.monotonic() + 60
+        while roles(cluster).get("us-east-1", ("", None))[0] != "down" or not any(
+            role == "primary" for role, _ in roles(cluster).values()
+        ):
+            assert time.monotonic() < deadline, "the watcher did not fail over"
+            time.sleep(0.2)
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        output, _ = watcher.communicate(timeout=60)
+    assert watcher.returncode == 0, output
+    assert "failing over" in output and "stopped (1 failover)" in output
+    _, by_region = servers(cluster)
+    assert by_region["us-east-1"]["fenced"]

@@ -33,25 +33,29 @@ def _say(message: str) -> None:
     _console.print(f"[bold cyan]==>[/] {message}")
 
 
-def _nodes() -> Any:
+def _layout() -> Any:
     from hotelreviews.cluster.layout import ClusterLayout, LayoutError
     from hotelreviews.cluster.up import cluster_root
     from hotelreviews.core.settings import get_settings
 
     try:
-        return ClusterLayout.load(cluster_root(get_settings().data_dir)).nodes()
+        return ClusterLayout.load(cluster_root(get_settings().data_dir))
     except LayoutError as error:
         _errors.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(code=2) from None
 
 
 def _run(operation: Any, **arguments: Any) -> Any:
-    """Run a DR operation; its refusals and failures end the command with a message."""
+    """Run a DR operation under the cluster's DR lock (one at a time: a watcher, a drill or
+    another operator may be acting); its refusals and failures end the command."""
     from hotelreviews.cluster.pg_tools import PostgresError
+    from hotelreviews.dr.lock import dr_lock
     from hotelreviews.dr.topology import DrError
 
+    layout = _layout()
     try:
-        return operation(_nodes(), say=_say, **arguments)
+        with dr_lock(layout.root):
+            return operation(layout.nodes(), say=_say, **arguments)
     except (DrError, PostgresError) as error:
         _errors.print(f"[bold red]error:[/] {error}")
         _errors.print("`hotelreviews dr status` shows where every server stands now.")
@@ -111,6 +115,45 @@ def rejoin(region: Region, timeout: Timeout = 120.0) -> None:
 
 
 @dr_app.command(
+    help="Automatic failover: watch the primary and, when no server has answered as the "
+    "primary for --after seconds while a replica answers, run `dr failover`. Runs until "
+    "stopped (Ctrl-C, SIGTERM); never acts while another DR operation holds the cluster's "
+    "lock."
+)
+def watch(
+    after: Annotated[
+        float, typer.Option(min=1.0, help="Seconds without a primary before failing over.")
+    ] = 10.0,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between checks.")] = 1.0,
+) -> None:
+    import signal
+    import threading
+    from datetime import UTC, datetime
+
+    from hotelreviews.dr.lock import dr_lock
+    from hotelreviews.dr.watch import WatchPolicy
+    from hotelreviews.dr.watch import watch as run
+
+    layout = _layout()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def say(message: str) -> None:
+        _say(f"{datetime.now(UTC):%H:%M:%S} {message}")
+
+    say(f"watching {', '.join(layout.regions)}: failover after {after:g} s without a primary")
+    done = run(
+        layout.nodes,
+        lock=lambda: dr_lock(layout.root, wait=False),
+        policy=WatchPolicy(after_seconds=after, interval_seconds=interval),
+        stop=stop,
+        say=say,
+    )
+    say(f"stopped ({len(done)} failover{'s' if len(done) != 1 else ''})")
+
+
+@dr_app.command(
     help="Every server's role, timeline, lag (bytes and seconds), whom it follows, whether it "
     "is fenced, and which application processes are connected to it. Exit code 1 unless "
     "there is exactly one primary and every other server streams from it."
@@ -120,7 +163,7 @@ def status(
 ) -> None:
     from hotelreviews.dr.status import database_status
 
-    statuses = [status.as_dict() for status in database_status(_nodes())]
+    statuses = [status.as_dict() for status in database_status(_layout().nodes())]
     healthy = _healthy(statuses)
     if as_json:
         typer.echo(json.dumps({"ok": healthy, "servers": statuses}, indent=2))

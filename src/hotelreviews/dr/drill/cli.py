@@ -60,6 +60,7 @@ def drill_command(
         load_running_layout,
         run_drill,
     )
+    from hotelreviews.dr.lock import dr_lock
     from hotelreviews.dr.topology import DrError
 
     if kill not in KILLS:
@@ -77,7 +78,9 @@ def drill_command(
     )
     try:
         layout = load_running_layout(get_settings().data_dir)
-        run = run_drill(layout, options, say=_say)
+        # The drill fails over itself: no watcher or operator may act on the cluster meanwhile.
+        with dr_lock(layout.root, wait=False):
+            run = run_drill(layout, options, say=_say)
     except (LayoutError, DrillError, DrError) as error:
         _errors.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(code=1) from None
