@@ -46,7 +46,7 @@ run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
 test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
-	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "ERROR: pytest collected no tests (exit code 5); treating that as a failure." >&2; \
 	fi; \

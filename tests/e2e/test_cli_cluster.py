@@ -31,6 +31,9 @@ from tests.support.pg_server import free_port
 
 pytestmark = [
     pytest.mark.slow,
+    # Whole clusters (~20 processes each, ports chosen before they are bound): one worker
+    # runs these modules one after the other (make test: --dist loadgroup).
+    pytest.mark.xdist_group("clusters"),
     pytest.mark.skipif(
         shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists(),
         reason="haproxy is not installed: run scripts/ensure-system-packages.sh",
@@ -88,7 +91,7 @@ class Cluster:
 
 
 def _every_pid(status: dict[str, Any]) -> list[int]:
-    pids = [status["global"]["pid"]]
+    pids = [status["global"]["pid"], status["watcher"]["pid"]]
     for part in status["regions"].values():
         pids += [api["pid"] for api in part["apis"]]
         pids += [part[key]["pid"] for key in ("worker", "balancer", "redis")]

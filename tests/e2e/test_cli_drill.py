@@ -21,6 +21,9 @@ from tests.support.pg_server import free_port
 
 pytestmark = [
     pytest.mark.slow,
+    # Whole clusters (~20 processes each, ports chosen before they are bound): one worker
+    # runs these modules one after the other (make test: --dist loadgroup).
+    pytest.mark.xdist_group("clusters"),
     pytest.mark.skipif(
         shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists(),
         reason="haproxy is not installed: run scripts/ensure-system-packages.sh",

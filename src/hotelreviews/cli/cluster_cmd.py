@@ -63,6 +63,14 @@ def up(
             "(us↔eu 70 ms, us↔ap 220 ms, eu↔ap 160 ms).",
         ),
     ] = False,
+    auto_failover: Annotated[
+        bool,
+        typer.Option(
+            "--auto-failover/--no-auto-failover",
+            help="Run `hotelreviews dr watch` (new cluster): fail over on its own after 10 s "
+            "without a primary.",
+        ),
+    ] = True,
 ) -> None:
     from hotelreviews.cluster.daemons import DaemonError
     from hotelreviews.cluster.layout import LayoutError
@@ -79,6 +87,7 @@ def up(
             demo=demo,
             demo_reviews=demo_reviews,
             latency=latency,
+            auto_failover=auto_failover,
             say=_say,
         )
     except (ClusterUpError, LayoutError, PostgresError, DaemonError, ClusterTLSError) as error:
@@ -230,6 +239,9 @@ def _print_status(document: dict[str, Any]) -> None:
         for key in ("balancer", "redis"):
             item = part[key]
             processes.add_row(region, item["name"], _pid(item), _state(item), item["url"])
+    watch = document.get("watcher")
+    if watch is not None:
+        processes.add_row("all", watch["name"], _pid(watch), _state(watch), watch["log"])
     relays = document.get("relays")
     if relays is not None:
         detail = f"{relays['routes']} routes between regions"

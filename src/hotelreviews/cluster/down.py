@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hotelreviews.cluster import apps, front, relay
+from hotelreviews.cluster import apps, front, relay, watcher
 from hotelreviews.cluster.daemons import Daemon, DaemonRecord, process_start_time
 from hotelreviews.cluster.databases import stop_databases
 from hotelreviews.cluster.layout import RELAY_ADDRESS, ClusterLayout
@@ -111,7 +111,10 @@ def _stop_postgres(layout: ClusterLayout, report: DownReport) -> None:
 
 def all_daemons(layout: ClusterLayout) -> list[Daemon]:
     """Every daemon of the cluster, in the order `down` stops them."""
-    daemons = [process.daemon for process in apps.app_processes(layout)]
+    # The watcher first: it would take the primary's shutdown for a loss and fail over.
+    watch = watcher.watcher_daemon(layout)
+    daemons = [watch] if watcher.enabled(layout) or watch.is_running() else []
+    daemons += [process.daemon for process in apps.app_processes(layout)]
     daemons.append(front.global_entry(layout).daemon)
     daemons += [front.balancer(layout, region).daemon for region in layout.regions]
     daemons += [apps.redis_instance(layout, region).daemon for region in layout.regions]

@@ -19,7 +19,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from hotelreviews.cluster import apps, front, relay
+from hotelreviews.cluster import apps, front, relay, watcher
 from hotelreviews.cluster.daemons import Daemon
 from hotelreviews.cluster.haproxy import HAProxy
 from hotelreviews.cluster.layout import ClusterLayout
@@ -46,6 +46,7 @@ def cluster_status(layout: ClusterLayout) -> dict[str, Any]:
             "regions": {region: future.result() for region, future in regions.items()},
             "databases": databases.result(),
             "relays": relays.result(),
+            "watcher": _watcher(layout),
         }
     document["global"]["drained"] = sorted(front.drained_regions(layout))
     document["problems"] = problems(document)
@@ -74,6 +75,9 @@ def problems(document: dict[str, Any]) -> list[str]:
             )
         elif not drained and entry["regions"].get(region) not in (None, "UP"):
             found.append(f"{region}: the global entry sees it {entry['regions'][region]}")
+    watch = document.get("watcher")
+    if watch is not None and not watch["running"]:
+        found.append("dr watch (automatic failover): not running")
     relays = document.get("relays")
     if relays is not None and not relays["running"]:
         found.append("relays: not running (no traffic between regions)")
@@ -183,6 +187,14 @@ def _first_answer_ms(host: str, port: int) -> float | None:
     except OSError:
         return None
     return round((time.monotonic() - started) * 1000, 1)
+
+
+def _watcher(layout: ClusterLayout) -> dict[str, Any] | None:
+    """The automatic failover's process (None for a cluster created without it)."""
+    if not watcher.enabled(layout):
+        return None
+    daemon = watcher.watcher_daemon(layout)
+    return _process(daemon) | {"log": str(daemon.log_file)}
 
 
 def _process(daemon: Daemon) -> dict[str, Any]:

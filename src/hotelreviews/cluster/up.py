@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotelreviews.cluster import apps, front, relay
+from hotelreviews.cluster import apps, front, relay, watcher
 from hotelreviews.cluster.daemons import wait_for_http, wait_for_tcp
 from hotelreviews.cluster.databases import DATABASE, create_databases, start_databases
 from hotelreviews.cluster.down import all_daemons, cluster_down
@@ -63,6 +63,7 @@ def cluster_up(
     demo: bool = True,
     demo_reviews: int = DEFAULT_DEMO_REVIEWS,
     latency: bool = False,
+    auto_failover: bool = True,
     say: Callable[[str], None] = lambda _: None,
 ) -> UpResult:
     """Bring the cluster in `data_dir` up (planning it the first time); stop it all again and
@@ -73,6 +74,7 @@ def cluster_up(
         port = global_port or DEFAULT_GLOBAL_PORT
         _require_free(port)
         layout = plan(root, api_per_region=api_per_region, global_port=port, latency=latency)
+        layout.extra[watcher.AUTO_FAILOVER] = auto_failover
         layout.save()
         modelled = " with modelled inter-region latency" if latency else ""
         say(f"planned a new cluster in {root}{modelled}")
@@ -128,6 +130,9 @@ def _bring_up(
         front.global_entry(layout), front.global_config(layout), front.global_endpoint(layout), say
     )
     _wait_for_front(layout, say)
+    if watcher.start_watcher(layout):
+        log = watcher.watcher_daemon(layout).log_file
+        say(f"automatic failover: `hotelreviews dr watch` ({log})")
 
 
 def _databases(layout: ClusterLayout, say: Callable[[str], None]) -> None:
