@@ -27,22 +27,10 @@ from typing import Any
 import pytest
 
 from hotelreviews.cluster.daemons import process_start_time
+from tests.support.cluster_marks import WHOLE_CLUSTER
 from tests.support.pg_server import free_port
 
-pytestmark = [
-    pytest.mark.slow,
-    # Whole clusters (~20 processes each, ports chosen before they are bound): one worker
-    # runs these modules one after the other (make test: --dist loadgroup).
-    pytest.mark.xdist_group("clusters"),
-    pytest.mark.skipif(
-        shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists(),
-        reason="haproxy is not installed: run scripts/ensure-system-packages.sh",
-    ),
-    pytest.mark.skipif(
-        shutil.which("redis-server") is None,
-        reason="redis-server is not installed: run scripts/ensure-system-packages.sh",
-    ),
-]
+pytestmark = WHOLE_CLUSTER
 
 DEMO_REVIEWS = 300
 

@@ -58,6 +58,7 @@ from hotelreviews.cluster.pg_tools import (
     client_program,
     find_pg_bin_dir,
     pg_major_version,
+    pid_exists,
     server_user,
     tail,
     traversable_by,
@@ -129,16 +130,6 @@ def _install_exit_hooks() -> None:
                     signal.signal(sig, _on_signal)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _reap_stale(parent: Path, bin_dir: Path) -> None:
     """Stop servers and delete directories left by test processes that died."""
     try:
@@ -150,7 +141,7 @@ def _reap_stale(parent: Path, bin_dir: Path) -> None:
             owner = int((entry / "owner.pid").read_text().strip())
         except (OSError, ValueError):
             continue  # being set up right now, or not ours
-        if _pid_alive(owner):
+        if pid_exists(owner):
             continue
         with contextlib.suppress(Exception):
             data = entry / "data"
@@ -540,7 +531,7 @@ class PostgresServer:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGQUIT)  # immediate shutdown of postmaster + children
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and _pid_alive(pid):
+        while time.monotonic() < deadline and pid_exists(pid):
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)

@@ -21,6 +21,7 @@ from typing import Any
 
 from hotelreviews.backup.errors import BackupError
 from hotelreviews.backup.tables import TableSum
+from hotelreviews.cluster.pg_tools import pid_exists
 
 ENTRY_FILE = "backup.json"
 ENTRY_VERSION = 1
@@ -207,13 +208,7 @@ class Catalog:
             pid = int(self._marker(backup_id).read_text().strip())
         except (OSError, ValueError):
             return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return pid_exists(pid)
 
     @staticmethod
     def _read(path: Path) -> BackupEntry | None:

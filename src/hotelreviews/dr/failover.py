@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from hotelreviews.cluster.pg import PgNode
 from hotelreviews.dr.topology import DrError, roles, slot_name, upstream_of
-from hotelreviews.dr.waiting import streaming_to, wait_for
+from hotelreviews.dr.waiting import rewind_and_follow, wait_until_streaming
 from hotelreviews.routing.lsn import format_lsn, parse_lsn
 
 
@@ -87,23 +87,16 @@ def failover(
         if region == chosen:
             continue
         node = nodes[region]
-        target.ensure_slot(slot_name(region))
         if received[region] > received[chosen]:
             say(f"{region} had received past {chosen}'s history: rewinding it")
-            node.rewind(target)
-            node.follow(target, slot=slot_name(region))
-            node.start()
+            rewind_and_follow(node, target, slot=slot_name(region))
             rewound.append(region)
         else:
             say(f"{region} now streams from {chosen}")
+            target.ensure_slot(slot_name(region))
             node.follow(target, slot=slot_name(region))
-    for region in replicas:
-        if region != chosen:
-            wait_for(
-                lambda region=region: streaming_to(target, region),
-                timeout=timeout,
-                what=f"{region} streams from {chosen}",
-            )
+    others = [region for region in replicas if region != chosen]
+    wait_until_streaming(target, chosen, others, timeout=timeout)
     return Failover(
         old_primary=old,
         new_primary=chosen,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from hotelreviews.cluster.pg import PgNode
 from hotelreviews.dr.topology import DrError, slot_name, the_primary
-from hotelreviews.dr.waiting import drop_idle_slots, streaming_to, wait_for
+from hotelreviews.dr.waiting import drop_idle_slots, rewind_and_follow, wait_until_streaming
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,11 @@ def rejoin(
     node, primary = nodes[region], nodes[primary_region]
     if not node.data_dir.exists():
         raise DrError(f"{region} has no data directory ({node.data_dir}): clone it again")
-    primary.ensure_slot(slot_name(region))
-    say(f"rewinding {region} onto {primary_region}'s timeline")
-    node.rewind(primary)
-    node.follow(primary, slot=slot_name(region))
-    say(f"starting {region} as a replica of {primary_region}")
-    node.start()
+    say(f"rewinding {region} onto {primary_region}'s timeline, then starting it as a replica")
+    rewind_and_follow(node, primary, slot=slot_name(region))
     node.unfence()
     drop_idle_slots(node)
-    wait_for(
-        lambda: streaming_to(primary, region),
-        timeout=timeout,
-        what=f"{region} streams from {primary_region}",
-    )
+    wait_until_streaming(primary, primary_region, [region], timeout=timeout)
     return Rejoin(
         region=region,
         primary=primary_region,

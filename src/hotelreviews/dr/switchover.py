@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 from hotelreviews.cluster.pg import PgNode
 from hotelreviews.dr.topology import DrError, roles, slot_name, the_primary
-from hotelreviews.dr.waiting import drop_idle_slots, streaming_to, wait_for
+from hotelreviews.dr.waiting import (
+    drop_idle_slots,
+    rewind_and_follow,
+    wait_for,
+    wait_until_streaming,
+)
 from hotelreviews.routing.lsn import format_lsn, parse_lsn
 
 # Before the primary stops, the target must be this close (bytes of WAL not yet received):
@@ -85,19 +90,11 @@ def switchover(
         node.follow(target, slot=slot_name(region))
 
     say(f"{old} becomes a replica of {to}")
-    target.ensure_slot(slot_name(old))
-    primary.rewind(target)
-    primary.follow(target, slot=slot_name(old))
-    primary.start()
+    rewind_and_follow(primary, target, slot=slot_name(old))
     drop_idle_slots(primary)
 
-    for region, role in roles(nodes).items():
-        if role == "replica":
-            wait_for(
-                lambda region=region: streaming_to(target, region),
-                timeout=timeout,
-                what=f"{region} streams from {to}",
-            )
+    replicas = [region for region, role in roles(nodes).items() if role == "replica"]
+    wait_until_streaming(target, to, replicas, timeout=timeout)
     return Switchover(
         old_primary=old,
         new_primary=to,

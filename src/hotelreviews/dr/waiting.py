@@ -44,3 +44,25 @@ def drop_idle_slots(node: PgNode) -> None:
         "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots "
         "WHERE NOT active"
     )
+
+
+def wait_until_streaming(
+    primary: PgNode, primary_region: str, regions: list[str], *, timeout: float
+) -> None:
+    """Every region in `regions` streams from `primary`; DrError naming the first that
+    does not within `timeout`."""
+    for region in regions:
+        wait_for(
+            lambda region=region: streaming_to(primary, region),
+            timeout=timeout,
+            what=f"{region} streams from {primary_region}",
+        )
+
+
+def rewind_and_follow(node: PgNode, primary: PgNode, *, slot: str) -> None:
+    """Make a server that ran past (or beside) `primary`'s history its replica: a slot for it
+    on `primary`, pg_rewind onto its timeline (stopping it first), follow it, start."""
+    primary.ensure_slot(slot)
+    node.rewind(primary)
+    node.follow(primary, slot=slot)
+    node.start()
