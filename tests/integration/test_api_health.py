@@ -98,6 +98,13 @@ async def test_readiness_reports_an_unreachable_redis_as_degraded_but_stays_read
 # ---------------------------------------------------------------------------- who may ask
 
 
+async def test_without_replicas_the_primary_is_here(settings: Settings) -> None:
+    # The global balancer sends writes to a region answering 200 (cluster/haproxy.py).
+    async with api_client(settings) as client:
+        response = await client.get("/health/primary")
+    assert response.status_code == 200 and response.json() == {"status": "primary-here"}
+
+
 async def test_deep_health_is_for_admins_only(settings: Settings) -> None:
     async with api_client(settings) as client:
         anonymous = await client.get(DEEP)

@@ -27,6 +27,7 @@ SIGNED_IN = EVERYONE - {"anonymous"}
 EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /livez": (None, EVERYONE),
     "GET /readyz": (None, EVERYONE),
+    "GET /health/primary": (None, EVERYONE),
     "GET /health/deep": (None, {"admin"}),
     "GET /metrics": (None, EVERYONE),  # its bearer token, when configured, is its own check
     "GET /openapi.json": (None, EVERYONE),

@@ -46,6 +46,8 @@ class _StandInHandler(BaseHTTPRequestHandler):
         if self.path == "/readyz":
             status = 200 if self.server.ready else 503
             self._send(status, {"ready": self.server.ready})
+        elif self.path == "/health/primary":
+            self._send(200 if self.server.primary else 503, {"primary": self.server.primary})
         else:
             self._send(
                 200,
@@ -55,6 +57,10 @@ class _StandInHandler(BaseHTTPRequestHandler):
                     "forwarded_for": self.headers.get_all("X-Forwarded-For"),
                 },
             )
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(202, {"served_by": self.server.name, "method": "POST"})
 
     def _send(self, status: int, body: dict[str, object]) -> None:
         data = json.dumps(body).encode()
@@ -72,6 +78,7 @@ class _StandInHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     name: str
     ready: bool
+    primary: bool  # answers /health/primary with 200
 
     def handle_error(self, request: object, client_address: object) -> None:
         # HAProxy's health checks may hang up before the answer is written (a reset):
@@ -91,6 +98,7 @@ class StandInApi:
         self.server = _StandInHTTPServer((LOCAL, 0), _StandInHandler)
         self.server.name = self.name
         self.server.ready = True
+        self.server.primary = self.name.startswith("us-east-1/")
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -102,6 +110,9 @@ class StandInApi:
 
     def set_ready(self, ready: bool) -> None:
         self.server.ready = ready
+
+    def set_primary(self, primary: bool) -> None:
+        self.server.primary = primary
 
     def close(self) -> None:
         self.server.shutdown()
@@ -135,6 +146,24 @@ class Cluster:
                 return response.status, response.headers, json.loads(response.read())
         except urllib.error.HTTPError as error:
             return error.code, error.headers, {}
+
+    def post(self, region: str | None) -> str | None:
+        """Which stand-in answered a POST through the global entry (None: an error)."""
+        request = urllib.request.Request(
+            f"https://{self.entry_endpoint}/api/v1/ingestions", data=b"{}", method="POST"
+        )
+        if region is not None:
+            request.add_header("X-Region", region)
+        try:
+            with urllib.request.urlopen(request, timeout=10, context=self.client_tls) as response:
+                return str(json.loads(response.read())["served_by"])
+        except urllib.error.HTTPError:
+            return None
+
+    def set_primary_region(self, primary: str | None) -> None:
+        for region, apis in self.apis.items():
+            for api in apis:
+                api.set_primary(region == primary)
 
     def served_by(self, region: str | None) -> str | None:
         """Which stand-in answered a request through the global entry (None: an error)."""
@@ -294,6 +323,38 @@ def test_a_regional_balancer_spreads_requests_and_forwards_the_client(cluster: C
     assert served == {"eu-west-1/api-1", "eu-west-1/api-2"}
 
 
+def test_writes_go_to_the_region_of_the_primary_and_reads_stay_at_home(
+    all_ready: Cluster,
+) -> None:
+    cluster = all_ready
+    try:
+        # us-east-1's APIs say the primary is theirs (the stand-ins' start).
+        _eventually(
+            lambda: str(cluster.post("ap-southeast-1")).startswith("us-east-1/"),
+            "ap-southeast-1's writes to reach us-east-1",
+        )
+        assert str(cluster.post(None)).startswith("us-east-1/")
+        assert str(cluster.served_by("ap-southeast-1")).startswith("ap-southeast-1/")
+
+        cluster.set_primary_region("eu-west-1")  # a failover moved it
+        _eventually(
+            lambda: all(str(cluster.post(region)).startswith("eu-west-1/") for region in REGIONS),
+            "every region's writes to follow the primary to eu-west-1",
+        )
+
+        cluster.set_primary_region(None)  # no primary anywhere: each region's own answers
+        _eventually(
+            lambda: str(cluster.post("ap-southeast-1")).startswith("ap-southeast-1/"),
+            "ap-southeast-1's writes to fall back to its own region",
+        )
+    finally:
+        cluster.set_primary_region("us-east-1")
+    _eventually(
+        lambda: str(cluster.post("eu-west-1")).startswith("us-east-1/"),
+        "writes to reach us-east-1 again",
+    )
+
+
 def test_the_global_entry_drops_a_forwarded_for_the_client_sent(cluster: Cluster) -> None:
     status, _, body = cluster.get(
         cluster.entry_endpoint, region="eu-west-1", headers={"X-Forwarded-For": "203.0.113.9"}
@@ -405,8 +466,12 @@ def test_the_stats_socket_reports_every_server_with_its_role(cluster: Cluster) -
         for state in haproxy.read_server_states(cluster.entry.stats_socket)
     }
 
-    assert set(states) == {(f"region-{region}", server) for region in REGIONS for server in REGIONS}
+    regional = {(f"region-{region}", server) for region in REGIONS for server in REGIONS}
+    writes = {(f"writes-{region}", server) for region in REGIONS for server in REGIONS}
+    writes |= {(f"writes-{region}", f"{region}-fallback") for region in REGIONS}
+    assert set(states) == regional | writes
     assert not states[("region-eu-west-1", "eu-west-1")].backup
+    assert states[("writes-eu-west-1", "eu-west-1-fallback")].backup
     assert states[("region-eu-west-1", "us-east-1")].backup
     assert states[("region-eu-west-1", "eu-west-1")].check_status == "L7OK"
 

@@ -140,6 +140,13 @@ async def eventually(condition: Callable[[], bool], what: str, seconds: float = 
         await asyncio.sleep(0.05)
 
 
+async def eventually_async(client: httpx.AsyncClient, url: str, status: int) -> None:
+    deadline = time.monotonic() + 60
+    while (await client.get(url)).status_code != status:
+        assert time.monotonic() < deadline, f"{url} never answered {status}"
+        await asyncio.sleep(0.05)
+
+
 async def writes_resume(load: Load) -> None:
     """Writes are acknowledged again (by the new primary, found by the driver)."""
     count = len(load.acknowledged)
@@ -184,6 +191,8 @@ async def test_a_switchover_under_load_loses_no_acknowledged_write_and_every_rea
 ) -> None:
     writer, reader = clients
     nodes = cluster.nodes()
+    # The global entry sends writes to the region whose own server is the primary.
+    assert (await reader.get("/health/primary")).status_code == 503
     async with under_load(writer, reader) as load:
         await asyncio.sleep(LOAD_SECONDS)
         acknowledged_before = len(load.acknowledged)
@@ -193,6 +202,7 @@ async def test_a_switchover_under_load_loses_no_acknowledged_write_and_every_rea
 
     assert acknowledged_before > 0 and load.unexpected == []
     assert (result.old_primary, result.new_primary, result.timeline) == ("us-east-1", REGION, 2)
+    await eventually_async(reader, "/health/primary", 200)
     # Zero acknowledged writes lost: the new primary holds every one.
     assert set(load.acknowledged) <= ingestion_ids(nodes[REGION])
     # Reads were served throughout: not one failed.

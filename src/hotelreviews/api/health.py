@@ -23,6 +23,7 @@ READINESS_TIMEOUT_SECONDS = 2.0
 # With a replica to fall back on, the primary gets this long before the replica's answer counts.
 PRIMARY_WAIT_WITH_REPLICA_SECONDS = 1.0
 _LIVE = json_response({"status": "ok"}).body
+_PRIMARY_HERE = json_response({"status": "primary-here"}).body
 
 
 class Liveness(BaseModel):
@@ -147,6 +148,37 @@ async def _answer(task: asyncio.Task[str | None]) -> str | None:
     except Exception as exc:
         logger.warning("readiness check on the replica failed: %r", exc)
         return None
+
+
+class PrimaryHere(BaseModel):
+    status: Literal["primary-here"] = Field(examples=["primary-here"])
+
+
+@router.get(
+    "/health/primary",
+    response_model=PrimaryHere,
+    responses={
+        503: {
+            "model": Problem,
+            "description": "The primary is elsewhere",
+            "content": {PROBLEM_JSON: {}},
+        }
+    },
+)
+async def primary_here(request: Request) -> Response:
+    """200 when this region's own database server (its first read target) is the primary,
+    as the last replica check found it; 503 otherwise. A global load balancer sends writes
+    to the region that answers 200, so they do not cross an ocean once per statement. A
+    deployment without replicas has its primary here."""
+    router = request.app.state.router
+    if router.replicas and not router.replicas[0].health.primary:
+        return problem_response(
+            status=503,
+            code="primary_elsewhere",
+            detail="this region's database server is not the primary",
+            instance=request.url.path,
+        )
+    return Response(_PRIMARY_HERE, media_type="application/json")
 
 
 @router.get(

@@ -17,7 +17,7 @@ Write routes send the token of what they committed, so that the client's next re
     async with write_transaction(db) as connection:  # db: the Db dependency (the primary)
         ...
     response = json_response(body, status_code=202)
-    return with_consistency_token(response, await consistency_token(db))
+    return with_consistency_token(response, await token_after_commit(db))
 
 A request presenting `X-Consistency-Token` is read from a replica that has replayed past it
 (after a short bounded wait), else from the primary, and it bypasses the response cache.

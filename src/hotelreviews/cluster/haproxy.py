@@ -40,6 +40,7 @@ from hotelreviews.cluster.layout import PRIMARY_REGION, nearest_first
 REGION_HEADER = "X-Region"
 SERVED_BY_HEADER = "X-Hotelreviews-Region"
 HEALTH_CHECK_PATH = "/readyz"
+PRIMARY_CHECK_PATH = "/health/primary"
 INSTALL_HINT = (
     "haproxy was not found: run scripts/ensure-system-packages.sh as root "
     "(or apt-get install haproxy)"
@@ -156,12 +157,20 @@ def render_global_config(
     endpoint (cluster up --latency: through a relay that delays it by their round trip)."""
     if default_region not in regions:
         raise ValueError(f"default region {default_region!r} is not one of {sorted(regions)}")
+    # Writes (anything but GET, HEAD and OPTIONS) go to the region whose server is the
+    # primary: there a write costs local round trips, not one across the world per statement.
+    writes = "!METH_GET !METH_OPTIONS"
     routes = "".join(
+        f"    use_backend writes-{region} if {writes} "
+        f"{{ req.hdr({REGION_HEADER}) -m str {region} }}\n"
         f"    use_backend region-{region} if {{ req.hdr({REGION_HEADER}) -m str {region} }}\n"
         for region in regions
     )
+    routes += f"    use_backend writes-{default_region} if {writes}\n"
     backends = "".join(
-        _region_backend(region, regions, ca_file, drained, via or {}) for region in regions
+        _region_backend(region, regions, ca_file, drained, via or {})
+        + _writes_backend(region, regions, ca_file, drained, via or {})
+        for region in regions
     )
     return (
         _common(stats_socket, threads)
@@ -191,10 +200,7 @@ def _region_backend(
     order = [name for name in nearest_first(region) if name in regions]
     for position, name in enumerate(order):
         route = regions[name]
-        identity = (
-            f"sni str({route.server_name}) check-sni {route.server_name} "
-            f"verifyhost {route.server_name}"
-        )
+        identity = _identity(route)
         backup = " backup" if position else ""
         disabled = " disabled" if name in drained else ""  # starts in maintenance
         endpoint = via.get((region, name), route.endpoint)
@@ -211,6 +217,44 @@ backend region-{region}
     # carry the name the global entry asked for.
     default-server check check-ssl ssl verify required ca-file {ca_file}
 {"".join(servers)}"""
+
+
+def _writes_backend(
+    region: str,
+    regions: Mapping[str, RegionRoute],
+    ca_file: Path,
+    drained: frozenset[str],
+    via: Mapping[tuple[str, str], Endpoint],
+) -> str:
+    """Writes of `region`'s clients: every region's balancer, of which only the one whose
+    APIs say the primary is theirs (GET /health/primary) passes its check; with none (no
+    primary, or a failover under way) the region's own balancer, unchecked, answers — its
+    APIs then find the primary themselves or refuse with 503 and Retry-After."""
+    servers = []
+    for name in (name for name in nearest_first(region) if name in regions):
+        route = regions[name]
+        disabled = " disabled" if name in drained else ""
+        endpoint = via.get((region, name), route.endpoint)
+        servers.append(f"    server {name} {endpoint} {_identity(route)}{disabled}\n")
+    own = regions[region]
+    servers.append(
+        f"    server {region}-fallback {own.endpoint} {_identity(own)} no-check backup\n"
+    )
+    return f"""
+backend writes-{region}
+    balance first
+    timeout check 5s
+    option httpchk GET {PRIMARY_CHECK_PATH}
+    http-check expect status 200
+    default-server check check-ssl ssl verify required ca-file {ca_file}
+{"".join(servers)}"""
+
+
+def _identity(route: RegionRoute) -> str:
+    """SNI sent, and the name the balancer's certificate must carry."""
+    return (
+        f"sni str({route.server_name}) check-sni {route.server_name} verifyhost {route.server_name}"
+    )
 
 
 def _common(stats_socket: Path, threads: int) -> str:

@@ -16,7 +16,7 @@ from hotelreviews.core.settings import Settings
 
 # Health checks and metrics: polled by load balancers, orchestrators and Prometheus, never
 # limited.
-EXEMPT_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
+EXEMPT_PATHS = frozenset({"/livez", "/readyz", "/health/primary", "/metrics"})
 # A claim takes this share of a limit from the shared counter at once (budgets.py): fewer
 # round trips, at the price of up to a claim's worth unused per instance and window.
 CLAIM_SHARE = 10

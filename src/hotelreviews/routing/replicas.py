@@ -43,6 +43,7 @@ class ReplicaHealth:
     replay_lsn: int | None = None
     lag_seconds: float | None = None
     lag_bytes: int | None = None
+    primary: bool = False  # not in recovery: the primary itself (a promoted replica)
 
 
 NOT_CHECKED = ReplicaHealth(usable=False, reason="not checked yet")
@@ -61,6 +62,7 @@ def judge(status: ReplicationStatus, *, max_lag_seconds: float) -> ReplicaHealth
             replay_lsn=replay,
             lag_seconds=0.0,
             lag_bytes=0,
+            primary=True,
         )
     if replay is None:
         return ReplicaHealth(usable=False, reason="no replay position yet")

@@ -45,6 +45,7 @@ POLICIES: dict[str, Policy] = {
     # Operations and documentation.
     "GET /livez": PUBLIC,
     "GET /readyz": PUBLIC,
+    "GET /health/primary": PUBLIC,  # for the global balancer's routing of writes
     "GET /health/deep": require(ADMIN),  # every dependency, with roles and lag
     "GET /metrics": PUBLIC,  # its own bearer token when one is configured
     "GET /openapi.json": PUBLIC,
