@@ -105,7 +105,9 @@ def test_without_latency_the_global_entry_reaches_every_balancer_directly(tmp_pa
     layout = plan(tmp_path / "c", api_per_region=1)
     config = front.global_config(layout)
     for spec in layout.regions.values():
-        assert config.count(f" {spec.address}:{spec.balancer_port} ") == 3  # one per backend
+        # Once in each region's backend and each region's writes backend, and once more as
+        # the fallback for its own region's writes.
+        assert config.count(f" {spec.address}:{spec.balancer_port} ") == 7
 
 
 def test_status_counts_stopped_relays_as_a_problem_and_a_cluster_without_them_as_fine() -> None:
