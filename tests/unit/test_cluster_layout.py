@@ -53,3 +53,15 @@ def test_a_saved_layout_loads_the_same(tmp_path: Path) -> None:
     loaded = ClusterLayout.load(tmp_path / "cluster")
     assert loaded.regions == layout.regions and loaded.relays == layout.relays
     assert loaded.latency and loaded.root == layout.root.resolve()
+
+
+def test_planned_ports_lie_outside_the_kernels_ephemeral_range(tmp_path: Path) -> None:
+    # Bound only when their services start: inside the ephemeral range any connection or
+    # bind(0) on the machine could take one meanwhile.
+    low, high = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    layout = plan(tmp_path / "cluster", api_per_region=2, latency=True)
+    ports = [*layout.relays.values()]
+    for spec in layout.regions.values():
+        ports += [spec.postgres_port, spec.redis_port, spec.worker_metrics_port, spec.balancer_port]
+        ports += spec.api_ports
+    assert not [port for port in ports if low <= port <= high]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -246,7 +247,34 @@ def plan(
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """A TCP port free right now, outside the kernel's ephemeral range.
+
+    A planned port is bound only later, when its service starts (up to a minute on).
+    Inside the ephemeral range the kernel may meanwhile hand it to any outgoing connection
+    or `bind(0)` on the machine; outside it, only a program asking for that very port can
+    take it."""
+    low, high = _ephemeral_range()
+    below = range(_LOWEST_PLANNED_PORT, low)
+    candidates = below if len(below) >= 1000 else range(high + 1, 65536)
+    for _ in range(200):
+        port = random.choice(candidates)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # crowded: any free one
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+_LOWEST_PLANNED_PORT = 20000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
