@@ -182,6 +182,15 @@ def process_start_time(pid: int) -> int | None:
     return int(fields[22 - 3])
 
 
+def accepts(host: str, port: int) -> bool:
+    """Something accepts TCP connections on host:port now."""
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_tcp(host: str, port: int, timeout: float, *, daemon: Daemon | None = None) -> None:
     """Return once `host:port` accepts connections; raise DaemonError after `timeout` seconds
     (or as soon as `daemon`, the process meant to listen there, has exited)."""

@@ -11,13 +11,12 @@ keep the others running (what happened is reported instead).
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hotelreviews.cluster import apps, front, relay, watcher
-from hotelreviews.cluster.daemons import Daemon, DaemonRecord, process_start_time
+from hotelreviews.cluster.daemons import Daemon, DaemonRecord, accepts, process_start_time
 from hotelreviews.cluster.databases import stop_databases
 from hotelreviews.cluster.layout import RELAY_ADDRESS, ClusterLayout
 
@@ -142,18 +141,10 @@ def layout_ports(layout: ClusterLayout) -> list[tuple[str, str, int]]:
 def _open_ports(layout: ClusterLayout) -> list[tuple[str, str, int]]:
     deadline = time.monotonic() + PORTS_CLOSE_WITHIN
     while True:
-        still_open = [entry for entry in layout_ports(layout) if _accepts(entry[1], entry[2])]
+        still_open = [entry for entry in layout_ports(layout) if accepts(entry[1], entry[2])]
         if not still_open or time.monotonic() >= deadline:
             return still_open
         time.sleep(0.2)
-
-
-def _accepts(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
 
 
 def _with_start_time(pid: int | None) -> tuple[int, int] | None:

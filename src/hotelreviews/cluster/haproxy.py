@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotelreviews.cluster.daemons import Daemon, DaemonError, StopResult, wait_for_tcp
+from hotelreviews.cluster.daemons import Daemon, DaemonError, StopResult, accepts, wait_for_tcp
 from hotelreviews.cluster.layout import PRIMARY_REGION, nearest_first
 
 REGION_HEADER = "X-Region"
@@ -323,7 +323,7 @@ class HAProxy:
     def start(self, config: str, *, listen: Endpoint, timeout: float = STARTUP_TIMEOUT) -> None:
         """Check and write `config`, start HAProxy, wait until it listens and its stats socket
         answers."""
-        if _accepts(listen):
+        if accepts(listen.address, listen.port):
             raise DaemonError(
                 f"cannot start {self.daemon.name}: something else listens on {listen}; "
                 f"stop it or choose another port"
@@ -438,11 +438,3 @@ def _stats_command(stats_socket: Path, command: str) -> str:
         while chunk := connection.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks).decode(errors="replace")
-
-
-def _accepts(endpoint: Endpoint) -> bool:
-    try:
-        with socket.create_connection((endpoint.address, endpoint.port), timeout=1.0):
-            return True
-    except OSError:
-        return False

@@ -185,12 +185,8 @@ def tail(text: str, lines: int = 40) -> str:
 
 def pid_alive(pid: int) -> bool:
     """Running (a zombie, exited and waiting to be reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_exists(pid):
         return False
-    except PermissionError:
-        return True
     # A zombie is not alive: it has exited and waits for its parent to read its status.
     with contextlib.suppress(OSError):
         if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":

@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotelreviews.cluster.daemons import Daemon, DaemonError, StopResult, wait_for_tcp
+from hotelreviews.cluster.daemons import Daemon, DaemonError, StopResult, accepts, wait_for_tcp
 
 INSTALL_HINT = (
     "redis-server was not found: run scripts/ensure-system-packages.sh as root "
@@ -75,7 +75,7 @@ def start_redis(instance: RedisInstance, *, timeout: float = STARTUP_TIMEOUT) ->
     binary = shutil.which("redis-server")
     if binary is None:
         raise DaemonError(INSTALL_HINT)
-    if ping(instance.bind, instance.port) or _accepts(instance.bind, instance.port):
+    if ping(instance.bind, instance.port) or accepts(instance.bind, instance.port):
         raise DaemonError(
             f"cannot start {daemon.name}: something else listens on "
             f"{instance.bind}:{instance.port} (not the Redis recorded in {daemon.pid_file}); "
@@ -95,14 +95,6 @@ def start_redis(instance: RedisInstance, *, timeout: float = STARTUP_TIMEOUT) ->
 def stop_redis(instance: RedisInstance) -> StopResult:
     """Stop the region's Redis (SIGTERM: it exits at once, having nothing to save)."""
     return instance.daemon.stop()
-
-
-def _accepts(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
 
 
 def ping(host: str, port: int, *, timeout: float = 1.0) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotelreviews.cluster import apps, front, relay, watcher
-from hotelreviews.cluster.daemons import wait_for_http, wait_for_tcp
+from hotelreviews.cluster.daemons import accepts, wait_for_http, wait_for_tcp
 from hotelreviews.cluster.databases import DATABASE, create_databases, start_databases
 from hotelreviews.cluster.down import all_daemons, cluster_down
 from hotelreviews.cluster.haproxy import Endpoint, HAProxy
@@ -190,7 +190,7 @@ def _start_apps(layout: ClusterLayout, say: Callable[[str], None]) -> None:
     for process in processes:
         if process.daemon.is_running():
             continue
-        if _accepts(process.address, process.port):
+        if accepts(process.address, process.port):
             raise ClusterUpError(
                 f"cannot start {process.name}: something else listens on "
                 f"{process.address}:{process.port}; stop it, or `cluster down --purge` and "
@@ -268,14 +268,6 @@ def _wait_for_state(
                 f"{instance.daemon.log_file} and the API logs in the region's apps/ directory"
             )
         time.sleep(0.2)
-
-
-def _accepts(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
 
 
 def _require_free(port: int) -> None:
