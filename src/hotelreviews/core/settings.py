@@ -163,6 +163,36 @@ class Settings(BaseSettings):
     # that only they needed.
     backup_retention_days: int = Field(default=30, ge=0, le=36_500)
 
+    # ---- Untrusted edges (docs/security.md). One block per control; each keeps its own
+    # fields, validators and properties together. ----
+
+    # [remote sources] Which http(s) hosts and S3 buckets sources may come from, and which
+    # addresses they may resolve to (ingestion/egress.py).
+
+    # (end of remote sources)
+
+    # [source limits] What one source may cost: bytes, wall time, rejected lines stored.
+    # Bytes a source may hold, counted as stored and again uncompressed (a gzip bomb stops
+    # here): past it the source ends with a clear reason, its committed batches kept.
+    source_max_bytes: int = Field(default=16 * 1024**3, ge=1024)
+    # Wall time one source may take, every pass over it included (a drip-fed body ends here).
+    source_max_seconds: float = Field(default=3600.0, gt=0)
+
+    # (end of source limits)
+
+    # [database protection] Statement timeouts, bounded search cost, expensive-request
+    # concurrency.
+
+    # (end of database protection)
+
+    # [request edges] Host names, validation errors, small bodies where small is enough.
+
+    # (end of request edges)
+
+    # [identity] Login throttling by name and address, immediate token revocation.
+
+    # (end of identity)
+
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:
