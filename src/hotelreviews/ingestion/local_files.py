@@ -70,7 +70,7 @@ def open_regular_file(path: str, *, roots: Sequence[Path] | None = None) -> Open
         descriptor = _open(path, lambda: os.open(path, _FILE_FLAGS & ~os.O_NOFOLLOW))
     else:
         real, root = real_path_under(path, roots)
-        descriptor = _open(path, lambda: _open_beneath(root, real))
+        descriptor = _open(path, lambda: _open_beneath(root, real), beneath=True)
     try:
         info = os.fstat(descriptor)
         kind = stat.S_IFMT(info.st_mode)
@@ -125,11 +125,11 @@ def _open_beneath(root: Path, real: Path) -> int:
         os.close(directory)
 
 
-def _open(path: str, opener: Callable[[], int]) -> int:
+def _open(path: str, opener: Callable[[], int], *, beneath: bool = False) -> int:
     try:
         return opener()
     except OSError as error:
-        if error.errno in _REPLACED:
+        if beneath and error.errno in _REPLACED:
             raise SourceError(
                 f"refused: {path} was replaced by a symbolic link (or a link was put on its"
                 " way) while it was being opened; only files inside the polled folders are"
