@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotelreviews.ingestion import sources
+from hotelreviews.ingestion.local_files import OpenedFile
 from hotelreviews.ingestion.parsing import MAX_LINE_BYTES, parse_line
 from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
 from hotelreviews.ingestion.sources import (
@@ -126,11 +127,14 @@ def test_open_source_refuses_missing_files_and_directories(tmp_path):
 
 def test_open_source_explains_permission_denied(tmp_path, monkeypatch):
     path = write(tmp_path / "locked.jl", b"{}\n")
+    real_open = os.open
 
-    def denied(*args, **kwargs):
-        raise PermissionError(13, "Permission denied", path)
+    def denied(name, *args, **kwargs):
+        if os.fspath(name) == path:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(name, *args, **kwargs)
 
-    monkeypatch.setattr(sources, "open", denied, raising=False)
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(SourceError, match="locked.jl: permission denied; check the file"):
         open_source(path)
 
@@ -186,19 +190,18 @@ def test_an_empty_file_has_no_lines(tmp_path):
 # --- stdin --------------------------------------------------------------------------------
 
 
-def test_stdin_stream_is_spooled_checksummed_rereadable_and_deleted_on_close():
+def test_stdin_stream_is_spooled_checksummed_rereadable_and_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     data = gzip.compress(b'{"a": 1}\n{"b": 2}')
     with spool_stream(io.BytesIO(data)) as source:
         assert isinstance(source, LocalSource)
         assert (source.uri, source.display_name) == ("stdin", "<stdin>")
         assert (source.size, source.compressed) == (len(data), True)
         assert source.checksum == hashlib.sha256(data).hexdigest()
-        assert Path(source.path).read_bytes() == data
         expected = [(1, b'{"a": 1}'), (2, b'{"b": 2}')]
         assert list(iter_lines(source)) == expected
         assert list(iter_lines(source)) == expected  # readable twice: the spool is a real file
-        spooled = Path(source.path)
-    assert not spooled.exists()
+        assert list(tmp_path.iterdir()) == []  # an unnamed file: nothing to clean up
 
 
 def test_dash_reads_standard_input(monkeypatch):
@@ -304,8 +307,9 @@ def test_chunked_splitting_matches_a_simple_split_for_any_chunk_size(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sources, "CHUNK_BYTES", chunk)
         patch.setattr(sources, "MAX_LINE_BYTES", limit)
+        file = OpenedFile(open(path, "rb"), len(stored))  # noqa: SIM115 - closed by the source
         with LocalSource(
-            path=path, uri="t", display_name="feed.jl", size=0, checksum="", compressed=compressed
+            file=file, uri="t", display_name="feed.jl", size=0, checksum="", compressed=compressed
         ) as source:
             assert list(iter_lines(source, start_after_line=start_after)) == expected
 

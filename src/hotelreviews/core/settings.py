@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     source_max_bytes: int = Field(default=16 * 1024**3, ge=1024)
     # Wall time one source may take, every pass over it included (a drip-fed body ends here).
     source_max_seconds: float = Field(default=3600.0, gt=0)
+    # Rejected lines stored with their excerpts per source; the rest are only counted. A
+    # thousand shows what is wrong with a feed; 200,000 rows would only fill the store.
+    source_max_stored_rejections: int = Field(default=1000, ge=0)
 
     # (end of source limits)
 

@@ -7,8 +7,9 @@ import contextlib
 import functools
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,13 +20,15 @@ from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion import repository as repo
 from hotelreviews.ingestion.batch import LineCounts, ParsedBatch
+from hotelreviews.ingestion.limits import SourceBudget
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
 from hotelreviews.ingestion.reports import FileReport, IngestReport
-from hotelreviews.ingestion.rows import storability_problem
+from hotelreviews.ingestion.rows import EXCERPT_BYTES, storability_problem
 from hotelreviews.ingestion.sources import (
     Source,
     SourceError,
+    SourceOverLimit,
     SourceUnavailable,
     expand_paths,
     iter_lines,
@@ -108,16 +111,24 @@ async def ingest_file(
     known: KnownIds | None = None,
     reserved_run_id: int | None = None,
     in_batch: BatchHook | None = None,
+    local_roots: Sequence[Path] | None = None,
 ) -> FileReport:
     """Ingest one file or URI: skip it if already ingested, resume it if a run was interrupted.
 
-    The worker passes the ingestion its job reserved (used as the run if a new one is needed)
-    and a hook that runs first in each batch's transaction (see writer.BatchHook).
+    The worker passes the ingestion its job reserved (used as the run if a new one is needed),
+    a hook that runs first in each batch's transaction (see writer.BatchHook), and the folders
+    it polls, which a local path must really be in (see local_files). The source's costs are
+    capped by the settings' source limits (see limits): over one, it fails for good, its
+    committed batches kept.
     """
     started = time.monotonic()
+    budget = SourceBudget.start(settings)
     try:
         # In a thread: a checksum pass or a remote request must not stall the event loop.
-        with await asyncio.to_thread(open_source, path, settings=settings) as source:
+        opened = await asyncio.to_thread(
+            open_source, path, settings=settings, local_roots=local_roots
+        )
+        with opened as source:
             if on_file:
                 on_file(source.display_name, source.size)
             claim = await _claim_run(engine, source, force=force, reserved_run_id=reserved_run_id)
@@ -137,9 +148,10 @@ async def ingest_file(
                 counts=counts,
                 known=known or KnownIds(),
                 in_transaction=in_batch,
+                max_stored_rejections=settings.source_max_stored_rejections,
             )
             batches = _read_batches(
-                iter_lines(source, start_after_line=counts.lines_done),
+                iter_lines(source, start_after_line=counts.lines_done, budget=budget),
                 start_after=counts.lines_done,
                 size=settings.ingest_batch_size,
                 position=lambda: source.bytes_read,
@@ -157,6 +169,8 @@ async def ingest_file(
             except SourceError as error:
                 report.status, report.message = "failed", str(error)
                 report.transient = isinstance(error, SourceUnavailable)
+                if isinstance(error, SourceOverLimit):
+                    report.message += _what_is_kept(writer.counts)
             report.counts, report.seconds = writer.counts, time.monotonic() - started
             await _finish(
                 engine,
@@ -245,9 +259,10 @@ def _read_batches(
             if problem is None:
                 batch.reviews.append((number, result))
             else:
-                batch.rejections.append((number, problem, raw))
+                batch.rejections.append((number, problem, raw[:EXCERPT_BYTES]))
         else:
-            batch.rejections.append((number, result, raw))
+            # Only the excerpt is stored: a batch of long rejected lines stays small.
+            batch.rejections.append((number, result, raw[:EXCERPT_BYTES]))
         batch.last_line = number
         in_batch += 1
         if in_batch >= size:
@@ -278,6 +293,13 @@ async def _finish(
             lines_per_second=counts.lines_done / seconds if seconds > 0 else None,
             error=error,
         )
+
+
+def _what_is_kept(counts: LineCounts) -> str:
+    """What a run stopped by a source limit keeps: exactly the batches it committed."""
+    if not counts.lines_done:
+        return "; nothing of it was ingested"
+    return f"; lines 1 to {counts.lines_done:,} are ingested, the rest is not"
 
 
 def _counts_of(run: Any) -> LineCounts:

@@ -2,24 +2,30 @@
 
 URIs (s3://bucket/key, s3://bucket/prefix/, http(s)://…, file://…) are accepted wherever a
 path is; remote ones are handled by ingestion/remote.py, imported only when one is given.
+A local file is opened once (ingestion/local_files.py) and read through that descriptor
+only; stdin is spooled to an unnamed temporary file read the same way.
 """
 
 from __future__ import annotations
 
-import errno
 import gzip
 import hashlib
 import os
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
 
+from hotelreviews.ingestion.limits import BudgetedReader, SourceBudget, within_budget
+from hotelreviews.ingestion.local_files import OpenedFile, describe_os_error, open_regular_file
 from hotelreviews.ingestion.parsing import MAX_LINE_BYTES
 from hotelreviews.ingestion.sniffing import GZIP_MAGIC, SNIFF_BYTES, content_problem, gzip_cause
+from hotelreviews.ingestion.source_errors import SourceError as SourceError
+from hotelreviews.ingestion.source_errors import SourceOverLimit as SourceOverLimit
+from hotelreviews.ingestion.source_errors import SourceUnavailable as SourceUnavailable
 from hotelreviews.ingestion.streams import CountingReader, Readable
 
 if TYPE_CHECKING:
@@ -29,15 +35,6 @@ REVIEW_SUFFIXES = (".jl", ".jsonl", ".jl.gz", ".jsonl.gz")
 STDIN = "-"
 CHUNK_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
-
-
-class SourceError(Exception):
-    """A source cannot be read; the message names the file and says what to do."""
-
-
-class SourceUnavailable(SourceError):
-    """A source could not be reached or read for a reason that may pass (network, HTTP 5xx,
-    throttling, an object replaced while read): the same command later may well succeed."""
 
 
 class Source(Protocol):
@@ -76,26 +73,25 @@ class ClosedOnExit:
 
 
 class LocalSource(ClosedOnExit):
-    """A readable local file (stdin is spooled to one), with its size and sha256."""
+    """A local file (stdin is spooled to one), opened once, with its size and sha256; its
+    lines are read from the same descriptor, up to the size that was checksummed."""
 
     def __init__(
         self,
         *,
-        path: str,
+        file: OpenedFile,
         uri: str,
         display_name: str,
         size: int,
         checksum: str,
         compressed: bool,
-        delete_on_close: bool = False,
     ) -> None:
-        self.path = path
+        self.file = file
         self.uri = uri
         self.display_name = display_name
         self.size = size
         self.checksum = checksum
         self.compressed = compressed
-        self._delete_on_close = delete_on_close
         self._reader: CountingReader | None = None
 
     @property
@@ -104,10 +100,8 @@ class LocalSource(ClosedOnExit):
         return self._reader.count if self._reader else 0
 
     def close(self) -> None:
-        """Delete the spooled copy, if this source owns one."""
-        if self._delete_on_close:
-            self._delete_on_close = False
-            Path(self.path).unlink(missing_ok=True)
+        """Close the file (a spooled copy has no name: closing it frees its space)."""
+        self.file.close()
 
     def __repr__(self) -> str:
         return f"LocalSource({self.uri!r}, size={self.size}, compressed={self.compressed})"
@@ -148,30 +142,42 @@ def _review_files(directory: Path, arg: str) -> list[str]:
 
 
 def _raise_walk_error(error: OSError) -> None:
-    raise SourceError(_describe_os_error(error.filename, error)) from error
+    raise SourceError(describe_os_error(error.filename, error)) from error
 
 
-def open_source(arg: str, *, settings: Settings | None = None) -> Source:
+def open_source(
+    arg: str, *, settings: Settings | None = None, local_roots: Sequence[Path] | None = None
+) -> Source:
     """Open one path (or "-" for stdin), checksumming it in a first streaming pass; or one
-    URI (s3://, http(s)://, file://), whose metadata gives its size and checksum."""
+    URI (s3://, http(s)://, file://), whose metadata gives its size and checksum.
+
+    With `local_roots` (the worker's polled folders), a path must really be under one of
+    them (see local_files); without, any path is read (an operator's own command). With
+    `settings`, a local file or stdin larger than source_max_bytes is refused unread.
+    """
+    budget = SourceBudget.start(settings) if settings is not None else None
     if arg == STDIN:
-        return spool_stream(sys.stdin.buffer, display_name="<stdin>")
+        return spool_stream(sys.stdin.buffer, display_name="<stdin>", budget=budget)
     if _is_uri(arg):
         from hotelreviews.ingestion import remote
 
         return remote.open_uri(arg, settings=settings)
-    if Path(arg).is_dir():
-        raise SourceError(f"{arg}: is a directory, expected a file")
+    file = open_regular_file(arg, roots=local_roots)
     try:
-        with open(arg, "rb") as file:
-            size, checksum, head = _checksum(file)
+        if budget is not None:
+            budget.refuse_size(file.size, arg)
+        size, checksum, head = _checksum(file)
+        compressed = head.startswith(GZIP_MAGIC)
+        _refuse_non_text(head, compressed=compressed, display_name=arg)
     except OSError as error:
-        raise SourceError(_describe_os_error(arg, error)) from error
-    compressed = head.startswith(GZIP_MAGIC)
-    _refuse_non_text(head, compressed=compressed, display_name=arg)
+        file.close()
+        raise SourceError(describe_os_error(arg, error)) from error
+    except BaseException:
+        file.close()
+        raise
     return LocalSource(
-        path=arg,
-        uri=Path(arg).resolve().as_uri(),
+        file=file,
+        uri=Path(os.path.realpath(arg)).as_uri(),
         display_name=arg,
         size=size,
         checksum=checksum,
@@ -184,38 +190,42 @@ def _is_uri(arg: str) -> bool:
     return bool(separator) and scheme.isascii() and scheme.replace("+", "").isalnum()
 
 
-def spool_stream(stream: BinaryIO, *, display_name: str = "<stdin>") -> LocalSource:
-    """Copy a stream to a temporary file (deleted on close) so it has a checksum and re-reads."""
-    handle, spool_path = tempfile.mkstemp(prefix="hotelreviews-", suffix=".spool")
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
+def spool_stream(
+    stream: BinaryIO, *, display_name: str = "<stdin>", budget: SourceBudget | None = None
+) -> LocalSource:
+    """Copy a stream to an unnamed temporary file (gone when closed) so it has a checksum and
+    re-reads; a stream over the budget's bytes is refused (the spool is dropped)."""
+    # Closed here on failure, else by the returned source.
+    spool = tempfile.TemporaryFile(prefix="hotelreviews-", suffix=".spool")  # noqa: SIM115
     try:
-        with os.fdopen(handle, "wb") as spool:
-            while chunk := stream.read(CHUNK_BYTES):
-                if len(head) < SNIFF_BYTES:
-                    head += chunk[: SNIFF_BYTES - len(head)]
-                digest.update(chunk)
-                spool.write(chunk)
-                size += len(chunk)
+        size = 0
+        while chunk := stream.read(CHUNK_BYTES):
+            size += len(chunk)
+            if budget is not None:
+                budget.check_bytes(size, display_name)
+            spool.write(chunk)
+        spool.flush()
+        file = OpenedFile(spool, size)
+        size, checksum, head = _checksum(file)
         compressed = head.startswith(GZIP_MAGIC)
         _refuse_non_text(head, compressed=compressed, display_name=display_name)
     except BaseException:
-        Path(spool_path).unlink(missing_ok=True)
+        spool.close()
         raise
     return LocalSource(
-        path=spool_path,
+        file=file,
         uri="stdin",
         display_name=display_name,
         size=size,
-        checksum=digest.hexdigest(),
+        checksum=checksum,
         compressed=compressed,
-        delete_on_close=True,
     )
 
 
-def _checksum(file: BinaryIO) -> tuple[int, str, bytes]:
-    """(size, sha256 hex, first bytes) of a file, read in 1 MiB chunks."""
+def _checksum(file: OpenedFile) -> tuple[int, str, bytes]:
+    """(size, sha256 hex, first bytes) of a file, read in 1 MiB chunks from its start; the
+    size is what was read (a file cut short meanwhile is read as it now is)."""
+    file.rewind()
     digest = hashlib.sha256()
     size = 0
     head = b""
@@ -224,6 +234,7 @@ def _checksum(file: BinaryIO) -> tuple[int, str, bytes]:
             head = chunk[:SNIFF_BYTES]
         digest.update(chunk)
         size += len(chunk)
+    file.rewind(size=size)
     return size, digest.hexdigest(), head
 
 
@@ -233,31 +244,30 @@ def _refuse_non_text(head: bytes, *, compressed: bool, display_name: str) -> Non
         raise SourceError(f"{display_name}: {problem}")
 
 
-def _describe_os_error(name: str, error: OSError) -> str:
-    if error.errno == errno.ENOENT:
-        return f"{name}: no such file or directory"
-    if error.errno in (errno.EACCES, errno.EPERM):
-        return f"{name}: permission denied; check the file's permissions or run as its owner"
-    if error.errno == errno.EISDIR:
-        return f"{name}: is a directory, expected a file"
-    return f"{name}: cannot read ({error.strerror or error})"
-
-
-def iter_lines(source: Source, *, start_after_line: int = 0) -> Iterator[tuple[int, bytes]]:
-    """Yield (line number from 1, line without its terminator); constant memory."""
+def iter_lines(
+    source: Source, *, start_after_line: int = 0, budget: SourceBudget | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """Yield (line number from 1, line without its terminator); constant memory. With a
+    budget, a source costing more than it allows ends with SourceOverLimit (ingestion/limits)."""
     if not isinstance(source, LocalSource):
-        yield from source.iter_lines(start_after_line=start_after_line)  # type: ignore[attr-defined]
+        lines = source.iter_lines(start_after_line=start_after_line)  # type: ignore[attr-defined]
+        yield from lines if budget is None else within_budget(lines, source, budget)
         return
     try:
-        with open(source.path, "rb") as file:
-            raw = source._reader = CountingReader(file)
-            if source.compressed:
-                with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                    yield from _gzip_guard(_split_lines(unzipped, start_after_line), raw, source)
-            else:
-                yield from _split_lines(raw, start_after_line)
+        source.file.rewind()
+        raw = source._reader = CountingReader(source.file)
+        if source.compressed:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                stream = _budgeted(unzipped, budget, source)
+                yield from _gzip_guard(_split_lines(stream, start_after_line), raw, source)
+        else:
+            yield from _split_lines(_budgeted(raw, budget, source), start_after_line)
     except OSError as error:
-        raise SourceError(_describe_os_error(source.display_name, error)) from error
+        raise SourceError(describe_os_error(source.display_name, error)) from error
+
+
+def _budgeted(stream: Readable, budget: SourceBudget | None, source: LocalSource) -> Readable:
+    return stream if budget is None else BudgetedReader(stream, budget, source.display_name)
 
 
 def _gzip_guard(

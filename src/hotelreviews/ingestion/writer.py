@@ -21,7 +21,7 @@ from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.ingestion import repository as repo
 from hotelreviews.ingestion.batch import LineCounts, ParsedBatch, judge, latest_versions
-from hotelreviews.ingestion.records import HotelRef, ProviderRef
+from hotelreviews.ingestion.records import HotelRef, ProviderRef, Rejection
 from hotelreviews.ingestion.rows import (
     clean_hotel,
     contribution,
@@ -68,6 +68,9 @@ class BatchWriter:
     # What the last committed batch changed, for the cache's invalidation message.
     committed: VersionBump | None = None
     in_transaction: BatchHook | None = None
+    # Rejected lines stored (with their excerpts) per run: the first ones; those after are
+    # counted but not stored, so a file of bad lines costs the store a bounded number of rows.
+    max_stored_rejections: int | None = None
 
     async def write(self, batch: ParsedBatch) -> LineCounts:
         """Commit a batch; returns the file's counts so far."""
@@ -126,7 +129,7 @@ class BatchWriter:
                 run_id=self.run_id,
                 rows=[
                     rejection_row(line_number=number, rejection=rejection, raw=raw)
-                    for number, rejection, raw in batch.rejections
+                    for number, rejection, raw in self._to_store(batch)
                 ],
             )
             batch_counts.blank = batch.blank
@@ -150,6 +153,14 @@ class BatchWriter:
         self.known.providers.update(provider_ids)
         self.known.hotels.update(hotels)
         return counts
+
+    def _to_store(self, batch: ParsedBatch) -> list[tuple[int, Rejection, bytes]]:
+        """The batch's rejected lines still to store: the run's first max_stored_rejections,
+        counted across batches and resumed runs by the committed count of rejected lines."""
+        if self.max_stored_rejections is None:
+            return batch.rejections
+        room = max(0, self.max_stored_rejections - self.counts.rejected)
+        return batch.rejections[:room]
 
     async def _resolve_providers(
         self, connection: AsyncConnection, batch: ParsedBatch, now: datetime

@@ -3,18 +3,31 @@
 Each file is listed with an identity of its current version — size and modification time
 for a local file, ETag and size for an S3 object — so a poll queues new files and new
 versions of files, and nothing twice. Reading the bytes (checksums) is left to the job.
+
+Only regular files are listed. A symbolic link is listed only if it leads to a file inside
+the folder: anyone who can write to the folder could otherwise have the worker read any file
+it can (/etc/passwd, a key) and show its lines as rejected excerpts. A link leading out is
+logged once and never queued; the job opening a listed file checks again (local_files).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.local_files import why_outside
 from hotelreviews.ingestion.sources import REVIEW_SUFFIXES, SourceError
 from hotelreviews.jobs.uris import MAX_URI_LENGTH, QueuedSource
+
+logger = logging.getLogger("hotelreviews.worker")
+# Paths already logged as refused, so a poll every few seconds does not repeat the warning.
+_REFUSED_LOGGED: set[str] = set()
+_REFUSED_LOGGED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,18 +62,42 @@ def _settled_files(folder: Path, *, settle_seconds: float) -> list[ListedFile]:
                 continue
             path = Path(root, name)
             try:
-                stat = path.stat()
+                status = _listable(path, folder)
             except OSError:  # removed since the walk saw it
                 continue
-            if stat.st_mtime > settled_before:
+            if status is None or status.st_mtime > settled_before:
                 continue
             uri = path.as_uri()
             if len(uri) > MAX_URI_LENGTH:
                 continue
             source = QueuedSource(uri=uri, shown_uri=uri, display_name=str(path), target=str(path))
-            identity = f"size:{stat.st_size}:mtime_ns:{stat.st_mtime_ns}"
-            listed.append(ListedFile(source=source, identity=identity, size=stat.st_size))
+            identity = f"size:{status.st_size}:mtime_ns:{status.st_mtime_ns}"
+            listed.append(ListedFile(source=source, identity=identity, size=status.st_size))
     return sorted(listed, key=lambda file: file.source.uri)
+
+
+def _listable(path: Path, folder: Path) -> os.stat_result | None:
+    """The status of the file `path` names, or None when it is not to be queued: not a
+    regular file, or a symbolic link leading out of `folder` (logged once)."""
+    if path.is_symlink():
+        problem = why_outside(path, [folder])
+        if problem is not None:
+            _log_refusal(f"refused: {problem}")
+            return None
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        _log_refusal(f"refused: {path} is not a regular file (a pipe, socket or device?)")
+        return None
+    return status
+
+
+def _log_refusal(message: str) -> None:
+    if message in _REFUSED_LOGGED:
+        return
+    if len(_REFUSED_LOGGED) >= _REFUSED_LOGGED_MAX:
+        _REFUSED_LOGGED.clear()
+    _REFUSED_LOGGED.add(message)
+    logger.warning("%s", message)
 
 
 def _s3_objects(prefix: str, settings: Settings) -> list[ListedFile]:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from hotelreviews.core.errors import InvalidSourceUri
+from hotelreviews.ingestion.local_files import why_outside
 from hotelreviews.ingestion.remote import display_name as remote_display_name
 from hotelreviews.ingestion.remote import redact_url
 
@@ -96,14 +97,12 @@ def _local(path_text: str, roots: list[Path]) -> QueuedSource:
         )
     if not os.path.isabs(path_text):
         raise InvalidSourceUri(f"{path_text!r} is not an absolute path")
-    # Symbolic links and ".." are resolved first: the file must really be under a root.
+    # Symbolic links and ".." are resolved first: the file must really be under a root (and
+    # the worker checks again when it opens it: the path may have changed by then).
+    problem = why_outside(path_text, roots)
+    if problem is not None:
+        raise InvalidSourceUri(problem)
     path = Path(path_text).resolve()
-    if not any(path.is_relative_to(root) for root in roots):
-        raise InvalidSourceUri(
-            f"{path_text} is not under a folder the worker polls (HOTELREVIEWS_WORKER_SOURCES)"
-        )
-    if path in roots:
-        raise InvalidSourceUri(f"{path_text} is a polled folder, expected a file in it")
     uri = path.as_uri()
     return QueuedSource(uri=uri, shown_uri=uri, display_name=str(path), target=str(path))
 

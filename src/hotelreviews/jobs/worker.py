@@ -5,7 +5,9 @@ the database). A job runs through the same `ingest_file` as `hotelreviews ingest
 ingestion its job reserved and a lease check before each batch (jobs.lease). Outcomes:
 
 - the file ingested, or its content found already ingested → succeeded;
-- the source can't be read (SourceError) → dead at once, with the error;
+- the source can't be read (SourceError: missing, refused — a local path that is not really
+  in a polled folder, or a link leading out of one — or over a source limit) → dead at
+  once, with the error;
 - anything else (database, network, S3 or http 5xx, a bug) → retried after an exponential
   backoff with jitter, dead after `max_attempts` attempts, the last error kept;
 - the worker asked to stop → the job goes back to the queue without using an attempt, after
@@ -37,7 +39,7 @@ from hotelreviews.jobs import repository as repo
 from hotelreviews.jobs.lease import ContentBusy, JobLease, LeaseLost, StopRequested
 from hotelreviews.jobs.retry import backoff_seconds, is_permanent
 from hotelreviews.jobs.service import poll_sources
-from hotelreviews.jobs.uris import target_of
+from hotelreviews.jobs.uris import local_roots, target_of
 from hotelreviews.observability.metrics import JOBS_DEAD_LETTERED
 
 logger = logging.getLogger("hotelreviews.worker")
@@ -148,6 +150,8 @@ class Worker:
                     known=KnownIds(),
                     reserved_run_id=job.id,
                     in_batch=lease.fence,
+                    # A local path is read only if it is really in a folder this worker polls.
+                    local_roots=local_roots(self.settings.worker_sources),
                 )
         except LeaseLost:
             logger.warning("ingestion %d: another worker took it over; leaving it", job.id)
