@@ -10,7 +10,7 @@ a certificate, counts the requests it gets, and also answers:
 - `/cut/<path>`    → announces the whole file but closes the connection half-way;
 - `/bare/<path>`   → the file with its length only: no ETag, no Last-Modified;
 - `/stream/<path>` → the file with no length and no validator (the body ends at close);
-- `/drip/<path>`   → the file announced whole, then one byte every `drip_seconds`;
+- `/drip/<path>`   → the file announced whole, then sent one byte at a time (`drip`);
 - `/fail/<code>`   → answers with that status code.
 
 `allowing_loopback` gives settings whose source policy lets sources come from this server
@@ -24,6 +24,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from hotelreviews.cluster.tls import CertificateAuthority, ensure_ca, ensure_server_certificate
 from hotelreviews.core.settings import Settings
 
 LOOPBACK_POLICY = {
@@ -46,6 +48,31 @@ LOOPBACK_ENVIRONMENT = {
 def allowing_loopback(settings: Settings, **overrides: Any) -> Settings:
     """`settings` with sources allowed from 127.0.0.1 (and nothing else remote)."""
     return settings.model_copy(update={**LOOPBACK_POLICY, **overrides})
+
+
+@dataclass(frozen=True)
+class LocalCA:
+    """A certificate authority of the test's own, and server certificates it signs."""
+
+    ca: CertificateAuthority
+    directory: Path
+
+    @classmethod
+    def create(cls, directory: Path) -> LocalCA:
+        return cls(ensure_ca(directory), directory)
+
+    @property
+    def cert_file(self) -> Path:
+        """The CA's certificate: a client trusting it (SSL_CERT_FILE) trusts its servers."""
+        return self.ca.cert_path
+
+    def server_context(self, *names: str) -> ssl.SSLContext:
+        """A server-side TLS context with a certificate for these names and 127.0.0.1."""
+        pem = self.directory / f"server-{len(list(self.directory.glob('server-*')))}.pem"
+        ensure_server_certificate(self.ca, pem, dns_names=names, ip_addresses=["127.0.0.1"])
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(pem)
+        return context
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -105,9 +132,10 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
         self.end_headers()
+        self.wfile.write(data[: self.server.drip_after])
         self.wfile.flush()
         try:
-            for index in range(len(data)):
+            for index in range(self.server.drip_after, len(data)):
                 self.wfile.write(data[index : index + 1])
                 self.wfile.flush()
                 time.sleep(self.server.drip_seconds)
@@ -126,6 +154,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.requests: list[str] = []
         self.drip_seconds = 0.05
+        self.drip_after = 0  # bytes of a /drip/ body sent at once before the drip
         if tls is not None:
             # The handshake happens in the request's thread, at its first read.
             self.socket = tls.wrap_socket(
@@ -156,13 +185,9 @@ class FileServer:
         """The paths requested so far, in order."""
         return self._server.requests
 
-    @property
-    def drip_seconds(self) -> float:
-        return self._server.drip_seconds
-
-    @drip_seconds.setter
-    def drip_seconds(self, seconds: float) -> None:
-        self._server.drip_seconds = seconds
+    def drip(self, *, seconds: float, after: int = 0) -> None:
+        """/drip/ bodies: `after` bytes at once, then one byte every `seconds`."""
+        self._server.drip_seconds, self._server.drip_after = seconds, after
 
     def url(self, path: str, *, host: str = "127.0.0.1") -> str:
         return f"{self.scheme}://{host}:{self.port}/{path}"

@@ -163,7 +163,8 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
         return []
     embedded = [address.ipv4_mapped, address.sixtofour]
     embedded += list(address.teredo or ())
-    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+    # ::a.b.c.d (deprecated IPv4-compatible form) but not :: or ::1, which are IPv6's own.
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):
         embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return [found for found in embedded if found is not None]
 
