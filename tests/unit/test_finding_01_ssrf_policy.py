@@ -167,6 +167,8 @@ def test_the_lists_come_from_the_environment_as_commas_or_json(monkeypatch):
     [
         ("source_allowed_hosts", ["https://feeds.example.com"]),
         ("source_allowed_hosts", ["feeds.example.com:8443"]),
+        ("source_allowed_hosts", ["feeds..example.com"]),
+        ("source_allowed_hosts", ["127.1"]),
         ("source_allowed_networks", ["10.0.0.0/33"]),
         ("source_allowed_s3", ["Bad_Bucket"]),
     ],
@@ -198,9 +200,8 @@ def test_queueing_refuses_a_host_missing_from_the_allow_list():
 
     with pytest.raises(InvalidSourceUri, match="host localhost is not one sources may come"):
         parse_source_uri("https://localhost/feed.jl", local_roots=[], remote=allowed)
-    assert parse_source_uri(
-        "https://feeds.example.com/feed.jl", local_roots=[], remote=allowed
-    ).shown_uri == ("https://feeds.example.com/feed.jl")
+    queued = parse_source_uri("https://feeds.example.com/feed.jl", local_roots=[], remote=allowed)
+    assert queued.shown_uri == "https://feeds.example.com/feed.jl"
 
 
 @pytest.mark.parametrize("name", ["code", "auth", "session", "sid", "jwt", "X-Goog-Signature"])

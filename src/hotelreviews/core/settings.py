@@ -191,9 +191,17 @@ class Settings(BaseSettings):
     @field_validator("source_allowed_hosts")
     @classmethod
     def _check_source_hosts(cls, value: list[str]) -> list[str]:
-        pattern = re.compile(r"^(\*|(\*\.)?[a-z0-9_.-]+|\[?[0-9a-f:.]+\]?)$")
+        # A DNS name (its last label not a number), *.name, * or an IP address.
+        label = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+        name = re.compile(rf"^(\*\.)?({label}\.)*(?![0-9]+\.?$|0x[0-9a-f]*\.?$){label}\.?$")
         for host in value:
-            if not pattern.match(host.lower()):
+            text = host.strip().lower()
+            try:
+                ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
+                continue
+            except ValueError:
+                pass
+            if text != "*" and not name.match(text):
                 raise ValueError(
                     f"HOTELREVIEWS_SOURCE_ALLOWED_HOSTS: {host!r} is not a host name, "
                     "*.domain, * or an IP address (no scheme, port or path)"

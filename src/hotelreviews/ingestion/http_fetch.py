@@ -50,8 +50,8 @@ class ConnectFailed(Exception):
     """No HTTP answer from the source host; the message is the detail, for the log only."""
 
 
-class TooManyRedirects(Exception):
-    """More than MAX_REDIRECTS redirects, or a redirect without a Location."""
+class BadRedirect(Exception):
+    """More than MAX_REDIRECTS redirects, or one without a Location; the message says which."""
 
 
 @dataclass
@@ -112,7 +112,7 @@ def get(
     """GET `url`, following redirects; the final response, whatever its status.
 
     SourceRefused: the URL or a redirect is outside the policy. ConnectFailed: no HTTP
-    answer. DeadlineReached: the budget is spent. TooManyRedirects.
+    answer. DeadlineReached: the budget is spent. BadRedirect.
     """
     scheme = _scheme(url)
     for _ in range(MAX_REDIRECTS + 1):
@@ -122,15 +122,15 @@ def get(
         location = exchange.response.getheader("Location")
         exchange.close()
         if not location:
-            raise TooManyRedirects(f"HTTP {exchange.response.status} without a Location")
+            raise BadRedirect(f"a redirect (HTTP {exchange.response.status}) without a Location")
         target = urljoin(url, location.strip())
         if _scheme(target) != scheme:
             raise SourceRefused(
-                f"redirected from {scheme}:// to {_scheme(target) or 'another scheme'}://;"
-                " a redirect may not change the scheme"
+                f"redirected from {scheme}:// to {_scheme(target)}://; a redirect may not"
+                " change the scheme"
             )
         url = target
-    raise TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+    raise BadRedirect(f"too many redirects (more than {MAX_REDIRECTS})")
 
 
 def _scheme(url: str) -> str:
@@ -140,26 +140,24 @@ def _scheme(url: str) -> str:
 def _get_once(
     url: str, policy: SourcePolicy, budget: Budget, headers: Mapping[str, str]
 ) -> Exchange:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise SourceRefused(f"unsupported scheme {scheme}://; give an http(s) URL")
     try:
-        parts = urlsplit(url)
-        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+        port = parts.port or _DEFAULT_PORTS[scheme]
     except ValueError as error:
         raise SourceRefused(f"not a valid URL ({error})") from None
-    if port is None:
-        raise SourceRefused(f"unsupported scheme {parts.scheme}://; give an http(s) URL")
     if parts.username is not None or parts.password is not None:
         raise SourceRefused("the URL must not carry credentials (user:password@)")
     host = policy.check_host(parts.hostname)
     addresses = _resolve(host, port, policy)
-    connection = _connection(parts.scheme.lower(), host, port, addresses, budget)
+    connection = _connection(scheme, host, port, addresses, budget)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("GET", target, headers=dict(headers))
         response = connection.getresponse()
-    except DeadlineReached:
-        connection.close()
-        raise
-    except ConnectFailed:
+    except (DeadlineReached, ConnectFailed):
         connection.close()
         raise
     except (OSError, http.client.HTTPException) as error:

@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused
 from hotelreviews.ingestion.http_fetch import (
+    BadRedirect,
     Budget,
     ConnectFailed,
     DeadlineReached,
     Exchange,
-    TooManyRedirects,
     get,
 )
 from hotelreviews.ingestion.remote import (
@@ -81,9 +81,9 @@ class _Fetch:
         except SourceRefused as error:
             logger.warning("source %s refused: %s (%s)", self.shown, error, error.detail or "")
             raise SourceError(f"{self.shown}: {error}") from None
-        except TooManyRedirects as error:
+        except BadRedirect as error:
             logger.warning("source %s: %s", self.shown, error)
-            raise SourceError(f"{self.shown}: too many redirects; check the URL") from None
+            raise SourceError(f"{self.shown}: {error}; check the URL") from None
         except (ConnectFailed, OSError, http.client.HTTPException) as error:
             raise self.failed(error, when="connecting") from None
         status = exchange.response.status

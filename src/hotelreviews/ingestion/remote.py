@@ -3,7 +3,9 @@
 A remote source is opened from its metadata (size, ETag or checksum) and its first bytes
 (to recognise gzip and refuse what is not text), then read as one streamed pass: chunks of
 the body, gunzipped incrementally, split into lines with the same line-size guard as local
-files. Nothing is spooled to disk. The backends live in s3.py and http_source.py.
+files. Nothing is spooled to disk (but the body of a URL whose server sends no validator:
+see http_source.py). The backends live in s3.py and http_source.py; which hosts and buckets
+they may reach is egress.py's decision.
 """
 
 from __future__ import annotations
