@@ -340,3 +340,24 @@ async def test_signing_and_session_parameters_are_never_shown(
     for text in visible:
         for name in ("code=", "auth=", "session=", "X-Sig=", *secrets):
             assert name not in str(text)
+
+
+async def test_a_job_queued_before_the_policy_was_narrowed_is_refused_by_the_worker(
+    engine: AsyncEngine, settings: Settings, fake_dns: FakeDNS, feeds_server: FileServer
+) -> None:
+    fake_dns.set("feeds.example.com", "127.0.0.1")
+    then = policy(
+        settings,
+        source_allowed_hosts=["feeds.example.com"],
+        source_allowed_networks=["127.0.0.1/32"],
+    )
+    now = policy(settings, source_allowed_hosts=["cdn.example.net"])
+    posted = await post(then, feeds_server.url(FEED, host="feeds.example.com"))
+    assert posted.status_code == 202, posted.text
+
+    await Worker(engine=engine, settings=now).run(once=True)
+
+    job = (await jobs_by_id(engine))[posted.json()["id"]]
+    assert job.status == "dead"
+    assert "host feeds.example.com is not one sources may come from" in job.last_error
+    assert feeds_server.requests == []
