@@ -88,7 +88,7 @@ class _Fetch:
             raise self.failed(error, when="connecting") from None
         status = exchange.response.status
         if status != 200:
-            reason = exchange.response.reason
+            reason = exchange.response.reason[:80]  # the server's words: kept short
             exchange.close()
             raise self._status_error(status, reason)
         return exchange
