@@ -59,6 +59,7 @@ def _ingest(settings: Settings, uri: str, endpoint: str, aws: dict[str, str]) ->
         **aws,
         "HOTELREVIEWS_DATA_DIR": str(settings.data_dir),
         "HOTELREVIEWS_S3_ENDPOINT_URL": endpoint,
+        "HOTELREVIEWS_SOURCE_ALLOWED_S3": BUCKET,
     }
     env.pop("HOTELREVIEWS_DATABASE_URL", None)
     if settings.database_url is not None:

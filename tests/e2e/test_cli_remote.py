@@ -14,7 +14,11 @@ import orjson
 import pytest
 
 from hotelreviews.core.settings import EMBEDDED_DATABASE_NAME
-from tests.support.http_server import FileServer, file_server_fixture  # noqa: F401
+from tests.support.http_server import (  # noqa: F401
+    LOOPBACK_ENVIRONMENT,
+    FileServer,
+    file_server_fixture,
+)
 from tests.support.s3_server import S3Server, bucket_fixture, s3_server_fixture  # noqa: F401
 
 
@@ -23,11 +27,14 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-def _run(data_dir: Path, s3: S3Server, *args: str) -> subprocess.CompletedProcess:
+def _run(data_dir: Path, s3: S3Server, *args: str, **variables: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,  # with the dummy AWS credentials the s3_server fixture set
         "HOTELREVIEWS_DATA_DIR": str(data_dir),
         "HOTELREVIEWS_S3_ENDPOINT_URL": s3.endpoint_url,
+        "HOTELREVIEWS_SOURCE_ALLOWED_S3": "*",
+        **LOOPBACK_ENVIRONMENT,
+        **variables,
     }
     env.pop("HOTELREVIEWS_DATABASE_URL", None)
     return subprocess.run(
@@ -113,3 +120,22 @@ def test_an_http_url_is_ingested_and_a_404_exits_1(
     assert orjson.loads(done.stdout)["totals"]["lines_read"] == 10
     assert missing.returncode == 1
     assert b"gone.jl: not found (HTTP 404)" in missing.stderr
+
+
+def test_the_command_line_applies_the_source_policy_too(
+    data_dir: Path, s3_server: S3Server, file_server: FileServer, bucket: str
+):
+    (file_server.directory / "feed.jl").write_bytes(b"{}\n")
+    nothing_allowed = {
+        "HOTELREVIEWS_SOURCE_ALLOWED_HOSTS": "",
+        "HOTELREVIEWS_SOURCE_ALLOWED_S3": "",
+    }
+
+    url = _run(data_dir, s3_server, file_server.url("feed.jl"), **nothing_allowed)
+    obj = _run(data_dir, s3_server, f"s3://{bucket}/feed.jl", **nothing_allowed)
+
+    assert url.returncode == obj.returncode == 1
+    assert b"http(s) sources are not accepted by this server" in url.stderr
+    assert b"HOTELREVIEWS_SOURCE_ALLOWED_S3" in obj.stderr
+    assert file_server.requests == []
+    assert _rows(data_dir, "ingested_files") == 0

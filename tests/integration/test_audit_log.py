@@ -28,7 +28,9 @@ def engine_of(client: httpx.AsyncClient) -> Any:
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(settings) as client:
+    # The source the tests queue must be within the source policy.
+    allowed = settings.model_copy(update={"source_allowed_hosts": ["feeds.example"]})
+    async with api_client(allowed) as client:
         await service.create_user(
             engine=engine_of(client), username="ada", password=PASSWORD, roles=frozenset()
         )

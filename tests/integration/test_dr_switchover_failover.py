@@ -74,6 +74,7 @@ def app_settings(layout: ClusterLayout, tmp_path: Path) -> Settings:
         replica_check_interval_seconds=0.1,
         cache_enabled=False,  # every read goes to a database
         rate_limit_enabled=False,
+        source_allowed_s3=["dr-test"],  # what the writes below queue
     )
 
 

@@ -27,14 +27,20 @@ from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
 from hotelreviews.ingestion.service import ingest_paths
 from tests.support.feeds import write_mixed_feed
-from tests.support.http_server import FileServer, file_server_fixture  # noqa: F401
+from tests.support.http_server import (  # noqa: F401
+    FileServer,
+    allowing_loopback,
+    file_server_fixture,
+)
 from tests.support.s3_server import S3Server, bucket_fixture, s3_server_fixture  # noqa: F401
 from tests.support.snapshots import snapshot
 
 
 @pytest.fixture
 def s3_settings(settings: Settings, s3_server: S3Server) -> Settings:
-    return settings.model_copy(update={"s3_endpoint_url": s3_server.endpoint_url})
+    return settings.model_copy(
+        update={"s3_endpoint_url": s3_server.endpoint_url, "source_allowed_s3": ["*"]}
+    )
 
 
 def padded_feed(path: Path, *, lines: int, padding: int = 0, seed: int = 7) -> bytes:
@@ -198,6 +204,7 @@ async def test_a_url_is_ingested_then_skipped_and_a_404_fails_without_writing(
     data = padded_feed(tmp_path / "feed.jl", lines=700)
     (file_server.directory / name).write_bytes(gzip.compress(data) if ".gz" in name else data)
     url = file_server.url(name)
+    settings = allowing_loopback(settings)
 
     first = await ingest_paths(engine=engine, settings=settings, paths=[url])
     again = await ingest_paths(engine=engine, settings=settings, paths=[url])
@@ -221,6 +228,7 @@ def _environment(settings: Settings) -> dict[str, str]:
         "HOTELREVIEWS_DATA_DIR": str(settings.data_dir),
         "HOTELREVIEWS_INGEST_BATCH_SIZE": str(BATCH),
         "HOTELREVIEWS_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+        "HOTELREVIEWS_SOURCE_ALLOWED_S3": "*",
     }
     env.pop("HOTELREVIEWS_DATABASE_URL", None)
     if settings.database_url is not None:
@@ -269,7 +277,11 @@ async def test_a_remote_ingestion_killed_mid_object_resumes_to_the_uninterrupted
         )
         reference = Settings(environment="test", data_dir=reference_dir, database_url=url)
     reference = reference.model_copy(
-        update={"s3_endpoint_url": s3_settings.s3_endpoint_url, "ingest_batch_size": BATCH}
+        update={
+            "s3_endpoint_url": s3_settings.s3_endpoint_url,
+            "ingest_batch_size": BATCH,
+            "source_allowed_s3": ["*"],
+        }
     )
     reference_engine = create_engine(reference)
     try:

@@ -30,6 +30,7 @@ from hotelreviews.jobs.lease import JobLease, LeaseLost
 from hotelreviews.jobs.service import poll_sources
 from hotelreviews.jobs.worker import Worker
 from tests.support.feeds import nested_line, write_mixed_feed
+from tests.support.http_server import allowing_loopback
 from tests.support.workers import jobs_by_id, quick_worker_settings, wait_for
 
 
@@ -307,7 +308,8 @@ async def test_a_source_that_keeps_failing_is_retried_then_dead_with_its_error(
     engine: AsyncEngine, settings: Settings, flaky_server: FlakyServer
 ) -> None:
     job_id = await queue(engine, flaky_server.url, max_attempts=3)
-    worker = Worker(engine=engine, settings=quick_worker_settings(settings), name="w1")
+    worker_settings = quick_worker_settings(allowing_loopback(settings))
+    worker = Worker(engine=engine, settings=worker_settings, name="w1")
 
     await worker.process(await claim(engine, "w1"))
     job = (await jobs_by_id(engine))[job_id]
@@ -333,7 +335,8 @@ async def test_a_source_that_recovers_is_ingested_on_a_later_attempt(
     engine: AsyncEngine, settings: Settings, flaky_server: FlakyServer
 ) -> None:
     job_id = await queue(engine, flaky_server.url, max_attempts=5)
-    await Worker(engine=engine, settings=quick_worker_settings(settings)).run(once=True)
+    worker_settings = quick_worker_settings(allowing_loopback(settings))
+    await Worker(engine=engine, settings=worker_settings).run(once=True)
 
     job = (await jobs_by_id(engine))[job_id]
     assert (job.status, job.attempts, job.run_id) == ("succeeded", 3, job_id)

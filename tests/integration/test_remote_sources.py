@@ -19,13 +19,23 @@ from hotelreviews.ingestion.sources import (
     iter_lines,
     open_source,
 )
-from tests.support.http_server import FileServer, file_server_fixture  # noqa: F401
+from tests.support.http_server import (  # noqa: F401
+    LOOPBACK_POLICY,
+    FileServer,
+    file_server_fixture,
+)
 from tests.support.s3_server import S3Server, bucket_fixture, s3_server_fixture  # noqa: F401
 
 
 @pytest.fixture
 def remote_settings(s3_server: S3Server, tmp_path: Path) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path, s3_endpoint_url=s3_server.endpoint_url)
+    return Settings(
+        environment="test",
+        data_dir=tmp_path,
+        s3_endpoint_url=s3_server.endpoint_url,
+        source_allowed_s3=["*"],
+        **LOOPBACK_POLICY,  # presigned URLs name moto's host, 127.0.0.1
+    )
 
 
 def put(server: S3Server, bucket: str, key: str, data: bytes, **extra: str) -> str:
@@ -206,7 +216,9 @@ def test_an_unreachable_endpoint_is_a_transient_failure_naming_it(s3_server, tmp
 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # no retries with backoff in this test
     endpoint = f"http://127.0.0.1:{_free_port()}"
-    settings = Settings(environment="test", data_dir=tmp_path, s3_endpoint_url=endpoint)
+    settings = Settings(
+        environment="test", data_dir=tmp_path, s3_endpoint_url=endpoint, source_allowed_s3=["*"]
+    )
 
     with pytest.raises(SourceUnavailable, match=f"cannot reach S3 at {endpoint}"):
         open_source("s3://feeds/a.jl", settings=settings)
@@ -226,7 +238,7 @@ def test_a_presigned_url_is_read_over_https_style_http_without_keeping_its_signa
 
     with open_source(signed[0], settings=remote_settings) as first:
         assert first.compressed and first.size == len(data)
-        assert "Signature=REDACTED" in first.uri and "Signature=REDACTED" in first.display_name
+        assert "Signature" not in first.uri and "Signature" not in first.display_name
         assert first.checksum.startswith("http-etag:")
         assert len(list(iter_lines(first))) == 4
     with open_source(signed[1], settings=remote_settings) as second:
@@ -244,7 +256,7 @@ def test_a_url_is_read_plain_or_gzip_and_identified_by_its_validators(
     (file_server.directory / name).write_bytes(
         gzip.compress(data) if name.endswith(".gz") else data
     )
-    settings = Settings(environment="test", data_dir=tmp_path)
+    settings = Settings(environment="test", data_dir=tmp_path, **LOOPBACK_POLICY)
 
     with open_source(file_server.url(name), settings=settings) as source:
         assert source.compressed is name.endswith(".gz")
@@ -261,7 +273,7 @@ def test_a_redirect_is_followed_and_a_redirect_loop_is_refused(
     file_server: FileServer, tmp_path: Path
 ):
     (file_server.directory / "a.jl").write_bytes(numbered(2))
-    settings = Settings(environment="test", data_dir=tmp_path)
+    settings = Settings(environment="test", data_dir=tmp_path, **LOOPBACK_POLICY)
 
     assert len(lines_of(file_server.url("moved/a.jl"), settings)) == 2
     with pytest.raises(SourceError, match="too many redirects"):
@@ -273,7 +285,7 @@ def test_a_server_without_validators_gets_the_sha256_of_the_bytes(
 ):
     data = numbered(7)
     (file_server.directory / "a.jl").write_bytes(data)
-    settings = Settings(environment="test", data_dir=tmp_path)
+    settings = Settings(environment="test", data_dir=tmp_path, **LOOPBACK_POLICY)
 
     with open_source(file_server.url("bare/a.jl"), settings=settings) as source:
         assert source.checksum == hashlib.sha256(data).hexdigest()
@@ -292,7 +304,7 @@ def test_a_server_without_validators_gets_the_sha256_of_the_bytes(
 def test_http_errors_are_named_with_what_to_do(
     file_server: FileServer, tmp_path: Path, path: str, error: type, message: str
 ):
-    settings = Settings(environment="test", data_dir=tmp_path)
+    settings = Settings(environment="test", data_dir=tmp_path, **LOOPBACK_POLICY)
 
     with pytest.raises(error, match=message):
         open_source(file_server.url(path), settings=settings)
@@ -302,7 +314,7 @@ def test_a_connection_cut_mid_body_is_a_transient_failure_naming_the_url(
     file_server: FileServer, tmp_path: Path
 ):
     (file_server.directory / "a.jl").write_bytes(noisy(200_000))
-    settings = Settings(environment="test", data_dir=tmp_path)
+    settings = Settings(environment="test", data_dir=tmp_path, **LOOPBACK_POLICY)
     url = file_server.url("cut/a.jl")
 
     source = open_source(url, settings=settings)
@@ -314,7 +326,7 @@ def test_a_refused_connection_is_a_transient_failure(tmp_path: Path):
     from tests.support.s3_server import _free_port
 
     url = f"http://127.0.0.1:{_free_port()}/a.jl"
-    settings = Settings(environment="test", data_dir=tmp_path)
+    settings = Settings(environment="test", data_dir=tmp_path, **LOOPBACK_POLICY)
 
-    with pytest.raises(SourceUnavailable, match=f"^{url}: cannot connect"):
+    with pytest.raises(SourceUnavailable, match=f"^{url}: could not connect to the source host"):
         open_source(url, settings=settings)

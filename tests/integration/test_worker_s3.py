@@ -73,7 +73,7 @@ async def test_an_s3_object_posted_to_the_api_is_ingested_by_the_worker(
     engine: AsyncEngine, s3_settings: Settings, s3_server: S3Server, bucket: str
 ) -> None:
     s3_server.client().put_object(Bucket=bucket, Key="one/feed_2025-03-16.jl", Body=feed(4, 6))
-    worker_settings = quick_worker_settings(s3_settings)
+    worker_settings = quick_worker_settings(s3_settings, source_allowed_s3=[f"{bucket}/one/"])
     async with api_client(worker_settings, roles=["admin"]) as client:
         posted = await client.post(
             "/api/v1/ingestions", json={"source_uri": f"s3://{bucket}/one/feed_2025-03-16.jl"}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotelreviews.core.errors import InvalidSourceUri
+from hotelreviews.ingestion.egress import SourcePolicy
 from hotelreviews.ingestion.sources import SourceError, SourceUnavailable
 from hotelreviews.jobs.retry import backoff_seconds, is_permanent
 from hotelreviews.jobs.uris import local_roots, parse_source_uri, target_of
@@ -96,10 +97,11 @@ def test_a_symbolic_link_out_of_a_polled_folder_is_refused(feeds: Path, tmp_path
 
 
 def test_remote_sources_are_queued_as_given_and_shown_without_secrets() -> None:
-    s3 = parse_source_uri("s3://feeds.example/agoda/a.jl.gz", local_roots=[])
+    allowed = SourcePolicy(hosts=("cdn.example.com",), s3=("feeds.example",))
+    s3 = parse_source_uri("s3://feeds.example/agoda/a.jl.gz", local_roots=[], remote=allowed)
     assert (s3.uri, s3.target, s3.shown_uri) == ("s3://feeds.example/agoda/a.jl.gz",) * 3
     signed = "https://cdn.example.com/a.jl?X-Amz-Signature=abc123&part=1"
-    https = parse_source_uri(signed, local_roots=[])
+    https = parse_source_uri(signed, local_roots=[], remote=allowed)
     assert https.uri == https.target == signed
     assert "abc123" not in https.shown_uri and "abc123" not in https.display_name
     assert https.shown_uri.endswith("part=1")

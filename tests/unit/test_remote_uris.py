@@ -20,27 +20,20 @@ def test_a_presigned_url_is_shown_without_its_signature_or_credentials():
 
     shown = remote.redact_url(url)
 
-    assert shown == (
-        "https://bucket.example.com/feeds/a.jl.gz?X-Amz-Algorithm=REDACTED"
-        "&X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&X-Amz-Expires=REDACTED&day=3"
-    )
-    for secret in ("secret", "AKIA", "abcdef"):
-        assert secret not in shown
+    assert shown == "https://bucket.example.com/feeds/a.jl.gz?day=3"
 
 
 @pytest.mark.parametrize(
     "query",
     ["Signature=s&AWSAccessKeyId=k&Expires=1", "sig=s&se=2025", "token=t", "api_key=k", "key=k"],
 )
-def test_signing_parameters_of_other_schemes_are_redacted_too(query):
-    shown = remote.redact_url(f"https://host/path?{query}")
-
-    assert "=s" not in shown and "=k" not in shown and "=t" not in shown
-    assert "REDACTED" in shown
+def test_signing_parameters_of_other_schemes_are_not_shown_either(query):
+    assert remote.redact_url(f"https://host/path?{query}#frag") == "https://host/path"
 
 
-def test_a_plain_url_is_shown_as_given():
-    assert remote.redact_url("http://host:8080/a/b.jl?day=1") == "http://host:8080/a/b.jl?day=1"
+def test_a_url_is_shown_with_its_harmless_parameters_only():
+    shown = remote.redact_url("http://host:8080/a/b.jl?day=1&Part=2&format=jl&x=1&page")
+    assert shown == "http://host:8080/a/b.jl?day=1&Part=2&format=jl&page"
 
 
 def test_an_identity_fits_the_checksum_column_and_changes_with_any_part():

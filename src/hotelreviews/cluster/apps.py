@@ -25,6 +25,9 @@ from hotelreviews.cluster.daemons import Daemon
 from hotelreviews.cluster.layout import ClusterLayout
 from hotelreviews.cluster.redis import RedisInstance
 
+# The bucket the DR drill names its sources in (dr/drill/load.py): the apps' source policy
+# allows it, or the API would refuse the drill's writes.
+DRILL_SOURCES_BUCKET = "hotelreviews-drill"
 # A file a process was not configured with must not be read either.
 _NOT_INHERITED_PREFIXES = ("HOTELREVIEWS_", "PROMETHEUS_MULTIPROC_DIR")
 
@@ -141,4 +144,5 @@ def _settings(layout: ClusterLayout, region: str, name: str) -> dict[str, str]:
         "HOTELREVIEWS_REDIS_URL": redis_instance(layout, region).url,
         "HOTELREVIEWS_TRUSTED_PROXIES": json.dumps(proxies),
         "HOTELREVIEWS_JWT_SECRET_FILE": str(jwt_secret_path(layout)),
+        "HOTELREVIEWS_SOURCE_ALLOWED_S3": DRILL_SOURCES_BUCKET,
     }

@@ -168,6 +168,70 @@ class Settings(BaseSettings):
 
     # [remote sources] Which http(s) hosts and S3 buckets sources may come from, and which
     # addresses they may resolve to (ingestion/egress.py).
+    # http(s) hosts sources may come from: names, *.example.com (its subdomains) or * (any
+    # host). Empty by default: no http(s) source is accepted until the operator names hosts.
+    source_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Non-public networks (CIDRs) a source host may still resolve to, e.g. an internal feed
+    # server. Empty by default: loopback, private, link-local (cloud metadata)… are refused.
+    source_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # S3 buckets (bucket) or folders (bucket/prefix/) sources may come from, * for any; the
+    # s3:// sources in worker_sources are always allowed. Empty by default: only those.
+    source_allowed_s3: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Connecting to an http(s) source or S3 (TLS handshake included); reads wait at most
+    # remote_timeout_seconds each. 10 s: a reachable server answers well within it.
+    source_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator(
+        "source_allowed_hosts", "source_allowed_networks", "source_allowed_s3", mode="before"
+    )
+    @classmethod
+    def _split_source_lists(cls, value: Any) -> Any:
+        return split_urls(value) if isinstance(value, str) else value
+
+    @field_validator("source_allowed_hosts")
+    @classmethod
+    def _check_source_hosts(cls, value: list[str]) -> list[str]:
+        # A DNS name (its last label not a number), *.name, * or an IP address.
+        label = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+        name = re.compile(rf"^(\*\.)?({label}\.)*(?![0-9]+\.?$|0x[0-9a-f]*\.?$){label}\.?$")
+        for host in value:
+            text = host.strip().lower()
+            try:
+                ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
+                continue
+            except ValueError:
+                pass
+            if text != "*" and not name.match(text):
+                raise ValueError(
+                    f"HOTELREVIEWS_SOURCE_ALLOWED_HOSTS: {host!r} is not a host name, "
+                    "*.domain, * or an IP address (no scheme, port or path)"
+                )
+        return value
+
+    @field_validator("source_allowed_networks")
+    @classmethod
+    def _check_source_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"HOTELREVIEWS_SOURCE_ALLOWED_NETWORKS: {network!r} is not an IP address "
+                    "or CIDR (e.g. 10.20.0.0/16)"
+                ) from None
+        return value
+
+    @field_validator("source_allowed_s3")
+    @classmethod
+    def _check_source_s3(cls, value: list[str]) -> list[str]:
+        pattern = re.compile(r"^(s3://)?(\*|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?$")
+        for entry in value:
+            if not pattern.match(entry):
+                raise ValueError(
+                    f"HOTELREVIEWS_SOURCE_ALLOWED_S3: {entry!r} is not a bucket, "
+                    "bucket/prefix/ or *"
+                )
+        return value
 
     # (end of remote sources)
 

@@ -3,14 +3,15 @@
 A remote source is opened from its metadata (size, ETag or checksum) and its first bytes
 (to recognise gzip and refuse what is not text), then read as one streamed pass: chunks of
 the body, gunzipped incrementally, split into lines with the same line-size guard as local
-files. Nothing is spooled to disk. The backends live in s3.py and http_source.py.
+files. Nothing is spooled to disk (but the body of a URL whose server sends no validator:
+see http_source.py). The backends live in s3.py and http_source.py; which hosts and buckets
+they may reach is egress.py's decision.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import re
 import zlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
@@ -47,6 +48,7 @@ class RemoteSource(ClosedOnExit):
         checksum: str,
         compressed: bool,
         open_stream: Callable[[], RawStream],
+        first_stream: RawStream | None = None,
     ) -> None:
         self.uri = uri
         self.display_name = display_name(uri)
@@ -54,7 +56,9 @@ class RemoteSource(ClosedOnExit):
         self.checksum = checksum
         self.compressed = compressed
         self._open_stream = open_stream
-        self._stream: RawStream | None = None
+        # A stream already open (the response that gave the metadata): the first read uses
+        # it instead of asking again; closed with the source if it is never read.
+        self._stream: RawStream | None = first_stream
         self._reader: CountingReader | None = None
 
     @property
@@ -69,7 +73,8 @@ class RemoteSource(ClosedOnExit):
         lines, rather than asking for a byte range: a gzip stream cannot be entered in the
         middle, and the byte offset of line N is not recorded.
         """
-        stream = self._stream = self._open_stream()
+        stream = self._stream or self._open_stream()
+        self._stream = stream
         try:
             raw = self._reader = CountingReader(stream)
             if self.compressed:
@@ -162,26 +167,26 @@ def display_name(uri: str) -> str:
     return "…" + uri[-(MAX_DISPLAY_NAME - 1) :]
 
 
-# Query parameters whose values are secrets (signatures, tokens, keys) or change with every
-# signing of the same URL (expiry, date): never stored or shown, and left out of identities.
-_SIGNING_PARAMETER = re.compile(
-    r"sig|credential|token|secret|passw|api_?key|access_?key|^key$|^expires$|^x-amz-|^x-goog-",
-    re.I,
+# Query parameters shown as given: names that only pick which file or which part of it.
+# Every other parameter is dropped from what is shown, logged and stored — an allow-list,
+# because a deny-list misses the next signing scheme's name (code=, auth=, session=…).
+SHOWN_PARAMETERS = frozenset(
+    {"date", "day", "month", "year", "from", "to", "since", "until", "page", "part", "format"}
 )
 
 
 def redact_url(url: str) -> str:
-    """The URL without user:password@ and with secret-looking query values replaced, so a
-    presigned URL can be shown, logged and stored without its signature."""
+    """The URL as shown, logged and stored: without user:password@, without a fragment, and
+    with only the query parameters of SHOWN_PARAMETERS (a presigned URL without its
+    signature, a token-carrying URL without its token)."""
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
-    pieces = []
-    for piece in parts.query.split("&") if parts.query else []:
-        name, equals, value = piece.partition("=")
-        if value and _SIGNING_PARAMETER.search(unquote(name)):
-            value = "REDACTED"
-        pieces.append(name + equals + value)
-    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(pieces), ""))
+    kept = [
+        piece
+        for piece in parts.query.split("&")
+        if piece and unquote(piece.partition("=")[0]).lower() in SHOWN_PARAMETERS
+    ]
+    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(kept), ""))
 
 
 def _scheme(uri: str) -> str:

@@ -22,6 +22,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused
 from hotelreviews.ingestion.remote import RemoteSource, check_sample, identity
 from hotelreviews.ingestion.sniffing import SNIFF_BYTES
 from hotelreviews.ingestion.sources import REVIEW_SUFFIXES, SourceError, SourceUnavailable
@@ -70,6 +71,7 @@ def open_object(uri: str, *, settings: Settings) -> RemoteSource:
             f"{uri}: is a prefix, expected an object (s3://bucket/key); give it to"
             " `hotelreviews ingest`, which ingests every review file under a prefix"
         )
+    _check_policy(bucket, key, settings)
     client = _client_for(settings)
     try:
         head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
@@ -99,6 +101,7 @@ def expand(uri: str, *, settings: Settings) -> list[str]:
     """s3://bucket/key as given when the object exists; otherwise s3://bucket/prefix/ (and a
     key that is not an object, taken as a folder: key + "/") as its review files, sorted."""
     bucket, key = parse_uri(uri)
+    _check_policy(bucket, key, settings)
     not_an_object = bool(key) and not key.endswith("/")
     if not_an_object:
         if _exists(uri, bucket, key, settings):
@@ -195,12 +198,28 @@ def _exists(uri: str, bucket: str, key: str, settings: Settings) -> bool:
     return True
 
 
+def _check_policy(bucket: str, key: str, settings: Settings) -> None:
+    """SourceError unless the source policy allows this bucket and key (egress.py); checked
+    when a source is opened, so a job queued before the policy changed is refused too."""
+    try:
+        SourcePolicy.from_settings(settings).check_s3(bucket, key)
+    except SourceRefused as error:
+        raise SourceError(str(error)) from None
+
+
 def _client_for(settings: Settings) -> Any:
-    return _client(settings.s3_endpoint_url, settings.s3_region, settings.remote_timeout_seconds)
+    return _client(
+        settings.s3_endpoint_url,
+        settings.s3_region,
+        settings.source_connect_timeout_seconds,
+        settings.remote_timeout_seconds,
+    )
 
 
 @lru_cache(maxsize=8)
-def _client(endpoint_url: str | None, region: str | None, timeout: float) -> Any:
+def _client(
+    endpoint_url: str | None, region: str | None, connect_timeout: float, timeout: float
+) -> Any:
     """One client per configuration: building one loads the service model (~50 ms), and a
     client is safe to share between threads. Retries are boto3's, configured the standard
     way (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS, ~/.aws/config)."""
@@ -208,7 +227,7 @@ def _client(endpoint_url: str | None, region: str | None, timeout: float) -> Any
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=timeout,
+        connect_timeout=connect_timeout,
         read_timeout=timeout,
         # S3-compatible stores (MinIO, Ceph, moto) answer on one host: bucket in the path.
         s3={"addressing_style": "path"} if endpoint_url else None,

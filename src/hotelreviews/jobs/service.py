@@ -16,6 +16,7 @@ from hotelreviews.audit import service as audit
 from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.errors import IdempotencyKeyReused
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.egress import SourcePolicy
 from hotelreviews.ingestion.queries import ingestion_in
 from hotelreviews.ingestion.sources import SourceError
 from hotelreviews.jobs import repository as repo
@@ -41,7 +42,11 @@ async def enqueue(
     The same key with the same request returns the job that key made; with another request
     it is refused (IdempotencyKeyReused), as draft-ietf-httpapi-idempotency-key-header says.
     """
-    source = parse_source_uri(source_uri, local_roots=local_roots(settings.worker_sources))
+    source = parse_source_uri(
+        source_uri,
+        local_roots=local_roots(settings.worker_sources),
+        remote=SourcePolicy.from_settings(settings),
+    )
     # The request as understood, so that equivalent spellings of one source are one request.
     fingerprint = hashlib.sha256(orjson.dumps({"source_uri": source.uri})).hexdigest()
     for attempt in (1, 2):

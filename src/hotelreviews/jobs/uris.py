@@ -1,8 +1,10 @@
 """Which sources may be queued, in which canonical form, and what the worker opens for each.
 
 Through the API anyone who may enqueue names a file the worker then reads, so the policy is
-narrow: s3://bucket/key and https:// URLs, and local files only under the folders the worker
-itself polls (HOTELREVIEWS_WORKER_SOURCES) — never an arbitrary path on the servers.
+narrow: s3://bucket/key in the allowed buckets and https:// URLs on the allowed hosts
+(ingestion/egress.py: refused here already, and again by the worker when it connects), and
+local files only under the folders the worker itself polls (HOTELREVIEWS_WORKER_SOURCES) —
+never an arbitrary path on the servers.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from hotelreviews.core.errors import InvalidSourceUri
+from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused
 from hotelreviews.ingestion.local_files import why_outside
 from hotelreviews.ingestion.remote import display_name as remote_display_name
 from hotelreviews.ingestion.remote import redact_url
@@ -23,6 +26,7 @@ MAX_URI_LENGTH = 2048
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # S3 bucket names: 3-63 of a-z, 0-9, dot and hyphen, starting and ending with a letter or digit.
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+NOTHING_REMOTE = SourcePolicy()  # no host, no bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +40,13 @@ class QueuedSource:
     target: str
 
 
-def parse_source_uri(text: str, *, local_roots: list[Path]) -> QueuedSource:
-    """Check a requested source URI against the policy; InvalidSourceUri says what is wrong."""
+def parse_source_uri(
+    text: str, *, local_roots: list[Path], remote: SourcePolicy = NOTHING_REMOTE
+) -> QueuedSource:
+    """Check a requested source URI against the policy; InvalidSourceUri says what is wrong.
+
+    `remote` says which hosts and buckets are allowed; the default allows none.
+    """
     if _CONTROL.search(text):
         raise InvalidSourceUri("source_uri must not contain control characters")
     if text != text.strip():
@@ -54,9 +63,9 @@ def parse_source_uri(text: str, *, local_roots: list[Path]) -> QueuedSource:
         )
     scheme = scheme.lower()
     if scheme == "s3":
-        return _s3(text)
+        return _s3(text, remote)
     if scheme == "https":
-        return _https(text)
+        return _https(text, remote)
     if scheme == "file":
         parts = urlsplit(text)
         if parts.netloc not in ("", "localhost"):
@@ -107,7 +116,7 @@ def _local(path_text: str, roots: list[Path]) -> QueuedSource:
     return QueuedSource(uri=uri, shown_uri=uri, display_name=str(path), target=str(path))
 
 
-def _s3(uri: str) -> QueuedSource:
+def _s3(uri: str, policy: SourcePolicy) -> QueuedSource:
     bucket, _, key = uri[len("s3://") :].partition("/")
     if not bucket or not key:
         raise InvalidSourceUri(
@@ -123,11 +132,15 @@ def _s3(uri: str) -> QueuedSource:
             f"{uri} is a prefix, expected one object; to ingest everything under it, add it to "
             "the worker's sources (HOTELREVIEWS_WORKER_SOURCES)"
         )
+    try:
+        policy.check_s3(bucket, key)
+    except SourceRefused as error:
+        raise InvalidSourceUri(str(error)) from None
     uri = f"s3://{bucket}/{key}"
     return QueuedSource(uri=uri, shown_uri=uri, display_name=remote_display_name(uri), target=uri)
 
 
-def _https(uri: str) -> QueuedSource:
+def _https(uri: str, policy: SourcePolicy) -> QueuedSource:
     try:
         parts = urlsplit(uri)
         parts.port  # noqa: B018 - raises on a port that is not a number
@@ -141,6 +154,10 @@ def _https(uri: str) -> QueuedSource:
         raise InvalidSourceUri(f"{redact_url(uri)} has no host name")
     if not parts.path or parts.path == "/":
         raise InvalidSourceUri(f"{redact_url(uri)} names no file (the path is empty)")
+    try:
+        policy.check_host(parts.hostname)
+    except SourceRefused as error:
+        raise InvalidSourceUri(f"{redact_url(uri)}: {error}") from None
     # Queued as given (a presigned URL needs its signature), shown without its secrets.
     shown = redact_url(uri)
     return QueuedSource(

@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from hotelreviews.cluster.apps import DRILL_SOURCES_BUCKET
 from hotelreviews.dr.drill.records import WRITE_KIND, RequestRecord
 
 REGION_HEADER = "X-Region"
 SERVED_BY_HEADER = "X-Hotelreviews-Region"
 API_KEY_HEADER = "X-API-Key"
-DRILL_BUCKET = "hotelreviews-drill"
+DRILL_BUCKET = DRILL_SOURCES_BUCKET  # allowed by the cluster's apps
 # A request that takes longer is recorded as unanswered (status 0): longer than any proxy
 # timeout on the way that matters here (HAProxy queues 5 s, connects 2 s, retries twice).
 REQUEST_TIMEOUT_SECONDS = 15.0
