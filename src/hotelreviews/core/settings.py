@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # AWS_ENDPOINT_URL or AWS applies. The region: unset, boto3's (AWS_REGION, ~/.aws/config).
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
-    # Connect and per-read timeout for S3 and http(s) sources.
+    # Read timeout (silence between bytes) for S3 and http(s) sources; connecting has its own.
     remote_timeout_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The ingestion worker (`hotelreviews worker`, hotelreviews.jobs). Sources it polls: local

@@ -44,7 +44,13 @@ from hotelreviews.ingestion.remote import (
     redact_url,
 )
 from hotelreviews.ingestion.sniffing import SNIFF_BYTES
-from hotelreviews.ingestion.sources import Source, SourceError, SourceUnavailable, spool_stream
+from hotelreviews.ingestion.sources import (
+    Source,
+    SourceError,
+    SourceOverLimit,
+    SourceUnavailable,
+    spool_stream,
+)
 from hotelreviews.ingestion.streams import CHUNK_BYTES
 
 if TYPE_CHECKING:
@@ -98,7 +104,7 @@ class _Fetch:
         etag, modified = response.getheader("ETag"), response.getheader("Last-Modified")
         size = _content_length(response)
         if size is not None and size > self.max_bytes:
-            raise SourceError(
+            raise SourceOverLimit(
                 f"{self.shown}: the server announces {size:,} bytes, more than the"
                 f" {self.max_bytes:,} one source may hold (HOTELREVIEWS_SOURCE_MAX_BYTES)"
             )
@@ -142,7 +148,7 @@ class _Fetch:
         """The user's error for a network failure; its detail goes to the log."""
         logger.warning("source %s: %s failed: %s", self.shown, when, error)
         if isinstance(error, DeadlineReached) or self.budget.expired:
-            return SourceError(
+            return SourceOverLimit(
                 f"{self.shown}: stopped after {self.budget.total_seconds:g} s, the most one"
                 " source may take (HOTELREVIEWS_SOURCE_MAX_SECONDS): the server sends too"
                 " slowly, or the file is too big for that time"
@@ -199,7 +205,7 @@ class _Body:
             )
         self._done += len(data)
         if self._done > self._fetch.max_bytes:
-            raise SourceError(
+            raise SourceOverLimit(
                 f"{self._fetch.shown}: more than {self._fetch.max_bytes:,} bytes, the most one"
                 " source may hold (HOTELREVIEWS_SOURCE_MAX_BYTES)"
             )
