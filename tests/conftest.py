@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import EMBEDDED_DATABASE_NAME, Settings
-from tests.support.api_client import TEST_HOST
 from tests.support.pg_server import PostgresServer
 from tests.support.redis_server import RedisServer
 
@@ -88,11 +87,7 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Se
             request.getfixturevalue("sqlite_template"), data_dir / EMBEDDED_DATABASE_NAME
         )
         return Settings(
-            environment="test",
-            data_dir=data_dir,
-            ingest_batch_size=500,
-            cache_enabled=False,
-            allowed_hosts=[TEST_HOST],
+            environment="test", data_dir=data_dir, ingest_batch_size=500, cache_enabled=False
         )
     server: PostgresServer = request.getfixturevalue("pg_server")
     template = request.getfixturevalue("pg_template")
@@ -104,7 +99,6 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Se
         database_url=url,
         ingest_batch_size=500,
         cache_enabled=False,
-        allowed_hosts=[TEST_HOST],
     )
 
 

@@ -1,7 +1,7 @@
 """Finding 7: the Host header was reflected in the trailing-slash redirect
 (`Location: http://evil.example/...`), also through the regional HAProxy.
 
-In process first (the `settings` fixture allows the test client's own host), then
+In process first (the test client names a host the default settings allow), then
 `hotelreviews serve` as deployed behind a real regional balancer: HAProxy passes the client's
 Host on, and its own health checks send none (HTTP/1.0), which the API must still answer.
 The served API uses the embedded database: nothing here depends on the storage.

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from hotelreviews import __version__
 from hotelreviews.core.settings import Settings
 from hotelreviews.observability.metrics import HTTP_LATENCY_BUCKETS
-from tests.support.api_client import TEST_HOST, api_client
+from tests.support.api_client import api_client
 from tests.support.metrics import Snapshot
 
 REJECTIONS = "hotelreviews_rate_limit_rejections_total"
@@ -23,9 +23,7 @@ REJECTIONS = "hotelreviews_rate_limit_rejections_total"
 @pytest.fixture
 def local(tmp_path: Path) -> Settings:
     """The embedded database in a fresh directory (migrated by the app's start-up)."""
-    return Settings(
-        environment="test", data_dir=tmp_path, cache_enabled=False, allowed_hosts=[TEST_HOST]
-    )
+    return Settings(environment="test", data_dir=tmp_path, cache_enabled=False)
 
 
 def families(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
