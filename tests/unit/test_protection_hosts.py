@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from starlette.types import Receive, Scope, Send
 
 from hotelreviews.cluster import apps, front
 from hotelreviews.cluster.layout import plan
 from hotelreviews.core.settings import Settings
-from hotelreviews.protection.hosts import AllowedHosts, host_name, relative_location
+from hotelreviews.protection.hosts import (
+    AllowedHosts,
+    HostMiddleware,
+    host_name,
+    relative_location,
+)
 
 
 @pytest.mark.parametrize(
@@ -90,6 +96,24 @@ def test_a_redirect_to_the_request_s_own_host_becomes_relative(
 )
 def test_any_other_location_is_left_alone(location: bytes) -> None:
     assert relative_location(location, "api.test") == location
+
+
+async def test_a_request_without_a_host_header_as_haproxy_checks_send_is_served() -> None:
+    # GET /readyz HTTP/1.0 and no header at all: URLs would come from the server's address.
+    served: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        served.append(scope["path"])
+
+    async def unused(*_: object) -> None:
+        raise AssertionError("nothing to receive or send here")
+
+    middleware = HostMiddleware(app, allowed=AllowedHosts(["reviews.example.com"]))
+    scope = {"type": "http", "http_version": "1.0", "path": "/readyz", "headers": []}
+
+    await middleware(scope, unused, unused)
+
+    assert served == ["/readyz"]
 
 
 def test_by_default_only_loopback_names_are_allowed() -> None:
