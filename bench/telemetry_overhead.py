@@ -101,7 +101,7 @@ async def _measure(requests: int, cache: str) -> None:
     app = create_app()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://b") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             hotel = (await client.get("/api/v1/hotels?limit=1")).json()["items"][0]["id"]
             assert (await client.get(f"/api/v1/hotels/{hotel}")).status_code == 200
         scope = {
@@ -114,7 +114,7 @@ async def _measure(requests: int, cache: str) -> None:
             "raw_path": f"/api/v1/hotels/{hotel}".encode(),
             "query_string": b"",
             "root_path": "",
-            "headers": [(b"host", b"bench"), (b"accept", b"*/*"), (b"user-agent", b"wrk")],
+            "headers": [(b"host", b"localhost"), (b"accept", b"*/*"), (b"user-agent", b"wrk")],
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 8000),
         }

@@ -11,6 +11,7 @@ import pytest
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.identity import IdentityRateLimitMiddleware
+from tests.support.api_client import TEST_HOST
 from tests.support.protection import Connect, fresh_window, running_app
 
 PROVIDERS = "/api/v1/providers"
@@ -177,7 +178,7 @@ async def test_security_headers_and_hsts_only_over_tls(settings: Settings) -> No
         assert "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net" in policy
         assert "strict-transport-security" not in docs.headers
 
-        https = await connect(base_url="https://api.test").get(PROVIDERS)
+        https = await connect(base_url=f"https://{TEST_HOST}").get(PROVIDERS)
         assert https.headers["strict-transport-security"] == "max-age=31536000"
         relayed = {"x-forwarded-proto": "https", "x-forwarded-for": "192.0.2.1"}
         via_proxy = await connect(peer="10.0.0.1").get(PROVIDERS, headers=relayed)

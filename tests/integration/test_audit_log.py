@@ -15,7 +15,7 @@ from hotelreviews.api.app import create_app
 from hotelreviews.audit.tables import audit_events
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import service
-from tests.support.api_client import api_client, api_key_headers, get_json, walk
+from tests.support.api_client import TEST_HOST, api_client, api_key_headers, get_json, walk
 
 PASSWORD = "correct horse battery staple"
 EVENTS = "/api/v1/audit-events"
@@ -186,7 +186,7 @@ async def test_the_client_address_is_the_one_trusted_proxies_relayed(settings: S
     app = create_app(settings.model_copy(update={"trusted_proxies": ["10.0.0.0/8"]}))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("10.0.0.7", 4000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{TEST_HOST}") as client:
             response = await client.post(
                 "/api/v1/auth/login",
                 json={"username": "nobody", "password": "whatever it is"},

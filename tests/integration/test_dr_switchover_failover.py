@@ -35,7 +35,7 @@ from hotelreviews.dr.switchover import switchover
 from hotelreviews.dr.topology import DrError
 from hotelreviews.routing import parse_lsn
 from tests.conftest import BACKENDS
-from tests.support.api_client import api_key_headers
+from tests.support.api_client import TEST_HOST, api_key_headers
 from tests.support.pg_cluster import three_region_databases
 
 pytestmark = pytest.mark.skipif(
@@ -89,8 +89,8 @@ async def clients(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with (
-            httpx.AsyncClient(transport=transport, base_url="http://api.test") as writer,
-            httpx.AsyncClient(transport=transport, base_url="http://api.test") as reader,
+            httpx.AsyncClient(transport=transport, base_url=f"http://{TEST_HOST}") as writer,
+            httpx.AsyncClient(transport=transport, base_url=f"http://{TEST_HOST}") as reader,
         ):
             writer.headers.update(await api_key_headers(writer, "ingest"))
             yield writer, reader

@@ -14,6 +14,10 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.security import service as security_service
 from hotelreviews.security.authn import API_KEY_HEADER
 
+# The host in-process clients name: one the default HOTELREVIEWS_ALLOWED_HOSTS allows, so
+# that settings built anywhere in the tests need no host of their own.
+TEST_HOST = "localhost"
+
 
 @asynccontextmanager
 async def api_client(
@@ -23,7 +27,7 @@ async def api_client(
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{TEST_HOST}") as client:
             if roles:
                 client.headers.update(await api_key_headers(client, *roles))
             yield client

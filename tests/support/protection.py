@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
+from tests.support.api_client import TEST_HOST
 
 Connect = Callable[..., httpx.AsyncClient]
 
@@ -24,7 +25,7 @@ async def running_app(settings: Settings) -> AsyncIterator[Connect]:
     async with app.router.lifespan_context(app), AsyncExitStack() as clients:
 
         def connect(
-            peer: str = "127.0.0.1", base_url: str = "http://api.test"
+            peer: str = "127.0.0.1", base_url: str = f"http://{TEST_HOST}"
         ) -> httpx.AsyncClient:
             transport = httpx.ASGITransport(app=app, client=(peer, 40000))
             client = httpx.AsyncClient(transport=transport, base_url=base_url)

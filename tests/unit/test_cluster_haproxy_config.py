@@ -5,6 +5,7 @@ them in a real HAProxy."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,49 @@ def test_a_regional_balancer_checks_each_api_server_and_names_its_region() -> No
 def test_a_stats_socket_path_too_long_for_unix_sockets_is_refused() -> None:
     with pytest.raises(ValueError, match="shorter cluster directory"):
         _global(stats_socket=Path("/" + "x" * 120) / "haproxy.sock")
+
+
+def _regional() -> str:
+    return haproxy.render_regional_config(
+        "eu-west-1",
+        bind=Endpoint("10.77.2.1", 8443),
+        certificate=PEM,
+        api_servers=[Endpoint("10.77.2.1", 8001)],
+        stats_socket=SOCKET,
+    )
+
+
+def _global_setting(config: str, name: str) -> list[str]:
+    """The values of a global-section keyword, split on spaces."""
+    section = config.split("\ndefaults\n", 1)[0]
+    [line] = [line for line in section.splitlines() if line.strip().startswith(f"{name} ")]
+    return line.split()[1:]
+
+
+@pytest.mark.parametrize("render", [_regional, _global], ids=["regional", "global"])
+@pytest.mark.parametrize("side", ["bind", "server"])
+def test_tls_1_2_offers_only_forward_secret_aead_suites_on_both_sides(
+    render: Callable[[], str], side: str
+) -> None:
+    config = render()
+
+    [ciphers] = _global_setting(config, f"ssl-default-{side}-ciphers")
+    suites = ciphers.split(":")
+    # Mozilla intermediate (guideline 5.8): ECDHE key exchange, GCM or ChaCha20-Poly1305.
+    assert suites and all(
+        re.fullmatch(r"ECDHE-(ECDSA|RSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)", s) for s in suites
+    )
+    assert "ECDHE-ECDSA-AES128-GCM-SHA256" in suites  # the cluster's certificates are ECDSA
+    assert _global_setting(config, f"ssl-default-{side}-ciphersuites") == [
+        "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+    ]
+    options = _global_setting(config, f"ssl-default-{side}-options")
+    assert options[options.index("ssl-min-ver") + 1] == "TLSv1.2"
+    assert "no-tls-tickets" in options
+
+
+def test_clients_choose_among_the_suites_and_curves_follow_the_profile() -> None:
+    config = _regional()
+
+    assert "prefer-client-ciphers" in _global_setting(config, "ssl-default-bind-options")
+    assert _global_setting(config, "ssl-default-bind-curves") == ["X25519:prime256v1:secp384r1"]

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotelreviews.cluster import front
 from hotelreviews.cluster.daemons import Daemon
 from hotelreviews.cluster.layout import ClusterLayout
 from hotelreviews.cluster.redis import RedisInstance
@@ -143,6 +144,8 @@ def _settings(layout: ClusterLayout, region: str, name: str) -> dict[str, str]:
         "HOTELREVIEWS_DATABASE_REPLICA_URLS": json.dumps(layout.replica_urls(region)),
         "HOTELREVIEWS_REDIS_URL": redis_instance(layout, region).url,
         "HOTELREVIEWS_TRUSTED_PROXIES": json.dumps(proxies),
+        # HAProxy passes the client's Host on; its own health checks send none (HTTP/1.0).
+        "HOTELREVIEWS_ALLOWED_HOSTS": json.dumps(front.host_names(layout)),
         "HOTELREVIEWS_JWT_SECRET_FILE": str(jwt_secret_path(layout)),
         "HOTELREVIEWS_SOURCE_ALLOWED_S3": DRILL_SOURCES_BUCKET,
     }

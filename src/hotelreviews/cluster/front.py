@@ -30,6 +30,17 @@ def region_server_name(region: str) -> str:
     return f"{region}.{DOMAIN}"
 
 
+def host_names(layout: ClusterLayout) -> list[str]:
+    """Every name a client may reach the cluster's APIs by (their HOTELREVIEWS_ALLOWED_HOSTS):
+    the names the certificates carry and the addresses the entry, balancers and APIs listen
+    on. Each region's APIs answer to all of them: a failover sends them other regions' clients,
+    whose Host passes through both HAProxy hops unchanged."""
+    names = {"localhost", "127.0.0.1", DOMAIN, layout.global_address}
+    for region, spec in layout.regions.items():
+        names |= {region_server_name(region), spec.address}
+    return sorted(names)
+
+
 def balancer(layout: ClusterLayout, region: str) -> HAProxy:
     return HAProxy(region, layout.region_dir(region) / "haproxy")
 

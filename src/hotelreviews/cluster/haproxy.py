@@ -49,6 +49,29 @@ INSTALL_HINT = (
 MAX_SOCKET_PATH = 107
 STARTUP_TIMEOUT = 30.0
 
+# TLS: Mozilla's "intermediate" profile (ssl-config.mozilla.org, guideline 5.8): TLS 1.2 and
+# 1.3 only, and in TLS 1.2 only suites with forward secrecy (ECDHE) and an AEAD cipher — no
+# static-RSA key exchange (AES128-SHA and the like), no CBC. Its DHE suites are left out, as
+# guideline 5.8 itself does: they need an RSA certificate (the cluster's are ECDSA P-256,
+# cluster/tls.py) and DH parameters to manage. The ECDHE-RSA suites stay, for an operator's
+# RSA certificate. Clients' own order is kept (prefer-client-ciphers): every suite here is
+# strong, and a client without AES hardware picks ChaCha20. No TLS session tickets: their key
+# lives as long as the process and would decrypt every recorded session resumed with it.
+TLS_CIPHERS = ":".join(
+    [
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    ]
+)
+TLS13_CIPHERSUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+TLS_CURVES = "X25519:prime256v1:secp384r1"
+TLS_BIND_OPTIONS = "prefer-client-ciphers ssl-min-ver TLSv1.2 no-tls-tickets"
+TLS_SERVER_OPTIONS = "ssl-min-ver TLSv1.2 no-tls-tickets"
+
 # What both kinds of instance share. Health checks every second (every 500 ms while a server
 # is changing state, every second while down) so that a failed region or server is out of
 # rotation in about two seconds; timeouts suit an API (an upload of a feed file may take a
@@ -62,8 +85,15 @@ global
     # API servers log every request themselves.
     log stdout format raw local0 notice
     stats socket {stats_socket} mode 600 level admin
-    ssl-default-bind-options ssl-min-ver TLSv1.2
-    ssl-default-server-options ssl-min-ver TLSv1.2
+    # TLS per Mozilla's "intermediate" profile, on what clients reach (bind) and on what the
+    # global entry reaches (server): see TLS_CIPHERS.
+    ssl-default-bind-ciphers {tls_ciphers}
+    ssl-default-bind-ciphersuites {tls13_ciphersuites}
+    ssl-default-bind-curves {tls_curves}
+    ssl-default-bind-options {tls_bind_options}
+    ssl-default-server-ciphers {tls_ciphers}
+    ssl-default-server-ciphersuites {tls13_ciphersuites}
+    ssl-default-server-options {tls_server_options}
 
 defaults
     mode http
@@ -263,7 +293,15 @@ def _common(stats_socket: Path, threads: int) -> str:
             f"the stats socket path {stats_socket} is longer than {MAX_SOCKET_PATH} "
             f"characters (a Unix socket limit): use a shorter cluster directory"
         )
-    return _COMMON.format(stats_socket=stats_socket, threads=threads)
+    return _COMMON.format(
+        stats_socket=stats_socket,
+        threads=threads,
+        tls_ciphers=TLS_CIPHERS,
+        tls13_ciphersuites=TLS13_CIPHERSUITES,
+        tls_curves=TLS_CURVES,
+        tls_bind_options=TLS_BIND_OPTIONS,
+        tls_server_options=TLS_SERVER_OPTIONS,
+    )
 
 
 class Applied(enum.Enum):

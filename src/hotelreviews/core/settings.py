@@ -253,6 +253,40 @@ class Settings(BaseSettings):
     # (end of database protection)
 
     # [request edges] Host names, validation errors, small bodies where small is enough.
+    # Host names the API answers to (the Host header, port ignored; protection/hosts.py): a
+    # JSON list or separated by commas; "*.example.com" any subdomain, "*" any host. Loopback
+    # only by default, like a development server: a deployment names its own (docs/security.md).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"], min_length=1
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_allowed_hosts(cls, value: Any) -> Any:
+        return split_urls(value) if isinstance(value, str) else value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_allowed_hosts(cls, value: list[str]) -> list[str]:
+        """Each a host name, IPv4 address, [IPv6] address, *.domain or *; lower case, IPv6
+        bracketed and compressed, as protection/hosts.py compares them."""
+        patterns = []
+        for entry in value:
+            pattern = entry.strip().lower().removesuffix(".")
+            try:
+                address = ipaddress.IPv6Address(pattern.removeprefix("[").removesuffix("]"))
+            except ValueError:
+                name = pattern.removeprefix("*.")
+                if pattern != "*" and not re.fullmatch(r"([a-z0-9_-]+\.)*[a-z0-9_-]+", name):
+                    raise ValueError(
+                        f"HOTELREVIEWS_ALLOWED_HOSTS: {entry!r} is not a host name: give "
+                        "names only, without scheme, port or path (api.example.com, "
+                        "*.example.com for its subdomains, [::1], or * for any)"
+                    ) from None
+            else:
+                pattern = f"[{address.compressed}]"
+            patterns.append(pattern)
+        return patterns
 
     # (end of request edges)
 

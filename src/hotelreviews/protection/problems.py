@@ -7,6 +7,7 @@ from starlette.types import Send
 
 PROBLEM_JSON = b"application/problem+json"
 _TITLES = {
+    400: "Bad request",
     413: "Content too large",
     414: "URI too long",
     429: "Too many requests",

@@ -4,16 +4,19 @@ From the outside in:
 
 1. client address: everything after it (limits keyed by address, HSTS by scheme) must see
    the client, not the proxy;
-2. size limits: the cheapest refusal, before any work or counting;
-3. CORS (only when origins are configured): outside the rate limit so that a browser can
+2. host names: a request for a host that is not ours is no request of ours, refused before
+   any work or counting; outside everything that may redirect (the router, the cache), so
+   that every redirect to our host leaves relative (protection.hosts);
+3. size limits: the cheapest refusal, before any work or counting;
+4. CORS (only when origins are configured): outside the rate limit so that a browser can
    read a 429 (without CORS headers it sees an opaque network error);
-4. rate limits: in front of the response cache, so that hits count too (a cached response is
+5. rate limits: in front of the response cache, so that hits count too (a cached response is
    cheap, but unlimited hits are still a flood);
-5. security headers: on whatever the cache or the application answers;
-6. then the response cache (api.app), the identity (security.authn), the per-identity rate
+6. security headers: on whatever the cache or the application answers;
+7. then the response cache (api.app), the identity (security.authn), the per-identity rate
    limit (protection.identity, innermost) and the application.
 
-Refusals from 1–4 are answered there, with `nosniff` of their own (protection.problems).
+Refusals from 2–5 are answered there, with `nosniff` of their own (protection.problems).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.protection.addresses import ClientAddressMiddleware, TrustedProxies
 from hotelreviews.protection.budgets import Budgets
 from hotelreviews.protection.headers import SecurityHeadersMiddleware
+from hotelreviews.protection.hosts import AllowedHosts, HostMiddleware
 from hotelreviews.protection.identity import IdentityRateLimitMiddleware
 from hotelreviews.protection.ratelimit import RateLimitMiddleware
 from hotelreviews.protection.rules import Rate, RateRules
@@ -110,6 +114,7 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
         max_header_bytes=settings.max_header_bytes,
         max_body_bytes=settings.max_body_bytes,
     )
+    app.add_middleware(HostMiddleware, allowed=AllowedHosts(settings.allowed_hosts))
     proxies = TrustedProxies(settings.trusted_proxies)
     if proxies:
         app.add_middleware(ClientAddressMiddleware, proxies=proxies)
