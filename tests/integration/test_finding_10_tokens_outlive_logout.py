@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import service
-from hotelreviews.security.token_versions import Publisher
 from tests.support.api_client import api_client, recorded_statements
+from tests.support.cli import run_cli
 from tests.support.redis_server import RedisServer
 
 PASSWORD = "correct horse battery staple"
@@ -41,6 +41,12 @@ def bearer(token: str) -> dict[str, str]:
 
 def engine_of(client: httpx.AsyncClient) -> object:
     return client._transport.app.state.engine  # type: ignore[attr-defined]
+
+
+def cli(settings: Settings, *args: str) -> None:
+    """`hotelreviews ARGS` in a process of its own, as an operator runs it."""
+    done = run_cli(settings, *args, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def token_versions_of(client: httpx.AsyncClient) -> object:
@@ -118,13 +124,8 @@ async def test_a_disabled_users_access_token_is_refused_within_the_staleness_bou
         token = (await login(client))["access_token"]
         assert (await client.get(ME, headers=bearer(token))).status_code == 200
 
-        # As `hotelreviews users disable` does it: another process, no Redis configured.
-        await service.set_disabled(
-            engine=engine_of(client),
-            username="ada",
-            disabled=True,
-            announcer=Publisher(settings),
-        )
+        # Another process, and no Redis configured: only the cached version's expiry tells.
+        cli(settings, "users", "disable", "ada")
 
         assert_revoked(await refused_eventually(client, token))
 
@@ -137,12 +138,7 @@ async def test_an_access_token_carrying_a_removed_role_is_refused_and_a_refresh_
         audit = "/api/v1/audit-events"  # admin only
         assert (await client.get(audit, headers=bearer(tokens["access_token"]))).status_code == 200
 
-        await service.set_roles(
-            engine=engine_of(client),
-            username="ada",
-            roles=frozenset({"analyst"}),
-            announcer=Publisher(settings),
-        )
+        cli(settings, "users", "set-roles", "ada", "-r", "analyst")
 
         assert_revoked(await refused_eventually(client, tokens["access_token"], audit))
         # The session goes on with the roles the user has now.
@@ -156,12 +152,9 @@ async def test_an_access_token_carrying_a_removed_role_is_refused_and_a_refresh_
 async def test_adding_a_role_does_not_refuse_the_tokens_the_user_holds(settings: Settings) -> None:
     async with instances(settings, 1) as [client]:
         token = (await login(client))["access_token"]
-        await service.set_roles(
-            engine=engine_of(client),
-            username="ada",
-            roles=frozenset({"admin", "analyst", "ingest"}),
-            announcer=token_versions_of(client),  # type: ignore[arg-type]
-        )
+        cli(settings, "users", "set-roles", "ada", "-r", "admin,analyst,ingest")
+        # Past the staleness bound (1 s by default): a revocation would show by now.
+        await asyncio.sleep(2.0)
 
         assert (await client.get(ME, headers=bearer(token))).status_code == 200
 
@@ -215,12 +208,7 @@ async def test_with_redis_another_instance_refuses_the_token_within_a_moment(
         if revoke.startswith("logout"):
             await first.post(LOGOUT, json={"refresh_token": tokens["refresh_token"]})
         else:
-            await service.set_disabled(
-                engine=engine_of(first),
-                username="ada",
-                disabled=True,
-                announcer=Publisher(redis_settings),
-            )
+            cli(redis_settings, "users", "disable", "ada")
 
         for client in (second, first):
             assert_revoked(await refused_eventually(client, tokens["access_token"]))
