@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 from pydantic import ValidationError
-
-import msgspec
 
 from hotelreviews.cache.codec import (
     DecodeError,
