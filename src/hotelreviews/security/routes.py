@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from hotelreviews.api.deps import CurrentIdentity, Db
 from hotelreviews.api.problems import PROBLEM_JSON, PROBLEMS, Problem
 from hotelreviews.api.responses import json_response
-from hotelreviews.security import service
+from hotelreviews.security import logins, service
 from hotelreviews.security.schemas import (
     IdentityRead,
     LoginRequest,
@@ -44,7 +44,7 @@ def _tokens(pair: service.TokenPair) -> Response:
 @router.post("/login", response_model=TokenResponse, responses=CREDENTIAL_PROBLEMS)
 async def login(request: Request, db: Db, body: LoginRequest) -> Response:
     """Exchange a user name and password for an access token and a refresh token."""
-    pair = await service.login(
+    pair = await logins.login(
         engine=db,
         settings=request.app.state.settings,
         keys=request.app.state.signing_keys,
