@@ -17,6 +17,7 @@ from hotelreviews.security.lockout import (
     must_wait,
     name_throttle_policy,
 )
+from hotelreviews.security.logins import counted_address
 from hotelreviews.security.opaque import api_key_prefix, digest, new_api_key, same_digest
 from hotelreviews.security.passwords import hash_password, verify_password
 from hotelreviews.security.policies import PUBLIC, PUBLIC_READ, SIGNED_IN, allows, require
@@ -134,6 +135,24 @@ def test_an_address_must_wait_for_its_own_lockout_before_the_name_wide_throttle(
     assert elsewhere is not None and elsewhere.name_wide and not elsewhere.locked
     assert elsewhere.seconds == 1
     assert free is None
+
+
+@pytest.mark.parametrize(
+    ("client", "counted"),
+    [
+        ("127.0.0.2", "127.0.0.2"),
+        ("::ffff:127.0.0.2", "127.0.0.2"),
+        # A guesser rotating through the /64 a subscriber gets counts as one address.
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::9", "2001:db8:1:2::/64"),
+        (None, "unknown"),
+        ("*", "?"),  # never the name-wide counter's key
+    ],
+)
+def test_failures_are_counted_per_ipv4_address_or_ipv6_slash_64(
+    client: str | None, counted: str
+) -> None:
+    assert counted_address(client) == counted
 
 
 def test_roles_parse_from_repeated_and_comma_separated_names() -> None:

@@ -10,6 +10,7 @@ password. Secrets never reach a log line or an audit record.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import math
 import uuid
@@ -50,9 +51,7 @@ async def login(
 ) -> TokenPair:
     """A new session (token family), or InvalidCredentials / LoginLocked / LoginBackoff."""
     name = username.strip().lower()[:100]
-    address = (client_address or "unknown")[:100]
-    if address == repo.NAME_WIDE:
-        address = "unknown"
+    address = counted_address(client_address)
     now = utcnow()
     async with engine.connect() as connection:
         by_address = await repo.get_failures(connection, name, address)
@@ -88,6 +87,20 @@ async def login(
         )
     logger.info("user %s logged in", name)
     return token_pair(settings, keys, User.from_row(row), refresh_token, now)
+
+
+def counted_address(client_address: str | None) -> str:
+    """Whose failures an attempt counts among: its IPv4 address, or its IPv6 /64 (one
+    subscriber's usual allocation: a guesser rotating addresses inside it gains nothing)."""
+    try:
+        ip = ipaddress.ip_address((client_address or "").strip("[]"))
+    except ValueError:
+        return "unknown" if not client_address else client_address[:100].replace("*", "?")
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 async def _refuse_while_waiting(engine: AsyncEngine, name: str, row: Any, wait: Wait) -> None:
