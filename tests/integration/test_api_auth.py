@@ -273,7 +273,8 @@ async def test_revoked_expired_and_wrong_api_keys_are_refused(
 async def test_repeated_failures_lock_the_login_until_the_window_passes(
     settings: Settings,
 ) -> None:
-    update: dict[str, Any] = {"login_lockout_threshold": 3, "login_lockout_window_seconds": 1.0}
+    # Long enough for three failed logins (argon2 each) on a busy machine to land in it.
+    update: dict[str, Any] = {"login_lockout_threshold": 3, "login_lockout_window_seconds": 3.0}
     if "rate_limit_enabled" in Settings.model_fields:
         # The per-address login rate limit (protection/) would answer 429 first.
         update["rate_limit_enabled"] = False

@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from hotelreviews.cache.shared import REDIS_ERRORS, RedisLink
 from hotelreviews.cache.stats import CacheStats
-from hotelreviews.observability.metrics import CACHE_ERRORS
 
 logger = logging.getLogger("hotelreviews.cache")
 
@@ -34,10 +33,12 @@ async def listen(
     stats: CacheStats,
     on_message: Callable[[bytes], None],
     on_subscribed: Callable[[], None],
+    on_error: Callable[[], None],
     what: str,
 ) -> None:
-    """Run until cancelled: deliver each message's data to `on_message`. `what` names the
-    listener in the log ("cache invalidations")."""
+    """Run until cancelled: deliver each message's data to `on_message`; `on_error` counts
+    each failure of the subscription. `what` names the listener in the log ("cache
+    invalidations")."""
     retry_in = _FIRST_RETRY_SECONDS
     reported = False  # that the subscription is down (logged once per outage)
     while True:
@@ -63,8 +64,7 @@ async def listen(
                 elif message["type"] == "message":
                     on_message(message["data"])
         except REDIS_ERRORS as error:
-            stats.redis_errors += 1
-            CACHE_ERRORS.inc()
+            on_error()
             if not reported:
                 reported = True
                 logger.warning(

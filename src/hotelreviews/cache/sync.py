@@ -128,8 +128,13 @@ class VersionSync:
             on_message=self._receive,
             # Messages sent while not subscribed are lost: read what they said.
             on_subscribed=self.catch_up_soon,
+            on_error=self._count_error,
             what="cache invalidations",
         )
+
+    def _count_error(self) -> None:
+        self._stats.redis_errors += 1
+        CACHE_ERRORS.inc()
 
     def _receive(self, data: bytes) -> None:
         try:

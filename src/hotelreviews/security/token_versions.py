@@ -119,6 +119,8 @@ class TokenVersions:
                 on_message=self._receive,
                 # Revocations sent while not subscribed are lost: read every user again.
                 on_subscribed=self.forget,
+                # Counted here only: the cache's error metric is the response cache's.
+                on_error=self._count_error,
                 what="token revocations",
             ),
             name="hotelreviews-token-revocations",
@@ -148,6 +150,9 @@ class TokenVersions:
                 self._entries.clear()
             self._entries[user_id] = (current, time.monotonic() + self._ttl)
         return current
+
+    def _count_error(self) -> None:
+        self.stats.redis_errors += 1
 
     def _receive(self, data: bytes) -> None:
         try:

@@ -32,21 +32,20 @@ def upgrade() -> None:
         )
         batch.drop_constraint("pk_login_failures", type_="primary")
         batch.create_primary_key("pk_login_failures", ["username", "client_address"])
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("token_version", sa.Integer, nullable=False, server_default=sa.text("0"))
-        )
-    with op.batch_alter_table("ingested_files") as batch:
-        batch.add_column(sa.Column("created_by", sa.String(100)))
+    # Plain ALTER TABLE ADD/DROP COLUMN on both databases (SQLite has both since 3.35): a
+    # batch copy of these tables would have to drop them, which their foreign keys forbid.
+    op.add_column(
+        "users",
+        sa.Column("token_version", sa.Integer, nullable=False, server_default=sa.text("0")),
+    )
+    op.add_column("ingested_files", sa.Column("created_by", sa.String(100)))
     op.create_index("ix_ingested_files_created_by", "ingested_files", ["created_by"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_ingested_files_created_by", table_name="ingested_files")
-    with op.batch_alter_table("ingested_files") as batch:
-        batch.drop_column("created_by")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("token_version")
+    op.drop_column("ingested_files", "created_by")
+    op.drop_column("users", "token_version")
     # Back to one counter per name: the name-wide rows are the closest to what 0007 kept.
     op.execute("DELETE FROM login_failures WHERE client_address <> '*'")
     with op.batch_alter_table("login_failures") as batch:
