@@ -30,6 +30,7 @@ from hotelreviews.security.tokens import issue_access_token
 from tests.support.api_client import api_client
 
 PASSWORD = "correct horse battery staple"
+ADDRESS = "127.0.0.1"  # where httpx's ASGI transport says requests come from
 LOGIN, REFRESH, LOGOUT, ME = (
     f"/api/v1/auth/{name}" for name in ("login", "refresh", "logout", "me")
 )
@@ -90,6 +91,7 @@ def _claims(settings: Settings, **changes: Any) -> dict[str, Any]:
         "sub": "1",
         "name": "ada",
         "roles": ["admin"],
+        "ver": 0,
         "iat": now,
         "nbf": now,
         "exp": now + timedelta(minutes=5),
@@ -109,6 +111,7 @@ def _forged(settings: Settings, case: str) -> str:
             user_id=1,
             username="ada",
             roles=frozenset({"analyst"}),
+            token_version=0,
             now=now,
             ttl_seconds=300,
         )
@@ -131,6 +134,7 @@ def _forged(settings: Settings, case: str) -> str:
         "wrong audience": {"aud": "someone-else"},
         "wrong issuer": {"iss": "https://evil.example"},
         "no expiry": {"exp": None},
+        "no token version": {"ver": None},
     }[case]
     return jwt.encode(_claims(settings, **changes), keys.signing_key, algorithm="HS256")
 
@@ -146,6 +150,7 @@ def _forged(settings: Settings, case: str) -> str:
         "wrong audience",
         "wrong issuer",
         "no expiry",
+        "no token version",
     ],
 )
 async def test_bad_access_tokens_are_refused(
@@ -268,7 +273,8 @@ async def test_revoked_expired_and_wrong_api_keys_are_refused(
 async def test_repeated_failures_lock_the_login_until_the_window_passes(
     settings: Settings,
 ) -> None:
-    update: dict[str, Any] = {"login_lockout_threshold": 3, "login_lockout_window_seconds": 1.0}
+    # Long enough for three failed logins (argon2 each) on a busy machine to land in it.
+    update: dict[str, Any] = {"login_lockout_threshold": 3, "login_lockout_window_seconds": 3.0}
     if "rate_limit_enabled" in Settings.model_fields:
         # The per-address login rate limit (protection/) would answer 429 first.
         update["rate_limit_enabled"] = False
@@ -456,13 +462,15 @@ def test_a_local_key_is_generated_once_private_to_its_owner(tmp_path: Any, algor
         user_id=7,
         username="u",
         roles=frozenset({"admin"}),
+        token_version=3,
         now=utcnow(),
         ttl_seconds=60,
     )
     from hotelreviews.security.tokens import verify_access_token
 
-    identity = verify_access_token(token, keys=second, issuer="i", audience="a")
-    assert identity.key == "user:7" and identity.roles == {"admin"}
+    verified = verify_access_token(token, keys=second, issuer="i", audience="a")
+    assert verified.identity.key == "user:7" and verified.identity.roles == {"admin"}
+    assert verified.token_version == 3
     assert jwt.get_unverified_header(token)["alg"] == algorithm
 
 
@@ -478,11 +486,14 @@ async def test_failure_counters_older_than_two_windows_are_forgotten(
             ("locked-long-ago", now - 3 * window, now - 2 * window - timedelta(seconds=1)),
             ("tried-recently", now - window, None),
         ]:
-            await repo.save_failures(connection, name, FailureState(1, started, locked_until))
+            await repo.save_failures(
+                connection, name, ADDRESS, FailureState(1, started, locked_until)
+            )
         # Locked out before: kept, so that its next lockout lasts longer.
         await repo.save_failures(
             connection,
             "escalated-long-ago",
+            ADDRESS,
             FailureState(2, now - 3 * window, now - 2 * window - timedelta(seconds=1), lockouts=1),
         )
 
@@ -498,6 +509,8 @@ async def test_failure_counters_older_than_two_windows_are_forgotten(
                 "tried-recently",
                 "x",
             )
-            if await repo.get_failures(connection, name) is not None
+            if await repo.get_failures(connection, name, ADDRESS) is not None
         }
+        # The login's own counters: from its address, and the name's from anywhere.
+        assert await repo.get_failures(connection, "x", repo.NAME_WIDE) is not None
     assert remaining == {"escalated-long-ago", "tried-recently", "x"}

@@ -17,6 +17,10 @@ def run_cli(
     env.pop("HOTELREVIEWS_DATABASE_URL", None)
     if settings.database_url is not None:
         env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
+    env.pop("HOTELREVIEWS_REDIS_URL", None)
+    if settings.redis_url is not None:  # what the command publishes goes where the API listens
+        env["HOTELREVIEWS_REDIS_URL"] = settings.redis_url.get_secret_value()
+        env["HOTELREVIEWS_REDIS_KEY_PREFIX"] = settings.redis_key_prefix
     return subprocess.run(
         [sys.executable, "-m", "hotelreviews", *args],
         env=env,

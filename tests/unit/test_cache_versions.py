@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 from pydantic import ValidationError
 
-from hotelreviews.cache.codec import DecodeError, decode_bump, encode_bump
+from hotelreviews.cache.codec import (
+    DecodeError,
+    TokensRevoked,
+    decode_bump,
+    decode_message,
+    encode_bump,
+    encode_revocation,
+)
 from hotelreviews.cache.versions import CacheVersions, VersionBump
 from hotelreviews.core.settings import Settings
 
@@ -100,6 +108,17 @@ def test_an_invalidation_message_survives_the_wire_and_a_foreign_one_is_refused(
     for foreign in (b"", b"\x93\x01\x02\x03", b"not msgpack", encode_bump(bump)[:-1]):
         with pytest.raises(DecodeError):
             decode_bump(foreign)
+
+
+def test_token_revocations_share_the_channel_without_changing_what_a_bump_looks_like() -> None:
+    bump = VersionBump(version=7, hotel_ids=(3,), all_hotels=False, lsn=None)
+    revoked = TokensRevoked(user_id=42, token_version=5)
+    # The layout processes of the previous release read: [format 1, version, ids, all, lsn].
+    assert msgspec.msgpack.decode(encode_bump(bump)) == [1, 7, [3], False, None]
+    assert decode_message(encode_bump(bump)) == bump
+    assert decode_message(encode_revocation(revoked)) == revoked
+    with pytest.raises(DecodeError):
+        decode_bump(encode_revocation(revoked))
 
 
 def test_the_poll_interval_that_bounds_staleness_cannot_exceed_one_second() -> None:

@@ -14,7 +14,10 @@ from hotelreviews.security.lockout import (
     forget_after,
     is_locked_out,
     locked_for,
+    must_wait,
+    name_throttle_policy,
 )
+from hotelreviews.security.logins import counted_address
 from hotelreviews.security.opaque import api_key_prefix, digest, new_api_key, same_digest
 from hotelreviews.security.passwords import hash_password, verify_password
 from hotelreviews.security.policies import PUBLIC, PUBLIC_READ, SIGNED_IN, allows, require
@@ -101,6 +104,55 @@ def test_state_is_forgotten_no_sooner_than_the_longest_lockout() -> None:
     assert forget_after(LockoutPolicy(threshold=2, window_seconds=60)) == timedelta(
         seconds=60 * 2**7
     )
+
+
+def test_the_name_wide_throttle_waits_at_most_its_max_and_never_locks() -> None:
+    policy = name_throttle_policy(free_failures=3, window_seconds=900, max_wait_seconds=8)
+    state = fail(policy, 0, 1, 2)
+    assert state.locked_until is None  # the free ones
+    waits = []
+    second = 3.0
+    for _ in range(8):
+        state = fail(policy, second, state=state)
+        waits.append(locked_for(state, T0 + timedelta(seconds=second)))
+        assert not is_locked_out(state, policy)
+        second += waits[-1]  # tries again once the wait is over
+    assert waits == [1, 2, 4, 8, 8, 8, 8, 8]
+
+
+def test_an_address_must_wait_for_its_own_lockout_before_the_name_wide_throttle() -> None:
+    policy = LockoutPolicy(threshold=2, window_seconds=60)
+    name_wide = name_throttle_policy(free_failures=1, window_seconds=60, max_wait_seconds=30)
+    locked_here = fail(policy, 0, 1)
+    throttled_name = fail(name_wide, 0, 1)
+    now = T0 + timedelta(seconds=1)
+
+    here = must_wait(by_address=locked_here, by_name=throttled_name, now=now, policy=policy)
+    elsewhere = must_wait(by_address=None, by_name=throttled_name, now=now, policy=policy)
+    free = must_wait(by_address=None, by_name=fail(name_wide, 0), now=now, policy=policy)
+
+    assert here is not None and here.locked and not here.name_wide and here.seconds == 60
+    assert elsewhere is not None and elsewhere.name_wide and not elsewhere.locked
+    assert elsewhere.seconds == 1
+    assert free is None
+
+
+@pytest.mark.parametrize(
+    ("client", "counted"),
+    [
+        ("127.0.0.2", "127.0.0.2"),
+        ("::ffff:127.0.0.2", "127.0.0.2"),
+        # A guesser rotating through the /64 a subscriber gets counts as one address.
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::9", "2001:db8:1:2::/64"),
+        (None, "unknown"),
+        ("*", "?"),  # never the name-wide counter's key
+    ],
+)
+def test_failures_are_counted_per_ipv4_address_or_ipv6_slash_64(
+    client: str | None, counted: str
+) -> None:
+    assert counted_address(client) == counted
 
 
 def test_roles_parse_from_repeated_and_comma_separated_names() -> None:

@@ -41,6 +41,7 @@ from hotelreviews.security.errors import SecretMissing
 from hotelreviews.security.http import bind_policies, enforce_policy, install_auth_handlers
 from hotelreviews.security.routes import router as auth_router
 from hotelreviews.security.signing import load_signing_keys
+from hotelreviews.security.token_versions import TokenVersions
 
 logger = logging.getLogger("hotelreviews.api")
 API_PREFIX = "/api/v1"
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with (
                 router.monitoring(),
                 cache.running(engine) if cache is not None else contextlib.nullcontext(),
+                app.state.token_versions.running(),
             ):
                 yield
         finally:
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Sent on the cacheable routes' 200s (api.responses.CacheableRoute), cache on or off.
     app.state.cache_control = public_cache_control(settings.cache_max_age_seconds)
     app.state.cache = cache  # its counters and versions, for operators and tests
+    # Users' current token versions: revoked access tokens are refused (security.authn).
+    app.state.token_versions = TokenVersions(settings)
     # Innermost: audit events recorded while a request is served name its identity and its
     # client address (both on the scope, filled in by the middlewares outside).
     app.add_middleware(AuditContextMiddleware)

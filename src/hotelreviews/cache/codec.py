@@ -6,6 +6,8 @@ their types checked, so a foreign or corrupt value is an error to count, never a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import msgspec
 
 from hotelreviews.cache.store import CachedResponse
@@ -15,6 +17,10 @@ from hotelreviews.cache.versions import VersionBump
 # of another layout are then never read as this one.
 ENTRY_FORMAT = 1
 MESSAGE_FORMAT = 1
+# The channel also carries revocations of a user's access tokens (security.token_versions).
+# A message's first element says which kind (and layout) it is: MESSAGE_FORMAT for a version
+# bump (as before revocations existed), this for a revocation.
+REVOCATION_FORMAT = 2
 
 
 class _Entry(msgspec.Struct, array_like=True):
@@ -26,17 +32,29 @@ class _Entry(msgspec.Struct, array_like=True):
     cache_control: bytes
 
 
-class _Message(msgspec.Struct, array_like=True):
-    format: int
+class _Message(msgspec.Struct, array_like=True, tag=MESSAGE_FORMAT):
     version: int
     hotel_ids: list[int]
     all_hotels: bool
     lsn: int | None
 
 
+class _Revocation(msgspec.Struct, array_like=True, tag=REVOCATION_FORMAT):
+    user_id: int
+    token_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokensRevoked:
+    """A user's access tokens below `token_version` are refused from now on."""
+
+    user_id: int
+    token_version: int
+
+
 _encoder = msgspec.msgpack.Encoder()
 _entries = msgspec.msgpack.Decoder(_Entry)
-_messages = msgspec.msgpack.Decoder(_Message)
+_messages = msgspec.msgpack.Decoder(_Message | _Revocation)
 
 DecodeError = msgspec.DecodeError  # also raised for a value of the wrong shape
 
@@ -69,7 +87,6 @@ def decode_entry(data: bytes) -> CachedResponse:
 def encode_bump(bump: VersionBump) -> bytes:
     return _encoder.encode(
         _Message(
-            format=MESSAGE_FORMAT,
             version=bump.version,
             hotel_ids=list(bump.hotel_ids),
             all_hotels=bump.all_hotels,
@@ -78,13 +95,27 @@ def encode_bump(bump: VersionBump) -> bytes:
     )
 
 
-def decode_bump(data: bytes) -> VersionBump:
+def encode_revocation(revoked: TokensRevoked) -> bytes:
+    return _encoder.encode(
+        _Revocation(user_id=revoked.user_id, token_version=revoked.token_version)
+    )
+
+
+def decode_message(data: bytes) -> VersionBump | TokensRevoked:
+    """Either kind of invalidation message (DecodeError for anything else)."""
     message = _messages.decode(data)
-    if message.format != MESSAGE_FORMAT:
-        raise DecodeError(f"invalidation message format {message.format}, not {MESSAGE_FORMAT}")
+    if isinstance(message, _Revocation):
+        return TokensRevoked(user_id=message.user_id, token_version=message.token_version)
     return VersionBump(
         version=message.version,
         hotel_ids=tuple(message.hotel_ids),
         all_hotels=message.all_hotels,
         lsn=message.lsn,
     )
+
+
+def decode_bump(data: bytes) -> VersionBump:
+    message = decode_message(data)
+    if not isinstance(message, VersionBump):
+        raise DecodeError("a token revocation, not a version bump")
+    return message

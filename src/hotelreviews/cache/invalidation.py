@@ -1,4 +1,5 @@
-"""Telling every API process about a committed batch: one Redis message on one channel.
+"""Telling every API process about a committed batch, or a user's revoked access tokens: one
+Redis message on one channel.
 
 Best effort by design: the versions are already committed in the database, which every
 process polls; a message only brings them sooner. So a publish that fails (Redis down or slow)
@@ -15,7 +16,7 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.cache.breaker import Breaker
-from hotelreviews.cache.codec import encode_bump
+from hotelreviews.cache.codec import TokensRevoked, encode_bump, encode_revocation
 from hotelreviews.cache.shared import REDIS_ERRORS, redis_client
 from hotelreviews.cache.stats import publisher_stats
 from hotelreviews.cache.versions import VersionBump
@@ -62,6 +63,36 @@ async def publish_committed(
             logger.warning(
                 "could not publish a cache invalidation (%r); API processes see the new data "
                 "at their next database poll instead",
+                error,
+            )
+        return
+    finally:
+        with contextlib.suppress(*REDIS_ERRORS):
+            await client.aclose()
+    if breaker.succeeded():
+        logger.info("publishing cache invalidations to Redis again")
+
+
+async def publish_revocation(*, settings: Settings, revoked: TokensRevoked) -> None:
+    """Publish that a user's access tokens are revoked (after the commit that bumped the
+    version). Best effort like the rest: without it, processes notice within
+    HOTELREVIEWS_TOKEN_VERSION_CACHE_SECONDS."""
+    if settings.redis_url is None:
+        return
+    url = settings.redis_url.get_secret_value()
+    breaker = _breakers.setdefault(url, Breaker())
+    if not breaker.allow():
+        return
+    client = redis_client(url, timeout=settings.redis_timeout_seconds)
+    try:
+        await client.publish(invalidation_channel(settings), encode_revocation(revoked))
+    except REDIS_ERRORS as error:
+        publisher_stats.redis_errors += 1
+        CACHE_ERRORS.inc()
+        if breaker.failed():
+            logger.warning(
+                "could not publish a token revocation (%r); API processes refuse the tokens "
+                "once their cached token versions expire instead",
                 error,
             )
         return

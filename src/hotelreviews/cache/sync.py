@@ -21,22 +21,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.cache.codec import DecodeError, decode_bump
+from hotelreviews.cache.channel import listen
+from hotelreviews.cache.codec import DecodeError, decode_message
 from hotelreviews.cache.repository import hotel_versions_since, read_versions
-from hotelreviews.cache.shared import REDIS_ERRORS, RedisLink
+from hotelreviews.cache.shared import RedisLink
 from hotelreviews.cache.stats import CacheStats
-from hotelreviews.cache.versions import CacheVersions
+from hotelreviews.cache.versions import CacheVersions, VersionBump
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.observability.metrics import CACHE_ERRORS
 
 logger = logging.getLogger("hotelreviews.cache")
-
-# After this long without a word on the subscription (a PING goes out after each quiet
-# second), it is taken for dead and made again.
-_SILENCE_SECONDS = 3.0
-_FIRST_RETRY_SECONDS = 0.1
-_MAX_RETRY_SECONDS = 2.0
 
 # The primary's WAL position now, for versions just read from it (None on SQLite).
 PositionReader = Callable[[AsyncEngine], Awaitable[int | None]]
@@ -124,60 +119,34 @@ class VersionSync:
             await self.refresh()
 
     async def _listen(self) -> None:
-        """Apply invalidation messages; resubscribe (after a growing pause) whenever the
-        subscription fails, and catch up from the database each time it is made."""
+        """Apply invalidation messages; catch up from the database at each (re)subscription."""
         assert self._link is not None
-        retry_in = _FIRST_RETRY_SECONDS
-        reported = False  # that the subscription is down (logged once per outage)
-        while True:
-            pubsub = self._link.client.pubsub()
-            try:
-                await pubsub.subscribe(self._channel)
-                loop = asyncio.get_running_loop()
-                heard = loop.time()
-                while True:
-                    message = await pubsub.get_message(timeout=1.0)
-                    if message is None:
-                        if loop.time() - heard > _SILENCE_SECONDS:
-                            raise ConnectionError("the subscription went silent (no PONG)")
-                        await pubsub.ping()
-                        continue
-                    heard = loop.time()
-                    if message["type"] == "subscribe":
-                        if not self._stats.subscribed:
-                            logger.info("listening for cache invalidations on Redis")
-                        self._stats.subscribed = True
-                        retry_in, reported = _FIRST_RETRY_SECONDS, False
-                        # Messages sent while not subscribed are lost: read what they said.
-                        self.catch_up_soon()
-                    elif message["type"] == "message":
-                        self._receive(message["data"])
-            except REDIS_ERRORS as error:
-                self._stats.redis_errors += 1
-                CACHE_ERRORS.inc()
-                if not reported:
-                    reported = True
-                    logger.warning(
-                        "no cache invalidation subscription (%r); retrying, and the database "
-                        "poll keeps versions current meanwhile",
-                        error,
-                    )
-            finally:
-                self._stats.subscribed = False
-                with contextlib.suppress(*REDIS_ERRORS):
-                    await pubsub.aclose()
-            await asyncio.sleep(retry_in)
-            retry_in = min(retry_in * 2, _MAX_RETRY_SECONDS)
+        await listen(
+            self._link,
+            self._channel,
+            stats=self._stats,
+            on_message=self._receive,
+            # Messages sent while not subscribed are lost: read what they said.
+            on_subscribed=self.catch_up_soon,
+            on_error=self._count_error,
+            what="cache invalidations",
+        )
+
+    def _count_error(self) -> None:
+        self._stats.redis_errors += 1
+        CACHE_ERRORS.inc()
 
     def _receive(self, data: bytes) -> None:
         try:
-            bump = decode_bump(data)
+            bump = decode_message(data)
         except DecodeError as error:
             self._stats.redis_errors += 1
             CACHE_ERRORS.inc()
             logger.warning("unreadable cache invalidation message: %s", error)
             self.catch_up_soon()
             return
+        if not isinstance(bump, VersionBump):
+            return  # a token revocation: security.token_versions listens for those
         self._stats.invalidations += 1
         if not self.versions.apply(bump):
             self.catch_up_soon()

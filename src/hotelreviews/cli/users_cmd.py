@@ -9,8 +9,10 @@ import orjson
 import typer
 
 from hotelreviews.cli._identity_db import roles_option, run
+from hotelreviews.core.settings import get_settings
 from hotelreviews.security import service
 from hotelreviews.security.roles import dump_roles
+from hotelreviews.security.token_versions import Publisher
 
 users_app = typer.Typer(no_args_is_help=True)
 
@@ -68,7 +70,11 @@ def list_(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @users_app.command(help="Disable a user: no login, and every session of theirs ends.")
 def disable(username: str) -> None:
-    user = run(lambda engine: service.set_disabled(engine=engine, username=username, disabled=True))
+    user = run(
+        lambda engine: service.set_disabled(
+            engine=engine, username=username, disabled=True, announcer=_api_processes()
+        )
+    )
     typer.echo(f"user {user.username} disabled")
 
 
@@ -80,11 +86,24 @@ def enable(username: str) -> None:
     typer.echo(f"user {user.username} enabled")
 
 
-@users_app.command("set-roles", help="Replace a user's roles (effective at their next refresh).")
+@users_app.command(
+    "set-roles",
+    help="Replace a user's roles: added ones count from their next refresh, removed ones at once.",
+)
 def set_roles(username: str, role: Roles = []) -> None:  # noqa: B006
     roles = roles_option(role)
-    user = run(lambda engine: service.set_roles(engine=engine, username=username, roles=roles))
+    user = run(
+        lambda engine: service.set_roles(
+            engine=engine, username=username, roles=roles, announcer=_api_processes()
+        )
+    )
     typer.echo(f"user {user.username} now has roles: {_roles(user.roles)}")
+
+
+def _api_processes() -> Publisher:
+    """Revocations go to the API processes over Redis when configured; without it they
+    notice within HOTELREVIEWS_TOKEN_VERSION_CACHE_SECONDS."""
+    return Publisher(get_settings())
 
 
 def _roles(roles: frozenset[str]) -> str:

@@ -60,15 +60,21 @@ class InvalidSourceUri(InvalidRequest):
 
 
 class IdempotencyKeyReused(InvalidRequest):
-    """The Idempotency-Key was used before with a different request body."""
+    """The Idempotency-Key was used before with a different request body, or by another
+    identity (whose ingestion is then not named)."""
 
     code = "idempotency_key_reused"
 
-    def __init__(self, key: str, ingestion_id: int) -> None:
+    def __init__(self, key: str, ingestion_id: int | None) -> None:
+        earlier = (
+            "by another identity"
+            if ingestion_id is None
+            else f"(ingestion {ingestion_id}, with a different body)"
+        )
         super().__init__(
             "header.idempotency-key",
-            f"Idempotency-Key {key!r} was already used for another request (ingestion "
-            f"{ingestion_id}, with a different body); use a new key for a new request",
+            f"Idempotency-Key {key!r} was already used for another request {earlier}; "
+            "use a new key for a new request",
         )
 
 

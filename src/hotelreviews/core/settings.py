@@ -291,6 +291,28 @@ class Settings(BaseSettings):
     # (end of request edges)
 
     # [identity] Login throttling by name and address, immediate token revocation.
+    # The login_lockout_*/login_backoff_* rules above count failures per (name, client
+    # address). Across every address, a name has this many free failures per lockout window
+    # (distributed guessing; far above what one person mistypes)…
+    login_name_throttle_free_failures: int = Field(default=50, ge=1, le=100_000)
+    # …then waits 1 s, 2 s, 4 s… up to this before each attempt, never a lockout: the owner,
+    # who shares the wait, is slowed at worst, never locked out by strangers.
+    login_name_throttle_max_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # How long a process trusts its copy of a user's token version: the bound on how long a
+    # revoked access token still works on a process that gets no Redis message (1 s: the
+    # promise; a cached check is a dict look-up, a miss one primary-key read per user).
+    token_version_cache_seconds: float = Field(default=1.0, gt=0, le=60)
+
+    @property
+    def login_name_throttle_policy(self) -> LockoutPolicy:
+        # Imported here so that this block's changes stay inside it.
+        from hotelreviews.security.lockout import name_throttle_policy
+
+        return name_throttle_policy(
+            free_failures=self.login_name_throttle_free_failures,
+            window_seconds=self.login_lockout_window_seconds,
+            max_wait_seconds=self.login_name_throttle_max_seconds,
+        )
 
     # (end of identity)
 

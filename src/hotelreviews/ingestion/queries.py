@@ -3,6 +3,9 @@
 An ingestion is an `ingested_files` row: a run of `hotelreviews ingest`, or one queued for
 the worker, whose queue state (`ingestion_jobs`, same id) and whose run (usually itself; an
 earlier run of the same content it resumed or found done) are joined in.
+
+Every read takes the caller's IngestionView (ingestion.access): an ingestion outside it is
+not found, and the source URI shown is always the redacted one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.errors import IngestionNotFound
 from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of, page_body
+from hotelreviews.ingestion.access import IngestionView
+from hotelreviews.ingestion.remote import redact_url
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
 from hotelreviews.jobs.tables import ingestion_jobs
 
@@ -65,41 +70,54 @@ NEWEST_FIRST = KeysetOrder(
 BY_LINE = KeysetOrder("rejected:line", (SortKey(rl.line_number, False, "int"),))
 
 
-async def list_ingestions(*, engine: AsyncEngine, page: PageRequest) -> dict[str, Any]:
-    """Ingestion runs, newest first."""
+def _visible(view: IngestionView) -> sa.ColumnElement[bool]:
+    return sa.true() if view.owner is None else f.created_by == view.owner
+
+
+async def list_ingestions(
+    *, engine: AsyncEngine, page: PageRequest, view: IngestionView
+) -> dict[str, Any]:
+    """Ingestion runs the caller may see, newest first."""
     async with read_transaction(engine) as connection:
-        statement = NEWEST_FIRST.apply(_INGESTIONS, page)
+        statement = NEWEST_FIRST.apply(_INGESTIONS.where(_visible(view)), page)
         rows = (await connection.execute(statement)).all()
         total = None
         if page.include_total:
-            total = (await connection.execute(count_of(sa.select(f.id)))).scalar_one()
+            counted = sa.select(f.id).where(_visible(view))
+            total = (await connection.execute(count_of(counted))).scalar_one()
     rows, next_cursor = NEWEST_FIRST.page(rows, page.limit)
     return page_body([_ingestion(row._mapping) for row in rows], next_cursor, total)
 
 
-async def get_ingestion(*, engine: AsyncEngine, ingestion_id: int) -> dict[str, Any]:
-    """One ingestion run with its counts."""
+async def get_ingestion(
+    *, engine: AsyncEngine, ingestion_id: int, view: IngestionView
+) -> dict[str, Any]:
+    """One ingestion run with its counts (not found outside the caller's view)."""
     async with read_transaction(engine) as connection:
-        return await ingestion_in(connection, ingestion_id)
+        return await ingestion_in(connection, ingestion_id, view=view)
 
 
-async def ingestion_in(connection: AsyncConnection, ingestion_id: int) -> dict[str, Any]:
+async def ingestion_in(
+    connection: AsyncConnection, ingestion_id: int, *, view: IngestionView
+) -> dict[str, Any]:
     """One ingestion run with its counts, as `connection`'s transaction sees it."""
-    row = (await connection.execute(_INGESTIONS.where(f.id == ingestion_id))).first()
+    statement = _INGESTIONS.where(f.id == ingestion_id, _visible(view))
+    row = (await connection.execute(statement)).first()
     if row is None:
         raise IngestionNotFound(ingestion_id)
     return _ingestion(row._mapping)
 
 
 async def list_rejected_lines(
-    *, engine: AsyncEngine, ingestion_id: int, page: PageRequest
+    *, engine: AsyncEngine, ingestion_id: int, page: PageRequest, view: IngestionView
 ) -> dict[str, Any]:
     """The lines an ingestion rejected, by line number (a queued ingestion's are those of the
-    run it resumed, if any)."""
+    run it resumed, if any); excerpts only where the view shows them."""
     async with read_transaction(engine) as connection:
-        run_id = await _run_of(connection, ingestion_id)
-        if run_id is None:
+        found = await _run_of(connection, ingestion_id, view)
+        if found is None:
             raise IngestionNotFound(ingestion_id)
+        run_id, created_by = found
         base = sa.select(rl.line_number, rl.reason, rl.message, rl.excerpt).where(
             rl.file_id == run_id
         )
@@ -108,31 +126,35 @@ async def list_rejected_lines(
         if page.include_total:
             total = (await connection.execute(count_of(base))).scalar_one()
     rows, next_cursor = BY_LINE.page(rows, page.limit)
+    excerpts = view.shows_excerpts_of(created_by)
     items = [
         {
             "line_number": r.line_number,
             "reason": r.reason,
             "message": r.message,
-            "excerpt": r.excerpt,
+            "excerpt": r.excerpt if excerpts else None,
         }
         for r in rows
     ]
     return page_body(items, next_cursor, total)
 
 
-async def _run_of(connection: AsyncConnection, ingestion_id: int) -> int | None:
-    """The run holding an ingestion's lines: its job's resumed run, else itself; None if
-    there is no such ingestion."""
+async def _run_of(
+    connection: AsyncConnection, ingestion_id: int, view: IngestionView
+) -> tuple[int, str | None] | None:
+    """The run holding an ingestion's lines (its job's resumed run, else itself) and who
+    queued the ingestion; None if there is no such ingestion in the view."""
     statement = (
-        sa.select(f.id, j.run_id, f.status)
+        sa.select(f.id, j.run_id, f.status, f.created_by)
         .select_from(ingested_files.outerjoin(ingestion_jobs, j.id == f.id))
-        .where(f.id == ingestion_id)
+        .where(f.id == ingestion_id, _visible(view))
     )
     row = (await connection.execute(statement)).first()
     if row is None:
         return None
     # A skipped one read nothing: the lines are the earlier run's, not its own.
-    return row.run_id if row.run_id is not None and row.status != "skipped" else row.id
+    run_id = row.run_id if row.run_id is not None and row.status != "skipped" else row.id
+    return run_id, row.created_by
 
 
 def _ingestion(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -155,7 +177,9 @@ def _ingestion(row: Mapping[str, Any]) -> dict[str, Any]:
         bytes_done = size
     return {
         "id": row["id"],
-        "source_uri": row["source_uri"],
+        # Stored redacted already; redacted again as read, so that rows written before a
+        # stricter redaction never show more than it allows.
+        "source_uri": redact_url(row["source_uri"]),
         "display_name": row["display_name"],
         "size_bytes": size,
         "checksum": checksum,

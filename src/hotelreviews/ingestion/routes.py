@@ -2,7 +2,8 @@
 and their rejected lines.
 
 Not cacheable (no CacheableRoute): an ingestion's status and progress change while it runs.
-Who may call each route: security.policies (queueing needs the `ingest` or `admin` role).
+Who may call each route: security.policies (queueing needs the `ingest` or `admin` role);
+which ingestions each caller sees: ingestion.access (an `ingest` identity, its own).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import AfterValidator
 
-from hotelreviews.api.deps import Db, IngestionId, Page, Reads
+from hotelreviews.api.deps import CurrentIdentity, Db, IngestionId, Page, Reads
 from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
 from hotelreviews.api.reads import token_after_commit, with_consistency_token
 from hotelreviews.api.responses import json_response
 from hotelreviews.ingestion import queries
+from hotelreviews.ingestion.access import view_for
 from hotelreviews.ingestion.schemas import (
     IngestionCreate,
     IngestionPage,
@@ -57,7 +59,11 @@ IdempotencyKey = Annotated[
     responses=PROBLEMS,
 )
 async def create_ingestion(
-    request: Request, db: Db, body: IngestionCreate, idempotency_key: IdempotencyKey = None
+    request: Request,
+    db: Db,
+    identity: CurrentIdentity,
+    body: IngestionCreate,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Queue a source for the worker; follow its progress at the Location given."""
     enqueued = await jobs.enqueue(
@@ -65,6 +71,7 @@ async def create_ingestion(
         settings=request.app.state.settings,
         source_uri=body.source_uri,
         idempotency_key=idempotency_key,
+        created_by=identity.key,
     )
     response = json_response(enqueued.ingestion, status_code=202)
     response.headers["Location"] = request.app.url_path_for(
@@ -76,21 +83,34 @@ async def create_ingestion(
 
 
 @router.get("", response_model=IngestionPage, responses=PROBLEMS)
-async def list_ingestions(reads: Reads, page: Page) -> Response:
-    """Ingestions, newest first (a queued one by when it was queued)."""
-    return await reads.json(queries.list_ingestions, page=page)
+async def list_ingestions(reads: Reads, identity: CurrentIdentity, page: Page) -> Response:
+    """Ingestions, newest first (a queued one by when it was queued): all of them for admins
+    and analysts, an `ingest` identity's own for it."""
+    return await reads.json(queries.list_ingestions, page=page, view=view_for(identity))
 
 
 @router.get("/{ingestion_id}", response_model=IngestionRead, responses=NOT_FOUND)
-async def get_ingestion(reads: Reads, ingestion_id: IngestionId) -> Response:
+async def get_ingestion(
+    reads: Reads, identity: CurrentIdentity, ingestion_id: IngestionId
+) -> Response:
     """One ingestion: status, progress while it runs, line counts, and its queue state.
 
     Send the `X-Consistency-Token` of the POST that queued it to be sure to see it.
     """
-    return await reads.json(queries.get_ingestion, ingestion_id=ingestion_id)
+    return await reads.json(
+        queries.get_ingestion, ingestion_id=ingestion_id, view=view_for(identity)
+    )
 
 
 @router.get("/{ingestion_id}/rejected-lines", response_model=RejectedLinePage, responses=NOT_FOUND)
-async def list_rejected_lines(reads: Reads, ingestion_id: IngestionId, page: Page) -> Response:
-    """The lines an ingestion rejected, by line number, with the reason and the start of each."""
-    return await reads.json(queries.list_rejected_lines, ingestion_id=ingestion_id, page=page)
+async def list_rejected_lines(
+    reads: Reads, identity: CurrentIdentity, ingestion_id: IngestionId, page: Page
+) -> Response:
+    """The lines an ingestion rejected, by line number, with the reason and the start of each
+    (the start only for admins and the identity that queued it)."""
+    return await reads.json(
+        queries.list_rejected_lines,
+        ingestion_id=ingestion_id,
+        page=page,
+        view=view_for(identity),
+    )

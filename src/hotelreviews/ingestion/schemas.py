@@ -148,7 +148,10 @@ class RejectedLineRead(BaseModel):
     line_number: int = Field(examples=[3])
     reason: str = Field(examples=["missing_field"])
     message: str = Field(examples=["comment.reviewDate is missing"])
-    excerpt: str = Field(description="The start of the line (at most 500 bytes).")
+    excerpt: str | None = Field(
+        description="The start of the line (at most 500 bytes); null for analysts reading an "
+        "ingestion they did not queue (raw input is shown to admins and its owner only)."
+    )
 
 
 class RejectedLinePage(PageFields):

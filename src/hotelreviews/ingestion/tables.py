@@ -28,6 +28,9 @@ ingested_files = sa.Table(
     sa.Column("duration_seconds", sa.Float),
     sa.Column("lines_per_second", sa.Float),
     sa.Column("error", sa.Text),
+    # Who queued it through the API (Identity.key: `user:42`, `key:7`); null for runs of the
+    # CLI and files a worker's poll found. `ingest` identities see only their own.
+    sa.Column("created_by", sa.String(100), index=True),
 )
 
 rejected_lines = sa.Table(

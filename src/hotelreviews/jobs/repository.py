@@ -62,6 +62,7 @@ async def insert_job(
     max_attempts: int,
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
+    created_by: str | None = None,
 ) -> int:
     """Reserve an ingestion (status queued, no checksum until a worker reads the source) and
     queue a job under its id; the id is the ingestion's id in the API."""
@@ -77,6 +78,7 @@ async def insert_job(
             forced=False,
             **nothing_counted(),
             started_at=now,
+            created_by=created_by,
         )
         .returning(f.id)
     )
@@ -103,7 +105,11 @@ async def insert_job(
 
 
 async def job_for_idempotency_key(connection: AsyncConnection, *, key: str) -> sa.Row[Any] | None:
-    statement = sa.select(j.id, j.request_fingerprint).where(j.idempotency_key == key)
+    statement = (
+        sa.select(j.id, j.request_fingerprint, f.created_by)
+        .join_from(ingestion_jobs, ingested_files, f.id == j.id)
+        .where(j.idempotency_key == key)
+    )
     return (await connection.execute(statement)).first()
 
 

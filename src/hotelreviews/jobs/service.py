@@ -16,6 +16,7 @@ from hotelreviews.audit import service as audit
 from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.errors import IdempotencyKeyReused
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.access import EVERYTHING
 from hotelreviews.ingestion.egress import SourcePolicy
 from hotelreviews.ingestion.queries import ingestion_in
 from hotelreviews.ingestion.sources import SourceError
@@ -35,12 +36,19 @@ class Enqueued:
 
 
 async def enqueue(
-    *, engine: AsyncEngine, settings: Settings, source_uri: str, idempotency_key: str | None
+    *,
+    engine: AsyncEngine,
+    settings: Settings,
+    source_uri: str,
+    idempotency_key: str | None,
+    created_by: str | None = None,
 ) -> Enqueued:
-    """Queue one source for the worker (at most once per Idempotency-Key) and return it.
+    """Queue one source for the worker (at most once per Idempotency-Key) and return it;
+    `created_by` (an Identity.key) owns it (ingestion.access).
 
-    The same key with the same request returns the job that key made; with another request
-    it is refused (IdempotencyKeyReused), as draft-ietf-httpapi-idempotency-key-header says.
+    The same key with the same request returns the job that key made; with another request,
+    or from another identity, it is refused (IdempotencyKeyReused), as
+    draft-ietf-httpapi-idempotency-key-header says.
     """
     source = parse_source_uri(
         source_uri,
@@ -53,12 +61,13 @@ async def enqueue(
         try:
             async with write_transaction(engine) as connection:
                 job_id, replayed = await _queue_or_replay(
-                    connection, settings, source, idempotency_key, fingerprint
+                    connection, settings, source, idempotency_key, fingerprint, created_by
                 )
                 # Read back before the commit: once committed, the answer must not depend on
                 # another round trip to a primary that may be gone by then (the client would
-                # get 503 for a queued ingestion and, without a key, queue it again).
-                ingestion = await ingestion_in(connection, job_id)
+                # get 503 for a queued ingestion and, without a key, queue it again). The
+                # caller's own (or the replay of its own): seen whole.
+                ingestion = await ingestion_in(connection, job_id, view=EVERYTHING)
             break
         except sa_exc.IntegrityError:
             # A concurrent request with the same key committed first: answer as it did.
@@ -75,11 +84,15 @@ async def _queue_or_replay(
     source: QueuedSource,
     idempotency_key: str | None,
     fingerprint: str,
+    created_by: str | None,
 ) -> tuple[int, bool]:
     """(job id, whether an earlier request with this key made it)."""
     if idempotency_key is not None:
         earlier = await repo.job_for_idempotency_key(connection, key=idempotency_key)
         if earlier is not None:
+            if earlier.created_by != created_by:
+                # Someone else's key: neither their ingestion nor its id is shown.
+                raise IdempotencyKeyReused(idempotency_key, None)
             if earlier.request_fingerprint != fingerprint:
                 raise IdempotencyKeyReused(idempotency_key, earlier.id)
             return earlier.id, True
@@ -93,6 +106,7 @@ async def _queue_or_replay(
         max_attempts=settings.worker_max_attempts,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
+        created_by=created_by,
     )
     # In the queueing transaction: a job that is not queued leaves no event.
     await audit.record(

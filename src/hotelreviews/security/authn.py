@@ -69,12 +69,19 @@ async def _authenticate(scope: Scope) -> Identity:
     if scheme.lower() != "bearer" or not credentials:
         raise InvalidToken("expected Authorization: Bearer <access token> or ApiKey <key>")
     settings = app.state.settings
-    return verify_access_token(
+    verified = verify_access_token(
         credentials,
         keys=app.state.signing_keys,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
+    # Signed and unexpired is not enough: logout, disabling, a role removal or a refresh
+    # token's reuse since it was issued refuses it (cached: usually a dict look-up).
+    assert verified.identity.id is not None
+    await app.state.token_versions.check(
+        user_id=verified.identity.id, version=verified.token_version, router=app.state.router
+    )
+    return verified.identity
 
 
 class IdentityMiddleware:

@@ -1,5 +1,12 @@
-"""Failed-login bookkeeping per user name: backoff, then lockout, escalating. Pure: the
-repository stores the state, the service applies it.
+"""Failed-login bookkeeping: backoff, then lockout, escalating. Pure: the repository stores
+the state, the service applies it.
+
+Failures are counted twice: per (user name, client address), and per user name across every
+address. The per-address count drives the rules below, so a stranger failing with someone's
+name locks that name out from the stranger's address only, never from the owner's. The
+name-wide count answers distributed guessing (a few tries from each of many addresses) with a
+gentler policy: many more free failures (`name_throttle_policy`), then short backoff waits and
+never a lockout, so the most an attacker can do to the owner is make them wait briefly.
 
 - The first `free` failures within a window cost nothing: people mistype.
 - Each further failure makes the name wait before its next attempt: base, 2·base, 4·base…
@@ -19,7 +26,8 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class LockoutPolicy:
-    threshold: int
+    # None: never locks (the backoff alone applies).
+    threshold: int | None
     window_seconds: float
     free_failures: int = 0
     backoff_base_seconds: float = 0.0
@@ -57,7 +65,7 @@ def locked_for(state: FailureState | None, now: datetime) -> float:
 
 def is_locked_out(state: FailureState, policy: LockoutPolicy) -> bool:
     """Whether the wait in `state` is a lockout (rather than a backoff)."""
-    return state.failures >= policy.threshold
+    return policy.threshold is not None and state.failures >= policy.threshold
 
 
 def after_failure(state: FailureState | None, now: datetime, policy: LockoutPolicy) -> FailureState:
@@ -71,7 +79,7 @@ def after_failure(state: FailureState | None, now: datetime, policy: LockoutPoli
         # A fresh window: old failures, and a lockout that has run out, are forgiven.
         state = FailureState(failures=0, window_started_at=now, locked_until=None)
     failures = state.failures + 1
-    if failures >= policy.threshold:
+    if policy.threshold is not None and failures >= policy.threshold:
         lockouts += 1
         wait = policy.lock_seconds(lockouts)
     else:
@@ -85,3 +93,44 @@ def forget_after(policy: LockoutPolicy) -> timedelta:
     an escalated lockout is still remembered when its guesser comes back."""
     longest = policy.max_lock_seconds or policy.lock_seconds(8)
     return timedelta(seconds=max(2 * policy.window_seconds, longest))
+
+
+def name_throttle_policy(
+    *, free_failures: int, window_seconds: float, max_wait_seconds: float
+) -> LockoutPolicy:
+    """The name-wide policy: `free_failures` within a window from any addresses, then waits
+    of 1 s, 2 s, 4 s… at most `max_wait_seconds`, and no lockout."""
+    return LockoutPolicy(
+        threshold=None,
+        window_seconds=window_seconds,
+        free_failures=free_failures,
+        backoff_base_seconds=1.0,
+        max_lock_seconds=max_wait_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Why a login attempt must wait, and how long."""
+
+    seconds: float
+    locked: bool  # a lockout of this name from this address (else a backoff)
+    name_wide: bool  # the name's failures from every address made it wait
+
+
+def must_wait(
+    *,
+    by_address: FailureState | None,
+    by_name: FailureState | None,
+    now: datetime,
+    policy: LockoutPolicy,
+) -> Wait | None:
+    """The wait before this name may try again from this address (None: it may try now).
+    The address's own lockout or backoff comes first; then the name-wide throttle."""
+    seconds = locked_for(by_address, now)
+    if by_address is not None and seconds > 0:
+        return Wait(seconds, locked=is_locked_out(by_address, policy), name_wide=False)
+    seconds = locked_for(by_name, now)
+    if seconds > 0:
+        return Wait(seconds, locked=False, name_wide=True)
+    return None

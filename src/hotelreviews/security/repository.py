@@ -52,6 +52,25 @@ async def list_users(connection: AsyncConnection) -> list[Row[Any]]:
     return list(result)
 
 
+async def bump_token_version(connection: AsyncConnection, user_id: int) -> int:
+    """Refuse every access token the user holds now; returns the new version."""
+    result = await connection.execute(
+        sa.update(users)
+        .where(users.c.id == user_id)
+        .values(token_version=users.c.token_version + 1)
+        .returning(users.c.token_version)
+    )
+    return int(result.scalar_one())
+
+
+async def token_state(connection: AsyncConnection, user_id: int) -> Row[Any] | None:
+    """The user's (token_version, disabled), or None if there is no such user."""
+    result = await connection.execute(
+        sa.select(users.c.token_version, users.c.disabled).where(users.c.id == user_id)
+    )
+    return result.first()
+
+
 async def update_user(
     connection: AsyncConnection, username: str, *, now: datetime, **values: Any
 ) -> bool:
@@ -64,20 +83,31 @@ async def update_user(
 # ---- failed logins --------------------------------------------------------------------------
 
 
-async def get_failures(connection: AsyncConnection, username: str) -> FailureState | None:
+# The client address of a name's counter across every address (never a real address).
+NAME_WIDE = "*"
+
+
+async def get_failures(
+    connection: AsyncConnection, username: str, client_address: str
+) -> FailureState | None:
     result = await connection.execute(
         sa.select(
             login_failures.c.failures,
             login_failures.c.window_started_at,
             login_failures.c.locked_until,
             login_failures.c.lockouts,
-        ).where(login_failures.c.username == username)
+        ).where(
+            login_failures.c.username == username,
+            login_failures.c.client_address == client_address,
+        )
     )
     row = result.first()
     return None if row is None else FailureState(*row)
 
 
-async def save_failures(connection: AsyncConnection, username: str, state: FailureState) -> None:
+async def save_failures(
+    connection: AsyncConnection, username: str, client_address: str, state: FailureState
+) -> None:
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     values = {
         "failures": state.failures,
@@ -85,9 +115,14 @@ async def save_failures(connection: AsyncConnection, username: str, state: Failu
         "locked_until": state.locked_until,
         "lockouts": state.lockouts,
     }
-    statement = dialect.insert(login_failures).values(username=username, **values)
+    statement = dialect.insert(login_failures).values(
+        username=username, client_address=client_address, **values
+    )
     await connection.execute(
-        statement.on_conflict_do_update(index_elements=[login_failures.c.username], set_=values)
+        statement.on_conflict_do_update(
+            index_elements=[login_failures.c.username, login_failures.c.client_address],
+            set_=values,
+        )
     )
 
 
@@ -111,8 +146,11 @@ async def forget_old_failures(
     )
 
 
-async def clear_failures(connection: AsyncConnection, username: str) -> None:
-    await connection.execute(sa.delete(login_failures).where(login_failures.c.username == username))
+async def clear_failures(connection: AsyncConnection, username: str, client_address: str) -> None:
+    f = login_failures.c
+    await connection.execute(
+        sa.delete(login_failures).where(f.username == username, f.client_address == client_address)
+    )
 
 
 # ---- refresh tokens -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from hotelreviews.api.deps import CurrentIdentity, Db
 from hotelreviews.api.problems import PROBLEM_JSON, PROBLEMS, Problem
 from hotelreviews.api.responses import json_response
-from hotelreviews.security import service
+from hotelreviews.security import logins, service
 from hotelreviews.security.schemas import (
     IdentityRead,
     LoginRequest,
@@ -44,12 +44,14 @@ def _tokens(pair: service.TokenPair) -> Response:
 @router.post("/login", response_model=TokenResponse, responses=CREDENTIAL_PROBLEMS)
 async def login(request: Request, db: Db, body: LoginRequest) -> Response:
     """Exchange a user name and password for an access token and a refresh token."""
-    pair = await service.login(
+    pair = await logins.login(
         engine=db,
         settings=request.app.state.settings,
         keys=request.app.state.signing_keys,
         username=body.username,
         password=body.password,
+        # Failures count per name and address (protection.addresses: through trusted proxies).
+        client_address=request.client.host if request.client else None,
     )
     return _tokens(pair)
 
@@ -62,14 +64,18 @@ async def refresh(request: Request, db: Db, body: RefreshRequest) -> Response:
         settings=request.app.state.settings,
         keys=request.app.state.signing_keys,
         refresh_token=body.refresh_token,
+        announcer=request.app.state.token_versions,
     )
     return _tokens(pair)
 
 
 @router.post("/logout", status_code=204, responses=PROBLEMS)
-async def logout(db: Db, body: RefreshRequest) -> Response:
-    """End the session of this refresh token (its access tokens run out on their own)."""
-    await service.logout(engine=db, refresh_token=body.refresh_token)
+async def logout(request: Request, db: Db, body: RefreshRequest) -> Response:
+    """End the session of this refresh token; the user's access tokens stop working at once
+    (their other sessions get new ones at their next refresh)."""
+    await service.logout(
+        engine=db, refresh_token=body.refresh_token, announcer=request.app.state.token_versions
+    )
     return Response(status_code=204)
 
 

@@ -1,4 +1,5 @@
-"""Identity use cases shared by the API and the CLI: users, logins, token rotation, API keys.
+"""Identity use cases shared by the API and the CLI: users, token rotation and revocation, API
+keys (logins: security.logins).
 
 Each use case owns its transactions. Secrets never reach a log line or an exception message.
 """
@@ -7,40 +8,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.audit import service as audit
 from hotelreviews.audit.context import Actor
+from hotelreviews.cache.codec import TokensRevoked
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import opaque
 from hotelreviews.security import repository as repo
-from hotelreviews.security.errors import (
-    InvalidApiKey,
-    InvalidCredentials,
-    InvalidToken,
-    LoginBackoff,
-    LoginLocked,
-)
+from hotelreviews.security.errors import InvalidApiKey, InvalidToken
 from hotelreviews.security.identity import Identity
-from hotelreviews.security.lockout import after_failure, forget_after, is_locked_out, locked_for
 from hotelreviews.security.passwords import (
     check_password_strength,
     hash_password,
-    verify_password,
 )
 from hotelreviews.security.roles import dump_roles, load_roles
 from hotelreviews.security.signing import SigningKeys
 from hotelreviews.security.tokens import issue_access_token
+
+if TYPE_CHECKING:
+    from hotelreviews.security.token_versions import Announcer
 
 logger = logging.getLogger("hotelreviews.security")
 
@@ -60,10 +55,18 @@ class User:
     roles: frozenset[str]
     disabled: bool
     created_at: datetime
+    token_version: int = 0  # in its access tokens; bumped to refuse them (token_versions)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> User:
-        return cls(row.id, row.username, load_roles(row.roles), row.disabled, row.created_at)
+        return cls(
+            row.id,
+            row.username,
+            load_roles(row.roles),
+            row.disabled,
+            row.created_at,
+            row.token_version,
+        )
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,14 @@ async def get_user(*, engine: AsyncEngine, user_id: int) -> User | None:
     return None if row is None else User.from_row(row)
 
 
-async def set_disabled(*, engine: AsyncEngine, username: str, disabled: bool) -> User:
-    """Disable (and sign out of every session) or re-enable a user."""
+async def set_disabled(
+    *, engine: AsyncEngine, username: str, disabled: bool, announcer: Announcer | None = None
+) -> User:
+    """Disable (and sign out of every session: refresh tokens revoked, access tokens refused
+    at once) or re-enable a user."""
     name = normalize_username(username)
     now = utcnow()
+    revoked = None
     async with engine.begin() as connection:
         row = await repo.get_user_by_name(connection, name)
         if row is None:
@@ -166,6 +173,7 @@ async def set_disabled(*, engine: AsyncEngine, username: str, disabled: bool) ->
         await repo.update_user(connection, name, now=now, disabled=disabled)
         if disabled:
             await repo.revoke_user_tokens(connection, row.id, now)
+            revoked = await _bump(connection, row.id)
         await audit.record(
             connection,
             action="user.disable" if disabled else "user.enable",
@@ -174,16 +182,29 @@ async def set_disabled(*, engine: AsyncEngine, username: str, disabled: bool) ->
             details={"username": name},
         )
         row = await repo.get_user_by_name(connection, name)
+    await _announce(announcer, revoked)
     logger.info("user %s %s", name, "disabled" if disabled else "enabled")
     return User.from_row(row)
 
 
-async def set_roles(*, engine: AsyncEngine, username: str, roles: frozenset[str]) -> User:
-    """New roles apply from the user's next login or refresh (access tokens carry roles)."""
+async def set_roles(
+    *,
+    engine: AsyncEngine,
+    username: str,
+    roles: frozenset[str],
+    announcer: Announcer | None = None,
+) -> User:
+    """New roles apply from the user's next login or refresh (access tokens carry roles);
+    a role taken away also refuses the access tokens that carry it, at once."""
     name = normalize_username(username)
+    revoked = None
     async with engine.begin() as connection:
-        if not await repo.update_user(connection, name, now=utcnow(), roles=dump_roles(roles)):
+        before = await repo.get_user_by_name(connection, name)
+        if before is None:
             raise IdentityError(f"no user {name}")
+        await repo.update_user(connection, name, now=utcnow(), roles=dump_roles(roles))
+        if load_roles(before.roles) - roles:
+            revoked = await _bump(connection, before.id)
         row = await repo.get_user_by_name(connection, name)
         await audit.record(
             connection,
@@ -192,6 +213,7 @@ async def set_roles(*, engine: AsyncEngine, username: str, roles: frozenset[str]
             target_id=row.id,
             details={"username": name, "roles": sorted(roles)},
         )
+    await _announce(announcer, revoked)
     logger.info("user %s now has roles %s", name, dump_roles(roles) or "(none)")
     return User.from_row(row)
 
@@ -199,115 +221,30 @@ async def set_roles(*, engine: AsyncEngine, username: str, roles: frozenset[str]
 # ---- logins and tokens ----------------------------------------------------------------------
 
 
-async def login(
-    *, engine: AsyncEngine, settings: Settings, keys: SigningKeys, username: str, password: str
-) -> TokenPair:
-    """A new session (token family), or InvalidCredentials / LoginLocked."""
-    name = username.strip().lower()[:100]
-    now = utcnow()
-    async with engine.connect() as connection:
-        state = await repo.get_failures(connection, name)
-        row = await repo.get_user_by_name(connection, name)
-    policy = settings.login_lockout_policy
-    wait_seconds = locked_for(state, now)
-    if state is not None and wait_seconds > 0:
-        # Refused without looking at the password, and not counted: guesses made while the
-        # name must wait tell the guesser nothing and cost the owner nothing more.
-        locked_out = is_locked_out(state, policy)
-        await audit.record_alone(
-            engine,
-            action="auth.login_failed",
-            outcome="denied",
-            target_kind="user",
-            target_id=None if row is None else row.id,
-            details={"username": name, "reason": "locked" if locked_out else "backoff"},
-        )
-        retry_after = max(1, math.ceil(wait_seconds))
-        if locked_out:
-            raise LoginLocked(
-                "too many failed logins for this user name: it is locked, try again later",
-                retry_after_seconds=retry_after,
-            )
-        raise LoginBackoff(
-            f"failed logins for this user name: wait {retry_after} s before the next attempt",
-            retry_after_seconds=retry_after,
-        )
-    # argon2 takes tens of milliseconds of CPU: off the event loop. Unknown names and disabled
-    # users cost the same work, so timing does not tell them apart.
-    matches = await asyncio.to_thread(
-        verify_password, None if row is None else row.password_hash, password
-    )
-    if not matches or row is None or row.disabled:
-        async with engine.begin() as connection:
-            state = await repo.get_failures(connection, name)
-            failed_at = utcnow()
-            state = after_failure(state, failed_at, policy)
-            await repo.save_failures(connection, name, state)
-            # Anything older than a window has no say any more (lockout.after_failure), but a
-            # name locked out before is remembered longer, so that its next lockout escalates.
-            await repo.forget_old_failures(
-                connection,
-                idle_before=failed_at - timedelta(seconds=2 * policy.window_seconds),
-                locked_before=failed_at - forget_after(policy),
-            )
-            # The name tried, never the password.
-            await audit.record(
-                connection,
-                action="auth.login_failed",
-                outcome="failure",
-                target_kind="user",
-                target_id=None if row is None else row.id,
-                details={
-                    "username": name,
-                    "locked": is_locked_out(state, policy),
-                    "wait_seconds": round(locked_for(state, failed_at)),
-                },
-            )
-        logger.warning(
-            "failed login for user name %r (%d in the window%s)",
-            name,
-            state.failures,
-            (f", locked out for {locked_for(state, failed_at):.0f} s (lockout {state.lockouts})")
-            if is_locked_out(state, policy)
-            else (
-                f", next attempt in {locked_for(state, failed_at):.0f} s"
-                if state.locked_until
-                else ""
-            ),
-        )
-        raise InvalidCredentials("wrong user name or password")
-    async with engine.begin() as connection:
-        await repo.clear_failures(connection, name)
-        refresh_token = await _new_refresh_token(
-            connection, settings, family_id=uuid.uuid4().hex, user_id=row.id, now=now
-        )
-        await audit.record(
-            connection,
-            action="auth.login",
-            actor=Actor("user", row.id, name),
-            target_kind="user",
-            target_id=row.id,
-        )
-    logger.info("user %s logged in", name)
-    return _pair(settings, keys, User.from_row(row), refresh_token, now)
-
-
 async def refresh(
-    *, engine: AsyncEngine, settings: Settings, keys: SigningKeys, refresh_token: str
+    *,
+    engine: AsyncEngine,
+    settings: Settings,
+    keys: SigningKeys,
+    refresh_token: str,
+    announcer: Announcer | None = None,
 ) -> TokenPair:
     """Rotate: the presented token is used up and a new one of the same family returned.
 
     A token presented a second time means it leaked (or its new one did): the whole family
-    is revoked, so neither the thief nor the user can go on without logging in again.
+    is revoked, and every access token of the user refused, so neither the thief nor the
+    user can go on without logging in again (the user's other sessions refresh).
     """
     now = utcnow()
     problem: str | None = None
+    revoked: TokensRevoked | None = None
     async with engine.begin() as connection:
         row = await repo.get_refresh_token(connection, opaque.digest(refresh_token))
         if row is None:
             problem = "unknown refresh token"
         elif row.revoked_at is not None or row.rotated_at is not None:
             await repo.revoke_family(connection, row.family_id, now)
+            revoked = await _bump(connection, row.user_id)
             problem = "refresh token reused: the session is revoked"
             await _record_reuse(connection, row.user_id)
             logger.warning("refresh token reuse for user id %d: session revoked", row.user_id)
@@ -315,6 +252,7 @@ async def refresh(
             problem = "refresh token expired"
         elif not await repo.mark_rotated(connection, row.id, now):
             await repo.revoke_family(connection, row.family_id, now)
+            revoked = await _bump(connection, row.user_id)
             problem = "refresh token reused: the session is revoked"
             await _record_reuse(connection, row.user_id)
         else:
@@ -324,22 +262,28 @@ async def refresh(
                 problem = "the user is disabled"
             else:
                 user = User.from_row(user_row)
-                new_token = await _new_refresh_token(
+                new_token = await new_refresh_token(
                     connection, settings, family_id=row.family_id, user_id=user.id, now=now
                 )
     # Raised after the block: the revocation above must commit.
+    await _announce(announcer, revoked)
     if problem is not None:
         raise InvalidToken(problem)
     logger.info("user %s refreshed a session", user.username)
-    return _pair(settings, keys, user, new_token, now)
+    return token_pair(settings, keys, user, new_token, now)
 
 
-async def logout(*, engine: AsyncEngine, refresh_token: str) -> None:
-    """Revoke the session the refresh token belongs to (unknown tokens: nothing to do)."""
+async def logout(
+    *, engine: AsyncEngine, refresh_token: str, announcer: Announcer | None = None
+) -> None:
+    """Revoke the session the refresh token belongs to, and refuse the user's access tokens
+    at once (other sessions get new ones at their next refresh); unknown tokens: nothing."""
+    revoked = None
     async with engine.begin() as connection:
         row = await repo.get_refresh_token(connection, opaque.digest(refresh_token))
         if row is not None:
             await repo.revoke_family(connection, row.family_id, utcnow())
+            revoked = await _bump(connection, row.user_id)
             await audit.record(
                 connection,
                 action="auth.logout",
@@ -347,7 +291,28 @@ async def logout(*, engine: AsyncEngine, refresh_token: str) -> None:
                 target_kind="user",
                 target_id=row.user_id,
             )
+    await _announce(announcer, revoked)
     logger.info("a session was logged out")
+
+
+async def current_token_version(*, engine: AsyncEngine, user_id: int) -> int | None:
+    """The version the user's access tokens must carry; None if disabled or gone."""
+    async with engine.connect() as connection:
+        state = await repo.token_state(connection, user_id)
+    return None if state is None or state.disabled else int(state.token_version)
+
+
+async def _bump(connection: Any, user_id: int) -> TokensRevoked:
+    """Refuse the user's access tokens (in the caller's transaction; announce after it)."""
+    version = await repo.bump_token_version(connection, user_id)
+    return TokensRevoked(user_id=user_id, token_version=version)
+
+
+async def _announce(announcer: Announcer | None, revoked: TokensRevoked | None) -> None:
+    """Tell the API processes about a committed revocation (best effort: without it, each
+    notices within its token-version cache's TTL)."""
+    if announcer is not None and revoked is not None:
+        await announcer.announce(revoked)
 
 
 async def _record_reuse(connection: Any, user_id: int) -> None:
@@ -362,7 +327,7 @@ async def _record_reuse(connection: Any, user_id: int) -> None:
     )
 
 
-async def _new_refresh_token(
+async def new_refresh_token(
     connection: Any, settings: Settings, *, family_id: str, user_id: int, now: datetime
 ) -> str:
     token = opaque.new_refresh_token()
@@ -377,7 +342,7 @@ async def _new_refresh_token(
     return token
 
 
-def _pair(
+def token_pair(
     settings: Settings, keys: SigningKeys, user: User, refresh_token: str, now: datetime
 ) -> TokenPair:
     access = issue_access_token(
@@ -387,6 +352,7 @@ def _pair(
         user_id=user.id,
         username=user.username,
         roles=user.roles,
+        token_version=user.token_version,
         now=now,
         ttl_seconds=settings.access_token_ttl_seconds,
     )

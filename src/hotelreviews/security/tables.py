@@ -1,4 +1,4 @@
-"""Users, their refresh tokens, API keys, and failed-login counters.
+"""Users, their refresh tokens, API keys, and failed-login counters (per name and address).
 
 Only hashes of secrets are stored: argon2id for passwords, SHA-256 for refresh tokens and
 API keys (random 256-bit values, where a fast hash loses nothing; see api_keys.py).
@@ -17,6 +17,9 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("roles", sa.String(200), nullable=False),  # space separated, sorted
     sa.Column("disabled", sa.Boolean, nullable=False),
+    # In every access token (claim `ver`); bumped to refuse the user's earlier access tokens
+    # at once (security/token_versions.py).
+    sa.Column("token_version", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -54,6 +57,8 @@ login_failures = sa.Table(
     metadata,
     # Also for names that do not exist: a locked name says nothing about whether it does.
     sa.Column("username", sa.String(100), primary_key=True),
+    # Failures from one client address, or NAME_WIDE ("*"): the name's, from every address.
+    sa.Column("client_address", sa.String(100), primary_key=True, server_default=sa.text("'*'")),
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("window_started_at", UTCDateTime, nullable=False),
     # Until then the name may not try: a backoff wait, or a lockout once failures reach the
