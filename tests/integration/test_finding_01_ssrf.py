@@ -295,7 +295,7 @@ async def test_a_closed_port_an_open_port_and_an_untrusted_tls_port_look_the_sam
             uri = f"https://127.0.0.1:{port}/{FEED}"
             job = await queue_and_work(engine, loopback, uri)
             errors[name] = job.last_error.removeprefix(uri)
-        async with api_client(loopback, roles=["ingest"]) as client:
+        async with api_client(loopback, roles=["analyst"]) as client:
             shown = {item["error"] for item in (await get_json(client, URL))["items"]}
 
     assert len(set(errors.values())) == 1, errors

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import service
+from tests.support.api_client import TEST_HOST
 
 PASSWORD = "correct horse battery staple"
 WRONG = "not the password at all"
@@ -41,7 +42,7 @@ async def running_app(settings: Settings) -> AsyncIterator[Callable[[str], httpx
 
         def from_address(address: str) -> httpx.AsyncClient:
             transport = httpx.ASGITransport(app=app, client=(address, 40000))
-            client = httpx.AsyncClient(transport=transport, base_url="http://api.test")
+            client = httpx.AsyncClient(transport=transport, base_url=f"http://{TEST_HOST}")
             clients.append(client)
             return client
 
