@@ -15,7 +15,13 @@ from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER, RoutedReads
-from hotelreviews.core.pagination import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, PageRequest
+from hotelreviews.core.pagination import (
+    CURSOR_PATTERN,
+    DEFAULT_LIMIT,
+    MAX_CURSOR_LENGTH,
+    MAX_LIMIT,
+    PageRequest,
+)
 from hotelreviews.hotels.filters import HotelFilters
 from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.reviews.schemas import TravellerType
@@ -109,6 +115,8 @@ async def _reads(
         Header(
             alias=CONSISTENCY_TOKEN_HEADER,
             max_length=17,
+            # What parse_lsn accepts: the schema promises no more than the server takes.
+            pattern=r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$",
             description="The token of your last write response: the read then sees that write.",
             examples=["0/16B3748"],
         ),
@@ -128,7 +136,9 @@ async def _page(
         Query(
             min_length=1,
             max_length=MAX_CURSOR_LENGTH,
-            description="`next_cursor` of the previous page.",
+            pattern=CURSOR_PATTERN,
+            description="`next_cursor` of the previous page, unchanged (a cursor this "
+            "listing did not issue is refused: 422 `invalid_cursor`).",
         ),
     ] = None,
     include_total: Annotated[

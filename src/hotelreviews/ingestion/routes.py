@@ -24,8 +24,10 @@ from hotelreviews.ingestion.schemas import (
     RejectedLinePage,
 )
 from hotelreviews.jobs import service as jobs
+from hotelreviews.security.gate import PolicyFirstRoute
 
-router = APIRouter(prefix="/ingestions", tags=["ingestions"])
+# Policy first: an anonymous POST gets 401 whatever its body (security.gate).
+router = APIRouter(prefix="/ingestions", tags=["ingestions"], route_class=PolicyFirstRoute)
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
