@@ -38,7 +38,9 @@ async def test_a_body_that_is_not_utf8_json_gets_the_documented_422_not_a_400(
     client: httpx.AsyncClient,
 ) -> None:
     documented = (await schema_of(client))["paths"]["/api/v1/auth/login"]["post"]["responses"]
-    for body in (NOT_UTF8_JSON, b"{not json"):
+    # FastAPI answered 400 to the first (json.loads fails on its bytes before parsing), 422
+    # to the others.
+    for body in (b"\x80{}", NOT_UTF8_JSON, b"{not json"):
         response = await client.post(
             "/api/v1/auth/login", content=body, headers={"content-type": "application/json"}
         )
@@ -64,7 +66,10 @@ async def test_the_schema_states_the_cursor_shape_and_cursor_0_is_refused_by_it(
 ) -> None:
     parameters = (await schema_of(client))["paths"][HOTELS]["get"]["parameters"]
     cursor = next(p for p in parameters if p["name"] == "cursor")
-    pattern = next(s["pattern"] for s in cursor["schema"]["anyOf"] if "pattern" in s)
+    shapes = cursor["schema"].get("anyOf", [cursor["schema"]])
+    patterns = [shape["pattern"] for shape in shapes if "pattern" in shape]
+    assert patterns, f"the schema promises any string as a cursor: {cursor['schema']}"
+    pattern = patterns[0]
     assert re.fullmatch(pattern, "0") is None  # so no client is promised it means anything
     response = await client.get(HOTELS, params={"cursor": "0"})
     assert response.status_code == 422
