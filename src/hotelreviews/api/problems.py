@@ -32,9 +32,12 @@ logger = logging.getLogger("hotelreviews.api")
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
     400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     422: "Unprocessable content",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
