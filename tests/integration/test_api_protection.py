@@ -11,7 +11,7 @@ import pytest
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.identity import IdentityRateLimitMiddleware
-from tests.support.api_client import TEST_HOST
+from tests.support.api_client import TEST_HOST, api_key_headers
 from tests.support.protection import Connect, fresh_window, running_app
 
 PROVIDERS = "/api/v1/providers"
@@ -125,7 +125,8 @@ async def test_a_streamed_large_body_gets_413_when_it_passes_the_limit(
             yield b"x" * 500
         yield b'"}'
 
-    headers = {"content-type": "application/json"}
+    # With credentials that may post: an anonymous post is refused before its body is read.
+    headers = {"content-type": "application/json", **await api_key_headers(small, "ingest")}
     large = await small.post("/api/v1/ingestions", content=chunks(5000), headers=headers)
     assert "content-length" not in large.request.headers  # really streamed (chunked)
     assert_problem(large, 413, "body_too_large")

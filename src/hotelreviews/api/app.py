@@ -31,13 +31,14 @@ from hotelreviews.observability.logging import configure_logging, flush_request_
 from hotelreviews.observability.requests import install_request_telemetry
 from hotelreviews.observability.tracing import configure_tracing
 from hotelreviews.protection.rules import EXEMPT_PATHS as RATE_EXEMPT_PATHS
-from hotelreviews.protection.wiring import install_protection
+from hotelreviews.protection.wiring import install_protection, size_limits
 from hotelreviews.providers.routes import router as providers_router
 from hotelreviews.reviews.routes import router as reviews_router
 from hotelreviews.routing import DatabaseRouter
 from hotelreviews.search.routes import router as search_router
 from hotelreviews.security.authn import IdentityMiddleware
 from hotelreviews.security.errors import SecretMissing
+from hotelreviews.security.gate import require_policy_first
 from hotelreviews.security.http import bind_policies, enforce_policy, install_auth_handlers
 from hotelreviews.security.routes import router as auth_router
 from hotelreviews.security.signing import load_signing_keys
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(audit_router)
     app.include_router(api, dependencies=policy)
     bind_policies(app)  # refuses a route without a policy
+    require_policy_first(app)  # 401/403 before a body is read, whatever it holds
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -171,6 +173,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             policies=app.state.route_policies,
             rate_exempt_paths=RATE_EXEMPT_PATHS,
             problem_media_type=PROBLEM_JSON,
+            size_limits=size_limits(app.state.settings, api_prefix=API_PREFIX),
         )
         app.openapi_schema = schema
     return app.openapi_schema

@@ -11,11 +11,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER, RoutedReads
-from hotelreviews.core.pagination import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, PageRequest
+from hotelreviews.core.pagination import (
+    CURSOR_PATTERN,
+    DEFAULT_LIMIT,
+    MAX_CURSOR_LENGTH,
+    MAX_LIMIT,
+    PageRequest,
+)
 from hotelreviews.hotels.filters import HotelFilters
 from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.reviews.schemas import TravellerType
@@ -23,6 +29,7 @@ from hotelreviews.routing import DatabaseRouter, InvalidLsn, parse_lsn
 from hotelreviews.security.http import CurrentIdentity as CurrentIdentity
 
 BIGINT_MAX = 2**63 - 1
+LSN_PATTERN = r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$"
 INT_MAX = 2**31 - 1
 _SPACE_FOR_PLUS = re.compile(r" (\d\d:?\d\d)$")
 
@@ -34,6 +41,9 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
+# Text's rule in the schema, for its query parameters (`json_schema_extra=NO_NUL`): the schema
+# promises no more than the server takes (_no_nul keeps the friendlier message).
+NO_NUL: dict[str, Any] = {"pattern": r"^[^\x00]*$"}
 
 
 def _moment(value: Any, *, end_of_day: bool) -> datetime:
@@ -112,6 +122,11 @@ async def _reads(
             description="The token of your last write response: the read then sees that write.",
             examples=["0/16B3748"],
         ),
+        # What parse_lsn accepts, and not null: a header is absent or a string ("null" is
+        # no WAL position). The schema promises no more than the server takes.
+        WithJsonSchema(
+            {"type": "string", "pattern": LSN_PATTERN, "maxLength": 17, "examples": ["0/16B3748"]}
+        ),
     ] = None,
 ) -> RoutedReads:
     return RoutedReads(request.app.state.router, None if token is None else parse_lsn(token))
@@ -128,7 +143,9 @@ async def _page(
         Query(
             min_length=1,
             max_length=MAX_CURSOR_LENGTH,
-            description="`next_cursor` of the previous page.",
+            pattern=CURSOR_PATTERN,
+            description="`next_cursor` of the previous page, unchanged (a cursor this "
+            "listing did not issue is refused: 422 `invalid_cursor`).",
         ),
     ] = None,
     include_total: Annotated[
@@ -143,15 +160,19 @@ Page = Annotated[PageRequest, Depends(_page)]
 
 async def _hotel_filters(
     city: Annotated[
-        Text | None, Query(min_length=1, max_length=200, examples=["Singapore"])
+        Text | None,
+        Query(min_length=1, max_length=200, examples=["Singapore"], json_schema_extra=NO_NUL),
     ] = None,
-    country: Annotated[Text | None, Query(min_length=1, max_length=200)] = None,
+    country: Annotated[
+        Text | None, Query(min_length=1, max_length=200, json_schema_extra=NO_NUL)
+    ] = None,
     min_rating: Annotated[
         float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")
     ] = None,
     min_reviews: Annotated[int | None, Query(ge=0, le=INT_MAX)] = None,
     q: Annotated[
-        Text | None, Query(min_length=1, max_length=100, description="Name contains.")
+        Text | None,
+        Query(min_length=1, max_length=100, description="Name contains.", json_schema_extra=NO_NUL),
     ] = None,
 ) -> HotelFilters:
     return HotelFilters(

@@ -1,9 +1,11 @@
 """The problems the guards in front of every route answer with, added to the OpenAPI schema.
 
-Route handlers document their own problems (404, 422, ...) with `responses=`. The policy
-check (security.http) and the rate limits (protection/) run before any handler, so what they
-answer depends on the route's policy and path, not its code: they are documented here, from
-the same policy table and exemptions the guards use, for every operation at once.
+Route handlers document their own problems (404, 422, ...) with `responses=`. The size
+limits, the policy check (security.http) and the rate limits (protection/) run before any
+handler, so what they answer depends on the route's policy and path, not its code: they are
+documented here, from the same policy table, limits and exemptions the guards use, for every
+operation at once. Any request may be too large (a URL, headers, or a body: a GET may carry
+one too), so 413, 414 and 431 are documented everywhere.
 """
 
 from __future__ import annotations
@@ -26,12 +28,26 @@ def add_guard_responses(
     policies: Mapping[str, Policy],
     rate_exempt_paths: Set[str],
     problem_media_type: str,
+    size_limits: Mapping[str, Any],
 ) -> None:
-    """Add 401/403 (by the operation's policy, looked up by operationId = route name) and
-    429 (rate-limited paths) to every operation that does not document them already."""
+    """Add 413/414/431 (size limits), 401/403 (by the operation's policy, looked up by
+    operationId = route name) and 429 (rate-limited paths) to every operation that does not
+    document them already."""
     for path, operations in schema.get("paths", {}).items():
+        body_limit = size_limits["max_body_bytes"]
+        for prefix, limit in size_limits["body_limits"]:
+            if path.startswith(prefix):
+                body_limit = limit
+                break
+        sizes = {
+            "413": f"The body is larger than {body_limit} bytes",
+            "414": f"The URL is longer than {size_limits['max_url_bytes']} bytes",
+            "431": f"The headers are larger than {size_limits['max_header_bytes']} bytes",
+        }
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            for status, description in sizes.items():
+                responses.setdefault(status, _problem(description, problem_media_type))
             policy = policies.get(operation.get("operationId", ""))
             if policy is not None and not policy.public:
                 # No credentials (when required), or a bad API key or token (always checked).

@@ -3,6 +3,12 @@
 Services raise domain exceptions (core.errors); FastAPI raises validation errors; Starlette
 raises HTTP errors for unknown routes. Each becomes a problem with a stable `code`. Anything
 else is a bug: it is logged with its traceback and the client gets a 500 without internals.
+
+A validation problem lists at most `max_validation_errors` field errors and counts them all
+(`error_count`): a body of 96,000 unknown keys must not earn a 7 MB answer. A body that is
+not JSON at all (a syntax error, or bytes that are not UTF-8) is one answer, 422
+`invalid_body`, whichever of the two FastAPI met. A 405 names every method of the path
+(`Allow`), not only those of the first route that matched it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,9 +32,12 @@ logger = logging.getLogger("hotelreviews.api")
 PROBLEM_JSON = "application/problem+json"
 _TITLES = {
     400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
     422: "Unprocessable content",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -62,7 +72,14 @@ class Problem(BaseModel):
     code: str
     instance: str | None = None
     errors: list[FieldError] | None = Field(
-        default=None, description="Every offending field (validation problems only)."
+        default=None,
+        description="The offending fields (validation problems only), at most the first 20 "
+        "(HOTELREVIEWS_MAX_VALIDATION_ERRORS).",
+    )
+    error_count: int | None = Field(
+        default=None,
+        ge=0,
+        description="How many field errors there were in all (validation problems only).",
     )
 
 
@@ -73,6 +90,7 @@ def problem_response(
     detail: str,
     instance: str | None = None,
     errors: list[dict[str, str]] | None = None,
+    error_count: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
@@ -85,6 +103,7 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+        body["error_count"] = len(errors) if error_count is None else error_count
     return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -94,14 +113,32 @@ def _field(location: tuple[Any, ...] | list[Any]) -> str:
 
 async def _validation_failed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    found = exc.errors()
+    if any(error["type"] == "json_invalid" for error in found):
+        return _invalid_body(request, "the body is not valid JSON")
+    shown = found[: request.app.state.settings.max_validation_errors]
+    errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in shown]
     fields = ", ".join(dict.fromkeys(error["field"] for error in errors))
+    more = len(found) - len(shown)
     return problem_response(
         status=422,
         code="validation_failed",
-        detail=f"invalid request parameters: {fields}",
+        detail=f"invalid request parameters: {fields}"
+        + (f" and {more} more errors" if more else ""),
         instance=request.url.path,
         errors=errors,
+        error_count=len(found),
+    )
+
+
+def _invalid_body(request: Request, detail: str) -> Response:
+    message = f"{detail}: send a JSON object in UTF-8 (Content-Type: application/json)"
+    return problem_response(
+        status=422,
+        code="invalid_body",
+        detail=message,
+        instance=request.url.path,
+        errors=[{"field": "body", "message": message}],
     )
 
 
@@ -132,15 +169,32 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # FastAPI's "There was an error parsing the body": bytes json.loads cannot decode.
+        return _invalid_body(request, "the body is not UTF-8 JSON")
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return problem_response(
         status=exc.status_code,
         code=code,
         detail=detail,
         instance=request.url.path,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves on this path (Starlette names the first route's only)."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:

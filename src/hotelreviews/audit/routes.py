@@ -35,7 +35,11 @@ async def _filters(
     ] = None,
     actor: Annotated[
         str | None,
-        Query(max_length=40, description="user:<id>, key:<id>, or a kind (cli, anonymous…)."),
+        Query(
+            max_length=40,
+            pattern=_ACTOR.pattern,
+            description="user:<id>, key:<id>, or a kind (cli, anonymous…).",
+        ),
         AfterValidator(lambda value: None if value is None else _actor(value)),
     ] = None,
     since: Annotated[Since | None, Query(description="Date or datetime, inclusive.")] = None,

@@ -3,7 +3,13 @@
 A cursor is base64url(orjson([order name, [sort key values of the last row]])). It holds
 no offset, so a page stays correct while rows are added before or after it. Cursors are not
 signed (they reveal nothing private) but are validated strictly: anything we did not issue,
-or issued for another sort order, is refused with InvalidCursor, never a server error.
+or issued for another sort order, is refused with InvalidCursor, never a server error. Every
+decoded value is checked as the database will use it: integers within BIGINT, finite floats,
+short texts, datetimes with an offset that are still a datetime once converted to UTC
+(`0001-01-01T00:00:00+14:00` is not: converting it overflows).
+
+The OpenAPI schema states the cursor's shape (CURSOR_PATTERN: unpadded base64url, which
+never has a length of 4n + 1), so no client is promised that `cursor=0` means anything.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import binascii
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
@@ -28,6 +34,8 @@ from hotelreviews.core.errors import InvalidCursor
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_CURSOR_LENGTH = 2048
+# Unpadded base64url: groups of four characters, the last one of two or three.
+CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
 INT64_MAX = 2**63 - 1
 _MAX_TEXT_KEY = 1000
 
@@ -139,7 +147,10 @@ def _checked(value: Any, kind: KeyKind) -> Any:
         except ValueError:
             moment = None
         if moment is not None and moment.tzinfo is not None:
-            return moment
+            try:
+                return moment.astimezone(UTC)
+            except OverflowError:
+                pass  # past year 1 or 9999 once in UTC: no row can be there
     raise InvalidCursor("the cursor holds a value this listing cannot resume from")
 
 

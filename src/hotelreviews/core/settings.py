@@ -288,6 +288,12 @@ class Settings(BaseSettings):
             patterns.append(pattern)
         return patterns
 
+    # Bodies of /api/v1/auth/* (a user name and password, or a token: well under 1 KiB), so
+    # that the credential routes, open to anyone, never parse more; max_body_bytes is the rest.
+    max_auth_body_bytes: int = Field(default=4 * 1024, ge=256)
+    # Field errors a 422 problem lists (the rest are counted in error_count): bounds the answer
+    # to a body of thousands of bad fields; 20 name every field of every request we accept.
+    max_validation_errors: int = Field(default=20, ge=1, le=1000)
     # (end of request edges)
 
     # [identity] Login throttling by name and address, immediate token revocation.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 from hotelreviews.api.deps import CurrentIdentity, Db, IngestionId, Page, Reads
 from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
@@ -26,14 +26,16 @@ from hotelreviews.ingestion.schemas import (
     RejectedLinePage,
 )
 from hotelreviews.jobs import service as jobs
+from hotelreviews.security.gate import PolicyFirstRoute
 
-router = APIRouter(prefix="/ingestions", tags=["ingestions"])
+# Policy first: an anonymous POST gets 401 whatever its body (security.gate).
+router = APIRouter(prefix="/ingestions", tags=["ingestions"], route_class=PolicyFirstRoute)
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 def _idempotency_key(value: str) -> str:
     # The draft defines the key as a structured-field string ("…"); bare keys are common.
-    if len(value) >= 2 and value[0] == value[-1] == '"':
+    if len(value) > 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
     if not 1 <= len(value) <= 255 or not all("\x21" <= char <= "\x7e" for char in value):
         raise ValueError("must be 1 to 255 visible ASCII characters, e.g. a UUID")
@@ -49,6 +51,14 @@ IdempotencyKey = Annotated[
         examples=["8e03978e-40d5-43e8-bc93-6894a57f9324"],
     ),
     AfterValidator(lambda value: None if value is None else _idempotency_key(value)),
+    # What _idempotency_key accepts, and never null (a header is absent or a string).
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r'^(?:"[!-~]{1,255}"|[!-~]{1,255})$',
+            "examples": ["8e03978e-40d5-43e8-bc93-6894a57f9324"],
+        }
+    ),
 ]
 
 

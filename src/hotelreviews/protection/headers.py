@@ -7,7 +7,8 @@
   CDNs FastAPI points them at (their inline start-up script included);
 - `Strict-Transport-Security` only on requests that came over TLS (scope["scheme"], which
   the client address middleware sets from a trusted proxy's X-Forwarded-Proto): sent over
-  plain HTTP it means nothing and would pin a development host to https.
+  plain HTTP it means nothing and would pin a development host to https. This middleware
+  sits outside that one (protection.wiring), so the scheme is read when the response starts.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        data, page = self._tls if scope.get("scheme") == "https" else self._plain
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                data, page = self._tls if scope.get("scheme") == "https" else self._plain
                 headers = message.get("headers", ())
                 extra = data
                 for name, value in headers:

@@ -38,9 +38,7 @@ async def send_problem(
     response_headers = [
         (b"content-type", PROBLEM_JSON),
         (b"content-length", str(len(body)).encode()),
-        # Security headers sit inside these middlewares (see wiring); these answers carry
-        # the one that matters for a JSON error themselves.
-        (b"x-content-type-options", b"nosniff"),
+        # The security headers are added around every middleware (protection.wiring).
         *(headers or ()),
     ]
     await send({"type": "http.response.start", "status": status, "headers": response_headers})

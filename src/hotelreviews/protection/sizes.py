@@ -4,9 +4,16 @@ A declared Content-Length over the limit is refused before a byte of the body is
 body without one (chunked) is counted as the application reads it; past the limit the
 application is told the client left, whatever it was about to send is dropped, and the
 client gets the 413 (unless a response had already started: then it is cut short).
+
+The body limit is one number for the whole API, lowered for paths that only ever take a few
+bytes (`body_limits`, by path prefix: the credential routes, open to anyone). One mechanism,
+in front of everything, rather than a check in each route: a route only sees its body after
+it has been read and parsed, which is the cost to avoid.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,12 +22,25 @@ from hotelreviews.protection.problems import send_problem
 
 class SizeLimitMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_url_bytes: int, max_header_bytes: int, max_body_bytes: int
+        self,
+        app: ASGIApp,
+        *,
+        max_url_bytes: int,
+        max_header_bytes: int,
+        max_body_bytes: int,
+        body_limits: Sequence[tuple[str, int]] = (),
     ) -> None:
         self.app = app
         self._max_url = max_url_bytes
         self._max_headers = max_header_bytes
         self._max_body = max_body_bytes
+        self._body_limits = tuple(body_limits)  # (path prefix, bytes), the first match wins
+
+    def body_limit(self, path: str) -> int:
+        for prefix, limit in self._body_limits:
+            if path.startswith(prefix):
+                return limit
+        return self._max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,34 +71,37 @@ class SizeLimitMiddleware:
                 instance=scope["path"],
             )
             return
+        limit = self.body_limit(scope["path"])
         if declared is not None:
-            if declared.isdigit() and int(declared) <= self._max_body:
+            if declared.isdigit() and int(declared) <= limit:
                 # Declared and within the limit: the server holds the client to its word.
                 await self.app(scope, receive, send)
                 return
             if declared.isdigit():
-                await self._too_large(send, scope)
+                await _too_large(send, scope, limit)
                 return
         if scope["method"] in ("GET", "HEAD") and declared is None:
             await self.app(scope, receive, send)
             return
-        await _BodyCounter(self, scope, receive, send).run()
+        await _BodyCounter(self.app, limit, scope, receive, send).run()
 
-    async def _too_large(self, send: Send, scope: Scope) -> None:
-        await send_problem(
-            send,
-            status=413,
-            code="body_too_large",
-            detail=f"the request body is larger than {self._max_body} bytes",
-            instance=scope["path"],
-        )
+
+async def _too_large(send: Send, scope: Scope, limit: int) -> None:
+    await send_problem(
+        send,
+        status=413,
+        code="body_too_large",
+        detail=f"the request body is larger than {limit} bytes",
+        instance=scope["path"],
+    )
 
 
 class _BodyCounter:
     """One request whose body is counted as the application reads it."""
 
-    def __init__(self, limits: SizeLimitMiddleware, scope: Scope, receive: Receive, send: Send):
-        self._limits = limits
+    def __init__(self, app: ASGIApp, limit: int, scope: Scope, receive: Receive, send: Send):
+        self._app = app
+        self._limit = limit
         self._scope = scope
         self._receive = receive
         self._send = send
@@ -88,13 +111,13 @@ class _BodyCounter:
 
     async def run(self) -> None:
         try:
-            await self._limits.app(self._scope, self.receive, self.send)
+            await self._app(self._scope, self.receive, self.send)
         except Exception:
             if not self._exceeded:
                 raise
             # The application failed on the disconnect it was told about: expected.
         if self._exceeded and not self._started:
-            await self._limits._too_large(self._send, self._scope)
+            await _too_large(self._send, self._scope, self._limit)
 
     async def receive(self) -> Message:
         if self._exceeded:
@@ -102,7 +125,7 @@ class _BodyCounter:
         message = await self._receive()
         if message["type"] == "http.request":
             self._received += len(message.get("body", b""))
-            if self._received > self._limits._max_body:
+            if self._received > self._limit:
                 self._exceeded = True
                 return {"type": "http.disconnect"}
         return message

@@ -2,21 +2,22 @@
 
 From the outside in:
 
+0. security headers: outside all of them, Starlette's error handling included (it wraps the
+   built stack, as the request telemetry does), so that every answer carries them: the
+   refusals below (413, 414, 431, 429), a 500, a cache hit, the application's;
 1. client address: everything after it (limits keyed by address, HSTS by scheme) must see
    the client, not the proxy;
 2. host names: a request for a host that is not ours is no request of ours, refused before
    any work or counting; outside everything that may redirect (the router, the cache), so
    that every redirect to our host leaves relative (protection.hosts);
-3. size limits: the cheapest refusal, before any work or counting;
+3. size limits: the cheapest refusal, before any work or counting; auth routes take small
+   bodies only (max_auth_body_bytes);
 4. CORS (only when origins are configured): outside the rate limit so that a browser can
    read a 429 (without CORS headers it sees an opaque network error);
 5. rate limits: in front of the response cache, so that hits count too (a cached response is
    cheap, but unlimited hits are still a flood);
-6. security headers: on whatever the cache or the application answers;
-7. then the response cache (api.app), the identity (security.authn), the per-identity rate
+6. then the response cache (api.app), the identity (security.authn), the per-identity rate
    limit (protection.identity, innermost) and the application.
-
-Refusals from 2–5 are answered there, with `nosniff` of their own (protection.problems).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from hotelreviews.cache.shared import redis_client
 from hotelreviews.core.settings import Settings
@@ -93,9 +95,6 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
             )
         )
     # add_middleware puts each one outside the ones before: innermost first.
-    app.add_middleware(
-        SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
-    )
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, rules=protection.rules, budgets=protection.budgets)
     if settings.cors_allow_origins:
@@ -108,20 +107,39 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
             expose_headers=CORS_EXPOSE_HEADERS,
             max_age=600,
         )
-    app.add_middleware(
-        SizeLimitMiddleware,
-        max_url_bytes=settings.max_url_bytes,
-        max_header_bytes=settings.max_header_bytes,
-        max_body_bytes=settings.max_body_bytes,
-    )
+    app.add_middleware(SizeLimitMiddleware, **size_limits(settings, api_prefix=api_prefix))
     app.add_middleware(HostMiddleware, allowed=AllowedHosts(settings.allowed_hosts))
     proxies = TrustedProxies(settings.trusted_proxies)
     if proxies:
         app.add_middleware(ClientAddressMiddleware, proxies=proxies)
+    _wrap_stack(app, SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds)
     if redis is not None:
         _close_on_shutdown(app, redis.aclose)
     app.state.protection = protection
     return protection
+
+
+def size_limits(settings: Settings, *, api_prefix: str) -> dict[str, Any]:
+    """SizeLimitMiddleware's limits (api.guard_responses documents them from the same)."""
+    return {
+        "max_url_bytes": settings.max_url_bytes,
+        "max_header_bytes": settings.max_header_bytes,
+        "max_body_bytes": settings.max_body_bytes,
+        "body_limits": [
+            (f"{api_prefix}/auth/", min(settings.max_auth_body_bytes, settings.max_body_bytes))
+        ],
+    }
+
+
+def _wrap_stack(app: FastAPI, middleware: Any, **options: Any) -> None:
+    """Put a middleware around the whole built stack, Starlette's ServerErrorMiddleware (which
+    answers 500s itself, past every add_middleware one) included."""
+    build_stack = app.build_middleware_stack
+
+    def build_wrapped() -> ASGIApp:
+        return middleware(build_stack(), **options)
+
+    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
 
 
 def _close_on_shutdown(app: FastAPI, close: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from hotelreviews.api.deps import BIGINT_MAX, Page, Reads, ReviewQuery, Text
+from hotelreviews.api.deps import BIGINT_MAX, NO_NUL, Page, Reads, ReviewQuery, Text
 from hotelreviews.api.problems import NOT_FOUND
 from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.search import service
@@ -25,6 +25,7 @@ async def search_reviews(
             max_length=200,
             description='Web-search syntax: words, "exact phrases", -excluded, a OR b.',
             examples=["quiet room -noisy", '"great breakfast" OR buffet'],
+            json_schema_extra=NO_NUL,
         ),
     ],
     page: Page,
