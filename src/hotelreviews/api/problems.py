@@ -17,8 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hotelreviews.core.connection_errors import is_connection_error
-from hotelreviews.core.errors import DomainError, InvalidCursor, InvalidRequest, NotFound
+from hotelreviews.core.connection_errors import is_connection_error, is_statement_timeout
+from hotelreviews.core.errors import (
+    DomainError,
+    InvalidCursor,
+    InvalidRequest,
+    NotFound,
+    QueryTimeout,
+    TooManyExpensiveRequests,
+    TryAgainLater,
+)
 
 logger = logging.getLogger("hotelreviews.api")
 
@@ -28,6 +36,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     422: "Unprocessable content",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -119,6 +128,16 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
             instance=request.url.path,
             errors=[{"field": "query.cursor", "message": exc.message}],
         )
+    if isinstance(exc, TryAgainLater):
+        # One client over its share is 429; the server (or the database) out of room is 503.
+        status = 429 if isinstance(exc, TooManyExpensiveRequests) else 503
+        return problem_response(
+            status=status,
+            code=exc.code,
+            detail=exc.message,
+            instance=request.url.path,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
     if isinstance(exc, InvalidRequest):
         return problem_response(
             status=422,
@@ -144,6 +163,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if is_statement_timeout(exc):  # outside read_transaction, which raises QueryTimeout itself
+        logger.warning("statement timeout on %s: %s", request.url.path, exc)
+        timeout = request.app.state.settings.read_statement_timeout_seconds
+        return await _domain_error(request, QueryTimeout(timeout))
     logger.warning("database unavailable on %s: %s", request.url.path, exc)
     return problem_response(
         status=503,
@@ -163,7 +186,11 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     """A driver error: 503 when the server went away or cannot take writes now (a primary
     lost or being replaced), else the error it is (500)."""
     orig = getattr(exc, "orig", None)
-    if is_connection_error(exc) or getattr(orig, "sqlstate", None) == _READ_ONLY_SQLSTATE:
+    if (
+        is_connection_error(exc)
+        or is_statement_timeout(exc)
+        or getattr(orig, "sqlstate", None) == _READ_ONLY_SQLSTATE
+    ):
         return await _database_unavailable(request, exc)
     return await _unexpected(request, exc)
 

@@ -72,9 +72,9 @@ async def list_ingestions(*, engine: AsyncEngine, page: PageRequest) -> dict[str
         rows = (await connection.execute(statement)).all()
         total = None
         if page.include_total:
-            total = (await connection.execute(count_of(sa.select(f.id)))).scalar_one()
+            total = (await connection.execute(count_of(sa.select(f.id), page))).scalar_one()
     rows, next_cursor = NEWEST_FIRST.page(rows, page.limit)
-    return page_body([_ingestion(row._mapping) for row in rows], next_cursor, total)
+    return page_body([_ingestion(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
 async def get_ingestion(*, engine: AsyncEngine, ingestion_id: int) -> dict[str, Any]:
@@ -106,7 +106,7 @@ async def list_rejected_lines(
         rows = (await connection.execute(BY_LINE.apply(base, page))).all()
         total = None
         if page.include_total:
-            total = (await connection.execute(count_of(base))).scalar_one()
+            total = (await connection.execute(count_of(base, page))).scalar_one()
     rows, next_cursor = BY_LINE.page(rows, page.limit)
     items = [
         {
@@ -117,7 +117,7 @@ async def list_rejected_lines(
         }
         for r in rows
     ]
-    return page_body(items, next_cursor, total)
+    return page_body(items, next_cursor, total, page=page)
 
 
 async def _run_of(connection: AsyncConnection, ingestion_id: int) -> int | None:
