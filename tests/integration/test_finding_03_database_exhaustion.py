@@ -13,8 +13,8 @@ database by a statement hook until the test lets them go (`parked_searches`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -125,27 +125,36 @@ class ParkedSearches:
 
     def __init__(self) -> None:
         self.gate = asyncio.Event()
-        self.parked = 0
+        self.parked = 0  # ever parked
+        self.waiting = 0  # parked now
 
     def release(self) -> None:
         self.gate.set()
 
 
-@contextmanager
-def parked_searches(client: httpx.AsyncClient) -> Iterator[ParkedSearches]:
+@asynccontextmanager
+async def parked_searches(client: httpx.AsyncClient) -> AsyncIterator[ParkedSearches]:
     engine = app_of(client).state.engine
     parking = ParkedSearches()
 
     def park(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if "reviews_fts" in statement or "websearch_to_tsquery" in statement:
             parking.parked += 1
-            await_(parking.gate.wait())  # SQLAlchemy's greenlet: this connection waits here
+            parking.waiting += 1
+            try:
+                await_(parking.gate.wait())  # SQLAlchemy's greenlet: this connection waits
+            finally:
+                parking.waiting -= 1
 
     event.listen(engine.sync_engine, "before_cursor_execute", park)
     try:
         yield parking
     finally:
         parking.release()
+        # Parked statements are inside the listener loop: let them leave it first.
+        async with asyncio.timeout(GUARD_SECONDS):
+            while parking.waiting:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
         event.remove(engine.sync_engine, "before_cursor_execute", park)
 
 
@@ -288,7 +297,7 @@ async def test_a_client_running_two_searches_gets_429_for_a_third_while_cheap_re
 ) -> None:
     limited = tuned(settings, database_pool_size=6, expensive_requests_per_client=2)
     async with api_client(limited) as client:
-        with parked_searches(client) as parking:
+        async with parked_searches(client) as parking:
             searches = [
                 asyncio.create_task(client.get(SEARCH, params={"q": f"quiet {n}"}))
                 for n in range(3)
@@ -323,7 +332,7 @@ async def test_expensive_requests_from_many_clients_leave_half_the_pool_to_cheap
             for n in range(2, 8)
         ]
         try:
-            with parked_searches(client) as parking:
+            async with parked_searches(client) as parking:
                 searches = [
                     asyncio.create_task(other.get(SEARCH, params={"q": "quiet"}))
                     for other in clients
