@@ -19,11 +19,13 @@ that every cheap read reaches the database):
   word limit, totals counted to the end, no concurrency limits): the code before the fix.
 
 Reported per phase: the cheap reads' count, p50, p95 and p99 and their statuses; the attack's
-statuses (200, 422, 429, 503) and its median latency. Rate limits are set out of reach (as in
-bench/api.py): the check is about concurrency, not request rates. So a refused attacker waits
-what Retry-After says before its next search, as a client would (`--flood`: it sends again at
-once; refusals then cost the server's CPU, which is what the rate limits are for). Traffic stays
-on 127.0.0.0/8; every phase is bounded (`--seconds` measured after a 2 s ramp, then in-flight
+statuses (200; 422 too broad; 429 client: over the per-client limit; 503 busy: over the
+per-process limit; 503 timeout: past the statement timeout) and its median latency. Rate
+limits are set out of reach (as in bench/api.py): the check is about concurrency, not request
+rates. So a refused attacker waits what Retry-After says before its next search, as a client
+would (`--flood`: it sends again at once; refusals then cost the server's CPU, which is what
+the rate limits are for; a 422 has no Retry-After: sent again at once). Traffic stays on
+127.0.0.0/8; every phase is bounded (`--seconds` measured after a 2 s ramp, then in-flight
 requests are abandoned and the server stopped, with its leftover queries cancelled).
 """
 
@@ -66,6 +68,14 @@ UNPROTECTED = {
 }
 PROTECTION = {"unprotected": UNPROTECTED, "protected": {}, "protected-2": FEW_SLOTS}
 RAMP_SECONDS = 2.0
+# Problem codes, shortened for the table.
+SHORT_CODES = {
+    "query_timeout": " timeout",
+    "expensive_requests_busy": " busy",
+    "too_many_expensive_requests": " client",
+    "search_too_broad": " too broad",
+    "rate_limited": " rate",
+}
 # A request still unanswered after this long counts as a timeout (and is abandoned).
 CLIENT_TIMEOUT_SECONDS = 60.0
 
@@ -110,6 +120,9 @@ async def _loop(
         try:
             response = await client.get(path)
             status = str(response.status_code)
+            if response.status_code >= 400:  # which refusal: 503 busy or timeout, 429…
+                code = response.json().get("code", "")
+                status += SHORT_CODES.get(code, code)
             retry_after = response.headers.get("retry-after")
         except httpx.TimeoutException:
             status = "timeout"
@@ -196,7 +209,7 @@ def _row(protection: str, attack: str, cheap: Samples, hostile: Samples, alone: 
     return (
         f"{protection:<12}{attack:<16}{len(cheap.latencies_ms):>8}{cheap.percentile(0.5):>9.1f}"
         f"{cheap.percentile(0.95):>9.1f}{cheap.percentile(0.99):>10.1f}{ratio:>8.1f}"
-        f"{cheap_errors:>8}   {attack_statuses:<34}{attack_p50:>9}"
+        f"{cheap_errors:>8}   {attack_statuses:<40}{attack_p50:>9}"
     )
 
 
@@ -280,7 +293,7 @@ def main() -> None:
     )
     print(
         f"{'protection':<12}{'attack':<16}{'cheap n':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>10}"
-        f"{'p95 x':>8}{'errors':>8}   {'attack statuses':<34}{'p50 ms':>9}"
+        f"{'p95 x':>8}{'errors':>8}   {'attack statuses':<40}{'p50 ms':>9}"
     )
     for row in rows:
         print(row)

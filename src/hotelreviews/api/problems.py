@@ -220,6 +220,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 # For route decorators: documents the problems an endpoint can answer with.
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "Invalid parameters", "content": {PROBLEM_JSON: {}}},
+    503: {
+        "model": Problem,
+        "description": "Try again after Retry-After: the query ran past its time "
+        "(query_timeout), the server runs as many searches and totals as it may "
+        "(expensive_requests_busy), or the database is unavailable (database_unavailable)",
+        "content": {PROBLEM_JSON: {}},
+    },
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     **PROBLEMS,
