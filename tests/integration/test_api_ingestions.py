@@ -53,6 +53,7 @@ async def test_providers_list_their_scale_and_review_count(
         ],
         "next_cursor": None,
         "total": 3,
+        "total_exact": True,
     }
     pages = await walk(client, "/api/v1/providers", limit=2)
     assert [[item["id"] for item in page] for page in pages] == [[agoda, feed], [idle]]
@@ -98,7 +99,9 @@ async def test_ingestions_are_listed_newest_first_across_pages(
 ) -> None:
     pages = await walk(client, "/api/v1/ingestions", limit=3)
     for page in pages:
-        IngestionPage.model_validate({"items": page, "next_cursor": None, "total": None})
+        IngestionPage.model_validate(
+            {"items": page, "next_cursor": None, "total": None, "total_exact": None}
+        )
     names = [item["display_name"] for page in pages for item in page]
     # Two runs started at the same instant: the later id comes first.
     assert names == [
@@ -155,7 +158,7 @@ async def test_rejected_lines_come_by_line_number_across_pages(
     assert [len(page) for page in pages] == [10, 10, 5]
     assert [item["line_number"] for page in pages for item in page] == list(range(16, 41))
     empty = await get_json(client, f"/api/v1/ingestions/{runs['run1']}/rejected-lines")
-    assert empty == {"items": [], "next_cursor": None, "total": None}
+    assert empty == {"items": [], "next_cursor": None, "total": None, "total_exact": None}
 
 
 async def test_unknown_ingestions_are_404_problems(

@@ -153,7 +153,7 @@ async def test_a_hotel_without_matching_reviews_gives_an_empty_page(
     client: httpx.AsyncClient, hotel: dict[str, int]
 ) -> None:
     body = await get_json(client, reviews_of(hotel["hotel"]), min_rating=9.9, include_total="true")
-    assert body == {"items": [], "next_cursor": None, "total": 0}
+    assert body == {"items": [], "next_cursor": None, "total": 0, "total_exact": True}
 
 
 async def test_sorts(client: httpx.AsyncClient, hotel: dict[str, int]) -> None:

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from hotelreviews import __version__
 from hotelreviews.api import health
 from hotelreviews.api.guard_responses import add_guard_responses
+from hotelreviews.api.parameters import refuse_undeclared_parameters
 from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
 from hotelreviews.audit.context import AuditContextMiddleware
@@ -125,7 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_request_telemetry(app, settings)
     install_problem_handlers(app)
     install_auth_handlers(app)
-    policy = [Depends(enforce_policy)]
+    # The policy first (who may ask), then the query's names (what was asked: api.parameters).
+    policy = [Depends(enforce_policy), Depends(refuse_undeclared_parameters)]
     app.include_router(health.router, dependencies=policy)
     if settings.metrics_enabled:
         app.include_router(exposition.router, dependencies=policy)

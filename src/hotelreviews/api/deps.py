@@ -7,6 +7,7 @@ integers fit the columns, strings are short and free of NUL, datetimes carry an 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from hotelreviews.core.pagination import (
     PageRequest,
 )
 from hotelreviews.hotels.filters import HotelFilters
+from hotelreviews.protection.expensive import expensive_slot
 from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.reviews.schemas import TravellerType
 from hotelreviews.routing import DatabaseRouter, InvalidLsn, parse_lsn
@@ -136,7 +138,18 @@ async def _reads(
 Reads = Annotated[RoutedReads, Depends(_reads)]
 
 
+async def _expensive(request: Request) -> AsyncIterator[None]:
+    async with expensive_slot(request):
+        yield
+
+
+# A route whose every request is expensive (search): `dependencies=[Expensive]`. It runs only
+# while the client and the process have a slot free (protection.expensive), else 429 or 503.
+Expensive = Depends(_expensive)
+
+
 async def _page(
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None,
@@ -149,10 +162,24 @@ async def _page(
         ),
     ] = None,
     include_total: Annotated[
-        bool, Query(description="Also count every matching row (costs a query).")
+        bool,
+        Query(
+            description="Also count the matching rows (costs a query; counted up to 10,000 "
+            "unless configured otherwise, see `total_exact`)."
+        ),
     ] = False,
-) -> PageRequest:
-    return PageRequest(limit=limit, cursor=cursor, include_total=include_total)
+) -> AsyncIterator[PageRequest]:
+    page = PageRequest(
+        limit=limit,
+        cursor=cursor,
+        include_total=include_total,
+        count_limit=request.app.state.settings.total_count_limit,
+    )
+    if not include_total:
+        yield page
+        return
+    async with expensive_slot(request):  # a count is an expensive request
+        yield page
 
 
 Page = Annotated[PageRequest, Depends(_page)]

@@ -24,8 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hotelreviews.core.connection_errors import is_connection_error
-from hotelreviews.core.errors import DomainError, InvalidCursor, InvalidRequest, NotFound
+from hotelreviews.core.connection_errors import is_connection_error, is_statement_timeout
+from hotelreviews.core.errors import (
+    DomainError,
+    InvalidCursor,
+    InvalidRequest,
+    NotFound,
+    QueryTimeout,
+    TooManyExpensiveRequests,
+    TryAgainLater,
+)
 
 logger = logging.getLogger("hotelreviews.api")
 
@@ -156,6 +164,16 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
             instance=request.url.path,
             errors=[{"field": "query.cursor", "message": exc.message}],
         )
+    if isinstance(exc, TryAgainLater):
+        # One client over its share is 429; the server (or the database) out of room is 503.
+        status = 429 if isinstance(exc, TooManyExpensiveRequests) else 503
+        return problem_response(
+            status=status,
+            code=exc.code,
+            detail=exc.message,
+            instance=request.url.path,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
     if isinstance(exc, InvalidRequest):
         return problem_response(
             status=422,
@@ -198,6 +216,10 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if is_statement_timeout(exc):  # outside read_transaction, which raises QueryTimeout itself
+        logger.warning("statement timeout on %s: %s", request.url.path, exc)
+        timeout = request.app.state.settings.read_statement_timeout_seconds
+        return await _domain_error(request, QueryTimeout(timeout))
     logger.warning("database unavailable on %s: %s", request.url.path, exc)
     return problem_response(
         status=503,
@@ -217,7 +239,11 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     """A driver error: 503 when the server went away or cannot take writes now (a primary
     lost or being replaced), else the error it is (500)."""
     orig = getattr(exc, "orig", None)
-    if is_connection_error(exc) or getattr(orig, "sqlstate", None) == _READ_ONLY_SQLSTATE:
+    if (
+        is_connection_error(exc)
+        or is_statement_timeout(exc)
+        or getattr(orig, "sqlstate", None) == _READ_ONLY_SQLSTATE
+    ):
         return await _database_unavailable(request, exc)
     return await _unexpected(request, exc)
 
@@ -247,6 +273,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 # For route decorators: documents the problems an endpoint can answer with.
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "Invalid parameters", "content": {PROBLEM_JSON: {}}},
+    503: {
+        "model": Problem,
+        "description": "Try again after Retry-After: the query ran past its time "
+        "(query_timeout), the server runs as many searches and totals as it may "
+        "(expensive_requests_busy), or the database is unavailable (database_unavailable)",
+        "content": {PROBLEM_JSON: {}},
+    },
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     **PROBLEMS,

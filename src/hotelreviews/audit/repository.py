@@ -59,7 +59,7 @@ async def list_events(
     rows = (await connection.execute(statement)).all()
     total = None
     if page.include_total:
-        counted = count_of(sa.select(e.id).where(where))
+        counted = count_of(sa.select(e.id).where(where), page)
         total = (await connection.execute(counted)).scalar_one()
     shown, next_cursor = NEWEST_FIRST.page(rows, page.limit)
     return list(shown), next_cursor, total

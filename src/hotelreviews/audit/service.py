@@ -87,7 +87,7 @@ async def list_events(
             since=filters.since,
             until=filters.until,
         )
-    return page_body([_event(row._mapping) for row in rows], next_cursor, total)
+    return page_body([_event(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
 def _event(row: Any) -> dict[str, Any]:

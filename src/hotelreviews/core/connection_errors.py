@@ -46,3 +46,17 @@ def is_connection_error(error: BaseException) -> bool:
             current.__context__,
         ]
     return False
+
+
+# query_canceled: statement_timeout ran out (or an operator cancelled the statement).
+_QUERY_CANCELED_SQLSTATE = "57014"
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """True when the database cancelled a statement for running too long: PostgreSQL's
+    statement_timeout (SQLSTATE 57014), or SQLite's progress handler past its deadline
+    (core.database), which sqlite3 reports as OperationalError("interrupted")."""
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) == _QUERY_CANCELED_SQLSTATE:
+        return True
+    return isinstance(error, sa_exc.OperationalError) and str(orig) == "interrupted"

@@ -1,45 +1,82 @@
-"""Engines and transactions: the only module that knows how we connect to each database."""
+"""Engines and transactions: the only module that knows how we connect to each database.
+
+Reads can be given a statement timeout (`create_engine(read_timeout_seconds=...)`, which the
+API's engines get): a read running past it is cancelled by the database and raises
+QueryTimeout, so that one expensive request cannot hold a pooled connection for long.
+PostgreSQL: every connection of such an engine starts with that `statement_timeout` (sent in
+the startup packet: no round trip per read), and every other transaction lifts it for itself
+(`SET LOCAL statement_timeout = 0` at BEGIN), so writes and anything not in a
+read_transaction are never cut short. SQLite: a progress handler on each connection
+interrupts a statement once the deadline that read_transaction set on that connection has
+passed (aiosqlite runs sqlite3 in a thread of its own: the deadline lives on the connection,
+not in a context variable).
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
 
-from hotelreviews.core.connection_errors import is_connection_error
+from hotelreviews.core.connection_errors import is_connection_error, is_statement_timeout
+from hotelreviews.core.errors import QueryTimeout
 from hotelreviews.core.settings import Settings
 from hotelreviews.observability.tracing import instrument_engine
 
 # Transactions that write on SQLite take the write lock up front (BEGIN IMMEDIATE): a deferred
 # transaction that later tries to write can fail with "database is locked" instead of waiting.
 _WRITE = {"hotelreviews_write": True}
+# Execution options: a read_transaction's connection, and an engine's read timeout.
+_READ = "hotelreviews_read"
+_READ_TIMEOUT = "hotelreviews_read_timeout"
+# The SQLite connection's deadline holder, in its pool record's info (kept across checkouts).
+_DEADLINE = "hotelreviews_deadline"
+# SQLite calls the progress handler every this many virtual machine instructions: often
+# enough to stop within milliseconds of the deadline, rarely enough to cost nothing.
+_PROGRESS_STEPS = 10_000
 
 
 def create_engine(
-    settings: Settings, *, url: str | None = None, **engine_options: Any
+    settings: Settings,
+    *,
+    url: str | None = None,
+    read_timeout_seconds: float | None = None,
+    **engine_options: Any,
 ) -> AsyncEngine:
     """An async engine for the configured database (or for `url`, e.g. a read replica's, with
-    the same pool settings), with our SQLite behaviour switched on.
+    the same pool settings), with our SQLite behaviour switched on. With
+    `read_timeout_seconds` (> 0), each statement of a read_transaction may run that long.
     """
     url = url or settings.resolved_database_url
+    timeout = read_timeout_seconds or None
+    if timeout is not None:
+        engine_options["execution_options"] = {
+            **engine_options.get("execution_options", {}),
+            _READ_TIMEOUT: timeout,
+        }
     if url.startswith("sqlite"):
-        engine = _create_sqlite_engine(url, settings, **engine_options)
+        engine = _create_sqlite_engine(url, settings, read_timeout=timeout, **engine_options)
     else:
         # No pool_pre_ping: it costs a round trip per checkout on the hottest path. Connections
         # broken by a server restart fail once and are replaced (pool_recycle bounds their age).
         options: dict[str, Any] = {**_pool_options(settings), "pool_recycle": 1800}
         options.update(engine_options)
         options["connect_args"] = {
-            **_postgres_connect_args(settings),
+            **_postgres_connect_args(settings, read_timeout=timeout),
             **options.get("connect_args", {}),
         }
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "handle_error", _broken_connections_are_disconnects)
+        if timeout is not None:
+            event.listen(engine.sync_engine, "begin", _lift_statement_timeout)
     instrument_engine(engine)  # a span per statement while tracing is on
     return engine
 
@@ -49,11 +86,20 @@ def create_engine(
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 
-def _postgres_connect_args(settings: Settings) -> dict[str, Any]:
+def _postgres_connect_args(settings: Settings, *, read_timeout: float | None) -> dict[str, Any]:
     # application_name: operators (and `hotelreviews dr status`) see which process is
     # connected to which server.
     name = settings.application_name or f"hotelreviews-{settings.region}"
-    return {"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": {"application_name": name}}
+    server_settings = {"application_name": name}
+    if read_timeout is not None:
+        server_settings["statement_timeout"] = str(max(1, round(read_timeout * 1000)))
+    return {"timeout": CONNECT_TIMEOUT_SECONDS, "server_settings": server_settings}
+
+
+def _lift_statement_timeout(connection: Any) -> None:
+    """Every transaction but a read_transaction's runs without the read timeout."""
+    if not connection.get_execution_options().get(_READ):
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
 def _broken_connections_are_disconnects(context: Any) -> None:
@@ -72,7 +118,23 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
     return {"pool_size": settings.database_pool_size, "max_overflow": 0, "pool_timeout": 30}
 
 
-def _create_sqlite_engine(url: str, settings: Settings, **engine_options: Any) -> AsyncEngine:
+class _Deadline:
+    """When the current read_transaction's statements must stop (None: no read running)."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def passed(self) -> bool:
+        # Called by sqlite3 in aiosqlite's thread; a true result interrupts the statement.
+        at = self.at
+        return at is not None and time.monotonic() > at
+
+
+def _create_sqlite_engine(
+    url: str, settings: Settings, *, read_timeout: float | None, **engine_options: Any
+) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +146,7 @@ def _create_sqlite_engine(url: str, settings: Settings, **engine_options: Any) -
     engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
-    def _configure(dbapi_connection: Any, _record: Any) -> None:
+    def _configure(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -98,13 +160,20 @@ def _create_sqlite_engine(url: str, settings: Settings, **engine_options: Any) -
         ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
+        if read_timeout is not None:
+            deadline = record.info[_DEADLINE] = _Deadline()
+            await_(
+                dbapi_connection.driver_connection.set_progress_handler(
+                    deadline.passed, _PROGRESS_STEPS
+                )
+            )
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
         options = connection.get_execution_options()
         if options.get("hotelreviews_write"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        elif not options.get("hotelreviews_read"):
+        elif not options.get(_READ):
             connection.exec_driver_sql("BEGIN")
 
     return engine
@@ -128,8 +197,22 @@ async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
     """
     async with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection = await connection.execution_options(
+                isolation_level="AUTOCOMMIT", **{_READ: True}
+            )
         else:
-            connection = await connection.execution_options(hotelreviews_read=True)
-        async with connection.begin():
-            yield connection
+            connection = await connection.execution_options(**{_READ: True})
+        timeout = engine.sync_engine.get_execution_options().get(_READ_TIMEOUT)
+        deadline = connection.info.get(_DEADLINE) if timeout is not None else None
+        if deadline is not None:  # SQLite (PostgreSQL's connections hold the timeout)
+            deadline.at = time.monotonic() + timeout
+        try:
+            async with connection.begin():
+                yield connection
+        except sa_exc.DBAPIError as exc:
+            if timeout is not None and is_statement_timeout(exc):
+                raise QueryTimeout(timeout) from exc
+            raise
+        finally:
+            if deadline is not None:
+                deadline.at = None

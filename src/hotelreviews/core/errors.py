@@ -85,3 +85,67 @@ class InvalidCursor(DomainError):
 
     def __init__(self, message: str = "the cursor is not valid for this listing") -> None:
         super().__init__(message)
+
+
+class SearchTooBroad(InvalidRequest):
+    """A search holding more words than one search may (each is a posting list to merge)."""
+
+    code = "search_too_broad"
+
+    def __init__(self, words: int, max_words: int) -> None:
+        super().__init__(
+            "query.q",
+            f"a search may hold at most {max_words} words (those in quoted phrases and "
+            f"-exclusions count too); this one holds {words}: search for fewer words",
+        )
+
+
+class TryAgainLater(DomainError):
+    """Refused for now, not for what was asked: the same request may succeed later
+    (answered with Retry-After)."""
+
+    code = "try_again_later"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class QueryTimeout(TryAgainLater):
+    """A read ran past the statement timeout and the database cancelled it."""
+
+    code = "query_timeout"
+
+    def __init__(self, timeout_seconds: float) -> None:
+        super().__init__(
+            f"the query took longer than {timeout_seconds:g} s and was cancelled; try again "
+            "later, or narrow it (fewer words, a hotel, filters, no include_total)",
+            retry_after_seconds=5,
+        )
+
+
+class TooManyExpensiveRequests(TryAgainLater):
+    """This client already has as many expensive requests (search, totals) running as it may."""
+
+    code = "too_many_expensive_requests"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"at most {limit} searches or include_total requests may run at once per client; "
+            "wait for yours to finish",
+            retry_after_seconds=1,
+        )
+
+
+class ExpensiveRequestsBusy(TryAgainLater):
+    """The process runs as many expensive requests as it may (the rest of the pool is kept
+    for cheap reads)."""
+
+    code = "expensive_requests_busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the server is running as many searches and include_total requests as it may; "
+            "try again shortly",
+            retry_after_seconds=2,
+        )

@@ -1,5 +1,10 @@
 """Keyset pagination shared by every list: opaque cursors, sort orders and page slicing.
 
+Totals (`include_total`) are bounded: a count stops after `count_limit + 1` matching rows,
+and a page then says `total: count_limit, total_exact: false` (at least that many). Counting
+every match of a broad filter or search is what makes a total expensive; a client paging
+through results needs to know "more than 10,000", not the exact figure.
+
 A cursor is base64url(orjson([order name, [sort key values of the last row]])). It holds
 no offset, so a page stays correct while rows are added before or after it. Cursors are not
 signed (they reveal nothing private) but are validated strictly: anything we did not issue,
@@ -33,6 +38,7 @@ from hotelreviews.core.errors import InvalidCursor
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+DEFAULT_COUNT_LIMIT = 10_000
 MAX_CURSOR_LENGTH = 2048
 # Unpadded base64url: groups of four characters, the last one of two or three.
 CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
@@ -44,11 +50,13 @@ KeyKind = Literal["int", "float", "str", "datetime"]
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """What a client asked of a list: how many rows, after which cursor, with a total or not."""
+    """What a client asked of a list: how many rows, after which cursor, with a total or not
+    (counted up to `count_limit`: settings.total_count_limit)."""
 
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     include_total: bool = False
+    count_limit: int = DEFAULT_COUNT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +162,26 @@ def _checked(value: Any, kind: KeyKind) -> Any:
     raise InvalidCursor("the cursor holds a value this listing cannot resume from")
 
 
-def count_of(statement: Select[Any]) -> Select[Any]:
-    """SELECT count(*) of a filtered statement (for `include_total`)."""
-    return sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+def count_of(statement: Select[Any], page: PageRequest) -> Select[Any]:
+    """SELECT count(*) of a filtered statement (for `include_total`), counting no further than
+    one row past `page.count_limit` (page_body tells an exact total from a lower bound)."""
+    bounded = statement.order_by(None).limit(page.count_limit + 1)
+    return sa.select(sa.func.count()).select_from(bounded.subquery())
 
 
-def page_body(items: list[Any], next_cursor: str | None, total: int | None) -> dict[str, Any]:
-    """The one shape every list returns."""
-    return {"items": items, "next_cursor": next_cursor, "total": total}
+def page_body(
+    items: list[Any], next_cursor: str | None, total: int | None, *, page: PageRequest
+) -> dict[str, Any]:
+    """The one shape every list returns; `total` as counted by count_of (or None)."""
+    if total is None:
+        return {"items": items, "next_cursor": next_cursor, "total": None, "total_exact": None}
+    exact = total <= page.count_limit
+    return {
+        "items": items,
+        "next_cursor": next_cursor,
+        "total": total if exact else page.count_limit,
+        "total_exact": exact,
+    }
 
 
 class PageFields(BaseModel):
@@ -170,4 +190,11 @@ class PageFields(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
     )
-    total: int | None = Field(description="Matching rows; only with `include_total=true`.")
+    total: int | None = Field(
+        description="Matching rows; only with `include_total=true`. Counted up to a limit "
+        "(10,000 unless configured otherwise): past it, the limit, with `total_exact: false`."
+    )
+    total_exact: bool | None = Field(
+        description="With `include_total=true`: true when `total` is exact, false when more "
+        "rows match than were counted (`total` is then a lower bound); null otherwise."
+    )

@@ -249,6 +249,29 @@ class Settings(BaseSettings):
 
     # [database protection] Statement timeouts, bounded search cost, expensive-request
     # concurrency.
+    # How long one statement of an API read may run (0: unbounded); past it the read answers
+    # 503 query_timeout. A few seconds: every legitimate read takes milliseconds, and a pooled
+    # connection held longer is one the other clients wait for.
+    read_statement_timeout_seconds: float = Field(default=5.0, ge=0, le=3600)
+    # Words a search may hold, those in phrases and exclusions included; beyond, 422. Twelve:
+    # real searches hold a few, while each word is a posting list the database must merge.
+    search_max_words: int = Field(default=12, ge=1, le=100)
+    # include_total counts at most this many rows; beyond, the total is this, flagged as a
+    # lower bound (total_exact: false). Counting every match of a broad search is the cost.
+    total_count_limit: int = Field(default=10_000, ge=1, le=10_000_000)
+    # Expensive requests (search, include_total) one client address may have running at once;
+    # beyond, 429. Two: a person's browser rarely runs more; a scraper must queue.
+    expensive_requests_per_client: int = Field(default=2, ge=1, le=1000)
+    # Expensive requests one process runs at once, whoever sends them; beyond, 503. None: half
+    # of HOTELREVIEWS_DATABASE_POOL_SIZE, so that cheap reads always find a pooled connection.
+    expensive_requests_per_process: int | None = Field(default=None, ge=1, le=1000)
+
+    @property
+    def expensive_request_slots(self) -> int:
+        """Expensive requests one process runs at once (at least one)."""
+        if self.expensive_requests_per_process is not None:
+            return self.expensive_requests_per_process
+        return max(1, self.database_pool_size // 2)
 
     # (end of database protection)
 

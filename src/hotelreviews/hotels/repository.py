@@ -74,8 +74,10 @@ async def list_hotels(
     return list((await connection.execute(order.apply(_filtered(filters), page))).all())
 
 
-async def count_hotels(connection: AsyncConnection, *, filters: HotelFilters) -> int:
-    return int((await connection.execute(count_of(_filtered(filters)))).scalar_one())
+async def count_hotels(
+    connection: AsyncConnection, *, filters: HotelFilters, page: PageRequest
+) -> int:
+    return int((await connection.execute(count_of(_filtered(filters), page))).scalar_one())
 
 
 async def hotel_exists(connection: AsyncConnection, *, hotel_id: int) -> bool:

@@ -26,9 +26,9 @@ async def list_hotels(
         rows = await repository.list_hotels(connection, filters=filters, order=order, page=page)
         total = None
         if page.include_total:
-            total = await repository.count_hotels(connection, filters=filters)
+            total = await repository.count_hotels(connection, filters=filters, page=page)
     rows, next_cursor = order.page(rows, page.limit)
-    return page_body([_list_item(row._mapping) for row in rows], next_cursor, total)
+    return page_body([_list_item(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
 async def get_hotel(*, engine: AsyncEngine, hotel_id: int) -> dict[str, Any]:

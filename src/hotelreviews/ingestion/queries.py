@@ -84,9 +84,9 @@ async def list_ingestions(
         total = None
         if page.include_total:
             counted = sa.select(f.id).where(_visible(view))
-            total = (await connection.execute(count_of(counted))).scalar_one()
+            total = (await connection.execute(count_of(counted, page))).scalar_one()
     rows, next_cursor = NEWEST_FIRST.page(rows, page.limit)
-    return page_body([_ingestion(row._mapping) for row in rows], next_cursor, total)
+    return page_body([_ingestion(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
 async def get_ingestion(
@@ -124,7 +124,7 @@ async def list_rejected_lines(
         rows = (await connection.execute(BY_LINE.apply(base, page))).all()
         total = None
         if page.include_total:
-            total = (await connection.execute(count_of(base))).scalar_one()
+            total = (await connection.execute(count_of(base, page))).scalar_one()
     rows, next_cursor = BY_LINE.page(rows, page.limit)
     excerpts = view.shows_excerpts_of(created_by)
     items = [
@@ -136,7 +136,7 @@ async def list_rejected_lines(
         }
         for r in rows
     ]
-    return page_body(items, next_cursor, total)
+    return page_body(items, next_cursor, total, page=page)
 
 
 async def _run_of(

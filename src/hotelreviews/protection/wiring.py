@@ -36,6 +36,7 @@ from hotelreviews.cache.shared import redis_client
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.addresses import ClientAddressMiddleware, TrustedProxies
 from hotelreviews.protection.budgets import Budgets
+from hotelreviews.protection.expensive import ExpensiveRequests
 from hotelreviews.protection.headers import SecurityHeadersMiddleware
 from hotelreviews.protection.hosts import AllowedHosts, HostMiddleware
 from hotelreviews.protection.identity import IdentityRateLimitMiddleware
@@ -71,6 +72,8 @@ class Protection:
     budgets: Budgets
     rules: RateRules
     identity_rate: Rate
+    # Searches and include_total requests running at once (protection.expensive).
+    expensive: ExpensiveRequests
 
 
 def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> Protection:
@@ -84,6 +87,10 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
         budgets=Budgets(redis=redis, prefix=settings.redis_key_prefix),
         rules=RateRules.from_settings(settings, api_prefix=api_prefix),
         identity_rate=Rate.parse("identity", settings.rate_limit_identity),
+        expensive=ExpensiveRequests(
+            per_client=settings.expensive_requests_per_client,
+            per_process=settings.expensive_request_slots,
+        ),
     )
     if settings.rate_limit_enabled:
         # Innermost, after whatever resolves the identity (protection.identity).

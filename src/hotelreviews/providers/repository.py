@@ -34,5 +34,6 @@ async def list_providers(connection: AsyncConnection, *, page: PageRequest) -> l
     return list((await connection.execute(BY_ID.apply(statement, page))).all())
 
 
-async def count_providers(connection: AsyncConnection) -> int:
-    return int((await connection.execute(count_of(sa.select(providers.c.id)))).scalar_one())
+async def count_providers(connection: AsyncConnection, page: PageRequest) -> int:
+    statement = count_of(sa.select(providers.c.id), page)
+    return int((await connection.execute(statement)).scalar_one())

@@ -15,7 +15,7 @@ async def list_providers(*, engine: AsyncEngine, page: PageRequest) -> dict[str,
     """Every review provider, by id, with how many reviews it delivered."""
     async with read_transaction(engine) as connection:
         rows = await repository.list_providers(connection, page=page)
-        total = await repository.count_providers(connection) if page.include_total else None
+        total = await repository.count_providers(connection, page) if page.include_total else None
     rows, next_cursor = repository.BY_ID.page(rows, page.limit)
     items = [
         {
@@ -27,4 +27,4 @@ async def list_providers(*, engine: AsyncEngine, page: PageRequest) -> dict[str,
         }
         for row in rows
     ]
-    return page_body(items, next_cursor, total)
+    return page_body(items, next_cursor, total, page=page)

@@ -99,9 +99,9 @@ async def list_hotel_reviews(
 
 
 async def count_hotel_reviews(
-    connection: AsyncConnection, *, hotel_id: int, filters: ReviewFilters
+    connection: AsyncConnection, *, hotel_id: int, filters: ReviewFilters, page: PageRequest
 ) -> int:
     statement = sa.select(reviews.c.id).where(
         reviews.c.hotel_id == hotel_id, *filter_clauses(filters)
     )
-    return int((await connection.execute(count_of(statement))).scalar_one())
+    return int((await connection.execute(count_of(statement, page))).scalar_one())

@@ -45,10 +45,11 @@ async def list_hotel_reviews(
         total = None
         if page.include_total:
             total = await repository.count_hotel_reviews(
-                connection, hotel_id=hotel_id, filters=filters
+                connection, hotel_id=hotel_id, filters=filters, page=page
             )
     rows, next_cursor = order.page(rows, page.limit)
-    return page_body([review_document(row._mapping) for row in rows], next_cursor, total)
+    items = [review_document(row._mapping) for row in rows]
+    return page_body(items, next_cursor, total, page=page)
 
 
 def review_document(row: Mapping[str, Any]) -> dict[str, Any]:

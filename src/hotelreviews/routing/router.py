@@ -80,13 +80,21 @@ class DatabaseRouter:
                 engine=create_engine(
                     settings,
                     url=url,
+                    read_timeout_seconds=settings.read_statement_timeout_seconds,
                     connect_args={"timeout": REPLICA_CONNECT_TIMEOUT_SECONDS},
                 ),
                 max_lag_seconds=settings.replica_max_lag_seconds,
             )
             for url in settings.resolved_replica_urls
         ]
-        primary = Primary(name=target_name(primary_url), engine=create_engine(settings))
+        # The API's reads are time-limited (core.database): one slow request must not hold a
+        # pooled connection for long.
+        primary = Primary(
+            name=target_name(primary_url),
+            engine=create_engine(
+                settings, read_timeout_seconds=settings.read_statement_timeout_seconds
+            ),
+        )
         meter_engine(primary.engine, "primary")
         for replica in replicas:
             meter_engine(replica.engine, "replica")

@@ -119,11 +119,12 @@ async def count(
     query: SearchQuery,
     hotel_id: int | None,
     filters: ReviewFilters,
+    page: PageRequest,
 ) -> int:
-    """How many reviews match (for `include_total`)."""
+    """How many reviews match (for `include_total`), up to the page's count limit."""
     if connection.dialect.name == "postgresql":
         statement = _postgresql_matches(text, hotel_id, filters)[1]
     else:
         source, where = _sqlite_matches(query, hotel_id, filters)
         statement = sa.select(reviews.c.id).select_from(source).where(*where)
-    return int((await connection.execute(count_of(statement))).scalar_one())
+    return int((await connection.execute(count_of(statement, page))).scalar_one())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from hotelreviews.api.deps import BIGINT_MAX, NO_NUL, Page, Reads, ReviewQuery, Text
+from hotelreviews.api.deps import BIGINT_MAX, NO_NUL, Expensive, Page, Reads, ReviewQuery, Text
 from hotelreviews.api.problems import NOT_FOUND
 from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.search import service
@@ -15,8 +15,11 @@ from hotelreviews.search.schemas import ReviewSearchPage
 router = APIRouter(prefix="/reviews", tags=["search"], route_class=CacheableRoute)
 
 
-@router.get("/search", response_model=ReviewSearchPage, responses=NOT_FOUND)
+@router.get(
+    "/search", response_model=ReviewSearchPage, responses=NOT_FOUND, dependencies=[Expensive]
+)
 async def search_reviews(
+    request: Request,
     reads: Reads,
     q: Annotated[
         Text,
@@ -32,7 +35,14 @@ async def search_reviews(
     filters: ReviewQuery,
     hotel_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> Response:
-    """Full-text search over review titles and texts, best match first, with snippets."""
+    """Full-text search over review titles and texts, best match first, with snippets.
+
+    At most 12 words (configurable; those of phrases and exclusions count too)."""
     return await reads.json(
-        service.search_reviews, q=q, hotel_id=hotel_id, filters=filters, page=page
+        service.search_reviews,
+        q=q,
+        hotel_id=hotel_id,
+        filters=filters,
+        page=page,
+        max_words=request.app.state.settings.search_max_words,
     )

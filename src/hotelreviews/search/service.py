@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction
-from hotelreviews.core.errors import HotelNotFound
+from hotelreviews.core.errors import HotelNotFound, SearchTooBroad
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository as hotel_repository
 from hotelreviews.reviews.filters import ReviewFilters
@@ -26,13 +26,17 @@ async def search_reviews(
     hotel_id: int | None,
     filters: ReviewFilters,
     page: PageRequest,
+    max_words: int,
 ) -> dict[str, Any]:
-    """Reviews matching `q` (web-search syntax), best match first."""
+    """Reviews matching `q` (web-search syntax), best match first; SearchTooBroad when `q`
+    holds more than `max_words` words."""
     query = parse(q)
+    if query.words > max_words:  # refused before it costs a connection
+        raise SearchTooBroad(query.words, max_words)
     # The cursor names its query: a cursor of one search cannot silently continue another.
     cursor_key = "search:" + hashlib.blake2b(q.encode(), digest_size=8).hexdigest()
     if query.is_empty:  # nothing searchable (only punctuation, operators or exclusions)
-        return page_body([], None, 0 if page.include_total else None)
+        return page_body([], None, 0 if page.include_total else None, page=page)
     arguments: dict[str, Any] = {
         "text": q,
         "query": query,
@@ -49,7 +53,9 @@ async def search_reviews(
             and not await hotel_repository.hotel_exists(connection, hotel_id=hotel_id)
         ):
             raise HotelNotFound(hotel_id)
-        total = await repository.count(connection, **arguments) if page.include_total else None
+        total = None
+        if page.include_total:
+            total = await repository.count(connection, page=page, **arguments)
     rows, next_cursor = order.page(rows, page.limit)
     items = []
     for row in rows:
@@ -57,7 +63,7 @@ async def search_reviews(
         item["score"] = round(row.score, 6)
         item["snippet"] = highlight(row.snippet or "")
         items.append(item)
-    return page_body(items, next_cursor, total)
+    return page_body(items, next_cursor, total, page=page)
 
 
 def highlight(marked: str) -> str:

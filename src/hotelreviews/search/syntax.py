@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 _SEARCHABLE = re.compile(r"[^\W_]")  # a letter or digit: what FTS5's unicode61 indexes
-MAX_TERMS = 32
+# A word as the databases' tokenizers see it (a run of letters or digits): "sea-view" and
+# "sea view" are both two, and each is a posting list to read.
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,13 @@ class SearchQuery:
     @property
     def is_empty(self) -> bool:
         return not self.groups
+
+    @property
+    def words(self) -> int:
+        """How many words the search holds, those of phrases and exclusions included: its
+        cost (search.service refuses one with too many)."""
+        terms = [*(term for group in self.groups for term in group), *self.excluded]
+        return sum(len(_WORD.findall(term)) for term in terms)
 
 
 def parse(text: str) -> SearchQuery:
@@ -40,7 +49,7 @@ def parse(text: str) -> SearchQuery:
         if not quoted and not negated and term == "OR":
             pending_or = bool(groups)
             continue
-        if not _SEARCHABLE.search(term) or len(groups) + len(excluded) >= MAX_TERMS:
+        if not _SEARCHABLE.search(term):
             continue
         if negated:
             excluded.append(term)
