@@ -52,25 +52,13 @@ async def publish_committed(
         logger.warning("could not read the WAL position after a batch: %r", exc)
         return
     message = encode_bump(replace(bump, lsn=None if token is None else parse_lsn(token)))
-    # A connection per publish: batches are seconds apart, and nothing is left open between.
-    client = redis_client(url, timeout=settings.redis_timeout_seconds)
-    try:
-        await client.publish(invalidation_channel(settings), message)
-    except REDIS_ERRORS as error:
-        publisher_stats.redis_errors += 1
-        CACHE_ERRORS.inc()
-        if breaker.failed():
-            logger.warning(
-                "could not publish a cache invalidation (%r); API processes see the new data "
-                "at their next database poll instead",
-                error,
-            )
-        return
-    finally:
-        with contextlib.suppress(*REDIS_ERRORS):
-            await client.aclose()
-    if breaker.succeeded():
-        logger.info("publishing cache invalidations to Redis again")
+    await _publish(
+        settings,
+        breaker,
+        message,
+        missed="a cache invalidation (%r); API processes see the new data at their next"
+        " database poll instead",
+    )
 
 
 async def publish_revocation(*, settings: Settings, revoked: TokensRevoked) -> None:
@@ -83,18 +71,30 @@ async def publish_revocation(*, settings: Settings, revoked: TokensRevoked) -> N
     breaker = _breakers.setdefault(url, Breaker())
     if not breaker.allow():
         return
-    client = redis_client(url, timeout=settings.redis_timeout_seconds)
+    await _publish(
+        settings,
+        breaker,
+        encode_revocation(revoked),
+        missed="a token revocation (%r); API processes refuse the tokens once their cached"
+        " token versions expire instead",
+    )
+
+
+async def _publish(settings: Settings, breaker: Breaker, message: bytes, *, missed: str) -> None:
+    """One message on the channel; a failure is counted and logged once per breaker trip
+    (`missed`: what was not sent and what happens instead, with a %r for the error)."""
+    assert settings.redis_url is not None
+    # A connection per publish: batches are seconds apart, and nothing is left open between.
+    client = redis_client(
+        settings.redis_url.get_secret_value(), timeout=settings.redis_timeout_seconds
+    )
     try:
-        await client.publish(invalidation_channel(settings), encode_revocation(revoked))
+        await client.publish(invalidation_channel(settings), message)
     except REDIS_ERRORS as error:
         publisher_stats.redis_errors += 1
         CACHE_ERRORS.inc()
         if breaker.failed():
-            logger.warning(
-                "could not publish a token revocation (%r); API processes refuse the tokens "
-                "once their cached token versions expire instead",
-                error,
-            )
+            logger.warning("could not publish " + missed, error)
         return
     finally:
         with contextlib.suppress(*REDIS_ERRORS):

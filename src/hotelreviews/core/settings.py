@@ -211,15 +211,7 @@ class Settings(BaseSettings):
     @field_validator("source_allowed_networks")
     @classmethod
     def _check_source_networks(cls, value: list[str]) -> list[str]:
-        for network in value:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"HOTELREVIEWS_SOURCE_ALLOWED_NETWORKS: {network!r} is not an IP address "
-                    "or CIDR (e.g. 10.20.0.0/16)"
-                ) from None
-        return value
+        return check_networks(value, variable="SOURCE_ALLOWED_NETWORKS", example="10.20.0.0/16")
 
     @field_validator("source_allowed_s3")
     @classmethod
@@ -387,15 +379,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _check_proxies(cls, value: list[str]) -> list[str]:
-        for network in value:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"HOTELREVIEWS_TRUSTED_PROXIES: {network!r} is not an IP address or CIDR "
-                    "(e.g. 10.0.0.0/8)"
-                ) from None
-        return value
+        return check_networks(value, variable="TRUSTED_PROXIES", example="10.0.0.0/8")
 
     @field_validator(
         "rate_limit_default", "rate_limit_search", "rate_limit_login", "rate_limit_identity"
@@ -479,6 +463,20 @@ def normalize_database_url(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
+
+
+def check_networks(networks: list[str], *, variable: str, example: str) -> list[str]:
+    """`networks` unchanged when each is an IP address or CIDR; else a ValueError naming the
+    setting HOTELREVIEWS_<variable> and the bad entry."""
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"HOTELREVIEWS_{variable}: {network!r} is not an IP address or CIDR "
+                f"(e.g. {example})"
+            ) from None
+    return networks
 
 
 def split_urls(text: str) -> list[str]:
