@@ -28,7 +28,7 @@ from sqlalchemy.util import await_
 from hotelreviews.core.database import create_engine, read_transaction, write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.reviews.tables import reviews
-from tests.support.api_client import api_client
+from tests.support.api_client import TEST_HOST, api_client
 from tests.support.builders import Catalog
 
 SEARCH = "/api/v1/reviews/search"
@@ -327,7 +327,7 @@ async def test_expensive_requests_from_many_clients_leave_half_the_pool_to_cheap
         clients = [
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app, client=(f"127.0.0.{n}", 40000)),
-                base_url="http://api.test",
+                base_url=f"http://{TEST_HOST}",
             )
             for n in range(2, 8)
         ]
