@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from hotelreviews.api.parameters import declared_query, undeclared
 from hotelreviews.core.errors import ExpensiveRequestsBusy, TooManyExpensiveRequests
 from hotelreviews.core.pagination import PageRequest, page_body
+from hotelreviews.core.settings import Settings
 from hotelreviews.protection.expensive import ExpensiveRequests
 from hotelreviews.search.syntax import parse
 
@@ -97,3 +98,14 @@ def test_a_total_past_the_count_limit_is_the_limit_flagged_as_a_lower_bound(
 ) -> None:
     body = page_body([], None, counted, page=PageRequest(include_total=True, count_limit=100))
     assert (body["total"], body["total_exact"]) == (total, exact)
+
+
+@pytest.mark.parametrize(
+    ("pool_size", "per_process", "slots"),
+    [(20, None, 4), (6, None, 3), (1, None, 1), (20, 10, 10), (4, 7, 7)],
+)
+def test_a_process_runs_four_expensive_requests_or_half_its_pool_unless_told(
+    pool_size: int, per_process: int | None, slots: int
+) -> None:
+    settings = Settings(database_pool_size=pool_size, expensive_requests_per_process=per_process)
+    assert settings.expensive_request_slots == slots

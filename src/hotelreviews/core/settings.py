@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from hotelreviews.security.lockout import LockoutPolicy
 
 EMBEDDED_DATABASE_NAME = "hotelreviews.sqlite3"
+# Expensive requests a process runs at once unless told otherwise (expensive_request_slots).
+DEFAULT_EXPENSIVE_SLOTS = 4
 
 
 class Settings(BaseSettings):
@@ -254,8 +256,11 @@ class Settings(BaseSettings):
     # Expensive requests (search, include_total) one client address may have running at once;
     # beyond, 429. Two: a person's browser rarely runs more; a scraper must queue.
     expensive_requests_per_client: int = Field(default=2, ge=1, le=1000)
-    # Expensive requests one process runs at once, whoever sends them; beyond, 503. None: half
-    # of HOTELREVIEWS_DATABASE_POOL_SIZE, so that cheap reads always find a pooled connection.
+    # Expensive requests one process runs at once, whoever sends them; beyond, 503. None: 4,
+    # or half of HOTELREVIEWS_DATABASE_POOL_SIZE if that is less — half the pool so that cheap
+    # reads always find a pooled connection, 4 because a broad search takes a database core
+    # for seconds (docs/benchmarks.md, bench/abuse.py): size it to the database's cores
+    # divided by the API processes in front of it.
     expensive_requests_per_process: int | None = Field(default=None, ge=1, le=1000)
 
     @property
@@ -263,7 +268,7 @@ class Settings(BaseSettings):
         """Expensive requests one process runs at once (at least one)."""
         if self.expensive_requests_per_process is not None:
             return self.expensive_requests_per_process
-        return max(1, self.database_pool_size // 2)
+        return max(1, min(DEFAULT_EXPENSIVE_SLOTS, self.database_pool_size // 2))
 
     # (end of database protection)
 

@@ -7,8 +7,9 @@ reviews) wait for one or fail. Rate limits count requests per window and cannot 
 run, and refused at once (never queued) beyond:
 
 - per client address: `expensive_requests_per_client` (429 too_many_expensive_requests);
-- per process, whoever sends them: `expensive_request_slots`, half the pool by default
-  (503 expensive_requests_busy), so that the other half always serves cheap reads.
+- per process, whoever sends them: `expensive_request_slots`, 4 or half the pool if less by
+  default (503 expensive_requests_busy), so that the rest of the pool always serves cheap
+  reads and a few broad searches cannot take every core of the database.
 
 The counters live in this process, not in Redis: the pool they protect is this process's, and
 a request must not wait on a round trip to be admitted. Cache hits never reach them (the
