@@ -61,6 +61,7 @@ NESTED_PATHS = [
     "hotelLatitude", "hotelAmenities", "comment", "comment.hotelReviewId", "comment.providerId",
     "comment.rating", "comment.reviewDate", "comment.reviewTitle", "comment.reviewComments",
     "comment.translateSource", "comment.isShowReviewResponse", "comment.responderName",
+    "comment.responseText", "comment.hotelResponse",
     "comment.checkInDateMonthAndYear", "comment.reviewProviderText", "comment.formattedRating",
     "comment.reviewerInfo", "comment.reviewerInfo.lengthOfStay",
     "comment.reviewerInfo.reviewGroupName", "comment.reviewerInfo.reviewerReviewedCount",
@@ -70,6 +71,8 @@ FLAT_PATHS = [
     "id", "hotel_id", "hotel_name", "rating", "comment", "review_date", "title", "stay_date",
     "trip_type", "language", "hotel_star_rating", "hotel_latitude", "hotel_longitude",
     "hotel_amenities", "service_rating", "value_rating", "source", "metadata", "helpful_votes",
+    "metadata.hotel_response", "metadata.hotel_response.text",
+    "metadata.hotel_response.responder",
 ]  # fmt: skip
 ODD_VALUES = st.one_of(
     JSON_VALUES,

@@ -182,7 +182,7 @@ def nested_lines(draw: st.DrawFn) -> tuple[bytes, NormalizedReview]:
     responder = text_or_none(optional["responderName"])
     answer = text_or_none(optional["responseText"])
     response = None
-    if shown is True or responder or answer:
+    if shown is True or answer:  # a responder alone is no answer (Agoda names one on every review)
         response = HotelResponse(responder, answer, text_or_none(optional["formattedResponseDate"]))
     provider_key = str(provider_id)
     provider_name = KNOWN_PROVIDERS.get(provider_id) or next(
@@ -274,6 +274,12 @@ def flat_lines(draw: st.DrawFn) -> tuple[bytes, NormalizedReview]:
     put(obj, "hotel_amenities", amenities)
     obj["is_verified"] = draw(st.booleans())
     obj["metadata"] = draw(st.dictionaries(texts, texts, max_size=2))
+    answer = {key: draw(optional_texts) for key in ("responder", "text", "date")}
+    response = None
+    if draw(st.booleans()):
+        obj["metadata"]["hotel_response"] = {k: v for k, v in answer.items() if v is not ABSENT}
+        if text_or_none(answer["text"]):  # the flat feed has no "shown" flag: the text decides
+            response = HotelResponse(*map(text_or_none, answer.values()))  # in field order
 
     source = optional["source"].strip() if isinstance(optional["source"], str) else ""
     expected = NormalizedReview(
@@ -303,6 +309,7 @@ def flat_lines(draw: st.DrawFn) -> tuple[bytes, NormalizedReview]:
         room_type=text_or_none(optional["room_type"]),
         reviewer_country=text_or_none(optional["reviewer_country"]),
         reviewer_name=text_or_none(optional["reviewer_name"]),
+        response=response,
         aspects=aspects,
     )
     return orjson.dumps(obj), expected

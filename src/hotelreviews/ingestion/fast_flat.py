@@ -11,7 +11,13 @@ from typing import Any
 
 from hotelreviews.ingestion import dates
 from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.flat_shape import ASPECT_FIELDS, HOTEL_KEYS, SCALE, feed_provider
+from hotelreviews.ingestion.flat_shape import (
+    ASPECT_FIELDS,
+    HOTEL_KEYS,
+    SCALE,
+    feed_provider,
+    metadata_response,
+)
 from hotelreviews.ingestion.hashing import new_review
 from hotelreviews.ingestion.memo import MISS, learn, number, on_ten_point_scale, remember
 from hotelreviews.ingestion.records import HotelRef, NormalizedReview, ProviderRef
@@ -103,7 +109,7 @@ def parse_flat_line(line: FlatLine) -> NormalizedReview | None:
         line.reviewer_name or None,
         None,
         None,
-        None,
+        metadata_response(line.metadata),
         aspects,
         (),
     )

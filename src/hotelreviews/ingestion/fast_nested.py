@@ -12,16 +12,16 @@ from typing import Any
 
 from hotelreviews.ingestion import dates
 from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.hashing import new_review
+from hotelreviews.ingestion.hashing import nested_hashed_response, new_review
 from hotelreviews.ingestion.memo import MISS, learn, number, on_ten_point_scale, remember
 from hotelreviews.ingestion.nested_shape import HOTEL_KEYS, SCALE, provider_name
 from hotelreviews.ingestion.nested_shape import standings as standings_of
 from hotelreviews.ingestion.records import (
     HotelRef,
-    HotelResponse,
     NormalizedReview,
     ProviderRef,
     ProviderStanding,
+    hotel_response,
 )
 from hotelreviews.ingestion.refs import hotel_attributes, hotel_ref, provider_ref
 from hotelreviews.ingestion.wire import NO_REVIEWER, NestedLine, NestedReviewer, raw_value
@@ -95,11 +95,8 @@ def parse_nested_line(line: NestedLine) -> NormalizedReview | None:
 
     responder = comment.responderName or None
     answer = comment.responseText or comment.hotelResponse or None
-    response = None
-    if comment.isShowReviewResponse is True or responder or answer:
-        response = HotelResponse(
-            responder, answer, comment.formattedResponseDate or comment.responseDateText or None
-        )
+    shown = comment.isShowReviewResponse is True
+    responded_on = comment.formattedResponseDate or comment.responseDateText or None
     language = _languages.get(comment.translateSource, MISS)
     if language is MISS:
         language = learn(_languages, f.lowered, comment.translateSource)
@@ -133,9 +130,10 @@ def parse_nested_line(line: NestedLine) -> NormalizedReview | None:
         reviewer.displayMemberName or None,
         reviewed_count,
         expert if expert is True or expert is False else None,
-        response,
+        hotel_response(shown, responder, answer, responded_on),
         {},
         standings,
+        nested_hashed_response(shown, responder, answer, responded_on),
     )
 
 

@@ -7,7 +7,13 @@ from typing import Any
 from hotelreviews.ingestion import dates
 from hotelreviews.ingestion import fields as f
 from hotelreviews.ingestion.hashing import build_review
-from hotelreviews.ingestion.records import NormalizedReview, ProviderRef, Rejection
+from hotelreviews.ingestion.records import (
+    HotelResponse,
+    NormalizedReview,
+    ProviderRef,
+    Rejection,
+    hotel_response,
+)
 from hotelreviews.ingestion.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
 
 SCALE = 5.0
@@ -74,11 +80,29 @@ def parse_flat(obj: dict[str, Any]) -> NormalizedReview | Rejection:
             "reviewer_name": f.text(obj.get("reviewer_name")),
             "reviewer_review_count": None,
             "reviewer_is_expert": None,
-            "response": None,
+            "response": metadata_response(obj.get("metadata")),
             "aspects": aspects,
             "standings": (),
         }
     )
+
+
+_RESPONSE_TEXTS = ("responder", "text", "date")
+
+
+def metadata_response(metadata: Any) -> HotelResponse | None:
+    """The hotel's answer in `metadata.hotel_response` ({"text", "responder", "date"}), if any.
+
+    The flat feed has no "shown" flag: an answer exists when its text is non-empty. Anything
+    that is not an object is no answer (metadata is free-form and never rejects a line).
+    """
+    if type(metadata) is not dict:
+        return None
+    answer = metadata.get("hotel_response")
+    if type(answer) is not dict:
+        return None
+    responder, text, responded_on = f.texts(answer, _RESPONSE_TEXTS)
+    return hotel_response(False, responder, text, responded_on)
 
 
 def feed_provider(source: Any) -> ProviderRef:

@@ -26,6 +26,26 @@ from hotelreviews.ingestion.records import (
 # as JSON written by orjson; MessagePack saves about 1 µs of the ~10 µs a line costs.)
 _HASH_VERSION = "v2"
 _encode = msgspec.msgpack.Encoder(order="sorted").encode
+_SAME: Any = object()  # new_review's `hashed_response` default: hash the response itself
+
+
+def nested_hashed_response(
+    shown: bool, responder: str | None, text: str | None, responded_on: str | None
+) -> Any:
+    """What the hash holds for a nested line's response: the delivered values, as before issue 13.
+
+    Before issue 13 a responder name alone made a response (Agoda names one on every review),
+    and the hash held HotelResponse(responder, text, date) whenever any of them was given.
+    Migration 0009 corrected the stored rows of those lines without touching their hashes, so
+    the hash keeps that value: re-ingesting an old file then reports them unchanged, as they
+    are. The exception is an answer shown without text: 0009 could only go by the stored text
+    and cleared those, so their hash differs from before and the next delivery restores them.
+    """
+    if shown and not text:
+        return ("shown", responder, responded_on)
+    if responder or text:
+        return HotelResponse(responder, text, responded_on)
+    return None
 
 
 def new_review(
@@ -53,8 +73,12 @@ def new_review(
     response: HotelResponse | None,
     aspects: dict[str, float],
     standings: tuple[ProviderStanding, ...],
+    hashed_response: Any = _SAME,
 ) -> NormalizedReview:
-    """The NormalizedReview of these values, with its content hash (both parse paths use this)."""
+    """The NormalizedReview of these values, with its content hash (both parse paths use this).
+
+    `hashed_response` replaces the response in the hash (see nested_hashed_response).
+    """
     payload = _encode(
         (
             _HASH_VERSION,
@@ -78,7 +102,7 @@ def new_review(
                 reviewer_name,
                 reviewer_review_count,
                 reviewer_is_expert,
-                response,
+                response if hashed_response is _SAME else hashed_response,
                 aspects,
             ),
         )

@@ -6,12 +6,12 @@ from typing import Any
 
 from hotelreviews.ingestion import dates
 from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.hashing import build_review
+from hotelreviews.ingestion.hashing import build_review, nested_hashed_response
 from hotelreviews.ingestion.records import (
-    HotelResponse,
     NormalizedReview,
     ProviderStanding,
     Rejection,
+    hotel_response,
 )
 from hotelreviews.ingestion.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
 
@@ -82,9 +82,8 @@ def parse_nested(obj: dict[str, Any]) -> NormalizedReview | Rejection:
     )
     room_type, reviewer_country, reviewer_name = f.texts(reviewer, _REVIEWER_TEXTS)
     answer = answer or alt_answer
-    response = None
-    if comment.get("isShowReviewResponse") is True or responder or answer:
-        response = HotelResponse(responder, answer, responded_on or alt_on)
+    shown = comment.get("isShowReviewResponse") is True
+    responded_on = responded_on or alt_on
     # for type checkers: no problems recorded, so every required value is there
     assert when is not None and rating is not None
     assert review_id is not None and provider_id is not None
@@ -115,9 +114,10 @@ def parse_nested(obj: dict[str, Any]) -> NormalizedReview | Rejection:
             "reviewer_name": reviewer_name,
             "reviewer_review_count": reviewed_count,
             "reviewer_is_expert": f.boolean(reviewer.get("isExpertReviewer")),
-            "response": response,
+            "response": hotel_response(shown, responder, answer, responded_on),
             "aspects": {},
             "standings": snapshot,
+            "hashed_response": nested_hashed_response(shown, responder, answer, responded_on),
         }
     )
 

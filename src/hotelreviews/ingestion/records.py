@@ -76,6 +76,19 @@ class HotelResponse:
     responded_on: str | None  # as delivered (free text such as "April 12, 2025")
 
 
+def hotel_response(
+    shown: bool, responder: str | None, text: str | None, responded_on: str | None
+) -> HotelResponse | None:
+    """The hotel's answer, or None when there is none.
+
+    An answer exists when the provider says it is shown or its text is non-empty. A responder
+    name alone is not one: Agoda names the hotel as responder on every review, answered or not.
+    """
+    if shown or text:
+        return HotelResponse(responder, text, responded_on)
+    return None
+
+
 class NormalizedReview(msgspec.Struct, frozen=True, gc=False):
     """One valid review, normalised; equal inputs give equal values (and content hashes).
 
