@@ -58,14 +58,24 @@ async def eventually(condition: Callable[[], bool], what: str) -> None:
 
 
 async def changed(client: httpx.AsyncClient, url: str, old: bytes) -> httpx.Response:
-    """GET until the body differs from `old`; the new response."""
+    """GET until the body differs from `old`; the new response.
+
+    The polls space out (20 ms, doubling up to a second: some 35 requests in the deadline),
+    so that waiting for a stale body never trips the app's rate limiter and fails as what it
+    is; a 429 all the same (the test's other requests used the budget) waits its Retry-After.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DEADLINE_SECONDS
+    pause = 0.02
     while True:
         response = await client.get(url)
-        assert response.status_code == 200, response.text
-        if response.content != old:
-            return response
+        if response.status_code == 429:
+            pause = max(pause, float(response.headers.get("retry-after", "1")))
+        else:
+            assert response.status_code == 200, response.text
+            if response.content != old:
+                return response
         if loop.time() > deadline:
-            raise AssertionError(f"{url} still serves the old body")
-        await asyncio.sleep(0.02)
+            raise AssertionError(f"{url} still serves the old (stale) body")
+        await asyncio.sleep(min(pause, max(deadline - loop.time(), 0.0) + 0.01))
+        pause = min(pause * 2, 1.0)

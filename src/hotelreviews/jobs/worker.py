@@ -178,8 +178,8 @@ class Worker:
             return
         duplicate = report.status == "skipped" and report.run_id != job.id
         async with write_transaction(self.engine) as connection:
-            if duplicate:
-                await repo.settle_reservation(connection, job_id=job.id, status=repo.SKIPPED)
+            # The job's row first, then its ingestion's: the order of every batch (lease
+            # fence, then progress), so this never deadlocks with a writer taking both.
             finished = await repo.finish_job(
                 connection,
                 job_id=job.id,
@@ -188,6 +188,8 @@ class Worker:
                 run_id=report.run_id,
                 lines_done=report.counts.lines_done if not duplicate else 0,
             )
+            if duplicate:
+                await repo.settle_reservation(connection, job_id=job.id, status=repo.SKIPPED)
         if not finished:
             logger.warning("ingestion %d: finished, but another worker holds it now", job.id)
             return
@@ -243,10 +245,7 @@ class Worker:
 
     async def _dead(self, job: Any, error: str, *, run: int | None = None) -> None:
         async with write_transaction(self.engine) as connection:
-            if run is None:
-                await repo.settle_reservation(
-                    connection, job_id=job.id, status=repo.FAILED, error=error
-                )
+            # The job's row, then its ingestion's (as in _reported and every batch).
             await repo.finish_job(
                 connection,
                 job_id=job.id,
@@ -255,6 +254,10 @@ class Worker:
                 run_id=run if run is not None else job.run_id,
                 error=error,
             )
+            if run is None:
+                await repo.settle_reservation(
+                    connection, job_id=job.id, status=repo.FAILED, error=error
+                )
         JOBS_DEAD_LETTERED.inc()
         logger.error(
             "ingestion %d is dead after %d attempt(s): %s",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hotelreviews.cluster.databases import DATABASE
 from hotelreviews.cluster.layout import ClusterLayout
-from hotelreviews.cluster.pg import PgNode
+from hotelreviews.cluster.pg import PgNode, PostgresError
 from hotelreviews.dr.drill.load import drill_sources_pattern
 from hotelreviews.routing.lsn import parse_lsn
 from hotelreviews.security import service as security
@@ -77,20 +77,39 @@ def stored_writes(primary: PgNode, run_id: str) -> dict[int, str]:
     return stored
 
 
+# A deadlock is retried: the clean-up is one transaction, so a retry starts clean.
+CLEANUP_ATTEMPTS = 3
+
+
 def delete_drill_writes(primary: PgNode, run_id: str) -> int:
     """Delete the drill's queued ingestions (their bucket does not exist: workers would retry
-    them for nothing); returns how many."""
+    them for nothing); returns how many.
+
+    A region's worker may hold one of these jobs meanwhile. The clean-up takes its row locks
+    in the worker's order, the job's row (ingestion_jobs) then its ingestion's
+    (ingested_files), each set in id order, before deleting anything; so it waits for the
+    worker or the worker waits for it, never both. A deadlock with some other writer is still
+    retried a few times (PostgreSQL rolls one side back; the transaction leaves nothing)."""
     pattern = drill_sources_pattern(run_id)
     # One psql -c string is one transaction; psql prints the last statement's result.
-    output = primary.psql(
-        f"""
+    sql = f"""
         CREATE TEMP TABLE drill_ids AS
             SELECT id FROM ingestion_jobs WHERE source_uri LIKE '{pattern}';
+        SELECT count(*) FROM (SELECT id FROM ingestion_jobs
+            WHERE id IN (SELECT id FROM drill_ids) ORDER BY id FOR UPDATE) AS jobs;
+        SELECT count(*) FROM (SELECT id FROM ingested_files
+            WHERE id IN (SELECT id FROM drill_ids) ORDER BY id FOR UPDATE) AS files;
         DELETE FROM ingestion_jobs WHERE id IN (SELECT id FROM drill_ids);
         DELETE FROM rejected_lines WHERE file_id IN (SELECT id FROM drill_ids);
         DELETE FROM ingested_files WHERE id IN (SELECT id FROM drill_ids);
         SELECT count(*) FROM drill_ids;
-        """,
-        DATABASE,
-    )
-    return int(output.split()[-1])
+        """
+    for attempt in range(1, CLEANUP_ATTEMPTS + 1):
+        try:
+            output = primary.psql(sql, DATABASE)
+        except PostgresError as error:
+            if attempt == CLEANUP_ATTEMPTS or "deadlock detected" not in str(error):
+                raise
+            continue
+        return int(output.split()[-1])
+    raise AssertionError("unreachable")
