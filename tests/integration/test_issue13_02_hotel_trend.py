@@ -193,3 +193,19 @@ async def test_the_trend_is_cached_and_an_ingest_for_the_hotel_invalidates_it(
         after = await changed(client, url, before.content)
         assert [p["reviews"] for p in after.json()["points"]] == [4]
         assert (await client.get(url)).headers["x-cache"] == "hit"
+
+
+async def test_a_span_longer_than_240_months_keeps_the_newest_and_says_clipped(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    catalog = Catalog(engine)
+    provider = await catalog.provider("Agoda", key="332")
+    hotel = await catalog.hotel("Old Faithful")
+    for year, month in ((2000, 1), (2025, 12)):  # 312 months from first to last
+        day = datetime(year, month, 15, tzinfo=UTC)
+        await catalog.review(hotel, provider, rating=8.0, review_date=day)
+    body = await get_json(client, f"{HOTELS}/{hotel}/trend")
+    points = _points(body)
+    assert body["clipped"] is True and len(points) == 240
+    assert points[0]["start"] == "2006-01-01" and points[-1]["start"] == "2025-12-01"
+    assert points[-1]["reviews"] == 1 and sum(p["reviews"] for p in points) == 1
