@@ -23,7 +23,7 @@ from hotelreviews.core.pagination import (
     MAX_LIMIT,
     PageRequest,
 )
-from hotelreviews.hotels.filters import HotelFilters
+from hotelreviews.hotels.filters import HotelFilters, TrendFilters
 from hotelreviews.protection.expensive import expensive_slot
 from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.reviews.schemas import TravellerType
@@ -245,6 +245,23 @@ async def _review_filters(
 
 
 ReviewQuery = Annotated[ReviewFilters, Depends(_review_filters)]
+
+
+async def _trend_filters(
+    provider_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
+    since: Annotated[
+        Since | None,
+        Query(description="Date or datetime with offset, inclusive.", examples=["2025-01-01"]),
+    ] = None,
+    until: Annotated[
+        Until | None,
+        Query(description="Date (whole day) or datetime with offset, inclusive."),
+    ] = None,
+) -> TrendFilters:
+    return TrendFilters(provider_id=provider_id, since=since, until=until)
+
+
+TrendQuery = Annotated[TrendFilters, Depends(_trend_filters)]
 
 HotelId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]
 ReviewId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]

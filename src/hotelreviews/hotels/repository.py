@@ -1,4 +1,6 @@
-"""All the SQL of hotels: the filtered list, one hotel with its summary, existence checks."""
+"""All the SQL of hotels: the filtered list, one hotel with its summary, existence checks,
+and a hotel's rating trend (reviews grouped by calendar month or ISO week, in SQL on both
+databases)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
 from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
-from hotelreviews.hotels.filters import HotelFilters
+from hotelreviews.hotels.filters import HotelFilters, TrendFilters
 from hotelreviews.hotels.tables import (
     hotel_provider_standings,
     hotel_summaries,
@@ -20,6 +22,7 @@ from hotelreviews.hotels.tables import (
     hotels,
 )
 from hotelreviews.providers.tables import providers
+from hotelreviews.reviews.tables import reviews
 
 h, s = hotels.c, hotel_summaries.c
 # Hotels without a summary row have no reviews: the LEFT JOIN gives NULLs, read as 0 / none.
@@ -158,3 +161,79 @@ def _latest_standings() -> Select[Any]:
         .order_by(st.provider_id)
     )
     return statement
+
+
+async def rating_trend(
+    connection: AsyncConnection, *, hotel_id: int, bucket: str, filters: TrendFilters
+) -> list[Row[Any]]:
+    """One row per non-empty bucket, oldest first: `start` (a date), `reviews`, the mean
+    normalised and raw ratings, and the smallest and largest rating scale in the bucket."""
+    statement = _rating_trend(
+        connection.dialect.name,
+        bucket,
+        filters.provider_id is not None,
+        filters.since is not None,
+        filters.until is not None,
+    )
+    parameters = {
+        "hotel_id": hotel_id,
+        "provider_id": filters.provider_id,
+        "since": filters.since,
+        "until": filters.until,
+    }
+    return list((await connection.execute(statement, parameters)).all())
+
+
+def _sql_text(constant: str) -> ColumnElement[str]:
+    """A constant of our own written into the SQL, not bound: GROUP BY must repeat the
+    select's expression exactly, and two bound parameters are two different expressions."""
+    assert constant in _SQL_CONSTANTS
+    return sa.literal_column(f"'{constant}'", sa.String)
+
+
+_SQL_CONSTANTS = frozenset({"UTC", "month", "week", "weekday 0", "-6 days", "%Y-%m-01"})
+
+
+def _bucket_start(dialect: str, bucket: str) -> ColumnElement[Any]:
+    """The first day (UTC) of the review's month, or the Monday of its ISO week."""
+    review_date = reviews.c.review_date
+    if dialect == "postgresql":
+        # timestamptz -> UTC wall time first: date_trunc would otherwise use the session zone.
+        utc = sa.func.timezone(_sql_text("UTC"), review_date)
+        return sa.cast(sa.func.date_trunc(_sql_text(bucket), utc), sa.Date)
+    # SQLite stores naive UTC ISO text. 'weekday 0' moves to the next Sunday unless the day
+    # is one already; 6 days back from it is that week's Monday.
+    if bucket == "week":
+        start = sa.func.date(review_date, _sql_text("weekday 0"), _sql_text("-6 days"))
+    else:
+        start = sa.func.strftime(_sql_text("%Y-%m-01"), review_date)
+    return sa.type_coerce(start, sa.Date)  # the Date type parses the text into a date
+
+
+# Built once per shape (dialect, bucket, which filters are given), values bound at execution.
+@cache
+def _rating_trend(
+    dialect: str, bucket: str, by_provider: bool, has_since: bool, has_until: bool
+) -> Select[Any]:
+    r = reviews.c
+    start = _bucket_start(dialect, bucket).label("start")
+    clauses: list[ColumnElement[bool]] = [r.hotel_id == sa.bindparam("hotel_id")]
+    if by_provider:
+        clauses.append(r.provider_id == sa.bindparam("provider_id"))
+    if has_since:
+        clauses.append(r.review_date >= sa.bindparam("since", type_=r.review_date.type))
+    if has_until:
+        clauses.append(r.review_date <= sa.bindparam("until", type_=r.review_date.type))
+    return (
+        sa.select(
+            start,
+            sa.func.count().label("reviews"),
+            sa.func.avg(r.rating_normalized).label("average_normalized"),
+            sa.func.avg(r.rating).label("average_raw"),
+            sa.func.min(r.rating_scale).label("min_scale"),
+            sa.func.max(r.rating_scale).label("max_scale"),
+        )
+        .where(*clauses)
+        .group_by(start)
+        .order_by(start)
+    )

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from hotelreviews.api.deps import HotelId, HotelQuery, Page, Reads, ReviewQuery
+from hotelreviews.api.deps import HotelId, HotelQuery, Page, Reads, ReviewQuery, TrendQuery
 from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
 from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.hotels import service
-from hotelreviews.hotels.schemas import HotelPage, HotelRead, HotelSort
+from hotelreviews.hotels.schemas import HotelPage, HotelRead, HotelSort, HotelTrend, TrendBucket
 from hotelreviews.reviews import service as review_service
 from hotelreviews.reviews.schemas import ReviewPage, ReviewSort
 
@@ -51,4 +51,19 @@ async def list_hotel_reviews(
         filters=filters,
         sort=sort.value,
         page=page,
+    )
+
+
+@router.get("/{hotel_id}/trend", response_model=HotelTrend, responses=NOT_FOUND)
+async def get_hotel_trend(
+    reads: Reads,
+    hotel_id: HotelId,
+    filters: TrendQuery,
+    bucket: Annotated[
+        TrendBucket, Query(description="month: calendar months; week: ISO weeks from Monday.")
+    ] = TrendBucket.month,
+) -> Response:
+    """Review volume and mean rating per month or ISO week (UTC), gaps filled with zeros."""
+    return await reads.json(
+        service.hotel_trend, hotel_id=hotel_id, bucket=bucket.value, filters=filters
     )

@@ -134,3 +134,61 @@ class HotelRead(HotelListItem):
     provider_standings: list[ProviderStandingRead]
     created_at: datetime
     updated_at: datetime
+
+
+class TrendBucket(StrEnum):
+    month = "month"  # calendar month, UTC
+    week = "week"  # ISO week, from Monday, UTC
+
+
+class TrendPoint(BaseModel):
+    start: date = Field(description="First day of the bucket (UTC): the 1st, or a Monday.")
+    reviews: int = Field(description="Reviews dated in the bucket; 0 for a filled-in gap.")
+    average_rating_normalized: float | None = Field(
+        description="Mean normalised rating (10-point scale), 2 decimals; null if no reviews."
+    )
+    average_rating: float | None = Field(
+        description="Mean raw rating, 2 decimals: only when all the bucket's reviews share one "
+        "rating scale (`rating_scale`), else null (filter by `provider_id` to get it)."
+    )
+    rating_scale: float | None = Field(
+        description="The scale of `average_rating` (e.g. 5 or 10); null when it is null."
+    )
+
+
+class HotelTrend(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "hotel_id": 1,
+                "bucket": "month",
+                "clipped": False,
+                "points": [
+                    {
+                        "start": "2025-01-01",
+                        "reviews": 12,
+                        "average_rating_normalized": 8.1,
+                        "average_rating": 8.1,
+                        "rating_scale": 10.0,
+                    },
+                    {
+                        "start": "2025-02-01",
+                        "reviews": 0,
+                        "average_rating_normalized": None,
+                        "average_rating": None,
+                        "rating_scale": None,
+                    },
+                ],
+            }
+        }
+    )
+
+    hotel_id: int
+    bucket: TrendBucket
+    clipped: bool = Field(
+        description="True when the span had more buckets than the limit (240 months, 520 "
+        "weeks): only the newest are given; use `until` for older ones."
+    )
+    points: list[TrendPoint] = Field(
+        description="Oldest first, every bucket from the first to the last one with reviews."
+    )

@@ -1,8 +1,18 @@
-"""Hotel use cases: the filtered hotel list and one hotel with its review summary."""
+"""Hotel use cases: the filtered hotel list, one hotel with its review summary, and its
+rating trend.
+
+The trend's buckets are computed in SQL (repository); the empty buckets between the first and
+the last non-empty one are filled in here (0 reviews, null averages), so a chart needs no gap
+logic. A trend spans at most MAX_TREND_BUCKETS of a size: a longer one keeps the newest
+buckets and says `clipped` (narrow it with `until` to see older ones). The raw average is
+given only when every review of the bucket has the same rating scale (else it would mix
+5-point and 10-point ratings); the normalised (10-point) one always.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -12,9 +22,11 @@ from hotelreviews.core.database import read_transaction
 from hotelreviews.core.errors import HotelNotFound
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository
-from hotelreviews.hotels.filters import HotelFilters
+from hotelreviews.hotels.filters import HotelFilters, TrendFilters
 
 HISTOGRAM_KEYS = tuple(str(bucket) for bucket in range(1, 11))
+# Twenty years of months, ten of weeks: more points than any chart shows.
+MAX_TREND_BUCKETS = {"month": 240, "week": 520}
 
 
 async def list_hotels(
@@ -39,6 +51,70 @@ async def get_hotel(*, engine: AsyncEngine, hotel_id: int) -> dict[str, Any]:
             raise HotelNotFound(hotel_id)
         standings = await repository.latest_standings(connection, hotel_id=hotel_id)
     return _hotel_document(rows, standings)
+
+
+async def hotel_trend(
+    *, engine: AsyncEngine, hotel_id: int, bucket: str, filters: TrendFilters
+) -> dict[str, Any]:
+    """The hotel's review volume and mean ratings per month or ISO week, oldest first."""
+    async with read_transaction(engine) as connection:
+        rows = await repository.rating_trend(
+            connection, hotel_id=hotel_id, bucket=bucket, filters=filters
+        )
+        if not rows and not await repository.hotel_exists(connection, hotel_id=hotel_id):
+            raise HotelNotFound(hotel_id)
+    found = {_as_date(row.start): row for row in rows}
+    limit = MAX_TREND_BUCKETS[bucket]
+    starts = _bucket_starts(min(found), max(found), bucket, limit + 1) if found else []
+    return {
+        "hotel_id": hotel_id,
+        "bucket": bucket,
+        "clipped": len(starts) > limit,
+        "points": [_trend_point(start, found.get(start)) for start in starts[-limit:]],
+    }
+
+
+def _as_date(value: Any) -> date:
+    # PostgreSQL gives a date; SQLite's text is parsed by the Date type, or left as text.
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _bucket_starts(first: date, last: date, bucket: str, at_most: int) -> list[date]:
+    """The starts of every bucket from first to last, oldest first; only the newest `at_most`
+    (counted backwards from the last, so a span of centuries costs no more than a short one)."""
+    starts, start = [], last
+    while start >= first and len(starts) < at_most:
+        starts.append(start)
+        try:
+            if bucket == "week":
+                start -= timedelta(days=7)
+            elif start.month == 1:
+                start = date(start.year - 1, 12, 1)
+            else:
+                start = start.replace(month=start.month - 1)
+        except (OverflowError, ValueError):  # before year 1: nothing older
+            break
+    starts.reverse()
+    return starts
+
+
+def _trend_point(start: date, row: Row[Any] | None) -> dict[str, Any]:
+    if row is None:
+        return {
+            "start": start,
+            "reviews": 0,
+            "average_rating_normalized": None,
+            "average_rating": None,
+            "rating_scale": None,
+        }
+    one_scale = row.min_scale == row.max_scale
+    return {
+        "start": start,
+        "reviews": row.reviews,
+        "average_rating_normalized": round(row.average_normalized, 2),
+        "average_rating": round(row.average_raw, 2) if one_scale else None,
+        "rating_scale": row.max_scale if one_scale else None,
+    }
 
 
 def _mean(sum_centi: int | None, count: int | None) -> float | None:
