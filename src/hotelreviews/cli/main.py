@@ -6,12 +6,15 @@ from hotelreviews.cli.backup_cmd import backup_app
 from hotelreviews.cli.cluster_cmd import cluster_app
 from hotelreviews.cli.demo_cmd import demo
 from hotelreviews.cli.dr_cmd import dr_app
+from hotelreviews.cli.help_format import use_conventional_help
 from hotelreviews.cli.ingest_cmd import ingest
 from hotelreviews.cli.keys_cmd import keys_app
 from hotelreviews.cli.migrate_cmd import migrate_app
 from hotelreviews.cli.serve_cmd import serve
 from hotelreviews.cli.users_cmd import users_app
 from hotelreviews.cli.worker_cmd import worker
+
+use_conventional_help()
 
 app = typer.Typer(
     name="hotelreviews",
