@@ -27,7 +27,11 @@ app.command(help="Serve the HTTP API.")(serve)
 app.command(help="Ingest review files (JSON Lines, optionally gzip) from paths or stdin.")(ingest)
 app.command(help="Write a deterministic demo data set (and optionally ingest it).")(demo)
 app.command(help="Run queued ingestions and poll the configured sources for new files.")(worker)
-app.add_typer(migrate_app, name="migrate", help="Apply or inspect database migrations.")
+app.add_typer(
+    migrate_app,
+    name="migrate",
+    help="Apply or inspect database migrations; alone, upgrade to the latest revision.",
+)
 app.add_typer(users_app, name="users", help="Manage users: create, list, disable, set roles.")
 app.add_typer(keys_app, name="keys", help="Manage API keys: create (shown once), list, revoke.")
 app.add_typer(
