@@ -26,8 +26,9 @@ def demo(
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Directory for the files; earlier demo files in it are replaced.",
-            show_default="<data dir>/demo",
+            show_default="demo/ in the data directory",
         ),
     ] = None,
     reviews: Annotated[
