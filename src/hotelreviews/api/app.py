@@ -19,6 +19,7 @@ from hotelreviews.api.guard_responses import add_guard_responses
 from hotelreviews.api.parameters import refuse_undeclared_parameters
 from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
+from hotelreviews.api.root import install_root_redirect
 from hotelreviews.audit.context import AuditContextMiddleware
 from hotelreviews.audit.routes import router as audit_router
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_auth_handlers(app)
     # The policy first (who may ask), then the query's names (what was asked: api.parameters).
     policy = [Depends(enforce_policy), Depends(refuse_undeclared_parameters)]
+    install_root_redirect(app)  # `/` → the interactive docs, until web pages exist
     app.include_router(health.router, dependencies=policy)
     if settings.metrics_enabled:
         app.include_router(exposition.router, dependencies=policy)

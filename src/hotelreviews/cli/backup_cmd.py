@@ -25,6 +25,7 @@ from hotelreviews.backup.retention import PruneReport, prune
 from hotelreviews.backup.standalone import RecoveryTarget
 from hotelreviews.backup.verify import verify_backup
 from hotelreviews.backup.wal import DEFAULT_SEGMENT_BYTES, parse_lsn
+from hotelreviews.cli.wording import plural
 from hotelreviews.cluster.layout import ClusterLayout, LayoutError, free_port
 from hotelreviews.cluster.pg_tools import PostgresError, find_pg_bin_dir, server_user
 from hotelreviews.cluster.up import cluster_root
@@ -51,7 +52,8 @@ def create(
         typer.echo(
             f"backup {entry.id} of {entry.source}: {_size(entry.size_bytes)}, "
             f"LSN {entry.start_lsn} → {entry.stop_lsn}, timeline {entry.timeline}, "
-            f"{len(entry.tables)} tables ({sum(t.rows for t in entry.tables.values())} rows)"
+            f"{plural(len(entry.tables), 'table')} "
+            f"({plural(sum(t.rows for t in entry.tables.values()), 'row')})"
         )
         _echo_prune(_prune(layout))
 
@@ -201,8 +203,8 @@ def _echo_prune(report: PruneReport) -> None:
     days = get_settings().backup_retention_days
     removed = ", ".join(report.removed) or "none"
     line = (
-        f"retention ({days} days): removed backups: {removed}; "
-        f"{report.wal_files_removed} archived WAL files removed; {len(report.kept)} kept"
+        f"retention ({plural(days, 'day')}): removed backups: {removed}; "
+        f"{plural(report.wal_files_removed, 'archived WAL file')} removed; {len(report.kept)} kept"
     )
     if report.abandoned:
         line += f"; removed unfinished attempts: {', '.join(report.abandoned)}"
@@ -289,8 +291,9 @@ def _archive_lines(archive: ArchiveSummary, listing: list[Listed]) -> str:
             f"to {newest}"
         )
     return (
-        f"WAL archive: {archive.oldest.name} … {archive.newest.name} ({archive.segments} "
-        f"segments, {_size(archive.size_bytes)}, up to LSN {archive.end_lsn})\n"
+        f"WAL archive: {archive.oldest.name} … {archive.newest.name} "
+        f"({plural(archive.segments, 'segment')}, {_size(archive.size_bytes)}, "
+        f"up to LSN {archive.end_lsn})\n"
         f"Point-in-time restore: {restorable}"
     )
 

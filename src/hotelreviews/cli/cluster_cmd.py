@@ -40,19 +40,23 @@ def _data_dir() -> Path:
 )
 def up(
     api_per_region: Annotated[
-        int, typer.Option(min=1, max=16, help="API server processes per region (new cluster).")
+        int,
+        typer.Option(min=1, max=16, help="API server processes per region (new cluster), 1 to 16."),
     ] = 2,
     port: Annotated[
         int | None,
         typer.Option(
-            min=1, max=65535, help="The global entry's port (new cluster).", show_default="8443"
+            min=1,
+            max=65535,
+            help="The global entry's port (new cluster), 1 to 65535.",
+            show_default="8443",
         ),
     ] = None,
     demo: Annotated[
         bool, typer.Option(help="Load the demo data set into a new cluster (as `make run` does).")
     ] = True,
     demo_reviews: Annotated[
-        int, typer.Option(min=1, help="How many demo reviews to generate.")
+        int, typer.Option(min=1, help="How many demo reviews to generate, at least 1.")
     ] = 100_000,
     latency: Annotated[
         bool,

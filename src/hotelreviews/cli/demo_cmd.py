@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from hotelreviews.cli.wording import plural
 from hotelreviews.demo import DemoManifest, write_demo
 from hotelreviews.demo.generator import BROKEN_RATE, REDELIVERY_RATE
 
@@ -25,12 +26,14 @@ def demo(
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Directory for the files; earlier demo files in it are replaced.",
-            show_default="<data dir>/demo",
+            show_default="demo/ in the data directory",
         ),
     ] = None,
     reviews: Annotated[
-        int, typer.Option(min=1, help="Distinct reviews to generate (10 million is fine).")
+        int,
+        typer.Option(min=1, help="Distinct reviews to generate: at least 1 (10 million is fine)."),
     ] = 100_000,
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed and size give byte-identical files.")
@@ -111,7 +114,8 @@ def _print_summary(console: Console, manifest: DemoManifest, seconds: float) -> 
     size = sum((manifest.out_dir / f.name).stat().st_size for f in files)
     gz = sum(f.name.endswith(".gz") for f in files)
     console.print(
-        f"wrote {len(files)} files ({gz} gzip, {size / 1e6:,.1f} MB) to {manifest.out_dir}",
+        f"wrote {plural(len(files), 'file')} ({gz} gzip, {size / 1e6:,.1f} MB) "
+        f"to {manifest.out_dir}",
         highlight=False,
     )
     console.print(

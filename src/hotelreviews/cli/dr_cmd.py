@@ -25,7 +25,7 @@ _errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 Region = Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeast-1.")]
 Timeout = Annotated[
-    float, typer.Option(min=1.0, help="Seconds to wait for each step before giving up.")
+    float, typer.Option(min=1.0, help="Seconds to wait for each step before giving up, at least 1.")
 ]
 
 
@@ -122,9 +122,12 @@ def rejoin(region: Region, timeout: Timeout = 120.0) -> None:
 )
 def watch(
     after: Annotated[
-        float, typer.Option(min=1.0, help="Seconds without a primary before failing over.")
+        float,
+        typer.Option(min=1.0, help="Seconds without a primary before failing over, at least 1."),
     ] = 10.0,
-    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between checks.")] = 1.0,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between checks, at least 0.1.")
+    ] = 1.0,
 ) -> None:
     import signal
     import threading

@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.text import Text
 from sqlalchemy import exc as sa_exc
 
+from hotelreviews.cli.wording import plural
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
@@ -161,14 +162,15 @@ def _print_summary(console: Console, report: IngestReport) -> None:
                 else ""
             )
             console.print(
-                f"ingested {file.source}{resumed}: {counts.lines_done:,} lines, "
+                f"ingested {file.source}{resumed}: {plural(counts.lines_done, 'line')}, "
                 f"{counts.new:,} new, {counts.updated:,} updated, {counts.unchanged:,} unchanged, "
                 f"{counts.rejected:,} rejected",
                 highlight=False,
             )
     console.print(
-        f"\n{len(report.files)} file(s): {sum(f.status == 'ingested' for f in report.files)} "
-        f"ingested, {sum(f.status == 'skipped' for f in report.files)} skipped, "
+        f"\n{plural(len(report.files), 'file')}: "
+        f"{sum(f.status == 'ingested' for f in report.files)} ingested, "
+        f"{sum(f.status == 'skipped' for f in report.files)} skipped, "
         f"{len(report.failed)} failed",
         highlight=False,
     )

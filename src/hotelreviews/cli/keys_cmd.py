@@ -25,7 +25,10 @@ def create(
         typer.Option("--role", "-r", help="admin, manager, analyst or ingest; repeatable."),
     ],
     expires_in_days: Annotated[
-        int | None, typer.Option(min=1, max=3650, help="Expire after this many days.")
+        int | None,
+        typer.Option(
+            min=1, max=3650, metavar="DAYS", help="Expire after this many days, 1 to 3650."
+        ),
     ] = None,
 ) -> None:
     roles = roles_option(role)

@@ -6,12 +6,15 @@ from hotelreviews.cli.backup_cmd import backup_app
 from hotelreviews.cli.cluster_cmd import cluster_app
 from hotelreviews.cli.demo_cmd import demo
 from hotelreviews.cli.dr_cmd import dr_app
+from hotelreviews.cli.help_format import use_conventional_help
 from hotelreviews.cli.ingest_cmd import ingest
 from hotelreviews.cli.keys_cmd import keys_app
 from hotelreviews.cli.migrate_cmd import migrate_app
 from hotelreviews.cli.serve_cmd import serve
 from hotelreviews.cli.users_cmd import users_app
 from hotelreviews.cli.worker_cmd import worker
+
+use_conventional_help()
 
 app = typer.Typer(
     name="hotelreviews",
@@ -24,7 +27,11 @@ app.command(help="Serve the HTTP API.")(serve)
 app.command(help="Ingest review files (JSON Lines, optionally gzip) from paths or stdin.")(ingest)
 app.command(help="Write a deterministic demo data set (and optionally ingest it).")(demo)
 app.command(help="Run queued ingestions and poll the configured sources for new files.")(worker)
-app.add_typer(migrate_app, name="migrate", help="Apply or inspect database migrations.")
+app.add_typer(
+    migrate_app,
+    name="migrate",
+    help="Apply or inspect database migrations; alone, upgrade to the latest revision.",
+)
 app.add_typer(users_app, name="users", help="Manage users: create, list, disable, set roles.")
 app.add_typer(keys_app, name="keys", help="Manage API keys: create (shown once), list, revoke.")
 app.add_typer(

@@ -1,4 +1,8 @@
-"""`hotelreviews migrate upgrade|downgrade|current`."""
+"""`hotelreviews migrate [upgrade|downgrade|current]`.
+
+`hotelreviews migrate` alone upgrades to the latest revision, as Django's `migrate` does: that is
+what a newcomer (and a deploy script) means by it. The subcommands stay for the other cases.
+"""
 
 import asyncio
 
@@ -8,7 +12,14 @@ from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import get_settings
 
-migrate_app = typer.Typer(no_args_is_help=True)
+migrate_app = typer.Typer(invoke_without_command=True, subcommand_metavar="[COMMAND] [ARGS]...")
+
+
+@migrate_app.callback()
+def upgrade_by_default(context: typer.Context) -> None:
+    """Without a subcommand, upgrade the schema to the latest revision."""
+    if context.invoked_subcommand is None:
+        upgrade("head")
 
 
 @migrate_app.command(help="Upgrade the schema (to the latest revision by default).")

@@ -23,8 +23,8 @@ APP_FACTORY = "hotelreviews.api.app:create_app"
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port, 1 to 65535.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes, 1 to 64.")] = 1,
 ) -> None:
     import uvicorn
 

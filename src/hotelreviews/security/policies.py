@@ -52,6 +52,7 @@ POLICIES: dict[str, Policy] = {
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /redoc": PUBLIC,
+    "GET /": PUBLIC,  # a redirect to /docs (api.root)
     # Authentication.
     "POST /api/v1/auth/login": PUBLIC,
     "POST /api/v1/auth/refresh": PUBLIC,  # the refresh token is the credential
