@@ -22,6 +22,10 @@ _console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 _errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
+# How long the drill waits for the cluster's DR lock before saying another operation runs.
+LOCK_WAIT_SECONDS = 30.0
+
+
 def _say(message: str) -> None:
     _console.print(f"[bold cyan]==>[/] {message}")
 
@@ -79,7 +83,9 @@ def drill_command(
     try:
         layout = load_running_layout(get_settings().data_dir)
         # The drill fails over itself: no watcher or operator may act on the cluster meanwhile.
-        with dr_lock(layout.root, wait=False):
+        # The watcher takes the lock for a moment every round it looks: wait those out, not
+        # an operation that runs for longer.
+        with dr_lock(layout.root, wait=False, timeout_seconds=LOCK_WAIT_SECONDS):
             run = run_drill(layout, options, say=_say)
     except (LayoutError, DrillError, DrError) as error:
         _errors.print(f"[bold red]error:[/] {error}")
