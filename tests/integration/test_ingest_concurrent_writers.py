@@ -10,7 +10,6 @@ they actually replace. PostgreSQL only: SQLite lets one writer in at a time.
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import orjson
@@ -27,26 +26,12 @@ from hotelreviews.ingestion.rows import review_row
 from hotelreviews.ingestion.service import ingest_file, ingest_paths
 from hotelreviews.ingestion.writer import KnownIds
 from tests.support.feeds import nested_line
+from tests.support.locks import wait_for_lock_waits
 
 
 def _write(path: Path, *lines: dict) -> Path:
     path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
     return path
-
-
-async def _wait_for_lock_waits(engine: AsyncEngine, count: int = 1) -> None:
-    """Until `count` backends of this database wait on a lock (blocked by another writer)."""
-    query = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        async with engine.connect() as connection:
-            if (await connection.execute(query)).scalar_one() >= count:
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"never saw {count} backend(s) waiting on another writer's lock")
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -81,7 +66,7 @@ async def test_a_review_inserted_meanwhile_is_counted_once_not_an_error(
                 paths=[str(_write(tmp_path / "b.jl", contested))],
             )
         )
-        await _wait_for_lock_waits(engine)
+        await wait_for_lock_waits(engine)
         await transaction.commit()
         report = await ingest
 
@@ -125,9 +110,9 @@ async def test_two_writers_editing_one_review_keep_the_summary_exact(
             .where(hotel_summaries.c.hotel_id == 1)
         )
         first = await ingest("first-edit.jl", version(6.0, "First edit."))
-        await _wait_for_lock_waits(engine, count=1)
+        await wait_for_lock_waits(engine, count=1)
         second = await ingest("second-edit.jl", version(4.0, "Second edit."))
-        await _wait_for_lock_waits(engine, count=2)
+        await wait_for_lock_waits(engine, count=2)
         await transaction.commit()
         reports = [await first, await second]
 

@@ -12,7 +12,6 @@ then runs into the middle; the third transaction lets go. PostgreSQL only (the d
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -27,22 +26,8 @@ from hotelreviews.ingestion.tables import ingested_files, rejected_lines
 from hotelreviews.jobs import repository as jobs_repo
 from hotelreviews.jobs.tables import ingestion_jobs
 from hotelreviews.jobs.worker import Worker
+from tests.support.locks import wait_for_lock_waits
 from tests.support.pg_server import PostgresServer
-
-
-async def _wait_for_lock_waits(engine: AsyncEngine, count: int) -> None:
-    """Until `count` backends of this database wait on a row lock another one holds."""
-    query = sa.text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        async with engine.connect() as connection:
-            if (await connection.execute(query)).scalar_one() >= count:
-                return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"never saw {count} backend(s) waiting on another one's lock")
 
 
 async def _queue_abandoned_drill_job(engine: AsyncEngine, run_id: str) -> int:
@@ -122,9 +107,9 @@ async def test_the_drill_clean_up_completes_while_a_worker_dead_letters_one_of_i
             cleanup = asyncio.create_task(
                 asyncio.to_thread(drill_data.delete_drill_writes, primary, run_id)
             )
-            await _wait_for_lock_waits(engine, 1)  # the clean-up, stopped at rejected_lines
+            await wait_for_lock_waits(engine, 1)  # the clean-up, stopped at rejected_lines
             dead_lettering = asyncio.create_task(worker.process(job))
-            await _wait_for_lock_waits(engine, 2)  # the worker, stopped by the clean-up
+            await wait_for_lock_waits(engine, 2)  # the worker, stopped by the clean-up
             await transaction.rollback()
 
         # Both end without an error (a deadlock fails one of them) ...
