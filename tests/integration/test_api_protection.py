@@ -10,7 +10,7 @@ import pytest
 
 from hotelreviews.api.app import create_app
 from hotelreviews.core.settings import Settings
-from hotelreviews.protection.identity import IdentityRateLimitMiddleware
+from hotelreviews.protection.identity_ratelimit import IdentityRateLimitMiddleware
 from tests.support.api_client import TEST_HOST, api_key_headers
 from tests.support.protection import Connect, fresh_window, running_app
 
@@ -216,6 +216,6 @@ async def test_cors_for_configured_origins(settings: Settings) -> None:
 
 
 def test_the_identity_limit_sits_innermost(settings: Settings) -> None:
-    """Inside whatever resolves the identity (tests/unit/test_protection_identity.py)."""
+    """Inside whatever resolves the identity (tests/unit/test_protection_identity_ratelimit.py)."""
     app = create_app(protected(settings))
     assert app.user_middleware[-1].cls is IdentityRateLimitMiddleware

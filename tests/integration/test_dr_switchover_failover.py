@@ -26,11 +26,11 @@ from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER
 from hotelreviews.cluster.databases import DATABASE
 from hotelreviews.cluster.layout import ClusterLayout
 from hotelreviews.cluster.pg import PgNode
+from hotelreviews.cluster.pg_status import database_status
 from hotelreviews.cluster.pg_tools import PostgresError
 from hotelreviews.core.settings import Settings
 from hotelreviews.dr.failover import failover
 from hotelreviews.dr.rejoin import rejoin
-from hotelreviews.dr.status import database_status
 from hotelreviews.dr.switchover import switchover
 from hotelreviews.dr.topology import DrError
 from hotelreviews.routing import parse_lsn

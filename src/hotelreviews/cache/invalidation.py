@@ -15,13 +15,13 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.cache.breaker import Breaker
 from hotelreviews.cache.codec import TokensRevoked, encode_bump, encode_revocation
-from hotelreviews.cache.shared import REDIS_ERRORS, redis_client
 from hotelreviews.cache.stats import publisher_stats
 from hotelreviews.cache.versions import VersionBump
 from hotelreviews.core.settings import Settings
 from hotelreviews.observability.metrics import CACHE_ERRORS
+from hotelreviews.redislink.breaker import Breaker
+from hotelreviews.redislink.client import REDIS_ERRORS, redis_client
 from hotelreviews.routing import consistency_token, parse_lsn
 
 logger = logging.getLogger("hotelreviews.cache")

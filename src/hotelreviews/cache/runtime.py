@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.cache.invalidation import invalidation_channel
-from hotelreviews.cache.shared import RedisLink, RedisStore, redis_client
+from hotelreviews.cache.shared import RedisLink, RedisStore
 from hotelreviews.cache.stats import CacheStats
 from hotelreviews.cache.store import MemoryStore
 from hotelreviews.cache.sync import VersionSync
 from hotelreviews.cache.versions import CacheVersions
 from hotelreviews.core.settings import Settings
+from hotelreviews.redislink.client import redis_client
 from hotelreviews.routing import consistency_token, parse_lsn
 
 

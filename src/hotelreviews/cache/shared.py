@@ -7,46 +7,28 @@ skips Redis (no network at all) until one probe finds it back. Only state change
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 
-from hotelreviews.cache.breaker import Breaker
 from hotelreviews.cache.codec import ENTRY_FORMAT, DecodeError, decode_entry, encode_entry
 from hotelreviews.cache.stats import CacheStats
 from hotelreviews.cache.store import CachedResponse
 from hotelreviews.observability.metrics import CACHE_ERRORS
+from hotelreviews.redislink.breaker import Breaker
+from hotelreviews.redislink.client import REDIS_ERRORS
 
 logger = logging.getLogger("hotelreviews.cache")
 
-# What a failed Redis call raises: redis-py's errors (its ConnectionError and TimeoutError
-# included), and the OS's or asyncio's when they escape it.
-REDIS_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
 _T = TypeVar("_T")
 
 
-def redis_client(url: str, *, timeout: float) -> Redis:
-    """A client (a lazily filled connection pool) that fails fast: no retries, short timeouts.
-
-    Retrying is the breaker's job; redis-py's own retries would hold a request for seconds.
-    """
-    return Redis.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-    )
-
-
 class RedisLink:
-    """A process's Redis client with its breaker and counters."""
+    """The cache's Redis client (redislink.client) with its breaker and counters: a failure
+    counts in this cache's stats and in the cache error metric."""
 
     def __init__(self, client: Redis, *, stats: CacheStats, breaker: Breaker | None = None) -> None:
         self.client = client

@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.cache.channel import listen
 from hotelreviews.cache.codec import DecodeError, decode_message
 from hotelreviews.cache.repository import hotel_versions_since, read_versions
 from hotelreviews.cache.shared import RedisLink
@@ -30,6 +29,7 @@ from hotelreviews.cache.versions import CacheVersions, VersionBump
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.observability.metrics import CACHE_ERRORS
+from hotelreviews.redislink.channel import listen
 
 logger = logging.getLogger("hotelreviews.cache")
 
@@ -122,9 +122,9 @@ class VersionSync:
         """Apply invalidation messages; catch up from the database at each (re)subscription."""
         assert self._link is not None
         await listen(
-            self._link,
+            self._link.client,
             self._channel,
-            stats=self._stats,
+            state=self._stats,
             on_message=self._receive,
             # Messages sent while not subscribed are lost: read what they said.
             on_subscribed=self.catch_up_soon,

@@ -164,7 +164,7 @@ def watch(
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
-    from hotelreviews.dr.status import database_status
+    from hotelreviews.cluster.pg_status import database_status
 
     statuses = [status.as_dict() for status in database_status(_layout().nodes())]
     healthy = _healthy(statuses)

@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from hotelreviews.cluster.layout import PRIMARY_REGION, ClusterLayout
+from hotelreviews.cluster.layout import PRIMARY_REGION, ClusterLayout, slot_name
 from hotelreviews.cluster.pg import PgNode
 from hotelreviews.cluster.pg_settings import REPLICATION_SETTINGS, archiving_settings
 from hotelreviews.cluster.pg_tools import server_user
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings
-from hotelreviews.dr.topology import slot_name
 
 DATABASE = "hotelreviews"
 

@@ -32,6 +32,11 @@ ROUND_TRIP_MS: dict[frozenset[str], int] = {
 }
 
 
+def slot_name(region: str) -> str:
+    """The replication slot a region's replica streams through, on whichever node is primary."""
+    return region.replace("-", "_")
+
+
 def round_trip_ms(a: str, b: str) -> int:
     return 0 if a == b else ROUND_TRIP_MS[frozenset({a, b})]
 
@@ -58,7 +63,7 @@ class RegionLayout:
     @property
     def slot(self) -> str:
         """This region's replication slot name on whichever node is the primary."""
-        return self.name.replace("-", "_")
+        return slot_name(self.name)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """`cluster status`: every part of the cluster as it is now, as plain data (JSON-ready).
 
-Processes: pid and whether it runs. PostgreSQL: role, timeline, lag (hotelreviews.dr.status).
+Processes: pid and whether it runs. PostgreSQL: role, timeline, lag (cluster.pg_status).
 APIs: their own /readyz and their balancer's view (stats socket). Redis: PING. Balancers and
 the global entry: /readyz through TLS verified with the cluster CA, and the global entry's
 view of each region. Latency relays (--latency): the process, and per relay to a PostgreSQL
@@ -23,8 +23,8 @@ from hotelreviews.cluster import apps, front, relay, watcher
 from hotelreviews.cluster.daemons import Daemon
 from hotelreviews.cluster.haproxy import HAProxy
 from hotelreviews.cluster.layout import ClusterLayout
+from hotelreviews.cluster.pg_status import database_status
 from hotelreviews.cluster.redis import ping
-from hotelreviews.dr.status import database_status
 
 HTTP_TIMEOUT = 3.0
 

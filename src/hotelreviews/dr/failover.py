@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from hotelreviews.cluster.layout import slot_name
 from hotelreviews.cluster.pg import PgNode
-from hotelreviews.dr.topology import DrError, roles, slot_name, upstream_of
+from hotelreviews.cluster.pg_status import upstream_of
+from hotelreviews.dr.topology import DrError, roles
 from hotelreviews.dr.waiting import rewind_and_follow, wait_until_streaming
 from hotelreviews.routing.lsn import format_lsn, parse_lsn
 

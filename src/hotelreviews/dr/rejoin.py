@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from hotelreviews.cluster.layout import slot_name
 from hotelreviews.cluster.pg import PgNode
-from hotelreviews.dr.topology import DrError, slot_name, the_primary
+from hotelreviews.dr.topology import DrError, the_primary
 from hotelreviews.dr.waiting import drop_idle_slots, rewind_and_follow, wait_until_streaming
 
 

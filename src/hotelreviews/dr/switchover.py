@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from hotelreviews.cluster.layout import slot_name
 from hotelreviews.cluster.pg import PgNode
-from hotelreviews.dr.topology import DrError, roles, slot_name, the_primary
+from hotelreviews.dr.topology import DrError, roles, the_primary
 from hotelreviews.dr.waiting import (
     drop_idle_slots,
     rewind_and_follow,

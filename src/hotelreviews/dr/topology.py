@@ -1,4 +1,5 @@
-"""Who is the primary, who follows whom: read from the servers and their node.conf."""
+"""Who is the primary: asked of the servers themselves (whom each follows is
+cluster.pg_status.upstream_of, read from its node.conf)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,6 @@ from hotelreviews.cluster.pg import PgNode
 
 class DrError(RuntimeError):
     """A disaster-recovery step cannot be taken; the message says why and what to run."""
-
-
-def slot_name(region: str) -> str:
-    """The replication slot a region's replica streams through, on whichever node is primary."""
-    return region.replace("-", "_")
 
 
 def roles(nodes: Mapping[str, PgNode]) -> dict[str, str]:
@@ -35,12 +31,3 @@ def the_primary(nodes: Mapping[str, PgNode]) -> str:
             "`hotelreviews dr failover --to REGION --force`"
         )
     return found[0]
-
-
-def upstream_of(node: PgNode, nodes: Mapping[str, PgNode]) -> str | None:
-    """The region `node` is configured to stream from (its node.conf), if any."""
-    address = node.upstream_address()
-    for region, other in nodes.items():
-        if other is not node and address == node.route_to(other):
-            return region
-    return None

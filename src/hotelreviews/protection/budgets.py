@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from hotelreviews.cache.breaker import Breaker
-from hotelreviews.cache.shared import REDIS_ERRORS
 from hotelreviews.protection.rules import Rate
+from hotelreviews.redislink.breaker import Breaker
+from hotelreviews.redislink.client import REDIS_ERRORS
 
 logger = logging.getLogger("hotelreviews.protection")
 _MAX_BUCKETS = 100_000

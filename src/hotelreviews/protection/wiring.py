@@ -17,7 +17,7 @@ From the outside in:
 5. rate limits: in front of the response cache, so that hits count too (a cached response is
    cheap, but unlimited hits are still a flood);
 6. then the response cache (api.app), the identity (security.authn), the per-identity rate
-   limit (protection.identity, innermost) and the application.
+   limit (protection.identity_ratelimit, innermost) and the application.
 """
 
 from __future__ import annotations
@@ -32,17 +32,17 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
-from hotelreviews.cache.shared import redis_client
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.addresses import ClientAddressMiddleware, TrustedProxies
 from hotelreviews.protection.budgets import Budgets
 from hotelreviews.protection.expensive import ExpensiveRequests
 from hotelreviews.protection.headers import SecurityHeadersMiddleware
 from hotelreviews.protection.hosts import AllowedHosts, HostMiddleware
-from hotelreviews.protection.identity import IdentityRateLimitMiddleware
+from hotelreviews.protection.identity_ratelimit import IdentityRateLimitMiddleware
 from hotelreviews.protection.ratelimit import RateLimitMiddleware
 from hotelreviews.protection.rules import Rate, RateRules
 from hotelreviews.protection.sizes import SizeLimitMiddleware
+from hotelreviews.redislink.client import redis_client
 
 # Request headers a browser may send cross-origin, and response headers its scripts may read.
 CORS_ALLOW_HEADERS = [
@@ -93,7 +93,7 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
         ),
     )
     if settings.rate_limit_enabled:
-        # Innermost, after whatever resolves the identity (protection.identity).
+        # Innermost, after whatever resolves the identity (protection.identity_ratelimit).
         app.user_middleware.append(
             Middleware(
                 IdentityRateLimitMiddleware,

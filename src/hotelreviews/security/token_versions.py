@@ -10,7 +10,7 @@ Checking the database on every request would cost a round trip each; instead thi
 keeps each user's version for `HOTELREVIEWS_TOKEN_VERSION_CACHE_SECONDS` (1 s): a cached check
 is a dict look-up, and the TTL bounds how long a revoked token works on a process that hears
 nothing. With Redis, the process that bumped a version publishes it on the invalidation
-channel (cache.channel) and every process drops its copy at once — and keeps the announced
+channel (redislink.channel) and every process drops its copy at once — and keeps the announced
 version as a floor, so that a read from a replica that has not replayed the bump yet cannot
 bring the old version back.
 """
@@ -24,14 +24,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-from hotelreviews.cache.channel import listen
 from hotelreviews.cache.codec import DecodeError, TokensRevoked, decode_message
 from hotelreviews.cache.invalidation import invalidation_channel, publish_revocation
-from hotelreviews.cache.shared import RedisLink, redis_client
 from hotelreviews.cache.stats import CacheStats
 from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.core.settings import Settings
 from hotelreviews.core.tasks import cancel_and_wait
+from hotelreviews.redislink.channel import listen
+from hotelreviews.redislink.client import redis_client
 from hotelreviews.routing.router import DatabaseRouter
 from hotelreviews.security import service
 from hotelreviews.security.errors import CredentialsUnverifiable, InvalidToken
@@ -110,12 +110,11 @@ class TokenVersions:
             self._settings.redis_url.get_secret_value(),
             timeout=self._settings.redis_timeout_seconds,
         )
-        link = RedisLink(client, stats=self.stats)
         task = asyncio.create_task(
             listen(
-                link,
+                client,
                 invalidation_channel(self._settings),
-                stats=self.stats,
+                state=self.stats,
                 on_message=self._receive,
                 # Revocations sent while not subscribed are lost: read every user again.
                 on_subscribed=self.forget,
@@ -129,7 +128,7 @@ class TokenVersions:
             yield
         finally:
             await cancel_and_wait([task])
-            await link.aclose()
+            await client.aclose()
 
     async def _read(self, user_id: int, router: DatabaseRouter) -> int | None:
         generation = self._generation

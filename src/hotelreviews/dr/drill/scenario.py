@@ -19,13 +19,13 @@ import httpx
 
 from hotelreviews.cluster import front
 from hotelreviews.cluster.layout import REGIONS, ClusterLayout
+from hotelreviews.cluster.pg_status import database_status
 from hotelreviews.cluster.up import cluster_root, is_running
 from hotelreviews.dr.drill import data, faults
 from hotelreviews.dr.drill.load import Load, LoadPlan
 from hotelreviews.dr.drill.records import RequestRecord, Timeline
 from hotelreviews.dr.failover import Failover, failover
 from hotelreviews.dr.rejoin import rejoin
-from hotelreviews.dr.status import database_status
 from hotelreviews.dr.switchover import switchover
 from hotelreviews.dr.topology import DrError, roles, the_primary
 from hotelreviews.dr.waiting import wait_for

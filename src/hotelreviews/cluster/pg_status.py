@@ -9,7 +9,6 @@ from typing import Any
 
 from hotelreviews.cluster.pg import PgNode
 from hotelreviews.cluster.pg_tools import PostgresError
-from hotelreviews.dr.topology import upstream_of
 from hotelreviews.routing.lsn import parse_lsn
 
 # One round trip per node. The position is what a primary has flushed or a replica has
@@ -64,6 +63,15 @@ def database_status(nodes: Mapping[str, PgNode]) -> list[NodeStatus]:
         if status.lag_bytes == 0:
             status.lag_seconds = 0.0
     return statuses
+
+
+def upstream_of(node: PgNode, nodes: Mapping[str, PgNode]) -> str | None:
+    """The region `node` is configured to stream from (its node.conf), if any."""
+    address = node.upstream_address()
+    for region, other in nodes.items():
+        if other is not node and address == node.route_to(other):
+            return region
+    return None
 
 
 def _node_status(region: str, node: PgNode, nodes: Mapping[str, PgNode]) -> NodeStatus:

@@ -1,10 +1,11 @@
-"""Listening to the invalidation channel: one subscription, kept alive whatever Redis does.
+"""Listening to a Redis pub/sub channel: one subscription, kept alive whatever Redis does.
 
-The channel carries two kinds of message (cache.codec): data version bumps (cache.sync) and
-token revocations (security.token_versions). Each listener receives every message and keeps
-the kind it wants. The subscription is made again (after a growing pause) whenever it fails
-or falls silent; each time it is made, `on_subscribed` runs, because messages sent while it
-was down are lost and the listener must catch up some other way (the database).
+The invalidation channel carries two kinds of message (cache.codec): data version bumps
+(cache.sync) and token revocations (security.token_versions). Each listener receives every
+message and keeps the kind it wants. The subscription is made again (after a growing pause)
+whenever it fails or falls silent; each time it is made, `on_subscribed` runs, because
+messages sent while it was down are lost and the listener must catch up some other way (the
+database).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
-from hotelreviews.cache.shared import REDIS_ERRORS, RedisLink
-from hotelreviews.cache.stats import CacheStats
+from redis.asyncio import Redis
 
-logger = logging.getLogger("hotelreviews.cache")
+from hotelreviews.redislink.client import REDIS_ERRORS
+
+logger = logging.getLogger("hotelreviews.redislink")
 
 # After this long without a word on the subscription (a PING goes out after each quiet
 # second), it is taken for dead and made again.
@@ -26,11 +29,17 @@ _FIRST_RETRY_SECONDS = 0.1
 _MAX_RETRY_SECONDS = 2.0
 
 
+class SubscriptionState(Protocol):
+    """Where a listener shows whether it is subscribed right now (its stats, for /readyz)."""
+
+    subscribed: bool
+
+
 async def listen(
-    link: RedisLink,
+    client: Redis,
     channel: str,
     *,
-    stats: CacheStats,
+    state: SubscriptionState,
     on_message: Callable[[bytes], None],
     on_subscribed: Callable[[], None],
     on_error: Callable[[], None],
@@ -42,7 +51,7 @@ async def listen(
     retry_in = _FIRST_RETRY_SECONDS
     reported = False  # that the subscription is down (logged once per outage)
     while True:
-        pubsub = link.client.pubsub()
+        pubsub = client.pubsub()
         try:
             await pubsub.subscribe(channel)
             loop = asyncio.get_running_loop()
@@ -56,9 +65,9 @@ async def listen(
                     continue
                 heard = loop.time()
                 if message["type"] == "subscribe":
-                    if not stats.subscribed:
+                    if not state.subscribed:
                         logger.info("listening for %s on Redis", what)
-                    stats.subscribed = True
+                    state.subscribed = True
                     retry_in, reported = _FIRST_RETRY_SECONDS, False
                     on_subscribed()
                 elif message["type"] == "message":
@@ -74,7 +83,7 @@ async def listen(
                     error,
                 )
         finally:
-            stats.subscribed = False
+            state.subscribed = False
             with contextlib.suppress(*REDIS_ERRORS):
                 await pubsub.aclose()
         await asyncio.sleep(retry_in)

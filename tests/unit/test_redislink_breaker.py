@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotelreviews.cache.breaker import Breaker
+from hotelreviews.redislink.breaker import Breaker
 
 
 class Clock:

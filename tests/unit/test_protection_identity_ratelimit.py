@@ -9,7 +9,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from hotelreviews.protection.budgets import Budgets
-from hotelreviews.protection.identity import IdentityRateLimitMiddleware
+from hotelreviews.protection.identity_ratelimit import IdentityRateLimitMiddleware
 from hotelreviews.protection.rules import Rate
 
 
