@@ -52,9 +52,10 @@ test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narro
 	fi; \
 	exit $$rc
 
-lint: venv ## ruff check + ruff format --check
+lint: venv ## ruff check + ruff format --check + the import layers (lint-imports)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	PYTHONPATH=src $(BIN)/lint-imports --no-logo
 
 fmt: venv ## Auto-fix lint findings and format the code
 	$(BIN)/ruff check --fix $(LINT_PATHS)
@@ -66,6 +67,7 @@ bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
 
 clean: ## Remove .venv, var/ and caches (never tracked files)
-	rm -rf $(VENV) var build dist bench/out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var build dist bench/out .pytest_cache .ruff_cache .hypothesis \
+		.import_linter_cache .grimp_cache
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune \
 		-exec rm -rf {} +

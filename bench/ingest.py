@@ -65,7 +65,7 @@ async def _baseline(settings: Settings, path: Path, *, into_reviews: bool) -> tu
     """Rows loaded and seconds spent loading them (only the load is timed)."""
     import sqlalchemy as sa
 
-    from hotelreviews.core.schema import hotels, ingested_files, providers
+    from hotelreviews.app.schema import hotels, ingested_files, providers
 
     engine = create_engine(settings)
     plain = sa.Table(

@@ -96,7 +96,7 @@ def main() -> None:
 async def _measure(requests: int, cache: str) -> None:
     import httpx
 
-    from hotelreviews.api.app import create_app
+    from hotelreviews.app.factory import create_app
 
     app = create_app()
     async with app.router.lifespan_context(app):

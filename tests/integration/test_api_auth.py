@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from hotelreviews.api.app import create_app
+from hotelreviews.app.factory import create_app
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import repository as repo

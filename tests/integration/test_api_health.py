@@ -18,7 +18,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from hotelreviews.api.health_checks import Probe, overall
+from hotelreviews.app.health_probes import Probe, overall
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings
 from tests.conftest import BACKENDS

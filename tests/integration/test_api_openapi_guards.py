@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hotelreviews.api.app import API_PREFIX, create_app
+from hotelreviews.app.factory import API_PREFIX, create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.rules import EXEMPT_PATHS
 from hotelreviews.security.policies import POLICIES
@@ -12,7 +12,7 @@ from hotelreviews.security.policies import POLICIES
 
 def test_schema_documents_what_the_guards_answer(tmp_path: Path) -> None:
     """401/403/429 come from the policy check and the rate limits, before any handler: the
-    schema declares them by policy and path (api.guard_responses), or clients and
+    schema declares them by policy and path (app.guard_responses), or clients and
     schemathesis meet undocumented statuses."""
     app = create_app(Settings(environment="test", data_dir=tmp_path))
     paths = app.openapi()["paths"]

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hotelreviews.api.app import create_app
+from hotelreviews.app.factory import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.security.http import app_routes
 from hotelreviews.security.policies import POLICIES, require

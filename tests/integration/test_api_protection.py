@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from hotelreviews.api.app import create_app
+from hotelreviews.app.factory import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.identity_ratelimit import IdentityRateLimitMiddleware
 from tests.support.api_client import TEST_HOST, api_key_headers

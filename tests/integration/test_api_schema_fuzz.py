@@ -44,9 +44,9 @@ from schemathesis.engine import events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.api.app import create_app
 from hotelreviews.api.deps import LSN_PATTERN
 from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER
+from hotelreviews.app.factory import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import service as security_service
 from hotelreviews.security.authn import API_KEY_HEADER

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from hotelreviews.api.app import create_app
+from hotelreviews.app.factory import create_app
 from hotelreviews.audit.tables import audit_events
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import service

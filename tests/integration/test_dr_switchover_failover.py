@@ -83,7 +83,7 @@ async def clients(
     cluster: ClusterLayout, tmp_path: Path
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """A writer (an API key with the ingest role) and an anonymous reader of one app."""
-    from hotelreviews.api.app import create_app
+    from hotelreviews.app.factory import create_app
 
     app = create_app(app_settings(cluster, tmp_path))
     async with app.router.lifespan_context(app):

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core.schema import ingested_files, rejected_lines, reviews
+from hotelreviews.app.schema import ingested_files, rejected_lines, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_file
 from hotelreviews.jobs.worker import Worker

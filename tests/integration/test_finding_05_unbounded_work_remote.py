@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core.schema import ingested_files, reviews
+from hotelreviews.app.schema import ingested_files, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_file
 from hotelreviews.ingestion.sniffing import SNIFF_BYTES

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from hotelreviews.api.app import create_app
+from hotelreviews.app.factory import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import service
 from tests.support.api_client import TEST_HOST

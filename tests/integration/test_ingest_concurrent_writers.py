@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.app.schema import hotel_summaries, hotels, providers, reviews
 from hotelreviews.core.clock import utcnow
-from hotelreviews.core.schema import hotel_summaries, hotels, providers, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion import repository as repo
 from hotelreviews.ingestion.parsing import parse_line

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.app.schema import ingested_files
 from hotelreviews.core.database import create_engine
-from hotelreviews.core.schema import ingested_files
 from hotelreviews.core.settings import Settings
 from tests.support.feeds import write_mixed_feed
 from tests.support.snapshots import snapshot

@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.app.schema import ingested_files, reviews
 from hotelreviews.core.database import create_engine
-from hotelreviews.core.schema import ingested_files, reviews
 from hotelreviews.core.settings import EMBEDDED_DATABASE_NAME, Settings
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core.schema import (
+from hotelreviews.app.schema import (
     hotel_provider_standings,
     hotel_summaries,
     hotels,

@@ -21,8 +21,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.app.schema import reviews
 from hotelreviews.core import migrations
-from hotelreviews.core.schema import reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_paths
 from tests.support.api_client import api_client, get_json

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core.schema import hotel_summaries, hotels, reviews
+from hotelreviews.app.schema import hotel_summaries, hotels, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.hotels.tables import hotel_summary_breakdowns
 from hotelreviews.ingestion.service import ingest_paths

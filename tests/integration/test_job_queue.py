@@ -20,9 +20,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.app.schema import ingested_files, ingestion_jobs, reviews
 from hotelreviews.core import migrations
 from hotelreviews.core.database import write_transaction
-from hotelreviews.core.schema import ingested_files, ingestion_jobs, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.service import ingest_file
 from hotelreviews.jobs import repository as repo

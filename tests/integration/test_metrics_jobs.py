@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.app.schema import ingestion_jobs
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
-from hotelreviews.core.schema import ingestion_jobs
 from hotelreviews.core.settings import Settings
 from hotelreviews.jobs.metrics import measure_queue
 from hotelreviews.jobs.service import poll_sources

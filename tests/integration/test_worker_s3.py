@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core.schema import reviews
+from hotelreviews.app.schema import reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.jobs.worker import Worker
 from tests.support.api_client import api_client

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from hotelreviews.api.app import create_app
+from hotelreviews.app.factory import create_app
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import service as security_service
 from hotelreviews.security.authn import API_KEY_HEADER

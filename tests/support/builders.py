@@ -15,8 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core.database import write_transaction
-from hotelreviews.core.schema import (
+from hotelreviews.app.schema import (
     hotel_provider_standings,
     hotel_summaries,
     hotel_summary_breakdowns,
@@ -26,6 +25,7 @@ from hotelreviews.core.schema import (
     rejected_lines,
     reviews,
 )
+from hotelreviews.core.database import write_transaction
 
 NOW = datetime(2025, 3, 16, 8, 0, tzinfo=UTC)
 _numbers = itertools.count(1)

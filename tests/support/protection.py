@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from hotelreviews.api.app import create_app
+from hotelreviews.app.factory import create_app
 from hotelreviews.core.settings import Settings
 from tests.support.api_client import TEST_HOST
 

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core.schema import ingestion_jobs
+from hotelreviews.app.schema import ingestion_jobs
 from hotelreviews.core.settings import Settings
 
 DEADLINE_SECONDS = 120.0

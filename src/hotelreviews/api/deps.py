@@ -1,4 +1,6 @@
-"""Dependency aliases for routes: the engine, routed reads, paging, and the filters lists share.
+"""Dependency aliases every domain's routes share: the engine, routed reads, paging parameters,
+and the checked types domain filters are built from (Text, Since, Until; the filters themselves
+live in their domains, e.g. hotels.parameters).
 
 Every bound is checked here so that nothing a client sends reaches the database unchecked:
 integers fit the columns, strings are short and free of NUL, datetimes carry an offset.
@@ -7,7 +9,6 @@ integers fit the columns, strings are short and free of NUL, datetimes carry an 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -23,12 +24,7 @@ from hotelreviews.core.pagination import (
     MAX_LIMIT,
     PageRequest,
 )
-from hotelreviews.hotels.filters import HotelFilters, TrendFilters
-from hotelreviews.protection.expensive import expensive_slot
-from hotelreviews.reviews.filters import ReviewFilters
-from hotelreviews.reviews.schemas import TravellerType
 from hotelreviews.routing import DatabaseRouter, InvalidLsn, parse_lsn
-from hotelreviews.security.http import CurrentIdentity as CurrentIdentity
 
 BIGINT_MAX = 2**63 - 1
 LSN_PATTERN = r"^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$"
@@ -107,9 +103,6 @@ async def _engine(request: Request) -> AsyncEngine:
     return router.primary.engine
 
 
-# CurrentIdentity (imported above, from security.http): the caller, as the route's declared
-# policy admitted it.
-
 # The primary's engine: for writes (and for reads that must not be routed).
 Db = Annotated[AsyncEngine, Depends(_engine)]
 
@@ -138,17 +131,7 @@ async def _reads(
 Reads = Annotated[RoutedReads, Depends(_reads)]
 
 
-async def _expensive(request: Request) -> AsyncIterator[None]:
-    async with expensive_slot(request):
-        yield
-
-
-# A route whose every request is expensive (search): `dependencies=[Expensive]`. It runs only
-# while the client and the process have a slot free (protection.expensive), else 429 or 503.
-Expensive = Depends(_expensive)
-
-
-async def _page(
+async def _page_query(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[
@@ -168,101 +151,18 @@ async def _page(
             "unless configured otherwise, see `total_exact`)."
         ),
     ] = False,
-) -> AsyncIterator[PageRequest]:
-    page = PageRequest(
+) -> PageRequest:
+    return PageRequest(
         limit=limit,
         cursor=cursor,
         include_total=include_total,
         count_limit=request.app.state.settings.total_count_limit,
     )
-    if not include_total:
-        yield page
-        return
-    async with expensive_slot(request):  # a count is an expensive request
-        yield page
 
 
-Page = Annotated[PageRequest, Depends(_page)]
+# The paging parameters as the client sent them. Routes take `Page` (protection.expensive),
+# which builds on this and holds an expensive-request slot while a total is counted.
+PageQuery = Annotated[PageRequest, Depends(_page_query)]
 
 
-async def _hotel_filters(
-    city: Annotated[
-        Text | None,
-        Query(min_length=1, max_length=200, examples=["Singapore"], json_schema_extra=NO_NUL),
-    ] = None,
-    country: Annotated[
-        Text | None, Query(min_length=1, max_length=200, json_schema_extra=NO_NUL)
-    ] = None,
-    min_rating: Annotated[
-        float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")
-    ] = None,
-    min_reviews: Annotated[int | None, Query(ge=0, le=INT_MAX)] = None,
-    q: Annotated[
-        Text | None,
-        Query(min_length=1, max_length=100, description="Name contains.", json_schema_extra=NO_NUL),
-    ] = None,
-) -> HotelFilters:
-    return HotelFilters(
-        city=city, country=country, min_rating=min_rating, min_reviews=min_reviews, q=q
-    )
-
-
-HotelQuery = Annotated[HotelFilters, Depends(_hotel_filters)]
-
-
-async def _review_filters(
-    provider_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
-    min_rating: Annotated[
-        float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")
-    ] = None,
-    max_rating: Annotated[
-        float | None, Query(ge=0, le=10, allow_inf_nan=False, description="10-point scale.")
-    ] = None,
-    since: Annotated[
-        Since | None,
-        Query(description="Date or datetime with offset, inclusive.", examples=["2025-03-01"]),
-    ] = None,
-    until: Annotated[
-        Until | None,
-        Query(description="Date (whole day) or datetime with offset, inclusive."),
-    ] = None,
-    language: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$", max_length=16)
-    ] = None,
-    traveller_type: TravellerType | None = None,
-    has_response: bool | None = None,
-) -> ReviewFilters:
-    return ReviewFilters(
-        provider_id=provider_id,
-        min_rating=min_rating,
-        max_rating=max_rating,
-        since=since,
-        until=until,
-        language=language,
-        traveller_type=traveller_type.value if traveller_type else None,
-        has_response=has_response,
-    )
-
-
-ReviewQuery = Annotated[ReviewFilters, Depends(_review_filters)]
-
-
-async def _trend_filters(
-    provider_id: Annotated[int | None, Query(ge=1, le=INT_MAX)] = None,
-    since: Annotated[
-        Since | None,
-        Query(description="Date or datetime with offset, inclusive.", examples=["2025-01-01"]),
-    ] = None,
-    until: Annotated[
-        Until | None,
-        Query(description="Date (whole day) or datetime with offset, inclusive."),
-    ] = None,
-) -> TrendFilters:
-    return TrendFilters(provider_id=provider_id, since=since, until=until)
-
-
-TrendQuery = Annotated[TrendFilters, Depends(_trend_filters)]
-
-HotelId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]
-ReviewId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]
 IngestionId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]

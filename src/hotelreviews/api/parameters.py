@@ -98,7 +98,7 @@ def undeclared(query: list[tuple[str, str]], declared: DeclaredQuery) -> list[di
 
 
 async def refuse_undeclared_parameters(request: Request) -> None:
-    """Dependency of every route (api.app): 422 for a query parameter the route does not
+    """Dependency of every route (app.factory): 422 for a query parameter the route does not
     declare, or a single-valued one given more than once."""
     query = request.query_params.multi_items()
     if not query:

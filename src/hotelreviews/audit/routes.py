@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AfterValidator
 
-from hotelreviews.api.deps import Db, Page, Since, Until
-from hotelreviews.api.problems import PROBLEMS
+from hotelreviews.api.deps import Db, Since, Until
+from hotelreviews.api.problem_details import PROBLEMS
 from hotelreviews.api.responses import json_response
 from hotelreviews.audit import service
 from hotelreviews.audit.schemas import AuditEventPage
+from hotelreviews.protection.expensive import Page
 
 router = APIRouter(prefix="/audit-events", tags=["audit"])
 _ACTOR = re.compile(r"^(user|key|anonymous|cli|system)(:([1-9][0-9]{0,17}))?$")

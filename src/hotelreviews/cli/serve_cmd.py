@@ -18,7 +18,7 @@ from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.observability.exposition import MULTIPROC_DIR_VARIABLE
 from hotelreviews.observability.logging import configure_logging
 
-APP_FACTORY = "hotelreviews.api.app:create_app"
+APP_FACTORY = "hotelreviews.app.factory:create_app"
 
 
 def serve(
@@ -29,7 +29,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
-    configure_logging(settings)  # this process's (the workers' own: api.app.create_app)
+    configure_logging(settings)  # this process's (the workers' own: app.factory.create_app)
     if settings.is_embedded:
         # Each worker migrates the embedded database on start-up; doing it once here first
         # keeps several workers from racing to create the same tables.

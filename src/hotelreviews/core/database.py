@@ -15,7 +15,7 @@ not in a context variable).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,6 @@ from sqlalchemy.util import await_
 from hotelreviews.core.connection_errors import is_connection_error, is_statement_timeout
 from hotelreviews.core.errors import QueryTimeout
 from hotelreviews.core.settings import Settings
-from hotelreviews.observability.tracing import instrument_engine
 
 # Transactions that write on SQLite take the write lock up front (BEGIN IMMEDIATE): a deferred
 # transaction that later tries to write can fail with "database is locked" instead of waiting.
@@ -42,6 +41,15 @@ _DEADLINE = "hotelreviews_deadline"
 # SQLite calls the progress handler every this many virtual machine instructions: often
 # enough to stop within milliseconds of the deadline, rarely enough to cost nothing.
 _PROGRESS_STEPS = 10_000
+# Called with every engine create_engine makes: how layers above (observability.tracing) add
+# their instrumentation without this module knowing them.
+_engine_hooks: list[Callable[[AsyncEngine], None]] = []
+
+
+def on_engine_created(hook: Callable[[AsyncEngine], None]) -> None:
+    """Call `hook(engine)` for every engine created from now on (once, however often added)."""
+    if hook not in _engine_hooks:
+        _engine_hooks.append(hook)
 
 
 def create_engine(
@@ -77,7 +85,8 @@ def create_engine(
         event.listen(engine.sync_engine, "handle_error", _broken_connections_are_disconnects)
         if timeout is not None:
             event.listen(engine.sync_engine, "begin", _lift_statement_timeout)
-    instrument_engine(engine)  # a span per statement while tracing is on
+    for hook in _engine_hooks:
+        hook(engine)  # e.g. a span per statement while tracing is on
     return engine
 
 

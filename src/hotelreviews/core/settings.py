@@ -13,8 +13,6 @@ import limits
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from hotelreviews.security.lockout import LockoutPolicy
-
 EMBEDDED_DATABASE_NAME = "hotelreviews.sqlite3"
 # Expensive requests a process runs at once unless told otherwise (expensive_request_slots).
 DEFAULT_EXPENSIVE_SLOTS = 4
@@ -329,17 +327,6 @@ class Settings(BaseSettings):
     # promise; a cached check is a dict look-up, a miss one primary-key read per user).
     token_version_cache_seconds: float = Field(default=1.0, gt=0, le=60)
 
-    @property
-    def login_name_throttle_policy(self) -> LockoutPolicy:
-        # Imported here so that this block's changes stay inside it.
-        from hotelreviews.security.lockout import name_throttle_policy
-
-        return name_throttle_policy(
-            free_failures=self.login_name_throttle_free_failures,
-            window_seconds=self.login_lockout_window_seconds,
-            max_wait_seconds=self.login_name_throttle_max_seconds,
-        )
-
     # (end of identity)
 
     @model_validator(mode="after")
@@ -438,16 +425,6 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return normalize_database_url(self.database_url.get_secret_value())
         return f"sqlite+aiosqlite:///{(self.data_dir / EMBEDDED_DATABASE_NAME).resolve()}"
-
-    @property
-    def login_lockout_policy(self) -> LockoutPolicy:
-        return LockoutPolicy(
-            threshold=self.login_lockout_threshold,
-            window_seconds=self.login_lockout_window_seconds,
-            free_failures=self.login_backoff_free_failures,
-            backoff_base_seconds=self.login_backoff_base_seconds,
-            max_lock_seconds=self.login_lockout_max_seconds,
-        )
 
     @property
     def resolved_log_format(self) -> Literal["json", "console"]:

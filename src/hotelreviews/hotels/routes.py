@@ -1,4 +1,6 @@
-"""HTTP routes of hotels: parse, call one service function, return JSON bytes."""
+"""HTTP routes of hotels: parse, call one service function, return JSON bytes.
+
+A hotel's reviews (GET /hotels/{hotel_id}/reviews) are the reviews domain's (reviews.routes)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from hotelreviews.api.deps import HotelId, HotelQuery, Page, Reads, ReviewQuery, TrendQuery
-from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
+from hotelreviews.api.deps import Reads
+from hotelreviews.api.problem_details import NOT_FOUND, PROBLEMS
 from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.hotels import service
+from hotelreviews.hotels.parameters import HotelId, HotelQuery, TrendQuery
 from hotelreviews.hotels.schemas import HotelPage, HotelRead, HotelSort, HotelTrend, TrendBucket
-from hotelreviews.reviews import service as review_service
-from hotelreviews.reviews.schemas import ReviewPage, ReviewSort
+from hotelreviews.protection.expensive import Page
 
 router = APIRouter(prefix="/hotels", tags=["hotels"], route_class=CacheableRoute)
 
@@ -34,24 +36,6 @@ async def list_hotels(
 async def get_hotel(reads: Reads, hotel_id: HotelId) -> Response:
     """One hotel with its review summary, rating breakdowns and provider standings."""
     return await reads.json(service.get_hotel, hotel_id=hotel_id)
-
-
-@router.get("/{hotel_id}/reviews", response_model=ReviewPage, responses=NOT_FOUND)
-async def list_hotel_reviews(
-    reads: Reads,
-    hotel_id: HotelId,
-    page: Page,
-    filters: ReviewQuery,
-    sort: ReviewSort = ReviewSort.newest,
-) -> Response:
-    """A hotel's reviews, filtered and sorted; pages stay correct while reviews arrive."""
-    return await reads.json(
-        review_service.list_hotel_reviews,
-        hotel_id=hotel_id,
-        filters=filters,
-        sort=sort.value,
-        page=page,
-    )
 
 
 @router.get("/{hotel_id}/trend", response_model=HotelTrend, responses=NOT_FOUND)

@@ -13,8 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import AfterValidator, WithJsonSchema
 
-from hotelreviews.api.deps import CurrentIdentity, Db, IngestionId, Page, Reads
-from hotelreviews.api.problems import NOT_FOUND, PROBLEMS
+from hotelreviews.api.deps import Db, IngestionId, Reads
+from hotelreviews.api.problem_details import NOT_FOUND, PROBLEMS
 from hotelreviews.api.reads import token_after_commit, with_consistency_token
 from hotelreviews.api.responses import json_response
 from hotelreviews.ingestion import queries
@@ -26,7 +26,9 @@ from hotelreviews.ingestion.schemas import (
     RejectedLinePage,
 )
 from hotelreviews.jobs import service as jobs
+from hotelreviews.protection.expensive import Page
 from hotelreviews.security.gate import PolicyFirstRoute
+from hotelreviews.security.http import CurrentIdentity
 
 # Policy first: an anonymous POST gets 401 whatever its body (security.gate).
 router = APIRouter(prefix="/ingestions", tags=["ingestions"], route_class=PolicyFirstRoute)

@@ -5,8 +5,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from hotelreviews.app.schema import metadata
 from hotelreviews.core.database import create_engine
-from hotelreviews.core.schema import metadata
 from hotelreviews.core.settings import Settings
 
 config = context.config

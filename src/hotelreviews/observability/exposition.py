@@ -1,4 +1,6 @@
-"""/metrics in the Prometheus text format, for one process or for every worker of a serve run.
+"""What a /metrics scrape reads (Prometheus text format): one process's values or every worker's.
+
+The route itself is the app's (app.metrics_route).
 
 With PROMETHEUS_MULTIPROC_DIR set (`hotelreviews serve --workers N` sets it up, see
 cli.serve_cmd), each process writes its values to files there and any worker answering a
@@ -8,14 +10,11 @@ Without it, the process's own registry is served (a single process: `make run`, 
 
 from __future__ import annotations
 
-import hmac
 import os
 import platform
 from pathlib import Path
 
-from fastapi import APIRouter, Request, Response
 from prometheus_client import (
-    CONTENT_TYPE_PLAIN_0_0_4,
     REGISTRY,
     CollectorRegistry,
     generate_latest,
@@ -23,13 +22,10 @@ from prometheus_client import (
 )
 
 from hotelreviews import __version__
-from hotelreviews.api.problems import problem_response
 from hotelreviews.core.settings import Settings
 from hotelreviews.observability.metrics import BUILD_INFO
 
 MULTIPROC_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-
-router = APIRouter()
 
 
 def multiprocess_dir() -> Path | None:
@@ -61,23 +57,6 @@ def process_exited() -> None:
         multiprocess.mark_process_dead(os.getpid())
 
 
-# A plain def: FastAPI runs it in a thread, so reading the files never blocks the event loop.
-@router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    """The metrics of this instance, for Prometheus (bearer token when one is configured)."""
-    token = request.app.state.settings.metrics_bearer_token
-    if token is not None and not _presents(request, token.get_secret_value()):
-        return problem_response(
-            status=401,
-            code="metrics_token_required",
-            detail="send Authorization: Bearer <the metrics token> to read /metrics",
-            instance=request.url.path,
-            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
-        )
-    # The classic text format (0.0.4): what every Prometheus 2.x reads; the names need no more.
-    return Response(latest(), media_type=CONTENT_TYPE_PLAIN_0_0_4)
-
-
 def latest() -> bytes:
     """This instance's metrics in the text format (what a scrape gets)."""
     directory = multiprocess_dir()
@@ -103,11 +82,3 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True  # exists, under another user
     return True
-
-
-def _presents(request: Request, token: str) -> bool:
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    # Constant time: how much of a guess matched must not show in the response time.
-    return hmac.compare_digest(credentials.strip().encode(), token.encode())

@@ -4,8 +4,9 @@
 ingest command). With an endpoint (HOTELREVIEWS_OTLP_ENDPOINT, or the standard
 OTEL_EXPORTER_OTLP_ENDPOINT) it installs an SDK provider exporting over OTLP/HTTP in batches
 and instruments redis-py and botocore; engines are instrumented as they are created
-(`instrument_engine`, called by core.database). Without one nothing is installed and every
-hook here is a cheap `if`: the API's default provider is never consulted on a hot path.
+(`instrument_engine`, which tracing hands to core.database once it is on). Without one nothing
+is installed and every hook here is a cheap `if`: the API's default provider is never
+consulted on a hot path.
 
 Tests install a provider of their own with `use_in_memory_tracing()`.
 """
@@ -22,6 +23,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from hotelreviews import __version__
+from hotelreviews.core.database import on_engine_created
 from hotelreviews.core.settings import Settings
 
 # The SDK, the exporter and the instrumentations are imported only when tracing is turned on:
@@ -213,6 +215,9 @@ def _install(provider: TracerProvider, new_trace_bound: int) -> None:
     _new_trace_bound = new_trace_bound
     _provider = provider
     _tracer = provider.get_tracer(TRACER_NAME, __version__)
+    # Engines created from now on get a span per statement (instrument_engine is a cheap no-op
+    # again once tracing is off).
+    on_engine_created(instrument_engine)
     # Both patch the client classes: clients made before this are traced too.
     RedisInstrumentor().instrument(tracer_provider=provider)
     BotocoreInstrumentor().instrument(tracer_provider=provider)

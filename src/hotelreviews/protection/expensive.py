@@ -1,4 +1,5 @@
-"""How many expensive requests (searches, include_total lists) run at once.
+"""How many expensive requests (searches, include_total lists) run at once, and the route
+dependencies that take a slot (`Expensive`, `Page`).
 
 An expensive request holds a pooled database connection for as long as its query runs: enough
 of them at once and every connection is taken, so that cheap reads (a hotel, a page of
@@ -21,10 +22,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Annotated
 
+from fastapi import Depends
 from starlette.requests import Request
 
+from hotelreviews.api.deps import PageQuery
 from hotelreviews.core.errors import ExpensiveRequestsBusy, TooManyExpensiveRequests
+from hotelreviews.core.pagination import PageRequest
 
 # request.state flag: this request holds a slot already (search with include_total takes one).
 _HOLDING = "holds_expensive_slot"
@@ -71,3 +76,25 @@ async def expensive_slot(request: Request) -> AsyncIterator[None]:
             yield
         finally:
             setattr(request.state, _HOLDING, False)
+
+
+async def _expensive(request: Request) -> AsyncIterator[None]:
+    async with expensive_slot(request):
+        yield
+
+
+# A route whose every request is expensive (search): `dependencies=[Expensive]`. It runs only
+# while the client and the process have a slot free, else 429 or 503.
+Expensive = Depends(_expensive)
+
+
+async def _page(request: Request, page: PageQuery) -> AsyncIterator[PageRequest]:
+    if not page.include_total:
+        yield page
+        return
+    async with expensive_slot(request):  # a count is an expensive request
+        yield page
+
+
+# The paging parameters (api.deps.PageQuery); with include_total the request holds a slot.
+Page = Annotated[PageRequest, Depends(_page)]

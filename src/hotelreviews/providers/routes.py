@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from hotelreviews.api.deps import Page, Reads
-from hotelreviews.api.problems import PROBLEMS
+from hotelreviews.api.deps import Reads
+from hotelreviews.api.problem_details import PROBLEMS
 from hotelreviews.api.responses import CacheableRoute
+from hotelreviews.protection.expensive import Page
 from hotelreviews.providers import service
 from hotelreviews.providers.schemas import ProviderPage
 

@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hotelreviews.api.deps import BIGINT_MAX, NO_NUL, Expensive, Page, Reads, ReviewQuery, Text
-from hotelreviews.api.problems import NOT_FOUND
+from hotelreviews.api.deps import BIGINT_MAX, NO_NUL, Reads, Text
+from hotelreviews.api.problem_details import NOT_FOUND
 from hotelreviews.api.responses import CacheableRoute
+from hotelreviews.protection.expensive import Expensive, Page
+from hotelreviews.reviews.parameters import ReviewQuery
 from hotelreviews.search import service
 from hotelreviews.search.schemas import ReviewSearchPage
 

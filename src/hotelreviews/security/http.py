@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from hotelreviews.api.problems import problem_response
+from hotelreviews.api.problem_details import problem_response
 from hotelreviews.audit import service as audit
 from hotelreviews.security.authn import resolve_identity
 from hotelreviews.security.errors import (
@@ -24,7 +24,7 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def enforce_policy(request: Request) -> Identity:
-    """Run on every API route (api.app adds it to the routers): the route's declared policy
+    """Run on every API route (app.factory adds it to the routers): the route's declared policy
     against the request's identity. A route missing from the table is refused (fail closed)."""
     policy = request.app.state.route_policies.get(request.scope["route"].name)
     if policy is None:

@@ -22,6 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hotelreviews.core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,26 @@ def name_throttle_policy(
         free_failures=free_failures,
         backoff_base_seconds=1.0,
         max_lock_seconds=max_wait_seconds,
+    )
+
+
+def login_lockout_policy(settings: Settings) -> LockoutPolicy:
+    """The per-(name, address) policy, from the login_lockout_* and login_backoff_* settings."""
+    return LockoutPolicy(
+        threshold=settings.login_lockout_threshold,
+        window_seconds=settings.login_lockout_window_seconds,
+        free_failures=settings.login_backoff_free_failures,
+        backoff_base_seconds=settings.login_backoff_base_seconds,
+        max_lock_seconds=settings.login_lockout_max_seconds,
+    )
+
+
+def login_name_throttle_policy(settings: Settings) -> LockoutPolicy:
+    """The name-wide policy, from the login_name_throttle_* settings (same window)."""
+    return name_throttle_policy(
+        free_failures=settings.login_name_throttle_free_failures,
+        window_seconds=settings.login_lockout_window_seconds,
+        max_wait_seconds=settings.login_name_throttle_max_seconds,
     )
 
 

@@ -31,6 +31,8 @@ from hotelreviews.security.lockout import (
     forget_after,
     is_locked_out,
     locked_for,
+    login_lockout_policy,
+    login_name_throttle_policy,
     must_wait,
 )
 from hotelreviews.security.passwords import verify_password
@@ -57,7 +59,7 @@ async def login(
         by_address = await repo.get_failures(connection, name, address)
         by_name = await repo.get_failures(connection, name, repo.NAME_WIDE)
         row = await repo.get_user_by_name(connection, name)
-    policy = settings.login_lockout_policy
+    policy = login_lockout_policy(settings)
     wait = must_wait(by_address=by_address, by_name=by_name, now=now, policy=policy)
     if wait is not None:
         # Refused without looking at the password, and not counted: guesses made while the
@@ -135,7 +137,7 @@ async def _refuse_while_waiting(engine: AsyncEngine, name: str, row: Any, wait: 
 async def _count_failure(
     engine: AsyncEngine, settings: Settings, name: str, address: str, row: Any
 ) -> None:
-    policy = settings.login_lockout_policy
+    policy = login_lockout_policy(settings)
     async with engine.begin() as connection:
         failed_at = utcnow()
         state = after_failure(await repo.get_failures(connection, name, address), failed_at, policy)
@@ -143,7 +145,7 @@ async def _count_failure(
         name_wide = after_failure(
             await repo.get_failures(connection, name, repo.NAME_WIDE),
             failed_at,
-            settings.login_name_throttle_policy,
+            login_name_throttle_policy(settings),
         )
         await repo.save_failures(connection, name, repo.NAME_WIDE, name_wide)
         # Anything older than a window has no say any more (lockout.after_failure), but a

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from hotelreviews.api.deps import CurrentIdentity, Db
-from hotelreviews.api.problems import PROBLEM_JSON, PROBLEMS, Problem
+from hotelreviews.api.deps import Db
+from hotelreviews.api.problem_details import PROBLEM_JSON, PROBLEMS, Problem
 from hotelreviews.api.responses import json_response
 from hotelreviews.security import logins, service
+from hotelreviews.security.http import CurrentIdentity
 from hotelreviews.security.schemas import (
     IdentityRead,
     LoginRequest,

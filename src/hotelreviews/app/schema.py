@@ -1,4 +1,5 @@
-"""Imports every table so that `metadata` is complete (for queries and migration checks)."""
+"""Every table of every domain, imported so that `metadata` is complete: the schema as a whole,
+for Alembic (migrations.env), the CLI and the tests. Core never imports it (it knows no domain)."""
 
 from hotelreviews.audit.tables import audit_events
 from hotelreviews.cache.tables import data_versions, hotel_versions

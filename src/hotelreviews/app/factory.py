@@ -1,4 +1,5 @@
-"""The HTTP API: `create_app(settings)` wires engine, migrations, routes and problem handlers."""
+"""The composition root of the HTTP API: `create_app(settings)` wires engine, migrations, every
+domain's routes, the guards and problem handlers. The one module that imports every domain."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from hotelreviews import __version__
-from hotelreviews.api import health
-from hotelreviews.api.guard_responses import add_guard_responses
 from hotelreviews.api.parameters import refuse_undeclared_parameters
-from hotelreviews.api.problems import PROBLEM_JSON, install_problem_handlers
+from hotelreviews.api.problem_details import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
-from hotelreviews.api.root import install_root_redirect
+from hotelreviews.app import health_routes, metrics_route
+from hotelreviews.app.guard_responses import add_guard_responses
+from hotelreviews.app.root_redirect import install_root_redirect
 from hotelreviews.audit.context import AuditContextMiddleware
 from hotelreviews.audit.routes import router as audit_router
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
@@ -35,6 +36,7 @@ from hotelreviews.observability.tracing import configure_tracing
 from hotelreviews.protection.rules import EXEMPT_PATHS as RATE_EXEMPT_PATHS
 from hotelreviews.protection.wiring import install_protection, size_limits
 from hotelreviews.providers.routes import router as providers_router
+from hotelreviews.reviews.routes import hotel_reviews_router
 from hotelreviews.reviews.routes import router as reviews_router
 from hotelreviews.routing import DatabaseRouter
 from hotelreviews.search.routes import router as search_router
@@ -130,12 +132,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The policy first (who may ask), then the query's names (what was asked: api.parameters).
     policy = [Depends(enforce_policy), Depends(refuse_undeclared_parameters)]
     install_root_redirect(app)  # `/` → the interactive docs, until web pages exist
-    app.include_router(health.router, dependencies=policy)
+    app.include_router(health_routes.router, dependencies=policy)
     if settings.metrics_enabled:
-        app.include_router(exposition.router, dependencies=policy)
+        app.include_router(metrics_route.router, dependencies=policy)
         exposition.set_build_info(settings)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(hotels_router)
+    api.include_router(hotel_reviews_router)  # /hotels/{hotel_id}/reviews
     api.include_router(search_router)  # before reviews: /reviews/search is not a review id
     api.include_router(reviews_router)
     api.include_router(providers_router)

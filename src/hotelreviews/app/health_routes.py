@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews import __version__
-from hotelreviews.api import health_checks
-from hotelreviews.api.problems import PROBLEM_JSON, Problem, problem_response
+from hotelreviews.api.problem_details import PROBLEM_JSON, Problem, problem_response
 from hotelreviews.api.responses import json_response
+from hotelreviews.app import health_probes
 from hotelreviews.core import migrations
 
 logger = logging.getLogger("hotelreviews.api")
@@ -132,7 +132,7 @@ async def readyz(request: Request) -> Response:
             "status": "ready",
             "database": database,
             "schema_revision": revision,
-            "cache": health_checks.cache_state(request.app.state.cache),
+            "cache": health_probes.cache_state(request.app.state.cache),
         }
     )
 
@@ -190,8 +190,8 @@ async def deep_health(request: Request) -> Response:
     """Every dependency probed now, with its latency and role (admins only): the primary,
     each replica with its replay lag, Redis. 200 unless the primary is failing."""
     state = request.app.state
-    probes = await health_checks.probe_all(state.router, state.cache)
-    status = health_checks.overall(probes)
+    probes = await health_probes.probe_all(state.router, state.cache)
+    status = health_probes.overall(probes)
     body = DeepHealth(
         status=status,
         version=__version__,
