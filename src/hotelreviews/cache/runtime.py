@@ -1,4 +1,4 @@
-"""One process's response cache, built from settings: what the app wires in (api.app).
+"""One process's response cache, built from settings: what the app wires in (app.factory).
 
 - this process's memory (an LRU), in front of everything: a hit costs no network;
 - with `HOTELREVIEWS_REDIS_URL`, Redis behind it, shared by every process, and the

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotelreviews.protection.problems import send_problem
+from hotelreviews.protection.asgi_problems import send_problem
 
 # host [":" port] (RFC 9110 §7.2): a DNS name or IPv4 address, or an IPv6 address in brackets.
 _HOST_HEADER = re.compile(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hotelreviews.observability.metrics import RATE_LIMIT_REJECTIONS
+from hotelreviews.protection.asgi_problems import send_problem
 from hotelreviews.protection.budgets import Budgets
-from hotelreviews.protection.problems import send_problem
 from hotelreviews.protection.rules import Rate, RateRules
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hotelreviews.protection.problems import send_problem
+from hotelreviews.protection.asgi_problems import send_problem
 
 
 class SizeLimitMiddleware:

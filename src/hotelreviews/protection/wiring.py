@@ -16,7 +16,7 @@ From the outside in:
    read a 429 (without CORS headers it sees an opaque network error);
 5. rate limits: in front of the response cache, so that hits count too (a cached response is
    cheap, but unlimited hits are still a flood);
-6. then the response cache (api.app), the identity (security.authn), the per-identity rate
+6. then the response cache (app.factory), the identity (security.authn), the per-identity rate
    limit (protection.identity_ratelimit, innermost) and the application.
 """
 
@@ -127,7 +127,7 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
 
 
 def size_limits(settings: Settings, *, api_prefix: str) -> dict[str, Any]:
-    """SizeLimitMiddleware's limits (api.guard_responses documents them from the same)."""
+    """SizeLimitMiddleware's limits (app.guard_responses documents them from the same)."""
     return {
         "max_url_bytes": settings.max_url_bytes,
         "max_header_bytes": settings.max_header_bytes,

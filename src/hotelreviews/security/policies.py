@@ -52,7 +52,7 @@ POLICIES: dict[str, Policy] = {
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /redoc": PUBLIC,
-    "GET /": PUBLIC,  # a redirect to /docs (api.root)
+    "GET /": PUBLIC,  # a redirect to /docs (app.root_redirect)
     # Authentication.
     "POST /api/v1/auth/login": PUBLIC,
     "POST /api/v1/auth/refresh": PUBLIC,  # the refresh token is the credential

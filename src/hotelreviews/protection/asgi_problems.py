@@ -24,7 +24,7 @@ async def send_problem(
     instance: str | None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    """The same body as api.problems, without FastAPI: these requests never reach it."""
+    """The same body as api.problem_details, without FastAPI: these requests never reach it."""
     body = orjson.dumps(
         {
             "type": f"urn:hotelreviews:problem:{code}",
