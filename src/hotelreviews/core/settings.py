@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     # Read timeout (silence between bytes) for S3 and http(s) sources; connecting has its own.
     remote_timeout_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # The ingestion worker (`hotelreviews worker`, hotelreviews.jobs). Sources it polls: local
-    # folders and s3://bucket/prefix/ URIs, a JSON list or separated by commas.
+    # The ingestion worker (`hotelreviews worker`, hotelreviews.ingestion.queue). Sources it
+    # polls: local folders and s3://bucket/prefix/ URIs, a JSON list or separated by commas.
     worker_sources: Annotated[list[str], NoDecode] = Field(default_factory=list)
     worker_poll_seconds: float = Field(default=10.0, gt=0)
     # A local file is queued once it has not changed for this long (it may still be written).

@@ -1,77 +1,131 @@
-"""The read side of ingestion for the API: its SQL and its use cases (writes live elsewhere).
+"""The ingestions API's use cases: queue a source for the worker, list the ingestions a
+caller may see, one of them, and its rejected lines (writes of runs live in writing/).
 
 An ingestion is an `ingested_files` row: a run of `hotelreviews ingest`, or one queued for
 the worker, whose queue state (`ingestion_jobs`, same id) and whose run (usually itself; an
-earlier run of the same content it resumed or found done) are joined in.
+earlier run of the same content it resumed or found done) are joined in (repository.py).
 
-Every read takes the caller's IngestionView (ingestion.access): an ingestion outside it is
-not found, and the source URI shown is always the redacted one.
+Every read takes the caller's IngestionView (access.py): an ingestion outside it is not
+found, and the source URI shown is always the redacted one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
+import orjson
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hotelreviews.core.database import read_transaction
-from hotelreviews.core.errors import IngestionNotFound
-from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of, page_body
-from hotelreviews.ingestion.access import IngestionView
-from hotelreviews.ingestion.remote import redact_url
-from hotelreviews.ingestion.tables import ingested_files, rejected_lines
-from hotelreviews.jobs.tables import ingestion_jobs
+from hotelreviews.audit import service as audit
+from hotelreviews.core.database import read_transaction, write_transaction
+from hotelreviews.core.errors import IdempotencyKeyReused, IngestionNotFound
+from hotelreviews.core.pagination import PageRequest, page_body
+from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.queue import repository as queue
+from hotelreviews.ingestion.queue.uris import QueuedSource, local_roots, parse_source_uri
+from hotelreviews.ingestion.runs import repository
+from hotelreviews.ingestion.runs.access import EVERYTHING, IngestionView
+from hotelreviews.ingestion.sources.egress import SourcePolicy
+from hotelreviews.ingestion.sources.remote import redact_url
 
-f, rl, j = ingested_files.c, rejected_lines.c, ingestion_jobs.c
-_run = ingested_files.alias("run")
-_RUN_COLUMNS = (
-    "status",
-    "size_bytes",
-    "checksum",
-    "lines_done",
-    "lines_blank",
-    "reviews_new",
-    "reviews_updated",
-    "reviews_unchanged",
-    "lines_rejected",
-    "rejected_by_reason",
-    "started_at",
-    "finished_at",
-    "duration_seconds",
-    "lines_per_second",
-)
-_JOB_COLUMNS = (
-    "status",
-    "attempts",
-    "max_attempts",
-    "next_attempt_at",
-    "lease_owner",
-    "lease_expires_at",
-    "last_error",
-    "bytes_total",
-    "bytes_done",
-    "run_id",
-    "created_at",
-)
-_INGESTIONS = sa.select(
-    ingested_files,
-    *(j[name].label(f"job_{name}") for name in _JOB_COLUMNS),
-    *(_run.c[name].label(f"run_{name}") for name in _RUN_COLUMNS),
-).select_from(
-    ingested_files.outerjoin(ingestion_jobs, j.id == f.id).outerjoin(
-        _run, sa.and_(_run.c.id == j.run_id, _run.c.id != f.id)
+# The queue's logger: "ingestion N queued" reads the same whoever queued it.
+logger = logging.getLogger("hotelreviews.worker")
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueued:
+    ingestion_id: int
+    replayed: bool  # an earlier request with the same Idempotency-Key made it
+    ingestion: dict[str, Any]  # as GET /api/v1/ingestions/{id} shows it now
+
+
+async def enqueue(
+    *,
+    engine: AsyncEngine,
+    settings: Settings,
+    source_uri: str,
+    idempotency_key: str | None,
+    created_by: str | None = None,
+) -> Enqueued:
+    """Queue one source for the worker (at most once per Idempotency-Key) and return it;
+    `created_by` (an Identity.key) owns it (access.py).
+
+    The same key with the same request returns the job that key made; with another request,
+    or from another identity, it is refused (IdempotencyKeyReused), as
+    draft-ietf-httpapi-idempotency-key-header says.
+    """
+    source = parse_source_uri(
+        source_uri,
+        local_roots=local_roots(settings.worker_sources),
+        remote=SourcePolicy.from_settings(settings),
     )
-)
-NEWEST_FIRST = KeysetOrder(
-    "ingestions:newest", (SortKey(f.started_at, True, "datetime"), SortKey(f.id, True, "int"))
-)
-BY_LINE = KeysetOrder("rejected:line", (SortKey(rl.line_number, False, "int"),))
+    # The request as understood, so that equivalent spellings of one source are one request.
+    fingerprint = hashlib.sha256(orjson.dumps({"source_uri": source.uri})).hexdigest()
+    for attempt in (1, 2):
+        try:
+            async with write_transaction(engine) as connection:
+                job_id, replayed = await _queue_or_replay(
+                    connection, settings, source, idempotency_key, fingerprint, created_by
+                )
+                # Read back before the commit: once committed, the answer must not depend on
+                # another round trip to a primary that may be gone by then (the client would
+                # get 503 for a queued ingestion and, without a key, queue it again). The
+                # caller's own (or the replay of its own): seen whole.
+                ingestion = await ingestion_in(connection, job_id, view=EVERYTHING)
+            break
+        except sa_exc.IntegrityError:
+            # A concurrent request with the same key committed first: answer as it did.
+            if attempt == 2 or idempotency_key is None:
+                raise
+    if not replayed:
+        logger.info("ingestion %d queued: %s", job_id, source.shown_uri)
+    return Enqueued(ingestion_id=job_id, replayed=replayed, ingestion=ingestion)
 
 
-def _visible(view: IngestionView) -> sa.ColumnElement[bool]:
-    return sa.true() if view.owner is None else f.created_by == view.owner
+async def _queue_or_replay(
+    connection: AsyncConnection,
+    settings: Settings,
+    source: QueuedSource,
+    idempotency_key: str | None,
+    fingerprint: str,
+    created_by: str | None,
+) -> tuple[int, bool]:
+    """(job id, whether an earlier request with this key made it)."""
+    if idempotency_key is not None:
+        earlier = await queue.job_for_idempotency_key(connection, key=idempotency_key)
+        if earlier is not None:
+            if earlier.created_by != created_by:
+                # Someone else's key: neither their ingestion nor its id is shown.
+                raise IdempotencyKeyReused(idempotency_key, None)
+            if earlier.request_fingerprint != fingerprint:
+                raise IdempotencyKeyReused(idempotency_key, earlier.id)
+            return earlier.id, True
+    job_id = await queue.insert_job(
+        connection,
+        source_uri=source.uri,
+        shown_uri=source.shown_uri,
+        display_name=source.display_name,
+        source_identity=None,
+        bytes_total=None,
+        max_attempts=settings.worker_max_attempts,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        created_by=created_by,
+    )
+    # In the queueing transaction: a job that is not queued leaves no event.
+    await audit.record(
+        connection,
+        action="ingestion.enqueue",
+        target_kind="ingestion",
+        target_id=job_id,
+        details={"source": source.shown_uri},
+    )
+    return job_id, False
 
 
 async def list_ingestions(
@@ -79,13 +133,11 @@ async def list_ingestions(
 ) -> dict[str, Any]:
     """Ingestion runs the caller may see, newest first."""
     async with read_transaction(engine) as connection:
-        statement = NEWEST_FIRST.apply(_INGESTIONS.where(_visible(view)), page)
-        rows = (await connection.execute(statement)).all()
+        rows = await repository.list_ingestions(connection, page=page, view=view)
         total = None
         if page.include_total:
-            counted = sa.select(f.id).where(_visible(view))
-            total = (await connection.execute(count_of(counted, page))).scalar_one()
-    rows, next_cursor = NEWEST_FIRST.page(rows, page.limit)
+            total = await repository.count_ingestions(connection, page=page, view=view)
+    rows, next_cursor = repository.NEWEST_FIRST.page(rows, page.limit)
     return page_body([_ingestion(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
@@ -101,8 +153,7 @@ async def ingestion_in(
     connection: AsyncConnection, ingestion_id: int, *, view: IngestionView
 ) -> dict[str, Any]:
     """One ingestion run with its counts, as `connection`'s transaction sees it."""
-    statement = _INGESTIONS.where(f.id == ingestion_id, _visible(view))
-    row = (await connection.execute(statement)).first()
+    row = await repository.ingestion(connection, ingestion_id, view=view)
     if row is None:
         raise IngestionNotFound(ingestion_id)
     return _ingestion(row._mapping)
@@ -114,18 +165,15 @@ async def list_rejected_lines(
     """The lines an ingestion rejected, by line number (a queued ingestion's are those of the
     run it resumed, if any); excerpts only where the view shows them."""
     async with read_transaction(engine) as connection:
-        found = await _run_of(connection, ingestion_id, view)
+        found = await repository.run_of(connection, ingestion_id, view=view)
         if found is None:
             raise IngestionNotFound(ingestion_id)
         run_id, created_by = found
-        base = sa.select(rl.line_number, rl.reason, rl.message, rl.excerpt).where(
-            rl.file_id == run_id
-        )
-        rows = (await connection.execute(BY_LINE.apply(base, page))).all()
+        rows = await repository.list_rejected_lines(connection, run_id=run_id, page=page)
         total = None
         if page.include_total:
-            total = (await connection.execute(count_of(base, page))).scalar_one()
-    rows, next_cursor = BY_LINE.page(rows, page.limit)
+            total = await repository.count_rejected_lines(connection, run_id=run_id, page=page)
+    rows, next_cursor = repository.BY_LINE.page(rows, page.limit)
     excerpts = view.shows_excerpts_of(created_by)
     items = [
         {
@@ -139,24 +187,6 @@ async def list_rejected_lines(
     return page_body(items, next_cursor, total, page=page)
 
 
-async def _run_of(
-    connection: AsyncConnection, ingestion_id: int, view: IngestionView
-) -> tuple[int, str | None] | None:
-    """The run holding an ingestion's lines (its job's resumed run, else itself) and who
-    queued the ingestion; None if there is no such ingestion in the view."""
-    statement = (
-        sa.select(f.id, j.run_id, f.status, f.created_by)
-        .select_from(ingested_files.outerjoin(ingestion_jobs, j.id == f.id))
-        .where(f.id == ingestion_id, _visible(view))
-    )
-    row = (await connection.execute(statement)).first()
-    if row is None:
-        return None
-    # A skipped one read nothing: the lines are the earlier run's, not its own.
-    run_id = row.run_id if row.run_id is not None and row.status != "skipped" else row.id
-    return run_id, row.created_by
-
-
 def _ingestion(row: Mapping[str, Any]) -> dict[str, Any]:
     queued = row["job_status"] is not None
     status = row["job_status"] if queued else row["status"]
@@ -164,7 +194,7 @@ def _ingestion(row: Mapping[str, Any]) -> dict[str, Any]:
     # The row holding the lines read: the run this one resumed, else itself (zero counts
     # for a skipped one, which read none).
     resumed = row["run_status"] is not None and not skipped
-    run = {name: row[f"run_{name}"] if resumed else row[name] for name in _RUN_COLUMNS}
+    run = {name: row[f"run_{name}"] if resumed else row[name] for name in repository.RUN_COLUMNS}
     # Reserved when queued, a row has no checksum ("") until a worker has opened the source.
     unread = not run["checksum"] and not skipped
     if skipped:
