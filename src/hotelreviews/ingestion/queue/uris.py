@@ -2,7 +2,7 @@
 
 Through the API anyone who may enqueue names a file the worker then reads, so the policy is
 narrow: s3://bucket/key in the allowed buckets and https:// URLs on the allowed hosts
-(ingestion/egress.py: refused here already, and again by the worker when it connects), and
+(sources/egress.py: refused here already, and again by the worker when it connects), and
 local files only under the folders the worker itself polls (HOTELREVIEWS_WORKER_SOURCES) —
 never an arbitrary path on the servers.
 """

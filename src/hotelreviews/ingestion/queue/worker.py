@@ -2,7 +2,7 @@
 
 One job at a time per process (scale by running more processes, on any machine that reaches
 the database). A job runs through the same `ingest_file` as `hotelreviews ingest`, with the
-ingestion its job reserved and a lease check before each batch (jobs.lease). Outcomes:
+ingestion its job reserved and a lease check before each batch (lease.py). Outcomes:
 
 - the file ingested, or its content found already ingested → succeeded;
 - the source can't be read (SourceError: missing, refused — a local path that is not really

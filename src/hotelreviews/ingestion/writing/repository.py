@@ -1,4 +1,4 @@
-"""All the SQL of ingestion: runs, providers, hotels, the review writes, summaries, rejections.
+"""All the SQL of ingestion's writes: runs, providers, hotels, reviews, summaries, rejections.
 
 The review path is the same on both databases. The batch's keys are looked up first; reviews
 the store has never seen are bulk-loaded straight into `reviews` (binary COPY on PostgreSQL,

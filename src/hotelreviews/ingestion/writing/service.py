@@ -1,4 +1,4 @@
-"""Ingesting provider files: the one code path the CLI, the demo and (later) the worker use."""
+"""Ingesting provider files: the one code path the CLI, the demo and the worker use."""
 
 from __future__ import annotations
 
