@@ -29,9 +29,9 @@ from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
-from hotelreviews.ingestion.repository import bulk_load
-from hotelreviews.ingestion.rows import review_row
-from hotelreviews.ingestion.upserts import review_staging
+from hotelreviews.ingestion.writing.repository import bulk_load
+from hotelreviews.ingestion.writing.rows import review_row
+from hotelreviews.ingestion.writing.upserts import review_staging
 
 CHUNK = 5_000
 

@@ -16,7 +16,7 @@ from hotelreviews.cache.repository import read_data_version
 from hotelreviews.core import migrations
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.api_client import api_client, api_key_headers
 from tests.support.cache import HOTELS, app_queries, changed, write_feed
 from tests.support.feeds import nested_line

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.cache.invalidation import invalidation_channel
 from hotelreviews.cache.stats import publisher_stats
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.api_client import api_client
 from tests.support.cache import (
     HOTELS,

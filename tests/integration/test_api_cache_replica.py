@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.conftest import BACKENDS
 from tests.support.api_client import api_client
 from tests.support.cache import HOTELS, cache_of, changed, eventually, write_feed

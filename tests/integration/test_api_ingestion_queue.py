@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.schemas import IngestionRead
-from hotelreviews.ingestion.service import ingest_file
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue.worker import Worker
+from hotelreviews.ingestion.runs.schemas import IngestionRead
+from hotelreviews.ingestion.writing.service import ingest_file
 from tests.support.api_client import api_client, get_json
 from tests.support.feeds import write_mixed_feed
 from tests.support.workers import jobs_by_id, quick_worker_settings

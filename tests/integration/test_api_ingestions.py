@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.schemas import IngestionPage, IngestionRead, RejectedLinePage
+from hotelreviews.ingestion.runs.schemas import IngestionPage, IngestionRead, RejectedLinePage
 from hotelreviews.providers.schemas import ProviderPage
 from tests.support.api_client import api_client, get_json, walk
 from tests.support.builders import Catalog

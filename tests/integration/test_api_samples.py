@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.settings import Settings
 from hotelreviews.hotels.schemas import HotelPage, HotelRead
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.reviews.schemas import ReviewPage, ReviewRead
 from tests.support.api_client import api_client, get_json, walk
 

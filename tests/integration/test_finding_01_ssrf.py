@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.app.schema import ingested_files, reviews
 from hotelreviews.core.settings import Settings
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue.worker import Worker
 from tests.support.api_client import api_client, get_json
 from tests.support.egress_guard import (  # noqa: F401
     FakeDNS,

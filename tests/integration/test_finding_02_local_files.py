@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import ingested_files, rejected_lines, reviews
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_file
-from hotelreviews.jobs import repository as repo
-from hotelreviews.jobs.service import enqueue, poll_sources
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue import repository as repo
+from hotelreviews.ingestion.queue.service import poll_sources
+from hotelreviews.ingestion.queue.worker import Worker
+from hotelreviews.ingestion.runs.service import enqueue
+from hotelreviews.ingestion.writing.service import ingest_file
 from tests.support.feeds import nested_line
 from tests.support.workers import jobs_by_id, quick_worker_settings
 

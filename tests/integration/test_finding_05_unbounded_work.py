@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.app.schema import ingested_files, rejected_lines, reviews
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_file
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue.worker import Worker
+from hotelreviews.ingestion.writing.service import ingest_file
 from tests.support.feeds import nested_line
 from tests.support.workers import jobs_by_id, quick_worker_settings
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.app.schema import ingested_files, reviews
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_file
-from hotelreviews.ingestion.sniffing import SNIFF_BYTES
+from hotelreviews.ingestion.sources.sniffing import SNIFF_BYTES
+from hotelreviews.ingestion.writing.service import ingest_file
 from tests.support.feeds import nested_line
 from tests.support.http_server import FileServer, allowing_loopback, file_server_fixture  # noqa: F401
 

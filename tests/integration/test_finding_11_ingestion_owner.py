@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_file
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue.worker import Worker
+from hotelreviews.ingestion.writing.service import ingest_file
 from tests.support.api_client import api_client, api_key_headers
 from tests.support.feeds import write_mixed_feed
 from tests.support.workers import quick_worker_settings

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import hotel_summaries, hotels, providers, reviews
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion import repository as repo
 from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.rows import review_row
-from hotelreviews.ingestion.service import ingest_file, ingest_paths
-from hotelreviews.ingestion.writer import KnownIds
+from hotelreviews.ingestion.writing import repository as repo
+from hotelreviews.ingestion.writing.rows import review_row
+from hotelreviews.ingestion.writing.service import ingest_file, ingest_paths
+from hotelreviews.ingestion.writing.writer import KnownIds
 from tests.support.feeds import nested_line
 from tests.support.locks import wait_for_lock_waits
 

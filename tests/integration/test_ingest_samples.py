@@ -17,7 +17,7 @@ from hotelreviews.app.schema import (
     reviews,
 )
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 
 
 async def _scalar(engine: AsyncEngine, query: sa.Select) -> object:

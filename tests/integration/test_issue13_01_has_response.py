@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import reviews
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.api_client import api_client, get_json
 from tests.support.builders import Catalog
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.api_client import api_client, get_json
 from tests.support.builders import Catalog
 from tests.support.cache import changed, write_feed

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import hotel_summaries, hotels, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.hotels.tables import hotel_summary_breakdowns
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.security import service
 from tests.support import cache as cache_helpers
 from tests.support.api_client import api_client

@@ -24,11 +24,11 @@ from hotelreviews.app.schema import ingested_files, ingestion_jobs, reviews
 from hotelreviews.core import migrations
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_file
-from hotelreviews.jobs import repository as repo
-from hotelreviews.jobs.lease import JobLease, LeaseLost
-from hotelreviews.jobs.service import poll_sources
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue import repository as repo
+from hotelreviews.ingestion.queue.lease import JobLease, LeaseLost
+from hotelreviews.ingestion.queue.service import poll_sources
+from hotelreviews.ingestion.queue.worker import Worker
+from hotelreviews.ingestion.writing.service import ingest_file
 from tests.support.feeds import nested_line, write_mixed_feed
 from tests.support.http_server import allowing_loopback
 from tests.support.workers import jobs_by_id, quick_worker_settings, wait_for

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.metrics import Snapshot
 
 LINES = "hotelreviews_ingest_lines_total"

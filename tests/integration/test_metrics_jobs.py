@@ -19,9 +19,9 @@ from hotelreviews.app.schema import ingestion_jobs
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.jobs.metrics import measure_queue
-from hotelreviews.jobs.service import poll_sources
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue.metrics import measure_queue
+from hotelreviews.ingestion.queue.service import poll_sources
+from hotelreviews.ingestion.queue.worker import Worker
 from tests.support.feeds import nested_line
 from tests.support.metrics import Snapshot, sample
 from tests.support.pg_server import free_port

@@ -11,14 +11,9 @@ from pathlib import Path
 import pytest
 
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion import s3
-from hotelreviews.ingestion.sources import (
-    SourceError,
-    SourceUnavailable,
-    expand_paths,
-    iter_lines,
-    open_source,
-)
+from hotelreviews.ingestion.sources import s3
+from hotelreviews.ingestion.sources.errors import SourceError, SourceUnavailable
+from hotelreviews.ingestion.sources.opening import expand_paths, iter_lines, open_source
 from tests.support.http_server import (  # noqa: F401
     LOOPBACK_POLICY,
     FileServer,

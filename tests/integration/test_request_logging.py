@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.settings import Settings
 from hotelreviews.hotels import service as hotel_service
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.api_client import api_client
 from tests.support.cache import HOTELS, write_feed
 from tests.support.protection import fresh_window, running_app

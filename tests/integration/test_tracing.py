@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.observability.tracing import (
     otlp_provider,
     samples_new_trace,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.app.schema import reviews
 from hotelreviews.core.settings import Settings
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue.worker import Worker
 from tests.support.api_client import api_client
 from tests.support.feeds import nested_line
 from tests.support.s3_server import S3Server, bucket_fixture, s3_server_fixture  # noqa: F401

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 
 from hotelreviews.core.errors import InvalidSourceUri
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused, address_kind
-from hotelreviews.ingestion.remote import redact_url
-from hotelreviews.jobs.uris import parse_source_uri
+from hotelreviews.ingestion.queue.uris import parse_source_uri
+from hotelreviews.ingestion.sources.egress import SourcePolicy, SourceRefused, address_kind
+from hotelreviews.ingestion.sources.remote import redact_url
 
 ANY_HOST = SourcePolicy(hosts=("*",))
 

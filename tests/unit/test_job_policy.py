@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from hotelreviews.core.errors import InvalidSourceUri
-from hotelreviews.ingestion.egress import SourcePolicy
-from hotelreviews.ingestion.sources import SourceError, SourceUnavailable
-from hotelreviews.jobs.retry import backoff_seconds, is_permanent
-from hotelreviews.jobs.uris import local_roots, parse_source_uri, target_of
+from hotelreviews.ingestion.queue.retry import backoff_seconds, is_permanent
+from hotelreviews.ingestion.queue.uris import local_roots, parse_source_uri, target_of
+from hotelreviews.ingestion.sources.egress import SourcePolicy
+from hotelreviews.ingestion.sources.errors import SourceError, SourceUnavailable
 
 
 def test_backoff_doubles_per_attempt_up_to_the_cap_with_at_most_half_taken_off() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hotelreviews.ingestion import local_files
-from hotelreviews.ingestion.local_files import open_regular_file, why_outside
-from hotelreviews.ingestion.source_errors import SourceError
+from hotelreviews.ingestion.sources import local_files
+from hotelreviews.ingestion.sources.errors import SourceError
+from hotelreviews.ingestion.sources.local_files import open_regular_file, why_outside
 
 
 @pytest.fixture

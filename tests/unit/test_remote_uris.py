@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hotelreviews.ingestion import remote, s3
-from hotelreviews.ingestion.sources import SourceError, expand_paths, iter_lines, open_source
+from hotelreviews.ingestion.sources import remote, s3
+from hotelreviews.ingestion.sources.errors import SourceError
+from hotelreviews.ingestion.sources.opening import expand_paths, iter_lines, open_source
 
 
 def test_a_presigned_url_is_shown_without_its_signature_or_credentials():

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from hotelreviews.ingestion.limits import SourceBudget
-from hotelreviews.ingestion.source_errors import SourceOverLimit
-from hotelreviews.ingestion.sources import iter_lines, spool_stream
+from hotelreviews.ingestion.sources.errors import SourceOverLimit
+from hotelreviews.ingestion.sources.limits import SourceBudget
+from hotelreviews.ingestion.sources.local import spool_stream
+from hotelreviews.ingestion.sources.opening import iter_lines
 
 
 class StreamedSource:

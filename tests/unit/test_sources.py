@@ -15,18 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotelreviews.ingestion import sources
-from hotelreviews.ingestion.local_files import OpenedFile
 from hotelreviews.ingestion.parsing import MAX_LINE_BYTES, parse_line
 from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
-from hotelreviews.ingestion.sources import (
-    LocalSource,
-    SourceError,
-    expand_paths,
-    iter_lines,
-    open_source,
-    spool_stream,
-)
+from hotelreviews.ingestion.sources import lines as line_splitter
+from hotelreviews.ingestion.sources.errors import SourceError
+from hotelreviews.ingestion.sources.local import LocalSource, spool_stream
+from hotelreviews.ingestion.sources.local_files import OpenedFile
+from hotelreviews.ingestion.sources.opening import expand_paths, iter_lines, open_source
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BOM = b"\xef\xbb\xbf"
@@ -112,7 +107,7 @@ def test_gzip_is_detected_by_magic_bytes_not_by_name(tmp_path):
 
 
 def test_checksum_covers_files_larger_than_one_read(tmp_path):
-    data = noisy_text(3 * sources.CHUNK_BYTES + 123)
+    data = noisy_text(3 * line_splitter.CHUNK_BYTES + 123)
     path = write(tmp_path / "big.jl", data)
     with open_source(path) as source:
         assert (source.size, source.checksum) == (len(data), hashlib.sha256(data).hexdigest())
@@ -305,8 +300,8 @@ def test_chunked_splitting_matches_a_simple_split_for_any_chunk_size(
     path = write(tmp_path_factory.mktemp("split") / "feed.jl", stored)
     expected = [line for line in reference_lines(data, limit) if line[0] > start_after]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sources, "CHUNK_BYTES", chunk)
-        patch.setattr(sources, "MAX_LINE_BYTES", limit)
+        patch.setattr(line_splitter, "CHUNK_BYTES", chunk)
+        patch.setattr(line_splitter, "MAX_LINE_BYTES", limit)
         file = OpenedFile(open(path, "rb"), len(stored))  # noqa: SIM115 - closed by the source
         with LocalSource(
             file=file, uri="t", display_name="feed.jl", size=0, checksum="", compressed=compressed
@@ -338,7 +333,7 @@ def test_small_gzip_with_a_bad_crc_is_refused_when_opened(tmp_path):
 
 
 def test_truncated_gzip_fails_mid_stream_after_the_good_lines(tmp_path):
-    data = noisy_text(3 * sources.CHUNK_BYTES)
+    data = noisy_text(3 * line_splitter.CHUNK_BYTES)
     packed = gzip.compress(data)
     path = write(tmp_path / "cut.jl.gz", packed[: len(packed) * 2 // 3])
     seen = []

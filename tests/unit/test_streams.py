@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotelreviews.ingestion.streams import CountingReader, GunzipReader
+from hotelreviews.ingestion.sources.streams import CountingReader, GunzipReader
 
 
 class Trickle:

@@ -28,7 +28,7 @@ from hotelreviews.cache.runtime import ResponseCache
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.hotels.routes import router as hotels_router
-from hotelreviews.ingestion.routes import router as ingestions_router
+from hotelreviews.ingestion.runs.routes import router as ingestions_router
 from hotelreviews.observability import exposition
 from hotelreviews.observability.logging import configure_logging, flush_request_lines
 from hotelreviews.observability.requests import install_request_telemetry

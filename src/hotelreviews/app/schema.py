@@ -10,8 +10,8 @@ from hotelreviews.hotels.tables import (
     hotel_summary_breakdowns,
     hotels,
 )
+from hotelreviews.ingestion.queue.tables import ingestion_jobs
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
-from hotelreviews.jobs.tables import ingestion_jobs
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
 from hotelreviews.security.tables import api_keys, login_failures, refresh_tokens, users

@@ -26,8 +26,8 @@ from hotelreviews.cli.wording import plural
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
-from hotelreviews.ingestion.reports import IngestReport
-from hotelreviews.ingestion.service import ingest_paths
+from hotelreviews.ingestion.writing.reports import IngestReport
+from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.observability.logging import configure_logging
 from hotelreviews.observability.tracing import configure_tracing
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
-from hotelreviews.jobs.metrics import keep_measuring
-from hotelreviews.jobs.worker import Worker
+from hotelreviews.ingestion.queue.metrics import keep_measuring
+from hotelreviews.ingestion.queue.worker import Worker
 from hotelreviews.observability.exposition import scrape_registry
 from hotelreviews.observability.logging import configure_logging
 from hotelreviews.observability.tracing import configure_tracing

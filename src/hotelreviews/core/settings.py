@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     database_url_file: Path | None = None
     database_pool_size: int = Field(default=20, ge=1, le=200)
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
-    # Remote sources (ingestion/remote.py). Credentials come from boto3's standard chain
+    # Remote sources (ingestion/sources/remote.py). Credentials come from boto3's standard chain
     # (environment, shared config/credentials files, container or instance role), never from
     # here. The endpoint is for S3-compatible stores (MinIO, Ceph, moto…); unset, boto3's own
     # AWS_ENDPOINT_URL or AWS applies. The region: unset, boto3's (AWS_REGION, ~/.aws/config).
@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     # Read timeout (silence between bytes) for S3 and http(s) sources; connecting has its own.
     remote_timeout_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # The ingestion worker (`hotelreviews worker`, hotelreviews.jobs). Sources it polls: local
-    # folders and s3://bucket/prefix/ URIs, a JSON list or separated by commas.
+    # The ingestion worker (`hotelreviews worker`, hotelreviews.ingestion.queue). Sources it
+    # polls: local folders and s3://bucket/prefix/ URIs, a JSON list or separated by commas.
     worker_sources: Annotated[list[str], NoDecode] = Field(default_factory=list)
     worker_poll_seconds: float = Field(default=10.0, gt=0)
     # A local file is queued once it has not changed for this long (it may still be written).
@@ -167,7 +167,7 @@ class Settings(BaseSettings):
     # fields, validators and properties together. ----
 
     # [remote sources] Which http(s) hosts and S3 buckets sources may come from, and which
-    # addresses they may resolve to (ingestion/egress.py).
+    # addresses they may resolve to (ingestion/sources/egress.py).
     # http(s) hosts sources may come from: names, *.example.com (its subdomains) or * (any
     # host). Empty by default: no http(s) source is accepted until the operator names hosts.
     source_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -154,7 +154,7 @@ INGEST_BATCH_DURATION = Histogram(
 
 # ---- the job queue (the worker) -----------------------------------------------------------
 
-# Read from the database by the worker (jobs.metrics), so every worker reports the same
+# Read from the database by the worker (ingestion.queue.metrics), so every worker reports the same
 # queue: aggregate over instances with max(), not sum().
 # state: queued, running, retrying, succeeded, dead.
 JOBS = Gauge(

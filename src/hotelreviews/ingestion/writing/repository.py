@@ -1,4 +1,4 @@
-"""All the SQL of ingestion: runs, providers, hotels, the review writes, summaries, rejections.
+"""All the SQL of ingestion's writes: runs, providers, hotels, reviews, summaries, rejections.
 
 The review path is the same on both databases. The batch's keys are looked up first; reviews
 the store has never seen are bulk-loaded straight into `reviews` (binary COPY on PostgreSQL,
@@ -19,11 +19,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.core.types import UTCDateTime
-from hotelreviews.ingestion.batch import LineCounts, ReviewKey, StoredReview
 from hotelreviews.ingestion.records import HotelRef, ProviderRef
-from hotelreviews.ingestion.summaries import Contribution
 from hotelreviews.ingestion.tables import ingested_files, nothing_counted, rejected_lines
-from hotelreviews.ingestion.upserts import (
+from hotelreviews.ingestion.writing.batch import LineCounts, ReviewKey, StoredReview
+from hotelreviews.ingestion.writing.summaries import Contribution
+from hotelreviews.ingestion.writing.upserts import (
     BREAKDOWN_COLUMNS,
     HOTEL_ATTRIBUTES,
     REVIEW_COLUMNS,

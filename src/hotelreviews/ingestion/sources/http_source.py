@@ -27,8 +27,9 @@ import http.client
 import logging
 from typing import TYPE_CHECKING, BinaryIO, cast
 
-from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused
-from hotelreviews.ingestion.http_fetch import (
+from hotelreviews.ingestion.sources.egress import SourcePolicy, SourceRefused
+from hotelreviews.ingestion.sources.errors import SourceError, SourceOverLimit, SourceUnavailable
+from hotelreviews.ingestion.sources.http_fetch import (
     BadRedirect,
     Budget,
     ConnectFailed,
@@ -36,22 +37,17 @@ from hotelreviews.ingestion.http_fetch import (
     Exchange,
     get,
 )
-from hotelreviews.ingestion.remote import (
+from hotelreviews.ingestion.sources.local import spool_stream
+from hotelreviews.ingestion.sources.remote import (
     RemoteSource,
     check_sample,
     display_name,
     identity,
     redact_url,
 )
-from hotelreviews.ingestion.sniffing import SNIFF_BYTES
-from hotelreviews.ingestion.sources import (
-    Source,
-    SourceError,
-    SourceOverLimit,
-    SourceUnavailable,
-    spool_stream,
-)
-from hotelreviews.ingestion.streams import CHUNK_BYTES
+from hotelreviews.ingestion.sources.sniffing import SNIFF_BYTES
+from hotelreviews.ingestion.sources.source import Source
+from hotelreviews.ingestion.sources.streams import CHUNK_BYTES
 
 if TYPE_CHECKING:
     from hotelreviews.core.settings import Settings

@@ -8,15 +8,15 @@ from typing import Any
 
 import orjson
 
-from hotelreviews.ingestion.batch import ReviewKey
 from hotelreviews.ingestion.records import (
     HotelRef,
     NormalizedReview,
     Rejection,
     RejectReason,
 )
-from hotelreviews.ingestion.summaries import Contribution
-from hotelreviews.ingestion.upserts import REVIEW_COLUMNS
+from hotelreviews.ingestion.writing.batch import ReviewKey
+from hotelreviews.ingestion.writing.summaries import Contribution
+from hotelreviews.ingestion.writing.upserts import REVIEW_COLUMNS
 
 EXCERPT_BYTES = 500
 MAX_ID_LENGTH = 128

@@ -4,8 +4,8 @@ A remote source is opened from its metadata (size, ETag or checksum) and its fir
 (to recognise gzip and refuse what is not text), then read as one streamed pass: chunks of
 the body, gunzipped incrementally, split into lines with the same line-size guard as local
 files. Nothing is spooled to disk (but the body of a URL whose server sends no validator:
-see http_source.py). The backends live in s3.py and http_source.py; which hosts and buckets
-they may reach is egress.py's decision.
+see http_source.py). The backends live in s3.py and http_source.py (picked by scheme in
+opening.py); which hosts and buckets they may reach is egress.py's decision.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import gzip
 import hashlib
 import zlib
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from urllib.parse import unquote, urlsplit, urlunsplit
-from urllib.request import url2pathname
 
-from hotelreviews.ingestion.sniffing import GZIP_MAGIC, content_problem, gzip_cause
-from hotelreviews.ingestion.sources import ClosedOnExit, Source, SourceError, _split_lines
-from hotelreviews.ingestion.streams import CountingReader, GunzipReader
-
-if TYPE_CHECKING:
-    from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.sources.errors import SourceError
+from hotelreviews.ingestion.sources.lines import split_lines
+from hotelreviews.ingestion.sources.sniffing import GZIP_MAGIC, content_problem, gzip_cause
+from hotelreviews.ingestion.sources.source import ClosedOnExit
+from hotelreviews.ingestion.sources.streams import CountingReader, GunzipReader
 
 MAX_DISPLAY_NAME = 500  # ingested_files.display_name is a VARCHAR(500)
 CHECKSUM_LENGTH = 64  # ingested_files.checksum is a VARCHAR(64)
@@ -78,9 +76,9 @@ class RemoteSource(ClosedOnExit):
         try:
             raw = self._reader = CountingReader(stream)
             if self.compressed:
-                yield from self._gzip_guard(_split_lines(GunzipReader(raw), start_after_line))
+                yield from self._gzip_guard(split_lines(GunzipReader(raw), start_after_line))
             else:
-                yield from _split_lines(raw, start_after_line)
+                yield from split_lines(raw, start_after_line)
         finally:
             self.close()
 
@@ -108,40 +106,6 @@ class RemoteSource(ClosedOnExit):
 
     def __repr__(self) -> str:
         return f"RemoteSource({self.uri!r}, size={self.size}, compressed={self.compressed})"
-
-
-def open_uri(uri: str, *, settings: Settings | None = None) -> Source:
-    """Open one URI: s3://bucket/key, http(s)://…, or file://… (a local file)."""
-    scheme = _scheme(uri)
-    if scheme == "s3":
-        from hotelreviews.ingestion import s3
-
-        return s3.open_object(uri, settings=_settings(settings))
-    if scheme in ("http", "https"):
-        from hotelreviews.ingestion import http_source
-
-        return http_source.open_url(uri, settings=_settings(settings))
-    if scheme == "file":
-        from hotelreviews.ingestion.sources import open_source
-
-        return open_source(_local_path(uri))
-    raise _unsupported(uri, scheme)
-
-
-def expand(uri: str, *, settings: Settings | None = None) -> list[str]:
-    """An S3 prefix as the review objects under it; any other URI as given."""
-    scheme = _scheme(uri)
-    if scheme == "s3":
-        from hotelreviews.ingestion import s3
-
-        return s3.expand(uri, settings=_settings(settings))
-    if scheme in ("http", "https"):
-        return [uri]
-    if scheme == "file":
-        from hotelreviews.ingestion.sources import expand_paths
-
-        return expand_paths([_local_path(uri)])
-    raise _unsupported(uri, scheme)
 
 
 def check_sample(name: str, sample: bytes) -> bool:
@@ -187,29 +151,3 @@ def redact_url(url: str) -> str:
         if piece and unquote(piece.partition("=")[0]).lower() in SHOWN_PARAMETERS
     ]
     return urlunsplit((parts.scheme, netloc, parts.path, "&".join(kept), ""))
-
-
-def _scheme(uri: str) -> str:
-    return uri.partition("://")[0].lower()
-
-
-def _settings(settings: Settings | None) -> Settings:
-    if settings is not None:
-        return settings
-    from hotelreviews.core.settings import get_settings
-
-    return get_settings()
-
-
-def _local_path(uri: str) -> str:
-    parts = urlsplit(uri)
-    if parts.netloc not in ("", "localhost"):
-        raise SourceError(f"{uri}: a file:// URI must name a local file (file:///path)")
-    return url2pathname(parts.path)
-
-
-def _unsupported(uri: str, scheme: str) -> SourceError:
-    return SourceError(
-        f"{redact_url(uri)}: unsupported scheme {scheme}://; give a path, s3://bucket/key,"
-        " s3://bucket/prefix/, an http(s):// URL or a file:// URI"
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from hotelreviews.ingestion.sources import SourceError, SourceUnavailable
+from hotelreviews.ingestion.sources.errors import SourceError, SourceUnavailable
 
 
 def backoff_seconds(

@@ -2,7 +2,7 @@
 
 Through the API anyone who may enqueue names a file the worker then reads, so the policy is
 narrow: s3://bucket/key in the allowed buckets and https:// URLs on the allowed hosts
-(ingestion/egress.py: refused here already, and again by the worker when it connects), and
+(sources/egress.py: refused here already, and again by the worker when it connects), and
 local files only under the folders the worker itself polls (HOTELREVIEWS_WORKER_SOURCES) —
 never an arbitrary path on the servers.
 """
@@ -17,10 +17,10 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from hotelreviews.core.errors import InvalidSourceUri
-from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused
-from hotelreviews.ingestion.local_files import why_outside
-from hotelreviews.ingestion.remote import display_name as remote_display_name
-from hotelreviews.ingestion.remote import redact_url
+from hotelreviews.ingestion.sources.egress import SourcePolicy, SourceRefused
+from hotelreviews.ingestion.sources.local_files import why_outside
+from hotelreviews.ingestion.sources.remote import display_name as remote_display_name
+from hotelreviews.ingestion.sources.remote import redact_url
 
 MAX_URI_LENGTH = 2048
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -19,10 +19,10 @@ from hotelreviews.cache.repository import bump_versions, names_unnamed_provider
 from hotelreviews.cache.versions import VersionBump
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
-from hotelreviews.ingestion import repository as repo
-from hotelreviews.ingestion.batch import LineCounts, ParsedBatch, judge, latest_versions
 from hotelreviews.ingestion.records import HotelRef, ProviderRef, Rejection
-from hotelreviews.ingestion.rows import (
+from hotelreviews.ingestion.writing import repository as repo
+from hotelreviews.ingestion.writing.batch import LineCounts, ParsedBatch, judge, latest_versions
+from hotelreviews.ingestion.writing.rows import (
     clean_hotel,
     contribution,
     merge_hotel,

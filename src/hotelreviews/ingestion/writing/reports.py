@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from hotelreviews.ingestion.batch import LineCounts
+from hotelreviews.ingestion.writing.batch import LineCounts
 
 FileStatus = Literal["ingested", "skipped", "failed"]
 

@@ -2,7 +2,7 @@
 
 One job at a time per process (scale by running more processes, on any machine that reaches
 the database). A job runs through the same `ingest_file` as `hotelreviews ingest`, with the
-ingestion its job reserved and a lease check before each batch (jobs.lease). Outcomes:
+ingestion its job reserved and a lease check before each batch (lease.py). Outcomes:
 
 - the file ingested, or its content found already ingested → succeeded;
 - the source can't be read (SourceError: missing, refused — a local path that is not really
@@ -31,15 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.remote import redact_url
-from hotelreviews.ingestion.reports import FileReport
-from hotelreviews.ingestion.service import ingest_file
-from hotelreviews.ingestion.writer import KnownIds
-from hotelreviews.jobs import repository as repo
-from hotelreviews.jobs.lease import ContentBusy, JobLease, LeaseLost, StopRequested
-from hotelreviews.jobs.retry import backoff_seconds, is_permanent
-from hotelreviews.jobs.service import poll_sources
-from hotelreviews.jobs.uris import local_roots, target_of
+from hotelreviews.ingestion.queue import repository as repo
+from hotelreviews.ingestion.queue.lease import ContentBusy, JobLease, LeaseLost, StopRequested
+from hotelreviews.ingestion.queue.retry import backoff_seconds, is_permanent
+from hotelreviews.ingestion.queue.service import poll_sources
+from hotelreviews.ingestion.queue.uris import local_roots, target_of
+from hotelreviews.ingestion.sources.remote import redact_url
+from hotelreviews.ingestion.writing.reports import FileReport
+from hotelreviews.ingestion.writing.service import ingest_file
+from hotelreviews.ingestion.writing.writer import KnownIds
 from hotelreviews.observability.metrics import JOBS_DEAD_LETTERED
 
 logger = logging.getLogger("hotelreviews.worker")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused
+from hotelreviews.ingestion.sources.egress import SourcePolicy, SourceRefused
 
 if TYPE_CHECKING:
     from hotelreviews.core.settings import Settings

@@ -3,7 +3,7 @@ and their rejected lines.
 
 Not cacheable (no CacheableRoute): an ingestion's status and progress change while it runs.
 Who may call each route: security.policies (queueing needs the `ingest` or `admin` role);
-which ingestions each caller sees: ingestion.access (an `ingest` identity, its own).
+which ingestions each caller sees: runs.access (an `ingest` identity, its own).
 """
 
 from __future__ import annotations
@@ -17,15 +17,14 @@ from hotelreviews.api.deps import Db, IngestionId, Reads
 from hotelreviews.api.problem_details import NOT_FOUND, PROBLEMS
 from hotelreviews.api.reads import token_after_commit, with_consistency_token
 from hotelreviews.api.responses import json_response
-from hotelreviews.ingestion import queries
-from hotelreviews.ingestion.access import view_for
-from hotelreviews.ingestion.schemas import (
+from hotelreviews.ingestion.runs import service
+from hotelreviews.ingestion.runs.access import view_for
+from hotelreviews.ingestion.runs.schemas import (
     IngestionCreate,
     IngestionPage,
     IngestionRead,
     RejectedLinePage,
 )
-from hotelreviews.jobs import service as jobs
 from hotelreviews.protection.expensive import Page
 from hotelreviews.security.gate import PolicyFirstRoute
 from hotelreviews.security.http import CurrentIdentity
@@ -78,7 +77,7 @@ async def create_ingestion(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Queue a source for the worker; follow its progress at the Location given."""
-    enqueued = await jobs.enqueue(
+    enqueued = await service.enqueue(
         engine=db,
         settings=request.app.state.settings,
         source_uri=body.source_uri,
@@ -98,7 +97,7 @@ async def create_ingestion(
 async def list_ingestions(reads: Reads, identity: CurrentIdentity, page: Page) -> Response:
     """Ingestions, newest first (a queued one by when it was queued): all of them for admins
     and analysts, an `ingest` identity's own for it."""
-    return await reads.json(queries.list_ingestions, page=page, view=view_for(identity))
+    return await reads.json(service.list_ingestions, page=page, view=view_for(identity))
 
 
 @router.get("/{ingestion_id}", response_model=IngestionRead, responses=NOT_FOUND)
@@ -110,7 +109,7 @@ async def get_ingestion(
     Send the `X-Consistency-Token` of the POST that queued it to be sure to see it.
     """
     return await reads.json(
-        queries.get_ingestion, ingestion_id=ingestion_id, view=view_for(identity)
+        service.get_ingestion, ingestion_id=ingestion_id, view=view_for(identity)
     )
 
 
@@ -121,7 +120,7 @@ async def list_rejected_lines(
     """The lines an ingestion rejected, by line number, with the reason and the start of each
     (the start only for admins and the identity that queued it)."""
     return await reads.json(
-        queries.list_rejected_lines,
+        service.list_rejected_lines,
         ingestion_id=ingestion_id,
         page=page,
         view=view_for(identity),

@@ -1,4 +1,4 @@
-"""Ingesting provider files: the one code path the CLI, the demo and (later) the worker use."""
+"""Ingesting provider files: the one code path the CLI, the demo and the worker use."""
 
 from __future__ import annotations
 
@@ -18,23 +18,17 @@ from hotelreviews.cache.invalidation import publish_committed
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion import repository as repo
-from hotelreviews.ingestion.batch import LineCounts, ParsedBatch
-from hotelreviews.ingestion.limits import SourceBudget
 from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.records import NormalizedReview
-from hotelreviews.ingestion.reports import FileReport, IngestReport
-from hotelreviews.ingestion.rows import EXCERPT_BYTES, storability_problem
-from hotelreviews.ingestion.sources import (
-    Source,
-    SourceError,
-    SourceOverLimit,
-    SourceUnavailable,
-    expand_paths,
-    iter_lines,
-    open_source,
-)
-from hotelreviews.ingestion.writer import BatchHook, BatchWriter, KnownIds
+from hotelreviews.ingestion.sources.errors import SourceError, SourceOverLimit, SourceUnavailable
+from hotelreviews.ingestion.sources.limits import SourceBudget
+from hotelreviews.ingestion.sources.opening import expand_paths, iter_lines, open_source
+from hotelreviews.ingestion.sources.source import Source
+from hotelreviews.ingestion.writing import repository as repo
+from hotelreviews.ingestion.writing.batch import LineCounts, ParsedBatch
+from hotelreviews.ingestion.writing.reports import FileReport, IngestReport
+from hotelreviews.ingestion.writing.rows import EXCERPT_BYTES, storability_problem
+from hotelreviews.ingestion.writing.writer import BatchHook, BatchWriter, KnownIds
 from hotelreviews.observability.metrics import INGEST_FILES
 from hotelreviews.observability.tracing import span
 

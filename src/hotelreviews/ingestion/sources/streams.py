@@ -6,7 +6,7 @@ import gzip
 import zlib
 from typing import Protocol
 
-from hotelreviews.ingestion.sniffing import GZIP_MAGIC
+from hotelreviews.ingestion.sources.sniffing import GZIP_MAGIC
 
 CHUNK_BYTES = 1024 * 1024
 _GZIP_WBITS = 31  # zlib's "gzip header and trailer" mode: checks each member's CRC and length

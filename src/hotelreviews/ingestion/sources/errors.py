@@ -1,4 +1,4 @@
-"""Why a source cannot be read: the errors every kind of source raises (see sources.py)."""
+"""Why a source cannot be read: the errors every kind of source raises (see opening.py)."""
 
 from __future__ import annotations
 
@@ -14,4 +14,4 @@ class SourceUnavailable(SourceError):
 
 class SourceOverLimit(SourceError):
     """A source costs more than one source may (bytes, wall time): it ends here, for good —
-    the same source would cross the same limit again (see ingestion/limits.py)."""
+    the same source would cross the same limit again (see limits.py)."""

@@ -22,10 +22,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from hotelreviews.ingestion.egress import SourcePolicy, SourceRefused
-from hotelreviews.ingestion.remote import RemoteSource, check_sample, identity
-from hotelreviews.ingestion.sniffing import SNIFF_BYTES
-from hotelreviews.ingestion.sources import REVIEW_SUFFIXES, SourceError, SourceUnavailable
+from hotelreviews.ingestion.sources.egress import SourcePolicy, SourceRefused
+from hotelreviews.ingestion.sources.errors import SourceError, SourceUnavailable
+from hotelreviews.ingestion.sources.remote import RemoteSource, check_sample, identity
+from hotelreviews.ingestion.sources.sniffing import SNIFF_BYTES
+from hotelreviews.ingestion.sources.source import REVIEW_SUFFIXES
 
 if TYPE_CHECKING:
     from hotelreviews.core.settings import Settings

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from hotelreviews.ingestion.records import NormalizedReview, Rejection
-from hotelreviews.ingestion.summaries import Contribution, SummaryDelta
+from hotelreviews.ingestion.writing.summaries import Contribution, SummaryDelta
 
 ReviewKey = tuple[int, str]  # (providers.id, provider review id)
 

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from hotelreviews.ingestion.source_errors import SourceOverLimit
-from hotelreviews.ingestion.streams import Readable
+from hotelreviews.ingestion.sources.errors import SourceOverLimit
+from hotelreviews.ingestion.sources.streams import Readable
 
 if TYPE_CHECKING:
     from hotelreviews.core.settings import Settings

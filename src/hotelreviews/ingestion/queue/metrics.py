@@ -9,7 +9,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction
-from hotelreviews.jobs import repository as repo
+from hotelreviews.ingestion.queue import repository as repo
 from hotelreviews.observability.metrics import JOBS, JOBS_OLDEST_QUEUED_AGE
 
 logger = logging.getLogger("hotelreviews.worker")

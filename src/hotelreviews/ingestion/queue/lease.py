@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hotelreviews.core.database import write_transaction
-from hotelreviews.ingestion.batch import ParsedBatch
-from hotelreviews.jobs import repository as repo
+from hotelreviews.ingestion.queue import repository as repo
+from hotelreviews.ingestion.writing.batch import ParsedBatch
 
 logger = logging.getLogger("hotelreviews.worker")
 

@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.local_files import why_outside
-from hotelreviews.ingestion.sources import REVIEW_SUFFIXES, SourceError
-from hotelreviews.jobs.uris import MAX_URI_LENGTH, QueuedSource
+from hotelreviews.ingestion.queue.uris import MAX_URI_LENGTH, QueuedSource
+from hotelreviews.ingestion.sources import s3
+from hotelreviews.ingestion.sources.errors import SourceError
+from hotelreviews.ingestion.sources.local_files import why_outside
+from hotelreviews.ingestion.sources.remote import display_name
+from hotelreviews.ingestion.sources.source import REVIEW_SUFFIXES
 
 logger = logging.getLogger("hotelreviews.worker")
 # Paths already logged as refused, so a poll every few seconds does not repeat the warning.
@@ -101,9 +104,6 @@ def _log_refusal(message: str) -> None:
 
 
 def _s3_objects(prefix: str, settings: Settings) -> list[ListedFile]:
-    from hotelreviews.ingestion import s3
-    from hotelreviews.ingestion.remote import display_name
-
     return [
         ListedFile(
             source=QueuedSource(

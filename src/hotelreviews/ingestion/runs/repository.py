@@ -1,0 +1,128 @@
+"""All the SQL of the ingestions API's reads: ingestions, each with its queue state
+(`ingestion_jobs`, same id) and the run holding its lines joined in, and their rejected lines;
+every ingestion statement limited to the caller's IngestionView (access.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
+from hotelreviews.ingestion.queue.tables import ingestion_jobs
+from hotelreviews.ingestion.runs.access import IngestionView
+from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+
+f, rl, j = ingested_files.c, rejected_lines.c, ingestion_jobs.c
+_run = ingested_files.alias("run")
+RUN_COLUMNS = (
+    "status",
+    "size_bytes",
+    "checksum",
+    "lines_done",
+    "lines_blank",
+    "reviews_new",
+    "reviews_updated",
+    "reviews_unchanged",
+    "lines_rejected",
+    "rejected_by_reason",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+    "lines_per_second",
+)
+_JOB_COLUMNS = (
+    "status",
+    "attempts",
+    "max_attempts",
+    "next_attempt_at",
+    "lease_owner",
+    "lease_expires_at",
+    "last_error",
+    "bytes_total",
+    "bytes_done",
+    "run_id",
+    "created_at",
+)
+# Each row: the ingestion's own columns, its job's as job_*, its resumed run's as run_*.
+_INGESTIONS = sa.select(
+    ingested_files,
+    *(j[name].label(f"job_{name}") for name in _JOB_COLUMNS),
+    *(_run.c[name].label(f"run_{name}") for name in RUN_COLUMNS),
+).select_from(
+    ingested_files.outerjoin(ingestion_jobs, j.id == f.id).outerjoin(
+        _run, sa.and_(_run.c.id == j.run_id, _run.c.id != f.id)
+    )
+)
+NEWEST_FIRST = KeysetOrder(
+    "ingestions:newest", (SortKey(f.started_at, True, "datetime"), SortKey(f.id, True, "int"))
+)
+BY_LINE = KeysetOrder("rejected:line", (SortKey(rl.line_number, False, "int"),))
+
+
+def _visible(view: IngestionView) -> sa.ColumnElement[bool]:
+    return sa.true() if view.owner is None else f.created_by == view.owner
+
+
+async def list_ingestions(
+    connection: AsyncConnection, *, page: PageRequest, view: IngestionView
+) -> Sequence[Row[Any]]:
+    """A page of the ingestions in the view, newest first (one row more than the page, to
+    tell whether another follows: NEWEST_FIRST.page)."""
+    statement = NEWEST_FIRST.apply(_INGESTIONS.where(_visible(view)), page)
+    return (await connection.execute(statement)).all()
+
+
+async def count_ingestions(
+    connection: AsyncConnection, *, page: PageRequest, view: IngestionView
+) -> int:
+    """How many ingestions the view holds."""
+    counted = sa.select(f.id).where(_visible(view))
+    return (await connection.execute(count_of(counted, page))).scalar_one()
+
+
+async def ingestion(
+    connection: AsyncConnection, ingestion_id: int, *, view: IngestionView
+) -> Row[Any] | None:
+    """One ingestion's row; None if there is no such ingestion in the view."""
+    statement = _INGESTIONS.where(f.id == ingestion_id, _visible(view))
+    return (await connection.execute(statement)).first()
+
+
+async def run_of(
+    connection: AsyncConnection, ingestion_id: int, *, view: IngestionView
+) -> tuple[int, str | None] | None:
+    """The run holding an ingestion's lines (its job's resumed run, else itself) and who
+    queued the ingestion; None if there is no such ingestion in the view."""
+    statement = (
+        sa.select(f.id, j.run_id, f.status, f.created_by)
+        .select_from(ingested_files.outerjoin(ingestion_jobs, j.id == f.id))
+        .where(f.id == ingestion_id, _visible(view))
+    )
+    row = (await connection.execute(statement)).first()
+    if row is None:
+        return None
+    # A skipped one read nothing: the lines are the earlier run's, not its own.
+    run_id = row.run_id if row.run_id is not None and row.status != "skipped" else row.id
+    return run_id, row.created_by
+
+
+def _rejected_lines_of(run_id: int) -> sa.Select[Any]:
+    return sa.select(rl.line_number, rl.reason, rl.message, rl.excerpt).where(rl.file_id == run_id)
+
+
+async def list_rejected_lines(
+    connection: AsyncConnection, *, run_id: int, page: PageRequest
+) -> Sequence[Row[Any]]:
+    """A page of a run's rejected lines, by line number (one row more than the page: BY_LINE)."""
+    return (await connection.execute(BY_LINE.apply(_rejected_lines_of(run_id), page))).all()
+
+
+async def count_rejected_lines(
+    connection: AsyncConnection, *, run_id: int, page: PageRequest
+) -> int:
+    """How many lines a run rejected."""
+    return (await connection.execute(count_of(_rejected_lines_of(run_id), page))).scalar_one()
