@@ -27,11 +27,16 @@ help: ## List the targets
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+	@# The package list comes from the script that installs them: never a copy here.
+	@echo
+	@echo "System packages the tests need (Debian names; 'make test' installs them):"
+	@echo "  $$(bash scripts/ensure-system-packages.sh --list)"
+	@echo "and for 'make bench': $$(bash scripts/ensure-system-packages.sh --list-bench)"
 
 venv: ## Create/refresh .venv (re-installs only when pyproject.toml changed)
 	@bash scripts/bootstrap-venv.sh
 
-system-packages: ## Install system packages the tests need (PostgreSQL 15, Redis)
+system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh
 
 run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
