@@ -4,7 +4,8 @@
 #   make test    install what the tests need and run the whole suite
 #
 # Variables: PORT (8000), HOST (127.0.0.1), PYTEST_ARGS, TEST_WORKERS (3), BENCH_ARGS,
-#            HOTELREVIEWS_DATA_DIR (environment; default var).
+#            HOTELREVIEWS_DATA_DIR (environment; default var), HOTELREVIEWS_WORKER_SOURCES
+#            (environment; for `make run`, default <data dir>/inbox).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -48,6 +49,9 @@ run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
 	else \
 		echo "==> demo data already ingested ($$stamp)"; \
 	fi
+	@# The API queues local files only from a folder the workers poll: give it one (README).
+	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; \
+	HOTELREVIEWS_WORKER_SOURCES="$${HOTELREVIEWS_WORKER_SOURCES:-$$(realpath -m "$$data_dir")/inbox}" \
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
 test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
