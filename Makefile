@@ -34,13 +34,13 @@ help: ## List the targets
 	@echo "  $$(bash scripts/ensure-system-packages.sh --list)"
 	@echo "and for 'make bench': $$(bash scripts/ensure-system-packages.sh --list-bench)"
 
-venv: ## Create/refresh .venv (re-installs only when pyproject.toml changed)
+venv: ## Create/refresh .venv (reinstalls if pyproject.toml changed)
 	@bash scripts/bootstrap-venv.sh
 
 system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh
 
-run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
+run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	$(BIN)/hotelreviews migrate upgrade
 	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
 	if [ ! -e "$$stamp" ]; then \

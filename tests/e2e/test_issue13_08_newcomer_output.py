@@ -199,6 +199,8 @@ def test_make_help_names_every_system_package_the_script_installs() -> None:
     assert done.returncode == 0, done.stderr
     missing = {name for name in _packages_the_script_installs() if name not in done.stdout}
     assert not missing, done.stdout
+    wide = [line for line in done.stdout.splitlines() if len(line) > 80]
+    assert not wide, wide
 
 
 def test_make_help_takes_its_package_list_from_the_script_not_a_copy() -> None:
