@@ -50,8 +50,8 @@ run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 		echo "==> demo data already ingested ($$stamp)"; \
 	fi
 	@# The API queues local files only from a folder the workers poll: give it one (README).
-	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; \
-	HOTELREVIEWS_WORKER_SOURCES="$${HOTELREVIEWS_WORKER_SOURCES:-$$(realpath -m "$$data_dir")/inbox}" \
+	@inbox="$${HOTELREVIEWS_DATA_DIR:-var}/inbox"; mkdir -p "$$inbox"; \
+	HOTELREVIEWS_WORKER_SOURCES="$${HOTELREVIEWS_WORKER_SOURCES:-$$(cd "$$inbox" && pwd)}" \
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
 test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)

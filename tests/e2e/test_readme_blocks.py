@@ -131,7 +131,8 @@ def _environment(data_dir: Path) -> dict[str, str]:
 
 @pytest.fixture
 def served(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """`make run`'s steps: migrate, demo --ingest, serve (with <data dir>/inbox polled)."""
+    """`make run`'s steps: migrate, demo --ingest, make <data dir>/inbox and serve with it as
+    the folder the API may queue from."""
     env = _environment(data_dir)
     cli = [sys.executable, "-m", "hotelreviews"]
     for step in (["migrate", "upgrade"], ["demo", "--ingest"]):
@@ -139,6 +140,7 @@ def served(data_dir: Path) -> Iterator[tuple[str, dict[str, str]]]:
             [*cli, *step], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
         )
         assert done.returncode == 0, done.stdout + done.stderr
+    (data_dir / "inbox").mkdir()
     port = free_port()
     log = (data_dir / "serve.log").open("w")
     server = subprocess.Popen(
