@@ -4,7 +4,8 @@
 #   make test    install what the tests need and run the whole suite
 #
 # Variables: PORT (8000), HOST (127.0.0.1), PYTEST_ARGS, TEST_WORKERS (3), BENCH_ARGS,
-#            HOTELREVIEWS_DATA_DIR (environment; default var).
+#            HOTELREVIEWS_DATA_DIR (environment; default var), HOTELREVIEWS_WORKER_SOURCES
+#            (environment; for `make run`, default <data dir>/inbox).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -27,14 +28,19 @@ help: ## List the targets
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
 		| awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+	@# The package list comes from the script that installs them: never a copy here.
+	@echo
+	@echo "System packages the tests need (Debian names; 'make test' installs them):"
+	@echo "  $$(bash scripts/ensure-system-packages.sh --list)"
+	@echo "and for 'make bench': $$(bash scripts/ensure-system-packages.sh --list-bench)"
 
-venv: ## Create/refresh .venv (re-installs only when pyproject.toml changed)
+venv: ## Create/refresh .venv (reinstalls if pyproject.toml changed)
 	@bash scripts/bootstrap-venv.sh
 
-system-packages: ## Install system packages the tests need (PostgreSQL 15, Redis)
+system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh
 
-run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
+run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	$(BIN)/hotelreviews migrate upgrade
 	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
 	if [ ! -e "$$stamp" ]; then \
@@ -43,6 +49,9 @@ run: venv ## Migrate, load demo data (first run only) and serve on HOST:PORT
 	else \
 		echo "==> demo data already ingested ($$stamp)"; \
 	fi
+	@# The API queues local files only from a folder the workers poll: give it one (README).
+	@inbox="$${HOTELREVIEWS_DATA_DIR:-var}/inbox"; mkdir -p "$$inbox"; \
+	HOTELREVIEWS_WORKER_SOURCES="$${HOTELREVIEWS_WORKER_SOURCES:-$$(cd "$$inbox" && pwd)}" \
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
 test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)

@@ -8,6 +8,8 @@
 #   - haproxy (/usr/sbin/haproxy): `hotelreviews cluster up` puts one in front of each
 #     region and one global entry; the cluster's HAProxy tests run the real one.
 # With --bench, also wrk (HTTP load generator used by `make bench`).
+# --list prints the packages the tests need, --list-bench those --bench adds, and exits:
+# `make help` shows them.
 #
 # Present already -> exits 0 quickly, installs nothing.
 # Missing and root -> apt-get update (once) + apt-get install.
@@ -17,12 +19,20 @@
 # port 5432; that is harmless, the tests never use it.
 set -euo pipefail
 
+# The one list of what this script installs (Debian package names); `present` below knows
+# how to tell each is there.
+TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy)
+BENCH_PACKAGES=(wrk)
+
 want_bench=0
+want_list=0
 for arg in "$@"; do
     case "$arg" in
         --bench) want_bench=1 ;;
+        --list) want_list=1 ;;
+        --list-bench) want_list=2 ;;
         -h | --help)
-            sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -31,6 +41,16 @@ for arg in "$@"; do
             ;;
     esac
 done
+
+wanted=("${TEST_PACKAGES[@]}")
+if ((want_bench)); then wanted+=("${BENCH_PACKAGES[@]}"); fi
+if ((want_list == 1)); then
+    echo "${TEST_PACKAGES[*]}"
+    exit 0
+elif ((want_list == 2)); then
+    echo "${BENCH_PACKAGES[*]}"
+    exit 0
+fi
 
 log() { echo "ensure-system-packages: $*" >&2; }
 
@@ -79,26 +99,39 @@ if [[ -n "${HOTELREVIEWS_TEST_PG_BIN:-}" ]] && ! has_pg_bins "$HOTELREVIEWS_TEST
     exit 1
 fi
 
-missing=()
-other_pg=""
-if [[ -z "$(find_pg15)" ]]; then
-    other_pg=$(find_any_pg)
-    if [[ -n "$other_pg" ]] && command -v apt-cache >/dev/null 2>&1 && ! pg15_installable; then
-        # A distribution without PostgreSQL 15 (we installed 'postgresql' earlier).
-        log "note: PostgreSQL 15 is not packaged here; found $(pg_major "$other_pg") in $other_pg."
-        log "      Tests expect 15; set HOTELREVIEWS_TEST_PG_BIN=$other_pg to use it anyway."
-    else
-        missing+=(postgresql-15)
-    fi
-fi
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # Debian installs it in /usr/sbin, which is not on every user's PATH.
 has_haproxy() { command -v haproxy >/dev/null 2>&1 || [[ -x /usr/sbin/haproxy ]]; }
-has_haproxy || missing+=(haproxy)
-if ((want_bench)); then
-    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-fi
+
+# Whether a package of the list above is installed (by the command the tests run).
+present() {
+    case "$1" in
+        postgresql-15) [[ -n "$(find_pg15)" ]] ;;
+        redis-server) command -v redis-server >/dev/null 2>&1 ;;
+        prometheus) command -v promtool >/dev/null 2>&1 ;;
+        haproxy) has_haproxy ;;
+        wrk) command -v wrk >/dev/null 2>&1 ;;
+        *)
+            log "no check for package $1"
+            return 1
+            ;;
+    esac
+}
+
+missing=()
+other_pg=""
+for pkg in "${wanted[@]}"; do
+    present "$pkg" && continue
+    if [[ "$pkg" == postgresql-15 ]]; then
+        other_pg=$(find_any_pg)
+        if [[ -n "$other_pg" ]] && command -v apt-cache >/dev/null 2>&1 && ! pg15_installable; then
+            # A distribution without PostgreSQL 15 (we installed 'postgresql' earlier).
+            log "note: PostgreSQL 15 is not packaged here; found $(pg_major "$other_pg") in $other_pg."
+            log "      Tests expect 15; set HOTELREVIEWS_TEST_PG_BIN=$other_pg to use it anyway."
+            continue
+        fi
+    fi
+    missing+=("$pkg")
+done
 
 if ((${#missing[@]} == 0)); then
     exit 0
@@ -143,20 +176,11 @@ if [[ -z "$(find_pg15)" && -z "$(find_any_pg)" ]]; then
     log "PostgreSQL server binaries still not found after installing ${packages[*]}"
     exit 1
 fi
-if ! command -v redis-server >/dev/null 2>&1; then
-    log "redis-server still not found after installing"
-    exit 1
-fi
-if ! command -v promtool >/dev/null 2>&1; then
-    log "promtool still not found after installing prometheus"
-    exit 1
-fi
-if ! has_haproxy; then
-    log "haproxy still not found after installing"
-    exit 1
-fi
-if ((want_bench)) && ! command -v wrk >/dev/null 2>&1; then
-    log "wrk still not found after installing"
-    exit 1
-fi
+for pkg in "${missing[@]}"; do
+    [[ "$pkg" == postgresql-15 ]] && continue # checked above: any version will do
+    if ! present "$pkg"; then
+        log "$pkg still not found after installing"
+        exit 1
+    fi
+done
 log "done"

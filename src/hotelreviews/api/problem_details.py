@@ -100,10 +100,11 @@ def problem_response(
     errors: list[dict[str, str]] | None = None,
     error_count: int | None = None,
     headers: dict[str, str] | None = None,
+    title: str | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": f"urn:hotelreviews:problem:{code}",
-        "title": _TITLES.get(status, "Error"),
+        "title": title or _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         "code": code,

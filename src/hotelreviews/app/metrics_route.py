@@ -24,6 +24,7 @@ def metrics(request: Request) -> Response:
         return problem_response(
             status=401,
             code="metrics_token_required",
+            title="Metrics token required",
             detail="send Authorization: Bearer <the metrics token> to read /metrics",
             instance=request.url.path,
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},

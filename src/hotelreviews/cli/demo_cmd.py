@@ -33,7 +33,11 @@ def demo(
     ] = None,
     reviews: Annotated[
         int,
-        typer.Option(min=1, help="Distinct reviews to generate: at least 1 (10 million is fine)."),
+        typer.Option(
+            min=1,
+            envvar="HOTELREVIEWS_DEMO_REVIEWS",
+            help="Distinct reviews to generate: at least 1 (10 million is fine).",
+        ),
     ] = 100_000,
     seed: Annotated[
         int, typer.Option(help="Random seed: the same seed and size give byte-identical files.")
@@ -64,8 +68,8 @@ def demo(
 
 class _RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
-        rate = f"{task.speed:,.0f} lines/s" if task.speed else "…"
-        return Text(f"{int(task.completed):>12,} lines  {rate:>16}", style="progress.data.speed")
+        rate = f"{task.speed:,.0f}/s" if task.speed else "…"
+        return Text(f"{int(task.completed):>10,} lines {rate:>10}", style="progress.data.speed")
 
 
 @contextmanager
@@ -76,7 +80,7 @@ def _progress(console: Console, reviews: int) -> Iterator[Callable[[int], None]]
         # No auto-refresh thread: worker processes are forked only from a single-threaded process.
         bar = Progress(
             TextColumn("writing demo files"),
-            BarColumn(),
+            BarColumn(bar_width=20),  # with the columns around it, 80 columns at most
             _RateColumn(),
             TimeElapsedColumn(),
             console=console,
@@ -110,24 +114,19 @@ def _progress(console: Console, reviews: int) -> Iterator[Callable[[int], None]]
 
 
 def _print_summary(console: Console, manifest: DemoManifest, seconds: float) -> None:
+    """Short lines, each a whole phrase: a terminal of 80 columns never breaks one."""
     files = manifest.files
     size = sum((manifest.out_dir / f.name).stat().st_size for f in files)
     gz = sum(f.name.endswith(".gz") for f in files)
-    console.print(
-        f"wrote {plural(len(files), 'file')} ({gz} gzip, {size / 1e6:,.1f} MB) "
-        f"to {manifest.out_dir}",
-        highlight=False,
-    )
-    console.print(
-        f"lines {manifest.lines:,} · distinct reviews {manifest.reviews:,} · edited "
-        f"re-deliveries {manifest.redeliveries:,} · broken {manifest.broken_lines:,} · "
+    rate = manifest.lines / seconds if seconds > 0 else 0.0
+    for line in (
+        f"wrote {plural(len(files), 'file')} ({gz} gzip, {size / 1e6:,.1f} MB) to",
+        f"  {manifest.out_dir}",
+        f"lines {manifest.lines:,} · distinct reviews {manifest.reviews:,}",
+        f"edited re-deliveries {manifest.redeliveries:,} · broken {manifest.broken_lines:,} · "
         f"blank {manifest.blank_lines:,}",
-        highlight=False,
-    )
-    console.print(
         f"hotels {manifest.hotels:,} ({manifest.hotel_ids:,} hotel ids across feeds) · "
         f"seed {manifest.seed}",
-        highlight=False,
-    )
-    rate = manifest.lines / seconds if seconds > 0 else 0.0
-    console.print(f"time {seconds:.1f} s · {rate:,.0f} lines/s", highlight=False)
+        f"time {seconds:.1f} s · {rate:,.0f} lines/s",
+    ):
+        console.print(line, highlight=False, soft_wrap=True)

@@ -10,7 +10,7 @@ import typer
 
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
-from hotelreviews.core.settings import get_settings
+from hotelreviews.core.settings import Settings, get_settings
 
 migrate_app = typer.Typer(invoke_without_command=True, subcommand_metavar="[COMMAND] [ARGS]...")
 
@@ -24,21 +24,42 @@ def upgrade_by_default(context: typer.Context) -> None:
 
 @migrate_app.command(help="Upgrade the schema (to the latest revision by default).")
 def upgrade(revision: str = typer.Argument("head")) -> None:
-    migrations.upgrade(get_settings(), revision)
-    typer.echo(f"database schema upgraded to {revision}")
+    settings = get_settings()
+    before = _revision_now(settings)
+    migrations.upgrade(settings, revision)
+    after = _revision_now(settings)
+    # Said only when something changed: `make run` upgrades on every start.
+    if after == before:
+        typer.echo(f"database schema already at {revision} (revision {after or 'none'})")
+    else:
+        moved = f"revision {before or 'none'} → {after}"
+        typer.echo(f"database schema upgraded to {revision} ({moved})")
 
 
 @migrate_app.command(help="Downgrade the schema to REVISION ('base' empties the database).")
 def downgrade(
     revision: str = typer.Argument(..., help="Target revision, e.g. 'base' or '-1'."),
 ) -> None:
-    migrations.downgrade(get_settings(), revision)
-    typer.echo(f"database schema downgraded to {revision}")
+    settings = get_settings()
+    before = _revision_now(settings)
+    migrations.downgrade(settings, revision)
+    after = _revision_now(settings)
+    if after == before:
+        typer.echo(f"database schema already at {revision} (revision {after or 'none'})")
+    else:
+        moved = f"revision {before} → {after or 'none'}"
+        typer.echo(f"database schema downgraded to {revision} ({moved})")
 
 
 @migrate_app.command(help="Show the schema's current revision and the latest one.")
 def current() -> None:
     settings = get_settings()
+    typer.echo(f"current: {_revision_now(settings) or 'none'}")
+    typer.echo(f"latest:  {migrations.head_revision(settings)}")
+
+
+def _revision_now(settings: Settings) -> str | None:
+    """The database's schema revision (None: an empty database)."""
 
     async def read() -> str | None:
         engine = create_engine(settings)
@@ -47,5 +68,4 @@ def current() -> None:
         finally:
             await engine.dispose()
 
-    typer.echo(f"current: {asyncio.run(read()) or 'none'}")
-    typer.echo(f"latest:  {migrations.head_revision(settings)}")
+    return asyncio.run(read())

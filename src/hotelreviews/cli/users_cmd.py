@@ -26,16 +26,24 @@ Roles = Annotated[
 ]
 
 
-@users_app.command(help="Create a user. The password is asked for (or read from stdin).")
+@users_app.command(
+    help="Create a user. The password is asked for twice on a terminal; when stdin is not a "
+    "terminal (a pipe, a file), its first line is the password."
+)
 def create(
     username: str,
     role: Roles = [],  # noqa: B006 (Typer reads the default, never mutates it)
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line.")
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from stdin's first line, even from a terminal.",
+        ),
     ] = False,
 ) -> None:
     roles = roles_option(role)
-    if password_stdin:
+    # Not a terminal: getpass would warn and echo it; a piped password needs no confirming.
+    if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     cache_max_age_seconds: int = Field(default=5, ge=0)
     # How often each process reads the data versions from the database. At most 1 s: with
     # Redis down (or an invalidation message lost) this poll alone bounds how long a process
-    # can serve a response older than a committed ingest (README, "Caching").
+    # can serve a response older than a committed ingest (docs/caching.md).
     cache_version_poll_seconds: float = Field(default=0.5, gt=0, le=1.0)
     # Redis behind the response cache: a second level shared by every process, and the
     # channel that tells them about each committed ingest at once. None: in-process only.
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     redis_key_prefix: str = Field(default="hotelreviews:", min_length=1, max_length=100)
     # Connect and read timeout of each Redis call: a Redis hiccup costs a request at most this.
     redis_timeout_seconds: float = Field(default=0.1, gt=0, le=10)
-    # Abuse protection (hotelreviews.protection; README, "Abuse protection"). Proxies whose
+    # Abuse protection (hotelreviews.protection; docs/security.md). Proxies whose
     # X-Forwarded-For/-Proto are believed: CIDRs, a JSON list or separated by commas.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_url_bytes: int = Field(default=8 * 1024, ge=256)

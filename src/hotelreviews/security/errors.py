@@ -6,6 +6,7 @@ from __future__ import annotations
 class AuthError(Exception):
     status = 401
     code = "unauthorized"
+    title = "Unauthorized"  # the problem's title: what a person reads first
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -16,18 +17,22 @@ class InvalidCredentials(AuthError):
     """Wrong user name or password, or a disabled user (one answer for all three)."""
 
     code = "invalid_credentials"
+    title = "Invalid credentials"
 
 
 class InvalidToken(AuthError):
     code = "invalid_token"
+    title = "Invalid access token"
 
 
 class InvalidApiKey(AuthError):
     code = "invalid_api_key"
+    title = "Invalid API key"
 
 
 class AuthenticationRequired(AuthError):
     code = "authentication_required"
+    title = "Authentication required"
 
 
 class CredentialsUnverifiable(AuthError):
@@ -36,17 +41,20 @@ class CredentialsUnverifiable(AuthError):
 
     status = 503
     code = "database_unavailable"
+    title = "Service unavailable"
     retry_after_seconds = 5
 
 
 class Forbidden(AuthError):
     status = 403
     code = "forbidden"
+    title = "Forbidden"
 
 
 class LoginLocked(AuthError):
     status = 429
     code = "login_locked"
+    title = "Login locked"
 
     def __init__(self, message: str, *, retry_after_seconds: int) -> None:
         super().__init__(message)
@@ -57,6 +65,7 @@ class LoginBackoff(LoginLocked):
     """Too soon after a failed login for this name: the wait doubles with each failure."""
 
     code = "login_backoff"
+    title = "Too many failed logins"
 
 
 class SecretMissing(Exception):

@@ -104,6 +104,7 @@ async def _auth_error(request: Request, exc: Exception) -> Response:
         detail=exc.message,
         instance=request.url.path,
         headers=headers,
+        title=exc.title,
     )
 
 
