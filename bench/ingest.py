@@ -27,10 +27,10 @@ from pathlib import Path
 from common import PRODUCTION_LIKE, demo_file, fresh_settings, run_child
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.records import NormalizedReview
 from hotelreviews.ingestion.repository import bulk_load
 from hotelreviews.ingestion.rows import review_row
+from hotelreviews.ingestion.shapes.parsing import parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview
 from hotelreviews.ingestion.upserts import review_staging
 
 CHUNK = 5_000

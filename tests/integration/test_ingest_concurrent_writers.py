@@ -21,9 +21,9 @@ from hotelreviews.core.clock import utcnow
 from hotelreviews.core.schema import hotel_summaries, hotels, providers, reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion import repository as repo
-from hotelreviews.ingestion.parsing import parse_line
 from hotelreviews.ingestion.rows import review_row
 from hotelreviews.ingestion.service import ingest_file, ingest_paths
+from hotelreviews.ingestion.shapes.parsing import parse_line
 from hotelreviews.ingestion.writer import KnownIds
 from tests.support.feeds import nested_line
 from tests.support.locks import wait_for_lock_waits

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from hotelreviews.ingestion import sources
 from hotelreviews.ingestion.local_files import OpenedFile
-from hotelreviews.ingestion.parsing import MAX_LINE_BYTES, parse_line
-from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.shapes.parsing import MAX_LINE_BYTES, parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection, RejectReason
 from hotelreviews.ingestion.sources import (
     LocalSource,
     SourceError,

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from hotelreviews.ingestion.records import Rejection, RejectReason
+from hotelreviews.ingestion.shapes.records import Rejection, RejectReason
 
 Problems = list[tuple[RejectReason, str]]
 

@@ -17,7 +17,7 @@ import msgspec
 import orjson
 from msgspec import Meta, Raw, Struct
 
-from hotelreviews.ingestion.memo import MISS
+from hotelreviews.ingestion.shapes.memo import MISS
 
 I64 = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)]
 Id = Annotated[int, Meta(ge=0, le=2**63 - 1)]  # negative ids are rejected by the precise path

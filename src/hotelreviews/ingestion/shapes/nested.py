@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotelreviews.ingestion import dates
-from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.hashing import build_review, nested_hashed_response
-from hotelreviews.ingestion.records import (
+from hotelreviews.ingestion.shapes import dates
+from hotelreviews.ingestion.shapes import fields as f
+from hotelreviews.ingestion.shapes.hashing import build_review, nested_hashed_response
+from hotelreviews.ingestion.shapes.records import (
     NormalizedReview,
     ProviderStanding,
     Rejection,
     hotel_response,
 )
-from hotelreviews.ingestion.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
+from hotelreviews.ingestion.shapes.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
 
 SCALE = 10.0
 KNOWN_PROVIDERS = {"332": "Agoda", "333": "Expedia", "334": "Booking.com"}

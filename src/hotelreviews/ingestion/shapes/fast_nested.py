@@ -10,21 +10,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hotelreviews.ingestion import dates
-from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.hashing import nested_hashed_response, new_review
-from hotelreviews.ingestion.memo import MISS, learn, number, on_ten_point_scale, remember
-from hotelreviews.ingestion.nested_shape import HOTEL_KEYS, SCALE, provider_name
-from hotelreviews.ingestion.nested_shape import standings as standings_of
-from hotelreviews.ingestion.records import (
+from hotelreviews.ingestion.shapes import dates
+from hotelreviews.ingestion.shapes import fields as f
+from hotelreviews.ingestion.shapes.hashing import nested_hashed_response, new_review
+from hotelreviews.ingestion.shapes.memo import MISS, learn, number, on_ten_point_scale, remember
+from hotelreviews.ingestion.shapes.nested import HOTEL_KEYS, SCALE, provider_name
+from hotelreviews.ingestion.shapes.nested import standings as standings_of
+from hotelreviews.ingestion.shapes.records import (
     HotelRef,
     NormalizedReview,
     ProviderRef,
     ProviderStanding,
     hotel_response,
 )
-from hotelreviews.ingestion.refs import hotel_attributes, hotel_ref, provider_ref
-from hotelreviews.ingestion.wire import NO_REVIEWER, NestedLine, NestedReviewer, raw_value
+from hotelreviews.ingestion.shapes.refs import hotel_attributes, hotel_ref, provider_ref
+from hotelreviews.ingestion.shapes.wire import NO_REVIEWER, NestedLine, NestedReviewer, raw_value
 
 _SCALE = SCALE
 _HOTEL_KEYS = HOTEL_KEYS

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotelreviews.ingestion import dates
-from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.hashing import build_review
-from hotelreviews.ingestion.records import (
+from hotelreviews.ingestion.shapes import dates
+from hotelreviews.ingestion.shapes import fields as f
+from hotelreviews.ingestion.shapes.hashing import build_review
+from hotelreviews.ingestion.shapes.records import (
     HotelResponse,
     NormalizedReview,
     ProviderRef,
     Rejection,
     hotel_response,
 )
-from hotelreviews.ingestion.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
+from hotelreviews.ingestion.shapes.refs import HotelKeys, hotel_attributes, hotel_ref, provider_ref
 
 SCALE = 5.0
 ASPECT_FIELDS = (

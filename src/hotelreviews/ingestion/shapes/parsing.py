@@ -7,13 +7,13 @@ import re
 import msgspec
 import orjson
 
-from hotelreviews.ingestion.fast_flat import parse_flat_line
-from hotelreviews.ingestion.fast_nested import parse_nested_line
-from hotelreviews.ingestion.fields import shorten
-from hotelreviews.ingestion.flat_shape import parse_flat
-from hotelreviews.ingestion.nested_shape import parse_nested
-from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
-from hotelreviews.ingestion.wire import decode_flat, decode_nested
+from hotelreviews.ingestion.shapes.fast_flat import parse_flat_line
+from hotelreviews.ingestion.shapes.fast_nested import parse_nested_line
+from hotelreviews.ingestion.shapes.fields import shorten
+from hotelreviews.ingestion.shapes.flat import parse_flat
+from hotelreviews.ingestion.shapes.nested import parse_nested
+from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.shapes.wire import decode_flat, decode_nested
 
 MAX_LINE_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"

@@ -9,20 +9,20 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any
 
-from hotelreviews.ingestion import dates
-from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.flat_shape import (
+from hotelreviews.ingestion.shapes import dates
+from hotelreviews.ingestion.shapes import fields as f
+from hotelreviews.ingestion.shapes.flat import (
     ASPECT_FIELDS,
     HOTEL_KEYS,
     SCALE,
     feed_provider,
     metadata_response,
 )
-from hotelreviews.ingestion.hashing import new_review
-from hotelreviews.ingestion.memo import MISS, learn, number, on_ten_point_scale, remember
-from hotelreviews.ingestion.records import HotelRef, NormalizedReview, ProviderRef
-from hotelreviews.ingestion.refs import hotel_attributes, hotel_ref
-from hotelreviews.ingestion.wire import FlatLine, raw_value
+from hotelreviews.ingestion.shapes.hashing import new_review
+from hotelreviews.ingestion.shapes.memo import MISS, learn, number, on_ten_point_scale, remember
+from hotelreviews.ingestion.shapes.records import HotelRef, NormalizedReview, ProviderRef
+from hotelreviews.ingestion.shapes.refs import hotel_attributes, hotel_ref
+from hotelreviews.ingestion.shapes.wire import FlatLine, raw_value
 
 _SCALE = SCALE
 _HOTEL_KEYS = HOTEL_KEYS
