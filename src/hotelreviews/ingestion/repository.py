@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.core.types import UTCDateTime
 from hotelreviews.ingestion.batch import LineCounts, ReviewKey, StoredReview
-from hotelreviews.ingestion.records import HotelRef, ProviderRef
+from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef
 from hotelreviews.ingestion.summaries import Contribution
 from hotelreviews.ingestion.tables import ingested_files, nothing_counted, rejected_lines
 from hotelreviews.ingestion.upserts import (

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from hotelreviews.ingestion.batch import ReviewKey
-from hotelreviews.ingestion.records import (
+from hotelreviews.ingestion.shapes.records import (
     HotelRef,
     NormalizedReview,
     Rejection,

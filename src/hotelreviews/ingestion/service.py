@@ -21,10 +21,10 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion import repository as repo
 from hotelreviews.ingestion.batch import LineCounts, ParsedBatch
 from hotelreviews.ingestion.limits import SourceBudget
-from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.records import NormalizedReview
 from hotelreviews.ingestion.reports import FileReport, IngestReport
 from hotelreviews.ingestion.rows import EXCERPT_BYTES, storability_problem
+from hotelreviews.ingestion.shapes.parsing import parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview
 from hotelreviews.ingestion.sources import (
     Source,
     SourceError,

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
 
 from hotelreviews.ingestion.limits import BudgetedReader, SourceBudget, within_budget
 from hotelreviews.ingestion.local_files import OpenedFile, describe_os_error, open_regular_file
-from hotelreviews.ingestion.parsing import MAX_LINE_BYTES
+from hotelreviews.ingestion.shapes.parsing import MAX_LINE_BYTES
 from hotelreviews.ingestion.sniffing import GZIP_MAGIC, SNIFF_BYTES, content_problem, gzip_cause
 from hotelreviews.ingestion.source_errors import SourceError as SourceError
 from hotelreviews.ingestion.source_errors import SourceOverLimit as SourceOverLimit

@@ -21,7 +21,6 @@ from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.ingestion import repository as repo
 from hotelreviews.ingestion.batch import LineCounts, ParsedBatch, judge, latest_versions
-from hotelreviews.ingestion.records import HotelRef, ProviderRef, Rejection
 from hotelreviews.ingestion.rows import (
     clean_hotel,
     contribution,
@@ -30,6 +29,7 @@ from hotelreviews.ingestion.rows import (
     review_row,
     standing_row,
 )
+from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef, Rejection
 from hotelreviews.observability.metrics import (
     INGEST_BATCH_DURATION,
     INGEST_LINES,
