@@ -1,23 +1,27 @@
-"""The two line shapes as msgspec types, for the fast path of the line parser.
+"""What the shapes' msgspec wire types are built of, for the fast path of the line parser.
 
-They are strict on purpose: a line they decode must be one that orjson (the precise path's
-decoder) accepts too, decoding to the same values. So every key of a line must be declared
+Each shape declares its wire type (a `Wire` Struct) next to its converters. Wire types are
+strict on purpose: a line they decode must be one that orjson (the precise path's decoder)
+accepts too, decoding to the same values. So every key of a line must be declared
 (`forbid_unknown_fields`: msgspec skips unknown keys without checking their numbers and
 bytes as orjson does), integers must fit in 64 bits (orjson turns bigger ones into floats),
-and values we do not read must still be JSON scalars. The hotel's standings and amenities are
-kept as raw JSON, a cache key for what they decode to; raw_value decodes them with orjson.
-A line that fails here is not necessarily invalid: it just goes to the precise path.
+and values we do not read must still be JSON scalars. A hotel's amenities (and the nested
+shape's standings) are kept as raw JSON, a cache key for what they decode to; raw_value
+decodes them with orjson. A line that fails here is not necessarily invalid: it just goes to
+the precise path.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 import orjson
 from msgspec import Meta, Raw, Struct
 
-from hotelreviews.ingestion.shapes.memo import MISS
+from hotelreviews.ingestion.shapes import fields as f
+from hotelreviews.ingestion.shapes.memo import MISS, remember
+from hotelreviews.ingestion.shapes.records import HotelRef
+from hotelreviews.ingestion.shapes.refs import HotelKeys, hotel_attributes, hotel_ref
 
 I64 = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)]
 Id = Annotated[int, Meta(ge=0, le=2**63 - 1)]  # negative ids are rejected by the precise path
@@ -28,117 +32,11 @@ NULL = Raw(b"null")  # the value of an absent key kept as raw JSON
 _MAX_BRACKETS = 512  # far below orjson's depth limit of 1024, far above any real value
 
 
-class _Wire(Struct, forbid_unknown_fields=True, gc=False, kw_only=True):
+class Wire(Struct, forbid_unknown_fields=True, gc=False, kw_only=True):
     """A decoded JSON object with only the declared keys (transient, free of cycles).
 
     Fields are declared in the order the exports write them, which msgspec decodes fastest.
     """
-
-
-class NestedReviewer(_Wire, kw_only=True):
-    countryName: str | None = None
-    countryId: Scalar = None
-    flagName: Scalar = None
-    displayMemberName: str | None = None
-    reviewGroupName: Scalar = None
-    reviewGroupId: Scalar = None
-    roomTypeName: str | None = None
-    roomTypeId: Scalar = None
-    lengthOfStay: Number | None = None
-    reviewerReviewedCount: Number | None = None
-    isExpertReviewer: Scalar = None
-    isShowGlobalIcon: Scalar = None
-    isShowReviewedCount: Scalar = None
-
-
-NO_REVIEWER = NestedReviewer()
-
-
-class NestedComment(_Wire, kw_only=True):
-    hotelReviewId: Id | str
-    providerId: Id | str
-    rating: Number
-    formattedRating: Scalar = None
-    ratingText: Scalar = None
-    reviewTitle: str | None = None
-    reviewComments: str | None = None
-    reviewPositives: str | None = None
-    reviewNegatives: str | None = None
-    reviewDate: str
-    formattedReviewDate: Scalar = None
-    checkInDateMonthAndYear: Scalar = None
-    translateSource: Scalar = None
-    translateTarget: Scalar = None
-    originalTitle: Scalar = None
-    originalComment: Scalar = None
-    isShowReviewResponse: Scalar = None
-    responderName: str | None = None
-    responseText: str | None = None
-    hotelResponse: str | None = None
-    responseDateText: str | None = None
-    formattedResponseDate: str | None = None
-    responseTranslateSource: Scalar = None
-    encryptedReviewData: Scalar = None
-    reviewProviderLogo: Scalar = None
-    reviewProviderText: Scalar = None
-    # Anything but an object counts as no reviewer information, as on the precise path.
-    reviewerInfo: NestedReviewer | str | I64 | float | bool | None = None
-
-
-class NestedLine(_Wire, kw_only=True):
-    hotelId: Id | str
-    platform: Scalar = None
-    hotelName: str
-    hotelCity: str | None = None
-    hotelCountry: str | None = None
-    hotelStarRating: Number | None = None
-    hotelAddress: str | None = None
-    hotelLatitude: Number | None = None
-    hotelLongitude: Number | None = None
-    hotelAmenities: Raw = NULL  # raw, like the standings: part of a cache key
-    comment: NestedComment
-    # Kept as raw JSON: a file repeats the same snapshot for every review of a hotel, so its
-    # decoded form is cached by these bytes.
-    overallByProviders: Raw = NULL
-
-
-class FlatLine(_Wire, kw_only=True):
-    id: I64 | str
-    hotel_id: I64 | str
-    hotel_name: str
-    rating: Number
-    comment: str
-    review_date: str
-    title: str | None = None
-    stay_date: Scalar = None
-    trip_type: Scalar = None
-    room_type: str | None = None
-    language: Scalar = None
-    is_verified: Scalar = None
-    helpful_votes: Scalar = None
-    total_votes: Scalar = None
-    reviewer_name: str | None = None
-    reviewer_country: str | None = None
-    hotel_address: str | None = None
-    hotel_city: str | None = None
-    hotel_country: str | None = None
-    hotel_star_rating: Number | None = None
-    hotel_amenities: Raw = NULL  # raw: part of a cache key
-    hotel_latitude: Number | None = None
-    hotel_longitude: Number | None = None
-    service_rating: Number | None = None
-    cleanliness_rating: Number | None = None
-    location_rating: Number | None = None
-    value_rating: Number | None = None
-    comfort_rating: Number | None = None
-    facilities_rating: Number | None = None
-    source: Scalar = None
-    # Free-form and unread: two levels of objects and arrays of scalars are accepted here.
-    metadata: dict[str, Scalar | dict[str, Scalar] | list[Scalar]] | Scalar = None
-
-
-decode_nested = msgspec.json.Decoder(NestedLine).decode
-decode_flat = msgspec.json.Decoder(FlatLine).decode
 
 
 def raw_value(raw: bytes) -> Any:
@@ -156,3 +54,23 @@ def raw_value(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return MISS
+
+
+def decoded_hotel(
+    cache: dict[tuple[Any, ...], HotelRef],
+    key: tuple[Any, ...],
+    external_id: str | None,
+    keys: HotelKeys,
+) -> HotelRef | None:
+    """The HotelRef of a decoded line's hotel, remembered in `cache` under `key`; None if not sure.
+
+    `key` is (hotel id as decoded, hotel name, the values of the shape's HotelKeys with the
+    amenities raw), `external_id` the id as the shape reads it (None when unusable).
+    """
+    _, name, *values = key
+    problems: f.Problems = []  # any problem means "not sure": the precise path will report it
+    amenities = raw_value(values[-1])
+    attributes = hotel_attributes((*values[:-1], amenities), keys, problems)
+    if problems or amenities is MISS or external_id is None or not name.strip():
+        return None
+    return remember(cache, key, hotel_ref(external_id, name, attributes))
