@@ -17,7 +17,7 @@ from hotelreviews.ingestion.shapes.parsing import parse_fast, parse_line, parse_
 from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection, RejectReason
 from hotelreviews.ingestion.shapes.registry import SHAPES, shape_of_line, shape_of_object
 from hotelreviews.ingestion.shapes.wire import Wire
-from tests.unit.test_parsing_fast_path import ODD_VALUES, dumps
+from tests.unit.test_parsing_fast_path import ODD_VALUES, dumps, set_path
 from tests.unit.test_parsing_properties import (
     ABSENT,
     BAD_DATES,
@@ -28,6 +28,7 @@ from tests.unit.test_parsing_properties import (
     flat_lines,
     nested_lines,
 )
+from tests.unit.test_parsing_properties import set_path as set_or_drop
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -54,19 +55,6 @@ BREAKAGES = ["none", "missing", "null", "wrong_type", "out_of_range", "bad_date"
              "not_json"]  # fmt: skip
 
 
-def set_path(obj: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    for parent in parents:
-        child = obj.get(parent)
-        if type(child) is not dict:
-            child = obj[parent] = {}
-        obj = child
-    if value is ABSENT:
-        obj.pop(last, None)
-    else:
-        obj[last] = value
-
-
 @st.composite
 def lines(draw: st.DrawFn) -> tuple[str, bytes]:
     """(what was broken, a line of any registered shape, valid or broken that way)."""
@@ -79,7 +67,7 @@ def lines(draw: st.DrawFn) -> tuple[str, bytes]:
         return breakage, raw
     if breakage in ("missing", "null"):
         value = ABSENT if breakage == "missing" else None
-        set_path(obj, draw(st.sampled_from(generated.required)), value)
+        set_or_drop(obj, draw(st.sampled_from(generated.required)), value)
     elif breakage == "wrong_type":
         set_path(obj, draw(st.sampled_from(generated.required)), draw(WRONG_VALUES))
     elif breakage == "out_of_range":

@@ -245,11 +245,6 @@ def lenient_int(value: Any, path: str, problems: Problems, low: int, high: int) 
     return None
 
 
-def boolean(value: Any) -> bool | None:
-    """An optional JSON boolean; anything but true/false is None."""
-    return value if value is True or value is False else None
-
-
 def traveller_type(value: Any) -> str | None:
     """Map a provider's traveller label to solo, couple, family, group, business or other."""
     if type(value) is not str:

@@ -34,6 +34,7 @@ from hotelreviews.ingestion.shapes.wire import (
     Scalar,
     Wire,
     decoded_hotel,
+    decoded_rating,
 )
 
 SCALE = 5.0
@@ -147,12 +148,8 @@ def parse_wire(line: FlatLine) -> NormalizedReview | None:
     Any problem means "not sure": the precise path will report it.
     """
     review_id = _key_text(line.id)
-    rating = line.rating
-    if type(rating) is not float:
-        rating = number(rating)
-        if rating is None:
-            return None
-    if not 1.0 <= rating <= SCALE:
+    rating = decoded_rating(line.rating, SCALE)
+    if rating is None:
         return None
     when = dates.instant(line.review_date)
     aspects: dict[str, float] = {}
@@ -214,7 +211,6 @@ def _review(
         provider_review_id=review_id,
         hotel=hotel,
         rating=rating,
-        rating_normalized=on_ten_point_scale(rating, SCALE),
         review_date=when[0],
         review_date_offset_minutes=when[1],
         review_date_offset_missing=when[2],

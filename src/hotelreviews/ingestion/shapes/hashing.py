@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from hotelreviews.ingestion.shapes.memo import on_ten_point_scale
 from hotelreviews.ingestion.shapes.records import (
     HotelRef,
     HotelResponse,
@@ -54,10 +55,10 @@ def new_review(
     provider_review_id: str,
     hotel: HotelRef,
     rating: float,
-    rating_normalized: float,
     review_date: datetime,
     review_date_offset_minutes: int,
     review_date_offset_missing: bool,
+    rating_normalized: float | None = None,
     title: str | None = None,
     text: str | None = None,
     positives: str | None = None,
@@ -80,9 +81,12 @@ def new_review(
     reviews here, on both parse paths).
 
     Values are passed by name, as NormalizedReview names them; those a shape does not carry
-    default to None (no aspects: an empty dict). `hashed_response` replaces the response in
-    the hash (see nested_hashed_response).
+    default to None (no aspects: an empty dict), and the normalised rating follows from the
+    provider's rating scale. `hashed_response` replaces the response in the hash (see
+    nested_hashed_response).
     """
+    if rating_normalized is None:
+        rating_normalized = on_ten_point_scale(rating, provider.rating_scale)
     if aspects is None:
         aspects = {}
     payload = _encode(

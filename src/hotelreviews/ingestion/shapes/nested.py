@@ -17,7 +17,7 @@ from msgspec import Raw
 from hotelreviews.ingestion.shapes import dates
 from hotelreviews.ingestion.shapes import fields as f
 from hotelreviews.ingestion.shapes.hashing import nested_hashed_response, new_review
-from hotelreviews.ingestion.shapes.memo import MISS, learn, number, on_ten_point_scale, remember
+from hotelreviews.ingestion.shapes.memo import MISS, learn, remember
 from hotelreviews.ingestion.shapes.records import (
     HotelRef,
     NormalizedReview,
@@ -35,6 +35,7 @@ from hotelreviews.ingestion.shapes.wire import (
     Scalar,
     Wire,
     decoded_hotel,
+    decoded_rating,
     raw_value,
 )
 
@@ -201,10 +202,9 @@ def parse_object(obj: dict[str, Any]) -> NormalizedReview | Rejection:
 _comment_texts_of = attrgetter(*COMMENT_TEXTS)
 _reviewer_texts_of = attrgetter(*REVIEWER_TEXTS)
 # Everything of a line that depends on the hotel's part alone, which the hotel's other reviews
-# in the file repeat: the key of its provider, hotel and standings (with the raw amenities and
-# standings added).
+# in the file repeat, is remembered by what the line says there (see parse_wire): the hotel's
+# values (with the raw amenities added) key its HotelRef.
 _hotel_part_of = attrgetter("hotelId", "hotelName", *HOTEL_KEYS[:-1])
-_provider_part_of = attrgetter("providerId", "reviewProviderText")
 # Remembered by what the line says (see memo).
 _Context = tuple[ProviderRef, HotelRef, tuple[ProviderStanding, ...]]
 _contexts: dict[tuple[Any, ...], _Context] = {}
@@ -225,8 +225,8 @@ def parse_wire(line: NestedLine) -> NormalizedReview | None:
     """
     comment = line.comment
     hotel_key = (*_hotel_part_of(line), bytes(line.hotelAmenities))
-    context_key = (bytes(line.overallByProviders), *_provider_part_of(comment), *hotel_key)
-    context = _contexts.get(context_key)
+    context_key = (bytes(line.overallByProviders), comment.providerId, comment.reviewProviderText)
+    context = _contexts.get((context_key, hotel_key))
     if context is None:
         context = _context(context_key, hotel_key)
         if context is None:
@@ -236,12 +236,8 @@ def parse_wire(line: NestedLine) -> NormalizedReview | None:
     problems: f.Problems = []
     review_id = comment.hotelReviewId
     review_id = str(review_id) if type(review_id) is int else f.identifier(review_id, "", problems)
-    rating = comment.rating
-    if type(rating) is not float:
-        rating = number(rating)
-        if rating is None:
-            return None
-    if not 1.0 <= rating <= SCALE:
+    rating = decoded_rating(comment.rating, SCALE)
+    if rating is None:
         return None
     reviewer = comment.reviewerInfo
     if type(reviewer) is not NestedReviewer:
@@ -290,8 +286,9 @@ def parse_wire(line: NestedLine) -> NormalizedReview | None:
 
 
 def _context(key: tuple[Any, ...], hotel_key: tuple[Any, ...]) -> _Context | None:
-    """(provider, hotel, standings) for a decoded line's hotel part; None if not sure."""
-    raw_standings, raw_provider_id, label = key[:3]
+    """(provider, hotel, standings) for a decoded line's (standings, provider id, provider label)
+    and hotel part; None if not sure."""
+    raw_standings, raw_provider_id, label = key
     # A hotel's attributes outlive its snapshot, and a snapshot is shared by the providers
     # reviewing the hotel in a file: each is remembered on its own too.
     problems: f.Problems = []
@@ -309,7 +306,7 @@ def _context(key: tuple[Any, ...], hotel_key: tuple[Any, ...]) -> _Context | Non
         return None
     name = provider_name(provider_id, label, snapshot)
     context = (provider_ref(provider_id, name, SCALE), hotel, snapshot)
-    return remember(_contexts, key, context)
+    return remember(_contexts, (key, hotel_key), context)
 
 
 def _review(
@@ -343,7 +340,6 @@ def _review(
         provider_review_id=review_id,
         hotel=hotel,
         rating=rating,
-        rating_normalized=on_ten_point_scale(rating, SCALE),
         review_date=when[0],
         review_date_offset_minutes=when[1],
         review_date_offset_missing=when[2],
@@ -359,7 +355,7 @@ def _review(
         reviewer_country=reviewer_country or None,
         reviewer_name=reviewer_name or None,
         reviewer_review_count=reviewed_count,
-        reviewer_is_expert=f.boolean(expert),
+        reviewer_is_expert=expert if expert is True or expert is False else None,
         response=hotel_response(shown, responder, answer, responded_on),
         standings=snapshot,
         hashed_response=nested_hashed_response(shown, responder, answer, responded_on),

@@ -19,7 +19,7 @@ import orjson
 from msgspec import Meta, Raw, Struct
 
 from hotelreviews.ingestion.shapes import fields as f
-from hotelreviews.ingestion.shapes.memo import MISS, remember
+from hotelreviews.ingestion.shapes.memo import MISS, number, remember
 from hotelreviews.ingestion.shapes.records import HotelRef
 from hotelreviews.ingestion.shapes.refs import HotelKeys, hotel_attributes, hotel_ref
 
@@ -74,3 +74,12 @@ def decoded_hotel(
     if problems or amenities is MISS or external_id is None or not name.strip():
         return None
     return remember(cache, key, hotel_ref(external_id, name, attributes))
+
+
+def decoded_rating(value: int | float | str, scale: float) -> float | None:
+    """A decoded line's rating as fields.number reads it, if within 1..scale; None if not sure."""
+    if type(value) is not float:
+        value = number(value)  # an int or a numeric string
+        if value is None:
+            return None
+    return value if 1.0 <= value <= scale else None
