@@ -27,8 +27,8 @@ from pathlib import Path
 from common import PRODUCTION_LIKE, demo_file, fresh_settings, run_child
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.records import NormalizedReview
+from hotelreviews.ingestion.shapes.parsing import parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview
 from hotelreviews.ingestion.writing.repository import bulk_load
 from hotelreviews.ingestion.writing.rows import review_row
 from hotelreviews.ingestion.writing.upserts import review_staging

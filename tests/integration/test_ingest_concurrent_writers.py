@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import hotel_summaries, hotels, providers, reviews
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.parsing import parse_line
+from hotelreviews.ingestion.shapes.parsing import parse_line
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.rows import review_row
 from hotelreviews.ingestion.writing.service import ingest_file, ingest_paths

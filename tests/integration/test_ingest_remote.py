@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import ingested_files, reviews
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import EMBEDDED_DATABASE_NAME, Settings
-from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.records import NormalizedReview
+from hotelreviews.ingestion.shapes.parsing import parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview
 from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.feeds import write_mixed_feed
 from tests.support.http_server import (  # noqa: F401

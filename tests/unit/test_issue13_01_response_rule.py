@@ -14,9 +14,9 @@ import msgspec
 import orjson
 import pytest
 
-from hotelreviews.ingestion.hashing import new_review
-from hotelreviews.ingestion.parsing import parse_fast, parse_precise
-from hotelreviews.ingestion.records import HotelResponse, NormalizedReview
+from hotelreviews.ingestion.shapes.hashing import new_review
+from hotelreviews.ingestion.shapes.parsing import parse_fast, parse_precise
+from hotelreviews.ingestion.shapes.records import HotelResponse, NormalizedReview
 
 HOTEL = "Harbourfront Lantern Hotel"
 

@@ -8,8 +8,13 @@ from typing import Any
 import orjson
 import pytest
 
-from hotelreviews.ingestion.parsing import MAX_LINE_BYTES, parse_line, parse_precise
-from hotelreviews.ingestion.records import HotelRef, NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.shapes.parsing import MAX_LINE_BYTES, parse_line, parse_precise
+from hotelreviews.ingestion.shapes.records import (
+    HotelRef,
+    NormalizedReview,
+    Rejection,
+    RejectReason,
+)
 
 DROP = object()
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotelreviews.ingestion.parsing import parse_fast, parse_line, parse_precise
-from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.shapes.parsing import parse_fast, parse_line, parse_precise
+from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection, RejectReason
 from tests.unit.test_parsing_properties import (
     JSON_VALUES,
     SETTINGS,

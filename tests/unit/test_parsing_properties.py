@@ -12,8 +12,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.records import (
+from hotelreviews.ingestion.shapes.parsing import parse_line
+from hotelreviews.ingestion.shapes.records import (
     HotelRef,
     HotelResponse,
     NormalizedReview,

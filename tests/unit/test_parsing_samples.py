@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.shapes.parsing import parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection, RejectReason
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotelreviews.ingestion.parsing import MAX_LINE_BYTES, parse_line
-from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.shapes.parsing import MAX_LINE_BYTES, parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection, RejectReason
 from hotelreviews.ingestion.sources import lines as line_splitter
 from hotelreviews.ingestion.sources.errors import SourceError
 from hotelreviews.ingestion.sources.local import LocalSource, spool_stream

@@ -134,7 +134,7 @@ INGEST_LINES = Counter(
     "Lines of provider files ingested, by outcome.",
     ["outcome"],
 )
-# reason: the fixed rejection codes of ingestion.records.RejectReason.
+# reason: the fixed rejection codes of ingestion.shapes.records.RejectReason.
 INGEST_REJECTED_LINES = Counter(
     "hotelreviews_ingest_rejected_lines_total",
     "Rejected lines of provider files, by reason.",

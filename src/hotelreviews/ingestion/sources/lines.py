@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hotelreviews.ingestion.parsing import MAX_LINE_BYTES
+from hotelreviews.ingestion.shapes.parsing import MAX_LINE_BYTES
 from hotelreviews.ingestion.sources.streams import Readable
 
 CHUNK_BYTES = 1024 * 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from hotelreviews.ingestion.records import NormalizedReview, Rejection
+from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection
 from hotelreviews.ingestion.writing.summaries import Contribution, SummaryDelta
 
 ReviewKey = tuple[int, str]  # (providers.id, provider review id)

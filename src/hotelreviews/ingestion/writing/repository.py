@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.core.types import UTCDateTime
-from hotelreviews.ingestion.records import HotelRef, ProviderRef
+from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef
 from hotelreviews.ingestion.tables import ingested_files, nothing_counted, rejected_lines
 from hotelreviews.ingestion.writing.batch import LineCounts, ReviewKey, StoredReview
 from hotelreviews.ingestion.writing.summaries import Contribution

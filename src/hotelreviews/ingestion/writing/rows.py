@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from hotelreviews.ingestion.records import (
+from hotelreviews.ingestion.shapes.records import (
     HotelRef,
     NormalizedReview,
     Rejection,

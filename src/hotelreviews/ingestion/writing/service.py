@@ -18,8 +18,8 @@ from hotelreviews.cache.invalidation import publish_committed
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.ingestion.parsing import parse_line
-from hotelreviews.ingestion.records import NormalizedReview
+from hotelreviews.ingestion.shapes.parsing import parse_line
+from hotelreviews.ingestion.shapes.records import NormalizedReview
 from hotelreviews.ingestion.sources.errors import SourceError, SourceOverLimit, SourceUnavailable
 from hotelreviews.ingestion.sources.limits import SourceBudget
 from hotelreviews.ingestion.sources.opening import expand_paths, iter_lines, open_source

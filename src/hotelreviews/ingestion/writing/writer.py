@@ -19,7 +19,7 @@ from hotelreviews.cache.repository import bump_versions, names_unnamed_provider
 from hotelreviews.cache.versions import VersionBump
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
-from hotelreviews.ingestion.records import HotelRef, ProviderRef, Rejection
+from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef, Rejection
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.batch import LineCounts, ParsedBatch, judge, latest_versions
 from hotelreviews.ingestion.writing.rows import (
@@ -244,6 +244,6 @@ def record_batch(before: LineCounts, after: LineCounts, *, seconds: float) -> No
     for reason, count in after.rejected_by_reason.items():
         added = count - before.rejected_by_reason.get(reason, 0)
         if added:
-            # reason: one of the fixed codes of ingestion.records.RejectReason.
+            # reason: one of the fixed codes of ingestion.shapes.records.RejectReason.
             INGEST_REJECTED_LINES.labels(reason=reason).inc(added)
     INGEST_BATCH_DURATION.observe(seconds)

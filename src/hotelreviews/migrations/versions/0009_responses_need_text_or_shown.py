@@ -6,7 +6,7 @@ the hotel as responder on every review, answered or not: nearly every stored Ago
 or its text is non-empty". The shown flag was never stored, so stored rows are judged by their
 text: a row without response text gets `has_response` false and its responder and response
 date cleared (the API then serves `"response": null`). An answer shown without text is cleared
-too; its next delivery restores it (its content hash differs, see ingestion.hashing).
+too; its next delivery restores it (its content hash differs, see ingestion.shapes.hashing).
 
 Content hashes are left as they are on purpose: re-ingesting an old file then reports the
 corrected rows unchanged. Downgrade does nothing: the old rule's values cannot be told apart

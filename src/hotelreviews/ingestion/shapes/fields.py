@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from hotelreviews.ingestion.records import Rejection, RejectReason
+from hotelreviews.ingestion.shapes.records import Rejection, RejectReason
 
 Problems = list[tuple[RejectReason, str]]
 
@@ -243,11 +243,6 @@ def lenient_int(value: Any, path: str, problems: Problems, low: int, high: int) 
         (RejectReason.OUT_OF_RANGE, f"{path} {parsed} is out of range {low}–{fmt(high)}")
     )
     return None
-
-
-def boolean(value: Any) -> bool | None:
-    """An optional JSON boolean; anything but true/false is None."""
-    return value if value is True or value is False else None
 
 
 def traveller_type(value: Any) -> str | None:

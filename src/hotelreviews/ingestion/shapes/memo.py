@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from hotelreviews.ingestion.fields import parse_number
+from hotelreviews.ingestion.shapes.fields import parse_number
 
 CACHE_LIMIT = 10_000  # entries per cache; a full cache is emptied and starts again
 CACHED_KEY_CHARS = 4_000  # keys holding more text or bytes than this are not remembered

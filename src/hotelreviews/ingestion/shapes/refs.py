@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotelreviews.ingestion import fields as f
-from hotelreviews.ingestion.memo import remember
-from hotelreviews.ingestion.records import HotelRef, ProviderRef
+from hotelreviews.ingestion.shapes import fields as f
+from hotelreviews.ingestion.shapes.memo import remember
+from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef
 
 # (city, country, address, star rating, latitude, longitude, amenities) keys of one shape.
 HotelKeys = tuple[str, str, str, str, str, str, str]

@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from hotelreviews.ingestion.records import (
+from hotelreviews.ingestion.shapes.memo import on_ten_point_scale
+from hotelreviews.ingestion.shapes.records import (
     HotelRef,
     HotelResponse,
     NormalizedReview,
@@ -49,36 +50,45 @@ def nested_hashed_response(
 
 
 def new_review(
+    *,
     provider: ProviderRef,
     provider_review_id: str,
     hotel: HotelRef,
     rating: float,
-    rating_normalized: float,
     review_date: datetime,
     review_date_offset_minutes: int,
     review_date_offset_missing: bool,
-    title: str | None,
-    text: str | None,
-    positives: str | None,
-    negatives: str | None,
-    language: str | None,
-    stay_month: date | None,
-    traveller_type: str | None,
-    room_type: str | None,
-    length_of_stay: int | None,
-    reviewer_country: str | None,
-    reviewer_name: str | None,
-    reviewer_review_count: int | None,
-    reviewer_is_expert: bool | None,
-    response: HotelResponse | None,
-    aspects: dict[str, float],
-    standings: tuple[ProviderStanding, ...],
+    rating_normalized: float | None = None,
+    title: str | None = None,
+    text: str | None = None,
+    positives: str | None = None,
+    negatives: str | None = None,
+    language: str | None = None,
+    stay_month: date | None = None,
+    traveller_type: str | None = None,
+    room_type: str | None = None,
+    length_of_stay: int | None = None,
+    reviewer_country: str | None = None,
+    reviewer_name: str | None = None,
+    reviewer_review_count: int | None = None,
+    reviewer_is_expert: bool | None = None,
+    response: HotelResponse | None = None,
+    aspects: dict[str, float] | None = None,
+    standings: tuple[ProviderStanding, ...] = (),
     hashed_response: Any = _SAME,
 ) -> NormalizedReview:
-    """The NormalizedReview of these values, with its content hash (both parse paths use this).
+    """The NormalizedReview of these values, with its content hash (every shape builds its
+    reviews here, on both parse paths).
 
-    `hashed_response` replaces the response in the hash (see nested_hashed_response).
+    Values are passed by name, as NormalizedReview names them; those a shape does not carry
+    default to None (no aspects: an empty dict), and the normalised rating follows from the
+    provider's rating scale. `hashed_response` replaces the response in the hash (see
+    nested_hashed_response).
     """
+    if rating_normalized is None:
+        rating_normalized = on_ten_point_scale(rating, provider.rating_scale)
+    if aspects is None:
+        aspects = {}
     payload = _encode(
         (
             _HASH_VERSION,
@@ -134,8 +144,3 @@ def new_review(
         standings,
         blake2b(payload, digest_size=16).hexdigest(),
     )
-
-
-def build_review(fields: dict[str, Any]) -> NormalizedReview:
-    """Create the NormalizedReview for `fields` (NormalizedReview's field names) with its hash."""
-    return new_review(**fields)

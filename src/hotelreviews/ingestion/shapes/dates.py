@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from hotelreviews.ingestion.fields import CACHED_TEXT, Problems, missing, shorten, wrong_type
-from hotelreviews.ingestion.records import RejectReason
+from hotelreviews.ingestion.shapes.fields import CACHED_TEXT, Problems, missing, shorten, wrong_type
+from hotelreviews.ingestion.shapes.records import RejectReason
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100

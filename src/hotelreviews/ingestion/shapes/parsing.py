@@ -7,13 +7,9 @@ import re
 import msgspec
 import orjson
 
-from hotelreviews.ingestion.fast_flat import parse_flat_line
-from hotelreviews.ingestion.fast_nested import parse_nested_line
-from hotelreviews.ingestion.fields import shorten
-from hotelreviews.ingestion.flat_shape import parse_flat
-from hotelreviews.ingestion.nested_shape import parse_nested
-from hotelreviews.ingestion.records import NormalizedReview, Rejection, RejectReason
-from hotelreviews.ingestion.wire import decode_flat, decode_nested
+from hotelreviews.ingestion.shapes.fields import shorten
+from hotelreviews.ingestion.shapes.records import NormalizedReview, Rejection, RejectReason
+from hotelreviews.ingestion.shapes.registry import EXPECTED, shape_of_line, shape_of_object
 
 MAX_LINE_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
@@ -29,12 +25,7 @@ _TOP_LEVEL_KINDS = {
     bool: "JSON true/false",
     type(None): "JSON null",
 }
-_NESTED_MARK = b'"hotelId"'
-_NESTED_START = b'{"hotelId"'
-_FLAT_START = b'{"id"'
 _NOT_SURE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
-_NESTED_KEYS = '"hotelId" and a "comment" object (nested shape)'
-_FLAT_KEYS = '"id" and "hotel_id" (flat shape)'
 
 
 def parse_line(raw: bytes) -> NormalizedReview | Rejection | None:
@@ -56,17 +47,15 @@ def parse_line(raw: bytes) -> NormalizedReview | Rejection | None:
 def parse_fast(raw: bytes) -> NormalizedReview | None:
     """The review of a typical valid line, fast; None when not sure (see parse_precise).
 
-    The line is decoded by msgspec into the strict types of `wire`, which only take what
-    orjson takes too and decode it to the same values; the review is then built by the same
-    converters the precise path uses. `raw` is non-blank, without its BOM.
+    The line is decoded by msgspec into its shape's strict wire type (see wire), which only
+    takes what orjson takes too and decodes it to the same values; the review is then built by
+    the same converters the precise path uses. `raw` is non-blank, without its BOM.
     """
+    shape = shape_of_line(raw)
+    if shape is None:
+        return None
     try:
-        # Most lines start with their shape's first key; the search is for the others.
-        if raw.startswith(_NESTED_START) or (
-            not raw.startswith(_FLAT_START) and _NESTED_MARK in raw
-        ):
-            return parse_nested_line(decode_nested(raw))
-        return parse_flat_line(decode_flat(raw))
+        return shape.parse_wire(shape.decode(raw))
     except _NOT_SURE:  # not one of the typical shapes, or not valid JSON at all
         return None
 
@@ -84,20 +73,13 @@ def parse_precise(raw: bytes) -> NormalizedReview | Rejection:
     if type(obj) is not dict:
         kind = _TOP_LEVEL_KINDS.get(type(obj), "not a JSON object")
         return Rejection(RejectReason.NOT_AN_OBJECT, f"line is {kind}, expected an object")
-    # "hotelId" marks the nested shape and "id"/"hotel_id" the flat one; a "comment" object
-    # alone still means nested (a nested line that lost its hotelId), but the flat shape has a
-    # "comment" too, so that test comes last.
-    if "hotelId" in obj:
-        return parse_nested(obj)
-    if "id" in obj or "hotel_id" in obj:
-        return parse_flat(obj)
-    if type(obj.get("comment")) is dict:
-        return parse_nested(obj)
+    shape = shape_of_object(obj)
+    if shape is not None:
+        return shape.parse_object(obj)
     keys = ", ".join(f'"{shorten(key, 30)}"' for key in list(obj)[:8])
     found = f"the line has keys {keys}" if keys else "the line is an empty object"
     return Rejection(
-        RejectReason.UNKNOWN_SHAPE,
-        f"unknown record shape: expected {_NESTED_KEYS} or {_FLAT_KEYS}; {found}",
+        RejectReason.UNKNOWN_SHAPE, f"unknown record shape: expected {EXPECTED}; {found}"
     )
 
 

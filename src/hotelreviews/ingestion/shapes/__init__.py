@@ -1,0 +1,1 @@
+"""Provider line shapes: turning one raw line into a normalised review or a rejection."""
