@@ -61,7 +61,7 @@ test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narro
 	fi; \
 	exit $$rc
 
-lint: venv ## ruff check + ruff format --check + the import layers (lint-imports)
+lint: venv ## ruff check, ruff format --check, import layers (lint-imports)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	PYTHONPATH=src $(BIN)/lint-imports --no-logo
