@@ -14,7 +14,7 @@ import msgspec
 import orjson
 import pytest
 
-from hotelreviews.ingestion.shapes.hashing import new_review
+from hotelreviews.ingestion.shapes.hashing import ReviewBasics, new_review
 from hotelreviews.ingestion.shapes.parsing import parse_fast, parse_precise
 from hotelreviews.ingestion.shapes.records import HotelResponse, NormalizedReview
 
@@ -67,7 +67,8 @@ def hash_with_response(review: NormalizedReview, response: HotelResponse | None)
     """The content hash `review` would have if its response were `response` (the old rule)."""
     values = msgspec.structs.asdict(review)
     del values["content_hash"]
-    return new_review(**{**values, "response": response}).content_hash
+    basics = ReviewBasics(**{name: values.pop(name) for name in ReviewBasics.__struct_fields__})
+    return new_review(basics, **{**values, "response": response}).content_hash
 
 
 @pytest.mark.parametrize("answer_key", ["responseText", "hotelResponse"])

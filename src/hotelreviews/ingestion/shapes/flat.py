@@ -16,7 +16,7 @@ from msgspec import Raw
 
 from hotelreviews.ingestion.shapes import dates
 from hotelreviews.ingestion.shapes import fields as f
-from hotelreviews.ingestion.shapes.hashing import new_review
+from hotelreviews.ingestion.shapes.hashing import ReviewBasics, new_review
 from hotelreviews.ingestion.shapes.memo import learn, number, on_ten_point_scale
 from hotelreviews.ingestion.shapes.records import (
     HotelRef,
@@ -206,16 +206,9 @@ def _review(
     values (texts already str or None, as both paths deliver them)."""
     title, body, room_type, reviewer_country, reviewer_name = texts
     language, stay_date, trip_type, metadata = others
+    basics = ReviewBasics(provider, review_id, hotel, rating, *when, title or None, body or None)
     return new_review(
-        provider=provider,
-        provider_review_id=review_id,
-        hotel=hotel,
-        rating=rating,
-        review_date=when[0],
-        review_date_offset_minutes=when[1],
-        review_date_offset_missing=when[2],
-        title=title or None,
-        text=body or None,
+        basics,
         language=f.lowered(language),
         stay_month=dates.stay_date(stay_date),
         traveller_type=f.traveller_type(trip_type),

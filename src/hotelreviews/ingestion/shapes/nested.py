@@ -16,7 +16,11 @@ from msgspec import Raw
 
 from hotelreviews.ingestion.shapes import dates
 from hotelreviews.ingestion.shapes import fields as f
-from hotelreviews.ingestion.shapes.hashing import nested_hashed_response, new_review
+from hotelreviews.ingestion.shapes.hashing import (
+    ReviewBasics,
+    nested_hashed_response,
+    new_review,
+)
 from hotelreviews.ingestion.shapes.memo import MISS, learn, remember
 from hotelreviews.ingestion.shapes.records import (
     HotelRef,
@@ -179,16 +183,11 @@ def parse_object(obj: dict[str, Any]) -> NormalizedReview | Rejection:
     assert when is not None and rating is not None
     assert review_id is not None and provider_id is not None
     assert hotel_id is not None and hotel_name is not None
-    label = comment.get("reviewProviderText")
+    name = provider_name(provider_id, comment.get("reviewProviderText"), snapshot)
+    provider = provider_ref(provider_id, name, SCALE)
     return _review(
-        provider=provider_ref(provider_id, provider_name(provider_id, label, snapshot), SCALE),
-        hotel=hotel_ref(hotel_id, hotel_name, attributes),
-        snapshot=snapshot,
-        review_id=review_id,
-        rating=rating,
-        when=when,
-        length_of_stay=length_of_stay,
-        reviewed_count=reviewed_count,
+        (provider, hotel_ref(hotel_id, hotel_name, attributes), snapshot),
+        (review_id, rating, when, length_of_stay, reviewed_count),
         language=f.lowered(comment.get("translateSource")),
         stay_month=dates.month_year(comment.get("checkInDateMonthAndYear")),
         traveller=f.traveller_type(reviewer.get("reviewGroupName")),
@@ -205,8 +204,13 @@ _reviewer_texts_of = attrgetter(*REVIEWER_TEXTS)
 # in the file repeat, is remembered by what the line says there (see parse_wire): the hotel's
 # values (with the raw amenities added) key its HotelRef.
 _hotel_part_of = attrgetter("hotelId", "hotelName", *HOTEL_KEYS[:-1])
-# Remembered by what the line says (see memo).
+# A line's provider, hotel and standings snapshot: the values of its hotel's and provider's
+# parts, which the fast path remembers by what the line says there.
 _Context = tuple[ProviderRef, HotelRef, tuple[ProviderStanding, ...]]
+# The values of a line's review that both paths check: review id, rating, review date (see
+# dates.instant), length of stay and the reviewer's review count.
+_Checked = tuple[str, float, tuple[datetime, int, bool], int | None, int | None]
+# Remembered by what the line says (see memo).
 _contexts: dict[tuple[Any, ...], _Context] = {}
 _hotels: dict[tuple[Any, ...], HotelRef] = {}
 _standings: dict[bytes, tuple[ProviderStanding, ...]] = {}
@@ -231,7 +235,6 @@ def parse_wire(line: NestedLine) -> NormalizedReview | None:
         context = _context(context_key, hotel_key)
         if context is None:
             return None
-    provider, hotel, snapshot = context
 
     problems: f.Problems = []
     review_id = comment.hotelReviewId
@@ -267,14 +270,8 @@ def parse_wire(line: NestedLine) -> NormalizedReview | None:
     if traveller is MISS:
         traveller = learn(_travellers, f.traveller_type, reviewer.reviewGroupName)
     return _review(
-        provider=provider,
-        hotel=hotel,
-        snapshot=snapshot,
-        review_id=review_id,
-        rating=rating,
-        when=when,
-        length_of_stay=length_of_stay,
-        reviewed_count=reviewed_count,
+        context,
+        (review_id, rating, when, length_of_stay, reviewed_count),
         language=language,
         stay_month=stay_month,
         traveller=traveller,
@@ -310,15 +307,9 @@ def _context(key: tuple[Any, ...], hotel_key: tuple[Any, ...]) -> _Context | Non
 
 
 def _review(
+    context: _Context,
+    checked: _Checked,
     *,
-    provider: ProviderRef,
-    hotel: HotelRef,
-    snapshot: tuple[ProviderStanding, ...],
-    review_id: str,
-    rating: float,
-    when: tuple[datetime, int, bool],
-    length_of_stay: int | None,
-    reviewed_count: int | None,
     language: str | None,
     stay_month: date | None,
     traveller: str | None,
@@ -327,24 +318,20 @@ def _review(
     texts: Any,
     reviewer_texts: Any,
 ) -> NormalizedReview:
-    """The review of a checked nested line; `texts` and `reviewer_texts` are its COMMENT_TEXTS
-    and REVIEWER_TEXTS values (already str or None, as both paths deliver them)."""
+    """The review of a checked nested line, from its `context` and `checked` values (see
+    _Context and _Checked) and those read as delivered; `texts` and `reviewer_texts` are its
+    COMMENT_TEXTS and REVIEWER_TEXTS values (already str or None, as both paths deliver them)."""
+    provider, hotel, snapshot = context
+    review_id, rating, when, length_of_stay, reviewed_count = checked
     title, body, positives, negatives, responder, answer, alt_answer, responded_on, alt_on = texts
     room_type, reviewer_country, reviewer_name = reviewer_texts
     shown = shown is True
     responder = responder or None
     answer = answer or alt_answer or None
     responded_on = responded_on or alt_on or None
+    basics = ReviewBasics(provider, review_id, hotel, rating, *when, title or None, body or None)
     return new_review(
-        provider=provider,
-        provider_review_id=review_id,
-        hotel=hotel,
-        rating=rating,
-        review_date=when[0],
-        review_date_offset_minutes=when[1],
-        review_date_offset_missing=when[2],
-        title=title or None,
-        text=body or None,
+        basics,
         positives=positives or None,
         negatives=negatives or None,
         language=language,
