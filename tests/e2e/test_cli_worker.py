@@ -58,3 +58,17 @@ def test_a_heartbeat_not_shorter_than_the_lease_is_a_configuration_error(tmp_pat
         "error: configuration: Value error, HOTELREVIEWS_WORKER_HEARTBEAT_SECONDS must be "
         "shorter than HOTELREVIEWS_WORKER_LEASE_SECONDS (a third of it is usual)\n"
     )
+
+
+def test_a_one_line_file_is_logged_as_1_line(tmp_path: Path, samples_dir: Path) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    first_line = (samples_dir / "group_feed_2024-11-06.jsonl").read_text().splitlines()[0]
+    (feeds / "one.jsonl").write_text(first_line + "\n")
+    settings = Settings(environment="test", data_dir=tmp_path / "data")
+
+    done = _run(settings, "--once", worker_sources=feeds)
+
+    log = done.stderr.decode()
+    assert done.returncode == 0, log
+    assert "succeeded in" in log and ": 1 line, 1 new, 0 updated" in log

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotelreviews.cli.wording import plural
+from hotelreviews.core.wording import plural
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,11 @@ from hotelreviews.backup.retention import PruneReport, prune
 from hotelreviews.backup.standalone import RecoveryTarget
 from hotelreviews.backup.verify import verify_backup
 from hotelreviews.backup.wal import DEFAULT_SEGMENT_BYTES, parse_lsn
-from hotelreviews.cli.wording import plural
 from hotelreviews.cluster.layout import ClusterLayout, LayoutError, free_port
 from hotelreviews.cluster.pg_tools import PostgresError, find_pg_bin_dir, server_user
 from hotelreviews.cluster.up import cluster_root
 from hotelreviews.core.settings import get_settings
+from hotelreviews.core.wording import plural
 
 backup_app = typer.Typer(no_args_is_help=True)
 

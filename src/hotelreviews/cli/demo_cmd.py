@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from hotelreviews.cli.wording import plural
+from hotelreviews.core.wording import plural
 from hotelreviews.demo import DemoManifest, write_demo
 from hotelreviews.demo.generator import BROKEN_RATE, REDELIVERY_RATE
 

@@ -12,10 +12,10 @@ from rich.console import Console
 from sqlalchemy import exc as sa_exc
 
 from hotelreviews.cli.ingest_progress import ingest_display
-from hotelreviews.cli.wording import plural
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.core.wording import plural
 from hotelreviews.ingestion.writing.reports import IngestReport
 from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.observability.logging import configure_logging

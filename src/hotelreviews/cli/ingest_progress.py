@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from hotelreviews.cli.wording import plural
+from hotelreviews.core.wording import plural
 
 PLAIN_EVERY_SECONDS = 5.0
 _NAME_WIDTH = 20  # the current file's name is cut to this (its end: dates are at the end)

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.settings import Settings
+from hotelreviews.core.wording import plural
 from hotelreviews.ingestion.queue import repository as repo
 from hotelreviews.ingestion.queue.lease import ContentBusy, JobLease, LeaseLost, StopRequested
 from hotelreviews.ingestion.queue.retry import backoff_seconds, is_permanent
@@ -207,12 +208,11 @@ class Worker:
             else ""
         )
         logger.info(
-            "ingestion %d succeeded in %.1f s%s: %s lines, %s new, %s updated, %s unchanged, "
-            "%s rejected",
+            "ingestion %d succeeded in %.1f s%s: %s, %s new, %s updated, %s unchanged, %s rejected",
             job.id,
             seconds,
             resumed,
-            f"{counts.lines_done:,}",
+            plural(counts.lines_done, "line"),
             f"{counts.new:,}",
             f"{counts.updated:,}",
             f"{counts.unchanged:,}",

@@ -1,4 +1,4 @@
-"""Counts in words for the command's summaries: `plural(1, "line")` → "1 line".
+"""Counts in words for summaries and log lines: `plural(1, "line")` → "1 line".
 
 One helper so every summary agrees ("1 file", "2 files", "12,345 lines" with the thousands
 separator the summaries already use) instead of each printing "file(s)" or "1 lines".
