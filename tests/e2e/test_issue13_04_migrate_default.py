@@ -45,8 +45,13 @@ def test_migrate_alone_again_is_a_harmless_no_op(tmp_path: Path) -> None:
 def test_migrate_upgrade_and_downgrade_still_work_as_subcommands(tmp_path: Path) -> None:
     settings = Settings(environment="test", data_dir=tmp_path / "data")
     assert run_cli(settings, "migrate", "upgrade").returncode == 0
-    assert run_cli(settings, "migrate", "downgrade", "base").returncode == 0
+    down = run_cli(settings, "migrate", "downgrade", "base", text=True)
+    assert down.returncode == 0, down.stderr
+    assert "database schema downgraded to base (revision " in down.stdout
+    assert down.stdout.rstrip().endswith("→ none)")
     assert _current_and_latest(settings)[0] == "none"
+    again = run_cli(settings, "migrate", "downgrade", "base", text=True)
+    assert again.stdout.strip() == "database schema already at base (revision none)"
 
     done = run_cli(settings, "migrate", "upgrade", text=True)
 

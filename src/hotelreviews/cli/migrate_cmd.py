@@ -5,6 +5,7 @@ what a newcomer (and a deploy script) means by it. The subcommands stay for the 
 """
 
 import asyncio
+from collections.abc import Callable
 
 import typer
 
@@ -24,31 +25,28 @@ def upgrade_by_default(context: typer.Context) -> None:
 
 @migrate_app.command(help="Upgrade the schema (to the latest revision by default).")
 def upgrade(revision: str = typer.Argument("head")) -> None:
-    settings = get_settings()
-    before = _revision_now(settings)
-    migrations.upgrade(settings, revision)
-    after = _revision_now(settings)
-    # Said only when something changed: `make run` upgrades on every start.
-    if after == before:
-        typer.echo(f"database schema already at {revision} (revision {after or 'none'})")
-    else:
-        moved = f"revision {before or 'none'} → {after}"
-        typer.echo(f"database schema upgraded to {revision} ({moved})")
+    _move(migrations.upgrade, revision, "upgraded")
 
 
 @migrate_app.command(help="Downgrade the schema to REVISION ('base' empties the database).")
 def downgrade(
     revision: str = typer.Argument(..., help="Target revision, e.g. 'base' or '-1'."),
 ) -> None:
+    _move(migrations.downgrade, revision, "downgraded")
+
+
+def _move(step: Callable[[Settings, str], None], revision: str, moved: str) -> None:
+    """Run one migration step and say what it did; "upgraded" only when the revision changed
+    (`make run` upgrades on every start)."""
     settings = get_settings()
     before = _revision_now(settings)
-    migrations.downgrade(settings, revision)
+    step(settings, revision)
     after = _revision_now(settings)
     if after == before:
         typer.echo(f"database schema already at {revision} (revision {after or 'none'})")
     else:
-        moved = f"revision {before} → {after or 'none'}"
-        typer.echo(f"database schema downgraded to {revision} ({moved})")
+        change = f"revision {before or 'none'} → {after or 'none'}"
+        typer.echo(f"database schema {moved} to {revision} ({change})")
 
 
 @migrate_app.command(help="Show the schema's current revision and the latest one.")
