@@ -16,25 +16,29 @@ FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_NO_INPUT=1 \
+    PIP_ROOT_USER_ACTION=ignore \
     PYTHONDONTWRITEBYTECODE=1
 
 WORKDIR /src
 
 # The dependencies first, from the lock alone: this layer is rebuilt only when a lock changes.
 # --require-hashes: every file is checked against the lock; --only-binary: wheels only, so no
-# compiler is needed here either (every locked package ships a manylinux wheel for CPython 3.11).
+# compiler is needed here either (every locked package ships a manylinux wheel for CPython
+# 3.11). The venv has no pip or setuptools of its own (the builder's pip fills it through
+# --python): nothing in the image can install anything, and no old setuptools ships.
 COPY requirements/build.lock requirements/runtime.lock requirements/
-RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --require-hashes --only-binary=:all: \
+RUN python -m venv --without-pip /opt/venv \
+    && pip --python /opt/venv/bin/python install --require-hashes --only-binary=:all: \
         -r requirements/runtime.lock \
     && pip install --require-hashes --only-binary=:all: -r requirements/build.lock
 
 COPY pyproject.toml README.md ./
 COPY src/ src/
 # The project's own wheel, built with the locked setuptools (no isolation: nothing fetched),
-# installed without dependencies (they are all in place, pinned and checked).
-RUN pip wheel --no-deps --no-build-isolation --wheel-dir /wheels . \
-    && /opt/venv/bin/pip install --no-deps /wheels/hotelreviews-*.whl
+# installed without dependencies (they are all in place, pinned and checked). pip compiles
+# the bytecode at install time: the read-only image never writes any.
+RUN pip wheel --no-deps --no-build-isolation --no-index --wheel-dir /wheels . \
+    && pip --python /opt/venv/bin/python install --no-deps --no-index /wheels/hotelreviews-*.whl
 
 # ---- runtime: the interpreter, the venv, tini and PostgreSQL's programs; no compilers ----
 FROM ${PYTHON_IMAGE} AS runtime

@@ -37,10 +37,10 @@ help: ## List the targets
 	@echo "  $$(bash scripts/ensure-system-packages.sh --list)"
 	@echo "and for 'make bench': $$(bash scripts/ensure-system-packages.sh --list-bench)"
 
-venv: ## Create/refresh .venv from requirements/dev.lock (again when it or pyproject changes)
+venv: ## Create/refresh .venv from requirements/dev.lock
 	@bash scripts/bootstrap-venv.sh
 
-lock: venv ## Re-create requirements/*.lock (hashes; LOCK_ARGS=--upgrade to move versions)
+lock: venv ## Re-create requirements/*.lock (LOCK_ARGS=--upgrade to move)
 	@bash scripts/update-locks.sh $(LOCK_ARGS)
 
 system-packages: ## Install the system packages the tests need (listed below)
