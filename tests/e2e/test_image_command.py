@@ -248,6 +248,13 @@ def test_image_command_serves_readyz_as_non_root_with_read_only_data(
     )
     assert where.communicate(timeout=30)[0].startswith(str(venv)), "not the installed wheel"
 
+    # One image for every command: each answers its --help from the installed wheel.
+    for command in ("worker", "migrate", "backup"):
+        helped = image_command(
+            [command, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        assert helped.communicate(timeout=60)[1] is None and helped.returncode == 0, command
+
     migrate = image_command(
         ["migrate", "upgrade"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )

@@ -53,3 +53,22 @@ def test_runtime_stage_properties() -> None:
     assert "HEALTHCHECK" not in re.sub(r"#.*", "", runtime)
     # No compiler or package cache reaches the final stage.
     assert not re.search(r"build-essential|gcc|\bpip install\b", runtime)
+
+
+def test_dockerignore_keeps_the_context_to_what_the_build_copies() -> None:
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".git", ".venv", "var", "tests", "**/__pycache__"} <= ignored
+    copied = re.findall(r"^COPY (?!--from)(.+) \S+$", DOCKERFILE.read_text(), re.M)
+    sources = {path.rstrip("/") for line in copied for path in line.split()}
+    assert sources == {
+        "requirements/build.lock",
+        "requirements/runtime.lock",
+        "pyproject.toml",
+        "README.md",
+        "src",
+    }
+    assert not sources & ignored
