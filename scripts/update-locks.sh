@@ -12,7 +12,8 @@
 #   make lock LOCK_ARGS=--upgrade                      (everything to the newest allowed)
 #   make lock LOCK_ARGS='--upgrade-package fastapi'    (one package)
 #
-# Environment: UV (default: .venv/bin/uv, else uv on PATH).
+# Environment: UV (default: .venv/bin/uv, else uv on PATH), PYTHON (default: .venv/bin/python,
+# else python3) to read pyproject.toml.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,8 +32,10 @@ compile() {
         --python-platform x86_64-manylinux_2_28 --custom-compile-command 'make lock' "$@"
 }
 
-build_requires() { # [build-system] requires, one per line
-    python3 -c 'import sys, tomllib
+PYTHON=${PYTHON:-$([[ -x .venv/bin/python ]] && echo .venv/bin/python || echo python3)}
+
+build_requires() { # [build-system] requires, one per line (tomllib: Python 3.11+)
+    "$PYTHON" -c 'import sys, tomllib
 print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))'
 }
 

@@ -80,6 +80,9 @@ def option(args: list[str], name: str, value: str) -> list[str]:
 
 
 def run_as_image_user(argv: list[str], **kwargs) -> subprocess.Popen:
+    """argv as uid/gid 10001, no supplementary groups; as is when the suite is not root."""
+    if os.geteuid() != 0:
+        return subprocess.Popen(argv, **kwargs)
     drop = [
         shutil.which("setpriv") or "/usr/bin/setpriv",
         f"--reuid={UID}",
@@ -215,7 +218,7 @@ def test_image_command_serves_readyz_as_non_root_with_read_only_data(
     (secrets / "database-url").write_text(url + "\n")
     (secrets / "jwt-secret").write_text("k" * 16 + os.urandom(24).hex() + "\n")
     for secret in secrets.iterdir():
-        os.chown(secret, UID, GID)
+        give_to_image_user(secret)
         secret.chmod(0o400)
 
     env = {
@@ -230,7 +233,7 @@ def test_image_command_serves_readyz_as_non_root_with_read_only_data(
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     image_tmp = workspace / "tmp"  # the only writable place, as in the image
     image_tmp.mkdir()
-    os.chown(image_tmp, UID, GID)
+    give_to_image_user(image_tmp)
     env["HOME"] = env["TMPDIR"] = str(image_tmp)
     # tini is not PID 1 here: as a subreaper it still reaps orphans as it would (and is quiet).
     env["TINI_SUBREAPER"] = "1"
@@ -248,12 +251,14 @@ def test_image_command_serves_readyz_as_non_root_with_read_only_data(
     )
     assert where.communicate(timeout=30)[0].startswith(str(venv)), "not the installed wheel"
 
-    # One image for every command: each answers its --help from the installed wheel.
-    for command in ("worker", "migrate", "backup"):
+    # One image for every command: worker and backup answer from the installed wheel (migrate
+    # and serve run for real below).
+    for command in ("worker", "backup"):
         helped = image_command(
             [command, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
-        assert helped.communicate(timeout=60)[1] is None and helped.returncode == 0, command
+        output = helped.communicate(timeout=60)[0]
+        assert helped.returncode == 0, f"{command} --help:\n{output}"
 
     migrate = image_command(
         ["migrate", "upgrade"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -279,6 +284,11 @@ def test_image_command_serves_readyz_as_non_root_with_read_only_data(
         log.close()
     assert list(data_dir.iterdir()) == []
     assert not any(venv.rglob("__pycache__/*.cpython-311.pyc")), "bytecode written at run time"
+
+
+def give_to_image_user(path: Path) -> None:
+    if os.geteuid() == 0:
+        os.chown(path, UID, GID)
 
 
 def wait_ready(url: str, server: subprocess.Popen, *, deadline: float) -> int | None:
