@@ -2,6 +2,7 @@
 #
 #   make run     set up and start the platform on SQLite with demo data
 #   make test    install what the tests need and run the whole suite
+#   make lock    re-create requirements/*.lock from pyproject.toml (docs/deployment.md)
 #
 # Variables: PORT (8000), HOST (127.0.0.1), PYTEST_ARGS, TEST_WORKERS (3), BENCH_ARGS,
 #            HOTELREVIEWS_DATA_DIR (environment; default var), HOTELREVIEWS_WORKER_SOURCES
@@ -19,9 +20,11 @@ PYTEST_ARGS ?=
 # Test worker processes (pytest-xdist); 0 runs the suite in this process.
 TEST_WORKERS ?= 3
 BENCH_ARGS  ?=
+# uv options for `make lock`, e.g. --upgrade or '--upgrade-package fastapi'.
+LOCK_ARGS   ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
-.PHONY: help venv system-packages run test lint fmt bench clean
+.PHONY: help venv lock system-packages run test lint fmt bench clean
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -34,8 +37,11 @@ help: ## List the targets
 	@echo "  $$(bash scripts/ensure-system-packages.sh --list)"
 	@echo "and for 'make bench': $$(bash scripts/ensure-system-packages.sh --list-bench)"
 
-venv: ## Create/refresh .venv (reinstalls if pyproject.toml changed)
+venv: ## Create/refresh .venv from requirements/dev.lock
 	@bash scripts/bootstrap-venv.sh
+
+lock: venv ## Re-create requirements/*.lock (LOCK_ARGS=--upgrade to move)
+	@bash scripts/update-locks.sh $(LOCK_ARGS)
 
 system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh

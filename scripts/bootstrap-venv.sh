@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Create/refresh the project virtualenv (default .venv) for development:
 #   python3.11 (or python3 >= 3.11) -m venv .venv; pip install -U pip;
-#   pip install -e '.[dev]'; touch .venv/.installed
+#   pip install --require-hashes -r requirements/dev.lock   (exact versions, hashes checked)
+#   pip install --no-deps --no-build-isolation -e .         (the build backend is in the lock)
+#   touch .venv/.installed
 #
 # Idempotent: does nothing (silently) when .venv works and its stamp
-# .venv/.installed is newer than pyproject.toml. A .venv whose Python is
+# .venv/.installed is newer than pyproject.toml and the lock files. A .venv whose Python is
 # broken or too old is recreated. As root, installs Debian's python3-venv
 # if the venv module cannot bootstrap pip.
 #
@@ -24,7 +26,17 @@ py_ok() { # interpreter exists and is >= 3.11
 
 venv_ok() { [[ -x "$VENV/bin/python" ]] && py_ok "$VENV/bin/python"; }
 
-if venv_ok && [[ -f "$STAMP" && "$STAMP" -nt pyproject.toml ]]; then
+LOCK=requirements/dev.lock
+
+stamp_current() { # the stamp is newer than everything the installation comes from
+    [[ -f "$STAMP" ]] || return 1
+    local source
+    for source in pyproject.toml "$LOCK"; do
+        [[ "$STAMP" -nt "$source" ]] || return 1
+    done
+}
+
+if venv_ok && stamp_current; then
     exit 0 # up to date
 fi
 
@@ -65,8 +77,11 @@ if ! venv_ok; then
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-log "installing the project and dev dependencies into $VENV"
+log "installing the locked dev dependencies ($LOCK) and the project into $VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+"$VENV/bin/python" -m pip install --quiet --require-hashes -r "$LOCK"
+# The dependencies are all in place: --no-deps installs nothing unlocked, and without build
+# isolation the locked setuptools builds it (nothing fetched unpinned).
+"$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
 touch "$STAMP"
 log "done: $("$VENV/bin/python" --version 2>&1) in $VENV"

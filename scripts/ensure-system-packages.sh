@@ -6,7 +6,9 @@
 #   - prometheus (prometheus and promtool): the monitoring rules' unit tests and the
 #     scrape test run Debian's Prometheus on a port of their own;
 #   - haproxy (/usr/sbin/haproxy): `hotelreviews cluster up` puts one in front of each
-#     region and one global entry; the cluster's HAProxy tests run the real one.
+#     region and one global entry; the cluster's HAProxy tests run the real one;
+#   - tini: the image's PID 1 (Dockerfile ENTRYPOINT); tests/e2e/test_image_command.py runs
+#     the image's command as written.
 # With --bench, also wrk (HTTP load generator used by `make bench`).
 # --list prints the packages the tests need, --list-bench those --bench adds, and exits:
 # `make help` shows them.
@@ -21,7 +23,7 @@ set -euo pipefail
 
 # The one list of what this script installs (Debian package names); `present` below knows
 # how to tell each is there.
-TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy)
+TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy tini)
 BENCH_PACKAGES=(wrk)
 
 want_bench=0
@@ -32,7 +34,7 @@ for arg in "$@"; do
         --list) want_list=1 ;;
         --list-bench) want_list=2 ;;
         -h | --help)
-            sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -109,6 +111,7 @@ present() {
         redis-server) command -v redis-server >/dev/null 2>&1 ;;
         prometheus) command -v promtool >/dev/null 2>&1 ;;
         haproxy) has_haproxy ;;
+        tini) command -v tini >/dev/null 2>&1 ;;
         wrk) command -v wrk >/dev/null 2>&1 ;;
         *)
             log "no check for package $1"
