@@ -21,7 +21,7 @@ TEST_WORKERS ?= 3
 BENCH_ARGS  ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
-.PHONY: help venv system-packages run test lint fmt bench clean
+.PHONY: help venv system-packages run test lint fmt bench clean k8s-rules
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -74,6 +74,9 @@ bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
 	@bash scripts/ensure-system-packages.sh --bench
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+k8s-rules: venv ## Regenerate the Kubernetes PrometheusRule from deploy/monitoring's rule files
+	$(BIN)/python scripts/generate_prometheus_rule.py
 
 clean: ## Remove .venv, var/ and caches (never tracked files)
 	rm -rf $(VENV) var build dist bench/out .pytest_cache .ruff_cache .hypothesis \
