@@ -21,7 +21,7 @@ TEST_WORKERS ?= 3
 BENCH_ARGS  ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
-.PHONY: help venv system-packages run test lint fmt bench clean k8s-rules
+.PHONY: help venv system-packages node-packages run test lint fmt bench clean k8s-rules
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -40,6 +40,9 @@ venv: ## Create/refresh .venv (reinstalls if pyproject.toml changed)
 system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh
 
+node-packages: system-packages ## Install the npm packages the tests need (from their lock files)
+	@bash scripts/ensure-node-packages.sh
+
 run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	$(BIN)/hotelreviews migrate upgrade
 	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
@@ -54,7 +57,7 @@ run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	HOTELREVIEWS_WORKER_SOURCES="$${HOTELREVIEWS_WORKER_SOURCES:-$$(cd "$$inbox" && pwd)}" \
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
-test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
+test: system-packages node-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
 	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "ERROR: pytest collected no tests (exit code 5); treating that as a failure." >&2; \

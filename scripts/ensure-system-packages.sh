@@ -6,7 +6,9 @@
 #   - prometheus (prometheus and promtool): the monitoring rules' unit tests and the
 #     scrape test run Debian's Prometheus on a port of their own;
 #   - haproxy (/usr/sbin/haproxy): `hotelreviews cluster up` puts one in front of each
-#     region and one global entry; the cluster's HAProxy tests run the real one.
+#     region and one global entry; the cluster's HAProxy tests run the real one;
+#   - nodejs and npm: tests/deploy validates the External Secrets Operator's resources with
+#     an npm package's models (scripts/ensure-node-packages.sh installs it).
 # With --bench, also wrk (HTTP load generator used by `make bench`).
 # --list prints the packages the tests need, --list-bench those --bench adds, and exits:
 # `make help` shows them.
@@ -21,7 +23,7 @@ set -euo pipefail
 
 # The one list of what this script installs (Debian package names); `present` below knows
 # how to tell each is there.
-TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy)
+TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy nodejs npm)
 BENCH_PACKAGES=(wrk)
 
 want_bench=0
@@ -109,6 +111,8 @@ present() {
         redis-server) command -v redis-server >/dev/null 2>&1 ;;
         prometheus) command -v promtool >/dev/null 2>&1 ;;
         haproxy) has_haproxy ;;
+        nodejs) command -v node >/dev/null 2>&1 ;;
+        npm) command -v npm >/dev/null 2>&1 ;;
         wrk) command -v wrk >/dev/null 2>&1 ;;
         *)
             log "no check for package $1"

