@@ -21,7 +21,7 @@ TEST_WORKERS ?= 3
 BENCH_ARGS  ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
-.PHONY: help venv system-packages node-packages run test lint fmt bench clean k8s-rules
+.PHONY: help venv system-packages node-packages run test lint fmt bench clean kubernetes-rules
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -78,7 +78,7 @@ bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
 
-k8s-rules: venv ## Regenerate the Kubernetes PrometheusRule from deploy/monitoring's rule files
+kubernetes-rules: venv ## Regenerate the Kubernetes PrometheusRule from deploy/monitoring's rule files
 	$(BIN)/python scripts/generate_prometheus_rule.py
 
 clean: ## Remove .venv, var/ and caches (never tracked files)

@@ -411,5 +411,5 @@ def test_istio_routes_retry_reads_only_and_fail_over_in_order(
 
 def test_the_generated_prometheus_rule_matches_the_rule_files() -> None:
     assert GENERATED_RULE.read_text() == generated_rule_text(), (
-        "deploy/k8s/generated/prometheus-rule.yaml is stale: run `make k8s-rules`"
+        "deploy/k8s/generated/prometheus-rule.yaml is stale: run `make kubernetes-rules`"
     )
