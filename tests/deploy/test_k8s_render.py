@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -320,6 +321,33 @@ def test_secrets_are_files_from_external_secrets(rendered: dict[str, list[Object
                         secret_name = secret_dirs[directory]
                         # the file is a key of a Secret an ExternalSecret makes
                         assert key in produced[secret_name], (where, name)
+
+
+def test_the_settings_in_the_manifests_are_valid(
+    rendered: dict[str, list[Object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each container's plain values (its env and the region ConfigMap; not the *_FILE
+    secrets, whose files exist only in a pod) pass the application's own validation, and the
+    API answers to the host name the Istio routes send it."""
+    for name in [name for name in os.environ if name.startswith("HOTELREVIEWS_")]:
+        monkeypatch.delenv(name)
+    for overlay, objects in rendered.items():
+        region = region_config(objects)["data"]
+        for workload, pod in pod_templates(objects):
+            (container,) = pod["containers"]
+            values = dict(region)
+            for variable in container["env"]:
+                if "value" in variable and not variable["name"].endswith("_FILE"):
+                    values[variable["name"]] = variable["value"].replace("$(POD_IP)", "10.1.2.3")
+            with monkeypatch.context() as patched:
+                for name, value in values.items():
+                    patched.setenv(name, value)
+                settings = Settings()
+            assert settings.region == overlay
+            if workload["metadata"]["name"] == "hotelreviews-api":
+                routed = named(objects, "VirtualService", "hotelreviews-api")["spec"]["hosts"]
+                assert set(routed) <= set(settings.allowed_hosts), overlay
+                assert "10.1.2.3" in settings.allowed_hosts, overlay  # probes and scrapes
 
 
 def region_config(objects: list[Object]) -> Object:
