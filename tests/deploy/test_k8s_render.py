@@ -368,6 +368,9 @@ def test_region_endpoints(rendered: dict[str, list[Object]]) -> None:
         primary = PRIMARY_REGION if overlay in REGIONS else overlay
         values = region_config(objects)["data"]
         assert values["HOTELREVIEWS_REGION"] == region
+        assert (
+            values["HOTELREVIEWS_WORKER_SOURCES"] == f"s3://hotelreviews-inbox-{region}/incoming/"
+        )
         if overlay in REGIONS:
             assert values["HOTELREVIEWS_S3_REGION"] == region
             for store in of_kind(objects, "SecretStore"):
