@@ -399,6 +399,22 @@ def test_region_endpoints(rendered: dict[str, list[Object]]) -> None:
             assert labels["service"] in ("api", "worker"), overlay
 
 
+def test_scrape_jobs_match_the_monitoring_config(rendered: dict[str, list[Object]]) -> None:
+    """The Prometheus Operator names a ServiceMonitor's jobs after the Services it selects:
+    they must be the job names deploy/monitoring's rules and dashboards were written for."""
+    config = yaml.safe_load((ROOT / "deploy/monitoring/prometheus/prometheus.yml").read_text())
+    jobs = {job["job_name"] for job in config["scrape_configs"]} - {"prometheus"}
+    for overlay, objects in rendered.items():
+        services = of_kind(objects, "Service")
+        scraped = {
+            service["metadata"]["name"]
+            for monitor in of_kind(objects, "ServiceMonitor")
+            for service in services
+            if selects(monitor["spec"]["selector"], service["metadata"]["labels"])
+        }
+        assert scraped == jobs, overlay
+
+
 def test_images_carry_the_overlay_tag(rendered: dict[str, list[Object]]) -> None:
     for overlay, objects in rendered.items():
         for _workload, pod in pod_templates(objects):
