@@ -30,6 +30,10 @@ from scripts.generate_prometheus_rule import rendered as generated_rule_text
 
 from hotelreviews.core.settings import Settings
 
+# One worker runs the whole module under `make test` (--dist loadgroup), so the overlays are
+# rendered once, not once per worker.
+pytestmark = pytest.mark.xdist_group("k8s-render")
+
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS_DIR = ROOT / "deploy" / "k8s" / "overlays"
 # The Kubernetes version the manifests target (EKS's oldest in standard support when written).
