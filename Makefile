@@ -24,7 +24,7 @@ BENCH_ARGS  ?=
 LOCK_ARGS   ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
-.PHONY: help venv lock system-packages run test lint fmt bench clean
+.PHONY: help venv lock system-packages node-packages run test lint fmt bench clean kubernetes-rules
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -46,6 +46,9 @@ lock: venv ## Re-create requirements/*.lock (LOCK_ARGS=--upgrade to move)
 system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh
 
+node-packages: system-packages ## Install the npm packages the tests need (from their lock files)
+	@bash scripts/ensure-node-packages.sh
+
 run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	$(BIN)/hotelreviews migrate upgrade
 	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
@@ -60,7 +63,7 @@ run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	HOTELREVIEWS_WORKER_SOURCES="$${HOTELREVIEWS_WORKER_SOURCES:-$$(cd "$$inbox" && pwd)}" \
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
-test: system-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
+test: system-packages node-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
 	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "ERROR: pytest collected no tests (exit code 5); treating that as a failure." >&2; \
@@ -80,6 +83,9 @@ bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
 	@bash scripts/ensure-system-packages.sh --bench
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+kubernetes-rules: venv ## Regenerate the Kubernetes PrometheusRule from deploy/monitoring's rule files
+	$(BIN)/python scripts/generate_prometheus_rule.py
 
 clean: ## Remove .venv, var/ and caches (never tracked files)
 	rm -rf $(VENV) var build dist bench/out .pytest_cache .ruff_cache .hypothesis \

@@ -9,6 +9,8 @@
 #     region and one global entry; the cluster's HAProxy tests run the real one;
 #   - tini: the image's PID 1 (Dockerfile ENTRYPOINT); tests/e2e/test_image_command.py runs
 #     the image's command as written.
+#   - nodejs and npm: tests/deploy validates the External Secrets Operator's resources with
+#     an npm package's models (scripts/ensure-node-packages.sh installs it).
 # With --bench, also wrk (HTTP load generator used by `make bench`).
 # --list prints the packages the tests need, --list-bench those --bench adds, and exits:
 # `make help` shows them.
@@ -23,7 +25,7 @@ set -euo pipefail
 
 # The one list of what this script installs (Debian package names); `present` below knows
 # how to tell each is there.
-TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy tini)
+TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy tini nodejs npm)
 BENCH_PACKAGES=(wrk)
 
 want_bench=0
@@ -112,6 +114,8 @@ present() {
         prometheus) command -v promtool >/dev/null 2>&1 ;;
         haproxy) has_haproxy ;;
         tini) command -v tini >/dev/null 2>&1 ;;
+        nodejs) command -v node >/dev/null 2>&1 ;;
+        npm) command -v npm >/dev/null 2>&1 ;;
         wrk) command -v wrk >/dev/null 2>&1 ;;
         *)
             log "no check for package $1"

