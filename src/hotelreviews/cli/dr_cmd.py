@@ -212,6 +212,103 @@ def _servers_table(statuses: list[dict[str, Any]]) -> Table:
     return table
 
 
+rds_app = typer.Typer(
+    no_args_is_help=True,
+    help="The same on Amazon RDS: a primary instance and cross-region read replicas, the "
+    "writer's address in an SSM parameter the apps re-read (docs/operations.md, AWS runbooks).",
+)
+dr_app.add_typer(rds_app, name="rds")
+
+
+def _rds(operation: Any, **arguments: Any) -> Any:
+    """Run an RDS operation with the settings; its refusals and failures end the command."""
+    from hotelreviews.core.settings import get_settings
+    from hotelreviews.dr.rds.aws import RdsError
+
+    try:
+        return operation(settings=get_settings(), **arguments)
+    except RdsError as error:
+        _errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(code=1) from None
+
+
+@rds_app.command(
+    name="status",
+    help="Every region's instance: role, status, endpoint, whom it follows, replica lag "
+    "(CloudWatch ReplicaLag, '-' when there is no datapoint) and its copy of the writer "
+    "parameter. Exit code 1 unless there is one primary, the others replicate it and every "
+    "region's parameter names it.",
+)
+def rds_status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    from hotelreviews.dr.rds.operations import healthy, status
+
+    statuses = _rds(status)
+    ok = healthy(statuses)
+    if as_json:
+        rows = [found.as_dict() for found in statuses]
+        typer.echo(json.dumps({"ok": ok, "regions": rows}, indent=2))
+    else:
+        _console.print(_rds_table(statuses))
+        if not ok:
+            _console.print("[bold red]not whole:[/] see docs/operations.md (AWS runbooks)")
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+@rds_app.command(
+    help="Promote REGION's read replica to a standalone primary, wait until RDS reports it "
+    "available, then point every region's writer parameter at it. The other replicas keep "
+    "following the old primary: rebuild them (docs/operations.md)."
+)
+def promote(
+    region: Region,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, help="Seconds to wait for the promotion, at least 1.")
+    ] = 3600.0,
+    poll: Annotated[
+        float, typer.Option(min=0.0, help="Seconds between status checks while waiting.")
+    ] = 15.0,
+) -> None:
+    from hotelreviews.dr.rds.operations import promote as run
+
+    _done(_rds(run, region=region, say=_say, timeout=timeout, poll_seconds=poll))
+
+
+@rds_app.command(
+    help="Point every region's writer parameter at REGION's primary (after a promotion whose "
+    "re-pointing failed, or to move the apps back)."
+)
+def repoint(region: Region) -> None:
+    from hotelreviews.dr.rds.operations import repoint as run
+
+    _done(_rds(run, region=region, say=_say))
+
+
+def _rds_table(statuses: list[Any]) -> Table:
+    table = Table(title="RDS instances", title_justify="left")
+    columns = ("region", "instance", "role", "status", "endpoint", "follows", "lag s", "writer")
+    for column in columns:
+        table.add_column(column)
+    for found in statuses:
+        instance = found.instance
+        if instance is None:
+            table.add_row(found.region, "-", f"[red]{found.error or 'none'}[/]", *"-----")
+            continue
+        table.add_row(
+            found.region,
+            instance.identifier,
+            instance.role,
+            instance.status,
+            instance.endpoint or "-",
+            instance.source_region or "-",
+            f"{found.lag_seconds:.1f}" if found.lag_seconds is not None else "-",
+            found.writer_parameter or "[red]missing[/]",
+        )
+    return table
+
+
 def _register_drill() -> None:
     # The command's body lives with the drill (hotelreviews.dr.drill.cli).
     from hotelreviews.dr.drill.cli import DRILL_HELP, drill_command

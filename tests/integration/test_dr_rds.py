@@ -1,0 +1,213 @@
+"""`hotelreviews dr rds`: status, promotion and writer re-pointing against moto's server
+(RDS, CloudWatch and SSM over real HTTP on 127.0.0.1; never AWS)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from hotelreviews.cli.main import app
+from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.dr.rds import writer_parameter
+from hotelreviews.dr.rds.aws import RdsError
+from hotelreviews.dr.rds.instances import describe
+from hotelreviews.dr.rds.operations import repoint
+from tests.support.aws_server import AwsServer, aws_server_fixture  # noqa: F401
+
+PRIMARY, EUROPE, ASIA = "us-east-1", "eu-west-1", "ap-southeast-1"
+
+
+@pytest.fixture(name="identifier")
+def identifier_fixture() -> str:
+    """A fresh instance name per test: the moto server is shared by the module."""
+    return f"hr-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(name="rds_env")
+def rds_env_fixture(
+    aws_server: AwsServer, identifier: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """The CLI's settings, from the environment as in production."""
+    for name, value in {
+        "HOTELREVIEWS_ENVIRONMENT": "test",
+        "HOTELREVIEWS_AWS_ENDPOINT_URL": aws_server.endpoint_url,
+        "HOTELREVIEWS_RDS_REGIONS": f"{PRIMARY},{EUROPE},{ASIA}",
+        "HOTELREVIEWS_RDS_INSTANCE_IDENTIFIER": identifier,
+        "HOTELREVIEWS_WRITER_ENDPOINT_PARAMETER": f"/{identifier}/writer-endpoint",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+def create_primary(aws: AwsServer, identifier: str, region: str = PRIMARY) -> dict[str, Any]:
+    return aws.aws_client("rds", region).create_db_instance(
+        DBInstanceIdentifier=identifier,
+        Engine="postgres",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        MasterUsername="hotelreviews",
+        MasterUserPassword="not-a-secret",
+    )["DBInstance"]
+
+
+def create_replica(aws: AwsServer, identifier: str, source_arn: str, region: str) -> None:
+    # Cross-region: the source is named by its ARN, as RDS requires.
+    aws.aws_client("rds", region).create_db_instance_read_replica(
+        DBInstanceIdentifier=identifier,
+        SourceDBInstanceIdentifier=source_arn,
+        DBInstanceClass="db.t3.micro",
+    )
+
+
+def endpoint_of(described: dict[str, Any]) -> str:
+    return f"{described['Endpoint']['Address']}:{described['Endpoint']['Port']}"
+
+
+@pytest.fixture(name="deployment")
+def deployment_fixture(aws_server: AwsServer, rds_env: Settings, identifier: str) -> str:
+    """A primary in us-east-1, replicas in eu-west-1 and ap-southeast-1, the writer parameter
+    naming the primary in every region; the primary's endpoint."""
+    primary = create_primary(aws_server, identifier)
+    for region in (EUROPE, ASIA):
+        create_replica(aws_server, identifier, primary["DBInstanceArn"], region)
+    for region in rds_env.rds_regions:
+        writer_parameter.write(region, endpoint_of(primary), settings=rds_env)
+    return endpoint_of(primary)
+
+
+def run(*arguments: str) -> Any:
+    return CliRunner().invoke(app, ["dr", "rds", *arguments])
+
+
+def test_status_reports_every_region_lag_and_writer(
+    aws_server: AwsServer, deployment: str, identifier: str
+) -> None:
+    # CloudWatch has a ReplicaLag datapoint for Europe's replica, none yet for Asia's.
+    aws_server.aws_client("cloudwatch", EUROPE).put_metric_data(
+        Namespace="AWS/RDS",
+        MetricData=[
+            {
+                "MetricName": "ReplicaLag",
+                "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": identifier}],
+                "Value": 2.5,
+                "Unit": "Seconds",
+            }
+        ],
+    )
+
+    result = run("status", "--json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ok"] is True
+    by_region = {row["region"]: row for row in report["regions"]}
+    assert by_region[PRIMARY]["instance"]["role"] == "primary"
+    assert by_region[EUROPE]["instance"]["role"] == "replica"
+    assert by_region[EUROPE]["instance"]["source_region"] == PRIMARY
+    assert by_region[EUROPE]["lag_seconds"] == 2.5
+    assert by_region[ASIA]["lag_seconds"] is None  # no datapoint: unknown, not zero
+    assert all(row["writer_parameter"] == deployment for row in report["regions"])
+
+    table = run("status")
+    assert table.exit_code == 0, table.output
+    assert "2.5" in table.output and identifier in table.output
+
+
+def test_promote_makes_the_replica_standalone_and_repoints_the_writer(
+    deployment: str, rds_env: Settings
+) -> None:
+    result = run("promote", EUROPE, "--poll", "0.1", "--timeout", "30")
+
+    assert result.exit_code == 0, result.output
+    promoted = describe(EUROPE, settings=rds_env)
+    assert promoted is not None and promoted.role == "primary" and promoted.source is None
+    assert promoted.endpoint != deployment
+    for region in rds_env.rds_regions:
+        assert writer_parameter.read(region, settings=rds_env) == promoted.endpoint
+    assert f"{EUROPE} is a primary after" in result.output
+    assert "promote_seconds" in result.output
+    # Two primaries now (the old one still runs), Asia still follows it: not whole.
+    after = run("status", "--json")
+    assert after.exit_code == 1
+    roles = {row["region"]: row["instance"]["role"] for row in json.loads(after.output)["regions"]}
+    assert roles == {PRIMARY: "primary", EUROPE: "primary", ASIA: "replica"}
+
+
+def test_promoting_a_primary_is_refused(deployment: str) -> None:
+    first = run("promote", EUROPE, "--poll", "0.1")
+    assert first.exit_code == 0, first.output
+
+    again = run("promote", EUROPE)
+    assert again.exit_code == 1
+    assert "already a primary" in again.output
+    assert f"dr rds repoint {EUROPE}" in again.output
+    old_primary = run("promote", PRIMARY)
+    assert old_primary.exit_code == 1 and "already a primary" in old_primary.output
+
+
+def test_promote_without_a_replica_in_the_region(rds_env: Settings, aws_server, identifier) -> None:
+    create_primary(aws_server, identifier)
+
+    missing = run("promote", EUROPE)
+    assert missing.exit_code == 1
+    assert f"no RDS instance {identifier} in {EUROPE}" in missing.output
+    unknown = run("promote", "sa-east-1")
+    assert unknown.exit_code == 1
+    assert "sa-east-1 is not one of the database's regions" in unknown.output
+
+
+def test_repoint_moves_the_writer_back_and_refuses_a_replica(
+    deployment: str, rds_env: Settings
+) -> None:
+    assert run("promote", EUROPE, "--poll", "0.1").exit_code == 0
+
+    back = run("repoint", PRIMARY)
+    assert back.exit_code == 0, back.output
+    for region in rds_env.rds_regions:
+        assert writer_parameter.read(region, settings=rds_env) == deployment
+
+    replica = run("repoint", ASIA)
+    assert replica.exit_code == 1
+    assert "is a read replica" in replica.output and f"dr rds promote {ASIA}" in replica.output
+
+
+def test_repoint_refuses_an_instance_without_endpoint(
+    rds_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from hotelreviews.dr.rds import operations
+
+    # moto gives every instance an endpoint at once; RDS does only once it is created.
+    def creating(region: str, *, settings: Settings) -> Any:
+        return replace(_fake_instance(region), endpoint=None, status="creating")
+
+    monkeypatch.setattr(operations, "require", creating)
+    with pytest.raises(RdsError, match="has no endpoint yet"):
+        repoint(EUROPE, settings=rds_env, say=lambda _: None)
+
+
+def _fake_instance(region: str) -> Any:
+    from hotelreviews.dr.rds.instances import RdsInstance
+
+    return RdsInstance(region, "hr", f"arn:aws:rds:{region}:1:db:hr", "available", "h:5432", None)
+
+
+def test_no_endpoint_no_aws_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTELREVIEWS_ENVIRONMENT", "test")
+    monkeypatch.delenv("HOTELREVIEWS_AWS_ENDPOINT_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = run("status")
+    finally:
+        get_settings.cache_clear()
+
+    assert result.exit_code == 1
+    assert "HOTELREVIEWS_AWS_ENDPOINT_URL is not set" in result.output
