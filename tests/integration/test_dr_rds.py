@@ -3,21 +3,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
 from hotelreviews.cli.main import app
+from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.dr.rds import writer_parameter
 from hotelreviews.dr.rds.aws import RdsError
 from hotelreviews.dr.rds.instances import describe
 from hotelreviews.dr.rds.operations import repoint
+from hotelreviews.dr.rds.writer_follow import endpoint_of as endpoint_in_url
+from hotelreviews.dr.rds.writer_follow import with_endpoint
+from hotelreviews.security.tables import api_keys
+from tests.support.api_client import api_client, api_key_headers
 from tests.support.aws_server import AwsServer, aws_server_fixture  # noqa: F401
+from tests.support.pg_server import PostgresServer
 
 PRIMARY, EUROPE, ASIA = "us-east-1", "eu-west-1", "ap-southeast-1"
 
@@ -98,6 +109,8 @@ def test_status_reports_every_region_lag_and_writer(
                 "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": identifier}],
                 "Value": 2.5,
                 "Unit": "Seconds",
+                # Published for the last minute (moto leaves out the current second).
+                "Timestamp": datetime.now(UTC) - timedelta(seconds=30),
             }
         ],
     )
@@ -211,3 +224,105 @@ def test_no_endpoint_no_aws_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert result.exit_code == 1
     assert "HOTELREVIEWS_AWS_ENDPOINT_URL is not set" in result.output
+
+
+# ---- the API follows a re-pointed writer, without a restart ---------------------------------
+
+
+@pytest.fixture(name="second_pg_server", scope="module")
+def second_pg_server_fixture() -> Iterator[PostgresServer]:
+    """Where the writer moves: another server (RDS instances have their own endpoints)."""
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def count_api_keys(url: str) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(sa.select(sa.func.count()).select_from(api_keys)))
+    finally:
+        await engine.dispose()
+
+
+async def test_the_api_follows_a_repointed_writer_without_restart(
+    aws_server: AwsServer,
+    pg_server: PostgresServer,
+    pg_template: str,
+    second_pg_server: PostgresServer,
+    identifier: str,
+    tmp_path: Path,
+) -> None:
+    name = f"follow_{uuid.uuid4().hex[:10]}"
+    old_writer = pg_server.create_database(name, template=pg_template)
+    new_writer = second_pg_server.create_database(name)
+    # Alembic runs its own event loop: in a thread.
+    await asyncio.to_thread(
+        migrations.upgrade, Settings(environment="test", database_url=new_writer)
+    )
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path,
+        database_url=old_writer,
+        cache_enabled=False,
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=[PRIMARY, EUROPE],
+        writer_endpoint_parameter=f"/{identifier}/writer-endpoint",
+        writer_endpoint_poll_seconds=0.1,
+    )
+    writer_parameter.write(EUROPE, endpoint_in_url(old_writer), settings=settings)
+
+    async with api_client(settings) as client:
+        app: Any = client._transport.app  # type: ignore[attr-defined]
+        router = app.state.router
+        # A write transaction in flight on the old writer while the parameter moves.
+        async with router.primary.engine.begin() as in_flight:
+            await in_flight.execute(sa.select(1))  # its connection is checked out
+            await asyncio.to_thread(
+                writer_parameter.write, EUROPE, endpoint_in_url(new_writer), settings=settings
+            )
+            await wait_for(lambda: router.primary.name.startswith(endpoint_in_url(new_writer)))
+            await in_flight.execute(
+                sa.insert(api_keys).values(
+                    prefix="inflight",
+                    key_hash="0" * 64,
+                    name="in flight",
+                    roles="",
+                    created_at=datetime.now(UTC),
+                )
+            )
+        assert await count_api_keys(old_writer) == 1  # committed where it began
+
+        # New writes go to the new writer; requests authenticate against it.
+        headers = await api_key_headers(client, "admin")
+        assert await count_api_keys(new_writer) == 1
+        me = await client.get("/api/v1/auth/me", headers=headers)
+        assert me.status_code == 200, me.text
+        assert app.state.engine is router.primary.engine  # readiness checks the new writer
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+
+
+async def wait_for(condition: Any, within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the router did not follow"
+        await asyncio.sleep(0.05)
+
+
+def test_the_new_url_keeps_all_but_host_and_port() -> None:
+    url = "postgresql+asyncpg://app:s3cret@old.example:5432/hotelreviews?ssl=require"
+
+    moved = with_endpoint(url, "new.eu-west-1.rds.amazonaws.com:6543")
+
+    assert moved == (
+        "postgresql+asyncpg://app:s3cret@new.eu-west-1.rds.amazonaws.com:6543/hotelreviews"
+        "?ssl=require"
+    )
+    with pytest.raises(ValueError, match="not host:port"):
+        with_endpoint(url, "no-port-here")

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     writer_endpoint_parameter: str = Field(
         default="/hotelreviews/writer-endpoint", min_length=1, max_length=2048
     )
+    # Set, the API re-reads the parameter (in rds_regions' copy for `region`, else the first
+    # region's) this often and sends new writes to the address it names (dr.rds.writer_follow).
+    writer_endpoint_poll_seconds: float | None = Field(default=None, gt=0)
     # Read timeout (silence between bytes) for S3 and http(s) sources; connecting has its own.
     remote_timeout_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
