@@ -145,7 +145,8 @@ def test_promote_makes_the_replica_standalone_and_repoints_the_writer(
     for region in rds_env.rds_regions:
         assert writer_parameter.read(region, settings=rds_env) == promoted.endpoint
     assert f"{EUROPE} is a primary after" in result.output
-    assert "promote_seconds" in result.output
+    assert f"{EUROPE} promoted in" in result.output
+    assert "re-pointed in 3 of 3 regions" in result.output
     # Two primaries now (the old one still runs), Asia still follows it: not whole.
     after = run("status", "--json")
     assert after.exit_code == 1
@@ -189,6 +190,35 @@ def test_repoint_moves_the_writer_back_and_refuses_a_replica(
     replica = run("repoint", ASIA)
     assert replica.exit_code == 1
     assert "is a read replica" in replica.output and f"dr rds promote {ASIA}" in replica.output
+
+
+def test_a_region_that_cannot_be_written_does_not_stop_the_others(
+    deployment: str, rds_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = writer_parameter.write
+
+    def asia_is_lost(region: str, endpoint: str, *, settings: Settings) -> None:
+        if region == ASIA:
+            raise RdsError(f"writing SSM parameter in {region}: cannot reach AWS")
+        write(region, endpoint, settings=settings)
+
+    monkeypatch.setattr(writer_parameter, "write", asia_is_lost)
+    result = run("promote", EUROPE, "--poll", "0.1")
+
+    assert result.exit_code == 0, result.output
+    assert f"{ASIA}: NOT re-pointed" in result.output
+    assert f"re-pointed in 2 of 3 regions (not in {ASIA})" in result.output
+    promoted = describe(EUROPE, settings=rds_env)
+    assert promoted is not None
+    assert writer_parameter.read(PRIMARY, settings=rds_env) == promoted.endpoint
+    assert writer_parameter.read(ASIA, settings=rds_env) == deployment
+
+    monkeypatch.setattr(
+        writer_parameter, "write", lambda *_, **__: asia_is_lost(ASIA, "", settings=rds_env)
+    )
+    nowhere = run("repoint", EUROPE)
+    assert nowhere.exit_code == 1
+    assert "could not be written in any region" in nowhere.output
 
 
 def test_repoint_refuses_an_instance_without_endpoint(

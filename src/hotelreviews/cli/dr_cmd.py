@@ -273,7 +273,11 @@ def promote(
 ) -> None:
     from hotelreviews.dr.rds.operations import promote as run
 
-    _done(_rds(run, region=region, say=_say, timeout=timeout, poll_seconds=poll))
+    promoted = _rds(run, region=region, say=_say, timeout=timeout, poll_seconds=poll)
+    _repointed(f"{region} promoted in {promoted.promote_seconds:.1f} s", promoted.repointed)
+    _console.print(
+        "The other replicas still follow the old primary: rebuild them (docs/operations.md)."
+    )
 
 
 @rds_app.command(
@@ -283,14 +287,29 @@ def promote(
 def repoint(region: Region) -> None:
     from hotelreviews.dr.rds.operations import repoint as run
 
-    _done(_rds(run, region=region, say=_say))
+    repointed = _rds(run, region=region, say=_say)
+    _repointed(f"the writer is {region}'s {repointed.endpoint}", repointed.repointed)
+
+
+def _repointed(what: str, outcome: dict[str, str | None]) -> None:
+    failed = [region for region, failure in outcome.items() if failure is not None]
+    written = len(outcome) - len(failed)
+    summary = f"{what}; writer parameter re-pointed in {written} of {len(outcome)} regions"
+    if failed:
+        _console.print(f"[bold yellow]done, partly[/] — {summary} (not in {', '.join(failed)})")
+    else:
+        _console.print(f"[bold green]done[/] — {summary}")
 
 
 def _rds_table(statuses: list[Any]) -> Table:
     table = Table(title="RDS instances", title_justify="left")
-    columns = ("region", "instance", "role", "status", "endpoint", "follows", "lag s", "writer")
+    columns = ("region", "instance", "role", "status", "endpoint", "follows", "lag s", "writes to")
     for column in columns:
         table.add_column(column)
+    # The parameter names an endpoint; say whose (a stale or unknown one is shown as is).
+    regions_by_endpoint = {
+        found.instance.endpoint: found.region for found in statuses if found.instance
+    }
     for found in statuses:
         instance = found.instance
         if instance is None:
@@ -304,7 +323,9 @@ def _rds_table(statuses: list[Any]) -> Table:
             instance.endpoint or "-",
             instance.source_region or "-",
             f"{found.lag_seconds:.1f}" if found.lag_seconds is not None else "-",
-            found.writer_parameter or "[red]missing[/]",
+            regions_by_endpoint.get(found.writer_parameter, found.writer_parameter)
+            if found.writer_parameter
+            else "[red]missing[/]",
         )
     return table
 
