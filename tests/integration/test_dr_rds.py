@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -356,3 +357,44 @@ def test_the_new_url_keeps_all_but_host_and_port() -> None:
     )
     with pytest.raises(ValueError, match="not host:port"):
         with_endpoint(url, "no-port-here")
+
+
+async def test_the_follower_keeps_its_writer_through_bad_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hotelreviews.dr.rds import writer_follow
+
+    answers = iter([RdsError("cannot reach AWS"), "no port", None, "h2.example:5433"])
+
+    def read(region: str, *, settings: Settings) -> str | None:
+        answer = next(answers, "h2.example:5433")
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    class Router:
+        moved_to: list[str] = []
+
+        async def replace_primary(self, primary: Any) -> None:
+            self.moved_to.append(primary.name)
+            await primary.engine.dispose()
+
+    monkeypatch.setattr(writer_follow.writer_parameter, "read", read)
+    settings = Settings(
+        environment="test",
+        database_url="postgresql+asyncpg://app:pw@h1.example:5432/reviews",
+        aws_endpoint_url="http://127.0.0.1:9",
+    )
+    router = Router()
+    task = asyncio.create_task(
+        writer_follow.follow_writer(router, settings, interval_seconds=0.01)  # type: ignore[arg-type]
+    )
+    try:
+        await wait_for(lambda: bool(router.moved_to))
+        await asyncio.sleep(0.05)  # the same endpoint again: no second move
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    assert router.moved_to == ["h2.example:5433/reviews"]

@@ -24,13 +24,18 @@ class RdsError(DrError):
     """An RDS step cannot be taken; the message says why and what to run."""
 
 
-def client(service: str, region: str, *, settings: Settings) -> Any:
-    """A client for `service` ("rds", "cloudwatch", "ssm") in `region`."""
+def check_endpoint(settings: Settings) -> None:
+    """RdsError in a test environment without an explicit endpoint."""
     if settings.environment == "test" and not settings.aws_endpoint_url:
         raise RdsError(
             "HOTELREVIEWS_AWS_ENDPOINT_URL is not set: in a test environment the RDS commands"
             " talk only to an explicit endpoint (a moto server), never to AWS"
         )
+
+
+def client(service: str, region: str, *, settings: Settings) -> Any:
+    """A client for `service` ("rds", "cloudwatch", "ssm") in `region`."""
+    check_endpoint(settings)
     return _client(service, region, settings.aws_endpoint_url)
 
 

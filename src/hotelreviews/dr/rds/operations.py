@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hotelreviews.dr.rds import writer_parameter
-from hotelreviews.dr.rds.aws import RdsError, client, translate
+from hotelreviews.dr.rds.aws import RdsError, check_endpoint, client, translate
 from hotelreviews.dr.rds.instances import RdsInstance, describe, replica_lag_seconds, require
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class Repointed:
 def status(*, settings: Settings) -> list[RegionStatus]:
     """Every region's instance, lag and copy of the writer parameter; a region that cannot
     be asked (lost) is reported with its error rather than ending the report."""
+    check_endpoint(settings)
     found = []
     for region in settings.rds_regions:
         try:
@@ -157,7 +158,13 @@ def _wait_until_primary(
     deadline = time.monotonic() + timeout
     last_status = None
     while True:
-        instance = require(region, settings=settings)
+        try:
+            instance = require(region, settings=settings)
+        except RdsError as error:
+            raise RdsError(
+                f"{error}; the promotion goes on in RDS: watch `hotelreviews dr rds status`,"
+                f" then run `hotelreviews dr rds repoint {region}`"
+            ) from None
         if instance.role == "primary" and instance.status == "available" and instance.endpoint:
             return instance
         if instance.status != last_status:

@@ -61,19 +61,24 @@ async def follow_writer(
     while True:
         try:
             endpoint = await asyncio.to_thread(writer_parameter.read, region, settings=settings)
-        except RdsError as error:
-            logger.warning("cannot read the writer parameter: %s (keeping %s)", error, current)
-            endpoint = None
-        if endpoint and endpoint.strip() != current:
-            try:
+            if endpoint and endpoint.strip() != current:
                 url = with_endpoint(url, endpoint)
-            except ValueError as error:
-                logger.error("writer parameter %s: %s", settings.writer_endpoint_parameter, error)
-            else:
                 primary = build_primary(settings, url)
                 await router.replace_primary(primary)
                 on_change(primary)
                 current = endpoint.strip()
+        except (RdsError, ValueError) as error:
+            logger.warning(
+                "writer parameter %s: %s (writes still go to %s)",
+                settings.writer_endpoint_parameter,
+                error,
+                current,
+            )
+        except Exception:
+            # This task outlives any one failure: the next poll tries again.
+            logger.exception(
+                "following the writer parameter failed (writes still go to %s)", current
+            )
         await asyncio.sleep(interval_seconds)
 
 
