@@ -4,6 +4,8 @@
 Every command finds the cluster through `<data dir>/cluster/cluster.json` and asks the servers
 themselves who is the primary. The API and worker processes follow on their own: their
 primary URL lists every server and the driver connects to the one that accepts writes.
+
+`hotelreviews dr rds status|promote|repoint`: the same on Amazon RDS (hotelreviews.dr.rds).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ _console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 _errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 Region = Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeast-1.")]
+RdsRegion = Annotated[
+    str,
+    typer.Argument(
+        help="One of HOTELREVIEWS_RDS_REGIONS (by default us-east-1, eu-west-1, ap-southeast-1)."
+    ),
+]
 Timeout = Annotated[
     float, typer.Option(min=1.0, help="Seconds to wait for each step before giving up, at least 1.")
 ]
@@ -214,8 +222,9 @@ def _servers_table(statuses: list[dict[str, Any]]) -> Table:
 
 rds_app = typer.Typer(
     no_args_is_help=True,
-    help="The same on Amazon RDS: a primary instance and cross-region read replicas, the "
-    "writer's address in an SSM parameter the apps re-read (docs/operations.md, AWS runbooks).",
+    help="Disaster recovery on Amazon RDS: a primary instance and cross-region read replicas, "
+    "the writer's address in an SSM parameter the API re-reads (docs/operations.md, AWS "
+    "runbooks).",
 )
 dr_app.add_typer(rds_app, name="rds")
 
@@ -263,7 +272,7 @@ def rds_status(
     "following the old primary: rebuild them (docs/operations.md)."
 )
 def promote(
-    region: Region,
+    region: RdsRegion,
     timeout: Annotated[
         float, typer.Option(min=1.0, help="Seconds to wait for the promotion, at least 1.")
     ] = 3600.0,
@@ -284,7 +293,7 @@ def promote(
     help="Point every region's writer parameter at REGION's primary (after a promotion whose "
     "re-pointing failed, or to move the apps back)."
 )
-def repoint(region: Region) -> None:
+def repoint(region: RdsRegion) -> None:
     from hotelreviews.dr.rds.operations import repoint as run
 
     repointed = _rds(run, region=region, say=_say)
