@@ -81,7 +81,7 @@ class S3Server:
         for _attempt in range(3):  # a free port can be taken between the check and the bind
             self.port = _free_port()
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+                [*self.command(), "-H", HOST, "-p", str(self.port)],
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **dummy_aws_environment()},
@@ -90,6 +90,10 @@ class S3Server:
                 return
             self.stop()
         raise RuntimeError(f"moto's S3 server did not start; see {self._log_path}")
+
+    def command(self) -> list[str]:
+        """What runs the server (a subclass may run a patched moto)."""
+        return [sys.executable, "-m", "moto.server"]
 
     def _wait_until_serving(self) -> bool:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

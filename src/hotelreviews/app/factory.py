@@ -27,6 +27,7 @@ from hotelreviews.cache.middleware import ResponseCacheMiddleware
 from hotelreviews.cache.runtime import ResponseCache
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.dr.rds.writer_follow import following_writer
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.runs.routes import router as ingestions_router
 from hotelreviews.observability import exposition
@@ -39,6 +40,7 @@ from hotelreviews.providers.routes import router as providers_router
 from hotelreviews.reviews.routes import hotel_reviews_router
 from hotelreviews.reviews.routes import router as reviews_router
 from hotelreviews.routing import DatabaseRouter
+from hotelreviews.routing.router import Primary
 from hotelreviews.search.routes import router as search_router
 from hotelreviews.security.authn import IdentityMiddleware
 from hotelreviews.security.errors import SecretMissing
@@ -85,8 +87,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     raise
             app.state.router = router
             app.state.engine = engine  # the primary's (readiness checks it)
+
+            def writer_moved(primary: Primary) -> None:
+                # `dr rds promote` moved the writer: readiness and the cache's versions follow.
+                app.state.engine = primary.engine
+                if cache is not None:
+                    cache.use_primary(primary.engine)
+
             async with (
                 router.monitoring(),
+                following_writer(router, settings, on_change=writer_moved),
                 cache.running(engine) if cache is not None else contextlib.nullcontext(),
                 app.state.token_versions.running(),
             ):

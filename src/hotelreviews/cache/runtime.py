@@ -76,6 +76,11 @@ class ResponseCache:
             if self.link is not None:
                 await self.link.aclose()
 
+    def use_primary(self, primary: AsyncEngine) -> None:
+        """Keep the versions current from `primary` from now on: the writer moved."""
+        if self.sync is not None:
+            self.sync.use_engine(primary)
+
 
 async def _primary_position(engine: AsyncEngine) -> int | None:
     token = await consistency_token(engine)

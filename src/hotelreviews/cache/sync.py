@@ -65,6 +65,10 @@ class VersionSync:
         # so a smaller one means the database was replaced (restored, or recreated).
         self._last_read: int | None = None
 
+    def use_engine(self, engine: AsyncEngine) -> None:
+        """Read the versions from `engine` from now on: the primary moved (dr.rds)."""
+        self._engine = engine
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Read the versions now, then keep them current while the block runs."""

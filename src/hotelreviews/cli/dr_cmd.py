@@ -4,6 +4,8 @@
 Every command finds the cluster through `<data dir>/cluster/cluster.json` and asks the servers
 themselves who is the primary. The API and worker processes follow on their own: their
 primary URL lists every server and the driver connects to the one that accepts writes.
+
+`hotelreviews dr rds status|promote|repoint`: the same on Amazon RDS (hotelreviews.dr.rds).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ _console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 _errors = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 Region = Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeast-1.")]
+RdsRegion = Annotated[
+    str,
+    typer.Argument(
+        help="One of HOTELREVIEWS_RDS_REGIONS (by default us-east-1, eu-west-1, ap-southeast-1)."
+    ),
+]
 Timeout = Annotated[
     float, typer.Option(min=1.0, help="Seconds to wait for each step before giving up, at least 1.")
 ]
@@ -208,6 +216,125 @@ def _servers_table(statuses: list[dict[str, Any]]) -> Table:
             str(status["lag_bytes"]) if status["lag_bytes"] is not None else "-",
             f"{lag_seconds:.1f}" if lag_seconds is not None else "-",
             ", ".join(status["applications"]) or "-",
+        )
+    return table
+
+
+rds_app = typer.Typer(
+    no_args_is_help=True,
+    help="Disaster recovery on Amazon RDS: a primary instance and cross-region read replicas, "
+    "the writer's address in an SSM parameter the API re-reads (docs/operations.md, AWS "
+    "runbooks).",
+)
+dr_app.add_typer(rds_app, name="rds")
+
+
+def _rds(operation: Any, **arguments: Any) -> Any:
+    """Run an RDS operation with the settings; its refusals and failures end the command."""
+    from hotelreviews.core.settings import get_settings
+    from hotelreviews.dr.rds.aws import RdsError
+
+    try:
+        return operation(settings=get_settings(), **arguments)
+    except RdsError as error:
+        _errors.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(code=1) from None
+
+
+@rds_app.command(
+    name="status",
+    help="Every region's instance: role, status, endpoint, whom it follows, replica lag "
+    "(CloudWatch ReplicaLag, '-' when there is no datapoint) and its copy of the writer "
+    "parameter. Exit code 1 unless there is one primary, the others replicate it and every "
+    "region's parameter names it.",
+)
+def rds_status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    from hotelreviews.dr.rds.operations import healthy, status
+
+    statuses = _rds(status)
+    ok = healthy(statuses)
+    if as_json:
+        rows = [found.as_dict() for found in statuses]
+        typer.echo(json.dumps({"ok": ok, "regions": rows}, indent=2))
+    else:
+        _console.print(_rds_table(statuses))
+        if not ok:
+            _console.print("[bold red]not whole:[/] see docs/operations.md (AWS runbooks)")
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+@rds_app.command(
+    help="Promote REGION's read replica to a standalone primary, wait until RDS reports it "
+    "available, then point every region's writer parameter at it. The other replicas keep "
+    "following the old primary: rebuild them (docs/operations.md)."
+)
+def promote(
+    region: RdsRegion,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, help="Seconds to wait for the promotion, at least 1.")
+    ] = 3600.0,
+    poll: Annotated[
+        float, typer.Option(min=0.0, help="Seconds between status checks while waiting.")
+    ] = 15.0,
+) -> None:
+    from hotelreviews.dr.rds.operations import promote as run
+
+    promoted = _rds(run, region=region, say=_say, timeout=timeout, poll_seconds=poll)
+    _repointed(f"{region} promoted in {promoted.promote_seconds:.1f} s", promoted.repointed)
+    _console.print(
+        "The other replicas still follow the old primary: rebuild them (docs/operations.md)."
+    )
+
+
+@rds_app.command(
+    help="Point every region's writer parameter at REGION's primary (after a promotion whose "
+    "re-pointing failed, or to move the apps back)."
+)
+def repoint(region: RdsRegion) -> None:
+    from hotelreviews.dr.rds.operations import repoint as run
+
+    repointed = _rds(run, region=region, say=_say)
+    _repointed(f"the writer is {region}'s {repointed.endpoint}", repointed.repointed)
+
+
+def _repointed(what: str, outcome: dict[str, str | None]) -> None:
+    failed = [region for region, failure in outcome.items() if failure is not None]
+    written = len(outcome) - len(failed)
+    summary = f"{what}; writer parameter re-pointed in {written} of {len(outcome)} regions"
+    if failed:
+        _console.print(f"[bold yellow]done, partly[/] — {summary} (not in {', '.join(failed)})")
+    else:
+        _console.print(f"[bold green]done[/] — {summary}")
+
+
+def _rds_table(statuses: list[Any]) -> Table:
+    table = Table(title="RDS instances", title_justify="left")
+    columns = ("region", "instance", "role", "status", "endpoint", "follows", "lag s", "writes to")
+    for column in columns:
+        table.add_column(column)
+    # The parameter names an endpoint; say whose (a stale or unknown one is shown as is).
+    regions_by_endpoint = {
+        found.instance.endpoint: found.region for found in statuses if found.instance
+    }
+    for found in statuses:
+        instance = found.instance
+        if instance is None:
+            table.add_row(found.region, "-", f"[red]{found.error or 'none'}[/]", *"-----")
+            continue
+        table.add_row(
+            found.region,
+            instance.identifier,
+            instance.role,
+            instance.status,
+            instance.endpoint or "-",
+            instance.source_region or "-",
+            f"{found.lag_seconds:.1f}" if found.lag_seconds is not None else "-",
+            regions_by_endpoint.get(found.writer_parameter, found.writer_parameter)
+            if found.writer_parameter
+            else "[red]missing[/]",
         )
     return table
 

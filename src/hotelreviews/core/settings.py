@@ -36,6 +36,23 @@ class Settings(BaseSettings):
     # AWS_ENDPOINT_URL or AWS applies. The region: unset, boto3's (AWS_REGION, ~/.aws/config).
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    # Disaster recovery on RDS (`hotelreviews dr rds`, hotelreviews.dr.rds). The endpoint
+    # serves RDS, CloudWatch and SSM (moto, LocalStack); unset, AWS itself — refused when
+    # HOTELREVIEWS_ENVIRONMENT=test, so a test can never reach a real account. The database is
+    # the instance named rds_instance_identifier in every one of rds_regions (RDS identifiers
+    # are per region): one primary, cross-region read replicas elsewhere. The apps read the
+    # writer's address ("host:port") from the SSM parameter of that name, in their own region.
+    aws_endpoint_url: str | None = None
+    rds_regions: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["us-east-1", "eu-west-1", "ap-southeast-1"], min_length=1
+    )
+    rds_instance_identifier: str = Field(default="hotelreviews", min_length=1, max_length=63)
+    writer_endpoint_parameter: str = Field(
+        default="/hotelreviews/writer-endpoint", min_length=1, max_length=2048
+    )
+    # Set, the API re-reads the parameter (in rds_regions' copy for `region`, else the first
+    # region's) this often and sends new writes to the address it names (dr.rds.writer_follow).
+    writer_endpoint_poll_seconds: float | None = Field(default=None, gt=0)
     # Read timeout (silence between bytes) for S3 and http(s) sources; connecting has its own.
     remote_timeout_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -363,7 +380,7 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("trusted_proxies", "cors_allow_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_allow_origins", "rds_regions", mode="before")
     @classmethod
     def _split_lists(cls, value: Any) -> Any:
         return split_urls(value) if isinstance(value, str) else value

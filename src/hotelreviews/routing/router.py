@@ -87,15 +87,7 @@ class DatabaseRouter:
             )
             for url in settings.resolved_replica_urls
         ]
-        # The API's reads are time-limited (core.database): one slow request must not hold a
-        # pooled connection for long.
-        primary = Primary(
-            name=target_name(primary_url),
-            engine=create_engine(
-                settings, read_timeout_seconds=settings.read_statement_timeout_seconds
-            ),
-        )
-        meter_engine(primary.engine, "primary")
+        primary = build_primary(settings, primary_url)
         for replica in replicas:
             meter_engine(replica.engine, "replica")
         return cls(
@@ -138,6 +130,17 @@ class DatabaseRouter:
         """Close every pool."""
         for target in (self.primary, *self.replicas):
             await target.engine.dispose()
+
+    async def replace_primary(self, primary: Primary) -> None:
+        """Send every write (and every read only the primary can serve) to `primary` from
+        now on, as when the writer moved to another server. Transactions already running
+        finish on the old one: disposing its pool closes the idle connections at once and
+        each checked-out one when it is returned, so nothing in flight is cut."""
+        old, self.primary = self.primary, primary
+        logger.warning(
+            "region %s: the primary is now %s (was %s)", self.region, primary.name, old.name
+        )
+        await old.engine.dispose()
 
     async def _monitor(self) -> None:
         while True:
@@ -237,6 +240,19 @@ async def wal_position(engine: AsyncEngine) -> int | None:
         return None
     async with read_transaction(engine) as connection:
         return await current_wal_position(connection)
+
+
+def build_primary(settings: Settings, url: str) -> Primary:
+    """The primary target at `url`, metered. The API's reads are time-limited
+    (core.database): one slow request must not hold a pooled connection for long."""
+    primary = Primary(
+        name=target_name(url),
+        engine=create_engine(
+            settings, url=url, read_timeout_seconds=settings.read_statement_timeout_seconds
+        ),
+    )
+    meter_engine(primary.engine, "primary")
+    return primary
 
 
 def target_name(url: str) -> str:
