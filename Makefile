@@ -46,7 +46,7 @@ lock: venv ## Re-create requirements/*.lock (LOCK_ARGS=--upgrade to move)
 system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh
 
-node-packages: system-packages ## Install the npm packages the tests need (from their lock files)
+node-packages: system-packages ## Install the npm packages the tests need (locked)
 	@bash scripts/ensure-node-packages.sh
 
 run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
@@ -84,7 +84,7 @@ bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
 	$(BIN)/python bench/ingest.py $(BENCH_ARGS)
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
 
-kubernetes-rules: venv ## Regenerate the Kubernetes PrometheusRule from deploy/monitoring's rule files
+kubernetes-rules: venv ## Regenerate deploy/k8s PrometheusRule from deploy/monitoring
 	$(BIN)/python scripts/generate_prometheus_rule.py
 
 clean: ## Remove .venv, var/ and caches (never tracked files)
