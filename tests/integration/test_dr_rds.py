@@ -263,12 +263,8 @@ def test_no_endpoint_no_aws_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(name="second_pg_server", scope="module")
 def second_pg_server_fixture() -> Iterator[PostgresServer]:
     """Where the writer moves: another server (RDS instances have their own endpoints)."""
-    server = PostgresServer()
-    server.start()
-    try:
+    with PostgresServer() as server:
         yield server
-    finally:
-        server.stop()
 
 
 async def count_api_keys(url: str) -> int:

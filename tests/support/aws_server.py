@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.s3_server import S3Server, dummy_aws_environment
+from tests.support.s3_server import S3Server, dummy_aws_environment, serving_with_dummy_credentials
 
 _PATCHED_MOTO = Path(__file__).with_name("moto_rds_promotion.py")
 
@@ -38,7 +38,5 @@ class AwsServer(S3Server):
 
 @pytest.fixture(scope="module", name="aws_server")
 def aws_server_fixture() -> Iterator[AwsServer]:
-    with AwsServer() as server, pytest.MonkeyPatch.context() as patch:
-        for name, value in dummy_aws_environment().items():
-            patch.setenv(name, value)
+    with serving_with_dummy_credentials(AwsServer()) as server:
         yield server

@@ -31,13 +31,16 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.support.processes import stop_process
+
+ServerT = TypeVar("ServerT", bound="S3Server")
 
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 60.0
@@ -153,12 +156,20 @@ def _session_credentials() -> dict[str, str]:
     }
 
 
+@contextmanager
+def serving_with_dummy_credentials(server: ServerT) -> Iterator[ServerT]:
+    """Run a moto server while boto3 in this process signs with dummy credentials (so no
+    real ones on the machine are ever read or sent)."""
+    with server, pytest.MonkeyPatch.context() as patch:
+        for name, value in dummy_aws_environment().items():
+            patch.setenv(name, value)
+        yield server
+
+
 @pytest.fixture(scope="session", name="s3_server")
 def s3_server_fixture() -> Iterator[S3Server]:
     """moto's S3 in a child process; boto3 in this process signs with dummy credentials."""
-    with S3Server() as server, pytest.MonkeyPatch.context() as patch:
-        for name, value in dummy_aws_environment().items():
-            patch.setenv(name, value)
+    with serving_with_dummy_credentials(S3Server()) as server:
         yield server
 
 
