@@ -340,6 +340,8 @@ def test_the_settings_in_the_manifests_are_valid(
         for workload, pod in pod_templates(objects):
             (container,) = pod["containers"]
             values = dict(region)
+            # A stand-in for the pod's address, only ever parsed by Settings: nothing here
+            # connects anywhere.
             for variable in container["env"]:
                 if "value" in variable and not variable["name"].endswith("_FILE"):
                     values[variable["name"]] = variable["value"].replace("$(POD_IP)", "10.1.2.3")

@@ -37,7 +37,7 @@ LOGIN, REFRESH, LOGOUT, ME = (
 
 
 def engine_of(client: httpx.AsyncClient) -> Any:
-    return client._transport.app.state.engine  # type: ignore[attr-defined]
+    return client._transport.app.state.router.primary.engine  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ async def test_a_queued_ingestion_is_acknowledged_when_the_primary_goes_away_aft
 ) -> None:
     if backend != "postgresql":
         pytest.skip("the consistency token is PostgreSQL's WAL position")
-    primary = client._transport.app.state.engine  # type: ignore[attr-defined]
+    primary = client._transport.app.state.router.primary.engine  # type: ignore[attr-defined]
 
     def primary_gone(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         # The connection breaks right after the commit, when the token is asked for.

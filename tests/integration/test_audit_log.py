@@ -23,7 +23,7 @@ PEER = "127.0.0.1"  # httpx.ASGITransport's client address
 
 
 def engine_of(client: httpx.AsyncClient) -> Any:
-    return client._transport.app.state.engine  # type: ignore[attr-defined]
+    return client._transport.app.state.router.primary.engine  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ async def test_no_secret_reaches_the_logs(
     caplog.set_level(logging.DEBUG)
     secrets: list[str] = [PASSWORD, WRONG_PASSWORD, JWT_SECRET]
     async with api_client(settings) as client:
-        engine = client._transport.app.state.engine  # type: ignore[attr-defined]
+        engine = client._transport.app.state.router.primary.engine  # type: ignore[attr-defined]
         await service.create_user(
             engine=engine, username="ada", password=PASSWORD, roles=frozenset({"admin"})
         )

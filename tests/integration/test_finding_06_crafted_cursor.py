@@ -34,7 +34,7 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 async def hotel_id(client: httpx.AsyncClient) -> int:
     transport = client._transport
     assert isinstance(transport, httpx.ASGITransport)
-    catalog = Catalog(transport.app.state.engine)  # type: ignore[attr-defined]
+    catalog = Catalog(transport.app.state.router.primary.engine)  # type: ignore[attr-defined]
     hotel = await catalog.hotel("Sea View")
     return int(hotel)
 

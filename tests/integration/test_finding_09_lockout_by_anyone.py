@@ -36,7 +36,10 @@ async def running_app(settings: Settings) -> AsyncIterator[Callable[[str], httpx
     app: FastAPI = create_app(settings)
     async with app.router.lifespan_context(app):
         await service.create_user(
-            engine=app.state.engine, username="ada", password=PASSWORD, roles=frozenset()
+            engine=app.state.router.primary.engine,
+            username="ada",
+            password=PASSWORD,
+            roles=frozenset(),
         )
         clients: list[httpx.AsyncClient] = []
 

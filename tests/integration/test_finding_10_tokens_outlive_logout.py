@@ -40,7 +40,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def engine_of(client: httpx.AsyncClient) -> object:
-    return client._transport.app.state.engine  # type: ignore[attr-defined]
+    return client._transport.app.state.router.primary.engine  # type: ignore[attr-defined]
 
 
 def cli(settings: Settings, *args: str) -> None:

@@ -66,7 +66,7 @@ async def fleet(settings: Settings, samples_dir: Path, tmp_path: Path) -> AsyncI
             )
             assert response.status_code == 202, response.text
             queued[loader] = response.json()["id"]
-        engine = client._transport.app.state.engine  # type: ignore[attr-defined]
+        engine = client._transport.app.state.router.primary.engine  # type: ignore[attr-defined]
         await Worker(engine=engine, settings=queue_settings).run(once=True)
         report = await ingest_file(engine=engine, settings=queue_settings, path=str(cli_feed))
         assert report.run_id is not None

@@ -186,7 +186,7 @@ async def test_two_consecutive_login_back_offs_wait_one_second_then_two(
         }
     )
     async with api_client(backing_off) as client:
-        engine = client._transport.app.state.engine  # type: ignore[attr-defined]
+        engine = client._transport.app.state.router.primary.engine  # type: ignore[attr-defined]
         await service.create_user(
             engine=engine, username="ada", password=PASSWORD, roles=frozenset()
         )

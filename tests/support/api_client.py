@@ -37,7 +37,7 @@ async def api_key_headers(client: httpx.AsyncClient, *roles: str) -> dict[str, s
     """The header of a new API key with these roles, created in the client's app's database."""
     transport = client._transport
     assert isinstance(transport, httpx.ASGITransport)
-    engine = transport.app.state.engine  # type: ignore[attr-defined]
+    engine = transport.app.state.router.primary.engine  # type: ignore[attr-defined]
     _, secret = await security_service.create_api_key(
         engine=engine, name=f"test {' '.join(roles)}", roles=frozenset(roles)
     )
@@ -72,7 +72,7 @@ def recorded_statements(client: httpx.AsyncClient) -> Iterator[list[str]]:
     """The SQL statements the app runs inside the block (transaction control left out)."""
     transport = client._transport
     assert isinstance(transport, httpx.ASGITransport)
-    engine = transport.app.state.engine  # type: ignore[attr-defined]
+    engine = transport.app.state.router.primary.engine  # type: ignore[attr-defined]
     statements: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:

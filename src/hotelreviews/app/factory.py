@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews import __version__
 from hotelreviews.api.parameters import refuse_undeclared_parameters
@@ -40,7 +41,6 @@ from hotelreviews.providers.routes import router as providers_router
 from hotelreviews.reviews.routes import hotel_reviews_router
 from hotelreviews.reviews.routes import router as reviews_router
 from hotelreviews.routing import DatabaseRouter
-from hotelreviews.routing.router import Primary
 from hotelreviews.search.routes import router as search_router
 from hotelreviews.security.authn import IdentityMiddleware
 from hotelreviews.security.errors import SecretMissing
@@ -73,7 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             logger.error("refusing to start: %s", exc)
             raise
         router = DatabaseRouter.from_settings(settings)
-        engine = router.primary.engine
         try:
             if settings.is_embedded:
                 # The embedded database is ours to look after. Alembic's env.py runs its own
@@ -81,23 +80,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.to_thread(migrations.upgrade, settings)
             else:
                 try:
-                    await migrations.ensure_schema_current(engine, settings)
+                    await migrations.ensure_schema_current(router.primary.engine, settings)
                 except migrations.SchemaOutdated as exc:
                     logger.error("refusing to start: %s", exc)
                     raise
+            # The primary's engine is always read from the router: `dr rds promote` can move
+            # the writer while the process runs (dr.rds.writer_follow).
             app.state.router = router
-            app.state.engine = engine  # the primary's (readiness checks it)
 
-            def writer_moved(primary: Primary) -> None:
-                # `dr rds promote` moved the writer: readiness and the cache's versions follow.
-                app.state.engine = primary.engine
-                if cache is not None:
-                    cache.use_primary(primary.engine)
+            def primary_engine() -> AsyncEngine:
+                return router.primary.engine
 
             async with (
                 router.monitoring(),
-                following_writer(router, settings, on_change=writer_moved),
-                cache.running(engine) if cache is not None else contextlib.nullcontext(),
+                following_writer(router, settings),
+                cache.running(primary_engine) if cache is not None else contextlib.nullcontext(),
                 app.state.token_versions.running(),
             ):
                 yield

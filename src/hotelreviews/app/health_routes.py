@@ -89,7 +89,7 @@ async def readyz(request: Request) -> Response:
     # another region — reached after a switchover through several round trips per host the
     # driver tries — must not keep the answer past the balancer's check timeout while the
     # replica, which serves the reads, has answered.
-    primary = asyncio.create_task(_revision(request.app.state.engine))
+    primary = asyncio.create_task(_revision(request.app.state.router.primary.engine))
     target = await request.app.state.router.choose()
     replica = asyncio.create_task(_revision(target.engine)) if target.role == "replica" else None
     database = "ok"

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,9 +57,10 @@ class ResponseCache:
         }
 
     @contextlib.asynccontextmanager
-    async def running(self, primary: AsyncEngine) -> AsyncIterator[None]:
-        """Keep the versions current from `primary` (the source of truth) while the block runs;
-        close the Redis connections after it."""
+    async def running(self, primary: Callable[[], AsyncEngine]) -> AsyncIterator[None]:
+        """Keep the versions current from the engine `primary()` gives at each read (the
+        source of truth, wherever the writer is) while the block runs; close the Redis
+        connections after it."""
         self.sync = VersionSync(
             self.versions,
             engine=primary,
@@ -75,11 +76,6 @@ class ResponseCache:
         finally:
             if self.link is not None:
                 await self.link.aclose()
-
-    def use_primary(self, primary: AsyncEngine) -> None:
-        """Keep the versions current from `primary` from now on: the writer moved."""
-        if self.sync is not None:
-            self.sync.use_engine(primary)
 
 
 async def _primary_position(engine: AsyncEngine) -> int | None:

@@ -46,7 +46,7 @@ class VersionSync:
         self,
         versions: CacheVersions,
         *,
-        engine: AsyncEngine,
+        engine: Callable[[], AsyncEngine],
         poll_interval: float,
         stats: CacheStats,
         link: RedisLink | None = None,
@@ -54,6 +54,7 @@ class VersionSync:
         position: PositionReader = _no_position,
     ) -> None:
         self.versions = versions
+        # Asked at each read, not kept: the primary can move while the process runs (dr.rds).
         self._engine = engine
         self._interval = poll_interval
         self._stats = stats
@@ -64,10 +65,6 @@ class VersionSync:
         # The global version the previous database read found: versions only move forward,
         # so a smaller one means the database was replaced (restored, or recreated).
         self._last_read: int | None = None
-
-    def use_engine(self, engine: AsyncEngine) -> None:
-        """Read the versions from `engine` from now on: the primary moved (dr.rds)."""
-        self._engine = engine
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -89,7 +86,8 @@ class VersionSync:
         """Read the versions from the database; on failure keep the known ones (and serve)."""
         versions = self.versions
         try:
-            async with read_transaction(self._engine) as connection:
+            engine = self._engine()
+            async with read_transaction(engine) as connection:
                 version, floor = await read_versions(connection)
                 if self._last_read is not None and version < self._last_read:
                     logger.warning(
@@ -107,7 +105,7 @@ class VersionSync:
                 # there (one transaction wrote them), and maybe some of later batches too.
                 since = floor if versions.current is None else versions.complete
                 hotels = await hotel_versions_since(connection, since=since)
-            position = await self._position(self._engine)
+            position = await self._position(engine)
         except Exception as exc:  # a database blip must not stop the API or the poll
             logger.warning("could not read the data version (still %s): %r", versions.current, exc)
             return

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.dr.rds import writer_parameter
 from hotelreviews.dr.rds.aws import RdsError
-from hotelreviews.routing.router import DatabaseRouter, Primary, build_primary
+from hotelreviews.routing.router import DatabaseRouter, build_primary
 
 if TYPE_CHECKING:
     from hotelreviews.core.settings import Settings
@@ -51,7 +51,6 @@ async def follow_writer(
     settings: Settings,
     *,
     interval_seconds: float,
-    on_change: Callable[[Primary], None] = lambda _: None,
 ) -> None:
     """Until cancelled: every `interval_seconds`, read the parameter and, when it names an
     endpoint other than the current writer's, make a primary there and swap it in."""
@@ -65,7 +64,6 @@ async def follow_writer(
                 url = with_endpoint(url, endpoint)
                 primary = build_primary(settings, url)
                 await router.replace_primary(primary)
-                on_change(primary)
                 current = endpoint.strip()
         except (RdsError, ValueError) as error:
             logger.warning(
@@ -86,8 +84,6 @@ async def follow_writer(
 async def following_writer(
     router: DatabaseRouter,
     settings: Settings,
-    *,
-    on_change: Callable[[Primary], None] = lambda _: None,
 ) -> AsyncIterator[None]:
     """follow_writer while the block runs, when HOTELREVIEWS_WRITER_ENDPOINT_POLL_SECONDS
     is set (and the database is PostgreSQL: SQLite has no endpoint to move)."""
@@ -96,7 +92,7 @@ async def following_writer(
         yield
         return
     task = asyncio.create_task(
-        follow_writer(router, settings, interval_seconds=interval, on_change=on_change),
+        follow_writer(router, settings, interval_seconds=interval),
         name="hotelreviews-writer-follow",
     )
     try:
