@@ -134,7 +134,7 @@ class ParkedSearches:
 
 @asynccontextmanager
 async def parked_searches(client: httpx.AsyncClient) -> AsyncIterator[ParkedSearches]:
-    engine = app_of(client).state.engine
+    engine = app_of(client).state.router.primary.engine
     parking = ParkedSearches()
 
     def park(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
