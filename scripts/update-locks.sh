@@ -3,8 +3,10 @@
 #   build.lock    the build backend ([build-system] requires): the image and the dev venv
 #                 build the project's wheel with it, without build isolation
 #   runtime.lock  [project] dependencies: what the image installs
-#   dev.lock      runtime + the dev extra + the build backend: what .venv installs
-#                 (scripts/bootstrap-venv.sh), the runtime pins held to runtime.lock's
+#   dev.lock      runtime + the dev extra + the aws group + the build backend: what .venv
+#                 installs (scripts/bootstrap-venv.sh), the runtime pins held to runtime.lock's
+#   checkov.lock  the checkov group alone: the tool venv .venv/tools/checkov (its pins clash
+#                 with the platform's, so it is resolved on its own)
 #
 # Every file pins exact versions with their hashes for the image's platform, Linux x86_64
 # CPython 3.11, wherever this runs. Versions already locked are kept unless pyproject.toml
@@ -41,6 +43,7 @@ print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requ
 
 build_requires | compile - -o requirements/build.lock "${@}"
 compile pyproject.toml -o requirements/runtime.lock "${@}"
-build_requires | compile pyproject.toml - --extra dev \
+build_requires | compile pyproject.toml - --extra dev --group pyproject.toml:aws \
     -c requirements/runtime.lock -c requirements/build.lock -o requirements/dev.lock "${@}"
-echo "update-locks: requirements/{build,runtime,dev}.lock are up to date" >&2
+compile --group pyproject.toml:checkov -o requirements/checkov.lock "${@}"
+echo "update-locks: requirements/{build,runtime,dev,checkov}.lock are up to date" >&2

@@ -1,7 +1,7 @@
 """The lock files (requirements/*.lock, made by `make lock`) agree with pyproject.toml.
 
 Every dependency pyproject.toml names — the runtime ones, the dev extra's, the build
-backend's — is pinned (`name==version`) in its lock, with hashes, at a version pyproject
+backend's, the aws and checkov groups' — is pinned (`name==version`) in its lock, with hashes, at a version pyproject
 allows; and the dev lock pins every runtime package at the runtime lock's version, so the
 suite tests what the image ships. Offline: only files are read.
 """
@@ -38,6 +38,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 RUNTIME = [Requirement(text) for text in PYPROJECT["project"]["dependencies"]]
 DEV = [Requirement(text) for text in PYPROJECT["project"]["optional-dependencies"]["dev"]]
 BUILD = [Requirement(text) for text in PYPROJECT["build-system"]["requires"]]
+GROUPS = PYPROJECT["dependency-groups"]
+AWS = [Requirement(text) for text in GROUPS["aws"]]
+CHECKOV = [Requirement(text) for text in GROUPS["checkov"]]
 
 
 @pytest.mark.parametrize(
@@ -45,7 +48,8 @@ BUILD = [Requirement(text) for text in PYPROJECT["build-system"]["requires"]]
     [
         ("runtime.lock", RUNTIME),
         ("build.lock", BUILD),
-        ("dev.lock", RUNTIME + DEV + BUILD),
+        ("dev.lock", RUNTIME + DEV + AWS + BUILD),
+        ("checkov.lock", CHECKOV),
     ],
 )
 def test_every_dependency_is_pinned_with_hashes(lock: str, requirements: list) -> None:

@@ -1,0 +1,23 @@
+"""One region's platform: network, keys, EKS, the database (primary or replica), Redis, the
+ALB and its regional WAF web ACL, the workloads' IAM roles and secrets."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from hotelreviews_infra.topology import Deployment, Region
+
+
+class RegionStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        deployment: Deployment,
+        region: Region,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.deployment, self.region_spec = deployment, region
