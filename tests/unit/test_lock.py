@@ -1,9 +1,9 @@
 """The lock files (requirements/*.lock, made by `make lock`) agree with pyproject.toml.
 
 Every dependency pyproject.toml names — the runtime ones, the dev extra's, the build
-backend's, the aws and checkov groups' — is pinned (`name==version`) in its lock, with hashes, at a version pyproject
-allows; and the dev lock pins every runtime package at the runtime lock's version, so the
-suite tests what the image ships. Offline: only files are read.
+backend's, the aws and checkov groups' — is pinned (`name==version`) in its lock, with
+hashes, at a version pyproject allows; and the dev lock pins every runtime package at the
+runtime lock's version, so the suite tests what the image ships. Offline: only files are read.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ REGIONS: tuple[Region, ...] = (
 # together.
 DATABASE_INSTANCE = "hotelreviews"  # HOTELREVIEWS_RDS_INSTANCE_IDENTIFIER, in every region
 DATABASE_NAME = "hotelreviews"
-WRITER_ENDPOINT_PARAMETER = "/hotelreviews/writer-endpoint"  # HOTELREVIEWS_WRITER_ENDPOINT_PARAMETER
+# HOTELREVIEWS_WRITER_ENDPOINT_PARAMETER: the writer's host:port, one copy per region
+WRITER_ENDPOINT_PARAMETER = "/hotelreviews/writer-endpoint"
 FEEDS_BUCKET_PREFIX = "hotelreviews-feeds"  # + "-<account>": the providers' deliveries
 NAMESPACE = "hotelreviews"  # the Kubernetes namespace of every workload
 

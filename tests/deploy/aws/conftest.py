@@ -42,6 +42,7 @@ def cdk_context() -> dict:
 @pytest.fixture(scope="session")
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict:
     import aws_cdk as cdk
+
     from hotelreviews_infra.platform import build
 
     app = cdk.App(context=cdk_context(), outdir=str(tmp_path_factory.mktemp("cdk.out")))
