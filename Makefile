@@ -24,7 +24,8 @@ BENCH_ARGS  ?=
 LOCK_ARGS   ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
-.PHONY: help venv lock system-packages node-packages run test lint fmt bench clean kubernetes-rules
+.PHONY: help venv lock system-packages node-packages run test lint fmt bench clean kubernetes-rules \
+	aws-synth aws-cost
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -86,6 +87,14 @@ bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
 
 kubernetes-rules: venv ## Regenerate deploy/k8s PrometheusRule from deploy/monitoring
 	$(BIN)/python scripts/generate_prometheus_rule.py
+
+aws-synth: node-packages venv ## cdk synth every AWS stack into deploy/aws/cdk.out (offline)
+	cd deploy/aws && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 ./node_modules/.bin/cdk synth --no-notices --quiet
+
+aws-cost: venv ## Rewrite the monthly cost table in docs/deployment.md from the templates
+	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 \
+		"$(CURDIR)/$(BIN)/python" -m cost --write-docs
 
 clean: ## Remove .venv, var/ and caches (never tracked files)
 	rm -rf $(VENV) var build dist bench/out .pytest_cache .ruff_cache .hypothesis \

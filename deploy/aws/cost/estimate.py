@@ -1,0 +1,279 @@
+"""Price the synthesized templates: every resource with an hourly or monthly list price,
+counted as the templates declare it, times the rates in prices.toml.
+
+Two kinds of cost are kept apart. Provisioned cost follows from the templates alone (instance
+hours, NAT gateways, endpoints, keys, secrets, web ACLs…). Usage cost depends on traffic
+(requests through WAF and CloudFront, LCUs, data transfer, log volume, GuardDuty events,
+Config evaluations): it is priced from a stated reference month, each assumption in
+prices.toml beside its rate, so that a reader can redo it for their own traffic.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PRICES = Path(__file__).with_name("prices.toml")
+HOURS_PER_MONTH = 730  # AWS's own convention in its pricing examples
+
+# Resource types that cost nothing by themselves (their traffic or contents may: that is
+# in the usage table). A type the templates use that is in none of PROVISIONED, USAGE_PRICED
+# or FREE fails the cost test, so a new kind of resource is priced or consciously left out.
+FREE = frozenset(
+    {
+        "AWS::CDK::Metadata",
+        "AWS::CloudFormation::CustomResource",
+        "AWS::EC2::EIP",  # the NAT gateways' addresses: see public_ipv4 in prices.toml
+        "AWS::EC2::FlowLog",
+        "AWS::EC2::InternetGateway",
+        "AWS::EC2::Route",
+        "AWS::EC2::RouteTable",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::SecurityGroupEgress",
+        "AWS::EC2::SecurityGroupIngress",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::SubnetRouteTableAssociation",
+        "AWS::EC2::VPC",
+        "AWS::EC2::VPCGatewayAttachment",
+        "AWS::EC2::VPCPeeringConnection",
+        "AWS::EC2::LaunchTemplate",
+        "AWS::EKS::AccessEntry",
+        "AWS::EKS::Addon",
+        "AWS::ElastiCache::SubnetGroup",
+        "AWS::ElastiCache::ParameterGroup",
+        "AWS::ElasticLoadBalancingV2::Listener",
+        "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "AWS::CertificateManager::Certificate",  # public ACM certificates are free
+        "AWS::CloudFront::CachePolicy",
+        "AWS::CloudFront::OriginRequestPolicy",
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::GlobalAccelerator::Listener",
+        "AWS::GlobalAccelerator::EndpointGroup",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::OIDCProvider",
+        "AWS::IAM::Policy",
+        "AWS::IAM::Role",
+        "AWS::IAM::InstanceProfile",
+        "AWS::IAM::ServiceLinkedRole",
+        "AWS::KMS::Alias",
+        "AWS::Lambda::Function",  # CDK's own custom-resource handlers: a few calls per deploy
+        "AWS::Lambda::Permission",
+        "AWS::Logs::ResourcePolicy",
+        "AWS::RDS::DBParameterGroup",
+        "AWS::RDS::DBSubnetGroup",
+        "AWS::Route53::RecordSet",
+        "AWS::S3::BucketPolicy",
+        "AWS::SecretsManager::SecretTargetAttachment",
+        "AWS::SecretsManager::ResourcePolicy",
+        "AWS::Shield::Protection",  # within the Shield Advanced subscription, when enabled
+        "AWS::SNS::Topic",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SSM::Parameter",  # standard parameters
+        "AWS::WAFv2::WebACLAssociation",
+        "AWS::Config::ConfigurationRecorder",
+        "AWS::Config::DeliveryChannel",
+    }
+)
+# Priced per resource by provisioned_lines.
+PROVISIONED = frozenset(
+    {
+        "AWS::CloudWatch::Alarm",
+        "AWS::EC2::NatGateway",
+        "AWS::EC2::VPCEndpoint",  # interface endpoints; gateway ones (S3) are free
+        "AWS::EKS::Cluster",
+        "AWS::EKS::Nodegroup",
+        "AWS::ElastiCache::ReplicationGroup",
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "AWS::GlobalAccelerator::Accelerator",
+        "AWS::KMS::Key",
+        "AWS::RDS::DBInstance",
+        "AWS::Route53::HealthCheck",
+        "AWS::SecretsManager::Secret",
+        "AWS::WAFv2::WebACL",
+    }
+)
+# Priced per use in the usage table, not per resource.
+USAGE_PRICED = frozenset(
+    {
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudTrail::Trail",
+        "AWS::Config::ConfigRule",
+        "AWS::GuardDuty::Detector",
+        "AWS::Logs::LogGroup",
+        "AWS::S3::Bucket",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One priced item of one stack: `quantity` × `rate` ($ per `unit`) a month."""
+
+    stack: str
+    region: str
+    item: str
+    quantity: float
+    unit: str
+    rate: float
+    source: str
+    regional: bool  # False: the region's own rate was not found; us-east-1's is used
+
+    @property
+    def monthly(self) -> float:
+        return self.quantity * self.rate
+
+
+class PriceBook:
+    """prices.toml: `[name]` tables with `unit`, `source` and `rates` by region (or one
+    `rate` for a global price)."""
+
+    def __init__(self, path: Path = PRICES) -> None:
+        self.data = tomllib.loads(path.read_text())
+
+    def table(self, name: str) -> Mapping:
+        if name not in self.data:
+            raise KeyError(f"prices.toml has no [{name}]: add its rate and source")
+        return self.data[name]
+
+    def rate(self, name: str, region: str) -> tuple[float, str, str, bool]:
+        """(rate, unit, source, regional)."""
+        entry = self.table(name)
+        if "rate" in entry:
+            return float(entry["rate"]), entry["unit"], entry["source"], True
+        rates = entry["rates"]
+        if region in rates:
+            return float(rates[region]), entry["unit"], entry["source"], True
+        return float(rates["us-east-1"]), entry["unit"], entry["source"], False
+
+
+def _line(book: PriceBook, stack: str, region: str, item: str, price: str, quantity: float) -> Line:
+    rate, unit, source, regional = book.rate(price, region)
+    return Line(stack, region, item, quantity, unit, rate, source, regional)
+
+
+def provisioned_lines(
+    stack: str, region: str, template: Mapping, book: PriceBook
+) -> Iterable[Line]:
+    """The lines of one synthesized template."""
+    resources = template.get("Resources", {})
+    hours = HOURS_PER_MONTH
+    for resource in resources.values():
+        kind, props = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::EKS::Cluster":
+            yield _line(book, stack, region, "EKS control plane", "eks_cluster", hours)
+        elif kind == "AWS::EKS::Nodegroup":
+            instance = props["InstanceTypes"][0]
+            nodes = props["ScalingConfig"]["DesiredSize"]
+            spot = props.get("CapacityType") == "SPOT"
+            item = f"EKS nodes {nodes} × {instance}" + (
+                " (spot, priced on demand: a ceiling)" if spot else ""
+            )
+            yield _line(book, stack, region, item, f"ec2.{instance}", nodes * hours)
+        elif kind == "AWS::EC2::NatGateway":
+            yield _line(book, stack, region, "NAT gateway", "nat_gateway", hours)
+        elif kind == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
+            zones = len(props.get("SubnetIds", [])) or 1
+            name = _endpoint_service(props.get("ServiceName"))
+            item = f"interface endpoint {name} × {zones} AZ"
+            yield _line(book, stack, region, item, "interface_endpoint", zones * hours)
+        elif kind == "AWS::RDS::DBInstance":
+            yield from _database(book, stack, region, props, resources)
+        elif kind == "AWS::ElastiCache::ReplicationGroup":
+            node = props["CacheNodeType"]
+            count = props.get("NumCacheClusters") or (
+                props.get("NumNodeGroups", 1) * (props.get("ReplicasPerNodeGroup", 0) + 1)
+            )
+            item = f"ElastiCache {count} × {node}"
+            yield _line(book, stack, region, item, f"elasticache.{node}", count * hours)
+        elif kind == "AWS::ElasticLoadBalancingV2::LoadBalancer":
+            yield _line(book, stack, region, "ALB (hours; LCUs in usage)", "alb", hours)
+        elif kind == "AWS::GlobalAccelerator::Accelerator":
+            yield _line(book, stack, region, "Global Accelerator", "global_accelerator", hours)
+        elif kind == "AWS::WAFv2::WebACL":
+            rules = len(props.get("Rules", []))
+            yield _line(book, stack, region, "WAF web ACL", "waf_web_acl", 1)
+            yield _line(book, stack, region, f"WAF rules × {rules}", "waf_rule", rules)
+        elif kind == "AWS::KMS::Key":
+            yield _line(book, stack, region, "KMS key", "kms_key", 1)
+        elif kind == "AWS::SecretsManager::Secret":
+            copies = 1 + len(props.get("ReplicaRegions", []))
+            item = "secret" + (f" + {copies - 1} replicas" if copies > 1 else "")
+            yield _line(book, stack, region, item, "secret", copies)
+        elif kind == "AWS::Route53::HealthCheck":
+            yield _line(book, stack, region, "Route 53 health check", "route53_health_check", 1)
+        elif kind == "AWS::CloudWatch::Alarm":
+            yield _line(book, stack, region, "CloudWatch alarm", "cloudwatch_alarm", 1)
+
+
+def _endpoint_service(name) -> str:
+    """'com.amazonaws.<region>.secretsmanager' (or an Fn::Join of it) → 'secretsmanager'."""
+    if isinstance(name, str):
+        return name.rsplit(".", 1)[-1]
+    if isinstance(name, dict) and "Fn::Join" in name:
+        parts = name["Fn::Join"][1]
+        last = parts[-1] if parts else ""
+        return last.rsplit(".", 1)[-1] if isinstance(last, str) else "service"
+    return "service"
+
+
+def _database(
+    book: PriceBook, stack: str, region: str, props: Mapping, resources: Mapping
+) -> Iterable[Line]:
+    klass = props["DBInstanceClass"]
+    copies = 2 if props.get("MultiAZ") else 1
+    replica = "SourceDBInstanceIdentifier" in props
+    role = "read replica" if replica else "primary"
+    az = "Multi-AZ" if copies == 2 else "Single-AZ"
+    hours = HOURS_PER_MONTH
+    yield _line(book, stack, region, f"RDS {role} {klass} {az}", f"rds.{klass}", copies * hours)
+    storage = int(props.get("AllocatedStorage", 0) or 0)
+    if storage:
+        item = f"RDS gp3 storage {storage} GB × {copies}"
+        yield _line(book, stack, region, item, "rds_gp3_storage", storage * copies)
+
+
+def estimate(assembly: Iterable[tuple[str, str, Mapping]], book: PriceBook) -> list[Line]:
+    """Lines for (stack name, region, template) triples, in the order given."""
+    lines: list[Line] = []
+    for stack, region, template in assembly:
+        lines.extend(provisioned_lines(stack, region, template, book))
+    return lines
+
+
+def unclassified_types(templates: Iterable[Mapping]) -> set[str]:
+    """Resource types priced nowhere and not declared free: a decision is missing."""
+    known = FREE | USAGE_PRICED | PROVISIONED
+    seen = {
+        resource["Type"]
+        for template in templates
+        for resource in template.get("Resources", {}).values()
+    }
+    return seen - known
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    item: str
+    assumption: str
+    monthly: float
+    source: str
+
+
+def usage_lines(book: PriceBook) -> list[UsageLine]:
+    """The reference month's traffic-driven costs, from prices.toml's [usage] assumptions."""
+    usage = book.table("usage")
+    lines = []
+    for spec in usage.values():
+        lines.append(
+            UsageLine(
+                item=spec["item"],
+                assumption=spec["assumption"],
+                monthly=float(spec["quantity"]) * float(spec["rate"]),
+                source=spec["source"],
+            )
+        )
+    return lines
