@@ -121,6 +121,7 @@ class Line:
     rate: float
     source: str
     regional: bool  # False: the region's own rate was not found; us-east-1's is used
+    confirmed: bool = True  # False: the rate was not read on a page here (prices.toml says why)
 
     @property
     def monthly(self) -> float:
@@ -135,9 +136,14 @@ class PriceBook:
         self.data = tomllib.loads(path.read_text())
 
     def table(self, name: str) -> Mapping:
-        if name not in self.data:
+        """A table by dotted name ("ec2.m7i.large" is [ec2."m7i.large"])."""
+        family, _, kind = name.partition(".")
+        table = self.data.get(family)
+        if table is not None and kind:
+            table = table.get(kind)
+        if table is None:
             raise KeyError(f"prices.toml has no [{name}]: add its rate and source")
-        return self.data[name]
+        return table
 
     def rate(self, name: str, region: str) -> tuple[float, str, str, bool]:
         """(rate, unit, source, regional)."""
@@ -149,10 +155,15 @@ class PriceBook:
             return float(rates[region]), entry["unit"], entry["source"], True
         return float(rates["us-east-1"]), entry["unit"], entry["source"], False
 
+    def confirmed(self, name: str) -> bool:
+        """False when prices.toml marks the rate `confirmed = false`: not read on its source
+        page for this estimate (that page could not be fetched), so to be checked there."""
+        return bool(self.table(name).get("confirmed", True))
+
 
 def _line(book: PriceBook, stack: str, region: str, item: str, price: str, quantity: float) -> Line:
     rate, unit, source, regional = book.rate(price, region)
-    return Line(stack, region, item, quantity, unit, rate, source, regional)
+    return Line(stack, region, item, quantity, unit, rate, source, regional, book.confirmed(price))
 
 
 def provisioned_lines(

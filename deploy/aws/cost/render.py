@@ -14,17 +14,15 @@ def _money(value: float) -> str:
     return f"${value:,.0f}" if value >= 100 else f"${value:,.2f}"
 
 
-def _merged(lines: list[Line]) -> list[tuple[str, str, float, str, float, str, bool]]:
-    """Identical items of one region (same item, rate) summed: (region, item, quantity,
-    unit, rate, source, regional)."""
+def _merged(lines: list[Line]) -> list[tuple[Line, float]]:
+    """Identical items of one region (same item and rate) summed: (a line, total quantity)."""
     totals: dict[tuple, float] = defaultdict(float)
+    first: dict[tuple, Line] = {}
     for line in lines:
-        key = (line.region, line.item, line.unit, line.rate, line.source, line.regional)
+        key = (line.region, line.item, line.unit, line.rate, line.source)
         totals[key] += line.quantity
-    return [
-        (region, item, quantity, unit, rate, source, regional)
-        for (region, item, unit, rate, source, regional), quantity in totals.items()
-    ]
+        first.setdefault(key, line)
+    return [(first[key], quantity) for key, quantity in totals.items()]
 
 
 def markdown(lines: list[Line], usage: list[UsageLine], *, baseline: float, read: str) -> str:
@@ -56,14 +54,16 @@ def markdown(lines: list[Line], usage: list[UsageLine], *, baseline: float, read
     out.append("")
     out.append("| region | item | quantity | rate | per month | source |")
     out.append("|---|---|---:|---:|---:|---|")
-    for region, item, quantity, unit, rate, source, regional in _merged(lines):
-        mark = "" if regional else " ‡"
+    for line, quantity in _merged(lines):
+        mark = ("" if line.regional else " ‡") + ("" if line.confirmed else " †")
         out.append(
-            f"| {region} | {item} | {quantity:,.0f} {unit} | ${rate:g}{mark} | "
-            f"{_money(quantity * rate)} | {ref(source)} |"
+            f"| {line.region} | {line.item} | {quantity:,.0f} {line.unit} | "
+            f"${line.rate:g}{mark} | {_money(quantity * line.rate)} | {ref(line.source)} |"
         )
     out.append("")
     out.append("‡ the us-east-1 rate: this region's own was not found; it is usually higher.")
+    out.append("† not read on its source page for this estimate (the page could not be fetched")
+    out.append("here): the figure is to be checked there; `prices.toml` says where it comes from.")
     out.append("")
     out.append("Usage, for a reference month (assumptions: `deploy/aws/cost/prices.toml`):")
     out.append("")
