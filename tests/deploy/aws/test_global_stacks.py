@@ -9,6 +9,8 @@ REGION_NAMES = ("us-east-1", "eu-west-1", "ap-southeast-1")
 ACCOUNT = "111122223333"
 # The managed CloudFront cache policy "CachingDisabled" (a fixed id in every account).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+# The managed origin request policy "AllViewer".
+ALL_VIEWER = "216adef6-5c7f-47e4-b989-5492eafa07d3"
 
 
 def only(resources: dict) -> tuple[str, dict]:
@@ -249,6 +251,7 @@ def test_write_auth_and_health_paths_are_never_cached(edge, path):
     behaviours = {b["PathPattern"]: b for b in distribution_config(edge)["CacheBehaviors"]}
     behaviour = behaviours[path]
     assert behaviour["CachePolicyId"] == CACHING_DISABLED
+    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER  # Authorization, Host included
     assert set(behaviour["AllowedMethods"]) == {
         "GET",
         "HEAD",
@@ -272,6 +275,23 @@ def test_default_behaviour_caches_gets_keyed_on_query_and_credentials(edge):
     assert key["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
     assert {"Authorization", "X-API-Key"} <= set(key["HeadersConfig"]["Headers"])
     assert key["EnableAcceptEncodingGzip"] and key["EnableAcceptEncodingBrotli"]
+    # The viewer's Host reaches the origin: the Istio Gateway routes on it and the ALB's
+    # certificate is checked against it.
+    assert default["OriginRequestPolicyId"] == ALL_VIEWER
+
+
+def test_api_host_has_a_dns_validated_certificate_and_alias_records_to_cloudfront(edge):
+    _, certificate = only(edge.find_resources("AWS::CertificateManager::Certificate"))
+    assert props(certificate)["DomainName"] == "api.hotelreviews.example"
+    assert props(certificate)["ValidationMethod"] == "DNS"
+    distribution_id, _ = only(edge.find_resources("AWS::CloudFront::Distribution"))
+    records = edge.find_resources("AWS::Route53::RecordSet").values()
+    assert sorted(props(r)["Type"] for r in records) == ["A", "AAAA"]
+    for record in records:
+        assert props(record)["Name"] == "api.hotelreviews.example."
+        assert props(record)["AliasTarget"]["DNSName"] == {
+            "Fn::GetAtt": [distribution_id, "DomainName"]
+        }
 
 
 def test_origin_is_https_only_tls12_and_viewers_get_tls12_and_hsts(edge):
