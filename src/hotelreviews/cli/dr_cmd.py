@@ -29,7 +29,8 @@ Region = Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeas
 RdsRegion = Annotated[
     str,
     typer.Argument(
-        help="One of HOTELREVIEWS_RDS_REGIONS (by default us-east-1, eu-west-1, ap-southeast-1)."
+        metavar="REGION",  # as the commands' help names it
+        help="One of HOTELREVIEWS_RDS_REGIONS (by default us-east-1, eu-west-1, ap-southeast-1).",
     ),
 ]
 Timeout = Annotated[
@@ -223,8 +224,9 @@ def _servers_table(statuses: list[dict[str, Any]]) -> Table:
 rds_app = typer.Typer(
     no_args_is_help=True,
     help="Disaster recovery on Amazon RDS: a primary instance and cross-region read replicas, "
-    "the writer's address in an SSM parameter or a Secrets Manager secret that the API and the "
-    "worker re-read (docs/operations.md, AWS runbooks).",
+    "the writer's address in an SSM parameter or a Secrets Manager secret "
+    "(HOTELREVIEWS_WRITER_ENDPOINT_STORE) that the API and the worker re-read "
+    "(docs/operations.md, AWS runbooks).",
 )
 dr_app.add_typer(rds_app, name="rds")
 
@@ -274,10 +276,14 @@ def rds_status(
 def promote(
     region: RdsRegion,
     timeout: Annotated[
-        float, typer.Option(min=1.0, help="Seconds to wait for the promotion, at least 1.")
+        float,
+        typer.Option(
+            min=1.0, metavar="SECONDS", help="How long to wait for the promotion, at least 1."
+        ),
     ] = 3600.0,
     poll: Annotated[
-        float, typer.Option(min=0.0, help="Seconds between status checks while waiting.")
+        float,
+        typer.Option(min=0.0, metavar="SECONDS", help="Time between status checks while waiting."),
     ] = 15.0,
 ) -> None:
     from hotelreviews.dr.rds.operations import promote as run
