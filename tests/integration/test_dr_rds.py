@@ -345,6 +345,62 @@ async def test_the_api_follows_a_repointed_writer_without_restart(
         assert ready.status_code == 200, ready.text
 
 
+async def test_the_api_started_after_the_move_opens_the_writer_the_store_names(
+    aws_server: AwsServer,
+    pg_server: PostgresServer,
+    second_pg_server: PostgresServer,
+    identifier: str,
+    store: str,
+    tmp_path: Path,
+) -> None:
+    """Its configured URL names the old writer, which is gone (a pod rescheduled after
+    `dr rds promote`): it starts, and serves, on the new one."""
+    name = f"start_{uuid.uuid4().hex[:10]}"
+    new_writer = second_pg_server.create_database(name)
+    await asyncio.to_thread(
+        migrations.upgrade, Settings(environment="test", database_url=new_writer)
+    )
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path,
+        database_url=pg_server.url(name),  # no such database there
+        cache_enabled=False,
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=[PRIMARY, EUROPE],
+        writer_endpoint_poll_seconds=0.1,
+        **store_settings(store, identifier),
+    )
+    writer_store.write(EUROPE, endpoint_in_url(new_writer), settings=settings)
+
+    async with api_client(settings) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        await api_key_headers(client, "admin")
+        assert await count_api_keys(new_writer) == 1
+
+
+async def test_a_store_that_cannot_be_read_at_start_keeps_the_configured_writer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hotelreviews.dr.rds import writer_follow
+
+    def unreachable(region: str, *, settings: Settings) -> str | None:
+        raise RdsError("cannot reach AWS")
+
+    monkeypatch.setattr(writer_follow.writer_store, "read", unreachable)
+    settings = Settings(
+        environment="test",
+        database_url="postgresql+asyncpg://app:pw@h1.example:5432/reviews",
+        aws_endpoint_url="http://127.0.0.1:9",
+        writer_endpoint_poll_seconds=5,
+    )
+
+    assert await writer_follow.settings_at_start(settings) is settings
+    not_following = settings.model_copy(update={"writer_endpoint_poll_seconds": None})
+    assert await writer_follow.settings_at_start(not_following) is not_following
+
+
 async def wait_for(condition: Any, within: float = 10.0) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not condition():

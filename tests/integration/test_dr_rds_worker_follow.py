@@ -12,7 +12,7 @@ import asyncio
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,20 @@ def deliver(folder: Path, name: str, *, hotel: int, count: int) -> None:
 async def scalar(engine: AsyncEngine, query: sa.Select[Any]) -> Any:
     async with engine.connect() as connection:
         return (await connection.execute(query)).scalar_one()
+
+
+def exited(worker: subprocess.Popen[bytes], log: Path) -> str | None:
+    """The log of a worker process that has exited; None while it runs."""
+    return None if worker.poll() is None else log.read_text()
+
+
+async def while_running(
+    worker: subprocess.Popen[bytes], log: Path, answer: Callable[[], Awaitable[Any]]
+) -> Any:
+    """`answer()`, unless the worker process has exited (its log says why)."""
+    why = exited(worker, log)
+    assert why is None, f"the worker exited:\n{why}"
+    return await answer()
 
 
 def stored_reviews() -> sa.Select[Any]:
@@ -143,7 +157,10 @@ async def test_the_worker_follows_a_repointed_writer_without_restart(
     try:
         # Working on the old writer first.
         deliver(feeds, "before.jl", hotel=1, count=3)
-        await wait_for(lambda: scalar(old, succeeded_jobs()), "the first file on the old writer")
+        await wait_for(
+            lambda: while_running(worker, log, lambda: scalar(old, succeeded_jobs())),
+            "the first file on the old writer",
+        )
         assert await scalar(old, stored_reviews()) == 3
         (feeds / "before.jl").unlink()  # consumed (the new writer has never seen it)
         await old.dispose()
@@ -155,7 +172,10 @@ async def test_the_worker_follows_a_repointed_writer_without_restart(
         await asyncio.to_thread(pg_server.drop_database, name)
         deliver(feeds, "after.jl", hotel=2, count=4)
 
-        await wait_for(lambda: scalar(new, succeeded_jobs()), "the second file on the new writer")
+        await wait_for(
+            lambda: while_running(worker, log, lambda: scalar(new, succeeded_jobs())),
+            "the second file on the new writer",
+        )
         assert await scalar(new, stored_reviews()) == 4
         sources = await scalar(new, sa.select(sa.func.array_agg(ingested_files.c.source_uri)))
         assert [Path(uri).name for uri in sources] == ["after.jl"]
@@ -164,6 +184,59 @@ async def test_the_worker_follows_a_repointed_writer_without_restart(
     finally:
         stop_process(worker)
         await old.dispose()
+        await new.dispose()
+
+
+async def test_a_worker_started_after_the_move_opens_the_writer_the_store_names(
+    aws_server: AwsServer,
+    pg_server: PostgresServer,
+    writers: tuple[str, str, str],
+    store: str,
+    tmp_path: Path,
+) -> None:
+    """Its configured URL still names the old writer, whose database is gone (a pod
+    rescheduled after `dr rds promote`): it starts on the new one instead of failing."""
+    old_writer, new_writer, name = writers
+    pg_server.drop_database(name)
+    identifier = f"hr-{uuid.uuid4().hex[:10]}"
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path,
+        database_url=old_writer,
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=[PRIMARY, EUROPE],
+        **store_settings(store, identifier),
+    )
+    writer_store.write(EUROPE, endpoint_of(new_writer), settings=settings)
+    env = worker_environment(
+        settings,
+        environment="test",
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=f"{PRIMARY},{EUROPE}",
+        writer_endpoint_poll_seconds=0.1,
+        worker_sources=feeds,
+        **store_settings(store, identifier),
+    )
+    log = tmp_path / "worker.log"
+    with log.open("wb") as stderr:
+        worker = subprocess.Popen(
+            worker_command(), env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    new = create_async_engine(new_writer)
+    try:
+        deliver(feeds, "feed.jl", hotel=3, count=2)
+        await wait_for(
+            lambda: while_running(worker, log, lambda: scalar(new, succeeded_jobs())),
+            "the file on the new writer",
+        )
+        assert await scalar(new, stored_reviews()) == 2
+        assert worker.poll() is None, log.read_text()
+    finally:
+        stop_process(worker)
         await new.dispose()
 
 

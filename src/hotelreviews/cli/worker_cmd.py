@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
-from hotelreviews.dr.rds.writer_follow import following_writer
+from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
 from hotelreviews.ingestion.queue.metrics import keep_measuring
 from hotelreviews.ingestion.queue.worker import Worker
 from hotelreviews.observability.exposition import scrape_registry
@@ -72,6 +72,7 @@ def worker(
 async def _work(settings: Settings, *, once: bool) -> None:
     if settings.is_embedded:
         await asyncio.to_thread(migrations.upgrade, settings)
+    settings = await settings_at_start(settings)
     # A router with a primary only: the worker reads nothing from replicas, but follows the
     # writer when `dr rds` moves it (HOTELREVIEWS_WRITER_ENDPOINT_POLL_SECONDS).
     router = DatabaseRouter(

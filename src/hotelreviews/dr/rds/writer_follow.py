@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from hotelreviews.core.tasks import cancel_and_wait
@@ -48,6 +49,34 @@ def with_endpoint(url: str, endpoint: str) -> str:
 def endpoint_of(url: str) -> str:
     parsed = make_url(url)
     return f"{parsed.host}:{parsed.port or 5432}"
+
+
+async def settings_at_start(settings: Settings) -> Settings:
+    """The settings a following process starts with: its database URL's host and port are
+    the store's copy, so that a process (re)started after `dr rds promote` opens the new
+    writer, not the one its configured URL still names (possibly gone). Unchanged when it
+    does not follow the store, or when the store cannot be read (a warning; the process
+    starts on its configured writer and follows the store from then on)."""
+    if settings.writer_endpoint_poll_seconds is None or settings.is_embedded:
+        return settings
+    url = settings.resolved_database_url
+    try:
+        endpoint = await asyncio.to_thread(
+            writer_store.read, parameter_region(settings), settings=settings
+        )
+        if not endpoint or endpoint.strip() == endpoint_of(url):
+            return settings
+        moved = with_endpoint(url, endpoint)
+    except (RdsError, ValueError) as error:
+        logger.warning(
+            "writer endpoint (%s): %s (starting on %s)",
+            writer_store.describe(settings),
+            error,
+            endpoint_of(url),
+        )
+        return settings
+    logger.info("starting on the writer %s (%s)", endpoint.strip(), writer_store.describe(settings))
+    return settings.model_copy(update={"database_url": SecretStr(moved)})
 
 
 async def follow_writer(
