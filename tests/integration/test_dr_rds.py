@@ -1,5 +1,7 @@
 """`hotelreviews dr rds`: status, promotion and writer re-pointing against moto's server
-(RDS, CloudWatch and SSM over real HTTP on 127.0.0.1; never AWS)."""
+(RDS, CloudWatch, SSM and Secrets Manager over real HTTP on 127.0.0.1; never AWS). Every test
+touching the writer endpoint store runs with each of its backends (an SSM parameter, a Secrets
+Manager secret)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from typer.testing import CliRunner
 from hotelreviews.cli.main import app
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
-from hotelreviews.dr.rds import writer_parameter
+from hotelreviews.dr.rds import writer_store
 from hotelreviews.dr.rds.aws import RdsError
 from hotelreviews.dr.rds.instances import describe
 from hotelreviews.dr.rds.operations import repoint
@@ -30,6 +32,12 @@ from hotelreviews.security.tables import api_keys
 from tests.support.api_client import api_client, api_key_headers
 from tests.support.aws_server import AwsServer, aws_server_fixture  # noqa: F401
 from tests.support.pg_server import PostgresServer
+from tests.support.writer_stores import (  # noqa: F401
+    held_in_aws,
+    second_pg_server_fixture,
+    store_fixture,
+    store_settings,
+)
 
 PRIMARY, EUROPE, ASIA = "us-east-1", "eu-west-1", "ap-southeast-1"
 
@@ -42,15 +50,19 @@ def identifier_fixture() -> str:
 
 @pytest.fixture(name="rds_env")
 def rds_env_fixture(
-    aws_server: AwsServer, identifier: str, monkeypatch: pytest.MonkeyPatch
+    aws_server: AwsServer, identifier: str, store: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
     """The CLI's settings, from the environment as in production."""
+    stored = {
+        f"HOTELREVIEWS_{name.upper()}": value
+        for name, value in store_settings(store, identifier).items()
+    }
     for name, value in {
         "HOTELREVIEWS_ENVIRONMENT": "test",
         "HOTELREVIEWS_AWS_ENDPOINT_URL": aws_server.endpoint_url,
         "HOTELREVIEWS_RDS_REGIONS": f"{PRIMARY},{EUROPE},{ASIA}",
         "HOTELREVIEWS_RDS_INSTANCE_IDENTIFIER": identifier,
-        "HOTELREVIEWS_WRITER_ENDPOINT_PARAMETER": f"/{identifier}/writer-endpoint",
+        **stored,
     }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
@@ -84,13 +96,13 @@ def endpoint_of(described: dict[str, Any]) -> str:
 
 @pytest.fixture(name="deployment")
 def deployment_fixture(aws_server: AwsServer, rds_env: Settings, identifier: str) -> str:
-    """A primary in us-east-1, replicas in eu-west-1 and ap-southeast-1, the writer parameter
-    naming the primary in every region; the primary's endpoint."""
+    """A primary in us-east-1, replicas in eu-west-1 and ap-southeast-1, the writer endpoint
+    store naming the primary in every region; the primary's endpoint."""
     primary = create_primary(aws_server, identifier)
     for region in (EUROPE, ASIA):
         create_replica(aws_server, identifier, primary["DBInstanceArn"], region)
     for region in rds_env.rds_regions:
-        writer_parameter.write(region, endpoint_of(primary), settings=rds_env)
+        writer_store.write(region, endpoint_of(primary), settings=rds_env)
     return endpoint_of(primary)
 
 
@@ -127,7 +139,7 @@ def test_status_reports_every_region_lag_and_writer(
     assert by_region[EUROPE]["instance"]["source_region"] == PRIMARY
     assert by_region[EUROPE]["lag_seconds"] == 2.5
     assert by_region[ASIA]["lag_seconds"] is None  # no datapoint: unknown, not zero
-    assert all(row["writer_parameter"] == deployment for row in report["regions"])
+    assert all(row["writer_endpoint"] == deployment for row in report["regions"])
 
     table = run("status")
     assert table.exit_code == 0, table.output
@@ -135,7 +147,7 @@ def test_status_reports_every_region_lag_and_writer(
 
 
 def test_promote_makes_the_replica_standalone_and_repoints_the_writer(
-    deployment: str, rds_env: Settings
+    aws_server: AwsServer, deployment: str, rds_env: Settings, store: str, identifier: str
 ) -> None:
     result = run("promote", EUROPE, "--poll", "0.1", "--timeout", "30")
 
@@ -143,8 +155,11 @@ def test_promote_makes_the_replica_standalone_and_repoints_the_writer(
     promoted = describe(EUROPE, settings=rds_env)
     assert promoted is not None and promoted.role == "primary" and promoted.source is None
     assert promoted.endpoint != deployment
+    other_store = next(other for other in ("ssm", "secretsmanager") if other != store)
     for region in rds_env.rds_regions:
-        assert writer_parameter.read(region, settings=rds_env) == promoted.endpoint
+        # In the chosen AWS service itself, and nowhere else.
+        assert held_in_aws(aws_server, store, identifier, region) == promoted.endpoint
+        assert held_in_aws(aws_server, other_store, identifier, region) is None
     assert f"{EUROPE} is a primary after" in result.output
     assert f"{EUROPE} promoted in" in result.output
     assert "re-pointed in 3 of 3 regions" in result.output
@@ -186,7 +201,7 @@ def test_repoint_moves_the_writer_back_and_refuses_a_replica(
     back = run("repoint", PRIMARY)
     assert back.exit_code == 0, back.output
     for region in rds_env.rds_regions:
-        assert writer_parameter.read(region, settings=rds_env) == deployment
+        assert writer_store.read(region, settings=rds_env) == deployment
 
     replica = run("repoint", ASIA)
     assert replica.exit_code == 1
@@ -196,14 +211,14 @@ def test_repoint_moves_the_writer_back_and_refuses_a_replica(
 def test_a_region_that_cannot_be_written_does_not_stop_the_others(
     deployment: str, rds_env: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write = writer_parameter.write
+    write = writer_store.write
 
     def asia_is_lost(region: str, endpoint: str, *, settings: Settings) -> None:
         if region == ASIA:
-            raise RdsError(f"writing SSM parameter in {region}: cannot reach AWS")
+            raise RdsError(f"writing the writer's address in {region}: cannot reach AWS")
         write(region, endpoint, settings=settings)
 
-    monkeypatch.setattr(writer_parameter, "write", asia_is_lost)
+    monkeypatch.setattr(writer_store, "write", asia_is_lost)
     result = run("promote", EUROPE, "--poll", "0.1")
 
     assert result.exit_code == 0, result.output
@@ -211,11 +226,11 @@ def test_a_region_that_cannot_be_written_does_not_stop_the_others(
     assert f"re-pointed in 2 of 3 regions (not in {ASIA})" in result.output
     promoted = describe(EUROPE, settings=rds_env)
     assert promoted is not None
-    assert writer_parameter.read(PRIMARY, settings=rds_env) == promoted.endpoint
-    assert writer_parameter.read(ASIA, settings=rds_env) == deployment
+    assert writer_store.read(PRIMARY, settings=rds_env) == promoted.endpoint
+    assert writer_store.read(ASIA, settings=rds_env) == deployment
 
     monkeypatch.setattr(
-        writer_parameter, "write", lambda *_, **__: asia_is_lost(ASIA, "", settings=rds_env)
+        writer_store, "write", lambda *_, **__: asia_is_lost(ASIA, "", settings=rds_env)
     )
     nowhere = run("repoint", EUROPE)
     assert nowhere.exit_code == 1
@@ -260,13 +275,6 @@ def test_no_endpoint_no_aws_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---- the API follows a re-pointed writer, without a restart ---------------------------------
 
 
-@pytest.fixture(name="second_pg_server", scope="module")
-def second_pg_server_fixture() -> Iterator[PostgresServer]:
-    """Where the writer moves: another server (RDS instances have their own endpoints)."""
-    with PostgresServer() as server:
-        yield server
-
-
 async def count_api_keys(url: str) -> int:
     engine = create_async_engine(url)
     try:
@@ -282,6 +290,7 @@ async def test_the_api_follows_a_repointed_writer_without_restart(
     pg_template: str,
     second_pg_server: PostgresServer,
     identifier: str,
+    store: str,
     tmp_path: Path,
 ) -> None:
     name = f"follow_{uuid.uuid4().hex[:10]}"
@@ -299,10 +308,10 @@ async def test_the_api_follows_a_repointed_writer_without_restart(
         region=EUROPE,
         aws_endpoint_url=aws_server.endpoint_url,
         rds_regions=[PRIMARY, EUROPE],
-        writer_endpoint_parameter=f"/{identifier}/writer-endpoint",
         writer_endpoint_poll_seconds=0.1,
+        **store_settings(store, identifier),
     )
-    writer_parameter.write(EUROPE, endpoint_in_url(old_writer), settings=settings)
+    writer_store.write(EUROPE, endpoint_in_url(old_writer), settings=settings)
 
     async with api_client(settings) as client:
         app: Any = client._transport.app  # type: ignore[attr-defined]
@@ -311,7 +320,7 @@ async def test_the_api_follows_a_repointed_writer_without_restart(
         async with router.primary.engine.begin() as in_flight:
             await in_flight.execute(sa.select(1))  # its connection is checked out
             await asyncio.to_thread(
-                writer_parameter.write, EUROPE, endpoint_in_url(new_writer), settings=settings
+                writer_store.write, EUROPE, endpoint_in_url(new_writer), settings=settings
             )
             await wait_for(lambda: router.primary.name.startswith(endpoint_in_url(new_writer)))
             await in_flight.execute(
@@ -334,6 +343,62 @@ async def test_the_api_follows_a_repointed_writer_without_restart(
         await asyncio.to_thread(pg_server.drop_database, name)
         ready = await client.get("/readyz")
         assert ready.status_code == 200, ready.text
+
+
+async def test_the_api_started_after_the_move_opens_the_writer_the_store_names(
+    aws_server: AwsServer,
+    pg_server: PostgresServer,
+    second_pg_server: PostgresServer,
+    identifier: str,
+    store: str,
+    tmp_path: Path,
+) -> None:
+    """Its configured URL names the old writer, which is gone (a pod rescheduled after
+    `dr rds promote`): it starts, and serves, on the new one."""
+    name = f"start_{uuid.uuid4().hex[:10]}"
+    new_writer = second_pg_server.create_database(name)
+    await asyncio.to_thread(
+        migrations.upgrade, Settings(environment="test", database_url=new_writer)
+    )
+    settings = Settings(
+        environment="test",
+        data_dir=tmp_path,
+        database_url=pg_server.url(name),  # no such database there
+        cache_enabled=False,
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=[PRIMARY, EUROPE],
+        writer_endpoint_poll_seconds=0.1,
+        **store_settings(store, identifier),
+    )
+    writer_store.write(EUROPE, endpoint_in_url(new_writer), settings=settings)
+
+    async with api_client(settings) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        await api_key_headers(client, "admin")
+        assert await count_api_keys(new_writer) == 1
+
+
+async def test_a_store_that_cannot_be_read_at_start_keeps_the_configured_writer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hotelreviews.dr.rds import writer_follow
+
+    def unreachable(region: str, *, settings: Settings) -> str | None:
+        raise RdsError("cannot reach AWS")
+
+    monkeypatch.setattr(writer_follow.writer_store, "read", unreachable)
+    settings = Settings(
+        environment="test",
+        database_url="postgresql+asyncpg://app:pw@h1.example:5432/reviews",
+        aws_endpoint_url="http://127.0.0.1:9",
+        writer_endpoint_poll_seconds=5,
+    )
+
+    assert await writer_follow.settings_at_start(settings) is settings
+    not_following = settings.model_copy(update={"writer_endpoint_poll_seconds": None})
+    assert await writer_follow.settings_at_start(not_following) is not_following
 
 
 async def wait_for(condition: Any, within: float = 10.0) -> None:
@@ -376,7 +441,7 @@ async def test_the_follower_keeps_its_writer_through_bad_reads(
             self.moved_to.append(primary.name)
             await primary.engine.dispose()
 
-    monkeypatch.setattr(writer_follow.writer_parameter, "read", read)
+    monkeypatch.setattr(writer_follow.writer_store, "read", read)
     settings = Settings(
         environment="test",
         database_url="postgresql+asyncpg://app:pw@h1.example:5432/reviews",

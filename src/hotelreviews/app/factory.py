@@ -28,7 +28,7 @@ from hotelreviews.cache.middleware import ResponseCacheMiddleware
 from hotelreviews.cache.runtime import ResponseCache
 from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings, get_settings
-from hotelreviews.dr.rds.writer_follow import following_writer
+from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.runs.routes import router as ingestions_router
 from hotelreviews.observability import exposition
@@ -72,7 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except SecretMissing as exc:
             logger.error("refusing to start: %s", exc)
             raise
-        router = DatabaseRouter.from_settings(settings)
+        # A process (re)started after `dr rds promote` opens the writer the store names.
+        live = await settings_at_start(settings)
+        router = DatabaseRouter.from_settings(live)
         try:
             if settings.is_embedded:
                 # The embedded database is ours to look after. Alembic's env.py runs its own
@@ -93,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             async with (
                 router.monitoring(),
-                following_writer(router, settings),
+                following_writer(router, live),
                 cache.running(primary_engine) if cache is not None else contextlib.nullcontext(),
                 app.state.token_versions.running(),
             ):

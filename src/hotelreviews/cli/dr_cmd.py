@@ -29,7 +29,8 @@ Region = Annotated[str, typer.Argument(help="us-east-1, eu-west-1 or ap-southeas
 RdsRegion = Annotated[
     str,
     typer.Argument(
-        help="One of HOTELREVIEWS_RDS_REGIONS (by default us-east-1, eu-west-1, ap-southeast-1)."
+        metavar="REGION",  # as the commands' help names it
+        help="One of HOTELREVIEWS_RDS_REGIONS (by default us-east-1, eu-west-1, ap-southeast-1).",
     ),
 ]
 Timeout = Annotated[
@@ -223,8 +224,9 @@ def _servers_table(statuses: list[dict[str, Any]]) -> Table:
 rds_app = typer.Typer(
     no_args_is_help=True,
     help="Disaster recovery on Amazon RDS: a primary instance and cross-region read replicas, "
-    "the writer's address in an SSM parameter the API re-reads (docs/operations.md, AWS "
-    "runbooks).",
+    "the writer's address in an SSM parameter or a Secrets Manager secret "
+    "(HOTELREVIEWS_WRITER_ENDPOINT_STORE) that the API and the worker re-read "
+    "(docs/operations.md, AWS runbooks).",
 )
 dr_app.add_typer(rds_app, name="rds")
 
@@ -244,9 +246,9 @@ def _rds(operation: Any, **arguments: Any) -> Any:
 @rds_app.command(
     name="status",
     help="Every region's instance: role, status, endpoint, whom it follows, replica lag "
-    "(CloudWatch ReplicaLag, '-' when there is no datapoint) and its copy of the writer "
-    "parameter. Exit code 1 unless there is one primary, the others replicate it and every "
-    "region's parameter names it.",
+    "(CloudWatch ReplicaLag, '-' when there is no datapoint) and its copy of the writer's "
+    "address. Exit code 1 unless there is one primary, the others replicate it and every "
+    "region's copy names it.",
 )
 def rds_status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
@@ -268,16 +270,20 @@ def rds_status(
 
 @rds_app.command(
     help="Promote REGION's read replica to a standalone primary, wait until RDS reports it "
-    "available, then point every region's writer parameter at it. The other replicas keep "
-    "following the old primary: rebuild them (docs/operations.md)."
+    "available, then point every region's copy of the writer's address at it. The other "
+    "replicas keep following the old primary: rebuild them (docs/operations.md)."
 )
 def promote(
     region: RdsRegion,
     timeout: Annotated[
-        float, typer.Option(min=1.0, help="Seconds to wait for the promotion, at least 1.")
+        float,
+        typer.Option(
+            min=1.0, metavar="SECONDS", help="How long to wait for the promotion, at least 1."
+        ),
     ] = 3600.0,
     poll: Annotated[
-        float, typer.Option(min=0.0, help="Seconds between status checks while waiting.")
+        float,
+        typer.Option(min=0.0, metavar="SECONDS", help="Time between status checks while waiting."),
     ] = 15.0,
 ) -> None:
     from hotelreviews.dr.rds.operations import promote as run
@@ -290,8 +296,8 @@ def promote(
 
 
 @rds_app.command(
-    help="Point every region's writer parameter at REGION's primary (after a promotion whose "
-    "re-pointing failed, or to move the apps back)."
+    help="Point every region's copy of the writer's address at REGION's primary (after a "
+    "promotion whose re-pointing failed, or to move the apps back)."
 )
 def repoint(region: RdsRegion) -> None:
     from hotelreviews.dr.rds.operations import repoint as run
@@ -303,7 +309,7 @@ def repoint(region: RdsRegion) -> None:
 def _repointed(what: str, outcome: dict[str, str | None]) -> None:
     failed = [region for region, failure in outcome.items() if failure is not None]
     written = len(outcome) - len(failed)
-    summary = f"{what}; writer parameter re-pointed in {written} of {len(outcome)} regions"
+    summary = f"{what}; writer re-pointed in {written} of {len(outcome)} regions"
     if failed:
         _console.print(f"[bold yellow]done, partly[/] — {summary} (not in {', '.join(failed)})")
     else:
@@ -315,7 +321,7 @@ def _rds_table(statuses: list[Any]) -> Table:
     columns = ("region", "instance", "role", "status", "endpoint", "follows", "lag s", "writes to")
     for column in columns:
         table.add_column(column)
-    # The parameter names an endpoint; say whose (a stale or unknown one is shown as is).
+    # The store names an endpoint; say whose (a stale or unknown one is shown as is).
     regions_by_endpoint = {
         found.instance.endpoint: found.region for found in statuses if found.instance
     }
@@ -332,8 +338,8 @@ def _rds_table(statuses: list[Any]) -> Table:
             instance.endpoint or "-",
             instance.source_region or "-",
             f"{found.lag_seconds:.1f}" if found.lag_seconds is not None else "-",
-            regions_by_endpoint.get(found.writer_parameter, found.writer_parameter)
-            if found.writer_parameter
+            regions_by_endpoint.get(found.writer_endpoint, found.writer_endpoint)
+            if found.writer_endpoint
             else "[red]missing[/]",
         )
     return table

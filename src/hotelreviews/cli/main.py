@@ -43,7 +43,8 @@ app.add_typer(
 app.add_typer(
     dr_app,
     name="dr",
-    help="Disaster recovery: switchover, failover, rejoin, status and drills.",
+    help="Disaster recovery: switchover, failover, rejoin, status and drills; on Amazon RDS, "
+    "dr rds.",
 )
 app.add_typer(
     backup_app,

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -16,14 +17,15 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core import migrations
-from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
+from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
 from hotelreviews.ingestion.queue.metrics import keep_measuring
 from hotelreviews.ingestion.queue.worker import Worker
 from hotelreviews.observability.exposition import scrape_registry
 from hotelreviews.observability.logging import configure_logging
 from hotelreviews.observability.tracing import configure_tracing
-from hotelreviews.routing.metering import meter_engine
+from hotelreviews.routing import DatabaseRouter, Primary
+from hotelreviews.routing.router import build_primary
 
 logger = logging.getLogger("hotelreviews.worker")
 
@@ -70,13 +72,22 @@ def worker(
 async def _work(settings: Settings, *, once: bool) -> None:
     if settings.is_embedded:
         await asyncio.to_thread(migrations.upgrade, settings)
-    engine = create_engine(settings)
+    settings = await settings_at_start(settings)
+    # A router with a primary only: the worker reads nothing from replicas, but follows the
+    # writer when `dr rds` moves it (HOTELREVIEWS_WRITER_ENDPOINT_POLL_SECONDS).
+    router = DatabaseRouter(
+        primary=_primary_at(settings, settings.resolved_database_url), region=settings.region
+    )
+
+    def writer() -> AsyncEngine:
+        return router.primary.engine
+
     measuring: asyncio.Task[None] | None = None
     try:
-        await migrations.ensure_schema_current(engine, settings)
+        await migrations.ensure_schema_current(writer(), settings)
         if settings.metrics_enabled and settings.worker_metrics_port is not None:
-            measuring = _serve_metrics(engine, settings.worker_metrics_port)
-        worker = Worker(engine=engine, settings=settings)
+            measuring = _serve_metrics(writer, settings.worker_metrics_port)
+        worker = Worker(writer=writer, settings=settings)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, _stopper(worker, signum))
@@ -87,23 +98,28 @@ async def _work(settings: Settings, *, once: bool) -> None:
             settings.worker_poll_seconds,
             settings.worker_lease_seconds,
         )
-        await worker.run(once=once)
+        async with following_writer(router, settings, primary_at=partial(_primary_at, settings)):
+            await worker.run(once=once)
         logger.info("worker %s stopped", worker.name)
     finally:
         if measuring is not None:
             measuring.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await measuring
-        await engine.dispose()
+        await router.dispose()
 
 
-def _serve_metrics(engine: AsyncEngine, port: int) -> asyncio.Task[None]:
+def _primary_at(settings: Settings, url: str) -> Primary:
+    """The worker's writer at `url` (metered); its reads have no time limit."""
+    return build_primary(settings, url, time_limited_reads=False)
+
+
+def _serve_metrics(writer: Callable[[], AsyncEngine], port: int) -> asyncio.Task[None]:
     """Serve /metrics on `port` (all interfaces, for Prometheus; a thread of this process)
     and keep the queue gauges current; returns the measuring task."""
-    meter_engine(engine, "primary")
     start_http_server(port, registry=scrape_registry())
     logger.info("metrics on port %d (/metrics)", port)
-    return asyncio.create_task(keep_measuring(engine), name="hotelreviews-queue-metrics")
+    return asyncio.create_task(keep_measuring(writer), name="hotelreviews-queue-metrics")
 
 
 def _stopper(worker: Worker, signum: int) -> Callable[[], None]:

@@ -41,17 +41,25 @@ class Settings(BaseSettings):
     # HOTELREVIEWS_ENVIRONMENT=test, so a test can never reach a real account. The database is
     # the instance named rds_instance_identifier in every one of rds_regions (RDS identifiers
     # are per region): one primary, cross-region read replicas elsewhere. The apps read the
-    # writer's address ("host:port") from the SSM parameter of that name, in their own region.
+    # writer's address ("host:port") in their own region from the writer endpoint store: the
+    # SSM parameter named writer_endpoint_parameter, or (writer_endpoint_store =
+    # "secretsmanager") the secret named writer_endpoint_secret (dr.rds.writer_store).
     aws_endpoint_url: str | None = None
     rds_regions: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["us-east-1", "eu-west-1", "ap-southeast-1"], min_length=1
     )
     rds_instance_identifier: str = Field(default="hotelreviews", min_length=1, max_length=63)
+    writer_endpoint_store: Literal["ssm", "secretsmanager"] = "ssm"
     writer_endpoint_parameter: str = Field(
         default="/hotelreviews/writer-endpoint", min_length=1, max_length=2048
     )
-    # Set, the API re-reads the parameter (in rds_regions' copy for `region`, else the first
-    # region's) this often and sends new writes to the address it names (dr.rds.writer_follow).
+    # Secrets Manager's limit on a secret's name is 512 characters.
+    writer_endpoint_secret: str = Field(
+        default="hotelreviews/writer-endpoint", min_length=1, max_length=512
+    )
+    # Set, the API and the worker re-read the store (rds_regions' copy for `region`, else the
+    # first region's) this often and send new writes to the address it names
+    # (dr.rds.writer_follow).
     writer_endpoint_poll_seconds: float | None = Field(default=None, gt=0)
     # Read timeout (silence between bytes) for S3 and http(s) sources; connecting has its own.
     remote_timeout_seconds: float = Field(default=60.0, gt=0)

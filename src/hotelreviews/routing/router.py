@@ -242,14 +242,14 @@ async def wal_position(engine: AsyncEngine) -> int | None:
         return await current_wal_position(connection)
 
 
-def build_primary(settings: Settings, url: str) -> Primary:
+def build_primary(settings: Settings, url: str, *, time_limited_reads: bool = True) -> Primary:
     """The primary target at `url`, metered. The API's reads are time-limited
-    (core.database): one slow request must not hold a pooled connection for long."""
+    (core.database): one slow request must not hold a pooled connection for long. The
+    worker's are not (`time_limited_reads=False`): nobody waits on them."""
+    timeout = settings.read_statement_timeout_seconds if time_limited_reads else None
     primary = Primary(
         name=target_name(url),
-        engine=create_engine(
-            settings, url=url, read_timeout_seconds=settings.read_statement_timeout_seconds
-        ),
+        engine=create_engine(settings, url=url, read_timeout_seconds=timeout),
     )
     meter_engine(primary.engine, "primary")
     return primary

@@ -1,5 +1,5 @@
-"""boto3 clients for RDS, CloudWatch and SSM, one per service and region, and AWS's errors
-turned into RdsError messages that say what to do.
+"""boto3 clients for RDS, CloudWatch, SSM and Secrets Manager, one per service and region,
+and AWS's errors turned into RdsError messages that say what to do.
 
 A test environment (HOTELREVIEWS_ENVIRONMENT=test) must name its endpoint
 (HOTELREVIEWS_AWS_ENDPOINT_URL, a moto server): without one no client is built, so no test
@@ -34,7 +34,7 @@ def check_endpoint(settings: Settings) -> None:
 
 
 def client(service: str, region: str, *, settings: Settings) -> Any:
-    """A client for `service` ("rds", "cloudwatch", "ssm") in `region`."""
+    """A client for `service` ("rds", "cloudwatch", "ssm", "secretsmanager") in `region`."""
     check_endpoint(settings)
     return _client(service, region, settings.aws_endpoint_url)
 

@@ -1,5 +1,5 @@
 """`dr rds` operations: where every region stands, promoting a region's read replica, and
-pointing the writer parameter at a region's primary."""
+pointing the writer endpoint store (writer_store) at a region's primary."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hotelreviews.dr.rds import writer_parameter
+from hotelreviews.dr.rds import writer_store
 from hotelreviews.dr.rds.aws import RdsError, check_endpoint, client, translate
 from hotelreviews.dr.rds.instances import RdsInstance, describe, replica_lag_seconds, require
 
@@ -23,7 +23,7 @@ class RegionStatus:
     region: str
     instance: RdsInstance | None
     lag_seconds: float | None
-    writer_parameter: str | None  # this region's copy; None when it is missing
+    writer_endpoint: str | None  # this region's copy in the store; None when it is missing
     error: str | None = None  # why the region could not be described
 
     def as_dict(self) -> dict[str, Any]:
@@ -31,7 +31,7 @@ class RegionStatus:
             "region": self.region,
             "instance": self.instance.as_dict() if self.instance else None,
             "lag_seconds": self.lag_seconds,
-            "writer_parameter": self.writer_parameter,
+            "writer_endpoint": self.writer_endpoint,
             "error": self.error,
         }
 
@@ -52,7 +52,7 @@ class Repointed:
 
 
 def status(*, settings: Settings) -> list[RegionStatus]:
-    """Every region's instance, lag and copy of the writer parameter; a region that cannot
+    """Every region's instance, lag and copy of the writer's address; a region that cannot
     be asked (lost) is reported with its error rather than ending the report."""
     check_endpoint(settings)
     found = []
@@ -64,24 +64,24 @@ def status(*, settings: Settings) -> list[RegionStatus]:
                 if instance and instance.role == "replica"
                 else None
             )
-            parameter = writer_parameter.read(region, settings=settings)
+            writer = writer_store.read(region, settings=settings)
         except RdsError as error:
             found.append(RegionStatus(region, None, None, None, error=str(error)))
             continue
-        found.append(RegionStatus(region, instance, lag, parameter))
+        found.append(RegionStatus(region, instance, lag, writer))
     return found
 
 
 def healthy(statuses: list[RegionStatus]) -> bool:
-    """One primary, every other region a replica of it, and every region's parameter
-    naming the primary's endpoint."""
+    """One primary, every other region a replica of it, and every region's copy of the
+    writer's address naming the primary's endpoint."""
     instances = [found.instance for found in statuses]
     primaries = [instance for instance in instances if instance and instance.role == "primary"]
     if len(primaries) != 1 or any(instance is None for instance in instances):
         return False
     primary = primaries[0]
     return all(
-        found.writer_parameter == primary.endpoint
+        found.writer_endpoint == primary.endpoint
         and (found.instance is primary or _follows(found.instance, primary))
         for found in statuses
     )
@@ -96,7 +96,8 @@ def promote(
     poll_seconds: float = 15.0,
 ) -> Promoted:
     """Promote `region`'s read replica to a standalone primary, wait until RDS reports it
-    available and no longer a replica, then point every region's writer parameter at it."""
+    available and no longer a replica, then point every region's copy of the writer's
+    address at it."""
     instance = require(region, settings=settings)
     if instance.role == "primary":
         raise RdsError(
@@ -119,7 +120,7 @@ def promote(
 
 
 def repoint(region: str, *, settings: Settings, say: Say) -> Repointed:
-    """Point every region's writer parameter at `region`'s instance, which must be a
+    """Point every region's copy of the writer's address at `region`'s instance, which must be a
     primary with an endpoint (a replica refuses writes)."""
     instance = require(region, settings=settings)
     if instance.role == "replica":
@@ -137,16 +138,17 @@ def repoint(region: str, *, settings: Settings, say: Say) -> Repointed:
 
 def _repoint(instance: RdsInstance, settings: Settings, say: Say) -> dict[str, str | None]:
     assert instance.endpoint is not None
-    outcome = writer_parameter.write_everywhere(instance.endpoint, settings=settings)
+    outcome = writer_store.write_everywhere(instance.endpoint, settings=settings)
+    store = writer_store.describe(settings)
     for region, failure in outcome.items():
         say(
-            f"{region}: {settings.writer_endpoint_parameter} = {instance.endpoint}"
+            f"{region}: {store} = {instance.endpoint}"
             if failure is None
             else f"{region}: NOT re-pointed: {failure}"
         )
     if all(failure is not None for failure in outcome.values()):
         raise RdsError(
-            f"the writer parameter could not be written in any region; the apps still write"
+            f"the {store} could not be written in any region; the apps still write"
             f" to the old writer. Run `hotelreviews dr rds repoint {instance.region}` again"
         )
     return outcome

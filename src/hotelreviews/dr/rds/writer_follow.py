@@ -1,9 +1,10 @@
-"""Following the writer parameter from a running process: re-read it every few seconds and,
-when it names another host:port, move the router's primary there — no restart.
+"""Following the writer endpoint store (writer_store) from a running process, the API or the
+worker: re-read it every few seconds and, when it names another host:port, move the router's
+primary there — no restart.
 
 The database URL keeps its driver, user, password and database name; only the host and port
-come from the parameter (RDS instances of one deployment share the rest). A parameter that
-cannot be read, or is missing, changes nothing: the process keeps its writer and tries again.
+come from the store (RDS instances of one deployment share the rest). A store that cannot be
+read, or a copy that is missing, changes nothing: the process keeps its writer and tries again.
 """
 
 from __future__ import annotations
@@ -11,20 +12,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
 from hotelreviews.core.tasks import cancel_and_wait
-from hotelreviews.dr.rds import writer_parameter
+from hotelreviews.dr.rds import writer_store
 from hotelreviews.dr.rds.aws import RdsError
-from hotelreviews.routing.router import DatabaseRouter, build_primary
+from hotelreviews.routing.router import DatabaseRouter, Primary, build_primary
 
 if TYPE_CHECKING:
     from hotelreviews.core.settings import Settings
 
 logger = logging.getLogger("hotelreviews.dr.rds")
+
+# How a process opens its primary at a URL (the API's reads are time-limited, the worker's not).
+PrimaryAt = Callable[[str], Primary]
 
 
 def parameter_region(settings: Settings) -> str:
@@ -46,36 +51,66 @@ def endpoint_of(url: str) -> str:
     return f"{parsed.host}:{parsed.port or 5432}"
 
 
+async def settings_at_start(settings: Settings) -> Settings:
+    """The settings a following process starts with: its database URL's host and port are
+    the store's copy, so that a process (re)started after `dr rds promote` opens the new
+    writer, not the one its configured URL still names (possibly gone). Unchanged when it
+    does not follow the store, or when the store cannot be read (a warning; the process
+    starts on its configured writer and follows the store from then on)."""
+    if settings.writer_endpoint_poll_seconds is None or settings.is_embedded:
+        return settings
+    url = settings.resolved_database_url
+    try:
+        endpoint = await asyncio.to_thread(
+            writer_store.read, parameter_region(settings), settings=settings
+        )
+        if not endpoint or endpoint.strip() == endpoint_of(url):
+            return settings
+        moved = with_endpoint(url, endpoint)
+    except (RdsError, ValueError) as error:
+        logger.warning(
+            "writer endpoint (%s): %s (starting on %s)",
+            writer_store.describe(settings),
+            error,
+            endpoint_of(url),
+        )
+        return settings
+    logger.info("starting on the writer %s (%s)", endpoint.strip(), writer_store.describe(settings))
+    return settings.model_copy(update={"database_url": SecretStr(moved)})
+
+
 async def follow_writer(
     router: DatabaseRouter,
     settings: Settings,
     *,
     interval_seconds: float,
+    primary_at: PrimaryAt | None = None,
 ) -> None:
-    """Until cancelled: every `interval_seconds`, read the parameter and, when it names an
-    endpoint other than the current writer's, make a primary there and swap it in."""
+    """Until cancelled: every `interval_seconds`, read the store and, when it names an
+    endpoint other than the current writer's, open a primary there (`primary_at(url)`, by
+    default the API's build_primary) and swap it in."""
+    open_primary = primary_at or (lambda url: build_primary(settings, url))
     region = parameter_region(settings)
     current = endpoint_of(settings.resolved_database_url)
     url = settings.resolved_database_url
     while True:
         try:
-            endpoint = await asyncio.to_thread(writer_parameter.read, region, settings=settings)
+            endpoint = await asyncio.to_thread(writer_store.read, region, settings=settings)
             if endpoint and endpoint.strip() != current:
                 url = with_endpoint(url, endpoint)
-                primary = build_primary(settings, url)
-                await router.replace_primary(primary)
+                await router.replace_primary(open_primary(url))
                 current = endpoint.strip()
         except (RdsError, ValueError) as error:
             logger.warning(
-                "writer parameter %s: %s (writes still go to %s)",
-                settings.writer_endpoint_parameter,
+                "writer endpoint (%s): %s (writes still go to %s)",
+                writer_store.describe(settings),
                 error,
                 current,
             )
         except Exception:
             # This task outlives any one failure: the next poll tries again.
             logger.exception(
-                "following the writer parameter failed (writes still go to %s)", current
+                "following the writer endpoint failed (writes still go to %s)", current
             )
         await asyncio.sleep(interval_seconds)
 
@@ -84,6 +119,8 @@ async def follow_writer(
 async def following_writer(
     router: DatabaseRouter,
     settings: Settings,
+    *,
+    primary_at: PrimaryAt | None = None,
 ) -> AsyncIterator[None]:
     """follow_writer while the block runs, when HOTELREVIEWS_WRITER_ENDPOINT_POLL_SECONDS
     is set (and the database is PostgreSQL: SQLite has no endpoint to move)."""
@@ -92,7 +129,7 @@ async def following_writer(
         yield
         return
     task = asyncio.create_task(
-        follow_writer(router, settings, interval_seconds=interval),
+        follow_writer(router, settings, interval_seconds=interval, primary_at=primary_at),
         name="hotelreviews-writer-follow",
     )
     try:

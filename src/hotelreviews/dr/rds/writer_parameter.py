@@ -1,14 +1,18 @@
-"""The writer's address ("host:port") in an SSM parameter, one copy per region: each
-region's apps read their own, so losing a region does not lose the others' copy."""
+"""The writer endpoint store's SSM backend: the writer's address ("host:port") in an SSM
+parameter (HOTELREVIEWS_WRITER_ENDPOINT_PARAMETER), one copy per region (writer_store)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hotelreviews.dr.rds.aws import RdsError, client, error_code, translate
+from hotelreviews.dr.rds.aws import client, error_code, translate
 
 if TYPE_CHECKING:
     from hotelreviews.core.settings import Settings
+
+
+def describe(settings: Settings) -> str:
+    return f"SSM parameter {settings.writer_endpoint_parameter}"
 
 
 def read(region: str, *, settings: Settings) -> str | None:
@@ -36,16 +40,3 @@ def write(region: str, endpoint: str, *, settings: Settings) -> None:
         )
     except Exception as error:
         raise translate(error, doing=f"writing SSM parameter {name}", region=region) from error
-
-
-def write_everywhere(endpoint: str, *, settings: Settings) -> dict[str, str | None]:
-    """Set the parameter in every region: by region, None when written, else why not. One
-    unreachable region (the lost one) does not stop the others."""
-    outcome: dict[str, str | None] = {}
-    for region in settings.rds_regions:
-        try:
-            write(region, endpoint, settings=settings)
-            outcome[region] = None
-        except RdsError as error:
-            outcome[region] = str(error)
-    return outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,11 +30,14 @@ async def measure_queue(engine: AsyncEngine) -> None:
     JOBS_OLDEST_QUEUED_AGE.set(waited)
 
 
-async def keep_measuring(engine: AsyncEngine, *, every: float = MEASURE_EVERY_SECONDS) -> None:
-    """Measure the queue now and every `every` seconds until cancelled."""
+async def keep_measuring(
+    writer: Callable[[], AsyncEngine], *, every: float = MEASURE_EVERY_SECONDS
+) -> None:
+    """Measure the queue now and every `every` seconds until cancelled, on the writer's
+    engine of the moment (`writer()`: the writer can move while the worker runs)."""
     while True:
         try:
-            await measure_queue(engine)
+            await measure_queue(writer())
         except Exception as error:  # the database away: the gauges keep their last values
             logger.warning("could not measure the job queue: %s", error)
         await asyncio.sleep(every)

@@ -13,6 +13,13 @@ ingestion its job reserved and a lease check before each batch (lease.py). Outco
 - the worker asked to stop → the job goes back to the queue without using an attempt, after
   the batch being written has committed;
 - the lease lost (this worker was silent a whole lease, another took over) → left alone.
+
+The writer can move while the worker runs (`dr rds` re-points it; the worker's command follows
+it: dr.rds.writer_follow). A job runs on the writer it was claimed on, from its claim to its
+recorded outcome: its batches and its outcome never land on two databases. If that writer is
+gone, the job fails there and nothing is recorded; its lease expires on the new writer and it
+is taken again there, resuming after the last batch the new writer has. Every claim, poll and
+check after the move goes to the new writer.
 """
 
 from __future__ import annotations
@@ -60,16 +67,29 @@ class Worker:
     def __init__(
         self,
         *,
-        engine: AsyncEngine,
+        engine: AsyncEngine | None = None,
+        writer: Callable[[], AsyncEngine] | None = None,
         settings: Settings,
         name: str | None = None,
         ingest: Ingest = ingest_file,
     ) -> None:
-        self.engine = engine
+        """`engine`: the database, fixed; or `writer`: asked for the writer's engine before
+        each claim (it may change while the worker runs: a DatabaseRouter's primary)."""
+        if (engine is None) == (writer is None):
+            raise TypeError("Worker needs an engine or a writer, not both")
+        self._engine, self._writer = engine, writer
         self.settings = settings
         self.name = name or worker_name()
         self._ingest = ingest
         self.stopping = asyncio.Event()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The writer's engine now."""
+        if self._writer is not None:
+            return self._writer()
+        assert self._engine is not None  # one of the two, checked in __init__
+        return self._engine
 
     def stop(self) -> None:
         """Take no more jobs; the one running stops after the batch being written."""
@@ -83,10 +103,12 @@ class Worker:
             if time.monotonic() >= next_poll and not (once and polled):
                 await self._poll()
                 next_poll, polled = time.monotonic() + self.settings.worker_poll_seconds, True
-            job = await self._claim()
+            # The job stays on the writer it was claimed on, whatever moves meanwhile.
+            engine = self.engine
+            job = await self._claim(engine)
             if job is not None:
                 try:
-                    await self.process(job)
+                    await self.process(job, engine=engine)
                 except Exception:
                     # Recording the outcome failed (the database away): the lease expires
                     # and the job is taken again, resuming after its last committed batch.
@@ -106,9 +128,9 @@ class Worker:
         except Exception as error:  # the database away: the next poll tries again
             logger.warning("polling the sources failed: %s", error)
 
-    async def _claim(self) -> Any:
+    async def _claim(self, engine: AsyncEngine) -> Any:
         try:
-            async with write_transaction(self.engine) as connection:
+            async with write_transaction(engine) as connection:
                 return await repo.claim_due_job(
                     connection, owner=self.name, lease_seconds=self.settings.worker_lease_seconds
                 )
@@ -120,11 +142,15 @@ class Worker:
         async with read_transaction(self.engine) as connection:
             return await repo.has_unfinished_jobs(connection)
 
-    async def process(self, job: Any) -> None:
-        """Run one claimed job to an outcome (see the module's docstring)."""
+    async def process(self, job: Any, *, engine: AsyncEngine | None = None) -> None:
+        """Run one claimed job to an outcome (see the module's docstring), on `engine`: the
+        database it was claimed on (by default the writer's now)."""
+        engine = engine or self.engine
         if job.attempts > job.max_attempts:
             # Taken over after the lease of its last attempt expired: each worker died on it.
-            await self._dead(job, job.last_error or "every attempt ended with its worker gone")
+            await self._dead(
+                engine, job, job.last_error or "every attempt ended with its worker gone"
+            )
             return
         logger.info(
             "ingestion %d started (attempt %d of %d): %s",
@@ -134,7 +160,7 @@ class Worker:
             redact_url(job.source_uri),
         )
         lease = JobLease(
-            engine=self.engine,
+            engine=engine,
             job_id=job.id,
             owner=self.name,
             lease_seconds=self.settings.worker_lease_seconds,
@@ -145,7 +171,7 @@ class Worker:
         try:
             async with lease.heartbeat():
                 report = await self._ingest(
-                    engine=self.engine,
+                    engine=engine,
                     settings=self.settings,
                     path=target_of(job.source_uri),
                     known=KnownIds(),
@@ -158,27 +184,31 @@ class Worker:
             logger.warning("ingestion %d: another worker took it over; leaving it", job.id)
             return
         except StopRequested:
-            await self._release(job, note=None)
+            await self._release(engine, job, note=None)
             logger.info("ingestion %d released: the worker is stopping", job.id)
             return
         except ContentBusy as busy:
             await self._release(
-                job, note=f"waiting: {busy}", delay=self.settings.worker_poll_seconds
+                engine, job, note=f"waiting: {busy}", delay=self.settings.worker_poll_seconds
             )
             logger.info("ingestion %d waits: %s", job.id, busy)
             return
         except Exception as error:
-            await self._failed(job, _describe(error), permanent=is_permanent(error))
+            await self._failed(engine, job, _describe(error), permanent=is_permanent(error))
             return
-        await self._reported(job, report, time.monotonic() - started)
+        await self._reported(engine, job, report, time.monotonic() - started)
 
-    async def _reported(self, job: Any, report: FileReport, seconds: float) -> None:
+    async def _reported(
+        self, engine: AsyncEngine, job: Any, report: FileReport, seconds: float
+    ) -> None:
         if report.status == "failed":
             message = report.message or "the source could not be read"
-            await self._failed(job, message, permanent=not report.transient, run=report.run_id)
+            await self._failed(
+                engine, job, message, permanent=not report.transient, run=report.run_id
+            )
             return
         duplicate = report.status == "skipped" and report.run_id != job.id
-        async with write_transaction(self.engine) as connection:
+        async with write_transaction(engine) as connection:
             # The job's row first, then its ingestion's: the order of every batch (lease
             # fence, then progress), so this never deadlocks with a writer taking both.
             finished = await repo.finish_job(
@@ -220,17 +250,23 @@ class Worker:
         )
 
     async def _failed(
-        self, job: Any, error: str, *, permanent: bool, run: int | None = None
+        self,
+        engine: AsyncEngine,
+        job: Any,
+        error: str,
+        *,
+        permanent: bool,
+        run: int | None = None,
     ) -> None:
         if permanent or job.attempts >= job.max_attempts:
-            await self._dead(job, error, run=run)
+            await self._dead(engine, job, error, run=run)
             return
         delay = backoff_seconds(
             job.attempts,
             base=self.settings.worker_backoff_base_seconds,
             cap=self.settings.worker_backoff_max_seconds,
         )
-        async with write_transaction(self.engine) as connection:
+        async with write_transaction(engine) as connection:
             await repo.schedule_retry(
                 connection, job_id=job.id, owner=self.name, delay_seconds=delay, error=error
             )
@@ -243,8 +279,10 @@ class Worker:
             error,
         )
 
-    async def _dead(self, job: Any, error: str, *, run: int | None = None) -> None:
-        async with write_transaction(self.engine) as connection:
+    async def _dead(
+        self, engine: AsyncEngine, job: Any, error: str, *, run: int | None = None
+    ) -> None:
+        async with write_transaction(engine) as connection:
             # The job's row, then its ingestion's (as in _reported and every batch).
             await repo.finish_job(
                 connection,
@@ -266,8 +304,10 @@ class Worker:
             error,
         )
 
-    async def _release(self, job: Any, *, note: str | None, delay: float = 0.0) -> None:
-        async with write_transaction(self.engine) as connection:
+    async def _release(
+        self, engine: AsyncEngine, job: Any, *, note: str | None, delay: float = 0.0
+    ) -> None:
+        async with write_transaction(engine) as connection:
             await repo.release_job(
                 connection, job_id=job.id, owner=self.name, delay_seconds=delay, note=note
             )
