@@ -410,6 +410,9 @@ def test_region_endpoints(rendered: dict[str, list[Object]]) -> None:
         if overlay in REGIONS:
             assert account == AWS_ACCOUNT_ID
             assert values["HOTELREVIEWS_S3_REGION"] == FEEDS_BUCKET_REGION, overlay
+            # The apps follow a re-pointed writer (dr rds repoint), in the failover order.
+            assert values["HOTELREVIEWS_RDS_REGIONS"] == ",".join(REGIONS), overlay
+            assert float(values["HOTELREVIEWS_WRITER_ENDPOINT_POLL_SECONDS"]) > 0, overlay
             for store in of_kind(objects, "SecretStore"):
                 assert store["spec"]["provider"]["aws"]["region"] == region, overlay
         for workload, pod in pod_templates(objects):
