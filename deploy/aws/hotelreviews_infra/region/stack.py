@@ -3,7 +3,7 @@
 Cross-region values: CDK's native cross-region references (`cross_region_references=True`,
 documented in aws-cdk-lib's core README). A value of the primary's stack used here (its VPC
 id, its data route tables, the writer's endpoint, its key ARN) is written by the primary's
-stack into an SSM parameter of this region and read back with a dynamic reference; the same
+stack into SSM parameters of this region and read back by CDK's ExportsReader; the same
 carries this stack's ALB to the edge stack in us-east-1. It keeps every id out of manual
 steps and out of cdk.json. The references point one way only, primary -> replicas (the
 deployment order); where a replica must change something of the primary's (routes back over
