@@ -366,6 +366,17 @@ def test_node_groups_on_demand_for_the_api_spot_tainted_for_workers(template, re
     assert len(worker["InstanceTypes"]) > 1  # diversified SPOT pools
 
 
+@by_region
+def test_nodes_hide_instance_metadata_from_pods(template, region):
+    t = template(stack_name(region))
+    template_id, launch_template = only(t, "AWS::EC2::LaunchTemplate")
+    data = launch_template["LaunchTemplateData"]
+    assert data["MetadataOptions"] == {"HttpPutResponseHopLimit": 1, "HttpTokens": "required"}
+    assert all(d["Ebs"]["Encrypted"] is True for d in data["BlockDeviceMappings"])
+    for group in props(t, "AWS::EKS::Nodegroup"):
+        assert group["LaunchTemplate"]["Id"] == {"Ref": template_id}
+
+
 # --- IAM -----------------------------------------------------------------------------------
 
 

@@ -87,6 +87,7 @@ class Cluster(Construct):
         self.oidc_provider = eks.OidcProviderNative(
             self, "Oidc", url=self.cluster.cluster_open_id_connect_issuer_url
         )
+        nodes = node_launch_template(self, "NodeLaunchTemplate")
         self.api_nodes = self.cluster.add_nodegroup_capacity(
             "ApiNodes",
             nodegroup_name="api",
@@ -99,6 +100,7 @@ class Cluster(Construct):
             max_size=60,
             subnets=network.private_subnets,
             labels={POOL_LABEL: "api"},
+            launch_template_spec=nodes,
         )
         self.worker_nodes = self.cluster.add_nodegroup_capacity(
             "WorkerNodes",
@@ -111,6 +113,7 @@ class Cluster(Construct):
             subnets=network.private_subnets,
             labels={POOL_LABEL: "worker"},
             taints=[WORKER_TAINT],
+            launch_template_spec=nodes,
         )
 
     @property
@@ -127,6 +130,30 @@ class Cluster(Construct):
             {"sub": f"system:serviceaccount:{namespace}:{name}", "aud": "sts.amazonaws.com"},
         )
         return iam.OpenIdConnectPrincipal(self.oidc_provider, conditions={"StringEquals": claims})
+
+
+def node_launch_template(scope: Construct, construct_id: str) -> eks.LaunchTemplateSpec:
+    """IMDSv2 only, one network hop: a pod (not on the host network) cannot reach the
+    instance metadata and borrow the node role; it has its own IRSA role instead. The root
+    volume is encrypted (EBS's default key: the Auto Scaling service role may use it with no
+    grant of ours)."""
+    template = ec2.LaunchTemplate(
+        scope,
+        construct_id,
+        require_imdsv2=True,
+        http_put_response_hop_limit=1,
+        block_devices=[
+            ec2.BlockDevice(
+                device_name="/dev/xvda",
+                volume=ec2.BlockDeviceVolume.ebs(
+                    80, volume_type=ec2.EbsDeviceVolumeType.GP3, encrypted=True
+                ),
+            )
+        ],
+    )
+    return eks.LaunchTemplateSpec(
+        id=template.launch_template_id, version=template.latest_version_number
+    )
 
 
 def _issuer_keyed(scope: Construct, construct_id: str, issuer: str, claims: dict[str, str]):

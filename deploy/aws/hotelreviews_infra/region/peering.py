@@ -8,6 +8,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from hotelreviews_infra.region.network import Network
@@ -25,6 +26,7 @@ class PeeringToPrimary(Construct):
         network: Network,
         primary_region: Region,
         primary_network: Network,
+        key: kms.IKey,
     ):
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -65,6 +67,7 @@ class PeeringToPrimary(Construct):
                 create=("createRoute", {**route, "VpcPeeringConnectionId": self.connection.ref}),
                 delete=("deleteRoute", route),
                 physical_id=f"{route_table}:{region.vpc_cidr}",
+                key=key,
                 statements=[
                     iam.PolicyStatement(
                         actions=["ec2:CreateRoute", "ec2:DeleteRoute"],

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from hotelreviews_infra.region.logs import log_group
 from hotelreviews_infra.region.nag import acknowledge
 
 
@@ -23,6 +26,7 @@ def remote_call(
     delete: tuple[str, dict],
     physical_id: str,
     statements: list[iam.PolicyStatement],
+    key: kms.IKey,
 ) -> cr.AwsCustomResource:
     def call(action_and_parameters: tuple[str, dict]) -> cr.AwsSdkCall:
         action, parameters = action_and_parameters
@@ -42,6 +46,7 @@ def remote_call(
         policy=cr.AwsCustomResourcePolicy.from_statements(statements),
         # The Lambda runtime's SDK: no download from npm at deployment.
         install_latest_aws_sdk=False,
+        log_group=_handler_log_group(scope, key),
     )
     # The one Lambda behind every AwsCustomResource of the stack (CDK's singleton id).
     acknowledge(
@@ -55,3 +60,15 @@ def remote_call(
 
 
 SINGLETON_ID = "AWS679f53fac002430cb0da5b7982bd2287"
+LOG_GROUP_ID = "RemoteCallsLogs"
+
+
+def _handler_log_group(scope: Construct, key: kms.IKey) -> logs.ILogGroup:
+    """One log group (retention, the region's key) for the stack's one handler."""
+    stack = cdk.Stack.of(scope)
+    existing = stack.node.try_find_child(LOG_GROUP_ID)
+    if existing is not None:
+        return existing
+    return log_group(
+        stack, LOG_GROUP_ID, name=f"/hotelreviews/{stack.region}/remote-calls", key=key
+    )

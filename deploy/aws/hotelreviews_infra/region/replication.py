@@ -56,6 +56,7 @@ class ReplicasOfPrimary(Construct):
                     {"SecretId": name, "RemoveReplicaRegions": [stack.region]},
                 ),
                 physical_id=f"{name}@{stack.region}",
+                key=key,
                 statements=[
                     iam.PolicyStatement(
                         actions=[
@@ -91,6 +92,7 @@ class ReplicasOfPrimary(Construct):
                     {"SourceDBInstanceArn": source},
                 ),
                 physical_id=f"{source}@{stack.region}",
+                key=key,
                 statements=[
                     iam.PolicyStatement(
                         actions=[

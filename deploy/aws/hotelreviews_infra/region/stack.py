@@ -102,6 +102,7 @@ class RegionStack(cdk.Stack):
                 network=self.network,
                 primary_region=primary.region_spec,
                 primary_network=primary.network,
+                key=self.key,
             )
             ReplicasOfPrimary(
                 self,
