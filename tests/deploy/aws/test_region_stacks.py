@@ -495,6 +495,7 @@ def test_alb_is_https_only_with_modern_tls_waf_and_access_logs(template, region,
     _, target_group = only(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
     assert target_group["TargetType"] == "ip"
     assert target_group["HealthCheckPath"] == "/healthz/ready"
+    assert target_group["Name"] == "hotelreviews-istio-gateway"  # a TargetGroupBinding names it
     _, acl = only(t, "AWS::WAFv2::WebACL")
     assert acl["Scope"] == "REGIONAL"
     _, association = only(t, "AWS::WAFv2::WebACLAssociation")

@@ -29,6 +29,7 @@ GATEWAY_HTTPS_PORT = 8443
 GATEWAY_HEALTH_PORT = 15021
 GATEWAY_HEALTH_PATH = "/healthz/ready"
 ACCESS_LOG_DAYS = 365
+TARGET_GROUP_NAME = "hotelreviews-istio-gateway"
 
 
 class Ingress(Construct):
@@ -119,6 +120,8 @@ class Ingress(Construct):
             self,
             "Gateway",
             vpc=vpc,
+            # Named (the ARN has a random part): a TargetGroupBinding may name it instead.
+            target_group_name=TARGET_GROUP_NAME,
             target_type=elbv2.TargetType.IP,
             protocol=elbv2.ApplicationProtocol.HTTPS,
             port=GATEWAY_HTTPS_PORT,
@@ -152,3 +155,6 @@ class Ingress(Construct):
             resource_arn=self.alb.load_balancer_arn,
             web_acl_arn=self.web_acl.attr_arn,
         )
+        # What the Kubernetes side's TargetGroupBinding and the DNS need after deployment.
+        cdk.CfnOutput(self, "TargetGroupArn", value=self.target_group.target_group_arn)
+        cdk.CfnOutput(self, "AlbDnsName", value=self.alb.load_balancer_dns_name)

@@ -154,6 +154,8 @@ class WorkloadRoles(Construct):
                             "elasticloadbalancing:DescribeLoadBalancers",
                             "elasticloadbalancing:DescribeListeners",
                             "elasticloadbalancing:DescribeTags",
+                            "elasticloadbalancing:DescribeTargetGroupAttributes",
+                            "ec2:DescribeAvailabilityZones",
                             "ec2:DescribeInstances",
                             "ec2:DescribeNetworkInterfaces",
                             "ec2:DescribeSecurityGroups",
@@ -171,4 +173,5 @@ class WorkloadRoles(Construct):
             "Only Describe* calls, which IAM cannot scope to a resource; the two writes "
             "(Register/DeregisterTargets) name the one target group.",
         )
+        cdk.CfnOutput(self, "LoadBalancerControllerRoleArn", value=role.role_arn)
         return role
