@@ -1,7 +1,11 @@
 """The region's EKS cluster: private API endpoint only, every control-plane log type, secrets
 envelope-encrypted with the region's key, an IAM OIDC provider for IRSA, and two managed
 node groups: on-demand nodes for the API (and the mesh, system pods), SPOT nodes for the
-feed workers (interruptible, retried work)."""
+feed workers (interruptible, retried work).
+
+aws_eks_v2 (in aws-cdk-lib) declares the native AWS::EKS::Cluster and AWS::EKS::Nodegroup and,
+unlike aws_eks, makes no kubectl Lambda; access is by EKS access entries (API mode). The
+Kubernetes objects themselves (controllers, mesh, workloads) are deploy/k8s's."""
 
 from __future__ import annotations
 
