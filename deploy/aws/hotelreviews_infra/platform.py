@@ -31,6 +31,7 @@ def build(app: cdk.App) -> dict[str, cdk.Stack]:
             f"HotelReviews-Region-{region.name}",
             deployment=deployment,
             region=region,
+            primary=regions.get(PRIMARY),
             env=env(region.name),
         )
         regions[region.name] = stack
