@@ -90,10 +90,10 @@ kubernetes-rules: venv ## Regenerate deploy/k8s PrometheusRule from deploy/monit
 
 aws-synth: node-packages venv ## cdk synth every AWS stack into deploy/aws/cdk.out (offline)
 	cd deploy/aws && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
-		JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 ./node_modules/.bin/cdk synth --no-notices --quiet
+		JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20 ./node_modules/.bin/cdk synth --no-notices --quiet
 
 aws-cost: venv ## Rewrite the monthly cost table in docs/deployment.md from the templates
-	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=1 \
+	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20 \
 		"$(CURDIR)/$(BIN)/python" -m cost --write-docs
 
 clean: ## Remove .venv, var/ and caches (never tracked files)

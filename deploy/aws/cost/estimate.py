@@ -92,6 +92,7 @@ PROVISIONED = frozenset(
         "AWS::KMS::Key",
         "AWS::RDS::DBInstance",
         "AWS::Route53::HealthCheck",
+        "AWS::Route53::HostedZone",
         "AWS::SecretsManager::Secret",
         "AWS::WAFv2::WebACL",
     }
@@ -122,6 +123,12 @@ class Line:
     source: str
     regional: bool  # False: the region's own rate was not found; us-east-1's is used
     confirmed: bool = True  # False: the rate was not read on a page here (prices.toml says why)
+    # The quantity when every node group runs at its maximum size (others: the same).
+    ceiling: float | None = None
+
+    @property
+    def monthly_at_ceiling(self) -> float:
+        return (self.quantity if self.ceiling is None else self.ceiling) * self.rate
 
     @property
     def monthly(self) -> float:
@@ -161,9 +168,18 @@ class PriceBook:
         return bool(self.table(name).get("confirmed", True))
 
 
-def _line(book: PriceBook, stack: str, region: str, item: str, price: str, quantity: float) -> Line:
+def _line(
+    book: PriceBook,
+    stack: str,
+    region: str,
+    item: str,
+    price: str,
+    quantity: float,
+    ceiling: float | None = None,
+) -> Line:
     rate, unit, source, regional = book.rate(price, region)
-    return Line(stack, region, item, quantity, unit, rate, source, regional, book.confirmed(price))
+    confirmed = book.confirmed(price)
+    return Line(stack, region, item, quantity, unit, rate, source, regional, confirmed, ceiling)
 
 
 def provisioned_lines(
@@ -178,12 +194,14 @@ def provisioned_lines(
             yield _line(book, stack, region, "EKS control plane", "eks_cluster", hours)
         elif kind == "AWS::EKS::Nodegroup":
             instance = props["InstanceTypes"][0]
-            nodes = props["ScalingConfig"]["DesiredSize"]
+            scaling = props["ScalingConfig"]
+            nodes, most = scaling["DesiredSize"], scaling.get("MaxSize", scaling["DesiredSize"])
             spot = props.get("CapacityType") == "SPOT"
-            item = f"EKS nodes {nodes} × {instance}" + (
+            item = f"EKS nodes {nodes} (up to {most}) × {instance}" + (
                 " (spot, priced on demand: a ceiling)" if spot else ""
             )
-            yield _line(book, stack, region, item, f"ec2.{instance}", nodes * hours)
+            price = f"ec2.{instance}"
+            yield _line(book, stack, region, item, price, nodes * hours, most * hours)
         elif kind == "AWS::EC2::NatGateway":
             yield _line(book, stack, region, "NAT gateway", "nat_gateway", hours)
         elif kind == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
@@ -216,8 +234,30 @@ def provisioned_lines(
             yield _line(book, stack, region, item, "secret", copies)
         elif kind == "AWS::Route53::HealthCheck":
             yield _line(book, stack, region, "Route 53 health check", "route53_health_check", 1)
+        elif kind == "Custom::AWS" and _api_action(props) == "replicateSecretToRegions":
+            # A replica region's stack asks Secrets Manager in the primary region to replicate
+            # one of its secrets here: a replica is billed as a secret.
+            yield _line(book, stack, region, "secret replica", "secret", 1)
+        elif kind == "AWS::Route53::HostedZone":
+            yield _line(book, stack, region, "Route 53 hosted zone", "route53_hosted_zone", 1)
         elif kind == "AWS::CloudWatch::Alarm":
             yield _line(book, stack, region, "CloudWatch alarm", "cloudwatch_alarm", 1)
+
+
+def _api_action(props: Mapping) -> str | None:
+    """The AWS API action a CDK AwsCustomResource calls on create (its `Create` property is
+    JSON, often inside an Fn::Join with tokens: only the literal parts are read)."""
+    create = props.get("Create")
+    if isinstance(create, dict) and "Fn::Join" in create:
+        create = "".join(part for part in create["Fn::Join"][1] if isinstance(part, str))
+    if not isinstance(create, str):
+        return None
+    marker = '"action":"'
+    start = create.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    return create[start : create.index('"', start)]
 
 
 def _endpoint_service(name) -> str:
@@ -263,7 +303,9 @@ def unclassified_types(templates: Iterable[Mapping]) -> set[str]:
         for template in templates
         for resource in template.get("Resources", {}).values()
     }
-    return seen - known
+    # Custom::… are the CDK's own custom resources (cross-region references, AWS API calls,
+    # the default security group's lockdown): a Lambda invocation or two per deployment.
+    return {kind for kind in seen - known if not kind.startswith("Custom::")}
 
 
 @dataclass(frozen=True)

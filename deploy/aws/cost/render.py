@@ -37,6 +37,7 @@ def markdown(lines: list[Line], usage: list[UsageLine], *, baseline: float, read
     for line in lines:
         by_region[line.region] += line.monthly
     provisioned = sum(by_region.values())
+    at_ceiling = sum(line.monthly_at_ceiling for line in lines)
     traffic = sum(item.monthly for item in usage)
     out = [BEGIN, ""]
     out.append(f"On-demand list prices as read in {read}; 730 hours a month.")
@@ -48,6 +49,9 @@ def markdown(lines: list[Line], usage: list[UsageLine], *, baseline: float, read
     out.append(f"| **provisioned, all regions** | **{_money(provisioned)}** |")
     out.append(f"| usage, the reference month below | {_money(traffic)} |")
     out.append(f"| **total** | **{_money(provisioned + traffic)}** |")
+    out.append(
+        f"| total with every node group at its maximum size | {_money(at_ceiling + traffic)} |"
+    )
     out.append(f"| the original plan's estimate | {_money(baseline)} |")
     out.append("")
     out.append("Provisioned, line by line (from the synthesized templates):")

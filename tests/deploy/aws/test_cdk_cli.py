@@ -60,8 +60,8 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complete
         "AWS_CONFIG_FILE": str(root / "aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(root / "aws-credentials"),
         "CDK_DISABLE_CLI_TELEMETRY": "true",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "1",
-        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20",
+        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "18,20",
     }
     command = ["unshare", "--net", str(CDK), "synth", "--no-notices", "--quiet", "-o", str(out)]
     result = subprocess.run(
