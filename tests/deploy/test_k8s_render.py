@@ -624,3 +624,60 @@ def test_the_generated_prometheus_rule_matches_the_rule_files() -> None:
     assert GENERATED_RULE.read_text() == generated_rule_text(), (
         "deploy/k8s/generated/prometheus-rule.yaml is stale: run `make kubernetes-rules`"
     )
+
+
+def test_health_endpoints_answer_for_any_host_and_nothing_else_does(
+    rendered: dict[str, list[Object]],
+) -> None:
+    """On AWS the ALB health-checks the gateway without SNI and with the pod IP as Host, and
+    Global Accelerator fails a region over on that check: the gateway must accept any host,
+    and only /readyz and /livez may be routed for any host (never retried); the API itself
+    stays under its own name."""
+    for overlay, objects in rendered.items():
+        gateway = named(objects, "Gateway", "hotelreviews")
+        https = [s for s in gateway["spec"]["servers"] if s["port"]["protocol"] == "HTTPS"]
+        assert [server["hosts"] for server in https] == [["*"]], overlay
+        health = named(objects, "VirtualService", "hotelreviews-health")["spec"]
+        assert health["hosts"] == ["*"], overlay
+        for route in health["http"]:
+            assert route["retries"]["attempts"] == 0, overlay
+            for match in route["match"]:
+                assert match["uri"]["exact"] in ("/readyz", "/livez"), overlay
+                assert match["method"]["exact"] in ("GET", "HEAD"), overlay
+        for service in of_kind(objects, "VirtualService"):
+            if service["metadata"]["name"] != "hotelreviews-health":
+                assert "*" not in service["spec"]["hosts"], (overlay, service["metadata"])
+
+
+def test_workloads_run_on_the_node_pools_deploy_aws_builds(
+    rendered: dict[str, list[Object]],
+) -> None:
+    """AWS overlays: the API and the migration on the on-demand pool, the workers on the
+    tainted spot pool (tolerating its taint); the local overlay places nothing."""
+    expected = {
+        "hotelreviews-api": "api",
+        "hotelreviews-migrate": "api",
+        "hotelreviews-worker": "worker",
+    }
+    for overlay, objects in rendered.items():
+        for workload, pod in pod_templates(objects):
+            name = workload["metadata"]["name"]
+            if overlay not in REGIONS:
+                assert "nodeSelector" not in pod and "tolerations" not in pod, (overlay, name)
+                continue
+            assert pod["nodeSelector"] == {"hotelreviews.example/pool": expected[name]}, (
+                overlay,
+                name,
+            )
+            tolerations = pod.get("tolerations", [])
+            if expected[name] == "worker":
+                assert tolerations == [
+                    {
+                        "key": "hotelreviews.example/pool",
+                        "operator": "Equal",
+                        "value": "worker",
+                        "effect": "NoSchedule",
+                    }
+                ], overlay
+            else:
+                assert not tolerations, (overlay, name)

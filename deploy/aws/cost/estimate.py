@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotelreviews_infra.topology import REGIONS
+
 PRICES = Path(__file__).with_name("prices.toml")
 HOURS_PER_MONTH = 730  # AWS's own convention in its pricing examples
 
@@ -288,9 +290,14 @@ def _database(
 
 
 def estimate(assembly: Iterable[tuple[str, str, Mapping]], book: PriceBook) -> list[Line]:
-    """Lines for (stack name, region, template) triples, in the order given."""
+    """Lines for (stack name, region, template) triples, ordered by region (in the failover
+    order) and stack name, whatever order the stacks come in (`cdk synth` sorts them by
+    dependency, the app builds them in another)."""
+    order = {region.name: index for index, region in enumerate(REGIONS)}
     lines: list[Line] = []
-    for stack, region, template in assembly:
+    for stack, region, template in sorted(
+        assembly, key=lambda triple: (order.get(triple[1], len(order)), triple[0])
+    ):
         lines.extend(provisioned_lines(stack, region, template, book))
     return lines
 

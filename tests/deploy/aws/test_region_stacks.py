@@ -494,7 +494,10 @@ def test_alb_is_https_only_with_modern_tls_waf_and_access_logs(template, region,
     assert certificate["ValidationMethod"] == "DNS"
     _, target_group = only(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
     assert target_group["TargetType"] == "ip"
-    assert target_group["HealthCheckPath"] == "/healthz/ready"
+    # The API's readiness through the gateway: what Global Accelerator fails over on.
+    assert target_group["HealthCheckPath"] == "/readyz"
+    assert target_group["HealthCheckProtocol"] == "HTTPS"
+    assert target_group.get("HealthCheckPort", "traffic-port") == "traffic-port"
     assert target_group["Name"] == "hotelreviews-istio-gateway"  # a TargetGroupBinding names it
     _, acl = only(t, "AWS::WAFv2::WebACL")
     assert acl["Scope"] == "REGIONAL"

@@ -4,9 +4,12 @@ TargetGroupBinding (AWS Load Balancer Controller) registers by IP in the target 
 
 The ALB re-encrypts to the gateway (HTTPS 8443, the gateway's container port behind its 443)
 because the gateway terminates TLS itself (deploy/istio/gateway.yaml) and the mesh is mTLS
-STRICT. Target health is the gateway's own readiness (/healthz/ready on 15021): an ALB health
-check carries the target's IP as Host, which no VirtualService routes, so /readyz of the API
-is checked end to end by the edge's health checks (Global Accelerator, Route 53) instead.
+STRICT. Target health is the API's own /readyz, end to end through the gateway: Global
+Accelerator judges an ALB endpoint by its targets' health, so this check is what moves
+traffic to the next region when the API cannot serve (its database or Redis gone). An ALB
+health check sends no SNI and the target's IP as Host, so the gateway's HTTPS server accepts
+any host and the VirtualService `hotelreviews-health` answers /readyz and /livez for any
+host (deploy/istio).
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ from hotelreviews_infra.waf import web_acl
 
 HTTPS = 443
 GATEWAY_HTTPS_PORT = 8443
-GATEWAY_HEALTH_PORT = 15021
-GATEWAY_HEALTH_PATH = "/healthz/ready"
+READINESS_PATH = "/readyz"
 ACCESS_LOG_DAYS = 365
 TARGET_GROUP_NAME = "hotelreviews-istio-gateway"
 
@@ -59,20 +61,22 @@ class Ingress(Construct):
             "The public API's entry: HTTPS (443 only) from anywhere is its purpose; the WAF web "
             "ACL below filters what reaches it.",
         )
-        for port in (GATEWAY_HTTPS_PORT, GATEWAY_HEALTH_PORT):
-            self.security_group.add_egress_rule(
-                ec2.Peer.ipv4(region.vpc_cidr), ec2.Port.tcp(port), "To the gateway pods"
-            )
-            ec2.CfnSecurityGroupIngress(
-                self,
-                f"NodesFromAlb{port}",
-                group_id=node_security_group_id,
-                source_security_group_id=self.security_group.security_group_id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                description="The ALB to the Istio ingress gateway pods",
-            )
+        # Traffic and health checks both go to the gateway's HTTPS port, and nothing else.
+        self.security_group.add_egress_rule(
+            ec2.Peer.ipv4(region.vpc_cidr),
+            ec2.Port.tcp(GATEWAY_HTTPS_PORT),
+            "To the gateway pods",
+        )
+        ec2.CfnSecurityGroupIngress(
+            self,
+            f"NodesFromAlb{GATEWAY_HTTPS_PORT}",
+            group_id=node_security_group_id,
+            source_security_group_id=self.security_group.security_group_id,
+            ip_protocol="tcp",
+            from_port=GATEWAY_HTTPS_PORT,
+            to_port=GATEWAY_HTTPS_PORT,
+            description="The ALB to the Istio ingress gateway pods",
+        )
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
@@ -127,9 +131,8 @@ class Ingress(Construct):
             port=GATEWAY_HTTPS_PORT,
             deregistration_delay=cdk.Duration.seconds(30),
             health_check=elbv2.HealthCheck(
-                protocol=elbv2.Protocol.HTTP,
-                port=str(GATEWAY_HEALTH_PORT),
-                path=GATEWAY_HEALTH_PATH,
+                protocol=elbv2.Protocol.HTTPS,  # on the traffic port, through the gateway
+                path=READINESS_PATH,
                 healthy_http_codes="200",
                 interval=cdk.Duration.seconds(10),
                 healthy_threshold_count=2,
