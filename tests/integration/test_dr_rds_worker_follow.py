@@ -96,6 +96,42 @@ def succeeded_jobs() -> sa.Select[Any]:
     )
 
 
+def start_following_worker(
+    aws_server: AwsServer, store: str, *, configured: str, stored: str, feeds: Path, log: Path
+) -> tuple[Settings, subprocess.Popen[bytes]]:
+    """A `hotelreviews worker` process in eu-west-1 polling `feeds`, configured with the
+    writer `configured`, while the writer store (SSM or Secrets Manager, in moto) names
+    `stored`; it follows the store every 0.1 s. Returns the settings it shares with the
+    test (to re-point the store) and the process, logging to `log`."""
+    identifier = f"hr-{uuid.uuid4().hex[:10]}"
+    feeds.mkdir()
+    settings = Settings(
+        environment="test",
+        data_dir=feeds.parent,
+        database_url=configured,
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=[PRIMARY, EUROPE],
+        **store_settings(store, identifier),
+    )
+    writer_store.write(EUROPE, endpoint_of(stored), settings=settings)
+    env = worker_environment(
+        settings,
+        environment="test",
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=f"{PRIMARY},{EUROPE}",
+        writer_endpoint_poll_seconds=0.1,
+        worker_sources=feeds,
+        **store_settings(store, identifier),
+    )
+    with log.open("wb") as stderr:
+        worker = subprocess.Popen(
+            worker_command(), env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    return settings, worker
+
+
 @pytest.fixture(name="writers")
 async def writers_fixture(
     pg_server: PostgresServer, pg_template: str, second_pg_server: PostgresServer
@@ -124,34 +160,10 @@ async def test_the_worker_follows_a_repointed_writer_without_restart(
     tmp_path: Path,
 ) -> None:
     old_writer, new_writer, name = writers
-    identifier = f"hr-{uuid.uuid4().hex[:10]}"
-    feeds = tmp_path / "feeds"
-    feeds.mkdir()
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path,
-        database_url=old_writer,
-        region=EUROPE,
-        aws_endpoint_url=aws_server.endpoint_url,
-        rds_regions=[PRIMARY, EUROPE],
-        **store_settings(store, identifier),
+    feeds, log = tmp_path / "feeds", tmp_path / "worker.log"
+    settings, worker = start_following_worker(
+        aws_server, store, configured=old_writer, stored=old_writer, feeds=feeds, log=log
     )
-    writer_store.write(EUROPE, endpoint_of(old_writer), settings=settings)
-    env = worker_environment(
-        settings,
-        environment="test",
-        region=EUROPE,
-        aws_endpoint_url=aws_server.endpoint_url,
-        rds_regions=f"{PRIMARY},{EUROPE}",
-        writer_endpoint_poll_seconds=0.1,
-        worker_sources=feeds,
-        **store_settings(store, identifier),
-    )
-    log = tmp_path / "worker.log"
-    with log.open("wb") as stderr:
-        worker = subprocess.Popen(
-            worker_command(), env=env, stdout=subprocess.DEVNULL, stderr=stderr
-        )
     old = create_async_engine(old_writer)
     new = create_async_engine(new_writer)
     try:
@@ -198,34 +210,10 @@ async def test_a_worker_started_after_the_move_opens_the_writer_the_store_names(
     rescheduled after `dr rds promote`): it starts on the new one instead of failing."""
     old_writer, new_writer, name = writers
     pg_server.drop_database(name)
-    identifier = f"hr-{uuid.uuid4().hex[:10]}"
-    feeds = tmp_path / "feeds"
-    feeds.mkdir()
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path,
-        database_url=old_writer,
-        region=EUROPE,
-        aws_endpoint_url=aws_server.endpoint_url,
-        rds_regions=[PRIMARY, EUROPE],
-        **store_settings(store, identifier),
+    feeds, log = tmp_path / "feeds", tmp_path / "worker.log"
+    _, worker = start_following_worker(
+        aws_server, store, configured=old_writer, stored=new_writer, feeds=feeds, log=log
     )
-    writer_store.write(EUROPE, endpoint_of(new_writer), settings=settings)
-    env = worker_environment(
-        settings,
-        environment="test",
-        region=EUROPE,
-        aws_endpoint_url=aws_server.endpoint_url,
-        rds_regions=f"{PRIMARY},{EUROPE}",
-        writer_endpoint_poll_seconds=0.1,
-        worker_sources=feeds,
-        **store_settings(store, identifier),
-    )
-    log = tmp_path / "worker.log"
-    with log.open("wb") as stderr:
-        worker = subprocess.Popen(
-            worker_command(), env=env, stdout=subprocess.DEVNULL, stderr=stderr
-        )
     new = create_async_engine(new_writer)
     try:
         deliver(feeds, "feed.jl", hotel=3, count=2)
