@@ -88,11 +88,11 @@ bench: venv ## Benchmarks: bench/ingest.py then bench/api.py (needs wrk)
 kubernetes-rules: venv ## Regenerate deploy/k8s PrometheusRule from deploy/monitoring
 	$(BIN)/python scripts/generate_prometheus_rule.py
 
-aws-synth: node-packages venv ## cdk synth every AWS stack into deploy/aws/cdk.out (offline)
+aws-synth: node-packages venv ## cdk synth every AWS stack into deploy/aws/cdk.out
 	cd deploy/aws && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 		JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20 ./node_modules/.bin/cdk synth --no-notices --quiet
 
-aws-cost: venv ## Rewrite the monthly cost table in docs/deployment.md from the templates
+aws-cost: venv ## Rewrite the cost table in docs/deployment.md
 	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20 \
 		"$(CURDIR)/$(BIN)/python" -m cost --write-docs
 
