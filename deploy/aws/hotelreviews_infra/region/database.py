@@ -49,7 +49,9 @@ PARAMETERS = {
     "log_min_duration_statement": "1000",
     "log_lock_waits": "1",
     # statement_timeout is NOT set here: a global value would also cut migrations and the
-    # feed imports; the read role's limit is set per role by the migrations (ALTER ROLE).
+    # feed imports. The platform limits its API reads itself: every connection of the
+    # API's engines starts with HOTELREVIEWS_READ_STATEMENT_TIMEOUT_SECONDS (5 s) and lifts
+    # it for writes (SET LOCAL at BEGIN; hotelreviews.core.database).
 }
 
 
