@@ -29,6 +29,12 @@ mostly hits; the hit ratio is counted from the X-Cache header. The baseline is
 bench/bare_app.py under the same uvicorn settings, in the same run. Abuse protection (size
 and rate limits, security headers) is on as in production, with rate limits and the limits
 on concurrent searches set too high for wrk to reach.
+
+The misses (cache `off`) are also read against a database limit, `db-limit`: on PostgreSQL,
+when `off` is among the modes (and unless --no-db-limit), bench/db_limit_app.py — a bare ASGI
+app running the very statements of each route through asyncpg and returning the rows as JSON
+— is measured on the same paths, database and uvicorn settings. Its rows follow each
+scenario's, and a second table gives misses / db-limit for req/s and p50/p95/p99.
 """
 
 from __future__ import annotations
@@ -214,6 +220,11 @@ def main() -> None:
         help="run every mode this many times, alternating; report the median (default 1)",
     )
     parser.add_argument(
+        "--no-db-limit",
+        action="store_true",
+        help="do not measure the database-limit baseline (bench/db_limit_app.py) for the misses",
+    )
+    parser.add_argument(
         "--telemetry",
         default="on,off,none",
         help="telemetry modes to run, comma-separated (default: on,off,none; also metrics "
@@ -237,6 +248,7 @@ def main() -> None:
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench-api-"))
     redis_server = None
     sink = None
+    db_limit: dict[str, dict] = {}
     database = contextlib.ExitStack()
     processes: list[subprocess.Popen] = []
     try:
@@ -308,29 +320,12 @@ def main() -> None:
                 )
 
         results = {key: _median_run(measured) for key, measured in runs.items()}
+        if "off" in modes and args.backend == "postgresql" and not args.no_db_limit:
+            db_limit = _measure_db_limit(
+                env, scenarios, duration=args.duration, connections=args.connections
+            )
         bare_port = _free_port()
-        bare = _serve(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--app-dir",
-                str(HERE),
-                "bare_app:app",
-                "--port",
-                str(bare_port),
-                "--loop",
-                "uvloop",
-                "--http",
-                "httptools",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env,
-            bare_port,
-            "/",
-        )
+        bare = _serve(_uvicorn("bare_app:app", bare_port), env, bare_port, "/")
         processes.append(bare)
         baseline = _wrk(
             f"http://127.0.0.1:{bare_port}",
@@ -356,14 +351,17 @@ def main() -> None:
         f"{'scenario':<16}{'cache':>9}{'telemetry':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}"
         f"{'p99 ms':>9}{'errors':>8}{'vs bare':>9}{'vs off':>8}{'hits':>8}"
     )
-    rows = [
-        (name, cache, telemetry, results[name, cache, telemetry])
-        for name in scenarios
-        for cache in modes
-        for telemetry in telemetry_modes
-    ]
+    rows = []
+    for name in scenarios:
+        rows += [
+            (name, cache, telemetry, results[name, cache, telemetry])
+            for cache in modes
+            for telemetry in telemetry_modes
+        ]
+        if name in db_limit:  # beside the misses (`off` is the last of the default modes)
+            rows.append((name, "db-limit", "-", db_limit[name]))
     for name, cache, telemetry, r in [*rows, ("bare ASGI", "-", "-", baseline)]:
-        counted = cache not in ("off", "-") and r["answered"]
+        counted = cache not in ("off", "db-limit", "-") and r["answered"]
         hits = f"{r['hits'] / r['answered']:.1%}" if counted else "-"
         off = results.get((name, cache, "off"))
         vs_off = f"{r['rps'] / off['rps']:.2f}" if off and telemetry not in ("off", "-") else "-"
@@ -372,8 +370,74 @@ def main() -> None:
             f"{r['p95_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['errors']:>8}"
             f"{r['rps'] / baseline['rps']:>9.2f}{vs_off:>8}{hits:>8}"
         )
+    if db_limit:
+        _print_against_db_limit(scenarios, telemetry_modes, results, db_limit)
     for note in telemetry_notes:
         print(note)
+
+
+def _uvicorn(app: str, port: int) -> list[str]:
+    """A baseline app (module:callable in bench/) under the server's uvicorn settings."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(HERE),
+        app,
+        "--port",
+        str(port),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+def _measure_db_limit(
+    env: dict[str, str], scenarios: dict[str, list[str]], *, duration: int, connections: int
+) -> dict[str, dict]:
+    """wrk on each scenario's paths against bench/db_limit_app.py on the benchmark's database."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _serve(_uvicorn("db_limit_app:app", port), env, port, "/readyz")
+    try:
+        for paths in scenarios.values():  # every path answers 200 before it is measured
+            for p in paths:
+                urllib.request.urlopen(base + p, timeout=10).read()
+        return {
+            name: _wrk(base, paths, duration=duration, connections=connections)
+            for name, paths in scenarios.items()
+        }
+    finally:
+        _stop(server)
+
+
+def _print_against_db_limit(
+    scenarios: dict[str, list[str]],
+    telemetry_modes: list[str],
+    results: dict[tuple[str, str, str], dict],
+    db_limit: dict[str, dict],
+) -> None:
+    """Misses (cache off) divided by the database limit: req/s (below 1: the share of what the
+    database and driver allow) and latency percentiles (above 1: how much longer)."""
+    print()
+    print("misses / db-limit (bench/db_limit_app.py: the same SQL through asyncpg, no framework)")
+    ratios = f"{'req/s':>10}" + "".join(f"{name:>9}" for name in ("p50", "p95", "p99"))
+    print(f"{'scenario':<16}{'cache':>9}{'telemetry':>10}{ratios}")
+    for name in scenarios:
+        limit = db_limit[name]
+        for telemetry in telemetry_modes:
+            miss = results[name, "off", telemetry]
+            print(
+                f"{name:<16}{'off':>9}{telemetry:>10}{miss['rps'] / limit['rps']:>10.3f}"
+                + "".join(
+                    f"{miss[key] / limit[key]:>9.2f}" for key in ("p50_ms", "p95_ms", "p99_ms")
+                )
+            )
 
 
 # Telemetry in each mode (the OTLP endpoint is filled in with the benchmark's own sink). Every
@@ -425,7 +489,12 @@ MODES: dict[str, dict[str, str]] = {
 def _scenarios(base: str) -> dict[str, list[str]]:
     """The measured paths, over the 20 hotels with the most reviews."""
     hotels = _get(f"{base}/api/v1/hotels?sort=reviews&limit=20")["items"]
-    ids = [hotel["id"] for hotel in hotels]
+    return scenario_paths([hotel["id"] for hotel in hotels])
+
+
+def scenario_paths(ids: list[int]) -> dict[str, list[str]]:
+    """Each scenario's paths over these hotels (tests/integration/test_bench_db_limit.py
+    requests them too)."""
     quote = urllib.parse.quote
     return {
         "hotel detail": [f"/api/v1/hotels/{i}" for i in ids],
