@@ -116,7 +116,7 @@ async def platform_statements() -> Statements:
 
     def searching(hotel_id: int | None) -> Callable[[_Recorder], Awaitable[Any]]:
         return lambda c: search.search(
-            c,  # type: ignore[arg-type]
+            c,
             text=_TEXT_MARK,
             query=parse(_TEXT_MARK),
             hotel_id=hotel_id,
@@ -131,7 +131,7 @@ async def platform_statements() -> Statements:
         hotel_exists=await _recorded(lambda c: hotels.hotel_exists(c, hotel_id=_HOTEL_MARK)),
         review_page=await _recorded(
             lambda c: reviews.list_hotel_reviews(
-                c,  # type: ignore[arg-type]
+                c,
                 hotel_id=_HOTEL_MARK,
                 filters=none,
                 order=reviews.ORDERS["newest"],
@@ -157,7 +157,7 @@ def _number(text: str | None, *, default: int | None = None, low: int = 1, high:
     if text is None and default is not None:
         return default
     try:
-        number = int(text)  # type: ignore[arg-type]
+        number = int(text)
     except (TypeError, ValueError):
         raise BadRequest(f"not a number: {text!r}") from None
     if not low <= number <= high:
@@ -188,7 +188,8 @@ class DbLimitApp:
         self.statements: Statements | None = None
 
     async def start(self) -> None:
-        settings = Settings()
+        # The platform's settings (from the environment) unless told otherwise.
+        settings = Settings() if self._dsn is None or self._pool_size is None else None
         url = sa.make_url(self._dsn or settings.resolved_database_url)
         if url.get_backend_name() != "postgresql":
             raise SystemExit("the db-limit baseline runs on PostgreSQL only")
@@ -214,7 +215,7 @@ class DbLimitApp:
         # JSON columns decoded by the driver, as SQLAlchemy's asyncpg dialect does.
         for type_name in ("json", "jsonb"):
             await connection.set_type_codec(
-                type_name, encoder=orjson.dumps, decoder=orjson.loads, schema="pg_catalog"
+                type_name, encoder=_json_text, decoder=orjson.loads, schema="pg_catalog"
             )
         if self._on_connect is not None:
             self._on_connect(connection)
@@ -313,6 +314,10 @@ def _rows_json(parts: Mapping[str, Sequence[asyncpg.Record]]) -> bytes:
         {key: [dict(row) for row in rows] for key, rows in parts.items()},
         default=_json_default,
     )
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
