@@ -78,7 +78,7 @@ async def db_limit(demo_settings: Settings) -> AsyncIterator[tuple[httpx.AsyncCl
         sent.append(_sent(query.query, query.args))
 
     app = DbLimitApp(
-        dsn=demo_settings.database_url,
+        dsn=demo_settings.resolved_database_url,
         pool_size=2,
         on_connect=lambda connection: connection.add_query_logger(log),
     )
