@@ -53,7 +53,7 @@ async def demo_settings(
         database_url=pg_server.create_database("bench_db_limit", template=pg_template),
         cache_enabled=False,
     )
-    write_demo(out_dir=work / "demo", reviews=1500, workers=1)
+    write_demo(out_dir=work / "demo", reviews=600, workers=1)
     engine = create_engine(settings)
     try:
         report = await ingest_paths(engine=engine, settings=settings, paths=[str(work / "demo")])
