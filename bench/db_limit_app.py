@@ -88,6 +88,9 @@ def _compiled(statement: Any, bound: Mapping[str, Any]) -> Statement:
         value = values[name]
         input_name = _INPUTS.get(value) if isinstance(value, (int, str)) else None
         parameters.append((input_name, None) if input_name else (None, value))
+    # An input written into the text rather than bound would be queried as the marker itself.
+    if any(str(mark) in compiled.string for mark in _INPUTS):
+        raise RuntimeError(f"a request input is not a parameter of: {compiled.string}")
     return Statement(compiled.string, tuple(parameters))
 
 
