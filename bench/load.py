@@ -1,0 +1,250 @@
+"""A load test against the SLO: the highest rate each region serves with p95 < 200 ms and
+errors < 0.1 %, with the cache hit ratio and the API servers' CPU per request at that rate.
+
+    .venv/bin/python bench/load.py --cluster var --rates 100,200,400,800 --duration 60
+
+Open model: requests are due at a constant rate (or Poisson arrivals, --poisson), whatever
+the answers; each latency runs from the request's intended send time, so nothing the target
+delays goes unmeasured (no coordinated omission), and a generator that falls behind sends
+late, never skips, and says so. The mix (bench/load_mix.py): hotel pages and filtered review
+pages 70 %, searches from the demo data's vocabulary 20 %, hotel lists 9 %, ingestion POSTs
+1 % (each a small file of new reviews written into the workers' inbox), hotels picked with
+Zipf popularity over every hotel the target has. Rates step up; each step warms up, then
+records for --duration seconds, per region, into HdrHistograms (merged across --processes).
+
+Targets: --cluster DATA_DIR (a `hotelreviews cluster up`: every region through the global
+entry, with X-Region, trusting the cluster CA; its API servers' pids for CPU, its inbox), or
+--region NAME=URL (repeatable) / --target URL. --latency only records that the cluster was
+started with emulated inter-region latency (a --cluster layout says so itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import orjson
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # the load_* modules next to this file
+    sys.path.insert(0, str(HERE))
+
+from load_mix import SHARES, demo_vocabulary  # noqa: E402
+from load_report import (  # noqa: E402
+    HEADER,
+    figures,
+    step_document,
+    summary_line,
+    table_row,
+)
+from load_run import RegionResult, StepPlan, Target, run_step, tls_verify  # noqa: E402
+from load_schedule import rate_steps, sustainable_rate  # noqa: E402
+from load_target import ServerCpu, discover, from_cluster  # noqa: E402
+
+API_KEY_VARIABLE = "HOTELREVIEWS_LOAD_API_KEY"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    where = parser.add_argument_group("target")
+    where.add_argument("--cluster", type=Path, metavar="DATA_DIR", help="a `cluster up` dir")
+    where.add_argument("--regions", help="with --cluster: only these (comma-separated)")
+    where.add_argument("--region", action="append", default=[], metavar="NAME=URL")
+    where.add_argument("--target", metavar="URL", help="one target, region name 'default'")
+    where.add_argument("--cacert", help="CA certificate to trust (the cluster's: tls/ca.crt)")
+    where.add_argument("--insecure", action="store_true", help="do not verify TLS (local)")
+    where.add_argument("--latency", action="store_true", help="record: cluster up --latency")
+    where.add_argument(
+        "--server-pid", action="append", default=[], metavar="[REGION=]PID", help="CPU of"
+    )
+    steps = parser.add_argument_group("steps")
+    steps.add_argument("--rates", help="requests/s per region, comma-separated")
+    steps.add_argument("--start", type=float, default=50)
+    steps.add_argument("--factor", type=float, default=1.5)
+    steps.add_argument("--max", type=float, default=2000)
+    steps.add_argument("--duration", type=float, default=60, help="recorded seconds per step")
+    steps.add_argument("--warmup", type=float, default=10, help="unrecorded seconds first")
+    steps.add_argument("--poisson", action="store_true", help="Poisson arrivals, not constant")
+    steps.add_argument("--sequential", action="store_true", help="one region at a time")
+    steps.add_argument("--keep-going", action="store_true", help="step on after a miss")
+    load = parser.add_argument_group("generator")
+    load.add_argument("--seed", type=int, default=1)
+    load.add_argument("--processes", type=int, default=1, help="generator processes")
+    load.add_argument("--clients", type=int, default=256, help="client addresses per region")
+    load.add_argument("--timeout", type=float, default=15.0)
+    load.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="ingest role")
+    load.add_argument("--inbox", help="the folder the workers poll (--cluster: its inbox)")
+    load.add_argument("--no-writes", action="store_true", help="no ingestion requests")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="write everything here")
+    return parser.parse_args(argv)
+
+
+def _targets(args: argparse.Namespace) -> tuple[list[Target], dict[str, list[int]]]:
+    pids: dict[str, list[int]] = {}
+    if args.cluster:
+        cluster = from_cluster(args.cluster)
+        wanted = args.regions.split(",") if args.regions else cluster.regions
+        args.cacert = args.cacert or cluster.cacert
+        args.inbox = args.inbox or cluster.inbox
+        if cluster.latency != args.latency:
+            print(f"note: the cluster's layout says latency={cluster.latency}; recorded so")
+        args.latency = cluster.latency
+        targets = [Target(region, cluster.entry_url, True) for region in wanted]
+        pids = {region: cluster.server_pids.get(region, []) for region in wanted}
+    else:
+        targets = [
+            Target(name, url, True)
+            for name, _, url in (spec.partition("=") for spec in args.region)
+        ]
+        if args.target:
+            targets.append(Target("default", args.target, False))
+    if not targets:
+        raise SystemExit("no target: give --cluster, --region NAME=URL or --target URL")
+    for spec in args.server_pid:
+        region, _, pid = spec.rpartition("=")
+        pids.setdefault(region or targets[0].region, []).append(int(pid))
+    return targets, pids
+
+
+def _shares(args: argparse.Namespace) -> dict[str, float]:
+    if not args.no_writes:
+        if not args.api_key:
+            raise SystemExit(
+                f"ingestion requests need an API key with the ingest role (--api-key or "
+                f"{API_KEY_VARIABLE}: `hotelreviews keys create load-test --role ingest`), "
+                "or give --no-writes"
+            )
+        if not args.inbox:
+            raise SystemExit("ingestion requests need --inbox (a folder the worker polls)")
+        return dict(SHARES)
+    return {kind: share for kind, share in SHARES.items() if kind != "ingest"}
+
+
+def _run_everywhere(plan: StepPlan, processes: int, pool) -> list[dict]:  # noqa: ANN001
+    if processes == 1:
+        return [run_step(plan)]
+    futures = [pool.submit(run_step, plan, worker, processes) for worker in range(processes)]
+    return [future.result() for future in futures]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    targets, pids = _targets(args)
+    shares = _shares(args)
+    rates = rate_steps(
+        [float(r) for r in args.rates.split(",")] if args.rates else None,
+        start=args.start,
+        factor=args.factor,
+        maximum=args.max,
+    )
+    probe = targets[0]
+    hotels, providers = discover(
+        probe.url,
+        verify=tls_verify(args.cacert, args.insecure),
+        headers={"X-Region": probe.region} if probe.region_header else None,
+    )
+    if not hotels:
+        raise SystemExit("the target has no hotels: load the demo data first")
+    vocabulary = demo_vocabulary()
+    print(
+        f"{len(hotels)} hotels, {len(providers)} providers; rates {rates} req/s per region; "
+        f"{args.warmup:g} s warm-up + {args.duration:g} s per step; "
+        f"latency emulated: {args.latency}; {args.processes} generator process(es)"
+    )
+    rounds = [[t] for t in targets] if args.sequential else [targets]
+    document: dict = {"config": _config(args, targets, rates, len(hotels)), "steps": []}
+    by_region: dict[str, list] = {t.region: [] for t in targets}
+    context = get_context("spawn")
+    with ProcessPoolExecutor(args.processes, mp_context=context) as pool:
+        for group in rounds:
+            active = list(group)
+            for rate in rates:
+                if not active:
+                    break
+                print(f"\nstep: {rate:g} req/s per region\n{HEADER}")
+                plan = StepPlan(
+                    targets=active,
+                    rate=rate,
+                    warmup=args.warmup,
+                    duration=args.duration,
+                    hotels=hotels,
+                    provider_ids=providers,
+                    vocabulary=vocabulary,
+                    seed=args.seed,
+                    poisson=args.poisson,
+                    clients=args.clients,
+                    timeout=args.timeout,
+                    cacert=args.cacert,
+                    insecure=args.insecure,
+                    api_key=args.api_key,
+                    inbox=args.inbox,
+                    shares=shares,
+                )
+                cpu = {t.region: ServerCpu(pids.get(t.region, [])) for t in active}
+                before = {region: meter.seconds() for region, meter in cpu.items()}
+                results = _run_everywhere(plan, args.processes, pool)
+                after = {region: meter.seconds() for region, meter in cpu.items()}
+                share = max(r["cpu_seconds"] / r["wall_seconds"] for r in results)
+                for target in list(active):
+                    region = target.region
+                    merged = RegionResult()
+                    for result in results:
+                        merged.merge(RegionResult.from_wire(result["regions"][region]))
+                    used = (
+                        after[region] - before[region]
+                        if None not in (after[region], before[region])
+                        else None
+                    )
+                    step = figures(
+                        region,
+                        rate,
+                        args.duration,
+                        merged,
+                        server_cpu_seconds=used,
+                        generator_cpu_share=share,
+                    )
+                    print(table_row(step))
+                    by_region[region].append(step)
+                    document["steps"].append(step_document(step, merged))
+                    if not step.verdict().meets_slo and not args.keep_going:
+                        active.remove(target)
+    print()
+    document["summary"] = {}
+    for region, steps in by_region.items():
+        sustained = sustainable_rate([step.verdict() for step in steps])
+        print(summary_line(region, sustained, steps))
+        document["summary"][region] = {
+            "sustained_rate": sustained.rate,
+            "stopped_by": sustained.stopped_by,
+        }
+    if args.json:
+        args.json.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        print(f"written: {args.json}")
+    return 0
+
+
+def _config(args: argparse.Namespace, targets: list[Target], rates: list[float], hotels: int):  # noqa: ANN202
+    return {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "targets": [vars(t) for t in targets],
+        "latency_emulated": args.latency,
+        "rates": rates,
+        "warmup_seconds": args.warmup,
+        "duration_seconds": args.duration,
+        "arrivals": "poisson" if args.poisson else "constant",
+        "processes": args.processes,
+        "clients_per_region": args.clients,
+        "seed": args.seed,
+        "hotels": hotels,
+        "writes": not args.no_writes,
+        "slo": {"p95_ms_below": 200, "error_ratio_below": 0.001},
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

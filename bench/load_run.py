@@ -1,0 +1,299 @@
+"""One step of the load in one generator process: send on schedule, record what came back.
+
+Every region's requests follow their own schedule (load_schedule) at the step's rate; each
+latency (completion minus the intended send time, in microseconds) goes into that region's
+HdrHistogram, and so does each send's lag (how late the generator sent). A step run in N
+processes returns N results whose histograms merge exactly (`merge`): HdrHistogram's
+encoding carries every bucket.
+
+HTTP: httpx over asyncio, HTTP/1.1 keep-alive. Rate limits are per client address, as real
+users have many: when the target is on the loopback network, requests are spread over
+`clients` client addresses (127.100.x.y: the whole of 127.0.0.0/8 is this machine's), each
+its own small connection pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import itertools
+import os
+import random
+import ssl
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from hdrh.histogram import HdrHistogram
+
+from load_ingest import review_lines, write_source
+from load_mix import Hotel, Mix, Vocabulary
+from load_schedule import arrival_offsets
+
+REGION_HEADER = "X-Region"  # which region the global entry sends a request to
+SERVED_BY_HEADER = "X-Hotelreviews-Region"
+CACHE_HEADER = "X-Cache"
+API_KEY_HEADER = "X-API-Key"
+# Microseconds, 1 µs to 5 minutes, 3 significant digits (0.1 % resolution).
+HISTOGRAM_RANGE = (1, 300_000_000, 3)
+CONNECTIONS_PER_CLIENT = 4
+
+
+def new_histogram() -> HdrHistogram:
+    return HdrHistogram(*HISTOGRAM_RANGE)
+
+
+@dataclass(frozen=True)
+class Target:
+    region: str
+    url: str  # the base URL requests go to (a region's balancer or the global entry)
+    region_header: bool  # send X-Region: <region> (through the global entry)
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    targets: list[Target]
+    rate: float  # requests per second, per region
+    warmup: float  # seconds sent but not recorded
+    duration: float  # seconds recorded
+    hotels: list[Hotel]
+    provider_ids: list[int]
+    vocabulary: Vocabulary
+    seed: int = 1
+    poisson: bool = False
+    clients: int = 64  # client addresses per region (on the loopback network)
+    timeout: float = 15.0
+    cacert: str | None = None
+    insecure: bool = False
+    api_key: str | None = None
+    inbox: str | None = None  # where ingestion files are written (None: no writes' files)
+    shares: dict[str, float] | None = None
+
+
+@dataclass
+class RegionResult:
+    """What one process saw of one region in one step (histograms encoded, mergeable)."""
+
+    latency: HdrHistogram = field(default_factory=new_histogram)
+    lag: HdrHistogram = field(default_factory=new_histogram)
+    sent: int = 0  # recorded requests (after the warm-up)
+    answered_total: int = 0  # every answer of the step, warm-up included (CPU per request)
+    errors: int = 0
+    statuses: Counter = field(default_factory=Counter)
+    kinds: Counter = field(default_factory=Counter)
+    kind_errors: Counter = field(default_factory=Counter)
+    cache: Counter = field(default_factory=Counter)  # X-Cache: hit / miss / none
+    served_elsewhere: int = 0  # answered by another region than asked (failover)
+    first_send: float | None = None
+    last_done: float | None = None
+
+    def to_wire(self) -> dict:
+        data = {k: v for k, v in vars(self).items() if k not in ("latency", "lag")}
+        return data | {"latency": self.latency.encode(), "lag": self.lag.encode()}
+
+    @classmethod
+    def from_wire(cls, data: dict) -> RegionResult:
+        data = dict(data)
+        latency, lag = data.pop("latency"), data.pop("lag")
+        result = cls(**data)
+        result.latency, result.lag = HdrHistogram.decode(latency), HdrHistogram.decode(lag)
+        return result
+
+    def merge(self, other: RegionResult) -> None:
+        self.latency.add(other.latency)
+        self.lag.add(other.lag)
+        for name in ("sent", "answered_total", "errors", "served_elsewhere"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("statuses", "kinds", "kind_errors", "cache"):
+            getattr(self, name).update(getattr(other, name))
+        starts = [t for t in (self.first_send, other.first_send) if t is not None]
+        ends = [t for t in (self.last_done, other.last_done) if t is not None]
+        self.first_send = min(starts) if starts else None
+        self.last_done = max(ends) if ends else None
+
+
+def client_address(base_url: str, number: int) -> str | None:
+    """Client `number`'s own loopback address when the target is local, else None."""
+    host = httpx.URL(base_url).host
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    if not local:
+        return None
+    number %= 250 * 250
+    return f"127.100.{number // 250}.{number % 250 + 1}"
+
+
+def tls_verify(cacert: str | None, insecure: bool = False) -> ssl.SSLContext | bool:
+    """What httpx verifies a server with: the given CA only, the system's, or nothing."""
+    if insecure:
+        return False
+    if cacert:
+        return ssl.create_default_context(cafile=cacert)
+    return True
+
+
+def is_error(status: int) -> bool:
+    """Unanswered (0), refused or failed: every 4xx counts, the load asks only valid things."""
+    return status == 0 or status >= 400
+
+
+class RegionLoad:
+    """One region's clients, request mix and results within one process and step."""
+
+    def __init__(self, plan: StepPlan, target: Target, worker: int, workers: int) -> None:
+        self.plan, self.target = plan, target
+        seed = f"{plan.seed}-{target.region}-{worker}"
+        self.mix = Mix(
+            plan.hotels,
+            plan.provider_ids,
+            plan.vocabulary,
+            seed=_stable_seed(seed),
+            **({"shares": plan.shares} if plan.shares else {}),
+        )
+        self.rng = random.Random(seed)
+        self.result = RegionResult()
+        self.worker = worker
+        verify = tls_verify(plan.cacert, plan.insecure)
+        headers = {REGION_HEADER: target.region} if target.region_header else {}
+        self.clients = [
+            httpx.AsyncClient(
+                base_url=target.url,
+                headers=headers,
+                timeout=plan.timeout,
+                transport=httpx.AsyncHTTPTransport(
+                    verify=verify,
+                    limits=httpx.Limits(
+                        max_connections=CONNECTIONS_PER_CLIENT,
+                        max_keepalive_connections=CONNECTIONS_PER_CLIENT,
+                    ),
+                    local_address=client_address(target.url, worker * plan.clients + number),
+                ),
+            )
+            for number in range(max(1, plan.clients))
+        ]
+        self._writes = itertools.count(1)
+        self._next_client = itertools.count()
+
+    async def close(self) -> None:
+        await asyncio.gather(*(client.aclose() for client in self.clients))
+
+    async def send(self, intended: float, record: bool) -> None:
+        request = self.mix.next()
+        client = self.clients[next(self._next_client) % len(self.clients)]
+        status, cache, served_by = 0, None, None
+        try:
+            if request.kind == "ingest":
+                response = await self._ingest(client, request.hotel)
+            else:
+                response = await client.request(request.method, request.path)
+            status = response.status_code
+            cache = response.headers.get(CACHE_HEADER)
+            served_by = response.headers.get(SERVED_BY_HEADER)
+        except httpx.HTTPError:
+            pass  # status 0: unanswered (refused, reset, timed out)
+        done = time.monotonic()
+        result = self.result
+        result.answered_total += 1
+        if not record:
+            return
+        result.latency.record_value(max(1, round((done - intended) * 1e6)))
+        result.sent += 1
+        result.statuses[status] += 1
+        result.kinds[request.kind] += 1
+        if is_error(status):
+            result.errors += 1
+            result.kind_errors[request.kind] += 1
+        if request.method == "GET":
+            result.cache[(cache or "none").lower()] += 1
+        if served_by and self.target.region_header and served_by != self.target.region:
+            result.served_elsewhere += 1
+        result.last_done = done if result.last_done is None else max(result.last_done, done)
+
+    async def _ingest(self, client: httpx.AsyncClient, hotel: Hotel | None) -> httpx.Response:
+        number = next(self._writes) + self.worker * 1_000_000
+        lines = review_lines(hotel, run_seed=self.plan.seed, number=number, rng=self.rng)
+        if not self.plan.inbox:
+            raise ValueError("ingestion requests need an inbox folder (--inbox)")
+        # The file is written off the event loop: a slow disk must not delay other sends.
+        path = await asyncio.to_thread(
+            write_source, Path(self.plan.inbox), lines, run_seed=self.plan.seed, number=number
+        )
+        return await client.post(
+            "/api/v1/ingestions",
+            json={"source_uri": str(path)},
+            headers={
+                API_KEY_HEADER: self.plan.api_key or "",
+                "Idempotency-Key": f"load-{self.plan.seed}-{os.getpid()}-{number}",
+            },
+        )
+
+
+def _stable_seed(text: str) -> int:
+    """A seed from text that is the same in every process (str hashes are salted)."""
+    import zlib
+
+    return zlib.crc32(text.encode())
+
+
+async def run_step_async(plan: StepPlan, worker: int = 0, workers: int = 1) -> dict:
+    """Send this worker's share of the step to every region: {"regions": {region: encoded
+    RegionResult}, "cpu_seconds": this process's CPU time, "wall_seconds": the step's}."""
+    loads = [RegionLoad(plan, target, worker, workers) for target in plan.targets]
+    start = time.monotonic() + 0.05  # every region's schedule starts at the same moment
+    recorded_from = start + plan.warmup
+    cpu_before = time.process_time()
+    try:
+        await asyncio.gather(
+            *(_drive(load, plan, start, recorded_from, worker, workers) for load in loads)
+        )
+    finally:
+        await asyncio.gather(*(load.close() for load in loads))
+    cpu = time.process_time() - cpu_before
+    wall = time.monotonic() - start
+    return {
+        "regions": {load.target.region: load.result.to_wire() for load in loads},
+        "cpu_seconds": cpu,
+        "wall_seconds": wall,
+    }
+
+
+async def _drive(
+    load: RegionLoad, plan: StepPlan, start: float, recorded_from: float, worker: int, workers: int
+) -> None:
+    pending: set[asyncio.Task] = set()
+    offsets = arrival_offsets(
+        plan.rate,
+        plan.warmup + plan.duration,
+        poisson=plan.poisson,
+        seed=_stable_seed(f"{plan.seed}-{load.target.region}"),
+        worker=worker,
+        workers=workers,
+    )
+    for offset in offsets:
+        intended = start + offset
+        wait = intended - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        # Late or not, it is sent now: skipping would hide exactly the slow moments.
+        record = intended >= recorded_from
+        if record:
+            lag = time.monotonic() - intended
+            load.result.lag.record_value(max(1, round(lag * 1e6)))
+            if load.result.first_send is None:
+                load.result.first_send = intended
+        task = asyncio.create_task(load.send(intended, record))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    if pending:
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*pending)
+
+
+def run_step(plan: StepPlan, worker: int = 0, workers: int = 1) -> dict:
+    """run_step_async in a fresh event loop (the entry point of a generator process)."""
+    return asyncio.run(run_step_async(plan, worker, workers))
