@@ -21,6 +21,7 @@ started with emulated inter-region latency (a --cluster layout says so itself).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -44,7 +45,7 @@ from load_report import (  # noqa: E402
 )
 from load_run import RegionResult, StepPlan, Target, run_step, tls_verify  # noqa: E402
 from load_schedule import rate_steps, sustainable_rate  # noqa: E402
-from load_target import ServerCpu, discover, from_cluster  # noqa: E402
+from load_target import ServerCpu, cluster_writer_key, discover, from_cluster  # noqa: E402
 
 API_KEY_VARIABLE = "HOTELREVIEWS_LOAD_API_KEY"
 
@@ -80,6 +81,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="ingest role")
     load.add_argument("--inbox", help="the folder the workers poll (--cluster: its inbox)")
     load.add_argument("--no-writes", action="store_true", help="no ingestion requests")
+    load.add_argument(
+        "--writes",
+        choices=("post", "files"),
+        default="post",
+        help="post: write a file into the inbox and POST its path (1 %% of requests); files: "
+        "only drop the file for the workers (an API that refuses inbox paths)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="write everything here")
     return parser.parse_args(argv)
 
@@ -113,7 +121,8 @@ def _targets(args: argparse.Namespace) -> tuple[list[Target], dict[str, list[int
 
 def _shares(args: argparse.Namespace) -> dict[str, float]:
     if not args.no_writes:
-        if not args.api_key:
+        # A cluster's key is made for the run (cluster_writer_key).
+        if not args.api_key and not args.cluster and args.writes == "post":
             raise SystemExit(
                 f"ingestion requests need an API key with the ingest role (--api-key or "
                 f"{API_KEY_VARIABLE}: `hotelreviews keys create load-test --role ingest`), "
@@ -136,6 +145,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     targets, pids = _targets(args)
     shares = _shares(args)
+    with contextlib.ExitStack() as stack:
+        if args.cluster and not args.api_key and not args.no_writes and args.writes == "post":
+            args.api_key = stack.enter_context(
+                cluster_writer_key(args.cluster, f"load test {time.strftime('%H%M%S')}")
+            )
+        return _run(args, targets, pids, shares)
+
+
+def _run(
+    args: argparse.Namespace,
+    targets: list[Target],
+    pids: dict[str, list[int]],
+    shares: dict[str, float],
+) -> int:
     rates = rate_steps(
         [float(r) for r in args.rates.split(",")] if args.rates else None,
         start=args.start,
@@ -183,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                     insecure=args.insecure,
                     api_key=args.api_key,
                     inbox=args.inbox,
+                    post_writes=args.writes == "post",
                     shares=shares,
                 )
                 cpu = {t.region: ServerCpu(pids.get(t.region, [])) for t in active}
@@ -241,7 +265,7 @@ def _config(args: argparse.Namespace, targets: list[Target], rates: list[float],
         "clients_per_region": args.clients,
         "seed": args.seed,
         "hotels": hotels,
-        "writes": not args.no_writes,
+        "writes": "none" if args.no_writes else args.writes,
         "slo": {"p95_ms_below": 200, "error_ratio_below": 0.001},
     }
 

@@ -3,6 +3,7 @@
 - `from_cluster`: a `hotelreviews cluster up` data dir gives the global entry, its CA, the
   regions, the API servers' pids, the inbox the workers poll and whether the cluster models
   inter-region latency (`cluster up --latency`).
+- `cluster_writer_key`: an API key with the ingest role for the run, revoked after it.
 - `discover`: every hotel the target has (paged through GET /api/v1/hotels) and the
   providers' ids, asked once before the first step (not measured).
 - `ServerCpu`: CPU seconds the API server processes (and their children) used so far.
@@ -10,7 +11,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +51,23 @@ def from_cluster(data_dir: Path) -> ClusterTarget:
         inbox=str(apps.inbox_dir(layout)),
         latency=layout.latency,
     )
+
+
+@contextlib.contextmanager
+def cluster_writer_key(data_dir: Path, run_name: str) -> Iterator[str]:
+    """A new ingest key made in the cluster's primary (as the DR drill makes its own), revoked
+    when the block ends; its secret."""
+    from hotelreviews.cluster.layout import ClusterLayout
+    from hotelreviews.cluster.up import cluster_root
+    from hotelreviews.dr.drill.data import create_writer_key, revoke_writer_key
+
+    layout = ClusterLayout.load(cluster_root(data_dir))
+    region = next(iter(layout.regions))  # its database URL finds the primary wherever it is
+    key_id, secret = create_writer_key(layout, region, run_name)
+    try:
+        yield secret
+    finally:
+        revoke_writer_key(layout, region, key_id)
 
 
 def discover(
