@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 import time
@@ -76,7 +77,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load = parser.add_argument_group("generator")
     load.add_argument("--seed", type=int, default=1)
     load.add_argument("--processes", type=int, default=1, help="generator processes")
-    load.add_argument("--clients", type=int, default=256, help="client addresses per region")
+    load.add_argument(
+        "--clients",
+        type=int,
+        help="client addresses per region (default: one per 4 req/s, as the per-address "
+        "rate limits allow about 10 a second, searches 1)",
+    )
     load.add_argument("--timeout", type=float, default=15.0)
     load.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="ingest role")
     load.add_argument("--inbox", help="the folder the workers poll (--cluster: its inbox)")
@@ -146,11 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     targets, pids = _targets(args)
     shares = _shares(args)
     with contextlib.ExitStack() as stack:
+        keys = {target.region: args.api_key for target in targets if args.api_key}
         if args.cluster and not args.api_key and not args.no_writes and args.writes == "post":
-            args.api_key = stack.enter_context(
-                cluster_writer_key(args.cluster, f"load test {time.strftime('%H%M%S')}")
-            )
-        return _run(args, targets, pids, shares)
+            # One key per region: each identity may send 1200 requests a minute.
+            run = time.strftime("%H%M%S")
+            keys = {
+                target.region: stack.enter_context(
+                    cluster_writer_key(args.cluster, f"load test {run} {target.region}")
+                )
+                for target in targets
+            }
+        return _run(args, targets, pids, shares, keys)
 
 
 def _run(
@@ -158,6 +170,7 @@ def _run(
     targets: list[Target],
     pids: dict[str, list[int]],
     shares: dict[str, float],
+    api_keys: dict[str, str],
 ) -> int:
     rates = rate_steps(
         [float(r) for r in args.rates.split(",")] if args.rates else None,
@@ -200,11 +213,12 @@ def _run(
                     vocabulary=vocabulary,
                     seed=args.seed,
                     poisson=args.poisson,
-                    clients=args.clients,
+                    clients=args.clients or max(1, math.ceil(rate / 4 / args.processes)),
                     timeout=args.timeout,
                     cacert=args.cacert,
                     insecure=args.insecure,
-                    api_key=args.api_key,
+                    api_keys=api_keys,
+                    start_at=time.time() + (3.0 if args.processes > 1 else 0.05),
                     inbox=args.inbox,
                     post_writes=args.writes == "post",
                     shares=shares,
@@ -262,7 +276,7 @@ def _config(args: argparse.Namespace, targets: list[Target], rates: list[float],
         "duration_seconds": args.duration,
         "arrivals": "poisson" if args.poisson else "constant",
         "processes": args.processes,
-        "clients_per_region": args.clients,
+        "clients_per_region": args.clients or "one per 4 req/s",
         "seed": args.seed,
         "hotels": hotels,
         "writes": "none" if args.no_writes else args.writes,

@@ -13,7 +13,7 @@ from load_schedule import StepVerdict, Sustained
 class StepFigures:
     region: str
     rate: float  # asked of the region, requests per second
-    achieved_rate: float  # recorded requests over the recorded span
+    achieved_rate: float  # successful answers per second, from the first send to the last answer
     requests: int
     p50_ms: float | None
     p95_ms: float | None
@@ -51,7 +51,7 @@ def figures(
     return StepFigures(
         region=region,
         rate=rate,
-        achieved_rate=merged.sent / duration if duration else 0.0,
+        achieved_rate=_achieved(merged, duration),
         requests=merged.sent,
         p50_ms=ms(50),
         p95_ms=ms(95),
@@ -71,6 +71,15 @@ def figures(
         statuses={str(status): count for status, count in sorted(merged.statuses.items())},
         errors_by_kind=dict(sorted(merged.kind_errors.items())),
     )
+
+
+def _achieved(merged: RegionResult, duration: float) -> float:
+    span = (
+        merged.last_done - merged.first_send
+        if merged.first_send is not None and merged.last_done is not None
+        else duration
+    )
+    return (merged.sent - merged.errors) / max(span, duration, 1e-9)
 
 
 HEADER = (

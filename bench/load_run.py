@@ -64,11 +64,13 @@ class StepPlan:
     vocabulary: Vocabulary
     seed: int = 1
     poisson: bool = False
-    clients: int = 64  # client addresses per region (on the loopback network)
+    clients: int = 64  # client addresses per region and process (on the loopback network)
     timeout: float = 15.0
     cacert: str | None = None
     insecure: bool = False
-    api_key: str | None = None
+    api_keys: dict[str, str] = field(default_factory=dict)  # region -> key (ingest role)
+    # When every process starts sending (time.time()): their shares of one schedule line up.
+    start_at: float | None = None
     inbox: str | None = None  # where ingestion files are written (None: no writes' files)
     # False: a write only drops its file for the worker to find, no POST (for an API that does
     # not accept paths in the inbox): reads then meet ingestion without the 1 % of POSTs.
@@ -132,12 +134,11 @@ def client_address(base_url: str, number: int) -> str | None:
 
 
 def tls_verify(cacert: str | None, insecure: bool = False) -> ssl.SSLContext | bool:
-    """What httpx verifies a server with: the given CA only, the system's, or nothing."""
+    """What httpx verifies a server with: the given CA only, the system's, or nothing (one
+    context shared by every client: building one per client costs milliseconds each)."""
     if insecure:
         return False
-    if cacert:
-        return ssl.create_default_context(cafile=cacert)
-    return True
+    return ssl.create_default_context(cafile=cacert)
 
 
 def is_error(status: int) -> bool:
@@ -237,7 +238,7 @@ class RegionLoad:
             "/api/v1/ingestions",
             json={"source_uri": str(path)},
             headers={
-                API_KEY_HEADER: self.plan.api_key or "",
+                API_KEY_HEADER: self.plan.api_keys.get(self.target.region, ""),
                 "Idempotency-Key": f"load-{self.plan.seed}-{os.getpid()}-{number}",
             },
         )
@@ -254,7 +255,9 @@ async def run_step_async(plan: StepPlan, worker: int = 0, workers: int = 1) -> d
     """Send this worker's share of the step to every region: {"regions": {region: encoded
     RegionResult}, "cpu_seconds": this process's CPU time, "wall_seconds": the step's}."""
     loads = [RegionLoad(plan, target, worker, workers) for target in plan.targets]
-    start = time.monotonic() + 0.05  # every region's schedule starts at the same moment
+    # Every region's schedule (and every process's share of it) starts at the same moment.
+    lead = 0.05 if plan.start_at is None else plan.start_at - time.time()
+    start = time.monotonic() + max(0.0, lead)
     recorded_from = start + plan.warmup
     cpu_before = time.process_time()
     try:
