@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import math
 import os
 import sys
@@ -196,6 +197,8 @@ def _run(
     document: dict = {"config": _config(args, targets, rates, len(hotels)), "steps": []}
     by_region: dict[str, list] = {t.region: [] for t in targets}
     context = get_context("spawn")
+    step_numbers = itertools.count()
+    run_id = int(time.time()) % 1000  # with the step: new files, keys and reviews every run
     with ProcessPoolExecutor(args.processes, mp_context=context) as pool:
         for group in rounds:
             active = list(group)
@@ -218,6 +221,8 @@ def _run(
                     cacert=args.cacert,
                     insecure=args.insecure,
                     api_keys=api_keys,
+                    step=next(step_numbers),
+                    run_id=run_id,
                     start_at=time.time() + (3.0 if args.processes > 1 else 0.05),
                     inbox=args.inbox,
                     post_writes=args.writes == "post",

@@ -19,7 +19,7 @@ import orjson
 from load_mix import Hotel
 
 REVIEWS_PER_FILE = (3, 12)
-# Review ids of the load's own: far above the demo's, distinct per run seed and file.
+# Review ids of the load's own: far above the demo's, distinct per run and file.
 _ID_BASE = 9_000_000_000
 _AGODA = 332
 _TEXTS = (
@@ -30,14 +30,15 @@ _TEXTS = (
 )
 
 
-def review_lines(hotel: Hotel, *, run_seed: int, number: int, rng: random.Random) -> list[bytes]:
-    """A few new reviews for `hotel` as JSON lines (ids unique per run seed and file number)."""
+def review_lines(hotel: Hotel, *, run_id: int, number: int, rng: random.Random) -> list[bytes]:
+    """A few new reviews for `hotel` as JSON lines (ids unique per run id < 1000 and file
+    number < 10^13; below 2^63)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     count = rng.randint(*REVIEWS_PER_FILE)
     lines = []
     for index in range(count):
         title, text, rating = rng.choice(_TEXTS)
-        review_id = _ID_BASE + (run_seed % 10_000) * 10_000_000 + number * 100 + index
+        review_id = _ID_BASE + ((run_id % 1000) * 10**13 + number) * 100 + index
         lines.append(
             orjson.dumps(
                 {
@@ -62,9 +63,9 @@ def review_lines(hotel: Hotel, *, run_seed: int, number: int, rng: random.Random
     return lines
 
 
-def write_source(inbox: Path, lines: list[bytes], *, run_seed: int, number: int) -> Path:
+def write_source(inbox: Path, lines: list[bytes], *, run_id: int, number: int) -> Path:
     """Write the file whole before the worker can see it (a temporary name, then a rename)."""
-    target = inbox / f"load-{run_seed}-{os.getpid()}-{number:07d}.jsonl"
+    target = inbox / f"load-{run_id}-{number:013d}.jsonl"
     temporary = inbox / f".{target.name}.tmp"
     temporary.write_bytes(b"\n".join(lines) + b"\n")
     os.replace(temporary, target)

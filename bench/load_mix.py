@@ -123,10 +123,13 @@ class Mix:
     seed: int = 1
     shares: dict[str, float] = field(default_factory=lambda: dict(SHARES))
     exponent: float = ZIPF_EXPONENT
+    # Which hotels are popular: the same in every generator process and region (default: seed).
+    popularity_seed: int | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        self._popular = Zipf(self.hotels, self.exponent, random.Random(f"{self.seed}-hotels"))
+        ranking = random.Random(f"{self.popularity_seed or self.seed}-hotels")
+        self._popular = Zipf(self.hotels, self.exponent, ranking)
         self._kinds = list(self.shares)
         self._cumulative = list(itertools.accumulate(self.shares.values()))
         self._cities = sorted({hotel.city for hotel in self.hotels if hotel.city})

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import ipaddress
 import itertools
-import os
 import random
 import ssl
 import time
@@ -69,6 +68,8 @@ class StepPlan:
     cacert: str | None = None
     insecure: bool = False
     api_keys: dict[str, str] = field(default_factory=dict)  # region -> key (ingest role)
+    step: int = 0  # the step's number: files and keys of each step are new
+    run_id: int = 0  # this run's number: files, keys and review ids of each run are new
     # When every process starts sending (time.time()): their shares of one schedule line up.
     start_at: float | None = None
     inbox: str | None = None  # where ingestion files are written (None: no writes' files)
@@ -151,12 +152,13 @@ class RegionLoad:
 
     def __init__(self, plan: StepPlan, target: Target, worker: int, workers: int) -> None:
         self.plan, self.target = plan, target
-        seed = f"{plan.seed}-{target.region}-{worker}"
+        seed = f"{plan.seed}-{target.region}-{worker}-{plan.step}"
         self.mix = Mix(
             plan.hotels,
             plan.provider_ids,
             plan.vocabulary,
             seed=_stable_seed(seed),
+            popularity_seed=plan.seed,  # one ranking of hotels for every process and region
             **({"shares": plan.shares} if plan.shares else {}),
         )
         self.rng = random.Random(seed)
@@ -180,7 +182,9 @@ class RegionLoad:
             )
             for number in range(max(1, plan.clients))
         ]
-        self._writes = itertools.count(1)
+        # Write numbers unique in the run (below 10^13): step, region, process, then a count.
+        region_number = [t.region for t in plan.targets].index(target.region)
+        self._writes = itertools.count(((plan.step * 8 + region_number) * 64 + worker) * 10**7 + 1)
         self._next_client = itertools.count()
 
     async def close(self) -> None:
@@ -222,13 +226,13 @@ class RegionLoad:
         result.last_done = done if result.last_done is None else max(result.last_done, done)
 
     async def _write_file(self, hotel: Hotel | None) -> tuple[int, Path]:
-        number = next(self._writes) + self.worker * 1_000_000
-        lines = review_lines(hotel, run_seed=self.plan.seed, number=number, rng=self.rng)
+        number = next(self._writes)
+        lines = review_lines(hotel, run_id=self.plan.run_id, number=number, rng=self.rng)
         if not self.plan.inbox:
             raise ValueError("ingestion requests need an inbox folder (--inbox)")
         # The file is written off the event loop: a slow disk must not delay other sends.
         path = await asyncio.to_thread(
-            write_source, Path(self.plan.inbox), lines, run_seed=self.plan.seed, number=number
+            write_source, Path(self.plan.inbox), lines, run_id=self.plan.run_id, number=number
         )
         return number, path
 
@@ -239,7 +243,7 @@ class RegionLoad:
             json={"source_uri": str(path)},
             headers={
                 API_KEY_HEADER: self.plan.api_keys.get(self.target.region, ""),
-                "Idempotency-Key": f"load-{self.plan.seed}-{os.getpid()}-{number}",
+                "Idempotency-Key": f"load-{self.plan.run_id}-{number}",
             },
         )
 

@@ -209,10 +209,10 @@ def test_searches_use_the_demo_texts_vocabulary() -> None:
 
 
 def test_ingestion_files_hold_reviews_the_platform_parses() -> None:
-    lines = review_lines(HOTELS[0], run_seed=1, number=7, rng=random.Random(1))
+    lines = review_lines(HOTELS[0], run_id=1, number=7, rng=random.Random(1))
     parsed = [parse_line(line) for line in lines]
     assert parsed and all(isinstance(review, NormalizedReview) for review in parsed)
-    again = review_lines(HOTELS[0], run_seed=1, number=8, rng=random.Random(1))
+    again = review_lines(HOTELS[0], run_id=1, number=8, rng=random.Random(1))
     assert {orjson.loads(x)["comment"]["hotelReviewId"] for x in lines}.isdisjoint(
         orjson.loads(x)["comment"]["hotelReviewId"] for x in again
     )
