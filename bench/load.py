@@ -45,7 +45,8 @@ from load_report import (  # noqa: E402
     summary_line,
     table_row,
 )
-from load_run import RegionResult, StepPlan, Target, run_step, tls_verify  # noqa: E402
+from load_results import RegionResult  # noqa: E402
+from load_run import StepPlan, Target, run_step, tls_verify  # noqa: E402
 from load_schedule import rate_steps, sustainable_rate  # noqa: E402
 from load_target import ServerCpu, cluster_writer_key, discover, from_cluster  # noqa: E402
 

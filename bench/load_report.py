@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from load_run import RegionResult
+from load_results import RegionResult
 from load_schedule import StepVerdict, Sustained
 
 

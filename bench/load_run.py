@@ -21,28 +21,21 @@ import itertools
 import random
 import ssl
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from hdrh.histogram import HdrHistogram
 
 from load_ingest import review_lines, write_source
 from load_mix import Hotel, Mix, Vocabulary
+from load_results import RegionResult
 from load_schedule import arrival_offsets
 
 REGION_HEADER = "X-Region"  # which region the global entry sends a request to
 SERVED_BY_HEADER = "X-Hotelreviews-Region"
 CACHE_HEADER = "X-Cache"
 API_KEY_HEADER = "X-API-Key"
-# Microseconds, 1 µs to 5 minutes, 3 significant digits (0.1 % resolution).
-HISTOGRAM_RANGE = (1, 300_000_000, 3)
 CONNECTIONS_PER_CLIENT = 4
-
-
-def new_histogram() -> HdrHistogram:
-    return HdrHistogram(*HISTOGRAM_RANGE)
 
 
 @dataclass(frozen=True)
@@ -77,48 +70,6 @@ class StepPlan:
     # not accept paths in the inbox): reads then meet ingestion without the 1 % of POSTs.
     post_writes: bool = True
     shares: dict[str, float] | None = None
-
-
-@dataclass
-class RegionResult:
-    """What one process saw of one region in one step (histograms encoded, mergeable)."""
-
-    latency: HdrHistogram = field(default_factory=new_histogram)
-    lag: HdrHistogram = field(default_factory=new_histogram)
-    sent: int = 0  # recorded requests (after the warm-up)
-    answered_total: int = 0  # every answer of the step, warm-up included (CPU per request)
-    errors: int = 0
-    statuses: Counter = field(default_factory=Counter)
-    kinds: Counter = field(default_factory=Counter)
-    kind_errors: Counter = field(default_factory=Counter)
-    cache: Counter = field(default_factory=Counter)  # X-Cache: hit / miss / none
-    served_elsewhere: int = 0  # answered by another region than asked (failover)
-    first_send: float | None = None
-    last_done: float | None = None
-
-    def to_wire(self) -> dict:
-        data = {k: v for k, v in vars(self).items() if k not in ("latency", "lag")}
-        return data | {"latency": self.latency.encode(), "lag": self.lag.encode()}
-
-    @classmethod
-    def from_wire(cls, data: dict) -> RegionResult:
-        data = dict(data)
-        latency, lag = data.pop("latency"), data.pop("lag")
-        result = cls(**data)
-        result.latency, result.lag = HdrHistogram.decode(latency), HdrHistogram.decode(lag)
-        return result
-
-    def merge(self, other: RegionResult) -> None:
-        self.latency.add(other.latency)
-        self.lag.add(other.lag)
-        for name in ("sent", "answered_total", "errors", "served_elsewhere"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("statuses", "kinds", "kind_errors", "cache"):
-            getattr(self, name).update(getattr(other, name))
-        starts = [t for t in (self.first_send, other.first_send) if t is not None]
-        ends = [t for t in (self.last_done, other.last_done) if t is not None]
-        self.first_send = min(starts) if starts else None
-        self.last_done = max(ends) if ends else None
 
 
 def client_address(base_url: str, number: int) -> str | None:

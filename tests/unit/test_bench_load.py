@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 import pytest
 import uvicorn
+from hdrh.histogram import HdrHistogram
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:  # the bench scripts import their siblings by plain name
@@ -30,7 +31,8 @@ from hotelreviews.ingestion.shapes.parsing import parse_line  # noqa: E402
 from hotelreviews.ingestion.shapes.records import NormalizedReview  # noqa: E402
 from load_ingest import review_lines  # noqa: E402
 from load_mix import SHARES, Hotel, Mix, Zipf, demo_vocabulary  # noqa: E402
-from load_run import RegionResult, StepPlan, Target, new_histogram  # noqa: E402
+from load_results import RegionResult, new_histogram  # noqa: E402
+from load_run import StepPlan, Target  # noqa: E402
 from load_schedule import (  # noqa: E402
     StepVerdict,
     arrival_offsets,
@@ -369,7 +371,7 @@ def test_a_short_stepped_run_end_to_end(
     # The writes wrote files into the inbox and named them in their POSTs.
     assert app.posted and all(Path(source).exists() for source in app.posted)  # type: ignore[attr-defined]
     merged = RegionResult()
-    merged.latency = load_run.HdrHistogram.decode(steps[1]["latency_histogram"].encode())
+    merged.latency = HdrHistogram.decode(steps[1]["latency_histogram"].encode())
     assert merged.latency.get_total_count() == 200
     assert document["summary"]["default"]["stopped_by"] in ("max", "slo", "generator")
     out = capsys.readouterr().out
