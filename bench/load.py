@@ -90,6 +90,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load.add_argument("--inbox", help="the folder the workers poll (--cluster: its inbox)")
     load.add_argument("--no-writes", action="store_true", help="no ingestion requests")
     load.add_argument(
+        "--mix",
+        metavar="KIND=WEIGHT,...",
+        help=f"another mix than the issue's (kinds: {', '.join(SHARES)}); for experiments",
+    )
+    load.add_argument(
         "--writes",
         choices=("post", "files"),
         default="post",
@@ -128,7 +133,15 @@ def _targets(args: argparse.Namespace) -> tuple[list[Target], dict[str, list[int
 
 
 def _shares(args: argparse.Namespace) -> dict[str, float]:
-    if not args.no_writes:
+    shares = dict(SHARES)
+    if args.mix:
+        pairs = [item.partition("=") for item in args.mix.split(",")]
+        shares = {kind: float(weight) for kind, _, weight in pairs}
+        if unknown := set(shares) - set(SHARES):
+            raise SystemExit(f"--mix: unknown kinds {sorted(unknown)} (kinds: {list(SHARES)})")
+    if args.no_writes:
+        return {kind: share for kind, share in shares.items() if kind != "ingest"}
+    if shares.get("ingest"):
         # A cluster's key is made for the run (cluster_writer_key).
         if not args.api_key and not args.cluster and args.writes == "post":
             raise SystemExit(
@@ -138,8 +151,7 @@ def _shares(args: argparse.Namespace) -> dict[str, float]:
             )
         if not args.inbox:
             raise SystemExit("ingestion requests need --inbox (a folder the worker polls)")
-        return dict(SHARES)
-    return {kind: share for kind, share in SHARES.items() if kind != "ingest"}
+    return shares
 
 
 def _run_everywhere(plan: StepPlan, processes: int, pool) -> list[dict]:  # noqa: ANN001
@@ -286,6 +298,7 @@ def _config(args: argparse.Namespace, targets: list[Target], rates: list[float],
         "seed": args.seed,
         "hotels": hotels,
         "writes": "none" if args.no_writes else args.writes,
+        "mix": _shares(args),
         "slo": {"p95_ms_below": 200, "error_ratio_below": 0.001},
     }
 

@@ -27,6 +27,7 @@ class StepFigures:
     cpu_ms_per_request: float | None  # the region's API servers, whole step incl. warm-up
     generator_cpu_share: float  # generator CPU seconds per wall second (near 1: saturated)
     statuses: dict[str, int]
+    requests_by_kind: dict[str, int]
     errors_by_kind: dict[str, int]
 
     def verdict(self) -> StepVerdict:
@@ -69,6 +70,7 @@ def figures(
         ),
         generator_cpu_share=generator_cpu_share,
         statuses={str(status): count for status, count in sorted(merged.statuses.items())},
+        requests_by_kind=dict(sorted(merged.kinds.items())),
         errors_by_kind=dict(sorted(merged.kind_errors.items())),
     )
 

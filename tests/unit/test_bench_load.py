@@ -81,10 +81,10 @@ class _RecordingLoad:
 
 
 def _plan(rate: float, warmup: float, duration: float, **extra) -> StepPlan:  # noqa: ANN003
+    fields = {"targets": [], "hotels": HOTELS, "provider_ids": [1, 2]} | extra
     return StepPlan(
-        targets=[], rate=rate, warmup=warmup, duration=duration, hotels=HOTELS,
-        provider_ids=[1, 2], vocabulary=demo_vocabulary(), **extra,
-    )  # fmt: skip
+        rate=rate, warmup=warmup, duration=duration, vocabulary=demo_vocabulary(), **fields
+    )
 
 
 def test_a_late_generator_sends_every_request_late_never_skips_and_reports_its_lag() -> None:
@@ -358,6 +358,8 @@ def test_a_short_stepped_run_end_to_end(
     report = tmp_path / "load.json"
     argv = ["--target", url, "--rates", "100,200", "--warmup", "0.5", "--duration", "1"]
     argv += ["--api-key", "secret", "--inbox", str(inbox), "--clients", "8", "--keep-going"]
+    # More writes than the default 1 %, so that a run this short surely has some.
+    argv += ["--mix", "hotel=30,reviews=30,search=20,list=10,ingest=10"]
     assert load.main([*argv, "--json", str(report)]) == 0
     document = orjson.loads(report.read_bytes())
     steps = document["steps"]
@@ -369,7 +371,11 @@ def test_a_short_stepped_run_end_to_end(
     assert all(0 < step["cache_hit_ratio"] < 1 for step in steps)
     assert document["config"]["hotels"] == 100
     # The writes wrote files into the inbox and named them in their POSTs.
-    assert app.posted and all(Path(source).exists() for source in app.posted)  # type: ignore[attr-defined]
+    posted = app.posted  # type: ignore[attr-defined]
+    assert posted and all(Path(source).exists() for source in posted)
+    assert sorted(map(str, inbox.resolve().iterdir())) == sorted(posted)
+    assert sum(step["requests_by_kind"].get("ingest", 0) for step in steps) > 0
+    assert all("202" in step["statuses"] for step in steps)
     merged = RegionResult()
     merged.latency = HdrHistogram.decode(steps[1]["latency_histogram"].encode())
     assert merged.latency.get_total_count() == 200
