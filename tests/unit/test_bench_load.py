@@ -7,8 +7,10 @@ import asyncio
 import collections
 import http.server
 import math
+import os
 import random
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -27,6 +29,7 @@ if str(BENCH) not in sys.path:  # the bench scripts import their siblings by pla
 
 import load  # noqa: E402
 import load_run  # noqa: E402
+import load_target  # noqa: E402
 from hotelreviews.ingestion.shapes.parsing import parse_line  # noqa: E402
 from hotelreviews.ingestion.shapes.records import NormalizedReview  # noqa: E402
 from load_ingest import review_lines  # noqa: E402
@@ -383,3 +386,48 @@ def test_a_short_stepped_run_end_to_end(
     out = capsys.readouterr().out
     assert "step: 200 req/s per region" in out and "default:" in out
     assert math.isfinite(steps[0]["p95_ms"])
+
+
+# ---- the target ----------------------------------------------------------------------------
+
+
+def test_a_cluster_layout_gives_the_global_entry_its_ca_regions_inbox_and_latency(
+    tmp_path: Path,
+) -> None:
+    from hotelreviews.cluster import layout as cluster_layout
+
+    planned = cluster_layout.plan(tmp_path / "cluster", latency=True)
+    planned.save()
+    cluster = load_target.from_cluster(tmp_path)
+    assert cluster.entry_url == f"https://127.0.0.1:{planned.global_port}"
+    assert cluster.cacert == str(tmp_path.resolve() / "cluster" / "tls" / "ca.crt")
+    assert cluster.regions == ["us-east-1", "eu-west-1", "ap-southeast-1"]
+    assert cluster.inbox == str(tmp_path.resolve() / "cluster" / "inbox")
+    assert cluster.latency is True
+    assert cluster.server_pids == {region: [] for region in cluster.regions}  # none running
+
+
+def test_server_cpu_is_read_from_live_processes_only() -> None:
+    assert load_target.ServerCpu([os.getpid()]).seconds() > 0
+    assert load_target.ServerCpu([]).seconds() is None
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()  # reaped: its pid names no process now
+    assert load_target.ServerCpu([exited.pid]).seconds() is None
+
+
+def test_with_writes_as_files_a_write_drops_its_file_and_sends_nothing(tmp_path: Path) -> None:
+    plan = _plan(
+        rate=10, warmup=0, duration=0.1, shares={"ingest": 1.0}, inbox=str(tmp_path),
+        post_writes=False, targets=[Target("r", "http://127.0.0.1:9", False)],
+    )  # fmt: skip
+    region = load_run.RegionLoad(plan, plan.targets[0], 0, 1)
+
+    async def two_writes() -> None:
+        await region.send(time.monotonic(), True)
+        await region.send(time.monotonic(), True)
+        await region.close()
+
+    asyncio.run(two_writes())
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 2 and all(parse_line(f.read_bytes().splitlines()[0]) for f in files)
+    assert region.result.sent == 0 and not region.result.statuses  # no request was made
