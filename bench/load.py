@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import itertools
 import math
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +36,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # the load_* modules next to this file
     sys.path.insert(0, str(HERE))
 
-from load_mix import SHARES, demo_vocabulary  # noqa: E402
+from load_mix import demo_vocabulary  # noqa: E402
+from load_options import parse_args, shares_of, targets_of  # noqa: E402
 from load_report import (  # noqa: E402
     HEADER,
     figures,
@@ -48,110 +48,7 @@ from load_report import (  # noqa: E402
 from load_results import RegionResult  # noqa: E402
 from load_run import StepPlan, Target, run_step, tls_verify  # noqa: E402
 from load_schedule import rate_steps, sustainable_rate  # noqa: E402
-from load_target import ServerCpu, cluster_writer_key, discover, from_cluster  # noqa: E402
-
-API_KEY_VARIABLE = "HOTELREVIEWS_LOAD_API_KEY"
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    where = parser.add_argument_group("target")
-    where.add_argument("--cluster", type=Path, metavar="DATA_DIR", help="a `cluster up` dir")
-    where.add_argument("--regions", help="with --cluster: only these (comma-separated)")
-    where.add_argument("--region", action="append", default=[], metavar="NAME=URL")
-    where.add_argument("--target", metavar="URL", help="one target, region name 'default'")
-    where.add_argument("--cacert", help="CA certificate to trust (the cluster's: tls/ca.crt)")
-    where.add_argument("--insecure", action="store_true", help="do not verify TLS (local)")
-    where.add_argument("--latency", action="store_true", help="record: cluster up --latency")
-    where.add_argument(
-        "--server-pid", action="append", default=[], metavar="[REGION=]PID", help="CPU of"
-    )
-    steps = parser.add_argument_group("steps")
-    steps.add_argument("--rates", help="requests/s per region, comma-separated")
-    steps.add_argument("--start", type=float, default=50)
-    steps.add_argument("--factor", type=float, default=1.5)
-    steps.add_argument("--max", type=float, default=2000)
-    steps.add_argument("--duration", type=float, default=60, help="recorded seconds per step")
-    steps.add_argument("--warmup", type=float, default=10, help="unrecorded seconds first")
-    steps.add_argument("--poisson", action="store_true", help="Poisson arrivals, not constant")
-    steps.add_argument("--sequential", action="store_true", help="one region at a time")
-    steps.add_argument("--keep-going", action="store_true", help="step on after a miss")
-    load = parser.add_argument_group("generator")
-    load.add_argument("--seed", type=int, default=1)
-    load.add_argument("--processes", type=int, default=1, help="generator processes")
-    load.add_argument(
-        "--clients",
-        type=int,
-        help="client addresses per region (default: one per 4 req/s, as the per-address "
-        "rate limits allow about 10 a second, searches 1)",
-    )
-    load.add_argument("--timeout", type=float, default=15.0)
-    load.add_argument("--api-key", default=os.environ.get(API_KEY_VARIABLE), help="ingest role")
-    load.add_argument("--inbox", help="the folder the workers poll (--cluster: its inbox)")
-    load.add_argument("--no-writes", action="store_true", help="no ingestion requests")
-    load.add_argument(
-        "--mix",
-        metavar="KIND=WEIGHT,...",
-        help=f"another mix than the issue's (kinds: {', '.join(SHARES)}); for experiments",
-    )
-    load.add_argument(
-        "--writes",
-        choices=("post", "files"),
-        default="post",
-        help="post: write a file into the inbox and POST its path (1 %% of requests); files: "
-        "only drop the file for the workers (an API that refuses inbox paths)",
-    )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="write everything here")
-    return parser.parse_args(argv)
-
-
-def _targets(args: argparse.Namespace) -> tuple[list[Target], dict[str, list[int]]]:
-    pids: dict[str, list[int]] = {}
-    if args.cluster:
-        cluster = from_cluster(args.cluster)
-        wanted = args.regions.split(",") if args.regions else cluster.regions
-        args.cacert = args.cacert or cluster.cacert
-        args.inbox = args.inbox or cluster.inbox
-        if cluster.latency != args.latency:
-            print(f"note: the cluster's layout says latency={cluster.latency}; recorded so")
-        args.latency = cluster.latency
-        targets = [Target(region, cluster.entry_url, True) for region in wanted]
-        pids = {region: cluster.server_pids.get(region, []) for region in wanted}
-    else:
-        targets = [
-            Target(name, url, True)
-            for name, _, url in (spec.partition("=") for spec in args.region)
-        ]
-        if args.target:
-            targets.append(Target("default", args.target, False))
-    if not targets:
-        raise SystemExit("no target: give --cluster, --region NAME=URL or --target URL")
-    for spec in args.server_pid:
-        region, _, pid = spec.rpartition("=")
-        pids.setdefault(region or targets[0].region, []).append(int(pid))
-    return targets, pids
-
-
-def _shares(args: argparse.Namespace) -> dict[str, float]:
-    shares = dict(SHARES)
-    if args.mix:
-        pairs = [item.partition("=") for item in args.mix.split(",")]
-        shares = {kind: float(weight) for kind, _, weight in pairs}
-        if unknown := set(shares) - set(SHARES):
-            raise SystemExit(f"--mix: unknown kinds {sorted(unknown)} (kinds: {list(SHARES)})")
-    if args.no_writes:
-        return {kind: share for kind, share in shares.items() if kind != "ingest"}
-    if shares.get("ingest"):
-        # A cluster's key is made for the run (cluster_writer_key).
-        if not args.api_key and not args.cluster and args.writes == "post":
-            raise SystemExit(
-                f"ingestion requests need an API key with the ingest role (--api-key or "
-                f"{API_KEY_VARIABLE}: `hotelreviews keys create load-test --role ingest`), "
-                "or give --no-writes"
-            )
-        if not args.inbox:
-            raise SystemExit("ingestion requests need --inbox (a folder the worker polls)")
-    return shares
+from load_target import ServerCpu, cluster_writer_key, discover  # noqa: E402
 
 
 def _run_everywhere(plan: StepPlan, processes: int, pool) -> list[dict]:  # noqa: ANN001
@@ -162,9 +59,9 @@ def _run_everywhere(plan: StepPlan, processes: int, pool) -> list[dict]:  # noqa
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    targets, pids = _targets(args)
-    shares = _shares(args)
+    args = parse_args(" ".join(__doc__.split("\n\n")[0].split()), argv)
+    targets, pids = targets_of(args)
+    shares = shares_of(args)
     with contextlib.ExitStack() as stack:
         keys = {target.region: args.api_key for target in targets if args.api_key}
         if args.cluster and not args.api_key and not args.no_writes and args.writes == "post":
@@ -246,6 +143,10 @@ def _run(
                 results = _run_everywhere(plan, args.processes, pool)
                 after = {region: meter.seconds() for region, meter in cpu.items()}
                 share = max(r["cpu_seconds"] / r["wall_seconds"] for r in results)
+                generator_cpu = sum(r["cpu_seconds"] for r in results)
+                answered = sum(
+                    region["answered_total"] for r in results for region in r["regions"].values()
+                )
                 for target in list(active):
                     region = target.region
                     merged = RegionResult()
@@ -263,6 +164,9 @@ def _run(
                         merged,
                         server_cpu_seconds=used,
                         generator_cpu_share=share,
+                        generator_cpu_ms_per_request=(
+                            generator_cpu * 1000 / answered if answered else None
+                        ),
                     )
                     print(table_row(step))
                     by_region[region].append(step)
@@ -298,7 +202,7 @@ def _config(args: argparse.Namespace, targets: list[Target], rates: list[float],
         "seed": args.seed,
         "hotels": hotels,
         "writes": "none" if args.no_writes else args.writes,
-        "mix": _shares(args),
+        "mix": shares_of(args),
         "slo": {"p95_ms_below": 200, "error_ratio_below": 0.001},
     }
 

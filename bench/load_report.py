@@ -26,6 +26,7 @@ class StepFigures:
     served_elsewhere: int
     cpu_ms_per_request: float | None  # the region's API servers, whole step incl. warm-up
     generator_cpu_share: float  # generator CPU seconds per wall second (near 1: saturated)
+    generator_cpu_ms_per_request: float | None  # every region's requests of the step together
     statuses: dict[str, int]
     requests_by_kind: dict[str, int]
     errors_by_kind: dict[str, int]
@@ -42,6 +43,7 @@ def figures(
     *,
     server_cpu_seconds: float | None,
     generator_cpu_share: float,
+    generator_cpu_ms_per_request: float | None = None,
 ) -> StepFigures:
     def ms(percentile: float) -> float | None:
         if not merged.sent:
@@ -69,6 +71,7 @@ def figures(
             else None
         ),
         generator_cpu_share=generator_cpu_share,
+        generator_cpu_ms_per_request=generator_cpu_ms_per_request,
         statuses={str(status): count for status, count in sorted(merged.statuses.items())},
         requests_by_kind=dict(sorted(merged.kinds.items())),
         errors_by_kind=dict(sorted(merged.kind_errors.items())),
