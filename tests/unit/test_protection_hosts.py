@@ -163,3 +163,27 @@ def test_the_cluster_apps_answer_to_the_names_of_its_certificates_and_its_addres
         "eu-west-1.hotelreviews.internal",
         "ap-southeast-1.hotelreviews.internal",
     }
+
+
+def test_the_cluster_api_accepts_queued_files_from_the_inbox_its_workers_poll(
+    tmp_path: Path,
+) -> None:
+    """POST /api/v1/ingestions with a path in the cluster's inbox is queued (bench/load.py's
+    ingestion share depends on it); a path elsewhere is still refused."""
+    from hotelreviews.ingestion.queue.uris import InvalidSourceUri, local_roots, parse_source_uri
+
+    layout = plan(tmp_path / "cluster", api_per_region=1)
+    processes = apps.app_processes(layout)
+    sources = {p.settings["HOTELREVIEWS_WORKER_SOURCES"] for p in processes}
+    assert sources == {f'["{apps.inbox_dir(layout)}"]'}  # the APIs' and the workers' alike
+    api = next(p for p in processes if p.kind == "api")
+    configured = Settings(worker_sources=api.settings["HOTELREVIEWS_WORKER_SOURCES"])
+    roots = local_roots(configured.worker_sources)
+    inbox = apps.inbox_dir(layout)
+    inbox.mkdir(parents=True)
+    (inbox / "feed.jl").write_text("{}\n")
+    assert parse_source_uri(str(inbox / "feed.jl"), local_roots=roots).target == str(
+        (inbox / "feed.jl").resolve()
+    )
+    with pytest.raises(InvalidSourceUri):
+        parse_source_uri(str(tmp_path / "elsewhere.jl"), local_roots=roots)

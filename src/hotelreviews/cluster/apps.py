@@ -69,6 +69,11 @@ def inbox_dir(layout: ClusterLayout) -> Path:
     return layout.root / "inbox"
 
 
+def _inbox_sources(layout: ClusterLayout) -> dict[str, str]:
+    """The one inbox every region's workers poll (and the API servers accept files from)."""
+    return {"HOTELREVIEWS_WORKER_SOURCES": json.dumps([str(inbox_dir(layout))])}
+
+
 def jwt_secret_path(layout: ClusterLayout) -> Path:
     return layout.root / "secrets" / "jwt-secret"
 
@@ -99,19 +104,21 @@ def api_processes(layout: ClusterLayout, region: str) -> list[AppProcess]:
         name = f"api-{region}-{number}"
         command = [sys.executable, "-m", "hotelreviews", "serve"]
         command += ["--host", spec.address, "--port", str(port)]
-        processes.append(
-            _process(layout, region, name, "api", command, _settings(layout, region, name), port)
-        )
+        # The API accepts queued local files only under the folders the workers poll, so it
+        # is told the same inbox (POST /api/v1/ingestions with a path there is then queued).
+        settings = _settings(layout, region, name) | _inbox_sources(layout)
+        processes.append(_process(layout, region, name, "api", command, settings, port))
     return processes
 
 
 def worker_process(layout: ClusterLayout, region: str) -> AppProcess:
     spec = layout.regions[region]
     name = f"worker-{region}"
-    settings = _settings(layout, region, name) | {
-        "HOTELREVIEWS_WORKER_SOURCES": json.dumps([str(inbox_dir(layout))]),
-        "HOTELREVIEWS_WORKER_METRICS_PORT": str(spec.worker_metrics_port),
-    }
+    settings = (
+        _settings(layout, region, name)
+        | _inbox_sources(layout)
+        | {"HOTELREVIEWS_WORKER_METRICS_PORT": str(spec.worker_metrics_port)}
+    )
     command = [sys.executable, "-m", "hotelreviews", "worker"]
     return _process(layout, region, name, "worker", command, settings, spec.worker_metrics_port)
 
