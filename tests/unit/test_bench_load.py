@@ -341,7 +341,10 @@ def tiny_api(tmp_path: Path) -> Iterator[tuple[str, Path, object]]:
     app = _tiny_api(inbox)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    # log_config=None: uvicorn's own dictConfig would stop "uvicorn.*" loggers propagating,
+    # for every later test in this process (test_observability_logging saw it).
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", log_config=None)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from hotelreviews.cluster import front
 from hotelreviews.cluster.daemons import Daemon
 from hotelreviews.cluster.layout import ClusterLayout
 from hotelreviews.cluster.redis import RedisInstance
+from hotelreviews.security.signing import new_hs256_secret
 
 # The bucket the DR drill names its sources in (dr/drill/load.py): the apps' source policy
 # allows it, or the API would refuse the drill's writes.
@@ -86,7 +86,7 @@ def ensure_jwt_secret(layout: ClusterLayout) -> Path:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(48) + "\n")
+            file.write(new_hs256_secret() + "\n")
         os.replace(temporary, path)
     return path
 

@@ -43,12 +43,12 @@ def load_signing_keys(settings: Settings) -> SigningKeys:
         secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         if secret is None:
             _refuse_in_production(settings, "HOTELREVIEWS_JWT_SECRET (or _FILE)")
-            secret = _stored_key(settings, _KEY_FILES[algorithm], _new_hs256_secret)
+            secret = _stored_key(settings, _KEY_FILES[algorithm], new_hs256_secret)
         if settings.environment == "production" and _is_placeholder(secret):
             raise SecretMissing(
                 "HOTELREVIEWS_JWT_SECRET looks like a placeholder or is shorter than "
                 f"{MIN_HS256_SECRET_LENGTH} characters; set a random one, e.g. "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`"
             )
         key = secret.encode()
         return SigningKeys(algorithm, key, key)
@@ -105,8 +105,11 @@ def _stored_key(settings: Settings, name: str, new: Any) -> str:
     return path.read_text().strip()
 
 
-def _new_hs256_secret() -> str:
-    return secrets.token_urlsafe(48)
+def new_hs256_secret() -> str:
+    """256 random bits in hex: hex digits cannot spell any of the placeholder words (each
+    has a letter past "f"), so a generated secret is never refused as one — a base64 token
+    contains "xxx" or "todo" about once in 500."""
+    return secrets.token_hex(32)
 
 
 def _new_ed25519_pem() -> str:

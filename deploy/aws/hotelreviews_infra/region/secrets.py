@@ -1,6 +1,6 @@
 """The region's Secrets Manager secrets (names and JSON shapes per the CDK/k8s contract,
-deploy/k8s/base/secrets.yaml): generated values are alphanumeric only, every secret is
-encrypted with the region's key."""
+deploy/k8s/base/secrets.yaml): generated values are hex, every secret is encrypted with the
+region's key."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from constructs import Construct
 
 from hotelreviews_infra.region.nag import acknowledge
 from hotelreviews_infra.topology import secret_name
+
+# Generated values are hex (digits and a-f; punctuation and the other letters excluded): URLs
+# and Redis AUTH take them verbatim, and the platform refuses a signing secret that spells a
+# placeholder word ("xxx", "todo", …, hotelreviews.security.signing), which random
+# alphanumerics do about once in 500; hex cannot. 64 characters: 256 bits.
+NOT_HEX = "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ"
 
 # Secrets made in the primary region and replicated to the others ({"value"}).
 GLOBAL_SECRETS = ("jwt-secret", "metrics-token")
@@ -26,8 +32,7 @@ def generated_secret(
     length: int,
     why_not_rotated: str,
 ) -> secretsmanager.Secret:
-    """A secret holding {field: <length alphanumeric characters>}: URLs and Redis AUTH take
-    it verbatim, with no escaping."""
+    """A secret holding {field: <length hex characters>} (see NOT_HEX)."""
     secret = secretsmanager.Secret(
         scope,
         construct_id,
@@ -37,6 +42,7 @@ def generated_secret(
             secret_string_template="{}",
             generate_string_key=field,
             exclude_punctuation=True,
+            exclude_characters=NOT_HEX,
             include_space=False,
             password_length=length,
         ),
