@@ -24,8 +24,8 @@ BENCH_ARGS  ?=
 LOCK_ARGS   ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
-.PHONY: help venv lock system-packages node-packages run test lint fmt bench clean kubernetes-rules \
-	aws-synth aws-cost
+.PHONY: help venv lock system-packages node-packages test-tools run test lint fmt bench clean \
+	kubernetes-rules aws-synth aws-cost
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -50,6 +50,9 @@ system-packages: ## Install the system packages the tests need (listed below)
 node-packages: system-packages ## Install the npm packages the tests need (locked)
 	@bash scripts/ensure-node-packages.sh
 
+test-tools: venv ## Install checkov in .venv/tools/checkov (locked)
+	@bash scripts/ensure-checkov.sh
+
 run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	$(BIN)/hotelreviews migrate upgrade
 	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
@@ -64,7 +67,7 @@ run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	HOTELREVIEWS_WORKER_SOURCES="$${HOTELREVIEWS_WORKER_SOURCES:-$$(cd "$$inbox" && pwd)}" \
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
-test: system-packages node-packages venv ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
+test: system-packages node-packages venv test-tools ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
 	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "ERROR: pytest collected no tests (exit code 5); treating that as a failure." >&2; \

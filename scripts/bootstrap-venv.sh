@@ -3,8 +3,6 @@
 #   python3.11 (or python3 >= 3.11) -m venv .venv; pip install -U pip;
 #   pip install --require-hashes -r requirements/dev.lock   (exact versions, hashes checked)
 #   pip install --no-deps --no-build-isolation -e .         (the build backend is in the lock)
-#   python -m venv .venv/tools/checkov;                     (a tool whose pins clash with ours:
-#     pip install --require-hashes -r requirements/checkov.lock  its own venv, its own lock)
 #   touch .venv/.installed
 #
 # Idempotent: does nothing (silently) when .venv works and its stamp
@@ -29,13 +27,11 @@ py_ok() { # interpreter exists and is >= 3.11
 venv_ok() { [[ -x "$VENV/bin/python" ]] && py_ok "$VENV/bin/python"; }
 
 LOCK=requirements/dev.lock
-TOOL_LOCK=requirements/checkov.lock
-CHECKOV_VENV="$VENV/tools/checkov"
 
 stamp_current() { # the stamp is newer than everything the installation comes from
     [[ -f "$STAMP" ]] || return 1
     local source
-    for source in pyproject.toml "$LOCK" "$TOOL_LOCK"; do
+    for source in pyproject.toml "$LOCK"; do
         [[ "$STAMP" -nt "$source" ]] || return 1
     done
 }
@@ -87,9 +83,5 @@ log "installing the locked dev dependencies ($LOCK) and the project into $VENV"
 # The dependencies are all in place: --no-deps installs nothing unlocked, and without build
 # isolation the locked setuptools builds it (nothing fetched unpinned).
 "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
-log "installing checkov ($TOOL_LOCK) into $CHECKOV_VENV"
-[[ -x "$CHECKOV_VENV/bin/python" ]] || "$VENV/bin/python" -m venv "$CHECKOV_VENV"
-"$CHECKOV_VENV/bin/python" -m pip install --quiet --upgrade pip
-"$CHECKOV_VENV/bin/python" -m pip install --quiet --require-hashes -r "$TOOL_LOCK"
 touch "$STAMP"
 log "done: $("$VENV/bin/python" --version 2>&1) in $VENV"

@@ -55,10 +55,11 @@ Report = dict[str, Any]
 
 
 def checkov() -> str:
-    """checkov from its own venv beside the project's (scripts/bootstrap-venv.sh makes it)."""
+    """checkov from its own venv beside the project's (scripts/ensure-checkov.sh makes it,
+    run by `make test`)."""
     tool = Path(sys.executable).parent.parent / "tools" / "checkov" / "bin" / "checkov"
     if not tool.exists():
-        pytest.fail(f"no {tool}: run scripts/bootstrap-venv.sh (it installs checkov.lock)")
+        pytest.fail(f"no {tool}: run `make test-tools` (scripts/ensure-checkov.sh)")
     return str(tool)
 
 
