@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -45,7 +46,15 @@ def main() -> int:
     args = parser.parse_args()
     text = report(synthesized())
     if args.write_docs:
-        DOCS.write_text(replace_block(DOCS.read_text(), text))
+        try:
+            updated = replace_block(DOCS.read_text(), text)
+        except ValueError as error:
+            print(f"cost: {DOCS}: {error}", file=sys.stderr)
+            return 1
+        # Written beside it, then renamed: an interruption leaves the old file whole.
+        staging = DOCS.with_name(f".{DOCS.name}.{os.getpid()}.tmp")
+        staging.write_text(updated)
+        os.replace(staging, DOCS)
         print(f"cost: {DOCS} updated", file=sys.stderr)
     else:
         sys.stdout.write(text)

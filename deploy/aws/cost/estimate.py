@@ -21,13 +21,13 @@ PRICES = Path(__file__).with_name("prices.toml")
 HOURS_PER_MONTH = 730  # AWS's own convention in its pricing examples
 
 # Resource types that cost nothing by themselves (their traffic or contents may: that is
-# in the usage table). A type the templates use that is in none of PROVISIONED, USAGE_PRICED
-# or FREE fails the cost test, so a new kind of resource is priced or consciously left out.
+# in the usage table). A type the templates use that is in none of PROVISIONED (the types
+# PRICERS below price), USAGE_PRICED or FREE fails the cost test, so a new kind of resource
+# is priced or consciously left out.
 FREE = frozenset(
     {
         "AWS::CDK::Metadata",
         "AWS::CloudFormation::CustomResource",
-        "AWS::EC2::EIP",  # the NAT gateways' addresses: see public_ipv4 in prices.toml
         "AWS::EC2::FlowLog",
         "AWS::EC2::InternetGateway",
         "AWS::EC2::Route",
@@ -78,25 +78,6 @@ FREE = frozenset(
         "AWS::WAFv2::WebACLAssociation",
         "AWS::Config::ConfigurationRecorder",
         "AWS::Config::DeliveryChannel",
-    }
-)
-# Priced per resource by provisioned_lines.
-PROVISIONED = frozenset(
-    {
-        "AWS::CloudWatch::Alarm",
-        "AWS::EC2::NatGateway",
-        "AWS::EC2::VPCEndpoint",  # interface endpoints; gateway ones (S3) are free
-        "AWS::EKS::Cluster",
-        "AWS::EKS::Nodegroup",
-        "AWS::ElastiCache::ReplicationGroup",
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        "AWS::GlobalAccelerator::Accelerator",
-        "AWS::KMS::Key",
-        "AWS::RDS::DBInstance",
-        "AWS::Route53::HealthCheck",
-        "AWS::Route53::HostedZone",
-        "AWS::SecretsManager::Secret",
-        "AWS::WAFv2::WebACL",
     }
 )
 # Priced per use in the usage table, not per resource.
@@ -170,96 +151,149 @@ class PriceBook:
         return bool(self.table(name).get("confirmed", True))
 
 
-def _line(
-    book: PriceBook,
-    stack: str,
-    region: str,
-    item: str,
-    price: str,
-    quantity: float,
-    ceiling: float | None = None,
-) -> Line:
-    rate, unit, source, regional = book.rate(price, region)
-    confirmed = book.confirmed(price)
-    return Line(stack, region, item, quantity, unit, rate, source, regional, confirmed, ceiling)
+@dataclass(frozen=True)
+class Priced:
+    """What a resource costs, before rates: `quantity` of price `price` (a prices.toml
+    name), and the quantity at the node groups' maximum size where that differs."""
+
+    item: str
+    price: str
+    quantity: float
+    ceiling: float | None = None
+
+
+HOURS = HOURS_PER_MONTH
+
+
+def _node_group(props: Mapping) -> Iterable[Priced]:
+    instance = props["InstanceTypes"][0]
+    scaling = props["ScalingConfig"]
+    nodes, most = scaling["DesiredSize"], scaling.get("MaxSize", scaling["DesiredSize"])
+    spot = " (spot, priced on demand: a ceiling)" if props.get("CapacityType") == "SPOT" else ""
+    item = f"EKS nodes {nodes} (up to {most}) × {instance}{spot}"
+    yield Priced(item, f"ec2.{instance}", nodes * HOURS, most * HOURS)
+
+
+def _endpoint(props: Mapping) -> Iterable[Priced]:
+    if props.get("VpcEndpointType") != "Interface":
+        return  # gateway endpoints (S3) are free
+    zones = len(props.get("SubnetIds", [])) or 1
+    name = _endpoint_service(props.get("ServiceName"))
+    yield Priced(f"interface endpoint {name} × {zones} AZ", "interface_endpoint", zones * HOURS)
+
+
+def _database(props: Mapping) -> Iterable[Priced]:
+    klass = props["DBInstanceClass"]
+    copies = 2 if props.get("MultiAZ") else 1
+    role = "read replica" if "SourceDBInstanceIdentifier" in props else "primary"
+    az = "Multi-AZ" if copies == 2 else "Single-AZ"
+    yield Priced(f"RDS {role} {klass} {az}", f"rds.{klass}", copies * HOURS)
+    storage = int(props.get("AllocatedStorage", 0) or 0)
+    if storage:
+        item = f"RDS gp3 storage {storage} GB × {copies}"
+        yield Priced(item, "rds_gp3_storage", storage * copies)
+
+
+def _cache(props: Mapping) -> Iterable[Priced]:
+    node = props["CacheNodeType"]
+    count = props.get("NumCacheClusters") or (
+        props.get("NumNodeGroups", 1) * (props.get("ReplicasPerNodeGroup", 0) + 1)
+    )
+    yield Priced(f"ElastiCache {count} × {node}", f"elasticache.{node}", count * HOURS)
+
+
+def _web_acl(props: Mapping) -> Iterable[Priced]:
+    rules = len(props.get("Rules", []))
+    yield Priced("WAF web ACL", "waf_web_acl", 1)
+    yield Priced(f"WAF rules × {rules}", "waf_rule", rules)
+
+
+def _secret(props: Mapping) -> Iterable[Priced]:
+    copies = 1 + len(props.get("ReplicaRegions", []))
+    item = "secret" + (f" + {copies - 1} replicas" if copies > 1 else "")
+    yield Priced(item, "secret", copies)
+
+
+def _aws_call(props: Mapping) -> Iterable[Priced]:
+    # A replica region's stack asks Secrets Manager in the primary region to replicate one of
+    # its secrets here: a replica is billed as a secret. Other API calls cost nothing.
+    if aws_call_action(props) == "replicateSecretToRegions":
+        yield Priced("secret replica", "secret", 1)
+
+
+def _each(item: str, price: str, quantity: float):
+    """A resource priced the same every time: `quantity` of `price`."""
+    return lambda props: [Priced(item, price, quantity)]
+
+
+# How each provisioned resource type is priced, from its template properties.
+PRICERS = {
+    "AWS::CloudWatch::Alarm": _each("CloudWatch alarm", "cloudwatch_alarm", 1),
+    "AWS::EC2::EIP": _each("public IPv4 address", "public_ipv4", HOURS),
+    "AWS::EC2::NatGateway": _each("NAT gateway", "nat_gateway", HOURS),
+    "AWS::EC2::VPCEndpoint": _endpoint,
+    "AWS::EKS::Cluster": _each("EKS control plane", "eks_cluster", HOURS),
+    "AWS::EKS::Nodegroup": _node_group,
+    "AWS::ElastiCache::ReplicationGroup": _cache,
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": _each("ALB (hours; LCUs in usage)", "alb", HOURS),
+    "AWS::GlobalAccelerator::Accelerator": _each("Global Accelerator", "global_accelerator", HOURS),
+    "AWS::KMS::Key": _each("KMS key", "kms_key", 1),
+    "AWS::RDS::DBInstance": _database,
+    "AWS::Route53::HealthCheck": _each("Route 53 health check", "route53_health_check", 1),
+    "AWS::Route53::HostedZone": _each("Route 53 hosted zone", "route53_hosted_zone", 1),
+    "AWS::SecretsManager::Secret": _secret,
+    "AWS::WAFv2::WebACL": _web_acl,
+    "Custom::AWS": _aws_call,
+}
+PROVISIONED = frozenset(PRICERS)
 
 
 def provisioned_lines(
     stack: str, region: str, template: Mapping, book: PriceBook
 ) -> Iterable[Line]:
     """The lines of one synthesized template."""
-    resources = template.get("Resources", {})
-    hours = HOURS_PER_MONTH
-    for resource in resources.values():
-        kind, props = resource["Type"], resource.get("Properties", {})
-        if kind == "AWS::EKS::Cluster":
-            yield _line(book, stack, region, "EKS control plane", "eks_cluster", hours)
-        elif kind == "AWS::EKS::Nodegroup":
-            instance = props["InstanceTypes"][0]
-            scaling = props["ScalingConfig"]
-            nodes, most = scaling["DesiredSize"], scaling.get("MaxSize", scaling["DesiredSize"])
-            spot = props.get("CapacityType") == "SPOT"
-            item = f"EKS nodes {nodes} (up to {most}) × {instance}" + (
-                " (spot, priced on demand: a ceiling)" if spot else ""
+    for resource in template.get("Resources", {}).values():
+        pricer = PRICERS.get(resource["Type"])
+        if pricer is None:
+            continue
+        for priced in pricer(resource.get("Properties", {})):
+            rate, unit, source, regional = book.rate(priced.price, region)
+            yield Line(
+                stack,
+                region,
+                priced.item,
+                priced.quantity,
+                unit,
+                rate,
+                source,
+                regional,
+                book.confirmed(priced.price),
+                priced.ceiling,
             )
-            price = f"ec2.{instance}"
-            yield _line(book, stack, region, item, price, nodes * hours, most * hours)
-        elif kind == "AWS::EC2::NatGateway":
-            yield _line(book, stack, region, "NAT gateway", "nat_gateway", hours)
-        elif kind == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
-            zones = len(props.get("SubnetIds", [])) or 1
-            name = _endpoint_service(props.get("ServiceName"))
-            item = f"interface endpoint {name} × {zones} AZ"
-            yield _line(book, stack, region, item, "interface_endpoint", zones * hours)
-        elif kind == "AWS::RDS::DBInstance":
-            yield from _database(book, stack, region, props, resources)
-        elif kind == "AWS::ElastiCache::ReplicationGroup":
-            node = props["CacheNodeType"]
-            count = props.get("NumCacheClusters") or (
-                props.get("NumNodeGroups", 1) * (props.get("ReplicasPerNodeGroup", 0) + 1)
-            )
-            item = f"ElastiCache {count} × {node}"
-            yield _line(book, stack, region, item, f"elasticache.{node}", count * hours)
-        elif kind == "AWS::ElasticLoadBalancingV2::LoadBalancer":
-            yield _line(book, stack, region, "ALB (hours; LCUs in usage)", "alb", hours)
-        elif kind == "AWS::GlobalAccelerator::Accelerator":
-            yield _line(book, stack, region, "Global Accelerator", "global_accelerator", hours)
-        elif kind == "AWS::WAFv2::WebACL":
-            rules = len(props.get("Rules", []))
-            yield _line(book, stack, region, "WAF web ACL", "waf_web_acl", 1)
-            yield _line(book, stack, region, f"WAF rules × {rules}", "waf_rule", rules)
-        elif kind == "AWS::KMS::Key":
-            yield _line(book, stack, region, "KMS key", "kms_key", 1)
-        elif kind == "AWS::SecretsManager::Secret":
-            copies = 1 + len(props.get("ReplicaRegions", []))
-            item = "secret" + (f" + {copies - 1} replicas" if copies > 1 else "")
-            yield _line(book, stack, region, item, "secret", copies)
-        elif kind == "AWS::Route53::HealthCheck":
-            yield _line(book, stack, region, "Route 53 health check", "route53_health_check", 1)
-        elif kind == "Custom::AWS" and _api_action(props) == "replicateSecretToRegions":
-            # A replica region's stack asks Secrets Manager in the primary region to replicate
-            # one of its secrets here: a replica is billed as a secret.
-            yield _line(book, stack, region, "secret replica", "secret", 1)
-        elif kind == "AWS::Route53::HostedZone":
-            yield _line(book, stack, region, "Route 53 hosted zone", "route53_hosted_zone", 1)
-        elif kind == "AWS::CloudWatch::Alarm":
-            yield _line(book, stack, region, "CloudWatch alarm", "cloudwatch_alarm", 1)
 
 
-def _api_action(props: Mapping) -> str | None:
-    """The AWS API action a CDK AwsCustomResource calls on create (its `Create` property is
-    JSON, often inside an Fn::Join with tokens: only the literal parts are read)."""
+def aws_call_text(props: Mapping) -> str | None:
+    """The JSON of the AWS API call a CDK AwsCustomResource makes on create (its `Create`
+    property, often an Fn::Join with tokens: only the literal parts are kept)."""
     create = props.get("Create")
     if isinstance(create, dict) and "Fn::Join" in create:
         create = "".join(part for part in create["Fn::Join"][1] if isinstance(part, str))
-    if not isinstance(create, str):
-        return None
-    marker = '"action":"'
-    start = create.find(marker)
-    if start < 0:
+    return create if isinstance(create, str) else None
+
+
+def aws_call_field(props: Mapping, field: str) -> str | None:
+    """A literal string field of that call's JSON ("action", "SecretId"…), else None."""
+    text = aws_call_text(props)
+    marker = f'"{field}":"'
+    start = -1 if text is None else text.find(marker)
+    if text is None or start < 0:
         return None
     start += len(marker)
-    return create[start : create.index('"', start)]
+    return text[start : text.index('"', start)]
+
+
+def aws_call_action(props: Mapping) -> str | None:
+    return aws_call_field(props, "action")
 
 
 def _endpoint_service(name) -> str:
@@ -271,22 +305,6 @@ def _endpoint_service(name) -> str:
         last = parts[-1] if parts else ""
         return last.rsplit(".", 1)[-1] if isinstance(last, str) else "service"
     return "service"
-
-
-def _database(
-    book: PriceBook, stack: str, region: str, props: Mapping, resources: Mapping
-) -> Iterable[Line]:
-    klass = props["DBInstanceClass"]
-    copies = 2 if props.get("MultiAZ") else 1
-    replica = "SourceDBInstanceIdentifier" in props
-    role = "read replica" if replica else "primary"
-    az = "Multi-AZ" if copies == 2 else "Single-AZ"
-    hours = HOURS_PER_MONTH
-    yield _line(book, stack, region, f"RDS {role} {klass} {az}", f"rds.{klass}", copies * hours)
-    storage = int(props.get("AllocatedStorage", 0) or 0)
-    if storage:
-        item = f"RDS gp3 storage {storage} GB × {copies}"
-        yield _line(book, stack, region, item, "rds_gp3_storage", storage * copies)
 
 
 def estimate(assembly: Iterable[tuple[str, str, Mapping]], book: PriceBook) -> list[Line]:

@@ -88,6 +88,12 @@ def markdown(lines: list[Line], usage: list[UsageLine], *, baseline: float, read
 
 
 def replace_block(document: str, block: str) -> str:
-    """`document` with the text between the markers (inclusive) replaced by `block`."""
-    start, end = document.index(BEGIN), document.index(END) + len(END)
-    return document[:start] + block.rstrip("\n") + document[end:]
+    """`document` with the text between the markers (inclusive) replaced by `block`;
+    ValueError naming the markers when they are missing or out of order."""
+    start, end = document.find(BEGIN), document.find(END)
+    if start < 0 or end < start:
+        raise ValueError(
+            f"the document lacks the cost table's markers: put the lines\n{BEGIN}\n{END}\n"
+            "where the table goes (the text between them is replaced)"
+        )
+    return document[:start] + block.rstrip("\n") + document[end + len(END) :]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from cost.estimate import aws_call_action, aws_call_field
 from tests.deploy.kustomize import REGIONS, render_text
 
 TAINT_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute"}
@@ -44,11 +45,8 @@ def secrets_in_region(templates: list[dict]) -> set[str]:
     }
     for template in templates:
         for call in of_type(template, "Custom::AWS"):
-            create = call.get("Create")
-            if isinstance(create, dict):
-                create = "".join(p for p in create["Fn::Join"][1] if isinstance(p, str))
-            if isinstance(create, str) and '"replicateSecretToRegions"' in create:
-                names.add(create.split('"SecretId":"', 1)[1].split('"', 1)[0])
+            if aws_call_action(call) == "replicateSecretToRegions":
+                names.add(aws_call_field(call, "SecretId"))
     return {name for name in names if name}
 
 

@@ -17,7 +17,7 @@ from cost.estimate import (
     unclassified_types,
     usage_lines,
 )
-from cost.render import BEGIN, END
+from cost.render import BEGIN, END, replace_block
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -114,4 +114,19 @@ def test_docs_show_the_estimate_of_the_current_stacks(templates) -> None:
     shown = document[document.index(BEGIN) : document.index(END) + len(END)]
     assert shown.strip() == report(templates).strip(), (
         "docs/deployment.md's cost table is stale: run `make aws-cost`"
+    )
+
+
+def test_a_document_without_the_markers_is_refused_with_what_to_add() -> None:
+    with pytest.raises(ValueError, match="lacks the cost table's markers") as refused:
+        replace_block("# Deployment\n\nno table here\n", f"{BEGIN}\nnew\n{END}\n")
+    assert BEGIN in str(refused.value) and END in str(refused.value)
+    with pytest.raises(ValueError):  # the end before the beginning
+        replace_block(f"{END}\n{BEGIN}\n", "x")
+
+
+def test_the_block_between_the_markers_is_all_that_changes() -> None:
+    document = f"before\n{BEGIN}\nold\n{END}\nafter\n"
+    assert replace_block(document, f"{BEGIN}\nnew\n{END}\n") == (
+        f"before\n{BEGIN}\nnew\n{END}\nafter\n"
     )
