@@ -51,6 +51,18 @@ def endpoint_of(url: str) -> str:
     return f"{parsed.host}:{parsed.port or 5432}"
 
 
+async def _moved_writer(url: str, settings: Settings) -> str | None:
+    """`url` moved to the endpoint this process's copy of the store names; None when the
+    copy is missing or names `url`'s own host:port. RdsError when the store cannot be
+    read, ValueError when it holds no host:port."""
+    endpoint = await asyncio.to_thread(
+        writer_store.read, parameter_region(settings), settings=settings
+    )
+    if not endpoint or endpoint.strip() == endpoint_of(url):
+        return None
+    return with_endpoint(url, endpoint)
+
+
 async def settings_at_start(settings: Settings) -> Settings:
     """The settings a following process starts with: its database URL's host and port are
     the store's copy, so that a process (re)started after `dr rds promote` opens the new
@@ -61,12 +73,9 @@ async def settings_at_start(settings: Settings) -> Settings:
         return settings
     url = settings.resolved_database_url
     try:
-        endpoint = await asyncio.to_thread(
-            writer_store.read, parameter_region(settings), settings=settings
-        )
-        if not endpoint or endpoint.strip() == endpoint_of(url):
+        moved = await _moved_writer(url, settings)
+        if moved is None:
             return settings
-        moved = with_endpoint(url, endpoint)
     except (RdsError, ValueError) as error:
         logger.warning(
             "writer endpoint (%s): %s (starting on %s)",
@@ -75,7 +84,9 @@ async def settings_at_start(settings: Settings) -> Settings:
             endpoint_of(url),
         )
         return settings
-    logger.info("starting on the writer %s (%s)", endpoint.strip(), writer_store.describe(settings))
+    logger.info(
+        "starting on the writer %s (%s)", endpoint_of(moved), writer_store.describe(settings)
+    )
     return settings.model_copy(update={"database_url": SecretStr(moved)})
 
 
@@ -90,16 +101,14 @@ async def follow_writer(
     endpoint other than the current writer's, open a primary there (`primary_at(url)`, by
     default the API's build_primary) and swap it in."""
     open_primary = primary_at or (lambda url: build_primary(settings, url))
-    region = parameter_region(settings)
-    current = endpoint_of(settings.resolved_database_url)
     url = settings.resolved_database_url
+    current = endpoint_of(url)
     while True:
         try:
-            endpoint = await asyncio.to_thread(writer_store.read, region, settings=settings)
-            if endpoint and endpoint.strip() != current:
-                url = with_endpoint(url, endpoint)
-                await router.replace_primary(open_primary(url))
-                current = endpoint.strip()
+            moved = await _moved_writer(url, settings)
+            if moved is not None:
+                await router.replace_primary(open_primary(moved))
+                url, current = moved, endpoint_of(moved)
         except (RdsError, ValueError) as error:
             logger.warning(
                 "writer endpoint (%s): %s (writes still go to %s)",
