@@ -284,6 +284,32 @@ async def count_api_keys(url: str) -> int:
         await engine.dispose()
 
 
+async def migrated_database(server: PostgresServer, name: str) -> str:
+    """A new database `name` on `server`, migrated to head; its URL."""
+    url = server.create_database(name)
+    # Alembic runs its own event loop: in a thread.
+    await asyncio.to_thread(migrations.upgrade, Settings(environment="test", database_url=url))
+    return url
+
+
+def following_api_settings(
+    aws_server: AwsServer, store: str, identifier: str, data_dir: Path, writer: str
+) -> Settings:
+    """An API in eu-west-1 configured with `writer`, following the writer store (`store`,
+    in moto) every 0.1 s; no response cache, so every request reaches the database."""
+    return Settings(
+        environment="test",
+        data_dir=data_dir,
+        database_url=writer,
+        cache_enabled=False,
+        region=EUROPE,
+        aws_endpoint_url=aws_server.endpoint_url,
+        rds_regions=[PRIMARY, EUROPE],
+        writer_endpoint_poll_seconds=0.1,
+        **store_settings(store, identifier),
+    )
+
+
 async def test_the_api_follows_a_repointed_writer_without_restart(
     aws_server: AwsServer,
     pg_server: PostgresServer,
@@ -295,22 +321,8 @@ async def test_the_api_follows_a_repointed_writer_without_restart(
 ) -> None:
     name = f"follow_{uuid.uuid4().hex[:10]}"
     old_writer = pg_server.create_database(name, template=pg_template)
-    new_writer = second_pg_server.create_database(name)
-    # Alembic runs its own event loop: in a thread.
-    await asyncio.to_thread(
-        migrations.upgrade, Settings(environment="test", database_url=new_writer)
-    )
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path,
-        database_url=old_writer,
-        cache_enabled=False,
-        region=EUROPE,
-        aws_endpoint_url=aws_server.endpoint_url,
-        rds_regions=[PRIMARY, EUROPE],
-        writer_endpoint_poll_seconds=0.1,
-        **store_settings(store, identifier),
-    )
+    new_writer = await migrated_database(second_pg_server, name)
+    settings = following_api_settings(aws_server, store, identifier, tmp_path, old_writer)
     writer_store.write(EUROPE, endpoint_in_url(old_writer), settings=settings)
 
     async with api_client(settings) as client:
@@ -356,21 +368,9 @@ async def test_the_api_started_after_the_move_opens_the_writer_the_store_names(
     """Its configured URL names the old writer, which is gone (a pod rescheduled after
     `dr rds promote`): it starts, and serves, on the new one."""
     name = f"start_{uuid.uuid4().hex[:10]}"
-    new_writer = second_pg_server.create_database(name)
-    await asyncio.to_thread(
-        migrations.upgrade, Settings(environment="test", database_url=new_writer)
-    )
-    settings = Settings(
-        environment="test",
-        data_dir=tmp_path,
-        database_url=pg_server.url(name),  # no such database there
-        cache_enabled=False,
-        region=EUROPE,
-        aws_endpoint_url=aws_server.endpoint_url,
-        rds_regions=[PRIMARY, EUROPE],
-        writer_endpoint_poll_seconds=0.1,
-        **store_settings(store, identifier),
-    )
+    new_writer = await migrated_database(second_pg_server, name)
+    gone = pg_server.url(name)  # no such database there
+    settings = following_api_settings(aws_server, store, identifier, tmp_path, gone)
     writer_store.write(EUROPE, endpoint_in_url(new_writer), settings=settings)
 
     async with api_client(settings) as client:

@@ -80,6 +80,16 @@ async def while_running(
     return await answer()
 
 
+async def until_a_job_succeeded(
+    worker: subprocess.Popen[bytes], log: Path, engine: AsyncEngine, what: str
+) -> None:
+    """Wait until `engine`'s database records a succeeded job, failing (with the worker's
+    log) if the worker process exits first."""
+    await wait_for(
+        lambda: while_running(worker, log, lambda: scalar(engine, succeeded_jobs())), what
+    )
+
+
 def stored_reviews() -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(reviews)
 
@@ -169,10 +179,7 @@ async def test_the_worker_follows_a_repointed_writer_without_restart(
     try:
         # Working on the old writer first.
         deliver(feeds, "before.jl", hotel=1, count=3)
-        await wait_for(
-            lambda: while_running(worker, log, lambda: scalar(old, succeeded_jobs())),
-            "the first file on the old writer",
-        )
+        await until_a_job_succeeded(worker, log, old, "the first file on the old writer")
         assert await scalar(old, stored_reviews()) == 3
         (feeds / "before.jl").unlink()  # consumed (the new writer has never seen it)
         await old.dispose()
@@ -184,10 +191,7 @@ async def test_the_worker_follows_a_repointed_writer_without_restart(
         await asyncio.to_thread(pg_server.drop_database, name)
         deliver(feeds, "after.jl", hotel=2, count=4)
 
-        await wait_for(
-            lambda: while_running(worker, log, lambda: scalar(new, succeeded_jobs())),
-            "the second file on the new writer",
-        )
+        await until_a_job_succeeded(worker, log, new, "the second file on the new writer")
         assert await scalar(new, stored_reviews()) == 4
         sources = await scalar(new, sa.select(sa.func.array_agg(ingested_files.c.source_uri)))
         assert [Path(uri).name for uri in sources] == ["after.jl"]
@@ -217,10 +221,7 @@ async def test_a_worker_started_after_the_move_opens_the_writer_the_store_names(
     new = create_async_engine(new_writer)
     try:
         deliver(feeds, "feed.jl", hotel=3, count=2)
-        await wait_for(
-            lambda: while_running(worker, log, lambda: scalar(new, succeeded_jobs())),
-            "the file on the new writer",
-        )
+        await until_a_job_succeeded(worker, log, new, "the file on the new writer")
         assert await scalar(new, stored_reviews()) == 2
         assert worker.poll() is None, log.read_text()
     finally:
