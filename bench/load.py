@@ -84,7 +84,7 @@ def _run(
     api_keys: dict[str, str],
 ) -> int:
     rates = rate_steps(
-        [float(r) for r in args.rates.split(",")] if args.rates else None,
+        args.rates,
         start=args.start,
         factor=args.factor,
         maximum=args.max,

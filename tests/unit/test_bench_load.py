@@ -34,6 +34,7 @@ from hotelreviews.ingestion.shapes.parsing import parse_line  # noqa: E402
 from hotelreviews.ingestion.shapes.records import NormalizedReview  # noqa: E402
 from load_ingest import review_lines  # noqa: E402
 from load_mix import SHARES, Hotel, Mix, Zipf, demo_vocabulary  # noqa: E402
+from load_options import parse_args, shares_of  # noqa: E402
 from load_results import RegionResult, new_histogram  # noqa: E402
 from load_run import StepPlan, Target  # noqa: E402
 from load_schedule import (  # noqa: E402
@@ -434,3 +435,49 @@ def test_with_writes_as_files_a_write_drops_its_file_and_sends_nothing(tmp_path:
     files = sorted(tmp_path.iterdir())
     assert len(files) == 2 and all(parse_line(f.read_bytes().splitlines()[0]) for f in files)
     assert region.result.sent == 0 and not region.result.statuses  # no request was made
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--rates", "100,-5"], "must be > 0"),
+        (["--rates", ","], "at least one rate"),
+        (["--start", "0"], "must be > 0"),
+        (["--factor", "1"], "must be > 1"),
+        (["--start", "500", "--max", "100"], "below --start"),
+        (["--duration", "abc"], "is not a number"),
+        (["--processes", "0"], "whole number >= 1"),
+        (["--region", "eu-west-1"], "NAME=http(s)://host:port"),
+        (["--region", "eu=ftp://x"], "NAME=http(s)://host:port"),
+        (["--server-pid", "eu=abc"], "PID or REGION=PID"),
+        (["--mix", "hotel"], "KIND=WEIGHT"),
+        (["--mix", "shopping=1"], "unknown kind"),
+        (["--mix", f"{next(iter(SHARES))}=x"], "is not a number"),
+        (["--mix", f"{next(iter(SHARES))}=0"], "nothing to send"),
+    ],
+)
+def test_bad_options_are_refused_with_what_to_give(
+    arguments: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        parse_args("load", ["--target", "http://127.0.0.1:9", *arguments])
+    assert refused.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_good_options_are_parsed_into_values() -> None:
+    kind = next(iter(SHARES))
+    args = parse_args(
+        "load",
+        [
+            "--region", "eu-west-1=http://127.0.0.1:9",
+            "--server-pid", "eu-west-1=123",
+            "--rates", "200, 100",
+            "--mix", f"{kind}=2",
+            "--no-writes",
+        ],
+    )  # fmt: skip
+    assert args.region == [("eu-west-1", "http://127.0.0.1:9")]
+    assert args.server_pid == [("eu-west-1", 123)]
+    assert args.rates == [200.0, 100.0]
+    assert shares_of(args) == {kind: 2.0}
