@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotelreviews.cluster.daemons import process_start_time
 from hotelreviews.cluster.pg_settings import (
     CLUSTER_CONF,
     NODE_CONF,
@@ -43,6 +44,7 @@ from hotelreviews.cluster.pg_tools import (
 SUPERUSER = "postgres"
 STANDBY_SIGNAL = "standby.signal"
 FENCE_MARKER = "FENCED"  # a fenced node must never start as a primary (see fence())
+POSTMASTER_EXIT_WITHIN = 10.0  # seconds from its pid file's removal to its exit, at most
 
 
 @dataclass
@@ -231,15 +233,24 @@ class PgNode:
 
     def stop(self, *, mode: str = "fast", timeout: float = 60.0) -> None:
         """pg_ctl stop (fast: sessions are ended, everything written is flushed and, on a
-        primary, sent to connected replicas before it exits); immediate if that fails."""
-        if not self.is_running():
+        primary, sent to connected replicas before it exits); killed if that fails. Returns
+        once the postmaster process is gone, not merely its pid file."""
+        postmaster = self.postmaster_pid()
+        if postmaster is None:
             return
+        started = process_start_time(postmaster)  # the same process, not a reused pid
         result = self._run(
             ["pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "-t", str(int(timeout)), "stop"],
             timeout=timeout + 30,
         )
         if result.returncode != 0 and self.is_running():
             self.kill()
+            return
+        # pg_ctl returns when postmaster.pid is removed, which the postmaster does on its way
+        # out; on a loaded machine it can still be alive a while after (seen in CI).
+        deadline = time.monotonic() + POSTMASTER_EXIT_WITHIN
+        while process_start_time(postmaster) == started and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def kill(self) -> None:
         """SIGKILL the postmaster and every server process: a crash, nothing flushed or sent."""
