@@ -13,7 +13,8 @@ Zipf popularity over every hotel the target has. Rates step up; each step warms 
 records for --duration seconds, per region, into HdrHistograms (merged across --processes).
 
 Targets: --cluster DATA_DIR (a `hotelreviews cluster up`: every region through the global
-entry, with X-Region, trusting the cluster CA; its API servers' pids for CPU, its inbox), or
+entry, with X-Region, trusting the cluster CA; the pids of its API servers, PostgreSQL and
+Redis servers for CPU per request, its inbox), or
 --region NAME=URL (repeatable) / --target URL. --latency only records that the cluster was
 started with emulated inter-region latency (a --cluster layout says so itself).
 """
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(
     args: argparse.Namespace,
     targets: list[Target],
-    pids: dict[str, list[int]],
+    pids: dict[str, dict[str, list[int]]],
     shares: dict[str, float],
     api_keys: dict[str, str],
 ) -> int:
@@ -138,10 +139,14 @@ def _run(
                     post_writes=args.writes == "post",
                     shares=shares,
                 )
-                cpu = {t.region: ServerCpu(pids.get(t.region, [])) for t in active}
-                before = {region: meter.seconds() for region, meter in cpu.items()}
+                cpu = {
+                    (component, t.region): ServerCpu(pids[component].get(t.region, []))
+                    for component in pids
+                    for t in active
+                }
+                before = {key: meter.seconds() for key, meter in cpu.items()}
                 results = _run_everywhere(plan, args.processes, pool)
-                after = {region: meter.seconds() for region, meter in cpu.items()}
+                after = {key: meter.seconds() for key, meter in cpu.items()}
                 share = max(r["cpu_seconds"] / r["wall_seconds"] for r in results)
                 generator_cpu = sum(r["cpu_seconds"] for r in results)
                 answered = sum(
@@ -152,17 +157,18 @@ def _run(
                     merged = RegionResult()
                     for result in results:
                         merged.merge(RegionResult.from_wire(result["regions"][region]))
-                    used = (
-                        after[region] - before[region]
-                        if None not in (after[region], before[region])
-                        else None
-                    )
+                    used = {
+                        component: _difference(after[key], before[key])
+                        for key in cpu
+                        if key[1] == region
+                        for component in [key[0]]
+                    }
                     step = figures(
                         region,
                         rate,
                         args.duration,
                         merged,
-                        server_cpu_seconds=used,
+                        cpu_seconds=used,
                         generator_cpu_share=share,
                         generator_cpu_ms_per_request=(
                             generator_cpu * 1000 / answered if answered else None
@@ -186,6 +192,10 @@ def _run(
         args.json.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
         print(f"written: {args.json}")
     return 0
+
+
+def _difference(after: float | None, before: float | None) -> float | None:
+    return after - before if after is not None and before is not None else None
 
 
 def _config(args: argparse.Namespace, targets: list[Target], rates: list[float], hotels: int):  # noqa: ANN202

@@ -142,8 +142,16 @@ def parse_args(description: str, argv: list[str] | None = None) -> argparse.Name
     return args
 
 
-def targets_of(args: argparse.Namespace) -> tuple[list[Target], dict[str, list[int]]]:
-    pids: dict[str, list[int]] = {}
+# What a step's CPU is read of, per region: the API servers always (--server-pid or the
+# cluster's); the database and cache servers when the cluster names them.
+COMPONENTS = ("api", "database", "cache")
+
+
+def targets_of(
+    args: argparse.Namespace,
+) -> tuple[list[Target], dict[str, dict[str, list[int]]]]:
+    """The targets, and {component: {region: pids}} for the CPU figures."""
+    pids: dict[str, dict[str, list[int]]] = {component: {} for component in COMPONENTS}
     if args.cluster:
         cluster = from_cluster(args.cluster)
         wanted = args.regions.split(",") if args.regions else cluster.regions
@@ -153,7 +161,12 @@ def targets_of(args: argparse.Namespace) -> tuple[list[Target], dict[str, list[i
             print(f"note: the cluster's layout says latency={cluster.latency}; recorded so")
         args.latency = cluster.latency
         targets = [Target(region, cluster.entry_url, True) for region in wanted]
-        pids = {region: cluster.server_pids.get(region, []) for region in wanted}
+        for component, found in (
+            ("api", cluster.server_pids),
+            ("database", cluster.database_pids),
+            ("cache", cluster.cache_pids),
+        ):
+            pids[component] = {region: found.get(region, []) for region in wanted}
     else:
         targets = [Target(name, url, True) for name, url in args.region]
         if args.target:
@@ -161,7 +174,7 @@ def targets_of(args: argparse.Namespace) -> tuple[list[Target], dict[str, list[i
     if not targets:
         raise SystemExit("no target: give --cluster, --region NAME=URL or --target URL")
     for region, pid in args.server_pid:
-        pids.setdefault(region or targets[0].region, []).append(pid)
+        pids["api"].setdefault(region or targets[0].region, []).append(pid)
     return targets, pids
 
 

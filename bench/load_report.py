@@ -24,7 +24,12 @@ class StepFigures:
     lag_p99_ms: float
     lag_max_ms: float
     served_elsewhere: int
-    cpu_ms_per_request: float | None  # the region's API servers, whole step incl. warm-up
+    # CPU of the region's servers per request answered, whole step incl. warm-up: its API
+    # servers; its PostgreSQL server (a replica, or the primary, which also takes every
+    # region's writes and streams them); its Redis. None where not known.
+    cpu_ms_per_request: float | None
+    database_cpu_ms_per_request: float | None
+    cache_cpu_ms_per_request: float | None
     generator_cpu_share: float  # generator CPU seconds per wall second (near 1: saturated)
     generator_cpu_ms_per_request: float | None  # every region's requests of the step together
     statuses: dict[str, int]
@@ -41,7 +46,7 @@ def figures(
     duration: float,
     merged: RegionResult,
     *,
-    server_cpu_seconds: float | None,
+    cpu_seconds: dict[str, float | None],
     generator_cpu_share: float,
     generator_cpu_ms_per_request: float | None = None,
 ) -> StepFigures:
@@ -49,6 +54,12 @@ def figures(
         if not merged.sent:
             return None
         return merged.latency.get_value_at_percentile(percentile) / 1000
+
+    def per_request(component: str) -> float | None:
+        seconds = cpu_seconds.get(component)
+        if seconds is None or not merged.answered_total:
+            return None
+        return seconds * 1000 / merged.answered_total
 
     hits, misses = merged.cache.get("hit", 0), merged.cache.get("miss", 0)
     return StepFigures(
@@ -65,11 +76,9 @@ def figures(
         lag_p99_ms=merged.lag.get_value_at_percentile(99) / 1000 if merged.sent else 0.0,
         lag_max_ms=merged.lag.get_max_value() / 1000 if merged.sent else 0.0,
         served_elsewhere=merged.served_elsewhere,
-        cpu_ms_per_request=(
-            server_cpu_seconds * 1000 / merged.answered_total
-            if server_cpu_seconds is not None and merged.answered_total
-            else None
-        ),
+        cpu_ms_per_request=per_request("api"),
+        database_cpu_ms_per_request=per_request("database"),
+        cache_cpu_ms_per_request=per_request("cache"),
         generator_cpu_share=generator_cpu_share,
         generator_cpu_ms_per_request=generator_cpu_ms_per_request,
         statuses={str(status): count for status, count in sorted(merged.statuses.items())},
@@ -89,7 +98,8 @@ def _achieved(merged: RegionResult, duration: float) -> float:
 
 HEADER = (
     f"{'region':<15}{'rate':>8}{'achieved':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-    f"{'max ms':>9}{'errors':>9}{'hits':>7}{'cpu ms/req':>11}{'lag p99':>9}  verdict"
+    f"{'max ms':>9}{'errors':>9}{'hits':>7}{'cpu ms/req':>11}{'db ms/req':>10}"
+    f"{'lag p99':>9}  verdict"
 )
 
 
@@ -107,7 +117,8 @@ def table_row(step: StepFigures) -> str:
         f"{step.region:<15}{step.rate:>8.0f}{step.achieved_rate:>10.1f}"
         f"{_number(step.p50_ms):>9}{_number(step.p95_ms):>9}{_number(step.p99_ms):>9}"
         f"{_number(step.max_ms):>9}{step.error_ratio:>9.2%}{hits:>7}"
-        f"{_number(step.cpu_ms_per_request, 2):>11}{step.lag_p99_ms:>9.1f}  {word}"
+        f"{_number(step.cpu_ms_per_request, 2):>11}"
+        f"{_number(step.database_cpu_ms_per_request, 2):>10}{step.lag_p99_ms:>9.1f}  {word}"
     )
 
 
@@ -124,7 +135,9 @@ def summary_line(region: str, sustained: Sustained, steps: list[StepFigures]) ->
     return (
         f"{region}: sustains {sustained.rate:.0f} req/s (p95 {_number(at.p95_ms)} ms, errors "
         f"{at.error_ratio:.3%}, cache hits {hits}, "
-        f"{_number(at.cpu_ms_per_request, 2)} CPU ms/request); {why}"
+        f"CPU ms/request: API {_number(at.cpu_ms_per_request, 2)}, "
+        f"database {_number(at.database_cpu_ms_per_request, 2)}, "
+        f"Redis {_number(at.cache_cpu_ms_per_request, 2)}); {why}"
     )
 
 

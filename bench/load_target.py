@@ -6,7 +6,8 @@
 - `cluster_writer_key`: an API key with the ingest role for the run, revoked after it.
 - `discover`: every hotel the target has (paged through GET /api/v1/hotels) and the
   providers' ids, asked once before the first step (not measured).
-- `ServerCpu`: CPU seconds the API server processes (and their children) used so far.
+- `ServerCpu`: CPU seconds some processes (and their children) used so far: a region's API
+  servers, its PostgreSQL server (the postmaster: every backend is its child), its Redis.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class ClusterTarget:
     cacert: str
     regions: list[str]
     server_pids: dict[str, list[int]] = field(default_factory=dict)
+    database_pids: dict[str, list[int]] = field(default_factory=dict)
+    cache_pids: dict[str, list[int]] = field(default_factory=dict)
     inbox: str | None = None
     latency: bool = False
 
@@ -43,11 +46,15 @@ def from_cluster(data_dir: Path) -> ClusterTarget:
         region: [pid for p in apps.api_processes(layout, region) if (pid := p.daemon.pid)]
         for region in layout.regions
     }
+    postmasters = {region: layout.node(region).postmaster_pid() for region in layout.regions}
+    redis = {region: apps.redis_instance(layout, region).daemon.pid for region in layout.regions}
     return ClusterTarget(
         entry_url=f"https://{layout.global_address}:{layout.global_port}",
         cacert=str(front.ca_path(layout)),
         regions=list(layout.regions),
         server_pids=pids,
+        database_pids={region: [pid] if pid else [] for region, pid in postmasters.items()},
+        cache_pids={region: [pid] if pid else [] for region, pid in redis.items()},
         inbox=str(apps.inbox_dir(layout)),
         latency=layout.latency,
     )
@@ -105,7 +112,9 @@ def discover(
 
 
 class ServerCpu:
-    """User + system CPU seconds of some processes and their children, summed."""
+    """User + system CPU seconds of some processes and their descendants, summed: the live
+    ones' own, and those of descendants that exited and were reaped (in their parent's
+    children times), so a PostgreSQL backend that ends mid-step still counts."""
 
     def __init__(self, pids: list[int]) -> None:
         self.pids = list(pids)
@@ -120,6 +129,7 @@ class ServerCpu:
                 for each in (process, *process.children(recursive=True)):
                     times = each.cpu_times()
                     total += times.user + times.system
+                    total += times.children_user + times.children_system
             except psutil.Error:
                 return None  # a server went away mid-step: no honest figure
         return total

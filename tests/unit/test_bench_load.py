@@ -28,6 +28,7 @@ if str(BENCH) not in sys.path:  # the bench scripts import their siblings by pla
     sys.path.insert(0, str(BENCH))
 
 import load  # noqa: E402
+import load_report  # noqa: E402
 import load_run  # noqa: E402
 import load_target  # noqa: E402
 from hotelreviews.ingestion.shapes.parsing import parse_line  # noqa: E402
@@ -408,7 +409,10 @@ def test_a_cluster_layout_gives_the_global_entry_its_ca_regions_inbox_and_latenc
     assert cluster.regions == ["us-east-1", "eu-west-1", "ap-southeast-1"]
     assert cluster.inbox == str(tmp_path.resolve() / "cluster" / "inbox")
     assert cluster.latency is True
-    assert cluster.server_pids == {region: [] for region in cluster.regions}  # none running
+    # None running: no API, PostgreSQL or Redis process to read CPU of.
+    assert cluster.server_pids == {region: [] for region in cluster.regions}
+    assert cluster.database_pids == {region: [] for region in cluster.regions}
+    assert cluster.cache_pids == {region: [] for region in cluster.regions}
 
 
 def test_server_cpu_is_read_from_live_processes_only() -> None:
@@ -417,6 +421,49 @@ def test_server_cpu_is_read_from_live_processes_only() -> None:
     exited = subprocess.Popen([sys.executable, "-c", "pass"])
     exited.wait()  # reaped: its pid names no process now
     assert load_target.ServerCpu([exited.pid]).seconds() is None
+
+
+def test_server_cpu_counts_children_that_exited_and_were_reaped() -> None:
+    # A server whose child (a PostgreSQL backend, say) burns CPU and ends before the reading:
+    # its CPU is in the parent's children times, and counts.
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import resource, subprocess, sys, time\n"
+            "subprocess.run([sys.executable, '-c', 'sum(range(30_000_000))'], check=True)\n"
+            "used = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+            "print(used.ru_utime + used.ru_stime, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        child_seconds = float(parent.stdout.readline())
+        assert child_seconds > 0
+        assert load_target.ServerCpu([parent.pid]).seconds() >= child_seconds
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def test_a_step_reports_cpu_per_request_of_each_server_it_could_read() -> None:
+    merged = RegionResult(sent=100, answered_total=200)
+    step = load_report.figures(
+        "eu-west-1",
+        50,
+        2.0,
+        merged,
+        cpu_seconds={"api": 0.5, "database": 0.1, "cache": None},
+        generator_cpu_share=0.2,
+    )
+    assert step.cpu_ms_per_request == pytest.approx(2.5)
+    assert step.database_cpu_ms_per_request == pytest.approx(0.5)
+    assert step.cache_cpu_ms_per_request is None
+    row = load_report.table_row(step)
+    assert "2.50" in row and "0.50" in row
 
 
 def test_with_writes_as_files_a_write_drops_its_file_and_sends_nothing(tmp_path: Path) -> None:
