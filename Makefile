@@ -25,7 +25,7 @@ LOCK_ARGS   ?=
 LINT_PATHS  := $(wildcard src tests bench)
 
 .PHONY: help venv lock system-packages node-packages test-tools run test lint fmt bench clean \
-	kubernetes-rules aws-synth aws-cost
+	kubernetes-rules aws-synth aws-cost capacity
 
 help: ## List the targets
 	@echo "Usage: make <target> [PORT=8000] [PYTEST_ARGS=...]"
@@ -98,6 +98,10 @@ aws-synth: node-packages venv ## cdk synth every AWS stack into deploy/aws/cdk.o
 aws-cost: venv ## Rewrite the cost table in docs/deployment.md
 	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20 \
 		"$(CURDIR)/$(BIN)/python" -m cost --write-docs
+
+capacity: venv ## Rewrite the capacity plan in docs/capacity.md
+	cd deploy/aws && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20 \
+		"$(CURDIR)/$(BIN)/python" -m cost.capacity --write-docs
 
 clean: ## Remove .venv, var/ and caches (never tracked files)
 	rm -rf $(VENV) var build dist bench/out .pytest_cache .ruff_cache .hypothesis \

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from cost.estimate import PriceBook, estimate, usage_lines
-from cost.render import markdown, replace_block
+from cost.render import markdown, write_block
 
 AWS_DIR = Path(__file__).resolve().parents[1]
 DOCS = AWS_DIR.parents[1] / "docs" / "deployment.md"
@@ -47,14 +46,10 @@ def main() -> int:
     text = report(synthesized())
     if args.write_docs:
         try:
-            updated = replace_block(DOCS.read_text(), text)
+            write_block(DOCS, text)
         except ValueError as error:
             print(f"cost: {DOCS}: {error}", file=sys.stderr)
             return 1
-        # Written beside it, then renamed: an interruption leaves the old file whole.
-        staging = DOCS.with_name(f".{DOCS.name}.{os.getpid()}.tmp")
-        staging.write_text(updated)
-        os.replace(staging, DOCS)
         print(f"cost: {DOCS} updated", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from pathlib import Path
 
 from cost.estimate import Line, UsageLine
 
@@ -87,13 +89,22 @@ def markdown(lines: list[Line], usage: list[UsageLine], *, baseline: float, read
     return "\n".join(out) + "\n"
 
 
-def replace_block(document: str, block: str) -> str:
+def replace_block(document: str, block: str, *, begin: str = BEGIN, end: str = END) -> str:
     """`document` with the text between the markers (inclusive) replaced by `block`;
     ValueError naming the markers when they are missing or out of order."""
-    start, end = document.find(BEGIN), document.find(END)
-    if start < 0 or end < start:
+    start, stop = document.find(begin), document.find(end)
+    if start < 0 or stop < start:
         raise ValueError(
-            f"the document lacks the cost table's markers: put the lines\n{BEGIN}\n{END}\n"
+            f"the document lacks the generated table's markers: put the lines\n{begin}\n{end}\n"
             "where the table goes (the text between them is replaced)"
         )
-    return document[:start] + block.rstrip("\n") + document[end + len(END) :]
+    return document[:start] + block.rstrip("\n") + document[stop + len(end) :]
+
+
+def write_block(path: Path, block: str, *, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the block in the file at `path`: written beside it, then renamed, so that an
+    interruption leaves the old file whole. ValueError as replace_block."""
+    updated = replace_block(path.read_text(), block, begin=begin, end=end)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.write_text(updated)
+    os.replace(staging, path)

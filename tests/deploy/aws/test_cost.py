@@ -118,7 +118,7 @@ def test_docs_show_the_estimate_of_the_current_stacks(templates) -> None:
 
 
 def test_a_document_without_the_markers_is_refused_with_what_to_add() -> None:
-    with pytest.raises(ValueError, match="lacks the cost table's markers") as refused:
+    with pytest.raises(ValueError, match="lacks the generated table.s markers") as refused:
         replace_block("# Deployment\n\nno table here\n", f"{BEGIN}\nnew\n{END}\n")
     assert BEGIN in str(refused.value) and END in str(refused.value)
     with pytest.raises(ValueError):  # the end before the beginning
