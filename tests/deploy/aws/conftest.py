@@ -62,3 +62,9 @@ def template(stacks: dict) -> Callable:
         return cache[stack_name]
 
     return of
+
+
+@pytest.fixture(scope="session")
+def templates(stacks: dict, template: Callable) -> list[tuple[str, str, dict]]:
+    """(stack name, region, template as JSON) of every stack: what the cost tools price."""
+    return [(name, stack.region, template(name).to_json()) for name, stack in stacks.items()]

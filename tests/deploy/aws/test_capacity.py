@@ -24,11 +24,6 @@ from cost.estimate import Line, PriceBook, estimate
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def templates(stacks: dict, template) -> list[tuple[str, str, dict]]:
-    return [(name, stack.region, template(name).to_json()) for name, stack in stacks.items()]
-
-
 def _inputs(**plan: object) -> dict:
     inputs = copy.deepcopy(load_inputs())
     inputs["plan"].update(plan)

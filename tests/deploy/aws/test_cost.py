@@ -22,11 +22,6 @@ from cost.render import BEGIN, END, replace_block
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def templates(stacks: dict, template) -> list[tuple[str, str, dict]]:
-    return [(name, stack.region, template(name).to_json()) for name, stack in stacks.items()]
-
-
 def test_every_synthesized_resource_type_is_priced_or_declared_free(templates) -> None:
     missing = unclassified_types(t for _, _, t in templates)
     assert not missing, (
