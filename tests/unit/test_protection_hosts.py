@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from hotelreviews.cluster import apps, front
 from hotelreviews.cluster.layout import plan
@@ -114,6 +114,33 @@ async def test_a_request_without_a_host_header_as_haproxy_checks_send_is_served(
     await middleware(scope, unused, unused)
 
     assert served == ["/readyz"]
+
+
+async def test_each_host_header_value_keeps_its_verdict_however_often_it_is_sent() -> None:
+    # Verdicts are remembered by the header's value: the second time is answered the same.
+    served: list[bytes] = []
+    statuses: list[int] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        served.append(dict(scope["headers"])[b"host"])
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    middleware = HostMiddleware(app, allowed=AllowedHosts(["reviews.example.com"]))
+    for host in [b"reviews.example.com", b"evil.example", b"Reviews.Example.com:443"] * 2:
+        scope = {"type": "http", "path": "/livez", "headers": [(b"host", host)]}
+        await middleware(scope, receive, send)
+    # An allowed name, remembered, is still refused when the header is repeated.
+    twice = [(b"host", b"reviews.example.com"), (b"host", b"reviews.example.com")]
+    await middleware({"type": "http", "path": "/livez", "headers": twice}, receive, send)
+
+    assert served == [b"reviews.example.com", b"Reviews.Example.com:443"] * 2
+    assert statuses == [400, 400, 400]
 
 
 def test_by_default_only_loopback_names_are_allowed() -> None:

@@ -88,8 +88,9 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
     if _request_log is not None:
         _request_log.flush()
     _request_log = RequestLog(
-        # For JSON, structlog's renderer would only call the serializer: call it directly.
-        (lambda _logger, _method, event: _json_line(event)) if json else renderer,
+        # For JSON, structlog's renderer would only call the serializer: RequestLog calls
+        # orjson itself (render=None).
+        None if json else renderer,
         stream,
         timestamp=timestamp,
         enabled=level <= logging.INFO,
@@ -130,10 +131,11 @@ def flush_request_lines() -> None:
 
 
 class RequestLog:
-    """The one line per request (observability.requests), in the configured format.
+    """The one line per request (observability.requests), in the configured format: JSON
+    (orjson, as `_json_line` renders) when it is given no renderer, else the renderer's.
 
     It runs on every request, so it skips a bound logger's per-call work (context copies,
-    the processor chain): it stamps the level and time and calls the renderer itself. Its
+    the processor chain): it stamps the level and time and renders the line itself. Its
     keys are fixed and free of secrets, and it carries its trace id: the redaction pass and
     the trace id look-up would only cost time.
 
@@ -145,7 +147,7 @@ class RequestLog:
 
     def __init__(
         self,
-        render: Processor,
+        render: Processor | None,
         stream: TextIO | None,
         *,
         timestamp: Processor,
@@ -167,7 +169,10 @@ class RequestLog:
             return
         event = {"event": "request", **fields, "level": "info"}
         self._timestamp(None, "info", event)
-        line = self._render(None, "info", event)
+        if self._render is None:  # JSON
+            line = orjson.dumps(event, default=str).decode()
+        else:
+            line = self._render(None, "info", event)
         if self._flush_seconds <= 0:
             # sys.stderr is line buffered: the newline sends the line out.
             (self._stream or sys.stderr).write(f"{line}\n")

@@ -38,6 +38,7 @@ _HOST_HEADER = re.compile(
     re.IGNORECASE,
 )
 _REDIRECTS = range(300, 400)
+_MAX_REMEMBERED = 1000
 
 
 def host_name(authority: str) -> str | None:
@@ -74,15 +75,25 @@ class HostMiddleware:
     def __init__(self, app: ASGIApp, *, allowed: AllowedHosts) -> None:
         self.app = app
         self._allowed = allowed
+        # Host header values repeat (our few names): each one's verdict, the allowed host
+        # name or None (refused), parsed once. Bounded: values are the client's choice.
+        self._verdicts: dict[bytes, str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        values = [value for key, value in scope["headers"] if key == b"host"]
-        if values:
-            host = host_name(values[0].decode("latin-1")) if len(values) == 1 else None
-            if host is None or not self._allowed.allows(host):
+        value: bytes | None = None
+        repeated = False
+        for key, header in scope["headers"]:
+            if key == b"host":
+                if value is not None:
+                    repeated = True
+                    break
+                value = header
+        if value is not None:
+            host = None if repeated else self._verdict(value)
+            if host is None:
                 await send_problem(
                     send,
                     status=400,
@@ -97,6 +108,19 @@ class HostMiddleware:
                 return
             send = _relative_redirects(send, host)
         await self.app(scope, receive, send)
+
+    def _verdict(self, value: bytes) -> str | None:
+        """The allowed host a Host header's value names, None when refused."""
+        try:
+            return self._verdicts[value]
+        except KeyError:
+            pass
+        host = host_name(value.decode("latin-1"))
+        verdict = host if host is not None and self._allowed.allows(host) else None
+        if len(self._verdicts) >= _MAX_REMEMBERED:
+            self._verdicts.clear()
+        self._verdicts[value] = verdict
+        return verdict
 
 
 def _relative_redirects(send: Send, host: str) -> Send:

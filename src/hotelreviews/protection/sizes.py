@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotelreviews.protection.asgi_problems import send_problem
 
+_BODILESS = frozenset({"GET", "HEAD"})
+
 
 class SizeLimitMiddleware:
     def __init__(
@@ -71,6 +73,10 @@ class SizeLimitMiddleware:
                 instance=scope["path"],
             )
             return
+        if declared is None and scope["method"] in _BODILESS:
+            # The common case (every cache hit): nothing to count.
+            await self.app(scope, receive, send)
+            return
         limit = self.body_limit(scope["path"])
         if declared is not None:
             if declared.isdigit() and int(declared) <= limit:
@@ -80,9 +86,6 @@ class SizeLimitMiddleware:
             if declared.isdigit():
                 await _too_large(send, scope, limit)
                 return
-        if scope["method"] in ("GET", "HEAD") and declared is None:
-            await self.app(scope, receive, send)
-            return
         await _BodyCounter(self.app, limit, scope, receive, send).run()
 
 
