@@ -21,6 +21,7 @@ from hotelreviews.api.problem_details import PROBLEM_JSON, install_problem_handl
 from hotelreviews.api.responses import public_cache_control
 from hotelreviews.app import health_routes, metrics_route
 from hotelreviews.app.guard_responses import add_guard_responses
+from hotelreviews.app.idle_layers import drop_idle_fastapi_layers
 from hotelreviews.app.root_redirect import install_root_redirect
 from hotelreviews.audit.context import AuditContextMiddleware
 from hotelreviews.audit.routes import router as audit_router
@@ -52,6 +53,9 @@ from hotelreviews.security.token_versions import TokenVersions
 
 logger = logging.getLogger("hotelreviews.api")
 API_PREFIX = "/api/v1"
+# Request telemetry is ours (observability.requests). FastAPI's own, on as soon as a global
+# tracer provider exists, would add a second server span to every request.
+FASTAPI_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -111,10 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Hotels, their reviews from many providers, summaries and full-text search.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        # Request telemetry is ours (observability.requests). FastAPI's own, on as soon as a
-        # global tracer provider exists, would add a second server span to every request.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        telemetry=FASTAPI_TELEMETRY,
     )
+    # First, before the wrappers below: they wrap the stack FastAPI builds.
+    drop_idle_fastapi_layers(app, fastapi_telemetry_off=not any(FASTAPI_TELEMETRY.values()))
     app.state.settings = settings
     app.state.head_revision = migrations.head_revision(settings)
     # Sent on the cacheable routes' 200s (api.responses.CacheableRoute), cache on or off.
