@@ -11,20 +11,23 @@ cache and the audit context. One request — a cached hotel detail, GET /api/v1/
 a Host header and no credentials, what wrk sends in bench/api.py — is called directly through
 the ASGI app N times in a row (no server, no socket).
 
-Rows (each the best of five alternating passes):
+Rows (CPU time of the process per request, the best of 40 short passes, variants alternating):
 
 - `all layers`: the app as built;
 - `without <Layer>`: the same built stack with that one middleware spliced out (found by
   walking the stack the factory built, so nothing here names the order or re-creates a
-  layer: what the factory adds is what is measured);
+  layer: what the factory adds is what is measured). Layers inside the response cache are
+  never reached by a hit: their rows show the noise;
 - `<setting> off`: a fresh child process with one telemetry setting changed (metrics,
   tracing, the request line): what they cost inside the telemetry middleware;
 - `bare ASGI`: bench/bare_app.py called the same way in the same process.
 
-The `µs saved` column is what removing the layer saves; `vs bare` estimates the through-server
-ratio of bench/api.py: `server / (server + app)`, where `server` is what uvicorn spends on a
-request around the app, measured in process too (`--server-us`, default: measured by feeding
-the request's bytes to uvicorn's httptools protocol with a fake transport, bare app vs app).
+`µs saved` is what removing the layer saves. `vs bare` estimates bench/api.py's ratio from
+the in-process time alone: uvicorn's own work around the bare app over that plus the
+variant's extra time. Last, the bare app and the whole app driven through uvicorn's httptools
+protocol on uvloop (as `hotelreviews serve` runs them: the request's bytes in, a transport
+that only collects what is written), whose ratio is the one that compares with wrk's:
+inside the server the same Python code runs about twice as slowly as in a tight loop.
 """
 
 from __future__ import annotations
@@ -206,8 +209,8 @@ def _layer_names(stack: Any) -> list[str]:
 
 
 def _without(app: Any, stack: Any, name: str) -> Callable[..., Any]:
-    """The app's stack with the middleware of that class spliced out (a shallow copy of each
-    layer above it, so the others keep their own state)."""
+    """The app's stack with the middleware of that class spliced out: shallow copies of the
+    other layers (sharing their state with the app's: caches, budgets, metrics) chained anew."""
     import copy
 
     chain = []
