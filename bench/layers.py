@@ -20,14 +20,17 @@ Rows (CPU time of the process per request, the best of 40 short passes, variants
   never reached by a hit: their rows show the noise;
 - `<setting> off`: a fresh child process with one telemetry setting changed (metrics,
   tracing, the request line): what they cost inside the telemetry middleware;
+- `without protection, identity, headers`, `... and without telemetry`: groups spliced out
+  together, what those layers cost at most (their checks and their frames);
 - `bare ASGI`: bench/bare_app.py called the same way in the same process.
 
 `µs saved` is what removing the layer saves. `vs bare` estimates bench/api.py's ratio from
 the in-process time alone: uvicorn's own work around the bare app over that plus the
-variant's extra time. Last, the bare app and the whole app driven through uvicorn's httptools
-protocol on uvloop (as `hotelreviews serve` runs them: the request's bytes in, a transport
-that only collects what is written), whose ratio is the one that compares with wrk's:
-inside the server the same Python code runs about twice as slowly as in a tight loop.
+variant's extra time. Last, the bare app, the whole app and the two groups driven through
+uvicorn's httptools protocol on uvloop (as `hotelreviews serve` runs them: the request's
+bytes in, a transport that only collects what is written), whose ratio is the one that
+compares with wrk's: inside the server the same Python code runs about twice as slowly as in
+a tight loop.
 """
 
 from __future__ import annotations
@@ -54,6 +57,21 @@ HERE = Path(__file__).resolve().parent
 PASSES = 40
 # Spliced out, a hit becomes a miss (the route, its queries): not a layer of a hit's cost.
 NOT_SPLICED = frozenset({"ResponseCacheMiddleware"})
+# Groups spliced out together: what the layers cost at most, checks and frames included.
+EDGE = frozenset(
+    {
+        "ClientAddressMiddleware",
+        "HostMiddleware",
+        "SizeLimitMiddleware",
+        "RateLimitMiddleware",
+        "IdentityMiddleware",
+        "SecurityHeadersMiddleware",
+    }
+)
+GROUPS = {
+    "without protection, identity, headers": EDGE,
+    "... and without telemetry": EDGE | {"RequestTelemetryMiddleware"},
+}
 # Settings that change what the telemetry middleware does, one child process each.
 SETTING_VARIANTS: dict[str, dict[str, str]] = {
     "all layers": {},
@@ -140,22 +158,22 @@ def _report(rows: dict[str, float], args: argparse.Namespace) -> None:
         f"in process, cached GET /api/v1/hotels/{{id}}, {args.requests:,} requests per "
         f"variant in {PASSES} passes (the best), SQLite, {args.reviews:,} demo reviews"
     )
-    print(f"{'variant':<36}{'µs/request':>11}{'µs saved':>10}{'vs bare':>9}")
+    print(f"{'variant':<45}{'µs/request':>11}{'µs saved':>10}{'vs bare':>9}")
     for name, micros in rows.items():
         if name.startswith("uvicorn"):
             continue
         saved = "" if name in ("all layers", "bare ASGI") else f"{everything - micros:>10.1f}"
         app = micros - bare
-        print(f"{name:<36}{micros:>11.1f}{saved:>10}{server / (server + app):>9.2f}")
+        print(f"{name:<45}{micros:>11.1f}{saved:>10}{server / (server + app):>9.2f}")
     print(
         f"vs bare: uvicorn's own work around the bare app ({server:.1f} µs) over that plus the "
         "variant's extra time"
     )
     print("through uvicorn's httptools protocol (one keep-alive connection, a fake transport):")
-    for name in ("uvicorn + bare ASGI", "uvicorn + all layers"):
-        print(
-            f"{name:<36}{rows[name]:>11.1f}{'':>10}{rows['uvicorn + bare ASGI'] / rows[name]:>9.2f}"
-        )
+    bare_through = rows["uvicorn + bare ASGI"]
+    for name, micros in rows.items():
+        if name.startswith("uvicorn"):
+            print(f"{name:<45}{micros:>11.1f}{'':>10}{bare_through / micros:>9.2f}")
 
 
 async def _child(requests: int, *, splice: bool) -> None:
@@ -180,7 +198,9 @@ async def _child(requests: int, *, splice: bool) -> None:
             for name in _layer_names(built):
                 if name in NOT_SPLICED:
                     continue
-                variants[f"without {name}"] = _without(app, built, name)
+                variants[f"without {name}"] = _without(app, built, {name})
+            for group, names in GROUPS.items():
+                variants[group] = _without(app, built, names)
             variants["bare ASGI"] = bare_app.app
         times = {name: float("inf") for name in variants}
         for _ in range(PASSES):
@@ -189,11 +209,10 @@ async def _child(requests: int, *, splice: bool) -> None:
                     times[name], await _per_request(variant, path, max(1, requests // PASSES))
                 )
         if splice:
-            for name, variant in (
-                ("uvicorn + bare ASGI", bare_app.app),
-                ("uvicorn + all layers", app),
-            ):
-                times[name] = await _through_uvicorn(variant, path, max(1, requests // PASSES))
+            for name in ("bare ASGI", "all layers", *GROUPS):
+                times[f"uvicorn + {name}"] = await _through_uvicorn(
+                    variants[name], path, max(1, requests // PASSES)
+                )
     for name, seconds in times.items():
         print(f"{name} {seconds * 1e6:.2f}")
 
@@ -208,8 +227,8 @@ def _layer_names(stack: Any) -> list[str]:
     return names
 
 
-def _without(app: Any, stack: Any, name: str) -> Callable[..., Any]:
-    """The app's stack with the middleware of that class spliced out: shallow copies of the
+def _without(app: Any, stack: Any, names: frozenset[str] | set[str]) -> Callable[..., Any]:
+    """The app's stack with the middlewares of those classes spliced out: shallow copies of the
     other layers (sharing their state with the app's: caches, budgets, metrics) chained anew."""
     import copy
 
@@ -218,7 +237,7 @@ def _without(app: Any, stack: Any, name: str) -> Callable[..., Any]:
     while hasattr(node, "app") and not hasattr(node, "routes"):
         chain.append(node)
         node = node.app
-    kept = [layer for layer in chain if type(layer).__name__ != name]
+    kept = [layer for layer in chain if type(layer).__name__ not in names]
     inner = node
     for layer in reversed(kept):
         clone = copy.copy(layer)
