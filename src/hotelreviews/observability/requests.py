@@ -247,14 +247,14 @@ class RequestTelemetryMiddleware:
         # Resolved by security.authn for requests that got that far (not a 429 in front).
         identity = state.get("identity")
         try:
-            self._log(
-                method=method,
-                route=route,
-                status=status,
-                duration_ms=round(seconds * 1000, 3),
-                client=None if client is None else client[0],
-                identity=None if identity is None else identity.key,
-                trace_id=trace_id,
+            self._log.request(
+                method,
+                route,
+                status,
+                seconds,
+                None if client is None else client[0],
+                None if identity is None else identity.key,
+                trace_id,
             )
         except Exception:  # a broken log stream must not fail the request
             logger.exception("could not write the request log line")
