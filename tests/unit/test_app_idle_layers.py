@@ -31,13 +31,9 @@ def test_the_factory_s_stack_has_every_layer_of_ours_and_none_of_fastapi_s_idle_
     assert IDLE, "FastAPI's idle layers are expected in the installed version"
     assert not {cls.__name__ for cls in IDLE} & set(layers)
     for kept in (
-        "RequestTelemetryMiddleware",
-        "SecurityHeadersMiddleware",
+        "RequestTelemetryMiddleware",  # with protection's response headers (its hook)
         "ServerErrorMiddleware",
-        "HostMiddleware",
-        "SizeLimitMiddleware",
-        "RateLimitMiddleware",
-        "IdentityMiddleware",
+        "EdgeMiddleware",  # client address, host names, size and rate limits, identity
         "ResponseCacheMiddleware",
         "AuditContextMiddleware",
         "ExceptionMiddleware",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from random import getrandbits
 from typing import Any
 
@@ -60,14 +60,27 @@ _MAX_REMEMBERED_PATH_LENGTH = 256
 logger = logging.getLogger("hotelreviews.observability")
 
 
-def install_request_telemetry(app: Starlette, settings: Settings) -> None:
+# Given a request's scope, its response's status and headers, the headers to send instead
+# (a new list): what other layers add to every response (protection.response_headers).
+ResponseHeadersHook = Callable[
+    [Scope, int, Iterable[tuple[bytes, bytes]]], list[tuple[bytes, bytes]]
+]
+
+
+def install_request_telemetry(
+    app: Starlette, settings: Settings, *, response_headers: ResponseHeadersHook | None = None
+) -> None:
     """Wrap the app's whole middleware stack, Starlette's error handling included, in the
-    telemetry middleware (call after every add_middleware)."""
+    telemetry middleware (call after every add_middleware). `response_headers` runs in its
+    `send` wrapper, before X-Trace-Id is added: one wrapper for every response's headers."""
     build_stack = app.build_middleware_stack
 
     def build_with_telemetry() -> ASGIApp:
         return RequestTelemetryMiddleware(
-            build_stack(), routes=app.router.routes, metrics=settings.metrics_enabled
+            build_stack(),
+            routes=app.router.routes,
+            metrics=settings.metrics_enabled,
+            response_headers=response_headers,
         )
 
     # Starlette builds the stack on the first request; this is the one place that sees all.
@@ -75,8 +88,16 @@ def install_request_telemetry(app: Starlette, settings: Settings) -> None:
 
 
 class RequestTelemetryMiddleware:
-    def __init__(self, app: ASGIApp, *, routes: list[BaseRoute], metrics: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: list[BaseRoute],
+        metrics: bool,
+        response_headers: ResponseHeadersHook | None = None,
+    ) -> None:
         self.app = app
+        self._response_headers = response_headers
         self._routes = routes
         # Route templates: by the route routing put on the scope, and every route (full
         # path, prefixes included) for matching requests answered before routing. Built on
@@ -109,13 +130,20 @@ class RequestTelemetryMiddleware:
             state = scope["state"] = {}
         state["request_id"] = trace_id
         status = 500  # what the client gets if the app fails before answering
+        response_headers = self._response_headers
 
         async def send_with_trace_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = message.get("headers", ())
+                if response_headers is None:
+                    headers = [*headers, header]
+                else:
+                    headers = response_headers(scope, status, headers)  # a new list
+                    headers.append(header)
                 # A new message: the one given may be reused (the response cache's).
-                message = {**message, "headers": [*message.get("headers", ()), header]}
+                message = {**message, "headers": headers}
             await send(message)
 
         trace_id_token = current_trace_id.set(trace_id)

@@ -37,7 +37,7 @@ _HOST_HEADER = re.compile(
     r"(?::(?P<port>[0-9]{0,5}))?",
     re.IGNORECASE,
 )
-_REDIRECTS = range(300, 400)
+REDIRECTS = range(300, 400)
 _MAX_REMEMBERED = 1000
 
 
@@ -69,48 +69,29 @@ class AllowedHosts:
         return self._any or host in self._names or host.endswith(self._suffixes)
 
 
-class HostMiddleware:
-    """Refuses requests for hosts that are not ours; makes redirects to our host relative."""
+NO_HOST = ""  # HostVerdicts.host_of: the request has no Host header (HTTP/1.0)
 
-    def __init__(self, app: ASGIApp, *, allowed: AllowedHosts) -> None:
-        self.app = app
+
+class HostVerdicts:
+    """The verdict on a request's Host header: the allowed host it names, or None (refused)."""
+
+    def __init__(self, allowed: AllowedHosts) -> None:
         self._allowed = allowed
         # Host header values repeat (our few names): each one's verdict, the allowed host
         # name or None (refused), parsed once. Bounded: values are the client's choice.
         self._verdicts: dict[bytes, str | None] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def host_of(self, headers: list[tuple[bytes, bytes]]) -> str | None:
+        """The allowed host the Host header names; NO_HOST without one; None when it is
+        refused (malformed, repeated, or not ours)."""
         value: bytes | None = None
-        repeated = False
-        for key, header in scope["headers"]:
+        for key, header in headers:
             if key == b"host":
                 if value is not None:
-                    repeated = True
-                    break
+                    return None  # repeated
                 value = header
-        if value is not None:
-            host = None if repeated else self._verdict(value)
-            if host is None:
-                await send_problem(
-                    send,
-                    status=400,
-                    code="invalid_host",
-                    # The value itself is not echoed: it is the attacker's text.
-                    detail=(
-                        "the Host header does not name a host this server answers to (an "
-                        "operator adds its names to HOTELREVIEWS_ALLOWED_HOSTS)"
-                    ),
-                    instance=None,
-                )
-                return
-            send = _relative_redirects(send, host)
-        await self.app(scope, receive, send)
-
-    def _verdict(self, value: bytes) -> str | None:
-        """The allowed host a Host header's value names, None when refused."""
+        if value is None:
+            return NO_HOST
         try:
             return self._verdicts[value]
         except KeyError:
@@ -123,18 +104,57 @@ class HostMiddleware:
         return verdict
 
 
+async def refuse_host(send: Send) -> None:
+    await send_problem(
+        send,
+        status=400,
+        code="invalid_host",
+        # The value itself is not echoed: it is the attacker's text.
+        detail=(
+            "the Host header does not name a host this server answers to (an "
+            "operator adds its names to HOTELREVIEWS_ALLOWED_HOSTS)"
+        ),
+        instance=None,
+    )
+
+
+class HostMiddleware:
+    """Refuses requests for hosts that are not ours; makes redirects to our host relative."""
+
+    def __init__(self, app: ASGIApp, *, allowed: AllowedHosts) -> None:
+        self.app = app
+        self._verdicts = HostVerdicts(allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = self._verdicts.host_of(scope["headers"])
+        if host is None:
+            await refuse_host(send)
+            return
+        if host:  # not NO_HOST
+            send = _relative_redirects(send, host)
+        await self.app(scope, receive, send)
+
+
 def _relative_redirects(send: Send, host: str) -> Send:
     async def send_relative(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] in _REDIRECTS:
-            message = message | {
-                "headers": [
-                    (key, relative_location(value, host) if key.lower() == b"location" else value)
-                    for key, value in message.get("headers", ())
-                ]
-            }
+        if message["type"] == "http.response.start" and message["status"] in REDIRECTS:
+            message = message | {"headers": relative_redirect(message.get("headers", ()), host)}
         await send(message)
 
     return send_relative
+
+
+def relative_redirect(
+    headers: Iterable[tuple[bytes, bytes]], host: str
+) -> list[tuple[bytes, bytes]]:
+    """A redirect's headers with its Location relative when it points at `host`."""
+    return [
+        (key, relative_location(value, host) if key.lower() == b"location" else value)
+        for key, value in headers
+    ]
 
 
 def relative_location(location: bytes, host: str) -> bytes:

@@ -84,23 +84,33 @@ async def _authenticate(scope: Scope) -> Identity:
     return verified.identity
 
 
+def settled_without_credentials(scope: Scope) -> bool:
+    """True when the HTTP request's identity is known without a coroutine: already resolved,
+    or anonymous for want of credentials (most requests: every cache hit), which it then
+    gets. False: `await resolve_identity(scope)`."""
+    state: dict[str, Any] | None = scope.get("state")
+    if state is None:
+        state = scope["state"] = {}
+    elif "identity" in state:
+        return True
+    if _sends_credentials(scope["headers"]):
+        return False
+    state["identity"] = ANONYMOUS
+    state["identity_error"] = None
+    return True
+
+
 class IdentityMiddleware:
     """Resolve the identity before the application (and any middleware inside this one,
-    such as rate limits keyed by `scope["state"]["identity"].key`) sees the request."""
+    such as rate limits keyed by `scope["state"]["identity"].key`) sees the request. The app
+    resolves it in app.edge, with the protection checks; this is the same as a layer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            state: dict[str, Any] = scope.setdefault("state", {})
-            if "identity" not in state:
-                if _sends_credentials(scope["headers"]):
-                    await resolve_identity(scope)
-                else:
-                    # Most requests (every cache hit): no credentials to read, no coroutine.
-                    state["identity"] = ANONYMOUS
-                    state["identity_error"] = None
+        if scope["type"] == "http" and not settled_without_credentials(scope):
+            await resolve_identity(scope)
         await self.app(scope, receive, send)
 
 
