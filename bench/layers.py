@@ -20,8 +20,10 @@ Rows (CPU time of the process per request, the best of 40 short passes, variants
   never reached by a hit: their rows show the noise;
 - `<setting> off`: a fresh child process with one telemetry setting changed (metrics,
   tracing, the request line): what they cost inside the telemetry middleware;
-- `without protection, identity, headers`, `... and without telemetry`: groups spliced out
-  together, what those layers cost at most (their checks and their frames);
+- `without the edge (protection, identity)`, `... and without telemetry`: app.edge's layer
+  (client address, host names, size and rate limits, identity) spliced out, then the
+  request telemetry too (with it, protection's response headers, which run in its `send`
+  wrapper): what those cost at most (their checks and their frames);
 - `bare ASGI`: bench/bare_app.py called the same way in the same process.
 
 `µs saved` is what removing the layer saves. `vs bare` estimates bench/api.py's ratio from
@@ -58,19 +60,10 @@ PASSES = 40
 # Spliced out, a hit becomes a miss (the route, its queries): not a layer of a hit's cost.
 NOT_SPLICED = frozenset({"ResponseCacheMiddleware"})
 # Groups spliced out together: what the layers cost at most, checks and frames included.
-EDGE = frozenset(
-    {
-        "ClientAddressMiddleware",
-        "HostMiddleware",
-        "SizeLimitMiddleware",
-        "RateLimitMiddleware",
-        "IdentityMiddleware",
-        "SecurityHeadersMiddleware",
-    }
-)
+# (Protection's response headers run inside the telemetry's send wrapper: they go with it.)
 GROUPS = {
-    "without protection, identity, headers": EDGE,
-    "... and without telemetry": EDGE | {"RequestTelemetryMiddleware"},
+    "without the edge (protection, identity)": frozenset({"EdgeMiddleware"}),
+    "... and without telemetry": frozenset({"EdgeMiddleware", "RequestTelemetryMiddleware"}),
 }
 # Settings that change what the telemetry middleware does, one child process each.
 SETTING_VARIANTS: dict[str, dict[str, str]] = {
