@@ -1,5 +1,6 @@
-"""Host names (protection/hosts.py, HOTELREVIEWS_ALLOWED_HOSTS): how Host headers are read,
-which names match, which redirects are made relative, and what the setting accepts.
+"""Host names (protection/hosts.py, HOTELREVIEWS_ALLOWED_HOSTS; checked in app/edge.py): how
+Host headers are read, which names match, which redirects are made relative, and what the
+setting accepts.
 tests/integration/test_finding_07_host_header_reflected.py drives them through the API."""
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import pytest
 from pydantic import ValidationError
 from starlette.types import Message, Receive, Scope, Send
 
+from hotelreviews.app.edge import EdgeMiddleware
 from hotelreviews.cluster import apps, front
 from hotelreviews.cluster.layout import plan
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.hosts import (
     AllowedHosts,
-    HostMiddleware,
+    HostVerdicts,
     host_name,
     relative_location,
 )
@@ -108,7 +110,8 @@ async def test_a_request_without_a_host_header_as_haproxy_checks_send_is_served(
     async def unused(*_: object) -> None:
         raise AssertionError("nothing to receive or send here")
 
-    middleware = HostMiddleware(app, allowed=AllowedHosts(["reviews.example.com"]))
+    # The app checks hosts in app.edge's layer (with the other checks, here off).
+    middleware = EdgeMiddleware(app, hosts=HostVerdicts(AllowedHosts(["reviews.example.com"])))
     scope = {"type": "http", "http_version": "1.0", "path": "/readyz", "headers": []}
 
     await middleware(scope, unused, unused)
@@ -131,7 +134,8 @@ async def test_each_host_header_value_keeps_its_verdict_however_often_it_is_sent
     async def receive() -> Message:
         return {"type": "http.request", "body": b""}
 
-    middleware = HostMiddleware(app, allowed=AllowedHosts(["reviews.example.com"]))
+    # The app checks hosts in app.edge's layer (with the other checks, here off).
+    middleware = EdgeMiddleware(app, hosts=HostVerdicts(AllowedHosts(["reviews.example.com"])))
     for host in [b"reviews.example.com", b"evil.example", b"Reviews.Example.com:443"] * 2:
         scope = {"type": "http", "path": "/livez", "headers": [(b"host", host)]}
         await middleware(scope, receive, send)

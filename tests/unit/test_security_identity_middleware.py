@@ -1,5 +1,6 @@
-"""IdentityMiddleware (security/authn.py): what it leaves on the scope for the layers inside,
-with and without credentials. tests/integration/test_api_auth.py drives it through the API."""
+"""The identity (security/authn.py), resolved in app.edge's layer: what it leaves on the
+scope for the layers inside, with and without credentials. tests/integration/test_api_auth.py
+drives it through the API."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from hotelreviews.security.authn import IdentityMiddleware
+from hotelreviews.app.edge import EdgeMiddleware
 from hotelreviews.security.errors import InvalidToken
 from hotelreviews.security.identity import ANONYMOUS, Identity
 
@@ -22,7 +23,8 @@ async def _state_seen_inside(headers: list[tuple[bytes, bytes]], **scope: Any) -
     async def unused(*_: object) -> None:
         raise AssertionError("nothing to receive or send here")
 
-    await IdentityMiddleware(app)({"type": "http", "headers": headers, **scope}, unused, unused)
+    edge = EdgeMiddleware(app, identity=True)  # the identity alone, the checks off
+    await edge({"type": "http", "headers": headers, **scope}, unused, unused)
     return seen[0]
 
 

@@ -4,7 +4,8 @@ A request's Host header is whatever the client chose. Echoed back — in a redir
 Location, a link, a cached page — it lets an attacker send a victim to a host of theirs
 (security review, finding 7: the trailing-slash redirect answered
 `Location: http://evil.example/...`, through the regional HAProxy too, which passes Host on).
-Two defences, in one middleware because they guard the same header:
+Two defences, in one module because they guard the same header (app.edge refuses, the
+response hook of protection.response_headers rewrites):
 
 1. A Host that is not one of HOTELREVIEWS_ALLOWED_HOSTS (port ignored; `*.example.com` any
    subdomain, `*` any host) is refused with 400 `invalid_host` before any other work, as is a
@@ -27,7 +28,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Send
 
 from hotelreviews.protection.asgi_problems import send_problem
 
@@ -116,35 +117,6 @@ async def refuse_host(send: Send) -> None:
         ),
         instance=None,
     )
-
-
-class HostMiddleware:
-    """Refuses requests for hosts that are not ours; makes redirects to our host relative."""
-
-    def __init__(self, app: ASGIApp, *, allowed: AllowedHosts) -> None:
-        self.app = app
-        self._verdicts = HostVerdicts(allowed)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        host = self._verdicts.host_of(scope["headers"])
-        if host is None:
-            await refuse_host(send)
-            return
-        if host:  # not NO_HOST
-            send = _relative_redirects(send, host)
-        await self.app(scope, receive, send)
-
-
-def _relative_redirects(send: Send, host: str) -> Send:
-    async def send_relative(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] in REDIRECTS:
-            message = message | {"headers": relative_redirect(message.get("headers", ()), host)}
-        await send(message)
-
-    return send_relative
 
 
 def relative_redirect(

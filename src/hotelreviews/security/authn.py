@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from hotelreviews.core.connection_errors import is_connection_error
 from hotelreviews.routing.router import DatabaseRouter
@@ -98,20 +98,6 @@ def settled_without_credentials(scope: Scope) -> bool:
     state["identity"] = ANONYMOUS
     state["identity_error"] = None
     return True
-
-
-class IdentityMiddleware:
-    """Resolve the identity before the application (and any middleware inside this one,
-    such as rate limits keyed by `scope["state"]["identity"].key`) sees the request. The app
-    resolves it in app.edge, with the protection checks; this is the same as a layer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not settled_without_credentials(scope):
-            await resolve_identity(scope)
-        await self.app(scope, receive, send)
 
 
 def _sends_credentials(headers: list[tuple[bytes, bytes]]) -> bool:
