@@ -4,12 +4,12 @@
 
 The app is built by the real factory (app.factory.create_app) with every default layer on:
 request telemetry (metrics, tracing at the default sample ratio exported over OTLP/HTTP to
-bench/otlp_sink.py, one JSON request line buffered as by default), client address (a trusted
-proxy range is configured, so the layer is there; the peer is not in it), host names, size
-and rate limits (limits these requests never reach), security headers, identity, the response
-cache and the audit context. One request — a cached hotel detail, GET /api/v1/hotels/{id} with
-a Host header and no credentials, what wrk sends in bench/api.py — is called directly through
-the ASGI app N times in a row (no server, no socket).
+bench/otlp_sink.py, one JSON request line buffered as by default) with the security headers
+in its send wrapper; app.edge's checks: client address (a trusted proxy range is configured, so
+the check runs; the peer is not in it), host names, size and rate limits (limits these requests
+never reach) and identity; the response cache and the audit context. One request — a cached
+hotel detail, GET /api/v1/hotels/{id} with a Host header and no credentials, what wrk sends in
+bench/api.py — is called directly through the ASGI app N times in a row (no server, no socket).
 
 Rows (CPU time of the process per request, the best of 40 short passes, variants alternating):
 
