@@ -219,3 +219,24 @@ def test_the_identity_limit_sits_innermost(settings: Settings) -> None:
     """Inside whatever resolves the identity (tests/unit/test_protection_identity_ratelimit.py)."""
     app = create_app(protected(settings))
     assert app.user_middleware[-1].cls is IdentityRateLimitMiddleware
+
+
+async def test_with_cors_a_429_is_readable_cross_origin_and_a_size_refusal_comes_first(
+    settings: Settings,
+) -> None:
+    """The order of protection.wiring: size limits, then CORS, then the rate limit (app.edge
+    splits its checks around CORS when it is configured)."""
+    await fresh_window(HOUR)
+    changes = {"cors_allow_origins": ["https://app.example"], "rate_limit_default": "2/hour"}
+    origin = {"origin": "https://app.example"}
+    async with running_app(protected(settings, **changes, max_url_bytes=512)) as connect:
+        client = connect(peer="203.0.113.77")
+        assert await statuses(client, PROVIDERS, 2, headers=origin) == [200, 200]
+        refused = await client.get(PROVIDERS, headers=origin)
+        assert_problem(refused, 429, "rate_limited")
+        assert refused.headers["access-control-allow-origin"] == "https://app.example"
+        assert refused.headers["x-content-type-options"] == "nosniff"
+        too_long = await client.get(PROVIDERS, params={"cursor": "x" * 600}, headers=origin)
+        assert_problem(too_long, 414, "uri_too_long")  # not counted, not a 429
+        assert "access-control-allow-origin" not in too_long.headers
+        assert "x-trace-id" in too_long.headers

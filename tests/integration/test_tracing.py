@@ -194,15 +194,14 @@ async def test_the_trace_id_the_middleware_draws_is_the_one_sampled_and_recorded
     # Trace ids in turn below and above the 0.5 ratio's bound (low 64 bits 0 or all ones).
     drawn: list[str] = []
 
-    def draw(size: int) -> bytes:
-        if size != 16:
-            return os.urandom(size)
-        low = b"\x00" * 8 if len(drawn) % 2 == 0 else b"\xff" * 8
-        value = os.urandom(8) + low
-        drawn.append(value.hex())
+    def draw(bits: int) -> int:
+        assert bits == 128
+        low = 0 if len(drawn) % 2 == 0 else (1 << 64) - 1
+        value = (int.from_bytes(os.urandom(8)) << 64) | low
+        drawn.append(f"{value:032x}")
         return value
 
-    monkeypatch.setattr("hotelreviews.observability.requests.randbytes", draw)
+    monkeypatch.setattr("hotelreviews.observability.requests.getrandbits", draw)
     with use_in_memory_tracing(sample_ratio=0.5) as exporter:
         async with api_client(traced_settings) as client:
             answered = [(await client.get("/livez")).headers["x-trace-id"] for _ in range(10)]

@@ -116,6 +116,35 @@ def test_a_replaced_request_log_stops_its_flusher_thread() -> None:
     assert replaced.getvalue() == ""  # the old writer's line went to its own stream
 
 
+@pytest.mark.parametrize("flush_seconds", [0, 60])
+def test_a_request_entry_is_written_as_the_same_line_as_its_fields(flush_seconds: int) -> None:
+    stream = configured(environment="production", request_log_flush_seconds=flush_seconds)
+    # As observability.requests wrote them before `request` (a quote in the address, to be
+    # escaped).
+    request_logger()(
+        method="GET",
+        route="/api/v1/hotels/{hotel_id}",
+        status=200,
+        duration_ms=1.234,
+        client='10.0.0.1"',
+        identity="anonymous",
+        trace_id=TRACE_ID,
+    )
+    request_logger().request(
+        "GET", "/api/v1/hotels/{hotel_id}", 200, 0.0012341, '10.0.0.1"', "anonymous", TRACE_ID
+    )
+    logging.getLogger("hotelreviews.api").warning("after them")
+
+    written = [orjson.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["event"] for line in written] == ["request", "request", "after them"]
+    first, second = written[:2]
+    assert list(first) == list(second)  # the same keys, in the same order
+    assert {k: v for k, v in first.items() if k != "timestamp"} == {
+        k: v for k, v in second.items() if k != "timestamp"
+    }
+    assert datetime.fromisoformat(second["timestamp"]) >= datetime.fromisoformat(first["timestamp"])
+
+
 def test_development_logs_are_a_readable_console_not_json() -> None:
     stream = configured(environment="development")
 

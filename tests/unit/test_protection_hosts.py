@@ -1,5 +1,6 @@
-"""Host names (protection/hosts.py, HOTELREVIEWS_ALLOWED_HOSTS): how Host headers are read,
-which names match, which redirects are made relative, and what the setting accepts.
+"""Host names (protection/hosts.py, HOTELREVIEWS_ALLOWED_HOSTS; checked in app/edge.py): how
+Host headers are read, which names match, which redirects are made relative, and what the
+setting accepts.
 tests/integration/test_finding_07_host_header_reflected.py drives them through the API."""
 
 from __future__ import annotations
@@ -8,14 +9,15 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from hotelreviews.app.edge import EdgeMiddleware
 from hotelreviews.cluster import apps, front
 from hotelreviews.cluster.layout import plan
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.hosts import (
     AllowedHosts,
-    HostMiddleware,
+    HostVerdicts,
     host_name,
     relative_location,
 )
@@ -108,12 +110,41 @@ async def test_a_request_without_a_host_header_as_haproxy_checks_send_is_served(
     async def unused(*_: object) -> None:
         raise AssertionError("nothing to receive or send here")
 
-    middleware = HostMiddleware(app, allowed=AllowedHosts(["reviews.example.com"]))
+    # The app checks hosts in app.edge's layer (with the other checks, here off).
+    middleware = EdgeMiddleware(app, hosts=HostVerdicts(AllowedHosts(["reviews.example.com"])))
     scope = {"type": "http", "http_version": "1.0", "path": "/readyz", "headers": []}
 
     await middleware(scope, unused, unused)
 
     assert served == ["/readyz"]
+
+
+async def test_each_host_header_value_keeps_its_verdict_however_often_it_is_sent() -> None:
+    # Verdicts are remembered by the header's value: the second time is answered the same.
+    served: list[bytes] = []
+    statuses: list[int] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        served.append(dict(scope["headers"])[b"host"])
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    # The app checks hosts in app.edge's layer (with the other checks, here off).
+    middleware = EdgeMiddleware(app, hosts=HostVerdicts(AllowedHosts(["reviews.example.com"])))
+    for host in [b"reviews.example.com", b"evil.example", b"Reviews.Example.com:443"] * 2:
+        scope = {"type": "http", "path": "/livez", "headers": [(b"host", host)]}
+        await middleware(scope, receive, send)
+    # An allowed name, remembered, is still refused when the header is repeated.
+    twice = [(b"host", b"reviews.example.com"), (b"host", b"reviews.example.com")]
+    await middleware({"type": "http", "path": "/livez", "headers": twice}, receive, send)
+
+    assert served == [b"reviews.example.com", b"Reviews.Example.com:443"] * 2
+    assert statuses == [400, 400, 400]
 
 
 def test_by_default_only_loopback_names_are_allowed() -> None:

@@ -20,7 +20,9 @@ from hotelreviews.api.parameters import refuse_undeclared_parameters
 from hotelreviews.api.problem_details import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
 from hotelreviews.app import health_routes, metrics_route
+from hotelreviews.app.edge import install_edge
 from hotelreviews.app.guard_responses import add_guard_responses
+from hotelreviews.app.idle_layers import drop_idle_fastapi_layers
 from hotelreviews.app.root_redirect import install_root_redirect
 from hotelreviews.audit.context import AuditContextMiddleware
 from hotelreviews.audit.routes import router as audit_router
@@ -42,7 +44,6 @@ from hotelreviews.reviews.routes import hotel_reviews_router
 from hotelreviews.reviews.routes import router as reviews_router
 from hotelreviews.routing import DatabaseRouter
 from hotelreviews.search.routes import router as search_router
-from hotelreviews.security.authn import IdentityMiddleware
 from hotelreviews.security.errors import SecretMissing
 from hotelreviews.security.gate import require_policy_first
 from hotelreviews.security.http import bind_policies, enforce_policy, install_auth_handlers
@@ -52,6 +53,9 @@ from hotelreviews.security.token_versions import TokenVersions
 
 logger = logging.getLogger("hotelreviews.api")
 API_PREFIX = "/api/v1"
+# Request telemetry is ours (observability.requests). FastAPI's own, on as soon as a global
+# tracer provider exists, would add a second server span to every request.
+FASTAPI_TELEMETRY: Any = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -111,10 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Hotels, their reviews from many providers, summaries and full-text search.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
-        # Request telemetry is ours (observability.requests). FastAPI's own, on as soon as a
-        # global tracer provider exists, would add a second server span to every request.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
+        telemetry=FASTAPI_TELEMETRY,
     )
+    # First, before the wrappers below: they wrap the stack FastAPI builds.
+    drop_idle_fastapi_layers(app, fastapi_telemetry_off=not any(FASTAPI_TELEMETRY.values()))
     app.state.settings = settings
     app.state.head_revision = migrations.head_revision(settings)
     # Sent on the cacheable routes' 200s (api.responses.CacheableRoute), cache on or off.
@@ -128,14 +132,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if cache is not None:
         # Outside routing: a hit costs no routing, validation, database or JSON work.
         app.add_middleware(ResponseCacheMiddleware, **cache.middleware_options())
-    # Outside the cache: request.state.identity (security.authn) for everything inside;
-    # middlewares outside this one call `await resolve_identity(scope)` (resolved once).
-    app.add_middleware(IdentityMiddleware)
-    # Outside the cache: client address, size and rate limits, security headers.
-    install_protection(app, settings, api_prefix=API_PREFIX)
+    protection = install_protection(app, settings, api_prefix=API_PREFIX)
+    # Outside the cache, in one layer: client address, host names, size and rate limits, then
+    # request.state.identity (security.authn) for everything inside; code outside it calls
+    # `await resolve_identity(scope)` (resolved once).
+    install_edge(app, protection, settings)
     # Outside everything, Starlette's error handling included: every request (cache hits,
-    # refusals, 500s) gets a trace id, its HTTP metric and its one log line.
-    install_request_telemetry(app, settings)
+    # refusals, 500s) gets a trace id, its HTTP metric and its one log line, and every
+    # response protection's headers (security headers, relative redirects).
+    install_request_telemetry(app, settings, response_headers=protection.response_headers)
     install_problem_handlers(app)
     install_auth_handlers(app)
     # The policy first (who may ask), then the query's names (what was asked: api.parameters).

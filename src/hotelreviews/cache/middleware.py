@@ -28,13 +28,13 @@ from hotelreviews.cache.versions import CacheVersions
 from hotelreviews.observability.metrics import CACHE_HITS, CACHE_MISSES, CACHE_SINGLEFLIGHT_WAITS
 from hotelreviews.routing import format_lsn
 
-_METHODS = {"GET", "HEAD"}
+_METHODS = frozenset({"GET", "HEAD"})
 _MAX_REMEMBERED_KEYS = 50_000
 # The routing's consistency token (api.reads): "read from a database that has replayed this".
 _CONSISTENCY_TOKEN = b"x-consistency-token"
 # The API key header (security.authn), a credential like Authorization.
 _API_KEY = b"x-api-key"
-_BYPASS = (b"authorization", _API_KEY, _CONSISTENCY_TOKEN)
+_BYPASS = frozenset({b"authorization", _API_KEY, _CONSISTENCY_TOKEN})
 _Flight = asyncio.Future[CachedResponse | None]
 
 

@@ -1,5 +1,6 @@
-"""Abuse protection: the application's part of a WAF, as pure ASGI middlewares.
+"""Abuse protection: the application's part of a WAF, as checks in front of everything.
 
-From the outside in (protection.wiring): the client's address (trusted proxies only), size
-limits, CORS, rate limits, security headers; then the response cache and the application.
+From the outside in (protection.wiring): the response headers, the client's address
+(trusted proxies only), host names, size limits, CORS, rate limits; then the identity, the
+response cache and the application. app.edge runs the checks as plain calls in one layer.
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _MAX_REMEMBERED = 10_000
@@ -64,23 +64,16 @@ def forwarded_values(headers: list[tuple[bytes, bytes]], name: bytes) -> list[st
     return [value for value in values if value]
 
 
-class ClientAddressMiddleware:
-    """Rewrites scope["client"] and scope["scheme"] for requests a trusted proxy relayed."""
-
-    def __init__(self, app: ASGIApp, *, proxies: TrustedProxies) -> None:
-        self.app = app
-        self._proxies = proxies
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            peer = scope.get("client")
-            if peer is not None and self._proxies.trusts(peer[0]):
-                headers = scope["headers"]
-                forwarded_for = forwarded_values(headers, b"x-forwarded-for")
-                if forwarded_for:
-                    client = self._proxies.client_of(peer[0], forwarded_for)
-                    scope["client"] = (client, 0)
-                proto = forwarded_values(headers, b"x-forwarded-proto")
-                if proto and proto[-1].lower() in ("http", "https"):
-                    scope["scheme"] = proto[-1].lower()
-        await self.app(scope, receive, send)
+def believe_forwarded(scope: Scope, proxies: TrustedProxies) -> None:
+    """Rewrite an HTTP request's scope["client"] and scope["scheme"] when a trusted proxy
+    relayed it."""
+    peer = scope.get("client")
+    if peer is not None and proxies.trusts(peer[0]):
+        headers = scope["headers"]
+        forwarded_for = forwarded_values(headers, b"x-forwarded-for")
+        if forwarded_for:
+            client = proxies.client_of(peer[0], forwarded_for)
+            scope["client"] = (client, 0)
+        proto = forwarded_values(headers, b"x-forwarded-proto")
+        if proto and proto[-1].lower() in ("http", "https"):
+            scope["scheme"] = proto[-1].lower()

@@ -1,4 +1,5 @@
-"""Security headers on every response the application (or the response cache) sends.
+"""Security headers on every response the application (or the response cache) sends
+(added when the response starts, by protection.edge's response hook).
 
 - `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` everywhere;
 - a Content-Security-Policy: `default-src 'none'` for data (JSON cannot run anything, and
@@ -7,13 +8,15 @@
   CDNs FastAPI points them at (their inline start-up script included);
 - `Strict-Transport-Security` only on requests that came over TLS (scope["scheme"], which
   the client address middleware sets from a trusted proxy's X-Forwarded-Proto): sent over
-  plain HTTP it means nothing and would pin a development host to https. This middleware
-  sits outside that one (protection.wiring), so the scheme is read when the response starts.
+  plain HTTP it means nothing and would pin a development host to https. The scheme is read
+  when the response starts, after that middleware (protection.edge) has run.
 """
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from collections.abc import Iterable
+
+from starlette.types import Scope
 
 DATA_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 PAGE_POLICY = (
@@ -31,9 +34,11 @@ _DATA = (*_ALWAYS, (b"content-security-policy", DATA_POLICY))
 _PAGE = (*_ALWAYS, (b"content-security-policy", PAGE_POLICY))
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts_max_age_seconds: int) -> None:
-        self.app = app
+class SecurityHeaders:
+    """The security headers a response gets: `headers` plus them, as a new list (the one
+    given may be a stored response's: the cache's)."""
+
+    def __init__(self, *, hsts_max_age_seconds: int) -> None:
         # The headers to add, precomputed: (for data, for pages), over plain HTTP and TLS.
         self._plain = (_DATA, _PAGE)
         self._tls = self._plain
@@ -41,23 +46,16 @@ class SecurityHeadersMiddleware:
             hsts = ((b"strict-transport-security", f"max-age={hsts_max_age_seconds}".encode()),)
             self._tls = ((*_DATA, *hsts), (*_PAGE, *hsts))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                data, page = self._tls if scope.get("scheme") == "https" else self._plain
-                headers = message.get("headers", ())
-                extra = data
-                for name, value in headers:
-                    if name == b"content-type":
-                        if value.startswith(b"text/html"):
-                            extra = page
-                        break
-                # A new list: the one given may be a stored response's (the cache's).
-                message = {**message, "headers": [*headers, *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def added_to(
+        self, scope: Scope, headers: Iterable[tuple[bytes, bytes]]
+    ) -> list[tuple[bytes, bytes]]:
+        data, page = self._tls if scope.get("scheme") == "https" else self._plain
+        headers = list(headers)
+        extra = data
+        for name, value in headers:
+            if name == b"content-type":
+                if value.startswith(b"text/html"):
+                    extra = page
+                break
+        headers.extend(extra)
+        return headers

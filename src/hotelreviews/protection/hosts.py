@@ -4,7 +4,8 @@ A request's Host header is whatever the client chose. Echoed back — in a redir
 Location, a link, a cached page — it lets an attacker send a victim to a host of theirs
 (security review, finding 7: the trailing-slash redirect answered
 `Location: http://evil.example/...`, through the regional HAProxy too, which passes Host on).
-Two defences, in one middleware because they guard the same header:
+Two defences, in one module because they guard the same header (app.edge refuses, the
+response hook of protection.response_headers rewrites):
 
 1. A Host that is not one of HOTELREVIEWS_ALLOWED_HOSTS (port ignored; `*.example.com` any
    subdomain, `*` any host) is refused with 400 `invalid_host` before any other work, as is a
@@ -27,7 +28,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Send
 
 from hotelreviews.protection.asgi_problems import send_problem
 
@@ -37,7 +38,8 @@ _HOST_HEADER = re.compile(
     r"(?::(?P<port>[0-9]{0,5}))?",
     re.IGNORECASE,
 )
-_REDIRECTS = range(300, 400)
+REDIRECTS = range(300, 400)
+_MAX_REMEMBERED = 1000
 
 
 def host_name(authority: str) -> str | None:
@@ -68,49 +70,63 @@ class AllowedHosts:
         return self._any or host in self._names or host.endswith(self._suffixes)
 
 
-class HostMiddleware:
-    """Refuses requests for hosts that are not ours; makes redirects to our host relative."""
+NO_HOST = ""  # HostVerdicts.host_of: the request has no Host header (HTTP/1.0)
 
-    def __init__(self, app: ASGIApp, *, allowed: AllowedHosts) -> None:
-        self.app = app
+
+class HostVerdicts:
+    """The verdict on a request's Host header: the allowed host it names, or None (refused)."""
+
+    def __init__(self, allowed: AllowedHosts) -> None:
         self._allowed = allowed
+        # Host header values repeat (our few names): each one's verdict, the allowed host
+        # name or None (refused), parsed once. Bounded: values are the client's choice.
+        self._verdicts: dict[bytes, str | None] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        values = [value for key, value in scope["headers"] if key == b"host"]
-        if values:
-            host = host_name(values[0].decode("latin-1")) if len(values) == 1 else None
-            if host is None or not self._allowed.allows(host):
-                await send_problem(
-                    send,
-                    status=400,
-                    code="invalid_host",
-                    # The value itself is not echoed: it is the attacker's text.
-                    detail=(
-                        "the Host header does not name a host this server answers to (an "
-                        "operator adds its names to HOTELREVIEWS_ALLOWED_HOSTS)"
-                    ),
-                    instance=None,
-                )
-                return
-            send = _relative_redirects(send, host)
-        await self.app(scope, receive, send)
+    def host_of(self, headers: list[tuple[bytes, bytes]]) -> str | None:
+        """The allowed host the Host header names; NO_HOST without one; None when it is
+        refused (malformed, repeated, or not ours)."""
+        value: bytes | None = None
+        for key, header in headers:
+            if key == b"host":
+                if value is not None:
+                    return None  # repeated
+                value = header
+        if value is None:
+            return NO_HOST
+        try:
+            return self._verdicts[value]
+        except KeyError:
+            pass
+        host = host_name(value.decode("latin-1"))
+        verdict = host if host is not None and self._allowed.allows(host) else None
+        if len(self._verdicts) >= _MAX_REMEMBERED:
+            self._verdicts.clear()
+        self._verdicts[value] = verdict
+        return verdict
 
 
-def _relative_redirects(send: Send, host: str) -> Send:
-    async def send_relative(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] in _REDIRECTS:
-            message = message | {
-                "headers": [
-                    (key, relative_location(value, host) if key.lower() == b"location" else value)
-                    for key, value in message.get("headers", ())
-                ]
-            }
-        await send(message)
+async def refuse_host(send: Send) -> None:
+    await send_problem(
+        send,
+        status=400,
+        code="invalid_host",
+        # The value itself is not echoed: it is the attacker's text.
+        detail=(
+            "the Host header does not name a host this server answers to (an "
+            "operator adds its names to HOTELREVIEWS_ALLOWED_HOSTS)"
+        ),
+        instance=None,
+    )
 
-    return send_relative
+
+def relative_redirect(
+    headers: Iterable[tuple[bytes, bytes]], host: str
+) -> list[tuple[bytes, bytes]]:
+    """A redirect's headers with its Location relative when it points at `host`."""
+    return [
+        (key, relative_location(value, host) if key.lower() == b"location" else value)
+        for key, value in headers
+    ]
 
 
 def relative_location(location: bytes, host: str) -> bytes:

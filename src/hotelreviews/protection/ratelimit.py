@@ -1,4 +1,5 @@
-"""Rate limits per client address, in front of everything (the response cache included).
+"""Rate limits per client address, in front of everything (the response cache included;
+app.edge checks them, per RateRules, from Budgets).
 
 A refused request gets 429 problem+json with `Retry-After` and the `RateLimit-Limit`,
 `RateLimit-Remaining` and `RateLimit-Reset` headers (the IETF draft's first, widely
@@ -8,37 +9,17 @@ them to every response would cost every cached hit a header rewrite.
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from hotelreviews.observability.metrics import RATE_LIMIT_REJECTIONS
 from hotelreviews.protection.asgi_problems import send_problem
-from hotelreviews.protection.budgets import Budgets
-from hotelreviews.protection.rules import Rate, RateRules
+from hotelreviews.protection.rules import Rate
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, rules: RateRules, budgets: Budgets) -> None:
-        self.app = app
-        self._rules = rules
-        self._budgets = budgets
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rate = self._rules.match(scope["method"], scope["path"])
-        if rate is None:
-            await self.app(scope, receive, send)
-            return
-        client = scope.get("client")
-        key = client[0] if client else "unknown"
-        admitted = self._budgets.take(rate, key)
-        if admitted is None:
-            admitted = await self._budgets.admit(rate, key)
-        if admitted:
-            await self.app(scope, receive, send)
-            return
-        await send_too_many(send, rate, self._budgets.seconds_left(rate), scope["path"])
+def address_key(scope: Scope) -> str:
+    """The key a request's per-address limits count under: its client's address."""
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
 
 async def send_too_many(send: Send, rate: Rate, seconds_left: int, instance: str) -> None:

@@ -14,23 +14,24 @@ it has been read and parsed, which is the cost to avoid.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotelreviews.protection.asgi_problems import send_problem
 
+_BODILESS = frozenset({"GET", "HEAD"})
 
-class SizeLimitMiddleware:
+
+class SizeLimits:
     def __init__(
         self,
-        app: ASGIApp,
         *,
         max_url_bytes: int,
         max_header_bytes: int,
         max_body_bytes: int,
         body_limits: Sequence[tuple[str, int]] = (),
     ) -> None:
-        self.app = app
         self._max_url = max_url_bytes
         self._max_headers = max_header_bytes
         self._max_body = max_body_bytes
@@ -42,20 +43,17 @@ class SizeLimitMiddleware:
                 return limit
         return self._max_body
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def verdict(self, scope: Scope) -> dict[str, Any] | int | None:
+        """An HTTP request's verdict: a refusal (send_problem's arguments), the limit its
+        body is to be counted against as it is read (`count_body`), or None: nothing to do."""
         path = scope.get("raw_path") or scope["path"].encode()
         if len(path) + len(scope["query_string"]) + 1 > self._max_url:
-            await send_problem(
-                send,
-                status=414,
-                code="uri_too_long",
-                detail=f"the URL is longer than {self._max_url} bytes",
-                instance=None,
-            )
-            return
+            return {
+                "status": 414,
+                "code": "uri_too_long",
+                "detail": f"the URL is longer than {self._max_url} bytes",
+                "instance": None,
+            }
         header_bytes = 0
         declared: bytes | None = None
         for name, value in scope["headers"]:
@@ -63,37 +61,35 @@ class SizeLimitMiddleware:
             if name == b"content-length":
                 declared = value
         if header_bytes > self._max_headers:
-            await send_problem(
-                send,
-                status=431,
-                code="headers_too_large",
-                detail=f"the request's headers are larger than {self._max_headers} bytes",
-                instance=scope["path"],
-            )
-            return
+            return {
+                "status": 431,
+                "code": "headers_too_large",
+                "detail": f"the request's headers are larger than {self._max_headers} bytes",
+                "instance": scope["path"],
+            }
+        if declared is None and scope["method"] in _BODILESS:
+            return None  # the common case (every cache hit): nothing to count
         limit = self.body_limit(scope["path"])
-        if declared is not None:
-            if declared.isdigit() and int(declared) <= limit:
+        if declared is not None and declared.isdigit():
+            if int(declared) <= limit:
                 # Declared and within the limit: the server holds the client to its word.
-                await self.app(scope, receive, send)
-                return
-            if declared.isdigit():
-                await _too_large(send, scope, limit)
-                return
-        if scope["method"] in ("GET", "HEAD") and declared is None:
-            await self.app(scope, receive, send)
-            return
-        await _BodyCounter(self.app, limit, scope, receive, send).run()
+                return None
+            return _too_large(scope, limit)
+        return limit
 
 
-async def _too_large(send: Send, scope: Scope, limit: int) -> None:
-    await send_problem(
-        send,
-        status=413,
-        code="body_too_large",
-        detail=f"the request body is larger than {limit} bytes",
-        instance=scope["path"],
-    )
+async def count_body(app: ASGIApp, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run the application with the request body counted against `limit` as it is read."""
+    await _BodyCounter(app, limit, scope, receive, send).run()
+
+
+def _too_large(scope: Scope, limit: int) -> dict[str, Any]:
+    return {
+        "status": 413,
+        "code": "body_too_large",
+        "detail": f"the request body is larger than {limit} bytes",
+        "instance": scope["path"],
+    }
 
 
 class _BodyCounter:
@@ -117,7 +113,7 @@ class _BodyCounter:
                 raise
             # The application failed on the disconnect it was told about: expected.
         if self._exceeded and not self._started:
-            await _too_large(self._send, self._scope, self._limit)
+            await send_problem(self._send, **_too_large(self._scope, self._limit))
 
     async def receive(self) -> Message:
         if self._exceeded:

@@ -1,10 +1,13 @@
-"""The protection middlewares around an app, in the one order that works.
+"""Protection's parts for an app, and the one order they act in.
 
-From the outside in:
+From the outside in (app.edge runs 1-3 and 5 as plain calls in one layer, app.factory the
+rest):
 
-0. security headers: outside all of them, Starlette's error handling included (it wraps the
-   built stack, as the request telemetry does), so that every answer carries them: the
-   refusals below (413, 414, 431, 429), a 500, a cache hit, the application's;
+0. response headers: the security headers, and redirects to our host made relative
+   (protection.response_headers), added when each response starts, outside all of them,
+   Starlette's error handling included (in the request telemetry's one `send` wrapper), so
+   that every answer carries them: the refusals below (413, 414, 431, 429), a 500, a cache
+   hit, the application's;
 1. client address: everything after it (limits keyed by address, HSTS by scheme) must see
    the client, not the proxy;
 2. host names: a request for a host that is not ours is no request of ours, refused before
@@ -16,8 +19,8 @@ From the outside in:
    read a 429 (without CORS headers it sees an opaque network error);
 5. rate limits: in front of the response cache, so that hits count too (a cached response is
    cheap, but unlimited hits are still a flood);
-6. then the response cache (app.factory), the identity (security.authn), the per-identity rate
-   limit (protection.identity_ratelimit, innermost) and the application.
+6. then the identity (security.authn), the response cache (app.factory), the per-identity
+   rate limit (protection.identity_ratelimit, innermost) and the application.
 """
 
 from __future__ import annotations
@@ -30,18 +33,17 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp
 
 from hotelreviews.core.settings import Settings
-from hotelreviews.protection.addresses import ClientAddressMiddleware, TrustedProxies
+from hotelreviews.protection.addresses import TrustedProxies
 from hotelreviews.protection.budgets import Budgets
 from hotelreviews.protection.expensive import ExpensiveRequests
-from hotelreviews.protection.headers import SecurityHeadersMiddleware
-from hotelreviews.protection.hosts import AllowedHosts, HostMiddleware
+from hotelreviews.protection.headers import SecurityHeaders
+from hotelreviews.protection.hosts import AllowedHosts, HostVerdicts
 from hotelreviews.protection.identity_ratelimit import IdentityRateLimitMiddleware
-from hotelreviews.protection.ratelimit import RateLimitMiddleware
+from hotelreviews.protection.response_headers import ResponseHeaders
 from hotelreviews.protection.rules import Rate, RateRules
-from hotelreviews.protection.sizes import SizeLimitMiddleware
+from hotelreviews.protection.sizes import SizeLimits
 from hotelreviews.redislink.client import redis_client
 
 # Request headers a browser may send cross-origin, and response headers its scripts may read.
@@ -67,22 +69,28 @@ CORS_EXPOSE_HEADERS = [
 
 @dataclass
 class Protection:
-    """What the middlewares share with routes (per-identity limits) and tests."""
+    """The checks' state and settings, for app.edge, routes (per-identity limits) and tests."""
 
     budgets: Budgets
     rules: RateRules
     identity_rate: Rate
     # Searches and include_total requests running at once (protection.expensive).
     expensive: ExpensiveRequests
+    proxies: TrustedProxies
+    hosts: HostVerdicts
+    sizes: SizeLimits
+    response_headers: ResponseHeaders
 
 
 def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> Protection:
-    """Add the middlewares (call after every other add_middleware: these go outermost)."""
+    """Protection's parts. The per-identity limit is added here, innermost whenever this is
+    called; app.edge adds the checks, the request telemetry runs the response headers."""
     redis = (
         redis_client(settings.redis_url.get_secret_value(), timeout=settings.redis_timeout_seconds)
         if settings.redis_url is not None
         else None
     )
+    hosts = HostVerdicts(AllowedHosts(settings.allowed_hosts))
     protection = Protection(
         budgets=Budgets(redis=redis, prefix=settings.redis_key_prefix),
         rules=RateRules.from_settings(settings, api_prefix=api_prefix),
@@ -90,6 +98,13 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
         expensive=ExpensiveRequests(
             per_client=settings.expensive_requests_per_client,
             per_process=settings.expensive_request_slots,
+        ),
+        proxies=TrustedProxies(settings.trusted_proxies),
+        hosts=hosts,
+        sizes=SizeLimits(**size_limits(settings, api_prefix=api_prefix)),
+        response_headers=ResponseHeaders(
+            security=SecurityHeaders(hsts_max_age_seconds=settings.hsts_max_age_seconds),
+            hosts=hosts,
         ),
     )
     if settings.rate_limit_enabled:
@@ -101,33 +116,29 @@ def install_protection(app: FastAPI, settings: Settings, *, api_prefix: str) -> 
                 budgets=protection.budgets,
             )
         )
-    # add_middleware puts each one outside the ones before: innermost first.
-    if settings.rate_limit_enabled:
-        app.add_middleware(RateLimitMiddleware, rules=protection.rules, budgets=protection.budgets)
-    if settings.cors_allow_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_allow_origins,
-            allow_credentials=settings.cors_allow_credentials,
-            allow_methods=["GET", "HEAD", "POST"],
-            allow_headers=CORS_ALLOW_HEADERS,
-            expose_headers=CORS_EXPOSE_HEADERS,
-            max_age=600,
-        )
-    app.add_middleware(SizeLimitMiddleware, **size_limits(settings, api_prefix=api_prefix))
-    app.add_middleware(HostMiddleware, allowed=AllowedHosts(settings.allowed_hosts))
-    proxies = TrustedProxies(settings.trusted_proxies)
-    if proxies:
-        app.add_middleware(ClientAddressMiddleware, proxies=proxies)
-    _wrap_stack(app, SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds)
     if redis is not None:
         _close_on_shutdown(app, redis.aclose)
     app.state.protection = protection
     return protection
 
 
+def cors_middleware(settings: Settings) -> Middleware | None:
+    """Starlette's CORS middleware for the configured origins; None without any."""
+    if not settings.cors_allow_origins:
+        return None
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_allow_origins,
+        allow_credentials=settings.cors_allow_credentials,
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=CORS_ALLOW_HEADERS,
+        expose_headers=CORS_EXPOSE_HEADERS,
+        max_age=600,
+    )
+
+
 def size_limits(settings: Settings, *, api_prefix: str) -> dict[str, Any]:
-    """SizeLimitMiddleware's limits (app.guard_responses documents them from the same)."""
+    """SizeLimits' limits (app.guard_responses documents them from the same)."""
     return {
         "max_url_bytes": settings.max_url_bytes,
         "max_header_bytes": settings.max_header_bytes,
@@ -136,17 +147,6 @@ def size_limits(settings: Settings, *, api_prefix: str) -> dict[str, Any]:
             (f"{api_prefix}/auth/", min(settings.max_auth_body_bytes, settings.max_body_bytes))
         ],
     }
-
-
-def _wrap_stack(app: FastAPI, middleware: Any, **options: Any) -> None:
-    """Put a middleware around the whole built stack, Starlette's ServerErrorMiddleware (which
-    answers 500s itself, past every add_middleware one) included."""
-    build_stack = app.build_middleware_stack
-
-    def build_wrapped() -> ASGIApp:
-        return middleware(build_stack(), **options)
-
-    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
 
 
 def _close_on_shutdown(app: FastAPI, close: Any) -> None:
