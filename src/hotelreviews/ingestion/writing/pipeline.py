@@ -2,8 +2,10 @@
 
 One writer on one connection leaves PostgreSQL idle while Python builds the next statement,
 and Python idle while PostgreSQL indexes a COPY. Here batch N+1's first phase (providers,
-hotels, the look-up, the review rows and their COPY) runs on a second connection while
-batch N finishes (summaries, standings, progress, versions, commit), so both cores work.
+hotels, the look-up, building the review rows, then their COPY) runs on a second connection
+as soon as batch N's rows are built: while N's COPY runs, and then N's second phase
+(summaries, standings, progress, versions, commit). Python and two PostgreSQL backends
+work at once.
 
 The guarantees stay those of one batch at a time:
 - commits in file order: N+1's second phase starts only after N has committed, so a crash

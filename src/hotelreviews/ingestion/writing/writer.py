@@ -160,9 +160,12 @@ class BatchWriter:
                     # Rows it inserted into providers or hotels are invisible to us until
                     # it commits: our foreign keys would not find them.
                     await previous.done
-            prepared = await self._prepare(connection, batch, basis)
+            prepared, new_rows, changed_rows = await self._prepare(connection, batch, basis)
             if prepared_slot is not None:
+                # The batch after it can start now: its COPY may overlap ours (their new
+                # keys are disjoint: it counts ours as stored).
                 prepared_slot.set_result(prepared)
+            await repo.write_reviews(connection, new_rows=new_rows, changed_rows=changed_rows)
             if previous is not None:
                 await previous.done
             if self.in_transaction is not None:
@@ -181,8 +184,9 @@ class BatchWriter:
 
     async def _prepare(
         self, connection: AsyncConnection, batch: ParsedBatch, basis: Prepared | None
-    ) -> Prepared:
-        """Phase 1: providers, hotels, the look-up and the review rows; the rest as rows."""
+    ) -> tuple[Prepared, list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Phase 1: providers, hotels, the look-up; the batch's new and changed review rows
+        (to write), and everything else it changes as rows (for phase 2)."""
         now = utcnow()
         view = self._known_after(basis)
         provider_ids, names_provider, new_providers = await self._resolve_providers(
@@ -212,7 +216,6 @@ class BatchWriter:
                     key=key, review=review, hotel_id=hotel_of[key], run_id=self.run_id, now=now
                 )
                 (new_rows if before is None else changed_rows).append(row)
-        await repo.write_reviews(connection, new_rows=new_rows, changed_rows=changed_rows)
         batch_counts.blank = batch.blank
         batch_counts.rejected = len(batch.rejections)
         batch_counts.rejected_by_reason.update(str(r.reason) for _, r, _ in batch.rejections)
@@ -221,7 +224,7 @@ class BatchWriter:
         # standings, attributes), and those an edited review moves away from.
         touched = set(hotel_ids.values())
         touched.update(before.contribution.hotel_id for before in stored.values())
-        return Prepared(
+        prepared = Prepared(
             batch_counts=batch_counts,
             hotel_rows=delta.hotel_rows(),
             breakdown_rows=delta.breakdown_rows(),
@@ -237,6 +240,7 @@ class BatchWriter:
                 for key, review in latest.items()
             },
         )
+        return prepared, new_rows, changed_rows
 
     async def _finish(
         self, connection: AsyncConnection, batch: ParsedBatch, prepared: Prepared
