@@ -205,10 +205,9 @@ async def upsert_hotels(
 
 async def stage_reviews(connection: AsyncConnection, *, rows: list[tuple[Any, ...]]) -> None:
     """Replace the staging table's content with `rows` (tuples in REVIEW_COLUMNS order)."""
-    info = connection.info  # per pooled connection: create the temporary table once
-    if not info.get("review_staging"):
-        await connection.execute(sa.schema.CreateTable(review_staging, if_not_exists=True))
-        info["review_staging"] = True
+    # Each time, not once per pooled connection: a transaction that created it and rolled
+    # back (a batch redone, a lease lost) took it away again.
+    await connection.execute(sa.schema.CreateTable(review_staging, if_not_exists=True))
     await connection.execute(sa.delete(review_staging))
     await bulk_load(connection, table="review_staging", rows=rows)
 
