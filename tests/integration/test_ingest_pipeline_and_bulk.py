@@ -1,6 +1,6 @@
 """Batches written two at a time (PostgreSQL) count and summarise as one batch would; a bulk
 load (indexes built after it) refuses a database in use, leaves its indexes in place, and
-recovers from a SIGKILL mid-load."""
+recovers from a SIGKILL mid-load (a later CLI run or worker job builds what is missing)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import hotel_summaries, ingested_files
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.queue.worker import Worker
 from hotelreviews.ingestion.writing import repository as repo
-from hotelreviews.ingestion.writing.bulk import BulkRefused
+from hotelreviews.ingestion.writing.bulk import BulkRefused, start_bulk_load
 from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.feeds import nested_line, write_mixed_feed
 from tests.support.snapshots import snapshot
+from tests.support.workers import jobs_by_id, quick_worker_settings
 
 
 def _second_database(
@@ -254,3 +256,21 @@ async def test_a_bulk_load_killed_midway_is_resumed_and_then_repaired_by_any_lat
     assert "resumed after line" in finished.stdout
     assert _deferred(engine) <= await _indexes(engine)
     assert await snapshot(engine) == expected
+
+
+async def test_a_worker_builds_the_indexes_an_interrupted_bulk_load_left_missing(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    # As a bulk load killed midway leaves the database: its deferred indexes dropped.
+    await start_bulk_load(engine)
+    assert not _deferred(engine) & await _indexes(engine)
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "one.jl").write_bytes(
+        orjson.dumps(nested_line(hotel=1, review=1, rating=8.0, text="A.")) + b"\n"
+    )
+
+    await Worker(engine=engine, settings=quick_worker_settings(settings, feeds)).run(once=True)
+
+    assert {job.status for job in (await jobs_by_id(engine)).values()} == {"succeeded"}
+    assert _deferred(engine) <= await _indexes(engine)

@@ -11,7 +11,9 @@ The guarantees stay those of one batch at a time:
 - commits in file order: N+1's second phase starts only after N has committed, so a crash
   leaves a prefix of the file, and the committed progress mark says where it ends;
 - N+1 judges its lines against N's versions (committed or not: `Prepared.written`), so
-  counts and summary deltas are those of a sequential run;
+  counts and summary deltas are those of a sequential run; its new keys are then disjoint
+  from N's, and it upserts its edits of reviews N writes only after N has written them (else
+  its upsert would insert a row N's COPY then waits for, while N+1 waits for N's commit);
 - N+1 waits for N's commit before its first phase when N created providers or hotels (their
   rows are invisible to N+1's foreign keys until then);
 - N failing rolls N+1 back; a conflict with another writer redoes both, one at a time.
@@ -65,11 +67,37 @@ class Committed:
 
 
 @dataclass(slots=True)
+class Signals:
+    """What a batch in flight tells the batch after it, as soon as it knows."""
+
+    # Its first phase's outcome, once its rows are built (before its COPY).
+    prepared: asyncio.Future[Prepared]
+    # Set once its reviews are written (COPY and upsert done, not committed).
+    reviews_written: asyncio.Future[None]
+
+    @classmethod
+    def new(cls) -> Signals:
+        loop = asyncio.get_running_loop()
+        signals = cls(prepared=loop.create_future(), reviews_written=loop.create_future())
+        for future in (signals.prepared, signals.reviews_written):
+            # Read only by the batch after it, which may not come: no unretrieved exception.
+            future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return signals
+
+    def fail(self, error: BaseException) -> None:
+        """Tell the batch after that this one will not commit."""
+        reason = error if isinstance(error, Exception) else BatchAbandoned()
+        for future in (self.prepared, self.reviews_written):
+            if not future.done():
+                future.set_exception(reason)
+
+
+@dataclass(slots=True)
 class InFlight:
-    """A batch being written: its first phase's outcome, and its commit."""
+    """A batch being written: what it tells the batch after, and its commit."""
 
     batch: ParsedBatch
-    prepared: asyncio.Future[Prepared]
+    signals: Signals
     done: asyncio.Task[Committed]
 
 
@@ -112,11 +140,9 @@ async def write_in_order(
 
 
 def _launch(writer: BatchWriter, batch: ParsedBatch, *, after: InFlight | None) -> InFlight:
-    prepared: asyncio.Future[Prepared] = asyncio.get_running_loop().create_future()
-    done = asyncio.create_task(writer.write_after(batch, previous=after, prepared_slot=prepared))
-    # Read only by the batch after it, which may not come: never an unretrieved exception.
-    prepared.add_done_callback(lambda future: future.cancelled() or future.exception())
-    return InFlight(batch=batch, prepared=prepared, done=done)
+    signals = Signals.new()
+    done = asyncio.create_task(writer.write_after(batch, previous=after, signals=signals))
+    return InFlight(batch=batch, signals=signals, done=done)
 
 
 async def _land(writer: BatchWriter, flight: InFlight) -> Committed:

@@ -8,7 +8,6 @@ are in flight at once, on two connections, committing in file order (see pipelin
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -31,10 +30,10 @@ from hotelreviews.ingestion.writing.batch import (
     latest_versions,
 )
 from hotelreviews.ingestion.writing.pipeline import (
-    BatchAbandoned,
     Committed,
     InFlight,
     Prepared,
+    Signals,
     write_in_order,
 )
 from hotelreviews.ingestion.writing.rows import (
@@ -121,7 +120,7 @@ class BatchWriter:
         batch: ParsedBatch,
         *,
         previous: InFlight | None,
-        prepared_slot: asyncio.Future[Prepared] | None = None,
+        signals: Signals | None = None,
     ) -> Committed:
         """Commit a batch in one transaction, right after `previous` (the batch before it,
         still being written on another connection) commits; one attempt.
@@ -130,18 +129,16 @@ class BatchWriter:
         standings, rejected lines, progress and versions (phase 2) only once `previous` has
         committed, so commits keep file order and a crash still leaves a prefix of the file.
         Phase 1 sees `previous`'s uncommitted work through `previous.prepared`; if `previous`
-        fails, this batch rolls back too. `prepared_slot` receives this batch's phase 1, for
-        the batch after it.
+        fails, this batch rolls back too. `signals` tell the batch after it how far this one
+        has got.
         """
         started, before = time.perf_counter(), self.counts
         try:
             with span("ingest batch", self.describe(batch)):
-                committed = await self._commit_after(batch, previous, prepared_slot)
+                committed = await self._commit_after(batch, previous, signals)
         except BaseException as error:
-            if prepared_slot is not None and not prepared_slot.done():
-                prepared_slot.set_exception(
-                    error if isinstance(error, Exception) else BatchAbandoned()
-                )
+            if signals is not None:
+                signals.fail(error)
             raise
         record_batch(before, committed.counts, seconds=time.perf_counter() - started)
         return committed
@@ -150,22 +147,32 @@ class BatchWriter:
         self,
         batch: ParsedBatch,
         previous: InFlight | None,
-        prepared_slot: asyncio.Future[Prepared] | None,
+        signals: Signals | None,
     ) -> Committed:
         async with write_transaction(self.engine) as connection:
             basis = None
             if previous is not None:
-                basis = await previous.prepared
+                basis = await previous.signals.prepared
                 if basis.created:
                     # Rows it inserted into providers or hotels are invisible to us until
                     # it commits: our foreign keys would not find them.
                     await previous.done
             prepared, new_rows, changed_rows = await self._prepare(connection, batch, basis)
-            if prepared_slot is not None:
+            if signals is not None:
                 # The batch after it can start now: its COPY may overlap ours (their new
                 # keys are disjoint: it counts ours as stored).
-                prepared_slot.set_result(prepared)
-            await repo.write_reviews(connection, new_rows=new_rows, changed_rows=changed_rows)
+                signals.prepared.set_result(prepared)
+            if previous is None:
+                await repo.write_reviews(connection, new_rows=new_rows, changed_rows=changed_rows)
+            else:
+                await repo.write_reviews(connection, new_rows=new_rows, changed_rows=[])
+                # Edits (of reviews the batch before writes, maybe) only after its write, or
+                # our upsert would insert a row its COPY then waits for, while we wait for
+                # its commit: a deadlock.
+                await previous.signals.reviews_written
+                await repo.write_reviews(connection, new_rows=[], changed_rows=changed_rows)
+            if signals is not None:
+                signals.reviews_written.set_result(None)
             if previous is not None:
                 await previous.done
             if self.in_transaction is not None:
