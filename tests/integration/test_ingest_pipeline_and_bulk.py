@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import orjson
@@ -41,7 +42,8 @@ def _second_database(
         return settings.model_copy(update={"data_dir": data_dir})
     server = request.getfixturevalue("pg_server")
     url = server.create_database(
-        f"second_{os.getpid()}_{id(tmp_path)}", template=request.getfixturevalue("pg_template")
+        f"second_{os.getpid()}_{uuid.uuid4().hex[:12]}",
+        template=request.getfixturevalue("pg_template"),
     )
     return settings.model_copy(update={"data_dir": data_dir, "database_url": SecretStr(url)})
 
