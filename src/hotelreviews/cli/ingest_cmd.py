@@ -16,6 +16,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.core.wording import plural
+from hotelreviews.ingestion.writing.bulk import BulkRefused
 from hotelreviews.ingestion.writing.reports import IngestReport
 from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.observability.logging import configure_logging
@@ -38,20 +39,32 @@ def ingest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")
     ] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Into an empty database only: build the search and review-page indexes"
+            " after the load, not row by row (faster; refused if reviews are stored).",
+        ),
+    ] = False,
 ) -> None:
-    report = run_ingest(paths, force=force, as_json=as_json)
+    report = run_ingest(paths, force=force, as_json=as_json, bulk=bulk)
     raise typer.Exit(code=1 if report.failed else 0)
 
 
-def run_ingest(paths: list[str], *, force: bool = False, as_json: bool = False) -> IngestReport:
+def run_ingest(
+    paths: list[str], *, force: bool = False, as_json: bool = False, bulk: bool = False
+) -> IngestReport:
     """Ingest and print the summary (shared by `ingest` and `demo --ingest`)."""
     settings = get_settings()
     configure_logging(settings)
     configure_tracing(settings)
     console = Console(stderr=True, soft_wrap=True)
     try:
-        report = asyncio.run(_ingest(settings, paths, force=force, console=console, quiet=as_json))
-    except migrations.SchemaOutdated as error:
+        report = asyncio.run(
+            _ingest(settings, paths, force=force, bulk=bulk, console=console, quiet=as_json)
+        )
+    except (migrations.SchemaOutdated, BulkRefused) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
     except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as error:
@@ -74,7 +87,13 @@ def run_ingest(paths: list[str], *, force: bool = False, as_json: bool = False) 
 
 
 async def _ingest(
-    settings: Settings, paths: list[str], *, force: bool, console: Console, quiet: bool
+    settings: Settings,
+    paths: list[str],
+    *,
+    force: bool,
+    bulk: bool,
+    console: Console,
+    quiet: bool,
 ) -> IngestReport:
     if settings.is_embedded:
         await asyncio.to_thread(migrations.upgrade, settings)
@@ -87,6 +106,7 @@ async def _ingest(
                 settings=settings,
                 paths=paths,
                 force=force,
+                bulk=bulk,
                 on_file=display.on_file if display else None,
                 on_progress=display.on_progress if display else None,
             )

@@ -45,6 +45,7 @@ from hotelreviews.ingestion.queue.retry import backoff_seconds, is_permanent
 from hotelreviews.ingestion.queue.service import poll_sources
 from hotelreviews.ingestion.queue.uris import local_roots, target_of
 from hotelreviews.ingestion.sources.remote import redact_url
+from hotelreviews.ingestion.writing.bulk import restore_indexes
 from hotelreviews.ingestion.writing.reports import FileReport
 from hotelreviews.ingestion.writing.service import ingest_file
 from hotelreviews.ingestion.writing.writer import KnownIds
@@ -170,6 +171,9 @@ class Worker:
         started = time.monotonic()
         try:
             async with lease.heartbeat():
+                # An interrupted bulk load (ingest --bulk) left indexes missing: build them
+                # before adding to it, as `hotelreviews ingest` does.
+                await restore_indexes(engine)
                 report = await self._ingest(
                     engine=engine,
                     settings=self.settings,

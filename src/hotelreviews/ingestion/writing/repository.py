@@ -205,10 +205,9 @@ async def upsert_hotels(
 
 async def stage_reviews(connection: AsyncConnection, *, rows: list[tuple[Any, ...]]) -> None:
     """Replace the staging table's content with `rows` (tuples in REVIEW_COLUMNS order)."""
-    info = connection.info  # per pooled connection: create the temporary table once
-    if not info.get("review_staging"):
-        await connection.execute(sa.schema.CreateTable(review_staging, if_not_exists=True))
-        info["review_staging"] = True
+    # Each time, not once per pooled connection: a transaction that created it and rolled
+    # back (a batch redone, a lease lost) took it away again.
+    await connection.execute(sa.schema.CreateTable(review_staging, if_not_exists=True))
     await connection.execute(sa.delete(review_staging))
     await bulk_load(connection, table="review_staging", rows=rows)
 
@@ -397,3 +396,58 @@ async def upsert_standings(connection: AsyncConnection, *, rows: Sequence[dict[s
     if not rows:
         return
     await connection.execute(standings_upsert(connection.dialect.name), list(rows))
+
+
+# ---- bulk loads: indexes built after the load -----------------------------------------------
+
+# The `reviews` indexes a bulk load into an empty table builds once at the end (one sorted
+# build instead of a million inserts each), as the migrations define them. The key a batch's
+# look-up uses (the unique constraint) and the foreign keys always stay.
+_DEFERRED_INDEXES = {
+    "ix_reviews_hotel_date": "CREATE INDEX ix_reviews_hotel_date"
+    " ON reviews (hotel_id, review_date, id)",
+    "ix_reviews_hotel_rating": "CREATE INDEX ix_reviews_hotel_rating"
+    " ON reviews (hotel_id, rating_normalized, id)",
+}
+_DEFERRED_POSTGRESQL_INDEXES = {
+    **_DEFERRED_INDEXES,
+    "ix_reviews_search_vector": "CREATE INDEX ix_reviews_search_vector"
+    " ON reviews USING gin (search_vector)",
+}
+# Memory for building them (PostgreSQL's default, 64 MB, makes the GIN build spill).
+_INDEX_BUILD_MEMORY = "256MB"
+
+
+def deferred_indexes(dialect: str) -> dict[str, str]:
+    """The indexes a bulk load defers, by name, with the statement that creates each."""
+    return _DEFERRED_POSTGRESQL_INDEXES if dialect == "postgresql" else _DEFERRED_INDEXES
+
+
+async def review_indexes(connection: AsyncConnection) -> set[str]:
+    """The names of the indexes `reviews` has now."""
+    if connection.dialect.name == "postgresql":
+        query = sa.text("SELECT indexname FROM pg_indexes WHERE tablename = 'reviews'")
+    else:
+        query = sa.text(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reviews'"
+        )
+    return set((await connection.execute(query)).scalars())
+
+
+async def any_review(connection: AsyncConnection) -> bool:
+    return (await connection.execute(sa.select(reviews.c.id).limit(1))).first() is not None
+
+
+async def drop_indexes(connection: AsyncConnection, *, names: Iterable[str]) -> None:
+    for name in names:
+        await connection.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
+
+
+async def create_indexes(connection: AsyncConnection, *, names: Iterable[str]) -> None:
+    definitions = deferred_indexes(connection.dialect.name)
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            sa.text(f"SET LOCAL maintenance_work_mem = '{_INDEX_BUILD_MEMORY}'")
+        )
+    for name in names:
+        await connection.execute(sa.text(definitions[name]))

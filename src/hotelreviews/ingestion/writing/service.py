@@ -26,11 +26,11 @@ from hotelreviews.ingestion.sources.opening import expand_paths, iter_lines, ope
 from hotelreviews.ingestion.sources.source import Source
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.batch import LineCounts, ParsedBatch
+from hotelreviews.ingestion.writing.bulk import restore_indexes, start_bulk_load
 from hotelreviews.ingestion.writing.reports import FileReport, IngestReport
 from hotelreviews.ingestion.writing.rows import EXCERPT_BYTES, storability_problem
 from hotelreviews.ingestion.writing.writer import BatchHook, BatchWriter, KnownIds
 from hotelreviews.observability.metrics import INGEST_FILES
-from hotelreviews.observability.tracing import span
 
 # Called after each committed batch with (file name, lines done in the file, bytes of the file
 # read so far — of the size given to FileListener; the reader runs up to a batch ahead).
@@ -48,14 +48,24 @@ async def ingest_paths(
     settings: Settings,
     paths: list[str],
     force: bool = False,
+    bulk: bool = False,
     on_file: FileListener | None = None,
     on_progress: ProgressListener | None = None,
 ) -> IngestReport:
     """Ingest files, directories, "-" (stdin) and URIs (s3://bucket/key or prefix/, http(s)://);
-    one report line per file."""
+    one report line per file.
+
+    `bulk`: into an empty database, with the search and page indexes built after the load
+    (see bulk; raises BulkRefused if the database holds reviews).
+    """
     report = IngestReport()
     known = KnownIds()
     started = time.monotonic()
+    if bulk:
+        await start_bulk_load(engine)
+    else:
+        # An interrupted bulk load left indexes missing: build them before adding to it.
+        await restore_indexes(engine)
     for argument in paths:
         try:
             files = await asyncio.to_thread(expand_paths, [argument], settings=settings)
@@ -75,6 +85,8 @@ async def ingest_paths(
                     known=known,
                 )
             )
+    if bulk:
+        await restore_indexes(engine)
     report.seconds = time.monotonic() - started
     return report
 
@@ -143,6 +155,7 @@ async def ingest_file(
                 known=known or KnownIds(),
                 in_transaction=in_batch,
                 max_stored_rejections=settings.source_max_stored_rejections,
+                describe=functools.partial(_batch_attributes, source, run_id),
             )
             batches = _read_batches(
                 iter_lines(source, start_after_line=counts.lines_done, budget=budget),
@@ -150,16 +163,20 @@ async def ingest_file(
                 size=settings.ingest_batch_size,
                 position=lambda: source.bytes_read,
             )
+            committed_batches = writer.write_all(
+                _read_ahead(batches), pipelined=_can_pipeline(engine, settings)
+            )
             try:
-                async for batch in _read_ahead(batches):
-                    with span("ingest batch", _batch_attributes(source, run_id, batch)):
-                        counts = await writer.write(batch)
+                async with contextlib.aclosing(committed_batches):
+                    async for committed in committed_batches:
                         # Committed: tell the API processes (best effort; they also poll).
                         await publish_committed(
-                            settings=settings, engine=engine, bump=writer.committed
+                            settings=settings, engine=engine, bump=committed.bump
                         )
-                    if on_progress:
-                        on_progress(source.display_name, counts.lines_done, source.bytes_read)
+                        if on_progress:
+                            on_progress(
+                                source.display_name, committed.counts.lines_done, source.bytes_read
+                            )
             except SourceError as error:
                 report.status, report.message = "failed", str(error)
                 report.transient = isinstance(error, SourceUnavailable)
@@ -182,6 +199,12 @@ async def ingest_file(
             message=str(error),
             transient=isinstance(error, SourceUnavailable),
         )
+
+
+def _can_pipeline(engine: AsyncEngine, settings: Settings) -> bool:
+    """Two batches in flight: PostgreSQL only (SQLite has one writer), with the two
+    connections, and one for the cache's message, in the pool."""
+    return engine.dialect.name == "postgresql" and settings.database_pool_size >= 3
 
 
 async def _claim_run(
