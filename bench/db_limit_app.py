@@ -4,10 +4,10 @@ A bare ASGI app serving the three paths bench/api.py measures — a hotel
 (/api/v1/hotels/{id}), a hotel's first review page (/api/v1/hotels/{id}/reviews?limit=n) and a
 search (/api/v1/reviews/search?q=...&hotel_id=...&limit=n) — each with the very statements the
 platform's route runs for that request, in the same order and under the same conditions (the
-second statement of a hotel only when it exists; the hotel's existence checked only when a page
-comes back empty), through one asyncpg pool of the platform's pool size. The rows go back as
-JSON bytes (orjson). No response cache, no middleware, no validation beyond reading the
-numbers: what the database and the driver allow, against which the API's cache misses are read.
+hotel's existence checked only when a page comes back empty), through one asyncpg pool of the
+platform's pool size. The rows go back as JSON bytes (orjson). No response cache, no
+middleware, no validation beyond reading the numbers: what the database and the driver allow,
+against which the API's cache misses are read.
 
 The SQL is not copied here: when the app starts, it asks the platform's own repositories
 (hotels, reviews and search `repository` modules, the one place for SQL) for their statements,
@@ -104,7 +104,6 @@ async def _recorded(query: Callable[[_Recorder], Awaitable[Any]]) -> Statement:
 @dataclass(frozen=True, slots=True)
 class Statements:
     hotel: Statement
-    standings: Statement
     hotel_exists: Statement
     review_page: Statement
     search_in_hotel: Statement
@@ -129,8 +128,7 @@ async def platform_statements() -> Statements:
         )
 
     return Statements(
-        hotel=await _recorded(lambda c: hotels.hotel_with_breakdowns(c, hotel_id=_HOTEL_MARK)),
-        standings=await _recorded(lambda c: hotels.latest_standings(c, hotel_id=_HOTEL_MARK)),
+        hotel=await _recorded(lambda c: hotels.hotel_document(c, hotel_id=_HOTEL_MARK)),
         hotel_exists=await _recorded(lambda c: hotels.hotel_exists(c, hotel_id=_HOTEL_MARK)),
         review_page=await _recorded(
             lambda c: reviews.list_hotel_reviews(
@@ -274,10 +272,9 @@ class DbLimitApp:
         inputs = {"hotel_id": hotel_id}
         async with self._pool.acquire() as connection:
             rows = await _fetch(connection, s.hotel, inputs)
-            if not rows:
-                return 404, b'{"detail":"no such hotel"}'
-            standings = await _fetch(connection, s.standings, inputs)
-        return 200, _rows_json({"hotel": rows, "provider_standings": standings})
+        if not rows:
+            return 404, b'{"detail":"no such hotel"}'
+        return 200, _rows_json({"hotel": rows})
 
     async def _review_page(self, hotel_id: int, limit: int) -> tuple[int, bytes]:
         s = self.statements

@@ -155,5 +155,5 @@ async def test_the_baseline_sends_the_statements_the_platform_sends_for_every_re
         statement_counts.add(len(expected))
     assert found_something, "the demo data gave no rows: the comparison compared nothing"
     # Both branches of the routes were compared: one statement (a 404 hotel, a non-empty
-    # page) and two (a hotel and its standings; an empty page and the hotel's existence).
+    # page, a hotel) and two (an empty page and the hotel's existence).
     assert statement_counts == {1, 2}

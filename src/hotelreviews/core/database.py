@@ -14,12 +14,14 @@ not in a context variable).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -65,6 +67,7 @@ def create_engine(
     """
     url = url or settings.resolved_database_url
     timeout = read_timeout_seconds or None
+    engine_options.setdefault("json_deserializer", read_json)
     if timeout is not None:
         engine_options["execution_options"] = {
             **engine_options.get("execution_options", {}),
@@ -88,6 +91,16 @@ def create_engine(
     for hook in _engine_hooks:
         hook(engine)  # e.g. a span per statement while tracing is on
     return engine
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON columns as Python values: orjson, several times faster than the json module on the
+    documents every review row carries (aspects); json for what orjson refuses but the json
+    module has always read (NaN and infinities in a SQLite document written long ago)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 # A server that does not answer must not hold a request for asyncpg's default minute: with
