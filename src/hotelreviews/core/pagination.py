@@ -75,14 +75,23 @@ class KeysetOrder:
 
     def apply(self, statement: Select[Any], page: PageRequest) -> Select[Any]:
         """Add the sort key columns, ORDER BY, the resume condition and LIMIT (one extra row)."""
-        statement = statement.add_columns(
+        statement = self.ordered(statement)
+        if page.cursor is not None:
+            statement = statement.where(self.after(page.cursor))
+        return statement.limit(page.limit + 1)
+
+    def first_page(self, statement: Select[Any]) -> Select[Any]:
+        """`apply` for a first page, built once: its LIMIT is the bound parameter `fetch`,
+        to be given the page's limit + 1 (`fetch_of`)."""
+        return self.ordered(statement).limit(sa.bindparam("fetch", type_=sa.Integer))
+
+    def ordered(self, statement: Select[Any]) -> Select[Any]:
+        """Add the sort key columns (`_k0`, `_k1`, ...) and ORDER BY."""
+        return statement.add_columns(
             *(key.expression.label(f"_k{i}") for i, key in enumerate(self.keys))
         ).order_by(
             *(k.expression.desc() if k.descending else k.expression.asc() for k in self.keys)
         )
-        if page.cursor is not None:
-            statement = statement.where(self.after(page.cursor))
-        return statement.limit(page.limit + 1)
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         values = decode_cursor(cursor, self.name, [key.kind for key in self.keys])
@@ -95,6 +104,11 @@ class KeysetOrder:
         rows = rows[:limit]
         last = rows[-1]._mapping
         return rows, encode_cursor(self.name, [last[f"_k{i}"] for i in range(len(self.keys))])
+
+
+def fetch_of(page: PageRequest) -> int:
+    """The `fetch` parameter of a `first_page` statement: the page and one row more."""
+    return page.limit + 1
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
