@@ -38,6 +38,8 @@ _WRITE = {"hotelreviews_write": True}
 # Execution options: a read_transaction's connection, and an engine's read timeout.
 _READ = "hotelreviews_read"
 _READ_TIMEOUT = "hotelreviews_read_timeout"
+# Where an engine keeps its reading twin (_reader).
+_READER = "_hotelreviews_reader"
 # The SQLite connection's deadline holder, in its pool record's info (kept across checkouts).
 _DEADLINE = "hotelreviews_deadline"
 # SQLite calls the progress handler every this many virtual machine instructions: often
@@ -210,6 +212,21 @@ async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnectio
             yield connection
 
 
+def _reader(engine: AsyncEngine) -> AsyncEngine:
+    """The engine with read_transaction's options (autocommit on PostgreSQL), on the same pool:
+    made once per engine, where setting them on each checked-out connection costs a greenlet
+    switch and SQLAlchemy's option handling on every read."""
+    sync_engine = engine.sync_engine
+    reader: AsyncEngine | None = getattr(sync_engine, _READER, None)
+    if reader is None:
+        options: dict[str, Any] = {_READ: True}
+        if engine.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        reader = engine.execution_options(**options)
+        setattr(sync_engine, _READER, reader)
+    return reader
+
+
 @asynccontextmanager
 async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A unit of reads; each statement sees the data committed when it starts.
@@ -217,13 +234,7 @@ async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
     Reads run in autocommit: a request's one or two statements then cost one round trip (or
     one aiosqlite thread hop) each, instead of BEGIN, the query and COMMIT.
     """
-    async with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection = await connection.execution_options(
-                isolation_level="AUTOCOMMIT", **{_READ: True}
-            )
-        else:
-            connection = await connection.execution_options(**{_READ: True})
+    async with _reader(engine).connect() as connection:
         timeout = engine.sync_engine.get_execution_options().get(_READ_TIMEOUT)
         deadline = connection.info.get(_DEADLINE) if timeout is not None else None
         if deadline is not None:  # SQLite (PostgreSQL's connections hold the timeout)
