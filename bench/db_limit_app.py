@@ -11,11 +11,12 @@ against which the API's cache misses are read.
 
 The SQL is not copied here: when the app starts, it asks the platform's own repositories
 (hotels, reviews and search `repository` modules, the one place for SQL) for their statements,
-with a marker value standing for each request input, and compiles them as SQLAlchemy's asyncpg
-dialect does ($n parameters, the same text the platform sends). A change of the platform's SQL
-is therefore followed here; a change of which statements a route runs, or with which
-parameters, is caught by tests/integration/test_bench_db_limit.py, which compares the
-statements of both apps request by request.
+with a marker value standing for each request input, and takes them compiled by the platform's
+own code (core.prepared: SQLAlchemy's asyncpg dialect, $n parameters, the text the platform
+sends through asyncpg). A change of the platform's SQL is therefore followed here; a change
+of which statements a route runs, or with which parameters, is caught by
+tests/integration/test_bench_db_limit.py, which compares the statements of both apps request
+by request.
 
     uvicorn --app-dir bench db_limit_app:app   (HOTELREVIEWS_DATABASE_URL: the database)
 """
@@ -34,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from hotelreviews.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from hotelreviews.core.prepared import CompiledQuery, PreparedQuery
 from hotelreviews.core.settings import Settings
 from hotelreviews.hotels import repository as hotels
 from hotelreviews.reviews import repository as reviews
@@ -41,8 +43,8 @@ from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.search import repository as search
 from hotelreviews.search.syntax import parse
 
-# Marker values for the request's inputs while the statements are built: values no constant
-# of the SQL holds, so each parameter that carries one is known to be that input.
+# Marker values for the request's inputs while the repositories are asked for their
+# statements: values no constant holds, so each statement input given one is that input.
 _HOTEL_MARK = 987_654_321
 _LIMIT_MARK = 54_321  # a page asks for limit + 1 rows (the extra one tells a next page)
 _TEXT_MARK = "db-limit search text"
@@ -51,54 +53,49 @@ _INPUTS = {_HOTEL_MARK: "hotel_id", _LIMIT_MARK + 1: "fetch", _TEXT_MARK: "q"}
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """SQL text with $n parameters; each parameter a request input's name or a constant."""
+    """A platform statement as compiled for asyncpg (core.prepared, the code the platform
+    runs it with), and which request input each of its inputs is."""
 
-    sql: str
-    parameters: tuple[tuple[str | None, Any], ...]  # (input name, None) or (None, constant)
+    compiled: CompiledQuery
+    inputs: Mapping[str, str]  # the statement's input name -> the request's
 
-    def arguments(self, inputs: Mapping[str, Any]) -> list[Any]:
-        return [inputs[name] if name else constant for name, constant in self.parameters]
+    @property
+    def sql(self) -> str:
+        return self.compiled.sql
+
+    def arguments(self, request: Mapping[str, Any]) -> list[Any]:
+        return self.compiled.arguments(
+            {name: request[given] for name, given in self.inputs.items()}
+        )
 
 
 class _Recorder:
-    """Stands where a repository function expects a connection: keeps the statements it is
-    given, runs none of them, and answers each with no rows."""
+    """Stands where a repository function expects a read connection (a DriverConnection):
+    keeps the prepared queries it is asked to run and their inputs, runs none of them, and
+    answers each with no rows."""
 
     dialect = PGDialect_asyncpg()
 
     def __init__(self) -> None:
-        self.statements: list[Any] = []
+        self.queries: list[tuple[PreparedQuery, dict[str, Any]]] = []
 
-    async def execute(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-        self.statements.append((statement, dict(parameters or {})))
-        return self
-
-    def all(self) -> list[Any]:
+    async def fetch(self, query: PreparedQuery, inputs: Mapping[str, Any]) -> list[Any]:
+        self.queries.append((query, dict(inputs)))
         return []
-
-    def first(self) -> None:
-        return None
-
-
-def _compiled(statement: Any, bound: Mapping[str, Any]) -> Statement:
-    compiled = statement.compile(dialect=_Recorder.dialect)
-    values = compiled.construct_params(bound)
-    parameters = []
-    for name in compiled.positiontup:
-        value = values[name]
-        input_name = _INPUTS.get(value) if isinstance(value, (int, str)) else None
-        parameters.append((input_name, None) if input_name else (None, value))
-    # An input written into the text rather than bound would be queried as the marker itself.
-    if any(str(mark) in compiled.string for mark in _INPUTS):
-        raise RuntimeError(f"a request input is not a parameter of: {compiled.string}")
-    return Statement(compiled.string, tuple(parameters))
 
 
 async def _recorded(query: Callable[[_Recorder], Awaitable[Any]]) -> Statement:
     recorder = _Recorder()
     await query(recorder)
-    [(statement, bound)] = recorder.statements
-    return _compiled(statement, bound)
+    [(prepared, inputs)] = recorder.queries
+    compiled = prepared.compiled()
+    named = {}
+    for name in compiled.inputs:
+        value = inputs[name]
+        if not isinstance(value, (int, str)) or value not in _INPUTS:
+            raise RuntimeError(f"input {name} of {compiled.sql} is no request input: {value!r}")
+        named[name] = _INPUTS[value]
+    return Statement(compiled, named)
 
 
 @dataclass(frozen=True, slots=True)

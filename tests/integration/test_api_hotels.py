@@ -260,10 +260,10 @@ async def test_detail_of_a_hotel_without_reviews_has_an_empty_summary(
 
 async def test_detail_takes_one_query(client: httpx.AsyncClient, town: dict[str, int]) -> None:
     await get_json(client, f"{HOTELS}/{town['harbour']}")  # warm up caches
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await get_json(client, f"{HOTELS}/{town['harbour']}")
     assert len(statements) == 1, statements
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await get_json(client, HOTELS)
     assert len(statements) == 1, statements
 

@@ -280,10 +280,10 @@ async def test_hotel_review_page_takes_one_query(
     client: httpx.AsyncClient, hotel: dict[str, int]
 ) -> None:
     first = await get_json(client, reviews_of(hotel["hotel"]), limit=5)
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await get_json(client, reviews_of(hotel["hotel"]), limit=5, cursor=first["next_cursor"])
     assert len(statements) == 1, statements
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await get_json(client, "/api/v1/reviews/1")
     assert len(statements) == 1, statements
 

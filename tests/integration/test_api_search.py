@@ -161,7 +161,7 @@ async def test_search_page_takes_one_query(
     client: httpx.AsyncClient, corpus: dict[str, int]
 ) -> None:
     await search(client, "quiet")
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await search(client, "quiet")
     assert len(statements) == 1, statements
 

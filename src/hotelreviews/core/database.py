@@ -227,6 +227,12 @@ def _reader(engine: AsyncEngine) -> AsyncEngine:
     return reader
 
 
+def read_timeout(engine: AsyncEngine) -> float | None:
+    """How long each statement of a read may run on this engine (None: no limit)."""
+    timeout: float | None = engine.sync_engine.get_execution_options().get(_READ_TIMEOUT)
+    return timeout
+
+
 @asynccontextmanager
 async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A unit of reads; each statement sees the data committed when it starts.
@@ -235,7 +241,7 @@ async def read_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
     one aiosqlite thread hop) each, instead of BEGIN, the query and COMMIT.
     """
     async with _reader(engine).connect() as connection:
-        timeout = engine.sync_engine.get_execution_options().get(_READ_TIMEOUT)
+        timeout = read_timeout(engine)
         deadline = connection.info.get(_DEADLINE) if timeout is not None else None
         if deadline is not None:  # SQLite (PostgreSQL's connections hold the timeout)
             deadline.at = time.monotonic() + timeout

@@ -4,6 +4,7 @@ databases)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -13,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
+from hotelreviews.core.driver_reads import ReadConnection, fetch_first
 from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
+from hotelreviews.core.prepared import PreparedQuery
 from hotelreviews.hotels.filters import HotelFilters, TrendFilters
 from hotelreviews.hotels.tables import (
     hotel_provider_standings,
@@ -83,12 +86,14 @@ async def count_hotels(
     return int((await connection.execute(count_of(_filtered(filters), page))).scalar_one())
 
 
-async def hotel_exists(connection: AsyncConnection, *, hotel_id: int) -> bool:
-    result = await connection.execute(sa.select(h.id).where(h.id == hotel_id))
-    return result.first() is not None
+_HOTEL_EXISTS = PreparedQuery(lambda _: sa.select(h.id).where(h.id == sa.bindparam("hotel_id")))
 
 
-async def hotel_document(connection: AsyncConnection, *, hotel_id: int) -> Row[Any] | None:
+async def hotel_exists(connection: ReadConnection, *, hotel_id: int) -> bool:
+    return await fetch_first(connection, _HOTEL_EXISTS, hotel_id=hotel_id) is not None
+
+
+async def hotel_document(connection: ReadConnection, *, hotel_id: int) -> Mapping[str, Any] | None:
     """The hotel with its summary, its breakdowns and its latest provider standings, in one
     row and one round trip; None when there is no such hotel.
 
@@ -99,13 +104,11 @@ async def hotel_document(connection: AsyncConnection, *, hotel_id: int) -> Row[A
     Aggregated in the database: a row per breakdown would repeat the hotel's columns (its
     amenities document, its timestamps) a few dozen times, each decoded again.
     """
-    statement = _hotel_document(connection.dialect.name)
-    return (await connection.execute(statement, {"hotel_id": hotel_id})).first()
+    return await fetch_first(connection, _HOTEL_DOCUMENT, hotel_id=hotel_id)
 
 
 # Hot statements are built once, with the hotel id bound at execution: building a select
 # costs more CPU than running it.
-@cache
 def _hotel_document(dialect: str) -> Select[Any]:
     hotel_id = sa.bindparam("hotel_id")
     b, st, p = hotel_summary_breakdowns.c, hotel_provider_standings.c, providers.c
@@ -158,6 +161,9 @@ def _hotel_document(dialect: str) -> Select[Any]:
         .select_from(_WITH_SUMMARY)
         .where(h.id == hotel_id)
     )
+
+
+_HOTEL_DOCUMENT = PreparedQuery(_hotel_document)
 
 
 async def rating_trend(

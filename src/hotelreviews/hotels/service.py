@@ -19,6 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction
+from hotelreviews.core.driver_reads import prepared_reads
 from hotelreviews.core.errors import HotelNotFound
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository
@@ -45,11 +46,11 @@ async def list_hotels(
 
 async def get_hotel(*, engine: AsyncEngine, hotel_id: int) -> dict[str, Any]:
     """One hotel, its summary with every breakdown and its latest provider standings."""
-    async with read_transaction(engine) as connection:
+    async with prepared_reads(engine) as connection:
         row = await repository.hotel_document(connection, hotel_id=hotel_id)
     if row is None:
         raise HotelNotFound(hotel_id)
-    return _hotel_document(row._mapping)
+    return _hotel_document(row)
 
 
 async def hotel_trend(

@@ -8,16 +8,18 @@ accepted for the embedded database (the alternative, an offset, shifts on every 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
+from hotelreviews.core.driver_reads import ReadConnection, fetch_all
 from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of, fetch_of
+from hotelreviews.core.prepared import PreparedQuery
 from hotelreviews.hotels.tables import hotels
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.filters import ReviewFilters
@@ -85,7 +87,7 @@ def _postgresql_page(tsquery: Any, ranked: Any) -> Select[Any]:
     )
 
 
-def _postgresql_first_page(in_hotel: bool) -> tuple[Select[Any], tuple[SortKey, SortKey]]:
+def _postgresql_first_page(in_hotel: bool) -> tuple[PreparedQuery, tuple[SortKey, SortKey]]:
     """A first page of unfiltered matches (in one hotel or everywhere), built once with the
     text, the hotel and the row count bound at execution (`text`, `hotel_id`, `fetch`); and
     its sort keys."""
@@ -94,7 +96,8 @@ def _postgresql_first_page(in_hotel: bool) -> tuple[Select[Any], tuple[SortKey, 
     tsquery, matches = _postgresql_matches(text, hotel_id, NO_FILTERS)
     keys = _postgresql_keys(tsquery)
     ranked = KeysetOrder("search", keys).first_page(matches).subquery()
-    return _postgresql_page(tsquery, ranked), keys
+    statement = _postgresql_page(tsquery, ranked)
+    return PreparedQuery(lambda _: statement), keys
 
 
 # The pages most asked for: the first one of a search without filters, in a hotel or not.
@@ -107,7 +110,7 @@ def _sqlite_matches(query: SearchQuery, hotel_id: int | None, filters: ReviewFil
 
 
 async def search(
-    connection: AsyncConnection,
+    connection: ReadConnection,
     *,
     text: str,
     query: SearchQuery,
@@ -115,13 +118,16 @@ async def search(
     filters: ReviewFilters,
     cursor_key: str,
     page: PageRequest,
-) -> tuple[list[Row[Any]], KeysetOrder]:
+) -> tuple[Sequence[Mapping[str, Any]], KeysetOrder]:
     """One page (plus one row) of matching reviews, best first, with score and snippet."""
     if connection.dialect.name == "postgresql" and page.cursor is None and filters == NO_FILTERS:
-        statement, keys = _POSTGRESQL_FIRST_PAGES[hotel_id is not None]
+        first_page, keys = _POSTGRESQL_FIRST_PAGES[hotel_id is not None]
         order = KeysetOrder(cursor_key, keys)
-        parameters = {"text": text, "hotel_id": hotel_id, "fetch": fetch_of(page)}
-        return list((await connection.execute(statement, parameters)).all()), order
+        rows = await fetch_all(
+            connection, first_page, text=text, hotel_id=hotel_id, fetch=fetch_of(page)
+        )
+        return rows, order
+    assert isinstance(connection, AsyncConnection), "this page needs SQLAlchemy"
     if connection.dialect.name == "postgresql":
         tsquery, matches = _postgresql_matches(sa.literal(text, sa.Text), hotel_id, filters)
         order = KeysetOrder(cursor_key, _postgresql_keys(tsquery))
@@ -142,7 +148,17 @@ async def search(
             .where(*where)
         )
         statement = order.apply(base, page)
-    return list((await connection.execute(statement)).all()), order
+    return (await connection.execute(statement)).mappings().all(), order
+
+
+def first_page_only(dialect: str, filters: ReviewFilters, page: PageRequest) -> bool:
+    """Whether `search` runs a first-page PreparedQuery only (prepared_reads can serve it)."""
+    return (
+        dialect == "postgresql"
+        and page.cursor is None
+        and not page.include_total
+        and filters == NO_FILTERS
+    )
 
 
 async def count(
