@@ -190,3 +190,23 @@ async def test_utc_datetimes_need_no_processing_as_asyncpg_decodes_them(
     async with prepared_reads(engine) as connection:
         [row] = await fetch_all(connection, query, always=True)
     assert row["at"] == NOW and row["at"].tzinfo is UTC
+
+
+async def test_a_column_sqlalchemy_converts_is_converted_on_the_driver_path_too(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    # A numeric read as a Float: SQLAlchemy's result processing gives a float, not a Decimal.
+    query = PreparedQuery(
+        lambda _: sa.select(
+            sa.type_coerce(
+                sa.cast(sa.bindparam("value", type_=sa.Text), sa.Numeric), sa.Float
+            ).label("value"),
+            sa.literal("kept").label("text"),
+        )
+    )
+    async with prepared_reads(engine) as connection:
+        [row] = await fetch_all(connection, query, value="1.25")
+    async with read_transaction(engine) as connection:
+        [expected] = await fetch_all(connection, query, value="1.25")
+    assert dict(row) == dict(expected) == {"value": 1.25, "text": "kept"}
+    assert type(row["value"]) is float
