@@ -6,7 +6,7 @@ read_transaction — and hands its asyncpg connection over as a DriverConnection
 PreparedQuery's SQL, compiled once, goes to asyncpg (prepared once per connection by its
 statement cache) and its rows come back as asyncpg records. SQLAlchemy's execution of one such
 statement (connection, execution context, result, Row) costs ~250-300 µs of CPU; this path
-~70 µs (docs/benchmarks.md, "Misses near the limit"). Elsewhere (SQLite) it is
+~70-110 µs (docs/benchmarks.md, "Hot reads straight through asyncpg"). Elsewhere (SQLite) it is
 read_transaction: `fetch_all` / `fetch_first` run a PreparedQuery on either connection.
 
 What SQLAlchemy does around a statement is kept: asyncpg's errors become the same SQLAlchemy
