@@ -4,18 +4,19 @@ A bare ASGI app serving the three paths bench/api.py measures — a hotel
 (/api/v1/hotels/{id}), a hotel's first review page (/api/v1/hotels/{id}/reviews?limit=n) and a
 search (/api/v1/reviews/search?q=...&hotel_id=...&limit=n) — each with the very statements the
 platform's route runs for that request, in the same order and under the same conditions (the
-second statement of a hotel only when it exists; the hotel's existence checked only when a page
-comes back empty), through one asyncpg pool of the platform's pool size. The rows go back as
-JSON bytes (orjson). No response cache, no middleware, no validation beyond reading the
-numbers: what the database and the driver allow, against which the API's cache misses are read.
+hotel's existence checked only when a page comes back empty), through one asyncpg pool of the
+platform's pool size. The rows go back as JSON bytes (orjson). No response cache, no
+middleware, no validation beyond reading the numbers: what the database and the driver allow,
+against which the API's cache misses are read.
 
 The SQL is not copied here: when the app starts, it asks the platform's own repositories
 (hotels, reviews and search `repository` modules, the one place for SQL) for their statements,
-with a marker value standing for each request input, and compiles them as SQLAlchemy's asyncpg
-dialect does ($n parameters, the same text the platform sends). A change of the platform's SQL
-is therefore followed here; a change of which statements a route runs, or with which
-parameters, is caught by tests/integration/test_bench_db_limit.py, which compares the
-statements of both apps request by request.
+with a marker value standing for each request input, and takes them compiled by the platform's
+own code (core.prepared: SQLAlchemy's asyncpg dialect, $n parameters, the text the platform
+sends through asyncpg). A change of the platform's SQL is therefore followed here; a change
+of which statements a route runs, or with which parameters, is caught by
+tests/integration/test_bench_db_limit.py, which compares the statements of both apps request
+by request.
 
     uvicorn --app-dir bench db_limit_app:app   (HOTELREVIEWS_DATABASE_URL: the database)
 """
@@ -34,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from hotelreviews.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
+from hotelreviews.core.prepared import CompiledQuery, PreparedQuery
 from hotelreviews.core.settings import Settings
 from hotelreviews.hotels import repository as hotels
 from hotelreviews.reviews import repository as reviews
@@ -41,8 +43,8 @@ from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.search import repository as search
 from hotelreviews.search.syntax import parse
 
-# Marker values for the request's inputs while the statements are built: values no constant
-# of the SQL holds, so each parameter that carries one is known to be that input.
+# Marker values for the request's inputs while the repositories are asked for their
+# statements: values no constant holds, so each statement input given one is that input.
 _HOTEL_MARK = 987_654_321
 _LIMIT_MARK = 54_321  # a page asks for limit + 1 rows (the extra one tells a next page)
 _TEXT_MARK = "db-limit search text"
@@ -51,60 +53,54 @@ _INPUTS = {_HOTEL_MARK: "hotel_id", _LIMIT_MARK + 1: "fetch", _TEXT_MARK: "q"}
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """SQL text with $n parameters; each parameter a request input's name or a constant."""
+    """A platform statement as compiled for asyncpg (core.prepared, the code the platform
+    runs it with), and which request input each of its inputs is."""
 
-    sql: str
-    parameters: tuple[tuple[str | None, Any], ...]  # (input name, None) or (None, constant)
+    compiled: CompiledQuery
+    inputs: Mapping[str, str]  # the statement's input name -> the request's
 
-    def arguments(self, inputs: Mapping[str, Any]) -> list[Any]:
-        return [inputs[name] if name else constant for name, constant in self.parameters]
+    @property
+    def sql(self) -> str:
+        return self.compiled.sql
+
+    def arguments(self, request: Mapping[str, Any]) -> list[Any]:
+        return self.compiled.arguments(
+            {name: request[given] for name, given in self.inputs.items()}
+        )
 
 
 class _Recorder:
-    """Stands where a repository function expects a connection: keeps the statements it is
-    given, runs none of them, and answers each with no rows."""
+    """Stands where a repository function expects a read connection (a DriverConnection):
+    keeps the prepared queries it is asked to run and their inputs, runs none of them, and
+    answers each with no rows."""
 
     dialect = PGDialect_asyncpg()
 
     def __init__(self) -> None:
-        self.statements: list[Any] = []
+        self.queries: list[tuple[PreparedQuery, dict[str, Any]]] = []
 
-    async def execute(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-        self.statements.append((statement, dict(parameters or {})))
-        return self
-
-    def all(self) -> list[Any]:
+    async def fetch(self, query: PreparedQuery, inputs: Mapping[str, Any]) -> list[Any]:
+        self.queries.append((query, dict(inputs)))
         return []
-
-    def first(self) -> None:
-        return None
-
-
-def _compiled(statement: Any, bound: Mapping[str, Any]) -> Statement:
-    compiled = statement.compile(dialect=_Recorder.dialect)
-    values = compiled.construct_params(bound)
-    parameters = []
-    for name in compiled.positiontup:
-        value = values[name]
-        input_name = _INPUTS.get(value) if isinstance(value, (int, str)) else None
-        parameters.append((input_name, None) if input_name else (None, value))
-    # An input written into the text rather than bound would be queried as the marker itself.
-    if any(str(mark) in compiled.string for mark in _INPUTS):
-        raise RuntimeError(f"a request input is not a parameter of: {compiled.string}")
-    return Statement(compiled.string, tuple(parameters))
 
 
 async def _recorded(query: Callable[[_Recorder], Awaitable[Any]]) -> Statement:
     recorder = _Recorder()
     await query(recorder)
-    [(statement, bound)] = recorder.statements
-    return _compiled(statement, bound)
+    [(prepared, inputs)] = recorder.queries
+    compiled = prepared.compiled()
+    named = {}
+    for name in compiled.inputs:
+        value = inputs[name]
+        if not isinstance(value, (int, str)) or value not in _INPUTS:
+            raise RuntimeError(f"input {name} of {compiled.sql} is no request input: {value!r}")
+        named[name] = _INPUTS[value]
+    return Statement(compiled, named)
 
 
 @dataclass(frozen=True, slots=True)
 class Statements:
     hotel: Statement
-    standings: Statement
     hotel_exists: Statement
     review_page: Statement
     search_in_hotel: Statement
@@ -129,8 +125,7 @@ async def platform_statements() -> Statements:
         )
 
     return Statements(
-        hotel=await _recorded(lambda c: hotels.hotel_with_breakdowns(c, hotel_id=_HOTEL_MARK)),
-        standings=await _recorded(lambda c: hotels.latest_standings(c, hotel_id=_HOTEL_MARK)),
+        hotel=await _recorded(lambda c: hotels.hotel_document(c, hotel_id=_HOTEL_MARK)),
         hotel_exists=await _recorded(lambda c: hotels.hotel_exists(c, hotel_id=_HOTEL_MARK)),
         review_page=await _recorded(
             lambda c: reviews.list_hotel_reviews(
@@ -274,10 +269,9 @@ class DbLimitApp:
         inputs = {"hotel_id": hotel_id}
         async with self._pool.acquire() as connection:
             rows = await _fetch(connection, s.hotel, inputs)
-            if not rows:
-                return 404, b'{"detail":"no such hotel"}'
-            standings = await _fetch(connection, s.standings, inputs)
-        return 200, _rows_json({"hotel": rows, "provider_standings": standings})
+        if not rows:
+            return 404, b'{"detail":"no such hotel"}'
+        return 200, _rows_json({"hotel": rows})
 
     async def _review_page(self, hotel_id: int, limit: int) -> tuple[int, bytes]:
         s = self.statements

@@ -60,9 +60,9 @@ async def test_a_repeated_request_is_answered_from_the_cache_with_the_same_bytes
     client: httpx.AsyncClient, hotel_ids: list[int]
 ) -> None:
     url = f"{HOTELS}/{hotel_ids[0]}"
-    with app_queries(client) as first_queries:
+    async with app_queries(client) as first_queries:
         first = await client.get(url)
-    with app_queries(client) as second_queries:
+    async with app_queries(client) as second_queries:
         second = await client.get(url)
 
     assert first.status_code == second.status_code == 200
@@ -77,7 +77,7 @@ async def test_a_repeated_request_is_answered_from_the_cache_with_the_same_bytes
 
 async def test_the_order_of_query_parameters_does_not_matter(client: httpx.AsyncClient) -> None:
     first = await client.get(f"{HOTELS}?sort=name&limit=2&include_total=true")
-    with app_queries(client) as queries:
+    async with app_queries(client) as queries:
         second = await client.get(f"{HOTELS}?include_total=true&limit=2&sort=name")
     assert second.headers["x-cache"] == "hit" and not queries
     assert second.content == first.content and second.json()["total"] == 3
@@ -98,7 +98,7 @@ async def test_every_hot_read_route_is_cached(
 ) -> None:
     url = url.format(hotels=HOTELS, hotel=hotel_ids[2])
     first = await client.get(url)
-    with app_queries(client) as queries:
+    async with app_queries(client) as queries:
         second = await client.get(url)
     assert first.status_code == 200 and first.headers["x-cache"] == "miss"
     assert second.headers["x-cache"] == "hit" and not queries
@@ -108,7 +108,7 @@ async def test_a_review_by_id_is_cached(client: httpx.AsyncClient, hotel_ids: li
     page = (await client.get(f"{HOTELS}/{hotel_ids[0]}/reviews")).json()
     url = f"/api/v1/reviews/{page['items'][0]['id']}"
     await client.get(url)
-    with app_queries(client) as queries:
+    async with app_queries(client) as queries:
         again = await client.get(url)
     assert again.status_code == 200 and again.headers["x-cache"] == "hit" and not queries
 
@@ -136,7 +136,7 @@ async def test_a_miss_answers_304_too_since_the_etag_is_a_hash_of_the_body(
 ) -> None:
     listed = await client.get(HOTELS, params={"sort": "name"})
     # Another URL, so another entry, with the same body: the same ETag.
-    with app_queries(client) as queries:
+    async with app_queries(client) as queries:
         response = await client.get(
             HOTELS,
             params={"sort": "name", "include_total": "false"},
@@ -151,7 +151,7 @@ async def test_head_gets_the_headers_of_get_without_the_body(
 ) -> None:
     url = f"{HOTELS}/{hotel_ids[0]}/reviews"
     cold = await client.head(url)
-    with app_queries(client) as queries:
+    async with app_queries(client) as queries:
         warm = await client.head(url)
         get = await client.get(url)
 
@@ -173,7 +173,7 @@ async def test_errors_are_never_stored(client: httpx.AsyncClient, url: str, stat
         assert response.headers["x-cache"] == "miss"
         assert "etag" not in response.headers and "cache-control" not in response.headers
     if status == 404:
-        with app_queries(client) as queries:
+        async with app_queries(client) as queries:
             await client.get(url)
         assert queries
 
@@ -185,7 +185,7 @@ async def test_a_request_with_credentials_bypasses_the_cache(
     await client.get(url)  # stored
     credentials = await api_key_headers(client, "analyst")
     for headers in (credentials, credentials, {"authorization": "Bearer not-a-token"}):
-        with app_queries(client) as queries:
+        async with app_queries(client) as queries:
             response = await client.get(url, headers=headers)
         # A bad token is refused by the route's policy, not answered from the cache.
         expected = 401 if "authorization" in headers else 200
@@ -204,7 +204,7 @@ async def test_health_and_ingestion_runs_are_never_cached(client: httpx.AsyncCli
         anonymous = await client.get("/api/v1/ingestions")
         assert anonymous.status_code == 401
         assert anonymous.headers["x-cache"] == "miss" and "etag" not in anonymous.headers
-        with app_queries(client) as queries:
+        async with app_queries(client) as queries:
             runs = await client.get("/api/v1/ingestions", headers=credentials)
         assert runs.status_code == 200 and queries
         assert "etag" not in runs.headers and "cache-control" not in runs.headers
@@ -213,12 +213,12 @@ async def test_health_and_ingestion_runs_are_never_cached(client: httpx.AsyncCli
 async def test_concurrent_requests_for_a_cold_key_query_the_database_once(
     client: httpx.AsyncClient, hotel_ids: list[int]
 ) -> None:
-    with app_queries(client) as one_request:
+    async with app_queries(client) as one_request:
         await client.get(f"{HOTELS}/{hotel_ids[0]}")
     assert one_request
 
     url = f"{HOTELS}/{hotel_ids[1]}"
-    with app_queries(client) as queries:
+    async with app_queries(client) as queries:
         responses = await asyncio.gather(*(client.get(url) for _ in range(100)))
 
     assert len(queries) == len(one_request)
@@ -321,7 +321,7 @@ async def test_with_the_cache_off_routes_still_send_cache_control(
     assert not settings.cache_enabled
     async with api_client(settings) as client:
         for _ in range(2):
-            with app_queries(client) as queries:
+            async with app_queries(client) as queries:
                 response = await client.get(f"{HOTELS}/{hotel_ids[0]}")
             assert response.status_code == 200 and queries
             assert response.headers["cache-control"] == "public, max-age=5"
@@ -345,7 +345,7 @@ async def test_an_ingest_invalidates_the_hotels_it_touched_and_the_lists_not_oth
 
     after = await changed(client, touched, before[touched].content)
     assert after.json()["review_count"] == 3
-    with app_queries(client) as queries:
+    async with app_queries(client) as queries:
         kept = [await client.get(url) for url in others]
     assert [r.headers["x-cache"] for r in kept] == ["hit", "hit"] and not queries
     assert [r.content for r in kept] == [before[url].content for url in others]

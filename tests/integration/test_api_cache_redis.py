@@ -105,14 +105,14 @@ async def test_a_response_filled_by_one_instance_is_a_hit_in_another(
     finally:
         await admin.aclose()
 
-    with app_queries(second) as queries:
+    async with app_queries(second) as queries:
         from_redis = await second.get(url)
     assert from_redis.headers["x-cache"] == "hit" and not queries
     assert from_redis.content == filled.content
     assert from_redis.headers["etag"] == filled.headers["etag"]
     assert cache_of(second).stats.shared_hits == 1
     # Kept in the second one's memory too: the next hit costs no network.
-    with app_queries(second) as queries:
+    async with app_queries(second) as queries:
         again = await second.get(url)
     assert again.headers["x-cache"] == "hit" and not queries
     assert cache_of(second).stats.shared_hits == 1 and cache_of(second).stats.hits == 1
@@ -132,13 +132,13 @@ async def test_if_none_match_gets_304_from_either_level(
 async def test_concurrent_misses_query_the_database_and_redis_once(
     first: httpx.AsyncClient, hotel_ids: list[int]
 ) -> None:
-    with app_queries(first) as one_request:
+    async with app_queries(first) as one_request:
         await first.get(f"{HOTELS}/{hotel_ids[0]}")
     url = f"{HOTELS}/{hotel_ids[2]}"
     stats = cache_of(first).stats
     misses, hits = stats.misses, stats.hits
 
-    with app_queries(first) as queries:
+    async with app_queries(first) as queries:
         responses = await asyncio.gather(*(first.get(url) for _ in range(100)))
 
     assert one_request and len(queries) == len(one_request)
@@ -170,7 +170,7 @@ async def test_an_ingest_is_seen_by_another_instance_and_leaves_other_hotels_war
     assert cache_of(second).stats.invalidations > invalidations
     relisted = await second.get(listed)
     assert [hotel["review_count"] for hotel in relisted.json()["items"]] == [4, 2, 3]
-    with app_queries(second) as queries:
+    async with app_queries(second) as queries:
         kept = await second.get(other_hotel)
     assert kept.headers["x-cache"] == "hit" and not queries
     assert kept.content == before[other_hotel].content

@@ -280,9 +280,27 @@ async def test_hotel_review_page_takes_one_query(
     client: httpx.AsyncClient, hotel: dict[str, int]
 ) -> None:
     first = await get_json(client, reviews_of(hotel["hotel"]), limit=5)
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await get_json(client, reviews_of(hotel["hotel"]), limit=5, cursor=first["next_cursor"])
     assert len(statements) == 1, statements
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await get_json(client, "/api/v1/reviews/1")
     assert len(statements) == 1, statements
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "highest", "lowest"])
+async def test_an_unfiltered_first_page_is_the_page_of_a_filter_every_review_passes(
+    client: httpx.AsyncClient, hotel: dict[str, int], sort: str
+) -> None:
+    # The unfiltered first page has a statement of its own, built once (the hot path); a
+    # filter every review passes takes the general one. Same page, same cursor.
+    url = reviews_of(hotel["hotel"])
+    unfiltered = await get_json(client, url, sort=sort, limit=5)
+    filtered = await get_json(client, url, sort=sort, limit=5, min_rating=0)
+    assert unfiltered == filtered
+    assert len(unfiltered["items"]) == 5 and unfiltered["next_cursor"] is not None
+    last = await get_json(client, url, sort=sort, limit=12)
+    assert (
+        last["items"] == (await get_json(client, url, sort=sort, limit=12, min_rating=0))["items"]
+    )
+    assert last["next_cursor"] is None

@@ -161,7 +161,7 @@ async def test_search_page_takes_one_query(
     client: httpx.AsyncClient, corpus: dict[str, int]
 ) -> None:
     await search(client, "quiet")
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         await search(client, "quiet")
     assert len(statements) == 1, statements
 
@@ -288,3 +288,16 @@ def test_any_text_becomes_a_valid_fts5_expression(text: str) -> None:
     )
     connection.execute("INSERT INTO t VALUES ('quiet room near the sea')")
     connection.execute("SELECT rowid FROM t WHERE t MATCH ?", (to_fts5(query),)).fetchall()
+
+
+@pytest.mark.parametrize("in_hotel", [True, False])
+async def test_an_unfiltered_first_page_is_the_page_of_a_filter_every_review_passes(
+    client: httpx.AsyncClient, corpus: dict[str, int], in_hotel: bool
+) -> None:
+    # The unfiltered first page has a statement of its own, built once (the hot path); a
+    # filter every review passes takes the general one. Same page, same cursor.
+    scope = {"hotel_id": corpus["harbour"]} if in_hotel else {}
+    unfiltered = await search(client, "quiet OR breakfast", limit=2, **scope)
+    filtered = await search(client, "quiet OR breakfast", limit=2, min_rating=0, **scope)
+    assert unfiltered == filtered
+    assert len(unfiltered["items"]) == 2 and unfiltered["next_cursor"] is not None

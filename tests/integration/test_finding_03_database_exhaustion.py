@@ -7,7 +7,8 @@ from holding every pooled connection with slow searches while other clients wait
 Slow requests are held deterministically: PostgreSQL reads wait on a table lock the test
 holds (lock waits count towards statement_timeout), SQLite statements are run long enough for
 the progress handler to look at a deadline already past, and searches are parked at the
-database by a statement hook until the test lets them go (`parked_searches`).
+database by a statement hook (or, run straight through the driver, in asyncpg's fetch) until
+the test lets them go (`parked_searches`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -131,22 +133,34 @@ class ParkedSearches:
     def release(self) -> None:
         self.gate.set()
 
+    async def park(self, statement: str) -> None:
+        if "reviews_fts" in statement or "websearch_to_tsquery" in statement:
+            self.parked += 1
+            self.waiting += 1
+            try:
+                await self.gate.wait()
+            finally:
+                self.waiting -= 1
+
 
 @asynccontextmanager
 async def parked_searches(client: httpx.AsyncClient) -> AsyncIterator[ParkedSearches]:
+    """Searches wait holding their connection: those SQLAlchemy runs in its statement hook,
+    those run straight through asyncpg (core.driver_reads) in asyncpg's fetch."""
     engine = app_of(client).state.router.primary.engine
     parking = ParkedSearches()
 
     def park(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "reviews_fts" in statement or "websearch_to_tsquery" in statement:
-            parking.parked += 1
-            parking.waiting += 1
-            try:
-                await_(parking.gate.wait())  # SQLAlchemy's greenlet: this connection waits
-            finally:
-                parking.waiting -= 1
+        await_(parking.park(statement))  # SQLAlchemy's greenlet: this connection waits
+
+    fetch = asyncpg.Connection.fetch
+
+    async def parked_fetch(self: asyncpg.Connection, query: str, *args: Any, **kw: Any) -> Any:
+        await parking.park(query)
+        return await fetch(self, query, *args, **kw)
 
     event.listen(engine.sync_engine, "before_cursor_execute", park)
+    asyncpg.Connection.fetch = parked_fetch  # type: ignore[method-assign]
     try:
         yield parking
     finally:
@@ -156,6 +170,7 @@ async def parked_searches(client: httpx.AsyncClient) -> AsyncIterator[ParkedSear
             while parking.waiting:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         event.remove(engine.sync_engine, "before_cursor_execute", park)
+        asyncpg.Connection.fetch = fetch  # type: ignore[method-assign]
 
 
 async def settle(parking: ParkedSearches, tasks: list[asyncio.Task[httpx.Response]]) -> None:

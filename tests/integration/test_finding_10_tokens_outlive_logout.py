@@ -219,7 +219,7 @@ async def test_a_cached_check_reads_nothing_from_the_database(settings: Settings
     async with instances(cached, 1) as [client]:
         token = (await login(client))["access_token"]
         assert (await client.get(ME, headers=bearer(token))).status_code == 200
-        with recorded_statements(client) as statements:
+        async with recorded_statements(client) as statements:
             assert (await client.get(ME, headers=bearer(token))).status_code == 200
 
         assert not [s for s in statements if "token_version" in s]

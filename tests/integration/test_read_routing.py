@@ -30,7 +30,12 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.routing import DatabaseRouter, consistency_token, parse_lsn
 from hotelreviews.security import service as security_service
 from tests.conftest import BACKENDS
-from tests.support.api_client import api_client, api_key_headers, recorded_statements
+from tests.support.api_client import (
+    api_client,
+    api_key_headers,
+    recorded_statements,
+    sent_statements,
+)
 from tests.support.builders import NOW, Catalog
 from tests.support.pg_server import (
     REPLICATION_SETTINGS,
@@ -178,7 +183,7 @@ async def test_every_read_route_is_served_by_the_replica(
         replica = router.replicas[0]
         # The replica has replayed everything, and its lag cannot exceed the test's hour.
         assert replica.usable and replica.health.lag_seconds == 0
-        with recorded_statements(client) as on_primary:
+        async with recorded_statements(client) as on_primary:
             responses = [await read(client, url) for url in urls]
         assert [r.headers[SERVED_BY] for r in responses] == ["replica"] * len(urls)
         assert router.served == {replica.name: len(urls)}
@@ -314,6 +319,41 @@ async def test_a_read_that_loses_its_replica_connection_is_retried_on_the_primar
 
 
 @needs_postgresql
+async def test_a_hot_read_through_the_driver_runs_on_the_replica_and_is_retried_on_the_primary(
+    replicated: Replicated, replicated_settings: Settings, primary_engine: AsyncEngine
+) -> None:
+    # A hotel's detail runs its statement straight through asyncpg (core.driver_reads), on a
+    # connection of the chosen target's pool.
+    hotel = await Catalog(primary_engine).hotel("Driver Lane Hotel", city="Porto")
+    await asyncio.to_thread(replicated.replica.wait_until_caught_up)
+    # No checks during the test: only the failed read itself can take the replica out.
+    settings = replicated_settings.model_copy(update={"replica_check_interval_seconds": 3600.0})
+    url = f"/api/v1/hotels/{hotel}"
+    async with api_client(settings) as client:
+        router = router_of(client)
+        target = router.replicas[0]
+        sent: list[str] = []
+        async with (
+            sent_statements(target.engine, lambda sql, _: sent.append(sql)),
+            recorded_statements(client) as on_primary,
+        ):
+            response = await read(client, url)
+        assert response.headers[SERVED_BY] == "replica"
+        assert response.json()["name"] == "Driver Lane Hotel"
+        assert len(sent) == 1 and "FROM hotels" in sent[0] and on_primary == []
+        await asyncio.to_thread(replicated.replica.stop_keeping_data)
+        try:
+            response = await read(client, url)  # the replica's pooled connection is gone
+            assert response.headers[SERVED_BY] == "primary"
+            assert response.json()["name"] == "Driver Lane Hotel"
+            assert not target.usable and "connection failed" in target.health.reason
+        finally:
+            await asyncio.to_thread(replicated.replica.start_again)
+        await router.check_replicas()
+        assert target.usable and (await read(client, url)).headers[SERVED_BY] == "replica"
+
+
+@needs_postgresql
 async def test_a_replica_lagging_beyond_the_bound_is_skipped_until_it_catches_up(
     replicated: Replicated, tmp_path: Path, primary_engine: AsyncEngine
 ) -> None:
@@ -392,7 +432,7 @@ async def test_a_read_presenting_a_token_bypasses_the_response_cache(settings: S
         await eventually(
             lambda: _x_cache_is(client, "/api/v1/providers", "hit"), "a stored response"
         )
-        with recorded_statements(client) as statements:
+        async with recorded_statements(client) as statements:
             response = await read(client, "/api/v1/providers", token="0/16B3748")
         assert "x-cache" not in response.headers and "etag" not in response.headers
         assert [s for s in statements if "data_versions" not in s], "the route ran its query"
@@ -417,7 +457,7 @@ async def test_an_api_key_is_checked_on_the_replica_and_one_too_new_for_it_on_th
         replicated.replica.wait_until_caught_up()  # the key and its last use
 
         # Known to the replica: checked there, not a statement about it on the primary.
-        with recorded_statements(client) as on_primary:
+        async with recorded_statements(client) as on_primary:
             again = await client.get("/api/v1/ingestions", headers=headers)
         assert again.status_code == 200
         assert not [statement for statement in on_primary if "api_keys" in statement]

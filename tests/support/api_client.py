@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.app.factory import create_app
 from hotelreviews.core.settings import Settings
@@ -67,20 +69,58 @@ async def walk(client: httpx.AsyncClient, url: str, **params: Any) -> list[list[
         assert len(pages) < 1000, "pagination does not end"
 
 
-@contextmanager
-def recorded_statements(client: httpx.AsyncClient) -> Iterator[list[str]]:
-    """The SQL statements the app runs inside the block (transaction control left out)."""
+@asynccontextmanager
+async def recorded_statements(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
+    """The SQL statements the app runs on its primary inside the block (transaction control
+    left out), whether through SQLAlchemy or straight through the driver."""
     transport = client._transport
     assert isinstance(transport, httpx.ASGITransport)
     engine = transport.app.state.router.primary.engine  # type: ignore[attr-defined]
     statements: list[str] = []
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def record(statement: str, parameters: Any) -> None:
         if statement.split(None, 1)[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}:
             statements.append(statement)
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
+    async with sent_statements(engine, record):
         yield statements
+
+
+@asynccontextmanager
+async def sent_statements(
+    engine: AsyncEngine, record: Callable[[str, Any], None]
+) -> AsyncIterator[None]:
+    """`record(sql, parameters)` for each statement the engine's connections send inside the
+    block, in order: those SQLAlchemy executes (its before_cursor_execute event) and those
+    run straight through the driver (core.driver_reads; asyncpg's query logger on every
+    connection checked out meanwhile). SQLAlchemy's executions go through asyncpg prepared
+    statements, which the query logger does not see: nothing is recorded twice. asyncpg calls
+    its loggers on the event loop's next turn: the block's end waits for one, so the last
+    statement is recorded too; within a request, a driver statement may be recorded after a
+    SQLAlchemy one that followed it (the benchmark's paths send only one kind)."""
+
+    def executed(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        record(statement, parameters)
+
+    def logged(query: Any) -> None:
+        record(query.query, query.args)
+
+    def checkout(dbapi_connection: Any, *args: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if hasattr(driver, "add_query_logger"):  # asyncpg
+            driver.add_query_logger(logged)
+
+    def checkin(dbapi_connection: Any, *args: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if hasattr(driver, "remove_query_logger"):
+            driver.remove_query_logger(logged)
+
+    listeners = [("before_cursor_execute", executed), ("checkout", checkout), ("checkin", checkin)]
+    for name, listener in listeners:
+        event.listen(engine.sync_engine, name, listener)
+    try:
+        yield
+        await asyncio.sleep(0)  # asyncpg's loggers run now
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        for name, listener in listeners:
+            event.remove(engine.sync_engine, name, listener)

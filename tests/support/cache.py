@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -29,10 +29,10 @@ def write_feed(path: Path, *, hotel: int, reviews: range, rating: float = 8.0) -
     return str(path)
 
 
-@contextmanager
-def app_queries(client: httpx.AsyncClient) -> Iterator[list[str]]:
+@asynccontextmanager
+async def app_queries(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
     """The statements the routes run inside the block (the cache's upkeep left out)."""
-    with recorded_statements(client) as statements:
+    async with recorded_statements(client) as statements:
         queries: list[str] = []
         yield queries
     queries.extend(s for s in statements if not any(word in s for word in _UPKEEP))

@@ -16,6 +16,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.api.fast_path import whole_number
 from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER, RoutedReads
 from hotelreviews.core.pagination import (
     CURSOR_PATTERN,
@@ -158,6 +159,15 @@ async def _page_query(
         include_total=include_total,
         count_limit=request.app.state.settings.total_count_limit,
     )
+
+
+def plain_first_page(request: Request, limit: str | None) -> PageRequest | None:
+    """What PageQuery gives a first page (no cursor, no total) of `limit` rows written
+    plainly (api.fast_path.whole_number) or not given; None for any other limit."""
+    rows = DEFAULT_LIMIT if limit is None else whole_number(limit, high=MAX_LIMIT)
+    if rows is None:
+        return None
+    return PageRequest(limit=rows, count_limit=request.app.state.settings.total_count_limit)
 
 
 # The paging parameters as the client sent them. Routes take `Page` (protection.expensive),

@@ -9,6 +9,8 @@ import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from hotelreviews.api.fast_path import with_fast_path
+
 JSON = "application/json"
 
 
@@ -29,7 +31,7 @@ class CacheableRoute(APIRoute):
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = with_fast_path(self, super().get_route_handler())
 
         async def with_cache_control(request: Request) -> Response:
             response = await handler(request)

@@ -22,10 +22,10 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -45,6 +45,7 @@ CURSOR_PATTERN = r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
 INT64_MAX = 2**63 - 1
 _MAX_TEXT_KEY = 1000
 
+_R = TypeVar("_R", Row[Any], Mapping[str, Any])
 KeyKind = Literal["int", "float", "str", "datetime"]
 
 
@@ -75,26 +76,43 @@ class KeysetOrder:
 
     def apply(self, statement: Select[Any], page: PageRequest) -> Select[Any]:
         """Add the sort key columns, ORDER BY, the resume condition and LIMIT (one extra row)."""
-        statement = statement.add_columns(
+        statement = self.ordered(statement)
+        if page.cursor is not None:
+            statement = statement.where(self.after(page.cursor))
+        return statement.limit(page.limit + 1)
+
+    def first_page(self, statement: Select[Any]) -> Select[Any]:
+        """`apply` for a first page, built once: its LIMIT is the bound parameter `fetch`,
+        to be given the page's limit + 1 (`fetch_of`)."""
+        return self.ordered(statement).limit(sa.bindparam("fetch", type_=sa.Integer))
+
+    def ordered(self, statement: Select[Any]) -> Select[Any]:
+        """Add the sort key columns (`_k0`, `_k1`, ...) and ORDER BY."""
+        return statement.add_columns(
             *(key.expression.label(f"_k{i}") for i, key in enumerate(self.keys))
         ).order_by(
             *(k.expression.desc() if k.descending else k.expression.asc() for k in self.keys)
         )
-        if page.cursor is not None:
-            statement = statement.where(self.after(page.cursor))
-        return statement.limit(page.limit + 1)
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         values = decode_cursor(cursor, self.name, [key.kind for key in self.keys])
         return _after(self.keys, values)
 
-    def page(self, rows: Sequence[Row[Any]], limit: int) -> tuple[Sequence[Row[Any]], str | None]:
-        """The rows of this page and the cursor of the next one (None on the last page)."""
+    def page(self, rows: Sequence[_R], limit: int) -> tuple[Sequence[_R], str | None]:
+        """The rows (SQLAlchemy rows or mappings by column name) of this page and the cursor
+        of the next one (None on the last page)."""
         if len(rows) <= limit:
             return rows, None
         rows = rows[:limit]
-        last = rows[-1]._mapping
+        last = rows[-1]
+        if isinstance(last, Row):
+            last = last._mapping
         return rows, encode_cursor(self.name, [last[f"_k{i}"] for i in range(len(self.keys))])
+
+
+def fetch_of(page: PageRequest) -> int:
+    """The `fetch` parameter of a `first_page` statement: the page and one row more."""
+    return page.limit + 1
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from hotelreviews.api.deps import BIGINT_MAX, INT_MAX, NO_NUL, Since, Text, Until
+from hotelreviews.api.fast_path import whole_number
 from hotelreviews.hotels.filters import HotelFilters, TrendFilters
 
 HotelId = Annotated[int, Path(ge=1, le=BIGINT_MAX, examples=[1])]
+
+
+def plain_hotel_id(request: Request) -> int | None:
+    """HotelId of a path that writes it plainly (api.fast_path), else None."""
+    return whole_number(request.path_params.get("hotel_id"), high=BIGINT_MAX)
 
 
 async def _hotel_filters(

@@ -4,6 +4,7 @@ databases)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -13,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
 
+from hotelreviews.core.driver_reads import ReadConnection, fetch_first
 from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
+from hotelreviews.core.prepared import PreparedQuery
 from hotelreviews.hotels.filters import HotelFilters, TrendFilters
 from hotelreviews.hotels.tables import (
     hotel_provider_standings,
@@ -83,84 +86,84 @@ async def count_hotels(
     return int((await connection.execute(count_of(_filtered(filters), page))).scalar_one())
 
 
-async def hotel_exists(connection: AsyncConnection, *, hotel_id: int) -> bool:
-    result = await connection.execute(sa.select(h.id).where(h.id == hotel_id))
-    return result.first() is not None
+_HOTEL_EXISTS = PreparedQuery(lambda _: sa.select(h.id).where(h.id == sa.bindparam("hotel_id")))
 
 
-async def hotel_with_breakdowns(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
-    """The hotel, its summary and one row per summary breakdown, in one round trip.
+async def hotel_exists(connection: ReadConnection, *, hotel_id: int) -> bool:
+    return await fetch_first(connection, _HOTEL_EXISTS, hotel_id=hotel_id) is not None
 
-    The hotel's columns repeat on each breakdown row (a few dozen rows at most): cheaper than
-    another round trip. No rows means no such hotel; one row with a NULL dimension means a
-    hotel without breakdowns.
+
+async def hotel_document(connection: ReadConnection, *, hotel_id: int) -> Mapping[str, Any] | None:
+    """The hotel with its summary, its breakdowns and its latest provider standings, in one
+    row and one round trip; None when there is no such hotel.
+
+    `breakdowns` is a JSON array of [dimension, key, review_count, rating_sum_centi,
+    provider_name] (breakdowns with reviews only), `standings` one of [provider_id,
+    provider_name, score, review_count, grades, as_of] (the latest snapshot on each provider;
+    history keeps older ones); either is None or [] when there are none, in no set order.
+    Aggregated in the database: a row per breakdown would repeat the hotel's columns (its
+    amenities document, its timestamps) a few dozen times, each decoded again.
     """
-    result = await connection.execute(_hotel_with_breakdowns(), {"hotel_id": hotel_id})
-    return list(result.all())
+    return await fetch_first(connection, _HOTEL_DOCUMENT, hotel_id=hotel_id)
 
 
 # Hot statements are built once, with the hotel id bound at execution: building a select
 # costs more CPU than running it.
-@cache
-def _hotel_with_breakdowns() -> Select[Any]:
-    b, p = hotel_summary_breakdowns.c, providers.c
-    source = _WITH_SUMMARY.outerjoin(
-        hotel_summary_breakdowns, sa.and_(b.hotel_id == h.id, b.review_count > 0)
-    ).outerjoin(
-        providers,
-        # The provider dimension is keyed by the provider id as text.
-        sa.and_(b.dimension == "provider", sa.cast(p.id, sa.String) == b.key),
-    )
-    statement = (
-        sa.select(
-            *hotels.c,
-            s.review_count,
-            s.rating_sum_centi,
-            s.rating_mean,
-            s.latest_review_at,
-            b.dimension,
-            b.key,
-            b.review_count.label("breakdown_count"),
-            b.rating_sum_centi.label("breakdown_sum_centi"),
-            p.name.label("provider_name"),
-        )
-        .select_from(source)
-        .where(h.id == sa.bindparam("hotel_id"))
-    )
-    return statement
-
-
-async def latest_standings(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
-    """The hotel's latest standing snapshot on each provider (history keeps older ones)."""
-    result = await connection.execute(_latest_standings(), {"hotel_id": hotel_id})
-    return list(result.all())
-
-
-@cache
-def _latest_standings() -> Select[Any]:
+def _hotel_document(dialect: str) -> Select[Any]:
     hotel_id = sa.bindparam("hotel_id")
-    st, p = hotel_provider_standings.c, providers.c
+    b, st, p = hotel_summary_breakdowns.c, hotel_provider_standings.c, providers.c
+    if dialect == "postgresql":
+        array, aggregate = sa.func.json_build_array, sa.func.json_agg
+        grades: ColumnElement[Any] = st.grades
+    else:  # SQLite's JSON functions; json() embeds the stored text as a document, not a string
+        array, aggregate = sa.func.json_array, sa.func.json_group_array
+        grades = sa.func.json(st.grades)
+    breakdowns = (
+        sa.select(aggregate(array(b.dimension, b.key, b.review_count, b.rating_sum_centi, p.name)))
+        .select_from(
+            hotel_summary_breakdowns.outerjoin(
+                providers,
+                # The provider dimension is keyed by the provider id as text.
+                sa.and_(b.dimension == "provider", sa.cast(p.id, sa.String) == b.key),
+            )
+        )
+        .where(b.hotel_id == hotel_id, b.review_count > 0)
+        .scalar_subquery()
+    )
     latest = (
         sa.select(st.provider_id, sa.func.max(st.as_of).label("as_of"))
         .where(st.hotel_id == hotel_id)
         .group_by(st.provider_id)
         .subquery()
     )
-    statement = (
+    standings = (
         sa.select(
-            st.provider_id,
-            p.name.label("provider_name"),
-            st.score,
-            st.review_count,
-            st.grades,
-            st.as_of,
+            aggregate(array(st.provider_id, p.name, st.score, st.review_count, grades, st.as_of))
         )
-        .join(latest, sa.and_(st.provider_id == latest.c.provider_id, st.as_of == latest.c.as_of))
-        .join(providers, p.id == st.provider_id)
+        .select_from(
+            hotel_provider_standings.join(
+                latest,
+                sa.and_(st.provider_id == latest.c.provider_id, st.as_of == latest.c.as_of),
+            ).join(providers, p.id == st.provider_id)
+        )
         .where(st.hotel_id == hotel_id)
-        .order_by(st.provider_id)
+        .scalar_subquery()
     )
-    return statement
+    return (
+        sa.select(
+            *hotels.c,
+            s.review_count,
+            s.rating_sum_centi,
+            s.latest_review_at,
+            sa.type_coerce(breakdowns, sa.JSON).label("breakdowns"),
+            sa.type_coerce(standings, sa.JSON).label("standings"),
+        )
+        .select_from(_WITH_SUMMARY)
+        .where(h.id == hotel_id)
+    )
+
+
+_HOTEL_DOCUMENT = PreparedQuery(_hotel_document)
 
 
 async def rating_trend(

@@ -4,15 +4,17 @@ A hotel's reviews (GET /hotels/{hotel_id}/reviews) are the reviews domain's (rev
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from hotelreviews.api.deps import Reads
+from hotelreviews.api.fast_path import fast_path
 from hotelreviews.api.problem_details import NOT_FOUND, PROBLEMS
+from hotelreviews.api.reads import plain_reads
 from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.hotels import service
-from hotelreviews.hotels.parameters import HotelId, HotelQuery, TrendQuery
+from hotelreviews.hotels.parameters import HotelId, HotelQuery, TrendQuery, plain_hotel_id
 from hotelreviews.hotels.schemas import HotelPage, HotelRead, HotelSort, HotelTrend, TrendBucket
 from hotelreviews.protection.expensive import Page
 
@@ -32,7 +34,16 @@ async def list_hotels(
     return await reads.json(service.list_hotels, filters=filters, sort=sort.value, page=page)
 
 
+def _plain_get_hotel(request: Request) -> dict[str, Any] | None:
+    # No query parameters: any query string is ignored, as FastAPI ignores it.
+    reads, hotel_id = plain_reads(request), plain_hotel_id(request)
+    if reads is None or hotel_id is None:
+        return None
+    return {"reads": reads, "hotel_id": hotel_id}
+
+
 @router.get("/{hotel_id}", response_model=HotelRead, responses=NOT_FOUND)
+@fast_path(_plain_get_hotel)
 async def get_hotel(reads: Reads, hotel_id: HotelId) -> Response:
     """One hotel with its review summary, rating breakdowns and provider standings."""
     return await reads.json(service.get_hotel, hotel_id=hotel_id)

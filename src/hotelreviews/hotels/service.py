@@ -11,7 +11,7 @@ given only when every review of the bucket has the same rating scale (else it wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction
+from hotelreviews.core.driver_reads import prepared_reads
 from hotelreviews.core.errors import HotelNotFound
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository
@@ -45,12 +46,11 @@ async def list_hotels(
 
 async def get_hotel(*, engine: AsyncEngine, hotel_id: int) -> dict[str, Any]:
     """One hotel, its summary with every breakdown and its latest provider standings."""
-    async with read_transaction(engine) as connection:
-        rows = await repository.hotel_with_breakdowns(connection, hotel_id=hotel_id)
-        if not rows:
-            raise HotelNotFound(hotel_id)
-        standings = await repository.latest_standings(connection, hotel_id=hotel_id)
-    return _hotel_document(rows, standings)
+    async with prepared_reads(engine) as connection:
+        row = await repository.hotel_document(connection, hotel_id=hotel_id)
+    if row is None:
+        raise HotelNotFound(hotel_id)
+    return _hotel_document(row)
 
 
 async def hotel_trend(
@@ -138,21 +138,18 @@ def _list_item(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _hotel_document(rows: Sequence[Row[Any]], standings: Sequence[Row[Any]]) -> dict[str, Any]:
-    hotel = rows[0]._mapping
+def _hotel_document(hotel: Mapping[str, Any]) -> dict[str, Any]:
     histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
     by_provider, by_aspect, by_traveller_type = [], [], []
-    for row in rows:
-        part = row._mapping
-        dimension, key, count = part["dimension"], part["key"], part["breakdown_count"]
-        mean = _mean(part["breakdown_sum_centi"], count)
+    for dimension, key, count, sum_centi, provider_name in hotel["breakdowns"] or ():
+        mean = _mean(sum_centi, count)
         if dimension == "histogram" and key in histogram:
             histogram[key] = count
         elif dimension == "provider" and key.isdigit():
             by_provider.append(
                 {
                     "provider_id": int(key),
-                    "provider_name": part["provider_name"],
+                    "provider_name": provider_name,
                     "review_count": count,
                     "average_rating": mean,
                 }
@@ -189,14 +186,17 @@ def _hotel_document(rows: Sequence[Row[Any]], standings: Sequence[Row[Any]]) -> 
         "by_traveller_type": by_traveller_type,
         "provider_standings": [
             {
-                "provider_id": standing.provider_id,
-                "provider_name": standing.provider_name,
-                "score": standing.score,
-                "review_count": standing.review_count,
-                "grades": standing.grades or {},
-                "as_of": standing.as_of,
+                "provider_id": provider_id,
+                "provider_name": provider_name,
+                "score": score,
+                "review_count": standing_reviews,
+                "grades": grades or {},
+                # JSON carries the date as ISO text (both databases)
+                "as_of": date.fromisoformat(as_of),
             }
-            for standing in standings
+            for provider_id, provider_name, score, standing_reviews, grades, as_of in sorted(
+                hotel["standings"] or (), key=lambda standing: standing[0]
+            )
         ],
         "created_at": hotel["created_at"],
         "updated_at": hotel["updated_at"],

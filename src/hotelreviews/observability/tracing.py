@@ -14,7 +14,7 @@ Tests install a provider of their own with `use_in_memory_tracing()`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from opentelemetry import trace
 
 from hotelreviews import __version__
 from hotelreviews.core.database import on_engine_created
+from hotelreviews.core.driver_reads import StatementHook, on_driver_statement
 from hotelreviews.core.settings import Settings
 
 # The SDK, the exporter and the instrumentations are imported only when tracing is turned on:
@@ -140,6 +141,47 @@ def instrument_engine(engine: AsyncEngine) -> None:
         # It wants a counter for pool usage too; pools are our metrics' job (a no-op here).
         unused = NoOpMeter(TRACER_NAME).create_up_down_counter("unused")
         EngineTracer(_tracer, engine.sync_engine, unused)
+        on_driver_statement(engine, _driver_statement_spans(engine))
+
+
+def _driver_statement_spans(engine: AsyncEngine) -> StatementHook:
+    """A client span per statement run through the driver (core.driver_reads), as
+    EngineTracer makes one per statement SQLAlchemy runs (same name and attributes)."""
+    from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+    from opentelemetry.trace import Status, StatusCode
+
+    url = engine.url
+    attributes = {
+        "db.system": engine.dialect.name,
+        "db.name": url.database,
+        "db.user": url.username,
+        "net.peer.name": url.host,
+        "net.peer.port": url.port,
+    }
+    attributes = {key: value for key, value in attributes.items() if value is not None}
+
+    def started(sql: str) -> Callable[[BaseException | None], None]:
+        if _tracer is None or not is_instrumentation_enabled():
+            return _no_span
+        operation = f"{sql.split(maxsplit=1)[0]} {url.database}" if url.database else sql
+        span = _tracer.start_span(
+            operation,
+            kind=trace.SpanKind.CLIENT,
+            attributes={**attributes, "db.statement": sql, "db.operation": operation},
+        )
+
+        def finished(error: BaseException | None) -> None:
+            if error is not None:
+                span.set_status(Status(StatusCode.ERROR, str(error)))
+            span.end()
+
+        return finished
+
+    return started
+
+
+def _no_span(_error: BaseException | None) -> None:
+    return None
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction
+from hotelreviews.core.driver_reads import prepared_reads
 from hotelreviews.core.errors import HotelNotFound, ReviewNotFound
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository as hotel_repository
@@ -35,7 +36,9 @@ async def list_hotel_reviews(
 ) -> dict[str, Any]:
     """A page of a hotel's reviews; HotelNotFound when the hotel does not exist."""
     order = repository.ORDERS[sort]
-    async with read_transaction(engine) as connection:
+    # The first page, as most ask for it: its one statement through the driver (prepared_reads).
+    reading = prepared_reads if repository.first_page_only(filters, page) else read_transaction
+    async with reading(engine) as connection:
         rows = await repository.list_hotel_reviews(
             connection, hotel_id=hotel_id, filters=filters, order=order, page=page
         )
@@ -48,7 +51,7 @@ async def list_hotel_reviews(
                 connection, hotel_id=hotel_id, filters=filters, page=page
             )
     rows, next_cursor = order.page(rows, page.limit)
-    items = [review_document(row._mapping) for row in rows]
+    items = [review_document(row) for row in rows]
     return page_body(items, next_cursor, total, page=page)
 
 

@@ -1,7 +1,8 @@
 """Database metrics: pool connections and statement latency by target, replica lag and health.
 
-Hooked onto each engine with SQLAlchemy events (`meter_engine`), so every query of the
-process is measured whichever code runs it; the router reports its replicas' health after
+Hooked onto each engine with SQLAlchemy events (`meter_engine`), and onto its statements run
+through the driver (core.driver_reads), so every query of the process is measured whichever
+code runs it; the router reports its replicas' health after
 each check (`report_replicas`). Metric definitions: observability.metrics.
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 import math
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.core.driver_reads import on_driver_statement
 from hotelreviews.observability.metrics import (
     DB_POOL_CONNECTIONS,
     DB_QUERY_DURATION,
@@ -82,6 +84,18 @@ def meter_engine(engine: AsyncEngine, target: TargetRole) -> None:
         started = getattr(arguments[4], _STARTED, None)
         if started is not None:
             query_duration.observe(time.perf_counter() - started)
+
+    # Statements run through the driver's connection (core.driver_reads) pass no event.
+    def _timed(_sql: str) -> Callable[[BaseException | None], None]:
+        started = time.perf_counter()
+
+        def finished(error: BaseException | None) -> None:
+            if error is None:  # as after_cursor_execute: statements that succeeded
+                query_duration.observe(time.perf_counter() - started)
+
+        return finished
+
+    on_driver_statement(engine, _timed)
 
     # Pool events on the engine stay attached to the new pool its dispose() makes.
     @event.listens_for(sync_engine, "checkout")

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction
+from hotelreviews.core.driver_reads import prepared_reads
 from hotelreviews.core.errors import HotelNotFound, SearchTooBroad
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository as hotel_repository
@@ -43,7 +44,9 @@ async def search_reviews(
         "hotel_id": hotel_id,
         "filters": filters,
     }
-    async with read_transaction(engine) as connection:
+    # A first page, as most ask for it: its one statement through the driver (prepared_reads).
+    prepared = repository.first_page_only(engine.dialect.name, filters, page)
+    async with (prepared_reads if prepared else read_transaction)(engine) as connection:
         rows, order = await repository.search(
             connection, cursor_key=cursor_key, page=page, **arguments
         )
@@ -59,9 +62,9 @@ async def search_reviews(
     rows, next_cursor = order.page(rows, page.limit)
     items = []
     for row in rows:
-        item = review_document(row._mapping)
-        item["score"] = round(row.score, 6)
-        item["snippet"] = highlight(row.snippet or "")
+        item = review_document(row)
+        item["score"] = round(row["score"], 6)
+        item["snippet"] = highlight(row["snippet"] or "")
         items.append(item)
     return page_body(items, next_cursor, total, page=page)
 
