@@ -83,6 +83,17 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
     assert wrong.json()["code"] == "invalid_credentials"
 
 
+async def test_a_username_with_a_nul_character_is_refused_as_invalid_not_a_server_error(
+    client: httpx.AsyncClient,
+) -> None:
+    # PostgreSQL refuses NUL in text: without the check the look-up failed with a 500
+    # (found by the schema fuzzer).
+    answer = await client.post(LOGIN, json={"username": "ad\x00a", "password": PASSWORD})
+
+    assert answer.status_code == 422
+    assert "NUL" in answer.text
+
+
 def _claims(settings: Settings, **changes: Any) -> dict[str, Any]:
     now = utcnow()
     claims = {
