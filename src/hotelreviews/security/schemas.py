@@ -14,9 +14,7 @@ class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # Looked up in the database, which refuses NUL in text: a 422 here, not a 500 there.
-    username: Text = Field(
-        min_length=1, max_length=100, examples=["ada"], json_schema_extra=NO_NUL
-    )
+    username: Text = Field(min_length=1, max_length=100, examples=["ada"], json_schema_extra=NO_NUL)
     password: str = Field(min_length=1, max_length=1024)
 
 
