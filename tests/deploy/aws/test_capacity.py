@@ -8,6 +8,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cost.capacity import (
     BEGIN,
@@ -20,6 +21,7 @@ from cost.capacity import (
     tiered,
 )
 from cost.estimate import Line, PriceBook, estimate
+from tests.deploy.kustomize import render_text
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -36,6 +38,22 @@ def test_docs_show_the_plan_of_the_current_inputs_and_stacks(templates) -> None:
     shown = document[document.index(BEGIN) : document.index(END) + len(END)]
     expected = report(estimate(templates, PriceBook()))
     assert shown.strip() == expected.strip(), "docs/capacity.md is stale: run `make capacity`"
+
+
+@pytest.mark.parametrize("plan", plan_regions(load_inputs()), ids=lambda plan: plan.region)
+def test_each_region_can_scale_its_api_to_what_the_plan_sizes_it_for(plan, template) -> None:
+    # The HPA's ceiling in the region's overlay and the API node group's maximum size: a
+    # region taking over another's traffic must not stop short of the plan.
+    rendered = yaml.safe_load_all(render_text(plan.region))
+    (hpa,) = [o for o in rendered if o and o["kind"] == "HorizontalPodAutoscaler"]
+    assert hpa["spec"]["maxReplicas"] >= plan.pods
+    resources = template(f"HotelReviews-Region-{plan.region}").to_json()["Resources"]
+    (api_nodes,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::EKS::Nodegroup" and r["Properties"]["NodegroupName"] == "api"
+    ]
+    assert api_nodes["ScalingConfig"]["MaxSize"] >= plan.api_nodes
 
 
 def test_each_region_is_sized_for_its_peak_and_half_the_largest_other_regions() -> None:

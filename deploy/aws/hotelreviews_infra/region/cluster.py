@@ -98,10 +98,11 @@ class Cluster(Construct):
             capacity_type=eks.CapacityType.ON_DEMAND,
             instance_types=[ec2.InstanceType(t) for t in API_INSTANCE_TYPES],
             # One per AZ at rest; the cluster autoscaler (or Karpenter) adds nodes as the
-            # HPA adds API replicas.
+            # HPA adds API replicas, up to what the capacity plan sizes a region for at the
+            # service target (docs/capacity.md; tests/deploy/aws/test_capacity.py checks it).
             min_size=3,
             desired_size=3,
-            max_size=60,
+            max_size=80,
             subnets=network.private_subnets,
             labels={POOL_LABEL: "api"},
             launch_template_spec=nodes,
