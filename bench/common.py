@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import os
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +90,48 @@ def fresh_settings(backend: str, work: Path, server, name: str):  # noqa: ANN001
         settings = Settings(data_dir=data_dir, database_url=server.create_database(name))
     migrations.upgrade(settings)
     return settings
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_url(url: str, timeout: float = 30) -> None:
+    """Return once GET `url` answers; raise its last error after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+# What wrk sends with each request.
+WRK_HEADERS = [(b"host", b"localhost"), (b"accept", b"*/*"), (b"user-agent", b"wrk")]
+
+
+def get_scope(path: str, *, headers: list[tuple[bytes, bytes]] | None = None) -> dict:
+    """The ASGI scope of a plain GET of `path` (query string included) from 127.0.0.1, for
+    calling an app straight through its ASGI interface."""
+    raw_path, _, query = path.partition("?")
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": raw_path,
+        "raw_path": raw_path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers or [(b"host", b"localhost"), (b"accept", b"*/*")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }

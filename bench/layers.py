@@ -40,17 +40,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import REPO, demo_file
+from common import REPO, WRK_HEADERS, demo_file, free_port, get_scope, wait_for_url
 
 HERE = Path(__file__).resolve().parent
 # Many short passes, the best of each kept: CPU time is not counted while the process waits
@@ -109,12 +107,12 @@ def main() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    sink_port = _free_port()
+    sink_port = free_port()
     sink = subprocess.Popen([sys.executable, str(HERE / "otlp_sink.py"), str(sink_port)])
     env["HOTELREVIEWS_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink_port}"
     rows: dict[str, float] = {}
     try:
-        _wait_for(f"http://127.0.0.1:{sink_port}/stats")
+        wait_for_url(f"http://127.0.0.1:{sink_port}/stats")
         for variant, changes in SETTING_VARIANTS.items():
             child_env = {**env, **changes}
             if child_env["HOTELREVIEWS_OTLP_ENDPOINT"] == "":
@@ -245,20 +243,7 @@ def _without(app: Any, stack: Any, names: frozenset[str] | set[str]) -> Callable
 
 
 def _scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), (b"accept", b"*/*"), (b"user-agent", b"wrk")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
+    return get_scope(path, headers=WRK_HEADERS)
 
 
 async def _per_request(app: Any, path: str, requests: int) -> float:
@@ -330,24 +315,6 @@ async def _through_uvicorn(app: Any, path: str, requests: int) -> float:
         best = min(best, (time.process_time() - started) / requests)
     protocol.connection_lost(None)
     return best
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from api import (
     demo_database,
     scenario_paths,
 )
-from common import REPO
+from common import REPO, get_scope
 from db_limit_app import DbLimitApp
 
 Asgi = Callable[[dict, Callable, Callable], Awaitable[None]]
@@ -43,22 +43,7 @@ Asgi = Callable[[dict, Callable, Callable], Awaitable[None]]
 
 async def _request(app: Asgi, path: str) -> int:
     """One GET straight through the ASGI interface; the response status."""
-    raw_path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": raw_path,
-        "raw_path": raw_path.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"localhost"), (b"accept", b"*/*")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-        "state": {},
-    }
+    scope = get_scope(path)
     status = 0
 
     async def receive() -> dict:
@@ -97,21 +82,7 @@ async def _top_hotels(app: Asgi) -> list[int]:
         if message["type"] == "http.response.body":
             body.extend(message.get("body", b""))
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/api/v1/hotels",
-        "raw_path": b"/api/v1/hotels",
-        "root_path": "",
-        "query_string": b"sort=reviews&limit=20",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-        "state": {},
-    }
+    scope = get_scope("/api/v1/hotels?sort=reviews&limit=20", headers=[(b"host", b"localhost")])
     await app(scope, receive, send)
     return [hotel["id"] for hotel in orjson.loads(bytes(body))["items"]]
 

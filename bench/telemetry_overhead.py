@@ -20,15 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from common import REPO, demo_file
+from common import REPO, WRK_HEADERS, demo_file, free_port, get_scope, wait_for_url
 
 HERE = Path(__file__).resolve().parent
 PASSES = 5
@@ -59,10 +57,10 @@ def main() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    sink_port = _free_port()
+    sink_port = free_port()
     sink = subprocess.Popen([sys.executable, str(HERE / "otlp_sink.py"), str(sink_port)])
     try:
-        _wait_for(f"http://127.0.0.1:{sink_port}/stats")
+        wait_for_url(f"http://127.0.0.1:{sink_port}/stats")
         results: dict[tuple[str, str], float] = {}
         for cache in ("on", "off"):
             for mode in ("on", "off", "none"):
@@ -104,20 +102,7 @@ async def _measure(requests: int, cache: str) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             hotel = (await client.get("/api/v1/hotels?limit=1")).json()["items"][0]["id"]
             assert (await client.get(f"/api/v1/hotels/{hotel}")).status_code == 200
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": f"/api/v1/hotels/{hotel}",
-            "raw_path": f"/api/v1/hotels/{hotel}".encode(),
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"localhost"), (b"accept", b"*/*"), (b"user-agent", b"wrk")],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = get_scope(f"/api/v1/hotels/{hotel}", headers=WRK_HEADERS)
         statuses: list[int] = []
 
         async def receive() -> dict:
@@ -135,24 +120,6 @@ async def _measure(requests: int, cache: str) -> None:
             best = min(best, (time.perf_counter() - started) / requests)
         assert set(statuses) == {200}, set(statuses)
     print(f"{best * 1e6:.2f}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 if __name__ == "__main__":
