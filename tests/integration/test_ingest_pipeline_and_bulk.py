@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.bulk import BulkRefused, start_bulk_load
 from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.feeds import nested_line, write_mixed_feed
+from tests.support.ingest_runs import ingest_command, ingest_environment, kill_when_past
 from tests.support.snapshots import snapshot
 from tests.support.workers import jobs_by_id, quick_worker_settings
 
@@ -139,10 +138,10 @@ def test_the_ingest_command_refuses_bulk_on_a_database_in_use_with_what_to_do(
 ) -> None:
     feed = tmp_path / "one.jl"
     feed.write_bytes(orjson.dumps(nested_line(hotel=1, review=1, rating=8.0, text="A.")))
-    env = _environment(settings)
-    subprocess.run(_command(feed), env=env, check=True, capture_output=True)
+    env = ingest_environment(settings, batch=BATCH)
+    subprocess.run(ingest_command(feed), env=env, check=True, capture_output=True)
 
-    done = subprocess.run(_command(feed, "--bulk"), env=env, capture_output=True, text=True)
+    done = subprocess.run(ingest_command(feed, "--bulk"), env=env, capture_output=True, text=True)
 
     assert done.returncode == 2
     assert "already holds reviews" in done.stderr
@@ -187,47 +186,10 @@ async def _definitions(engine: AsyncEngine) -> list[str]:
 BATCH = 100
 
 
-def _environment(settings: Settings) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "HOTELREVIEWS_DATA_DIR": str(settings.data_dir),
-        "HOTELREVIEWS_INGEST_BATCH_SIZE": str(BATCH),
-    }
-    env.pop("HOTELREVIEWS_DATABASE_URL", None)
-    if settings.database_url is not None:
-        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
-    return env
-
-
-def _command(path: Path, *options: str) -> list[str]:
-    return [sys.executable, "-m", "hotelreviews", "ingest", str(path), *options]
-
-
-async def _lines_done(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        value = (
-            await connection.execute(sa.select(sa.func.max(ingested_files.c.lines_done)))
-        ).scalar()
-    return int(value or 0)
-
-
 async def _kill_past(engine: AsyncEngine, command: list[str], env: dict, lines: int) -> bool:
     """Run `command` and SIGKILL it once its committed progress passes `lines`."""
-    import asyncio
-    import time
-
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        if await _lines_done(engine) >= lines:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            return True
-        await asyncio.sleep(0.005)
-    process.kill()
-    raise AssertionError("ingestion made no progress within 120 s")
+    return await kill_when_past(engine, process, lines)
 
 
 @pytest.mark.slow
@@ -243,16 +205,16 @@ async def test_a_bulk_load_killed_midway_is_resumed_and_then_repaired_by_any_lat
         expected = await snapshot(reference)
     finally:
         await reference.dispose()
-    env = _environment(settings)
+    env = ingest_environment(settings, batch=BATCH)
 
     # Killed mid-load: the indexes are missing, which marks the load as interrupted.
-    assert await _kill_past(engine, _command(feed, "--bulk"), env, 10 * BATCH + 1)
+    assert await _kill_past(engine, ingest_command(feed, "--bulk"), env, 10 * BATCH + 1)
     assert not _deferred(engine) & await _indexes(engine)
     # A bulk re-run resumes it (the database is not empty, but the load was a bulk one).
-    assert await _kill_past(engine, _command(feed, "--bulk"), env, 30 * BATCH + 1)
+    assert await _kill_past(engine, ingest_command(feed, "--bulk"), env, 30 * BATCH + 1)
     assert not _deferred(engine) & await _indexes(engine)
     # An ordinary run builds the missing indexes first, then finishes the file.
-    finished = subprocess.run(_command(feed), env=env, capture_output=True, text=True)
+    finished = subprocess.run(ingest_command(feed), env=env, capture_output=True, text=True)
 
     assert finished.returncode == 0, finished.stderr
     assert "resumed after line" in finished.stdout

@@ -3,16 +3,13 @@ idempotency, failures that write nothing, and a killed run resumed to the exact 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gzip
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import orjson
@@ -32,6 +29,7 @@ from tests.support.http_server import (  # noqa: F401
     allowing_loopback,
     file_server_fixture,
 )
+from tests.support.ingest_runs import ingest_environment, kill_when_past
 from tests.support.s3_server import S3Server, bucket_fixture, s3_server_fixture  # noqa: F401
 from tests.support.snapshots import snapshot
 
@@ -222,35 +220,13 @@ async def test_a_url_is_ingested_then_skipped_and_a_404_fails_without_writing(
 BATCH = 200
 
 
-def _environment(settings: Settings) -> dict[str, str]:
-    env = {
-        **os.environ,  # with the dummy AWS credentials the s3_server fixture set
-        "HOTELREVIEWS_DATA_DIR": str(settings.data_dir),
-        "HOTELREVIEWS_INGEST_BATCH_SIZE": str(BATCH),
-        "HOTELREVIEWS_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-        "HOTELREVIEWS_SOURCE_ALLOWED_S3": "*",
-    }
-    env.pop("HOTELREVIEWS_DATABASE_URL", None)
-    if settings.database_url is not None:
-        env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
-    return env
-
-
-async def _kill_when_past(engine: AsyncEngine, process: subprocess.Popen, lines: int) -> bool:
-    """SIGKILL the process once its committed progress passes `lines`; False if it finished."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        async with engine.connect() as connection:
-            done = await connection.execute(sa.select(sa.func.max(ingested_files.c.lines_done)))
-            if (done.scalar() or 0) >= lines:
-                process.send_signal(signal.SIGKILL)
-                process.wait()
-                return True
-        await asyncio.sleep(0.005)
-    process.kill()
-    raise AssertionError("ingestion made no progress within 120 s")
+def _s3_environment(settings: Settings) -> dict[str, str]:
+    return ingest_environment(
+        settings,
+        batch=BATCH,
+        HOTELREVIEWS_S3_ENDPOINT_URL=settings.s3_endpoint_url or "",
+        HOTELREVIEWS_SOURCE_ALLOWED_S3="*",
+    )
 
 
 @pytest.mark.slow
@@ -295,13 +271,13 @@ async def test_a_remote_ingestion_killed_mid_object_resumes_to_the_uninterrupted
     for kill_after in (3 * BATCH + 1, 11 * BATCH + 1):
         process = subprocess.Popen(
             command,
-            env=_environment(s3_settings),
+            env=_s3_environment(s3_settings),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        kills += await _kill_when_past(engine, process, kill_after)
+        kills += await kill_when_past(engine, process, kill_after)
     finished = subprocess.run(
-        command, env=_environment(s3_settings), capture_output=True, text=True, timeout=300
+        command, env=_s3_environment(s3_settings), capture_output=True, text=True, timeout=300
     )
 
     assert finished.returncode == 0, finished.stderr
