@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -45,6 +46,22 @@ def _second_database(
         template=request.getfixturevalue("pg_template"),
     )
     return settings.model_copy(update={"data_dir": data_dir, "database_url": SecretStr(url)})
+
+
+async def _reference(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest, feed: Path, **changes: Any
+) -> tuple[Any, list[str]]:
+    """What an ordinary ingestion of `feed` (with settings `changes`) leaves in another fresh
+    database: its snapshot and its reviews table's index definitions."""
+    other = _second_database(settings, tmp_path, request)
+    reference = create_engine(other)
+    try:
+        await ingest_paths(
+            engine=reference, settings=other.model_copy(update=changes), paths=[str(feed)]
+        )
+        return await snapshot(reference), await _definitions(reference)
+    finally:
+        await reference.dispose()
 
 
 async def _indexes(engine: AsyncEngine) -> set[str]:
@@ -94,17 +111,7 @@ async def test_small_batches_in_flight_together_store_what_one_batch_stores(
 ) -> None:
     feed = tmp_path / "mixed_2025-03-20.jl"
     write_mixed_feed(feed, lines=3_000)
-    one_batch = _second_database(settings, tmp_path, request)
-    reference = create_engine(one_batch)
-    try:
-        await ingest_paths(
-            engine=reference,
-            settings=one_batch.model_copy(update={"ingest_batch_size": 100_000}),
-            paths=[str(feed)],
-        )
-        expected = await snapshot(reference)
-    finally:
-        await reference.dispose()
+    expected, _ = await _reference(settings, tmp_path, request, feed, ingest_batch_size=100_000)
 
     await ingest_paths(
         engine=engine,
@@ -153,14 +160,7 @@ async def test_a_bulk_load_stores_what_an_ordinary_one_does_with_its_indexes_bui
 ) -> None:
     feed = tmp_path / "mixed_2025-03-20.jl"
     write_mixed_feed(feed, lines=2_000)
-    ordinary = _second_database(settings, tmp_path, request)
-    reference = create_engine(ordinary)
-    try:
-        await ingest_paths(engine=reference, settings=ordinary, paths=[str(feed)])
-        expected = await snapshot(reference)
-        expected_definitions = await _definitions(reference)
-    finally:
-        await reference.dispose()
+    expected, expected_definitions = await _reference(settings, tmp_path, request, feed)
 
     report = await ingest_paths(engine=engine, settings=settings, paths=[str(feed)], bulk=True)
 
@@ -198,13 +198,7 @@ async def test_a_bulk_load_killed_midway_is_resumed_and_then_repaired_by_any_lat
 ) -> None:
     feed = tmp_path / "mixed_2025-03-20.jl"
     write_mixed_feed(feed, lines=6_000)
-    ordinary = _second_database(settings, tmp_path, request)
-    reference = create_engine(ordinary)
-    try:
-        await ingest_paths(engine=reference, settings=ordinary, paths=[str(feed)])
-        expected = await snapshot(reference)
-    finally:
-        await reference.dispose()
+    expected, _ = await _reference(settings, tmp_path, request, feed)
     env = ingest_environment(settings, batch=BATCH)
 
     # Killed mid-load: the indexes are missing, which marks the load as interrupted.
