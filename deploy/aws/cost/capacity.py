@@ -126,18 +126,16 @@ def _database_instances(vcpu: float, sizes: Mapping[str, int]) -> tuple[str, int
     return size, each, math.ceil(vcpu / each)
 
 
-def at_rest_others(lines: Iterable[Line]) -> float:
+def at_rest_others(lines: Iterable[Line], inputs: Mapping) -> float:
     """What the synthesized stacks cost a month without the parts the plan sizes: the API
-    node groups (on-demand), the RDS instances and the ElastiCache nodes."""
-    return sum(line.monthly for line in lines if not _sized_by_plan(line.item))
-
-
-def _sized_by_plan(item: str) -> bool:
-    if item.startswith("EKS nodes"):
-        return "spot" not in item  # the workers' spot group stays as synthesized
-    if item.startswith("RDS "):
-        return "storage" not in item
-    return item.startswith("ElastiCache")
+    nodes (the plan's node type; the workers' group stays), the RDS instances and the
+    ElastiCache nodes."""
+    sized = {f"ec2.{inputs['plan']['node_type']}"}
+    return sum(
+        line.monthly
+        for line in lines
+        if line.price not in sized and line.price.split(".")[0] not in ("rds", "elasticache")
+    )
 
 
 def monthly_costs(
@@ -295,7 +293,7 @@ def report(lines: list[Line], inputs: Mapping | None = None) -> str:
     inputs = inputs or load_inputs()
     book = PriceBook()
     plans = plan_regions(inputs)
-    costs = monthly_costs(plans, inputs, book, others=at_rest_others(lines))
+    costs = monthly_costs(plans, inputs, book, others=at_rest_others(lines, inputs))
     return markdown(plans, costs, inputs)
 
 

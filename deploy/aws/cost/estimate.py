@@ -108,6 +108,7 @@ class Line:
     confirmed: bool = True  # False: the rate was not read on a page here (prices.toml says why)
     # The quantity when every node group runs at its maximum size (others: the same).
     ceiling: float | None = None
+    price: str = ""  # its prices.toml name ("ec2.m7i.xlarge"): what kind of thing it is
 
     @property
     def monthly_at_ceiling(self) -> float:
@@ -269,6 +270,7 @@ def provisioned_lines(
                 regional,
                 book.confirmed(priced.price),
                 priced.ceiling,
+                priced.price,
             )
 
 

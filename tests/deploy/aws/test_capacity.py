@@ -118,15 +118,23 @@ def test_the_month_counts_the_average_share_of_the_peak() -> None:
 
 
 def test_the_rest_of_the_platform_leaves_out_what_the_plan_sizes() -> None:
-    def line(item: str, monthly: float) -> Line:
-        return Line("s", "us-east-1", item, monthly, "x", 1.0, "https://x", True)
+    def line(price: str, monthly: float) -> Line:
+        return Line("s", "us-east-1", price, monthly, "x", 1.0, "https://x", True, price=price)
 
+    inputs = _inputs(node_type="m7i.xlarge")
     lines = [
-        line("EKS nodes 3 (up to 60) × m7i.xlarge", 100),
-        line("EKS nodes 2 (up to 20) × m7i.large (spot, priced on demand: a ceiling)", 7),
-        line("RDS primary db.r6g.xlarge Multi-AZ", 200),
-        line("RDS gp3 storage 200 GB × 2", 11),
-        line("ElastiCache 3 × cache.r7g.large", 300),
-        line("NAT gateway", 13),
+        line("ec2.m7i.xlarge", 100),  # the API's node group
+        line("ec2.m7i.large", 7),  # the workers'
+        line("rds.db.r6g.xlarge", 200),
+        line("rds_gp3_storage", 11),
+        line("elasticache.cache.r7g.large", 300),
+        line("nat_gateway", 13),
     ]
-    assert at_rest_others(lines) == pytest.approx(7 + 11 + 13)
+    assert at_rest_others(lines, inputs) == pytest.approx(7 + 11 + 13)
+
+
+def test_every_synthesized_line_says_what_it_is_priced_as(templates) -> None:
+    # The plan leaves lines out by that name: a line without it would count twice.
+    lines = estimate(templates, PriceBook())
+    assert lines and all(line.price for line in lines)
+    assert {line.price for line in lines} >= {"ec2.m7i.xlarge", "rds.db.r6g.xlarge"}
