@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,3 +137,29 @@ def get_scope(path: str, *, headers: list[tuple[bytes, bytes]] | None = None) ->
         "server": ("127.0.0.1", 8000),
         "state": {},
     }
+
+
+def ingest_demo(*, reviews: int, work: Path, env: dict[str, str]) -> None:
+    """Generate `reviews` demo reviews in `work` and ingest them with `env`'s settings."""
+    path, _ = demo_file(reviews=reviews, directory=work)
+    subprocess.run(
+        [sys.executable, "-m", "hotelreviews", "ingest", str(path)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@contextlib.contextmanager
+def otlp_sink() -> Iterator[str]:
+    """bench/otlp_sink.py on a free port of 127.0.0.1, stopped after the block: its URL."""
+    port = free_port()
+    sink = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("otlp_sink.py")), str(port)]
+    )
+    try:
+        wait_for_url(f"http://127.0.0.1:{port}/stats")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        sink.terminate()
+        sink.wait()

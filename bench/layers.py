@@ -48,7 +48,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import REPO, WRK_HEADERS, demo_file, free_port, get_scope, wait_for_url
+from common import REPO, WRK_HEADERS, get_scope, ingest_demo, otlp_sink
 
 HERE = Path(__file__).resolve().parent
 # Many short passes, the best of each kept: CPU time is not counted while the process waits
@@ -100,19 +100,10 @@ def main() -> None:
         "HOTELREVIEWS_TRUSTED_PROXIES": "10.0.0.0/8",
         **{f"HOTELREVIEWS_RATE_LIMIT_{rule}": UNREACHED_LIMIT for rule in RATE_LIMIT_RULES},
     }
-    path, _ = demo_file(reviews=args.reviews, directory=work)
-    subprocess.run(
-        [sys.executable, "-m", "hotelreviews", "ingest", str(path)],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    sink_port = free_port()
-    sink = subprocess.Popen([sys.executable, str(HERE / "otlp_sink.py"), str(sink_port)])
-    env["HOTELREVIEWS_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink_port}"
+    ingest_demo(reviews=args.reviews, work=work, env=env)
     rows: dict[str, float] = {}
-    try:
-        wait_for_url(f"http://127.0.0.1:{sink_port}/stats")
+    with otlp_sink() as sink_url:
+        env["HOTELREVIEWS_OTLP_ENDPOINT"] = sink_url
         for variant, changes in SETTING_VARIANTS.items():
             child_env = {**env, **changes}
             if child_env["HOTELREVIEWS_OTLP_ENDPOINT"] == "":
@@ -136,8 +127,6 @@ def main() -> None:
             for line in done.stdout.splitlines():
                 name, _, micros = line.rpartition(" ")
                 rows[variant if name == "all layers" else name] = float(micros)
-    finally:
-        sink.terminate()
     _report(rows, args)
 
 

@@ -26,9 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, WRK_HEADERS, demo_file, free_port, get_scope, wait_for_url
+from common import REPO, WRK_HEADERS, get_scope, ingest_demo, otlp_sink
 
-HERE = Path(__file__).resolve().parent
 PASSES = 5
 
 
@@ -50,23 +49,14 @@ def main() -> None:
     env["HOTELREVIEWS_DATA_DIR"] = str(work / "data")
     # Abuse protection on, as in production, with limits these requests never reach.
     env.update({f"HOTELREVIEWS_RATE_LIMIT_{rule}": UNREACHED_LIMIT for rule in RATE_LIMIT_RULES})
-    path, _ = demo_file(reviews=args.reviews, directory=work)
-    subprocess.run(
-        [sys.executable, "-m", "hotelreviews", "ingest", str(path)],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    sink_port = free_port()
-    sink = subprocess.Popen([sys.executable, str(HERE / "otlp_sink.py"), str(sink_port)])
-    try:
-        wait_for_url(f"http://127.0.0.1:{sink_port}/stats")
+    ingest_demo(reviews=args.reviews, work=work, env=env)
+    with otlp_sink() as sink_url:
         results: dict[tuple[str, str], float] = {}
         for cache in ("on", "off"):
             for mode in ("on", "off", "none"):
                 mode_env = {**env, **TELEMETRY[mode], "HOTELREVIEWS_CACHE_ENABLED": cache}
                 if mode == "on":
-                    mode_env["HOTELREVIEWS_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink_port}"
+                    mode_env["HOTELREVIEWS_OTLP_ENDPOINT"] = sink_url
                 with (work / f"{mode}-{cache}.log").open("wb") as log:
                     done = subprocess.run(
                         [sys.executable, __file__, "--child", mode, "--cache", cache]
@@ -78,8 +68,6 @@ def main() -> None:
                         check=True,
                     )
                 results[cache, mode] = float(done.stdout.split()[-1])
-    finally:
-        sink.terminate()
 
     print(f"in process, best of {PASSES} passes, SQLite, {args.reviews:,} demo reviews")
     print(f"{'request':<22}{'telemetry':>10}{'µs/request':>12}{'vs off':>8}")
