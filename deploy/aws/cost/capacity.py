@@ -64,13 +64,26 @@ def load_inputs(path: Path = INPUTS) -> dict:
     return tomllib.loads(path.read_text())
 
 
+def checked_inputs(path: Path = INPUTS) -> dict:
+    """The inputs, once they have given a plan; ValueError saying what is wrong in the file
+    (not TOML, a value missing, shares that do not add up) otherwise."""
+    try:
+        inputs = load_inputs(path)
+        plan_regions(inputs)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from error
+    except KeyError as error:
+        raise ValueError(f"{path}: {error.args[0]!r} is missing (see its comments)") from error
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+    return inputs
+
+
 def plan_regions(inputs: Mapping) -> list[RegionPlan]:
     measured, plan = inputs["measured"], inputs["plan"]
     shares: Mapping[str, float] = plan["region_share"]
     if abs(sum(shares.values()) - 1) > 1e-9:
-        raise ValueError(
-            f"capacity.toml: region_share must add up to 1, not {sum(shares.values())}"
-        )
+        raise ValueError(f"region_share must add up to 1, not {sum(shares.values())}")
     total = float(plan["total_peak_rps"])
     plans = []
     for region, share in shares.items():
@@ -304,7 +317,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write-docs", action="store_true", help=f"update {DOCS.name}")
     args = parser.parse_args()
-    text = report(estimate(synthesized(), PriceBook()))
+    try:
+        inputs = checked_inputs()
+    except ValueError as error:
+        print(f"capacity: {error}", file=sys.stderr)
+        return 2
+    text = report(estimate(synthesized(), PriceBook()), inputs)
     if not args.write_docs:
         sys.stdout.write(text)
         return 0

@@ -13,7 +13,9 @@ import yaml
 from cost.capacity import (
     BEGIN,
     END,
+    INPUTS,
     at_rest_others,
+    checked_inputs,
     load_inputs,
     monthly_requests,
     plan_regions,
@@ -103,6 +105,25 @@ def test_a_pooler_is_planned_when_the_pods_connections_pass_the_threshold() -> N
 def test_shares_that_do_not_add_up_are_refused() -> None:
     with pytest.raises(ValueError, match="add up to 1"):
         plan_regions(_inputs(region_share={"a": 0.5, "b": 0.4}))
+
+
+def test_a_broken_inputs_file_is_refused_saying_what_is_wrong(tmp_path: Path) -> None:
+    good = INPUTS.read_text()
+    broken = tmp_path / "capacity.toml"
+    cases = {
+        "not valid TOML": good + "\n[plan\n",
+        "'api_cpu_ms' is missing": good.replace("api_cpu_ms = ", "# api_cpu_ms = "),
+        "region_share must add up to 1": good.replace(
+            '"ap-southeast-1" = 0.25', '"ap-southeast-1" = 0.5'
+        ),
+    }
+    for message, text in cases.items():
+        broken.write_text(text)
+        with pytest.raises(ValueError, match=message) as refused:
+            checked_inputs(broken)
+        assert str(broken) in str(refused.value)
+    broken.write_text(good)
+    assert checked_inputs(broken) == load_inputs()
 
 
 def test_tiered_prices_charge_each_slice_at_its_tier() -> None:
