@@ -19,7 +19,7 @@ from hotelreviews import __version__
 from hotelreviews.api.parameters import refuse_undeclared_parameters
 from hotelreviews.api.problem_details import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
-from hotelreviews.app import health_routes, metrics_route
+from hotelreviews.app import health_routes, heap, metrics_route
 from hotelreviews.app.edge import install_edge
 from hotelreviews.app.guard_responses import add_guard_responses
 from hotelreviews.app.idle_layers import drop_idle_fastapi_layers
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 cache.running(primary_engine) if cache is not None else contextlib.nullcontext(),
                 app.state.token_versions.running(),
             ):
+                heap.settle()
                 yield
         finally:
             await router.dispose()
