@@ -19,7 +19,7 @@ from hotelreviews import __version__
 from hotelreviews.api.parameters import refuse_undeclared_parameters
 from hotelreviews.api.problem_details import PROBLEM_JSON, install_problem_handlers
 from hotelreviews.api.responses import public_cache_control
-from hotelreviews.app import health_routes, heap, metrics_route
+from hotelreviews.app import health_routes, metrics_route
 from hotelreviews.app.edge import install_edge
 from hotelreviews.app.guard_responses import add_guard_responses
 from hotelreviews.app.idle_layers import drop_idle_fastapi_layers
@@ -28,7 +28,7 @@ from hotelreviews.audit.context import AuditContextMiddleware
 from hotelreviews.audit.routes import router as audit_router
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
 from hotelreviews.cache.runtime import ResponseCache
-from hotelreviews.core import migrations
+from hotelreviews.core import heap, migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
 from hotelreviews.hotels.routes import router as hotels_router

@@ -12,7 +12,7 @@ from rich.console import Console
 from sqlalchemy import exc as sa_exc
 
 from hotelreviews.cli.ingest_progress import ingest_display
-from hotelreviews.core import migrations
+from hotelreviews.core import heap, migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.core.wording import plural
@@ -100,6 +100,7 @@ async def _ingest(
     engine = create_engine(settings)
     try:
         await migrations.ensure_schema_current(engine, settings)
+        heap.settle()
         with ingest_display(console, quiet=quiet) as display:
             return await ingest_paths(
                 engine=engine,

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hotelreviews.core import migrations
+from hotelreviews.core import heap, migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
 from hotelreviews.ingestion.queue.metrics import keep_measuring
@@ -98,6 +98,7 @@ async def _work(settings: Settings, *, once: bool) -> None:
             settings.worker_poll_seconds,
             settings.worker_lease_seconds,
         )
+        heap.settle()
         async with following_writer(router, settings, primary_at=partial(_primary_at, settings)):
             await worker.run(once=once)
         logger.info("worker %s stopped", worker.name)
