@@ -72,3 +72,28 @@ def test_an_ingestion_settles_its_heap_before_it_reads(samples_dir: Path) -> Non
     assert inserted > 0
     assert frozen > 50_000
     assert young == YOUNGEST_GENERATION_THRESHOLD
+
+
+WORKER = textwrap.dedent(
+    """
+    import gc, os, tempfile
+
+    os.environ["HOTELREVIEWS_DATABASE_URL"] = (
+        "sqlite+aiosqlite:///" + os.path.join(tempfile.mkdtemp(), "heap.db")
+    )
+    from hotelreviews.cli.worker_cmd import worker
+
+    worker(once=True)
+    print(gc.get_freeze_count(), gc.get_threshold()[0])
+    """
+)
+
+
+def test_a_worker_settles_its_heap_before_it_works() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    frozen, young = map(int, done.stdout.split()[-2:])
+    assert frozen > 50_000
+    assert young == YOUNGEST_GENERATION_THRESHOLD
