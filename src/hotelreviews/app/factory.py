@@ -33,6 +33,7 @@ from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.runs.routes import router as ingestions_router
+from hotelreviews.intelligence.alerts.routes import router as alerts_router
 from hotelreviews.observability import exposition
 from hotelreviews.observability.logging import configure_logging, flush_request_lines
 from hotelreviews.observability.requests import install_request_telemetry
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(ingestions_router)
     api.include_router(auth_router)
     api.include_router(audit_router)
+    api.include_router(alerts_router)
     app.include_router(api, dependencies=policy)
     bind_policies(app)  # refuses a route without a policy
     require_policy_first(app)  # 401/403 before a body is read, whatever it holds

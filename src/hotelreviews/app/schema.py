@@ -12,6 +12,7 @@ from hotelreviews.hotels.tables import (
 )
 from hotelreviews.ingestion.queue.tables import ingestion_jobs
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.intelligence.alerts.tables import alerts
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
 from hotelreviews.security.tables import api_keys, login_failures, refresh_tokens, users
@@ -34,4 +35,5 @@ __all__ = [
     "api_keys",
     "login_failures",
     "audit_events",
+    "alerts",
 ]

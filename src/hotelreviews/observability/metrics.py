@@ -122,6 +122,17 @@ RATE_LIMIT_REJECTIONS = Counter(
     ["rule"],
 )
 
+# ---- review intelligence ------------------------------------------------------------------
+
+# Counted once per alert, when it is first stored (intelligence.alerts.service.record_alerts).
+# kind: the four fixed kinds of intelligence.alerts.tables.ALERT_KINDS.
+ALERTS_RAISED = Counter(
+    "hotelreviews_alerts_raised_total",
+    "Alerts raised on hotels (rating drops, volume bursts, aspect deterioration, "
+    "suspicious duplicates), by kind.",
+    ["kind"],
+)
+
 # ---- ingestion ----------------------------------------------------------------------------
 
 # Counted when a batch commits (a batch rolled back and retried is counted once).

@@ -73,6 +73,8 @@ POLICIES: dict[str, Policy] = {
     "GET /api/v1/ingestions/{ingestion_id}/rejected-lines": INGESTION_READ,
     # The audit log.
     "GET /api/v1/audit-events": require(ADMIN),
+    # Review intelligence: alerts are for the people who act on them.
+    "GET /api/v1/alerts": require(MANAGER, ANALYST),
 }
 
 
