@@ -14,7 +14,8 @@ Printed, all computed in the same run:
 (a) Spearman correlation with the true quality today of: the raw mean rating as delivered,
     the mean of rating/scale·10 (`rating_normalized`), the index, and the index without
     shrinkage and without recency (ablations); over all hotels and over those with ≤ 5
-    reviews. The same for aspect scores against raw positive shares. A sweep of the prior weight.
+    reviews. The same for aspect scores against raw positive shares. A sweep of the prior
+    weight, and the weight `estimate_prior_weight` reads from the same history.
 (b) The largest move one review made to its hotel's index (reviews added in random order,
     `as_of` fixed after the last review) against the bound 100/(m + 1).
 (c) Microseconds per `add` (one review into a state), per review of `from_reviews`, and per
@@ -40,6 +41,7 @@ from hotelreviews.intelligence.reputation import (
     CityPrior,
     HotelReputationState,
     RatedReview,
+    estimate_prior_weight,
     movement_bound,
     reputation,
 )
@@ -234,9 +236,16 @@ def run(
     for weight in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0):
         index, _ = _indices(hotels=market, half_life=half_life_days, weight=weight)
         sweep[weight] = round(_spearman(index, [h.quality for h in market]), 3)
+    states_by_city: dict[str, list[HotelReputationState]] = {}
+    for h in market:
+        states_by_city.setdefault(h.city, []).append(
+            HotelReputationState.from_reviews(reviews=h.reviews, half_life_days=half_life_days)
+        )
+    estimated = estimate_prior_weight(states_by_city=states_by_city, as_of=NOW)
     return {
         "quality": quality,
         "prior_weight_sweep": sweep,
+        "estimated_prior_weight": round(estimated, 2),
         "movement": _largest_move(market, half_life=half_life_days, weight=prior_weight, seed=seed),
         "timing": _timings(market, half_life=half_life_days),
     }
@@ -271,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sweep = ", ".join(f"m={w:g}: {r:.3f}" for w, r in figures["prior_weight_sweep"].items())
     print(f"    prior weight sweep (index, all): {sweep}")
+    print(
+        f"    estimated prior weight (estimate_prior_weight): {figures['estimated_prior_weight']}"
+    )
     m = figures["movement"]
     print(f"(b) largest one-review move {m['largest']:.3f} points; bound {m['bound']:.3f}")
     t = figures["timing"]

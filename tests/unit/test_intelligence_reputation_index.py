@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from hotelreviews.intelligence.reputation import (
     CityPrior,
     HotelReputationState,
     RatedReview,
+    estimate_prior_weight,
     reputation,
 )
 
@@ -191,3 +193,34 @@ def test_dates_and_naive_datetimes_are_taken_as_utc(moment):
     assert reputation(
         state=_state(_review(8.0, moment)), prior=PRIOR, as_of=DAY
     ).reviews_effective == pytest.approx(1.0)
+
+
+def test_the_estimated_prior_weight_is_within_over_between_hotel_variance():
+    rng = random.Random(3)
+    cities = {}
+    for city, centre in (("a", 0.45), ("b", 0.6)):
+        states = []
+        for _ in range(150):
+            quality = rng.gauss(centre, 0.05)  # τ = 0.05
+            states.append(
+                _state(
+                    *[
+                        RatedReview(
+                            provider="Share",
+                            rating=rng.gauss(quality, 0.1),
+                            rating_scale=1.0,
+                            review_date=DAY,
+                        )  # fmt: skip
+                        for _ in range(rng.randint(2, 30))
+                    ]
+                )
+            )
+        cities[city] = states
+    # σ²/τ² = 0.01 / 0.0025 = 4; city centres apart do not count as between-hotel spread
+    estimated = estimate_prior_weight(states_by_city=cities, as_of=DAY)
+    assert 3.0 < estimated < 5.5
+
+
+def test_a_market_without_spread_between_hotels_gets_the_highest_weight():
+    same = [_state(_review(3.0), _review(9.0)) for _ in range(10)]
+    assert estimate_prior_weight(states_by_city={"a": same}, as_of=DAY, highest=50.0) == 50.0

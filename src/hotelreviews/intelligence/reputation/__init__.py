@@ -16,7 +16,11 @@ from hotelreviews.intelligence.reputation.index import (
     movement_bound,
     reputation,
 )
-from hotelreviews.intelligence.reputation.prior import DEFAULT_PRIOR, CityPrior
+from hotelreviews.intelligence.reputation.prior import (
+    DEFAULT_PRIOR,
+    CityPrior,
+    estimate_prior_weight,
+)
 from hotelreviews.intelligence.reputation.scales import (
     KNOWN_SCALES,
     ProviderScale,
@@ -44,6 +48,7 @@ __all__ = [
     "Reputation",
     "aspect_of_grade",
     "competitive_set",
+    "estimate_prior_weight",
     "movement_bound",
     "normalise",
     "reputation",

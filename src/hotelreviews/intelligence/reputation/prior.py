@@ -97,3 +97,50 @@ class CityPrior:
 
 
 DEFAULT_PRIOR = CityPrior()
+
+
+def estimate_prior_weight(
+    *,
+    states_by_city: Mapping[str, Iterable[HotelReputationState]],
+    as_of: date | datetime,
+    lowest: float = 1.0,
+    highest: float = 50.0,
+) -> float:
+    """The empirical-Bayes prior weight σ²/τ² of a market, clamped to lowest..highest.
+
+    σ² is the pooled within-hotel variance; τ² the between-hotel variance of true means,
+    estimated by moments: the spread of hotels' means around their city's mean less what
+    sampling alone would give (σ² · Σw²/(Σw)² per hotel). Offered to calibrate the weight on
+    a market's history, not used by default: a weight that follows the data also moves the
+    bound on one review's effect.
+    """
+    day = day_number(as_of)
+    deviation = degrees = 0.0
+    by_city: list[list[tuple[float, float]]] = []  # per city: (hotel mean, Σw²/(Σw)²)
+    for states in states_by_city.values():
+        hotels = []
+        for state in states:
+            seen = evidence_at(state=state, day=day, grade_weight=0.0)
+            if seen.weight <= 0:
+                continue
+            deviation += seen.deviation
+            degrees += seen.degrees_of_freedom
+            concentration = 1.0 - seen.degrees_of_freedom / seen.weight  # Σw²/(Σw)²
+            hotels.append((seen.mean, concentration))
+        if len(hotels) >= 2:
+            by_city.append(hotels)
+    hotels_total = sum(len(h) for h in by_city)
+    if degrees <= 0 or hotels_total <= len(by_city):
+        return highest
+    within = deviation / degrees
+    spread = sampling = 0.0
+    for hotels in by_city:
+        n = len(hotels)
+        city_mean = sum(mean for mean, _ in hotels) / n
+        spread += sum((mean - city_mean) ** 2 for mean, _ in hotels)
+        # E[Σ(x̄ - city mean)²] = (n - 1)·τ² + (n - 1)/n · Σ sampling variances
+        sampling += (n - 1) / n * sum(within * concentration for _, concentration in hotels)
+    between = (spread - sampling) / (hotels_total - len(by_city))
+    if between <= within / highest:
+        return highest
+    return max(lowest, min(highest, within / between))
