@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -112,12 +113,21 @@ def test_confidence_falls_as_the_reviews_age():
 
 def test_aspect_opinions_move_an_aspect_from_the_citys_aspect_mean():
     reviews = [_review(8.0, opinions=(("room", "negative"), ("location", "positive")))] * 5
-    found = reputation(state=_state(*reviews), prior=PRIOR, as_of=DAY).aspects
+    city_only = replace(PRIOR, aspect_follows_overall=0.0)
+    found = reputation(state=_state(*reviews), prior=city_only, as_of=DAY).aspects
     assert found["room"].score == pytest.approx(100 * (5 * 0.7) / 10)
     assert found["location"].score == pytest.approx(100 * (5 * 0.7 + 5) / 10)
     assert found["room"].mentions == 5 and found["room"].confidence == pytest.approx(0.5)
     assert found["wifi"] == found["noise"] and found["wifi"].score == pytest.approx(70.0)
     assert found["wifi"].mentions == 0 and found["wifi"].confidence == 0.0
+
+
+def test_an_unmentioned_aspect_follows_the_hotels_overall_standing():
+    # 40 reviews at position 0.6 in a city at 0.5: index 100·(8·0.5 + 40·0.6)/48 = 58.33
+    found = reputation(state=_state(*[_review(6.4)] * 40), prior=PRIOR, as_of=DAY)
+    assert found.index == pytest.approx(100 * 28 / 48)
+    assert found.aspects["wifi"].score == pytest.approx(70.0 + (found.index - 50.0))
+    assert found.aspects["wifi"].confidence == 0.0
 
 
 def test_a_providers_grade_counts_as_grade_weight_reviews_at_its_position():

@@ -23,8 +23,12 @@ as the city's typical hotel's; guests who disagree more lower it, guests who agr
 review — no dispersion to speak of — gets the city's. It grows with W, falls as reviews age.
 
 **Aspects**: positive opinions' weight plus grades (each fresh grade `grade_weight` reviews at
-its position), over all opinions' and grades' weight, shrunk towards the city's aspect mean
-with `aspect_weight`; confidence n/(n + aspect_weight) with n the aspect's evidence weight.
+its position), over all opinions' and grades' weight, shrunk with `aspect_weight` towards the
+city's aspect mean shifted by the hotel's overall standing, β·(index/100 − μ), clamped to 0..1
+(β = `aspect_follows_overall`, 1 by default; 0 is the plain city aspect mean). Aspect opinions
+are sparse — most hotels have none for most aspects — and a hotel that is better than its city
+overall is usually better on its aspects too, so this prior ranks better (measured in the
+docs). Confidence n/(n + aspect_weight), n the aspect's evidence weight.
 
 **Bounded movement**: adding one review (weight w ≤ 1, position x) at a fixed `as_of` not
 before its date moves the index by 100·w·(x − index/100)/(m + W + w), at most
@@ -81,7 +85,10 @@ def reputation(
     for key in ASPECT_KEYS:
         aspect = seen.aspects.get(key)
         n, positive = (aspect.weight, aspect.positive) if aspect else (0.0, 0.0)
-        mean = prior.aspect_means.get(key, 0.5)
+        # Hotels rated above their city overall tend to be above it on each aspect too: the
+        # aspect's prior follows the hotel's overall standing (β = aspect_follows_overall).
+        offset = prior.aspect_follows_overall * (index / 100.0 - prior.mean)
+        mean = min(1.0, max(0.0, prior.aspect_means.get(key, 0.5) + offset))
         a = prior.aspect_weight
         sums = state.aspects.get(key)
         aspects[key] = AspectScore(

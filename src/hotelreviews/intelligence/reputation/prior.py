@@ -45,6 +45,7 @@ class CityPrior:
     weight: float = DEFAULT_PRIOR_WEIGHT
     aspect_weight: float = DEFAULT_ASPECT_PRIOR_WEIGHT
     grade_weight: float = DEFAULT_GRADE_WEIGHT
+    aspect_follows_overall: float = 1.0  # β: how far aspect priors follow the hotel's index
 
     def __post_init__(self) -> None:
         if not (self.weight > 0 and self.aspect_weight > 0 and self.grade_weight >= 0):
@@ -61,6 +62,7 @@ class CityPrior:
         weight: float = DEFAULT_PRIOR_WEIGHT,
         aspect_weight: float = DEFAULT_ASPECT_PRIOR_WEIGHT,
         grade_weight: float = DEFAULT_GRADE_WEIGHT,
+        aspect_follows_overall: float = 1.0,
         default: CityPrior | None = None,
     ) -> CityPrior:
         """The prior of a city from its hotels' states, seen at `as_of`."""
@@ -93,6 +95,7 @@ class CityPrior:
             weight=weight,
             aspect_weight=aspect_weight,
             grade_weight=grade_weight,
+            aspect_follows_overall=aspect_follows_overall,
         )
 
 
