@@ -81,7 +81,7 @@ def reputation(
     index = 100.0 * (m * prior.mean + seen.weight * seen.mean) / (m + seen.weight)
     variance = (m * prior.variance + seen.deviation) / (m + seen.degrees_of_freedom)
     confidence = seen.weight / (seen.weight + m * variance / prior.variance)
-    aspects = {}
+    aspects: dict[str, AspectScore] = {}
     for key in ASPECT_KEYS:
         aspect = seen.aspects.get(key)
         n, positive = (aspect.weight, aspect.positive) if aspect else (0.0, 0.0)
