@@ -62,7 +62,7 @@ class SyntheticHotel:
     reviews: tuple[RatedReview, ...]
 
 
-def _provider_range(provider: str, when: datetime) -> tuple[float, float, float, float]:
+def _provider_range(*, provider: str, when: datetime) -> tuple[float, float, float, float]:
     """(minimum, maximum, step, delivered scale) a provider rated on at `when`."""
     if provider == "Booking.com":
         return (2.5 if when < _SWITCH else 1.0), 10.0, 0.1, 10.0
@@ -74,10 +74,11 @@ def _provider_range(provider: str, when: datetime) -> tuple[float, float, float,
 
 
 def _synthesize(*, hotels: int, seed: int) -> list[SyntheticHotel]:
+    """A market of `hotels` hotels with known quality and their reviews."""
     rng = random.Random(seed)
     city_means = {"Singapore": 0.62, "Bangkok": 0.55, "Tokyo": 0.72, "Bali": 0.66}
     providers = ("Booking.com", "Agoda", "Expedia", "feed:group")
-    made = []
+    made: list[SyntheticHotel] = []
     for h in range(hotels):
         city = rng.choice(list(city_means))
         quality = min(0.97, max(0.05, rng.gauss(city_means[city], 0.12)))
@@ -85,13 +86,13 @@ def _synthesize(*, hotels: int, seed: int) -> list[SyntheticHotel]:
         aspects = {k: min(0.98, max(0.02, rng.gauss(quality, 0.15))) for k in ASPECT_KEYS}
         count = max(1, min(500, int(math.exp(rng.gauss(1.6, 1.4)))))
         mix = [rng.random() ** 2 for _ in providers]
-        reviews = []
+        reviews: list[RatedReview] = []
         for _ in range(count):
             provider = rng.choices(providers, weights=mix)[0]
             when = NOW - timedelta(days=rng.random() * 365 * YEARS)
             years_ago = (NOW - when).days / 365
             experience = quality - drift * years_ago + rng.gauss(0.0, 0.2)
-            low, high, step, scale = _provider_range(provider, when)
+            low, high, step, scale = _provider_range(provider=provider, when=when)
             rating = low + (high - low) * min(1.0, max(0.0, experience))
             rating = round(round(rating / step) * step, 2)
             opinions = tuple(
@@ -108,7 +109,8 @@ def _synthesize(*, hotels: int, seed: int) -> list[SyntheticHotel]:
     return made
 
 
-def _spearman(estimates: Sequence[float], truth: Sequence[float]) -> float:
+def _spearman(*, estimates: Sequence[float], truth: Sequence[float]) -> float:
+    """Spearman's rank correlation (ties averaged)."""
     return float(spearmanr(estimates, truth).statistic)
 
 
@@ -129,7 +131,8 @@ def _indices(
         )
         for city in {h.city for h in hotels}
     }
-    index, aspects = [], {k: [] for k in ASPECT_KEYS}
+    index: list[float] = []
+    aspects: dict[str, list[float]] = {k: [] for k in ASPECT_KEYS}
     for h in hotels:
         found = reputation(state=states[h.hotel_id], prior=priors[h.city], as_of=NOW)
         index.append(found.index)
@@ -138,7 +141,10 @@ def _indices(
     return index, aspects
 
 
-def _quality(hotels: Sequence[SyntheticHotel], *, half_life: float, weight: float) -> dict:
+def _quality(
+    *, hotels: Sequence[SyntheticHotel], half_life: float, weight: float
+) -> dict[str, Any]:
+    """(a): rank correlations with the truth of the index, its ablations and the baselines."""
     truth = [h.quality for h in hotels]
     raw = [statistics.fmean(r.rating for r in h.reviews) for h in hotels]
     naive = [statistics.fmean(r.rating / r.rating_scale * 10 for r in h.reviews) for h in hotels]
@@ -151,7 +157,9 @@ def _quality(hotels: Sequence[SyntheticHotel], *, half_life: float, weight: floa
 
     def rho(values: list[float], subset: list[int] | None = None) -> float:
         picked = range(len(hotels)) if subset is None else subset
-        return round(_spearman([values[i] for i in picked], [truth[i] for i in picked]), 3)
+        return round(
+            _spearman(estimates=[values[i] for i in picked], truth=[truth[i] for i in picked]), 3
+        )
 
     methods = {
         "raw mean rating": raw,
@@ -164,16 +172,18 @@ def _quality(hotels: Sequence[SyntheticHotel], *, half_life: float, weight: floa
         name: {"all": rho(v), "<=5 reviews": rho(v, few), ">50 reviews": rho(v, many)}
         for name, v in methods.items()
     }
-    aspect_rho, city_rho, share_rho = [], [], []
+    aspect_rho: list[float] = []
+    city_rho: list[float] = []
+    share_rho: list[float] = []
     for k in ASPECT_KEYS:
         aspect_truth = [h.aspect_quality[k] for h in hotels]
-        shares = []
+        shares: list[float] = []
         for h in hotels:
             votes = [p == "positive" for r in h.reviews for a, p in r.opinions if a == k]
             shares.append(statistics.fmean(votes) if votes else 0.5)
-        aspect_rho.append(_spearman(aspects[k], aspect_truth))
-        city_rho.append(_spearman(city_aspects[k], aspect_truth))
-        share_rho.append(_spearman(shares, aspect_truth))
+        aspect_rho.append(_spearman(estimates=aspects[k], truth=aspect_truth))
+        city_rho.append(_spearman(estimates=city_aspects[k], truth=aspect_truth))
+        share_rho.append(_spearman(estimates=shares, truth=aspect_truth))
     return {
         "hotels": len(hotels),
         "hotels_with_at_most_5_reviews": len(few),
@@ -188,8 +198,9 @@ def _quality(hotels: Sequence[SyntheticHotel], *, half_life: float, weight: floa
 
 
 def _largest_move(
-    hotels: Sequence[SyntheticHotel], *, half_life: float, weight: float, seed: int
-) -> dict:
+    *, hotels: Sequence[SyntheticHotel], half_life: float, weight: float, seed: int
+) -> dict[str, float]:
+    """(b): the largest index move of one review, `as_of` fixed, against the bound."""
     rng = random.Random(seed)
     largest = 0.0
     prior = CityPrior(weight=weight)
@@ -206,7 +217,8 @@ def _largest_move(
     return {"largest": round(largest, 3), "bound": round(movement_bound(prior=prior), 3)}
 
 
-def _timings(hotels: Sequence[SyntheticHotel], *, half_life: float) -> dict:
+def _timings(*, hotels: Sequence[SyntheticHotel], half_life: float) -> dict[str, float]:
+    """(c): microseconds per add, per review of from_reviews, per reputation call."""
     reviews = [r for h in hotels for r in h.reviews]
     best_add = best_batch = best_score = float("inf")
     prior = CityPrior()
@@ -236,11 +248,11 @@ def run(
 ) -> dict[str, Any]:
     """All the figures, as a dict."""
     market = _synthesize(hotels=hotels, seed=seed)
-    quality = _quality(market, half_life=half_life_days, weight=prior_weight)
-    sweep = {}
+    quality = _quality(hotels=market, half_life=half_life_days, weight=prior_weight)
+    sweep: dict[float, float] = {}
     for weight in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0):
         index, _ = _indices(hotels=market, half_life=half_life_days, weight=weight)
-        sweep[weight] = round(_spearman(index, [h.quality for h in market]), 3)
+        sweep[weight] = round(_spearman(estimates=index, truth=[h.quality for h in market]), 3)
     states_by_city: dict[str, list[HotelReputationState]] = {}
     for h in market:
         states_by_city.setdefault(h.city, []).append(
@@ -251,8 +263,10 @@ def run(
         "quality": quality,
         "prior_weight_sweep": sweep,
         "estimated_prior_weight": round(estimated, 2),
-        "movement": _largest_move(market, half_life=half_life_days, weight=prior_weight, seed=seed),
-        "timing": _timings(market, half_life=half_life_days),
+        "movement": _largest_move(
+            hotels=market, half_life=half_life_days, weight=prior_weight, seed=seed
+        ),
+        "timing": _timings(hotels=market, half_life=half_life_days),
     }
 
 

@@ -133,3 +133,23 @@ def test_index_and_confidences_stay_in_range(history, prior, half_life):
     for aspect in found.aspects.values():
         assert 0.0 <= aspect.score <= 100.0 + 1e-9
         assert 0.0 <= aspect.confidence < 1.0
+
+
+def test_reviews_a_century_apart_neither_overflow_nor_leave_nans():
+    state = HotelReputationState(half_life_days=1.0)
+    old = RatedReview(
+        provider="Expedia", rating=1, rating_scale=10, review_date=datetime(1990, 1, 1, tzinfo=UTC)
+    )
+    new = RatedReview(
+        provider="Expedia", rating=10, rating_scale=10, review_date=datetime(2100, 1, 1, tzinfo=UTC)
+    )
+    state.add(review=new)
+    state.add(review=old)  # 40,000 half-lives older: weighs 0
+    state.add(review=new)
+    data = state.to_dict()
+    assert all(math.isfinite(v) for v in data["sums"])
+    found = reputation(
+        state=state, prior=CityPrior(mean=0.0, weight=1.0), as_of=datetime(2100, 1, 1, tzinfo=UTC)
+    )
+    assert math.isclose(found.index, 100 * 2 / 3)
+    assert found.reviews == 3
