@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from hotelreviews.intelligence.reputation.aspects import ASPECT_KEYS
-from hotelreviews.intelligence.reputation.evidence import evidence_at
+from hotelreviews.intelligence.reputation.evidence import Evidence, evidence_at
 from hotelreviews.intelligence.reputation.prior import CityPrior
 from hotelreviews.intelligence.reputation.state import HotelReputationState, day_number
 
@@ -81,25 +81,32 @@ def reputation(
     index = 100.0 * (m * prior.mean + seen.weight * seen.mean) / (m + seen.weight)
     variance = (m * prior.variance + seen.deviation) / (m + seen.degrees_of_freedom)
     confidence = seen.weight / (seen.weight + m * variance / prior.variance)
-    aspects: dict[str, AspectScore] = {}
-    for key in ASPECT_KEYS:
-        aspect = seen.aspects.get(key)
-        n, positive = (aspect.weight, aspect.positive) if aspect else (0.0, 0.0)
-        # Hotels rated above their city overall tend to be above it on each aspect too: the
-        # aspect's prior follows the hotel's overall standing (β = aspect_follows_overall).
-        offset = prior.aspect_follows_overall * (index / 100.0 - prior.mean)
-        mean = min(1.0, max(0.0, prior.aspect_means.get(key, 0.5) + offset))
-        a = prior.aspect_weight
-        sums = state.aspects.get(key)
-        aspects[key] = AspectScore(
-            score=100.0 * (a * mean + positive) / (a + n),
-            confidence=n / (n + a),
-            mentions=sums.mentions if sums else 0,
-        )
     return Reputation(
         index=index,
         confidence=confidence,
         reviews_effective=seen.weight,
         reviews=state.count,
-        aspects=aspects,
+        aspects=_aspect_scores(state=state, seen=seen, prior=prior, index=index),
     )
+
+
+def _aspect_scores(
+    *, state: HotelReputationState, seen: Evidence, prior: CityPrior, index: float
+) -> dict[str, AspectScore]:
+    """The ten aspects' scores, each shrunk towards its prior."""
+    # Hotels rated above their city overall tend to be above it on each aspect too: the
+    # aspect's prior follows the hotel's overall standing (β = aspect_follows_overall).
+    offset = prior.aspect_follows_overall * (index / 100.0 - prior.mean)
+    a = prior.aspect_weight
+    scores: dict[str, AspectScore] = {}
+    for key in ASPECT_KEYS:
+        aspect = seen.aspects.get(key)
+        n, positive = (aspect.weight, aspect.positive) if aspect else (0.0, 0.0)
+        mean = min(1.0, max(0.0, prior.aspect_means.get(key, 0.5) + offset))
+        sums = state.aspects.get(key)
+        scores[key] = AspectScore(
+            score=100.0 * (a * mean + positive) / (a + n),
+            confidence=n / (n + a),
+            mentions=sums.mentions if sums else 0,
+        )
+    return scores
