@@ -57,6 +57,8 @@ from hotelreviews.intelligence.recommend.type_model import (
 )
 
 K = 10
+SHRINKAGE_PRIORS = (0.0, 3.0, 10.0, 30.0)  # 0: no shrinkage
+STRENGTHS = (1.0, 5.0, 20.0, 80.0, 1e9)  # 1e9: the type's weights, unchanged
 POPULARITY_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 Scorer = Callable[[Stay, Sequence[Stay], list[int]], dict[int, float]]
 
@@ -93,14 +95,14 @@ def type_ranking(world: PlantedWorld) -> dict[str, dict[str, float]]:
             truth = {h: float(truth_w @ np.array(world.hotels[h].quality)) for h in ids}
             learned = model.weights_for(traveller_type)
             methods = {
-                "learned, shrunk": score_hotels(
-                    weights=learned, profiles=world.profiles, hotel_ids=ids
-                ),
-                "learned, no shrinkage": score_hotels(
-                    weights=learned, profiles=world.profiles, hotel_ids=ids, prior_reviews=0
-                ),
-                "planted weights (ceiling)": score_hotels(
-                    weights=truth_w, profiles=world.profiles, hotel_ids=ids
+                **{
+                    f"learned, shrinkage prior {prior:g}": score_hotels(
+                        weights=learned, profiles=world.profiles, hotel_ids=ids, prior_reviews=prior
+                    )
+                    for prior in SHRINKAGE_PRIORS
+                },
+                "planted weights, prior 0": score_hotels(
+                    weights=truth_w, profiles=world.profiles, hotel_ids=ids, prior_reviews=0
                 ),
                 "equal weights": score_hotels(
                     weights=np.ones(len(ASPECTS)), profiles=world.profiles, hotel_ids=ids
@@ -163,10 +165,12 @@ def _same_stars_sample(world: PlantedWorld, hotel_id: int, k: int, rng: random.R
     return picked + rng.sample(rest, k - len(picked))
 
 
-def next_stay(world: PlantedWorld, *, strength: float) -> dict[str, Any]:
+def next_stay(world: PlantedWorld, *, strength: float | None) -> dict[str, Any]:
     """Leave-last-out NDCG@10 / HR@10 per method, overall and per traveller type."""
     split = leave_last_out(world.stays)
     inner = leave_last_out(split.training)
+    if strength is None:
+        strength = _best_strength(world, training=inner.training, held_out=inner.held_out)
     popularity_weight = _best_popularity_weight(
         world, training=inner.training, held_out=inner.held_out, strength=strength
     )
@@ -175,8 +179,34 @@ def next_stay(world: PlantedWorld, *, strength: float) -> dict[str, Any]:
     )
     figures = _evaluate(world, training=split.training, held_out=split.held_out, scorers=scorers)
     figures["popularity_weight"] = popularity_weight
+    figures["strength"] = strength
+    figures["strength_sweep"] = {
+        pull: _evaluate(
+            world,
+            training=split.training,
+            held_out=split.held_out,
+            scorers={"personal": _scorers(
+                world, training=split.training, strength=pull, popularity_weight=0.0
+            )["personal"]},
+        )["all"]["personal"]
+        for pull in STRENGTHS
+    }  # fmt: skip
     figures["reviewers"] = len(split.held_out)
     return figures
+
+
+def _best_strength(
+    world: PlantedWorld, *, training: Sequence[Stay], held_out: Mapping[int, Stay]
+) -> float:
+    """The personal model's pull with the best NDCG@10 on the inner (training-only) split."""
+    found: dict[float, float] = {}
+    for pull in STRENGTHS:
+        scorers = _scorers(world, training=training, strength=pull, popularity_weight=0.0)
+        only = {"personal": scorers["personal"]}
+        found[pull] = _evaluate(world, training=training, held_out=held_out, scorers=only)["all"][
+            "personal"
+        ]["ndcg@10"]
+    return max(found, key=lambda pull: (found[pull], -pull))
 
 
 def _best_popularity_weight(
@@ -275,7 +305,11 @@ def _evaluate(
 
 
 def run(
-    *, seed: int = 16, reviewers: int = 1500, hotels_per_city: int = 50, strength: float = 20.0
+    *,
+    seed: int = 16,
+    reviewers: int = 1500,
+    hotels_per_city: int = 50,
+    strength: float | None = None,
 ) -> dict[str, Any]:
     """Every measurement on one planted world; the figures as a dict."""
     world = planted_world(seed=seed, reviewers=reviewers, hotels_per_city=hotels_per_city)
@@ -313,7 +347,8 @@ def _print(figures: Mapping[str, Any]) -> None:
     ns = figures["next_stay"]
     print(f"\n4. next stay, leave-last-out ({ns['reviewers']} reviewers; candidates = the held-out "
           f"hotel's city minus hotels already reviewed; blend popularity weight "
-          f"{ns['popularity_weight']} chosen on an inner split)")  # fmt: skip
+          f"{ns['popularity_weight']:g}, personal strength {ns['strength']:g}, chosen on an inner "
+          "split of the training stays)")  # fmt: skip
     groups = ["all", *[t for t in TRAVELLER_TYPES if t in ns]]
     print(f"{'method':24}" + "".join(f"{g + ' ndcg/hr':>22}" for g in groups))
     for name in ns["all"]:
@@ -322,6 +357,9 @@ def _print(figures: Mapping[str, Any]) -> None:
         )
         print(f"{name:24}{cells}")
     print("n" + " " * 23 + "".join(f"{ns[g]['random']['n']:>22}" for g in groups))
+    print("\n5. the personal model's pull toward its type's weights (sensitivity, same test stays)")
+    for pull, r in ns["strength_sweep"].items():
+        print(f"strength {pull:<8g} ndcg@10 {r['ndcg@10']:.3f}  hr@10 {r['hr@10']:.3f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -330,7 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reviewers", type=int, default=1500)
     parser.add_argument("--hotels-per-city", type=int, default=50)
     parser.add_argument(
-        "--strength", type=float, default=20.0, help="pull toward the type's weights"
+        "--strength",
+        type=float,
+        default=None,
+        help="the personal model's pull toward its type's weights (default: inner split picks)",
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -31,7 +31,7 @@ from hotelreviews.intelligence.recommend.type_model import (
     score_hotels,
 )
 
-DEFAULT_STRENGTH = 20.0
+DEFAULT_STRENGTH = 80.0
 
 
 def fit_reviewer_weights(

@@ -32,7 +32,7 @@ from hotelreviews.intelligence.recommend.records import (
 ANY_TYPE = "*"  # the pooled model's key
 MIN_STAYS_PER_TYPE = 30  # below this a type uses the pooled model
 DEFAULT_ALPHA = 10.0
-DEFAULT_PRIOR_REVIEWS = 10.0
+DEFAULT_PRIOR_REVIEWS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
