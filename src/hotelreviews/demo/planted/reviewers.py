@@ -233,11 +233,15 @@ def _stays(
     stays: list[Stay] = []
     for person in reviewers.values():
         weights = np.array(person.weights)
-        count = min(20, 2 + int(rng.geometric(0.18)) - 1)
+        reachable = sum(len(by_city[c]) for c in person.cities)  # a small world runs out
+        count = min(20, reachable, 2 + int(rng.geometric(0.18)) - 1)
         day = FIRST_DAY + timedelta(days=int(rng.integers(0, 200)))
         seen: set[int] = set()
         for _ in range(count):
-            city = person.cities[int(rng.integers(len(person.cities)))]
+            open_cities = [
+                c for c in person.cities if any(h.hotel_id not in seen for h in by_city[c])
+            ]
+            city = open_cities[int(rng.integers(len(open_cities)))]
             options = [h for h in by_city[city] if h.hotel_id not in seen]
             fits = np.array([weights @ np.array(h.quality) for h in options])
             utility = POPULARITY_PULL * np.log([h.popularity for h in options]) + FIT_PULL * fits
