@@ -47,6 +47,7 @@ from hotelreviews.intelligence.recommend.evaluation import (
     ranked_by_score,
     recall_at_k,
 )
+from hotelreviews.intelligence.recommend.latent import LatentFactors, fit_latent_factors
 from hotelreviews.intelligence.recommend.personal import fit_reviewer_weights
 from hotelreviews.intelligence.recommend.records import ASPECTS, Stay, standardised
 from hotelreviews.intelligence.recommend.similar import build_similarity_index
@@ -59,6 +60,7 @@ from hotelreviews.intelligence.recommend.type_model import (
 K = 10
 SHRINKAGE_PRIORS = (0.0, 3.0, 10.0, 30.0)  # 0: no shrinkage
 STRENGTHS = (1.0, 5.0, 20.0, 80.0, 1e9)  # 1e9: the type's weights, unchanged
+FACTORS = (2, 4, 8, 16)
 POPULARITY_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 Scorer = Callable[[Stay, Sequence[Stay], list[int]], dict[int, float]]
 
@@ -174,12 +176,18 @@ def next_stay(world: PlantedWorld, *, strength: float | None) -> dict[str, Any]:
     popularity_weight = _best_popularity_weight(
         world, training=inner.training, held_out=inner.held_out, strength=strength
     )
+    factors = _best_factors(world, training=inner.training, held_out=inner.held_out)
     scorers = _scorers(
-        world, training=split.training, strength=strength, popularity_weight=popularity_weight
+        world,
+        training=split.training,
+        strength=strength,
+        popularity_weight=popularity_weight,
+        factors=factors,
     )
     figures = _evaluate(world, training=split.training, held_out=split.held_out, scorers=scorers)
     figures["popularity_weight"] = popularity_weight
     figures["strength"] = strength
+    figures["factors"] = factors
     figures["strength_sweep"] = {
         pull: _evaluate(
             world,
@@ -209,6 +217,24 @@ def _best_strength(
     return max(found, key=lambda pull: (found[pull], -pull))
 
 
+def _best_factors(
+    world: PlantedWorld, *, training: Sequence[Stay], held_out: Mapping[int, Stay]
+) -> int:
+    """PureSVD's number of factors with the best NDCG@10 on the inner (training-only) split."""
+    found: dict[int, float] = {}
+    for factors in FACTORS:
+        only = {"PureSVD": _factor_scorer(fit_latent_factors(training, factors=factors))}
+        found[factors] = _evaluate(world, training=training, held_out=held_out, scorers=only)[
+            "all"
+        ]["PureSVD"]["ndcg@10"]
+    return max(found, key=lambda f: (found[f], -f))
+
+
+def _factor_scorer(model: LatentFactors) -> Scorer:
+    """The latent-factor model as a scorer (history = the hotels reviewed in training)."""
+    return lambda t, hist, c: model.scores(history=[s.hotel_id for s in hist], candidates=c)
+
+
 def _best_popularity_weight(
     world: PlantedWorld, *, training: Sequence[Stay], held_out: Mapping[int, Stay], strength: float
 ) -> float:
@@ -224,12 +250,18 @@ def _best_popularity_weight(
 
 
 def _scorers(
-    world: PlantedWorld, *, training: Sequence[Stay], strength: float, popularity_weight: float
+    world: PlantedWorld,
+    *,
+    training: Sequence[Stay],
+    strength: float,
+    popularity_weight: float,
+    factors: int = 4,
 ) -> dict[str, Scorer]:
     """The methods, each scoring a reviewer's candidates from the training stays alone."""
     model = fit_type_model(stays=training, profiles=world.profiles)
     counts = popularity(training)
     knn = fit_item_knn(training)
+    svd = fit_latent_factors(training, factors=factors)
     rng = random.Random(3)
 
     def type_only(target: Stay, history: Sequence[Stay], candidates: list[int]) -> dict[int, float]:
@@ -253,6 +285,7 @@ def _scorers(
         "random": lambda t, hist, c: {h: rng.random() for h in c},
         "popularity": lambda t, hist, c: {h: float(counts.get(h, 0)) for h in c},
         "item-kNN": lambda t, hist, c: knn.scores(history=[s.hotel_id for s in hist], candidates=c),
+        "PureSVD": _factor_scorer(svd),
         "type model": type_only,
         "personal": personal,
         "type + popularity": lambda t, hist, c: blended(
@@ -347,7 +380,8 @@ def _print(figures: Mapping[str, Any]) -> None:
     ns = figures["next_stay"]
     print(f"\n4. next stay, leave-last-out ({ns['reviewers']} reviewers; candidates = the held-out "
           f"hotel's city minus hotels already reviewed; blend popularity weight "
-          f"{ns['popularity_weight']:g}, personal strength {ns['strength']:g}, chosen on an inner "
+          f"{ns['popularity_weight']:g}, personal strength {ns['strength']:g}, PureSVD factors "
+          f"{ns['factors']}, chosen on an inner "
           "split of the training stays)")  # fmt: skip
     groups = ["all", *[t for t in TRAVELLER_TYPES if t in ns]]
     print(f"{'method':24}" + "".join(f"{g + ' ndcg/hr':>22}" for g in groups))

@@ -22,6 +22,7 @@ from hotelreviews.intelligence.recommend.evaluation import (
     ranked_by_score,
     recall_at_k,
 )
+from hotelreviews.intelligence.recommend.latent import fit_latent_factors
 
 
 def _stay(reviewer_id: int, hotel_id: int, day: int, rating: float = 7.0) -> Stay:
@@ -124,6 +125,15 @@ def test_item_knn_scores_the_hotel_sharing_guests_with_the_history_highest() -> 
     assert popularity(training) == {10: 2, 20: 2, 30: 1, 40: 1}
 
 
+def test_latent_factors_score_the_hotel_of_the_reviewers_taste_group_above_the_others() -> None:
+    # Two taste groups: guests of 10 also stay in 20; guests of 30 also stay in 40.
+    training = [_stay(r, 10, 1) for r in range(6)] + [_stay(r, 20, 2) for r in range(5)]
+    training += [_stay(r, 30, 1) for r in range(10, 16)] + [_stay(r, 40, 2) for r in range(10, 15)]
+    model = fit_latent_factors(training, factors=2)
+    scores = model.scores(history=[10], candidates=[20, 30, 40])
+    assert scores[20] > scores[30] and scores[20] > scores[40]
+
+
 def test_a_blend_without_popularity_keeps_the_preference_order() -> None:
     preference = {1: 0.3, 2: 0.9, 3: 0.5}
     counts = {1: 500, 2: 1, 3: 40}
@@ -136,7 +146,7 @@ def test_a_blend_without_popularity_keeps_the_preference_order() -> None:
 def test_the_bench_runs_on_a_small_world_and_the_models_beat_random() -> None:
     figures = intelligence_recommend.run(seed=3, reviewers=250, hotels_per_city=15, strength=80.0)
     overall = figures["next_stay"]["all"]
-    assert set(overall) >= {"random", "popularity", "item-kNN", "type model", "personal"}
+    assert set(overall) >= {"random", "popularity", "item-kNN", "PureSVD", "type model", "personal"}
     assert overall["type + popularity"]["ndcg@10"] > overall["random"]["ndcg@10"]
     assert figures["similar_hotels"]["profile only"] > figures["similar_hotels"]["random same city"]
     for row in figures["type_weights"].values():
