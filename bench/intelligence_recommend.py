@@ -35,6 +35,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from hotelreviews.demo.planted.reviewers import (
+    DEFAULT_TASTE_NOISE,
     TRAVELLER_TYPES,
     PlantedWorld,
     planted_weights,
@@ -343,9 +344,12 @@ def run(
     reviewers: int = 1500,
     hotels_per_city: int = 50,
     strength: float | None = None,
+    taste_noise: float = DEFAULT_TASTE_NOISE,
 ) -> dict[str, Any]:
     """Every measurement on one planted world; the figures as a dict."""
-    world = planted_world(seed=seed, reviewers=reviewers, hotels_per_city=hotels_per_city)
+    world = planted_world(
+        seed=seed, reviewers=reviewers, hotels_per_city=hotels_per_city, taste_noise=taste_noise
+    )
     return {
         "world": {
             "hotels": len(world.hotels),
@@ -407,6 +411,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="the personal model's pull toward its type's weights (default: inner split picks)",
     )
+    parser.add_argument(
+        "--taste-noise",
+        type=float,
+        default=DEFAULT_TASTE_NOISE,
+        help="how far reviewers' tastes stray from their type's (log-normal sd)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     figures = run(
@@ -414,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reviewers=args.reviewers,
         hotels_per_city=args.hotels_per_city,
         strength=args.strength,
+        taste_noise=args.taste_noise,
     )
     _print(figures)
     print(f"\n({time.perf_counter() - started:.1f} s)")

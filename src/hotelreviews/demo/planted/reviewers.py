@@ -45,6 +45,7 @@ PLANTED_WEIGHTS: Mapping[str, Mapping[str, float]] = {
 
 TYPE_SHARES = (0.25, 0.25, 0.22, 0.16, 0.12)  # of reviewers, in TRAVELLER_TYPES order
 CITY_NAMES = ("Lisbon", "Prague", "Kyoto", "Lima", "Oslo", "Cairo")
+DEFAULT_TASTE_NOISE = 0.35  # log-normal sd of a reviewer's weights around their type's
 STAR_SHARES = {2: 0.2, 3: 0.35, 4: 0.3, 5: 0.15}
 
 # How much one star above 3.5 moves each aspect's latent quality (in latent sd).
@@ -161,13 +162,20 @@ def planted_weights(traveller_type: str) -> Vector:
 
 
 def planted_world(
-    *, seed: int = 16, hotels_per_city: int = 50, reviewers: int = 1500, cities: int = 5
+    *,
+    seed: int = 16,
+    hotels_per_city: int = 50,
+    reviewers: int = 1500,
+    cities: int = 5,
+    taste_noise: float = DEFAULT_TASTE_NOISE,
 ) -> PlantedWorld:
-    """A deterministic world: same arguments, same hotels, reviewers, stays, profiles, texts."""
+    """A deterministic world: same arguments, same hotels, reviewers, stays, profiles, texts.
+
+    `taste_noise` is how far a reviewer's weights stray from their type's (log-normal sd)."""
     rng = np.random.default_rng(seed)
     city_names = CITY_NAMES[:cities]
     hotels = _hotels(rng=rng, city_names=city_names, per_city=hotels_per_city)
-    people = _reviewers(rng=rng, city_names=city_names, count=reviewers)
+    people = _reviewers(rng=rng, city_names=city_names, count=reviewers, taste_noise=taste_noise)
     stays = _stays(rng=rng, hotels=hotels, reviewers=people)
     profiles = {h.hotel_id: _observed_profile(rng=rng, hotel=h) for h in hotels.values()}
     texts = {h.hotel_id: _text(rng=rng, hotel=h) for h in hotels.values()}
@@ -203,13 +211,13 @@ def _hotels(
 
 
 def _reviewers(
-    *, rng: np.random.Generator, city_names: Sequence[str], count: int
+    *, rng: np.random.Generator, city_names: Sequence[str], count: int, taste_noise: float
 ) -> dict[int, PlantedReviewer]:
     """Reviewers: a type, the type's weights with personal noise, one or two cities they visit."""
     people: dict[int, PlantedReviewer] = {}
     for reviewer_id in range(1, count + 1):
         traveller_type = str(rng.choice(TRAVELLER_TYPES, p=TYPE_SHARES))
-        own = planted_weights(traveller_type) * np.exp(rng.normal(0.0, 0.35, len(ASPECTS)))
+        own = planted_weights(traveller_type) * np.exp(rng.normal(0.0, taste_noise, len(ASPECTS)))
         visits = rng.choice(len(city_names), size=int(rng.integers(1, 3)), replace=False)
         people[reviewer_id] = PlantedReviewer(
             reviewer_id=reviewer_id,
