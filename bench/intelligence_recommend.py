@@ -29,7 +29,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy.stats import spearmanr
@@ -43,6 +43,7 @@ from hotelreviews.demo.planted.reviewers import (
 )
 from hotelreviews.intelligence.recommend.baselines import blended, fit_item_knn, popularity
 from hotelreviews.intelligence.recommend.evaluation import (
+    LeaveLastOut,
     leave_last_out,
     ndcg_at_k,
     ranked_by_score,
@@ -63,6 +64,7 @@ SHRINKAGE_PRIORS = (0.0, 3.0, 10.0, 30.0)  # 0: no shrinkage
 STRENGTHS = (1.0, 5.0, 20.0, 80.0, 1e9)  # 1e9: the type's weights, unchanged
 FACTORS = (2, 4, 8, 16)
 POPULARITY_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+Option = TypeVar("Option")
 Scorer = Callable[[Stay, Sequence[Stay], list[int]], dict[int, float]]
 
 
@@ -171,13 +173,28 @@ def _same_stars_sample(world: PlantedWorld, hotel_id: int, k: int, rng: random.R
 def next_stay(world: PlantedWorld, *, strength: float | None) -> dict[str, Any]:
     """Leave-last-out NDCG@10 / HR@10 per method, overall and per traveller type."""
     split = leave_last_out(world.stays)
+    # The knobs are chosen by the same leave-last-out inside the training stays, so the test
+    # stays never pick them.
     inner = leave_last_out(split.training)
+
+    def inner_scorer(name: str, **knobs: Any) -> Scorer:
+        return _scorers(world, training=inner.training, **knobs)[name]
+
     if strength is None:
-        strength = _best_strength(world, training=inner.training, held_out=inner.held_out)
-    popularity_weight = _best_popularity_weight(
-        world, training=inner.training, held_out=inner.held_out, strength=strength
-    )
-    factors = _best_factors(world, training=inner.training, held_out=inner.held_out)
+        strength = _best_on(
+            world, split=inner, options=STRENGTHS,
+            scorer_for=lambda pull: inner_scorer("personal", strength=pull),
+        )  # fmt: skip
+    popularity_weight = _best_on(
+        world, split=inner, options=POPULARITY_WEIGHTS,
+        scorer_for=lambda weight: inner_scorer(
+            "personal + popularity", strength=strength, popularity_weight=weight
+        ),
+    )  # fmt: skip
+    factors = _best_on(
+        world, split=inner, options=FACTORS,
+        scorer_for=lambda count: inner_scorer("PureSVD", factors=count),
+    )  # fmt: skip
     scorers = _scorers(
         world,
         training=split.training,
@@ -185,50 +202,37 @@ def next_stay(world: PlantedWorld, *, strength: float | None) -> dict[str, Any]:
         popularity_weight=popularity_weight,
         factors=factors,
     )
-    figures = _evaluate(world, training=split.training, held_out=split.held_out, scorers=scorers)
+    figures = _evaluate(world, split=split, scorers=scorers)
     figures["popularity_weight"] = popularity_weight
     figures["strength"] = strength
     figures["factors"] = factors
     figures["strength_sweep"] = {
         pull: _evaluate(
             world,
-            training=split.training,
-            held_out=split.held_out,
-            scorers={"personal": _scorers(
-                world, training=split.training, strength=pull, popularity_weight=0.0
-            )["personal"]},
+            split=split,
+            scorers={
+                "personal": _scorers(world, training=split.training, strength=pull)["personal"]
+            },
         )["all"]["personal"]
         for pull in STRENGTHS
-    }  # fmt: skip
+    }
     figures["reviewers"] = len(split.held_out)
     return figures
 
 
-def _best_strength(
-    world: PlantedWorld, *, training: Sequence[Stay], held_out: Mapping[int, Stay]
-) -> float:
-    """The personal model's pull with the best NDCG@10 on the inner (training-only) split."""
-    found: dict[float, float] = {}
-    for pull in STRENGTHS:
-        scorers = _scorers(world, training=training, strength=pull, popularity_weight=0.0)
-        only = {"personal": scorers["personal"]}
-        found[pull] = _evaluate(world, training=training, held_out=held_out, scorers=only)["all"][
-            "personal"
-        ]["ndcg@10"]
-    return max(found, key=lambda pull: (found[pull], -pull))
-
-
-def _best_factors(
-    world: PlantedWorld, *, training: Sequence[Stay], held_out: Mapping[int, Stay]
-) -> int:
-    """PureSVD's number of factors with the best NDCG@10 on the inner (training-only) split."""
-    found: dict[int, float] = {}
-    for factors in FACTORS:
-        only = {"PureSVD": _factor_scorer(fit_latent_factors(training, factors=factors))}
-        found[factors] = _evaluate(world, training=training, held_out=held_out, scorers=only)[
-            "all"
-        ]["PureSVD"]["ndcg@10"]
-    return max(found, key=lambda f: (found[f], -f))
+def _best_on(
+    world: PlantedWorld,
+    *,
+    split: LeaveLastOut,
+    options: Sequence[Option],
+    scorer_for: Callable[[Option], Scorer],
+) -> Option:
+    """The option whose scorer has the best NDCG@10 on the split (a tie: the earlier option)."""
+    found = [
+        _evaluate(world, split=split, scorers={"it": scorer_for(o)})["all"]["it"]["ndcg@10"]
+        for o in options
+    ]
+    return options[found.index(max(found))]
 
 
 def _factor_scorer(model: LatentFactors) -> Scorer:
@@ -236,26 +240,12 @@ def _factor_scorer(model: LatentFactors) -> Scorer:
     return lambda t, hist, c: model.scores(history=[s.hotel_id for s in hist], candidates=c)
 
 
-def _best_popularity_weight(
-    world: PlantedWorld, *, training: Sequence[Stay], held_out: Mapping[int, Stay], strength: float
-) -> float:
-    """The blend's popularity weight with the best NDCG@10 on the inner (training-only) split."""
-    found: dict[float, float] = {}
-    for weight in POPULARITY_WEIGHTS:
-        scorers = _scorers(world, training=training, strength=strength, popularity_weight=weight)
-        only = {"personal + popularity": scorers["personal + popularity"]}
-        found[weight] = _evaluate(world, training=training, held_out=held_out, scorers=only)["all"][
-            "personal + popularity"
-        ]["ndcg@10"]
-    return max(found, key=lambda w: (found[w], -w))
-
-
 def _scorers(
     world: PlantedWorld,
     *,
     training: Sequence[Stay],
-    strength: float,
-    popularity_weight: float,
+    strength: float = 1e9,
+    popularity_weight: float = 0.0,
     factors: int = 4,
 ) -> dict[str, Scorer]:
     """The methods, each scoring a reviewer's candidates from the training stays alone."""
@@ -299,21 +289,17 @@ def _scorers(
 
 
 def _evaluate(
-    world: PlantedWorld,
-    *,
-    training: Sequence[Stay],
-    held_out: Mapping[int, Stay],
-    scorers: Mapping[str, Scorer],
+    world: PlantedWorld, *, split: LeaveLastOut, scorers: Mapping[str, Scorer]
 ) -> dict[str, Any]:
     """Mean NDCG@10 and HR@10 per method, for all reviewers and per traveller type."""
     histories: dict[int, list[Stay]] = defaultdict(list)
-    for stay in training:
+    for stay in split.training:
         histories[stay.reviewer_id].append(stay)
     city_hotels: dict[str, list[int]] = defaultdict(list)
     for hotel_id, profile in sorted(world.profiles.items()):
         city_hotels[profile.city].append(hotel_id)
     sums: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
-    for reviewer_id, target in sorted(held_out.items()):
+    for reviewer_id, target in sorted(split.held_out.items()):
         history = histories[reviewer_id]
         seen = {s.hotel_id for s in history}
         candidates = [h for h in city_hotels[world.profiles[target.hotel_id].city] if h not in seen]
