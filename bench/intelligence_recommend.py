@@ -360,6 +360,10 @@ def _print(figures: Mapping[str, Any]) -> None:
         planted = sorted(t["planted"], key=lambda a: -t["planted"][a])[:3]
         print(f"{name:10} {t['stays']:>6} {t['spearman']:>9.2f} {t['top3_common']:>4}/3  "
               f"{', '.join(learned)} | {', '.join(planted)}")  # fmt: skip
+    print(f"\n{'shares':18}" + "".join(f"{a[:6]:>7}" for a in ASPECTS))
+    for name, t in figures["type_weights"].items():
+        for kind in ("learned", "planted"):
+            print(f"{name + ' ' + kind:18}" + "".join(f"{t[kind][a]:>7.2f}" for a in ASPECTS))
     print("\n2. ranking a city for a type vs its true utility (mean over cities x types)")
     print(f"{'method':28} {'spearman':>9} {'top-10 overlap':>15}")
     for name, r in figures["type_ranking"].items():
