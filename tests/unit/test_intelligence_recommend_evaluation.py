@@ -1,5 +1,6 @@
-"""The planted reviewer world, the offline-evaluation helpers (metrics, leave-last-out, tie
-breaking), the baselines, and one small run of bench/intelligence_recommend.py."""
+"""The planted reviewer world (and what the type model learns from it), similar hotels'
+invariants, the offline-evaluation helpers (metrics, leave-last-out, tie breaking), the
+baselines, and one small run of bench/intelligence_recommend.py."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ import pytest
 from bench import intelligence_recommend
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.stats import spearmanr
 
-from hotelreviews.demo.planted.reviewers import PLANTED_WEIGHTS, planted_world
-from hotelreviews.intelligence.recommend import ASPECTS, Stay
+from hotelreviews.demo.planted.reviewers import PLANTED_WEIGHTS, planted_weights, planted_world
+from hotelreviews.intelligence.recommend import (
+    ASPECTS,
+    HotelProfile,
+    Stay,
+    fit_type_model,
+    similar_hotels,
+)
 from hotelreviews.intelligence.recommend.baselines import blended, fit_item_knn, popularity
 from hotelreviews.intelligence.recommend.evaluation import (
     leave_last_out,
@@ -160,3 +168,41 @@ def test_the_bench_main_prints_every_section_and_exits_0(
     out = capsys.readouterr().out
     for heading in ("1. learned", "2. ranking", "3. similar", "4. next stay", "5. the personal"):
         assert heading in out
+
+
+def test_type_weights_learned_from_planted_ratings_rank_the_aspects_like_the_planted_ones() -> None:
+    world = planted_world(seed=11, reviewers=600, hotels_per_city=30)
+    model = fit_type_model(stays=world.stays, profiles=world.profiles)
+    for traveller_type in PLANTED_WEIGHTS:
+        learned = model.weights_for(traveller_type)
+        truth = planted_weights(traveller_type)
+        assert spearmanr(learned, truth).statistic > 0.8, traveller_type
+        assert (
+            ASPECTS[int(np.argmax(learned))]
+            in sorted(ASPECTS, key=lambda a: -PLANTED_WEIGHTS[traveller_type][a])[:3]
+        )
+
+
+@given(st.integers(0, 10_000), st.integers(1, 8), st.booleans())
+def test_similar_hotels_are_never_the_hotel_itself_at_most_k_and_in_its_city_when_asked(
+    seed: int, k: int, same_city: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    profiles = {
+        h: HotelProfile(
+            hotel_id=h,
+            city=("Lisbon", "Oslo")[h % 2],
+            stars=3,
+            scores={a: float(rng.uniform(0, 10)) for a in ASPECTS if rng.random() < 0.8},
+            review_count=int(rng.integers(0, 50)),
+        )
+        for h in range(1, 9)
+    }
+    found = similar_hotels(hotel_id=1, profiles=profiles, texts={}, k=k, same_city=same_city)
+    ids = [h for h, _ in found]
+    assert 1 not in ids
+    assert len(ids) == len(set(ids)) <= k
+    if same_city:
+        assert all(profiles[h].city == profiles[1].city for h in ids)
+    scores = [score for _, score in found]
+    assert scores == sorted(scores, reverse=True)
