@@ -77,4 +77,5 @@ def standardised(matrix: Matrix) -> Matrix:
     """Each column to mean 0, standard deviation 1 (a constant column becomes all zeros)."""
     centred = matrix - matrix.mean(axis=0)
     spread = matrix.std(axis=0)
-    return np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 1e-12)
+    scaled = np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 1e-12)
+    return np.asarray(scaled, dtype=np.float64)
