@@ -1,0 +1,1 @@
+"""Planted ground truth for evaluating review intelligence (bench/intelligence*.py)."""
