@@ -54,7 +54,7 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
         {"admin", "analyst", "ingest"},
     ),
     "GET /api/v1/audit-events": (None, {"admin"}),
-    "GET /api/v1/alerts": (None, {"manager", "analyst"}),
+    "GET /api/v1/alerts": (None, {"admin", "manager", "analyst"}),
 }
 QUERIES = {"/api/v1/reviews/search": {"q": "clean"}}
 DENIED = {"authentication_required", "forbidden"}

@@ -74,7 +74,7 @@ POLICIES: dict[str, Policy] = {
     # The audit log.
     "GET /api/v1/audit-events": require(ADMIN),
     # Review intelligence: alerts are for the people who act on them.
-    "GET /api/v1/alerts": require(MANAGER, ANALYST),
+    "GET /api/v1/alerts": require(ADMIN, MANAGER, ANALYST),
 }
 
 
