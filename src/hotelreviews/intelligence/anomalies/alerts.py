@@ -1,17 +1,19 @@
 """The alert record, its stable key, and the ledger that stops an alert being raised twice.
 
 An online detector is evaluated again every day on a series that grew by one day; the same
-problem is found again and again, and its estimated onset may move by a few days as evidence
-accumulates. The key is therefore (hotel, kind, aspect, onset week), and the ledger also treats
-an alert as a repeat when one of the same hotel, kind and aspect was admitted with an onset
-within `tolerance_days` — a moving estimate is the same problem, not a new one.
+problem is found again and again, and its estimated onset moves as evidence accumulates (a
+drop seen against a baseline that now includes the drop's first weeks seems to start later).
+The key is therefore (hotel, kind, aspect, onset week), and the ledger treats an alert as a
+repeat of a known problem of the same hotel, kind and aspect when its onset is no earlier than
+that problem's first onset and no later than the last day it was seen, give or take
+`tolerance_days`: only an onset well after the problem was last seen is a new problem.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from hotelreviews.intelligence.anomalies.series import week_start
@@ -40,30 +42,39 @@ class Alert:
         return (self.hotel_id, self.kind, self.aspect or "", f"{year}-W{week:02d}")
 
 
+@dataclass(slots=True)
+class _Problem:
+    first_onset: date
+    last_seen: date
+
+
 class AlertLedger:
-    """The alerts already raised; `admit` lets through only those that are new."""
+    """The problems already alerted on; `admit` lets through only alerts of new ones."""
 
     def __init__(self, *, tolerance_days: int = 28) -> None:
-        self._tolerance_days = tolerance_days
-        self._onsets: dict[tuple[str, str, str], list[date]] = {}
+        self._tolerance = timedelta(days=tolerance_days)
+        self._problems: dict[tuple[str, str, str], _Problem] = {}
 
     def is_repeat(self, alert: Alert) -> bool:
-        """Whether an alert of the same hotel, kind and aspect with a near onset was admitted."""
+        """Whether the alert is a problem already alerted on, still open when last seen."""
         hotel, kind, aspect, _ = alert.key
-        return any(
-            abs((alert.onset - onset).days) <= self._tolerance_days
-            for onset in self._onsets.get((hotel, kind, aspect), ())
+        problem = self._problems.get((hotel, kind, aspect))
+        return (
+            problem is not None
+            and problem.first_onset - self._tolerance
+            <= alert.onset
+            <= problem.last_seen + self._tolerance
         )
 
     def admit(self, alerts: Iterable[Alert]) -> tuple[Alert, ...]:
-        """The alerts not seen before, remembered from now on."""
+        """The alerts of new problems; every alert given refreshes its problem's last sighting."""
         fresh = []
         for alert in alerts:
-            repeat = self.is_repeat(alert)
             hotel, kind, aspect, _ = alert.key
-            # A repeat's onset is remembered too: an estimate drifting a few days per run stays
-            # one problem instead of becoming a new one once it has drifted past the tolerance.
-            self._onsets.setdefault((hotel, kind, aspect), []).append(alert.onset)
-            if not repeat:
-                fresh.append(alert)
+            if self.is_repeat(alert):
+                problem = self._problems[(hotel, kind, aspect)]
+                problem.last_seen = max(problem.last_seen, alert.detected_at)
+                continue
+            self._problems[(hotel, kind, aspect)] = _Problem(alert.onset, alert.detected_at)
+            fresh.append(alert)
         return tuple(fresh)

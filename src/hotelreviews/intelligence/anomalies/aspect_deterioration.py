@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
+
 from hotelreviews.intelligence.anomalies.alerts import Alert
 from hotelreviews.intelligence.anomalies.binomial import rise_z, split_log_likelihood_ratio
-from hotelreviews.intelligence.anomalies.series import FloatArray, HotelSeries, week_start
+from hotelreviews.intelligence.anomalies.series import HotelSeries, week_start
 
 _SPOKEN_MULTIPLES = {2: "doubled", 3: "tripled", 4: "quadrupled"}
 _SPOKEN_WEEKS = {
@@ -44,7 +46,7 @@ class AspectDeteriorationParams:
     min_negative_recent: int = 8
     min_opinions_baseline: int = 40
     min_ratio: float = 1.8
-    min_z: float = 4.5
+    min_z: float = 5.0
 
 
 def _describe_rise(ratio: float) -> str:
@@ -76,14 +78,18 @@ def _candidate_onsets(
 def _check_aspect(
     *, series: HotelSeries, aspect: str, as_of: date, params: AspectDeteriorationParams
 ) -> Alert | None:
-    negative: FloatArray = series.aspect_negative[aspect]
-    total: FloatArray = negative + series.aspect_positive[aspect]
     end = min(series.days, series.index_of(as_of) + 1)
+    # Cumulative sums make every candidate split's counts two subtractions.
+    negative = np.concatenate([[0.0], np.cumsum(series.aspect_negative[aspect][:end])])
+    total = negative + np.concatenate([[0.0], np.cumsum(series.aspect_positive[aspect][:end])])
+
+    def counts(start: int, stop: int) -> tuple[float, float]:
+        return float(negative[stop] - negative[start]), float(total[stop] - total[start])
+
     best: tuple[float, int] | None = None
     for onset in _candidate_onsets(series=series, as_of=as_of, params=params):
-        start = max(0, onset - params.baseline_weeks * 7)
-        before = (float(negative[start:onset].sum()), float(total[start:onset].sum()))
-        after = (float(negative[onset:end].sum()), float(total[onset:end].sum()))
+        before = counts(max(0, onset - params.baseline_weeks * 7), onset)
+        after = counts(onset, end)
         if after[0] / max(after[1], 1.0) <= before[0] / max(before[1], 1.0):
             continue
         score = split_log_likelihood_ratio(before=before, after=after)
@@ -92,9 +98,8 @@ def _check_aspect(
     if best is None:
         return None
     onset = best[1]
-    start = max(0, onset - params.baseline_weeks * 7)
-    neg_before, all_before = int(negative[start:onset].sum()), int(total[start:onset].sum())
-    neg_after, all_after = int(negative[onset:end].sum()), int(total[onset:end].sum())
+    neg_before, all_before = map(int, counts(max(0, onset - params.baseline_weeks * 7), onset))
+    neg_after, all_after = map(int, counts(onset, end))
     if (
         all_after < params.min_opinions_recent
         or neg_after < params.min_negative_recent

@@ -39,7 +39,7 @@ class RatingDropParams:
     lookback_weeks: int = 30
     max_age_weeks: int = 8
     min_drop: float = 0.08
-    min_z: float = 5.0
+    min_z: float = 5.5
     min_reviews_before: int = 30
     min_reviews_after: int = 20
     penalty_scale: float = 4.0

@@ -1,0 +1,1 @@
+"""Planted ground truth: generated data with known answers, to evaluate review intelligence."""
