@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from random import Random
 
 from hotelreviews.demo.planted.anomalies import compose_review, planted_reviews
+from hotelreviews.intelligence.anomalies import AlertLedger, suspicious_duplicates_alert
 from hotelreviews.intelligence.duplicates import (
     DuplicateIndex,
     IndexSettings,
@@ -155,3 +156,26 @@ def test_planted_reviews_are_deterministic_for_a_seed() -> None:
     again = planted_reviews(seed=4, ordinary=50, short=5, near_copies=5, cross_posts=5, bursts=2)
     assert first == again
     assert {p.role for p in first} == {"ordinary", "short", "near_copy", "cross_post", "burst"}
+
+
+def test_every_member_of_a_burst_maps_to_one_suspicious_duplicates_alert() -> None:
+    index = DuplicateIndex()
+    ledger = AlertLedger()
+    reviews = [
+        _review(f"r{i}", reviewer_name=name, review_date=date(2025, 5, 1 + i))
+        for i, name in enumerate(("Ben Z.", "Chloe M.", "David R.", "Elena S."))
+    ]
+    raised = []
+    for review in reviews:
+        for verdict in index.add(review):
+            matched = tuple(r.review_date for r in reviews if r.review_id in verdict.matches)
+            alert = suspicious_duplicates_alert(
+                verdict=verdict,
+                review=review,
+                matched_dates=matched,
+                detected_at=review.review_date,
+            )
+            if alert is not None:
+                raised += ledger.admit([alert])
+    assert [(a.kind, a.onset) for a in raised] == [("suspicious_duplicates", date(2025, 5, 1))]
+    assert "3 near-identical reviews" in raised[0].message
