@@ -18,7 +18,7 @@ from hotelreviews.intelligence.anomalies import (
     detect,
     series_from_days,
 )
-from hotelreviews.intelligence.anomalies.binomial import rise_z
+from hotelreviews.intelligence.anomalies.rates import rise_z
 
 START = date(2025, 1, 6)  # a Monday
 DAYS = 280

@@ -393,7 +393,7 @@ def planted_reviews(
                 review_date=original.review_date + timedelta(days=rng.randint(8, 60)),
                 stay_month=None,
                 rating=original.rating,
-                text=". ".join(light_edit(sentences, rng, edits=rng.randint(1, 2))),
+                text=". ".join(light_edit(sentences, rng, edits=rng.randint(1, 3))),
             )
         else:
             first = original.reviewer_name.split()[0]

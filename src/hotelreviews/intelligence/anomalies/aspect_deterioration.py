@@ -5,9 +5,11 @@ the aspect's opinions into two binomial rates (maximum log-likelihood ratio): a 
 on counts, which is what the data is, and stable from one day's run to the next because it
 only moves to another Monday when the evidence does. The alert then needs, after the onset:
 enough opinions and negative ones, a negative share at least `min_ratio` times the baseline's,
-and a two-proportion z above `min_z` (two-sample: the baseline share is itself an estimate).
+and a one-sided Fisher exact p-value below `max_p` (two-sample, since the baseline share is
+itself an estimate; exact, since the normal approximation overstated small counts and raised
+false alerts in the evaluation).
 The ratio uses the baseline share smoothed by one pseudo-count each way, so a spotless
-baseline does not make a handful of complaints an infinite rise. `min_z` is high because ten
+baseline does not make a handful of complaints an infinite rise. `max_p` is small because ten
 aspects and up to eight onsets are tested every day.
 """
 
@@ -19,7 +21,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from hotelreviews.intelligence.anomalies.alerts import Alert
-from hotelreviews.intelligence.anomalies.binomial import rise_z, split_log_likelihood_ratio
+from hotelreviews.intelligence.anomalies.rates import rise_p_value, split_log_likelihood_ratio
 from hotelreviews.intelligence.anomalies.series import HotelSeries, week_start
 
 _SPOKEN_MULTIPLES = {2: "doubled", 3: "tripled", 4: "quadrupled"}
@@ -46,7 +48,7 @@ class AspectDeteriorationParams:
     min_negative_recent: int = 8
     min_opinions_baseline: int = 40
     min_ratio: float = 1.8
-    min_z: float = 5.0
+    max_p: float = 1e-5
 
 
 def _describe_rise(ratio: float) -> str:
@@ -109,8 +111,8 @@ def _check_aspect(
     baseline_share = (neg_before + 1) / (all_before + 2)
     recent_share = neg_after / all_after
     ratio = recent_share / baseline_share
-    z = rise_z(before=(neg_before, all_before), after=(neg_after, all_after))
-    if ratio < params.min_ratio or z < params.min_z:
+    p_value = rise_p_value(before=(neg_before, all_before), after=(neg_after, all_after))
+    if ratio < params.min_ratio or p_value > params.max_p:
         return None
     onset_day = series.day_at(onset)
     elapsed = (as_of - onset_day).days + 1
@@ -133,7 +135,7 @@ def _check_aspect(
             "negative_before": neg_before,
             "opinions_before": all_before,
             "share_ratio": round(ratio, 3),
-            "z": round(z, 2),
+            "p_value": float(f"{p_value:.3g}"),
         },
     )
 
