@@ -18,7 +18,7 @@ from hotelreviews.intelligence.anomalies import (
     detect,
     series_from_days,
 )
-from hotelreviews.intelligence.anomalies.rates import rise_z
+from hotelreviews.intelligence.anomalies.rates import rise_p_value
 
 START = date(2025, 1, 6)  # a Monday
 DAYS = 280
@@ -174,14 +174,20 @@ def test_day_buckets_become_dense_arrays_with_empty_days_as_zero() -> None:
 
 
 @given(
-    before=st.tuples(st.integers(0, 50), st.integers(1, 50)),
-    after=st.tuples(st.integers(0, 50), st.integers(1, 50)),
+    before=st.tuples(st.integers(0, 60), st.integers(1, 60)),
+    after=st.tuples(st.integers(0, 40), st.integers(1, 40)),
 )
-def test_rise_z_is_positive_exactly_when_the_negative_share_rose(
+def test_one_more_complaint_after_the_onset_never_weakens_the_evidence(
     before: tuple[int, int], after: tuple[int, int]
 ) -> None:
-    b = (float(min(before)), float(max(before)))
-    a = (float(min(after)), float(max(after)))
-    z = rise_z(before=b, after=a)
-    share_before, share_after = b[0] / b[1], a[0] / a[1]
-    assert (z > 0) == (share_after > share_before)
+    b = (min(before), max(before))
+    k, n = min(after), max(after)
+    p = rise_p_value(before=b, after=(k, n))
+    assert 0.0 <= p <= 1.0
+    if k < n:
+        assert rise_p_value(before=b, after=(k + 1, n)) <= p + 1e-12
+
+
+def test_the_fisher_p_value_matches_a_hand_computed_table() -> None:
+    # 2 of 2 negative after, 0 of 2 before: P = C(2,2)C(2,0)/C(4,2) = 1/6.
+    assert abs(rise_p_value(before=(0, 2), after=(2, 2)) - 1 / 6) < 1e-12
