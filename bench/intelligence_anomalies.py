@@ -39,7 +39,7 @@ from hotelreviews.demo.planted.anomalies import (
     planted_reviews,
     planted_series,
 )
-from hotelreviews.intelligence.anomalies import Alert, AlertLedger, HotelSeries, detect
+from hotelreviews.intelligence.anomalies import Alert, AlertKind, AlertLedger, HotelSeries, detect
 from hotelreviews.intelligence.duplicates import DuplicateIndex, IndexSettings, SignatureSettings
 from hotelreviews.intelligence.duplicates.text import words_of
 
@@ -49,8 +49,8 @@ MATCH_DAYS = 70
 Detector = Callable[[HotelSeries, date], tuple[Alert, ...]]
 
 
-def _baseline_alert(series: HotelSeries, as_of: date, kind: str, aspect: str | None) -> Alert:
-    return Alert(series.hotel_id, kind, aspect, as_of - timedelta(days=27), as_of, 1.0, "")  # type: ignore[arg-type]
+def _baseline_alert(series: HotelSeries, as_of: date, kind: AlertKind, aspect: str | None) -> Alert:
+    return Alert(series.hotel_id, kind, aspect, as_of - timedelta(days=27), as_of, 1.0, "")
 
 
 def naive_detect(series: HotelSeries, as_of: date) -> tuple[Alert, ...]:
@@ -208,7 +208,9 @@ def index_flagger(settings: IndexSettings) -> Callable[[PlantedReview], set[str]
     return lambda planted: {verdict.kind for verdict in index.add(planted.review)}
 
 
-def run(*, step: int = 2, clean: int = 60, per_kind: int = 20, seed: int = 16) -> dict[str, Any]:
+def run(
+    *, step: int = 2, clean: int = 60, per_kind: int = 20, seed: int = 16, review_scale: float = 1.0
+) -> dict[str, Any]:
     """Every figure, as a dict (printed by `main`)."""
     series = {
         "detect": score_series(
@@ -226,7 +228,14 @@ def run(*, step: int = 2, clean: int = 60, per_kind: int = 20, seed: int = 16) -
             seed=seed,
         ),
     }
-    reviews = planted_reviews(seed=seed)
+    reviews = planted_reviews(
+        seed=seed,
+        ordinary=round(3000 * review_scale),
+        short=round(400 * review_scale),
+        near_copies=round(150 * review_scale),
+        cross_posts=round(150 * review_scale),
+        bursts=max(1, round(30 * review_scale)),
+    )
     duplicates = {
         "baseline (exact normalised text)": score_duplicates(
             reviews=reviews, flag=exact_match_flagger()
@@ -269,9 +278,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clean", type=int, default=60, help="clean hotels")
     parser.add_argument("--per-kind", type=int, default=20, help="hotels per planted kind")
     parser.add_argument("--seed", type=int, default=16, help="seed of the planted data")
+    parser.add_argument("--review-scale", type=float, default=1.0, help="planted review set size")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    result = run(step=args.step, clean=args.clean, per_kind=args.per_kind, seed=args.seed)
+    result = run(
+        step=args.step,
+        clean=args.clean,
+        per_kind=args.per_kind,
+        seed=args.seed,
+        review_scale=args.review_scale,
+    )
     for name, per_kind in result["series"].items():
         setup = f"seed {args.seed}, step {args.step} d, {args.clean} clean hotels"
         _table(f"series alerts: {name} ({setup}, {args.per_kind} planted per kind)", per_kind)

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -339,9 +339,9 @@ def planted_reviews(
     start = date(year, 1, 1)
     planted: list[PlantedReview] = []
 
-    def make(role: ReviewRole, group: int | None, **fields: object) -> PlantedReview:
+    def make(role: ReviewRole, group: int | None, **fields: Any) -> PlantedReview:
         review_id = f"r{len(planted):06d}"
-        review = ReviewForDedup(review_id=review_id, **fields)  # type: ignore[arg-type]
+        review = ReviewForDedup(review_id=review_id, **fields)
         planted.append(PlantedReview(review, role, group))
         return planted[-1]
 
