@@ -191,3 +191,12 @@ def test_one_more_complaint_after_the_onset_never_weakens_the_evidence(
 def test_the_fisher_p_value_matches_a_hand_computed_table() -> None:
     # 2 of 2 negative after, 0 of 2 before: P = C(2,2)C(2,0)/C(4,2) = 1/6.
     assert abs(rise_p_value(before=(0, 2), after=(2, 2)) - 1 / 6) < 1e-12
+
+
+def test_an_aspect_with_only_complaints_recorded_is_still_judged() -> None:
+    hotel = _steady_hotel(per_day=8.0)
+    complaints = np.zeros(DAYS)
+    complaints[250:] = 3.0
+    only_negative = replace(hotel, aspect_positive={}, aspect_negative={"noise": complaints})
+    alerts = detect(series=only_negative, as_of=START + timedelta(days=DAYS - 1))
+    assert alerts == ()  # no baseline opinions to compare against (and no KeyError)

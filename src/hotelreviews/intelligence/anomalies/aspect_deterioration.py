@@ -82,8 +82,11 @@ def _check_aspect(
 ) -> Alert | None:
     end = min(series.days, series.index_of(as_of) + 1)
     # Cumulative sums make every candidate split's counts two subtractions.
-    negative = np.concatenate([[0.0], np.cumsum(series.aspect_negative[aspect][:end])])
-    total = negative + np.concatenate([[0.0], np.cumsum(series.aspect_positive[aspect][:end])])
+    # An aspect with only negative (or only positive) opinions may lack the other array.
+    none = np.zeros(series.days)
+    negative = np.concatenate([[0.0], np.cumsum(series.aspect_negative.get(aspect, none)[:end])])
+    positive = np.cumsum(series.aspect_positive.get(aspect, none)[:end])
+    total = negative + np.concatenate([[0.0], positive])
 
     def counts(start: int, stop: int) -> tuple[float, float]:
         return float(negative[stop] - negative[start]), float(total[stop] - total[start])
@@ -148,7 +151,7 @@ def detect_aspect_deterioration(
 ) -> tuple[Alert, ...]:
     """One alert per aspect whose negative share rose clearly since a recent onset."""
     alerts = []
-    for aspect in sorted(series.aspect_negative):
+    for aspect in sorted(set(series.aspect_negative) | set(series.aspect_positive)):
         alert = _check_aspect(series=series, aspect=aspect, as_of=as_of, params=params)
         if alert is not None:
             alerts.append(alert)
