@@ -1,0 +1,31 @@
+"""Duplicate and suspicious reviews: MinHash LSH over normalised review texts (datasketch).
+
+One incremental index per deployment: `DuplicateIndex.add(review)` returns verdicts (cross-post,
+near-duplicate, suspicious burst) that flag, never delete; signatures are bytes to store per
+review, and `DuplicateIndex.restore` rebuilds the index from them.
+"""
+
+from hotelreviews.intelligence.duplicates.index import DuplicateIndex, IndexSettings
+from hotelreviews.intelligence.duplicates.review import ReviewForDedup, Verdict, VerdictKind
+from hotelreviews.intelligence.duplicates.signature import (
+    ShingleKind,
+    SignatureSettings,
+    minhash_of,
+    signature_from_bytes,
+    signature_to_bytes,
+)
+from hotelreviews.intelligence.duplicates.stays import same_stay
+
+__all__ = [
+    "DuplicateIndex",
+    "IndexSettings",
+    "ReviewForDedup",
+    "ShingleKind",
+    "SignatureSettings",
+    "Verdict",
+    "VerdictKind",
+    "minhash_of",
+    "same_stay",
+    "signature_from_bytes",
+    "signature_to_bytes",
+]
