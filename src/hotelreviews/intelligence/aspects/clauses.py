@@ -88,9 +88,9 @@ def score_clause(tokens: list[str], *, tables: Tables, into: dict[str, float]) -
         if width == 1:
             aspects = tables.aspects_of(token)
             valence = valences.get(token, 0.0)
-            if i and tokens[i - 1] in tables.source.too_words:
-                if token in tables.source.too_targets or valence < 0:
-                    valence = min(valence, _TOO)
+            after_too = i > 0 and tokens[i - 1] in tables.source.too_words
+            if after_too and (token in tables.source.too_targets or valence < 0):
+                valence = min(valence, _TOO)
         if aspects:
             cue_at.append((i, aspects))
         if valence:

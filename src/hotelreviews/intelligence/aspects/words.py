@@ -1,4 +1,4 @@
-"""The word lists one language contributes, as plain data (compiled into lookup tables elsewhere)."""
+"""The word lists one language contributes, as plain data (compiled into tables elsewhere)."""
 
 from __future__ import annotations
 
