@@ -9,19 +9,26 @@ Sentences are numbered: the text's from 0, then the title, then each positives/n
 
 from __future__ import annotations
 
-import re
 from math import sqrt
 
 from hotelreviews.intelligence.aspects import cues_de, cues_en, cues_es, cues_fr
-from hotelreviews.intelligence.aspects.clauses import _idiom_pattern, cue_aspects, sentence_scores
+from hotelreviews.intelligence.aspects.clauses import (
+    cue_aspects,
+    cue_parts,
+    sentence_scores,
+    text_scores,
+)
 from hotelreviews.intelligence.aspects.language import detect_language, normalize_language
-from hotelreviews.intelligence.aspects.records import AspectOpinion, ReviewAspects, Source
+from hotelreviews.intelligence.aspects.records import (
+    AspectOpinion,
+    Polarity,
+    ReviewAspects,
+    Source,
+)
 from hotelreviews.intelligence.aspects.tables import TABLES, compile_tables
 from hotelreviews.intelligence.aspects.words import LanguageWords
 
-_IDIOMS = {language: _idiom_pattern(tables) for language, tables in TABLES.items()}
-_SENTENCE_END = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])\s*|\n+")
-_FIELD_PARTS = re.compile(r"[\n,;.!?\u3002\u3001\uff0c]+")
+_DETECTION_SAMPLE = 200  # characters: py3langid walks bytes in Python, cost grows with length
 _POSITIVE_RATING = 7.0  # on the 10-point scale; the cut the keyword baseline also uses
 _NEGATIVE_RATING = 5.0  # below this negative; in between, the rating says nothing per aspect
 _NORMALIZE = 4.0  # score = s / sqrt(s^2 + 4): a single "great" (VADER 3.1) maps to 0.84
@@ -71,55 +78,35 @@ def analyze_sentence(*, text: str, language: str) -> tuple[AspectOpinion, ...]:
     tables = TABLES.get(code) if code else None
     if tables is None:
         return ()
-    scores = sentence_scores(text, tables=tables, idioms=_IDIOMS[code])  # type: ignore[index]
+    scores = sentence_scores(text, tables=tables)
     return tuple(_opinions(scores, sentence=0, source="text"))
-
-
-def split_sentences(text: str) -> list[str]:
-    """The text's sentences (punctuation kept), empty pieces dropped."""
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
 def _field_opinions(
     field: str, *, positive: bool, first: int, language: str | None
 ) -> list[AspectOpinion]:
     tables = TABLES.get(language or "", _ANY_LANGUAGE)
+    polarity: Polarity = "positive" if positive else "negative"
     source: Source = "positives" if positive else "negatives"
+    score = 1.0 if positive else -1.0
     out: list[AspectOpinion] = []
     number = first
-    for part in _FIELD_PARTS.split(field):
-        aspects = cue_aspects(part, tables=tables)
-        if not aspects and tables is not _ANY_LANGUAGE:
-            aspects = cue_aspects(part, tables=_ANY_LANGUAGE)  # "wifi", "staff" in any language
-        for aspect in aspects:
-            out.append(
-                AspectOpinion(
-                    aspect=aspect,
-                    polarity="positive" if positive else "negative",
-                    score=1.0 if positive else -1.0,
-                    source=source,
-                    sentence=number,
-                )
-            )
-        number += bool(aspects)
+    for aspects in cue_parts(field, tables=tables, at_commas=True):
+        if aspects:
+            out.extend(AspectOpinion(a, polarity, score, source, number) for a in aspects)
+            number += 1
     return out
 
 
-def _rating_opinions(sentences: list[str], *, rating: float | None) -> list[AspectOpinion]:
+def _rating_opinions(parts: list[list[str]], *, rating: float | None) -> list[AspectOpinion]:
     if rating is None or _NEGATIVE_RATING <= rating < _POSITIVE_RATING:
         return []
-    positive = rating >= _POSITIVE_RATING
+    polarity: Polarity = "positive" if rating >= _POSITIVE_RATING else "negative"
     score = round(max(-1.0, min(1.0, (rating - 6.0) / 4.0)), 3)
     return [
-        AspectOpinion(
-            aspect=aspect,
-            polarity="positive" if positive else "negative",
-            score=score,
-            source="rating",
-            sentence=number,
-        )
-        for number, sentence in enumerate(sentences)
-        for aspect in cue_aspects(sentence, tables=_ANY_LANGUAGE)
+        AspectOpinion(aspect, polarity, score, "rating", number)
+        for number, aspects in enumerate(parts)
+        for aspect in aspects
     ]
 
 
@@ -136,24 +123,35 @@ def analyze_review(
     code = normalize_language(language)
     if code is None:
         sample = text or positives or negatives or title or ""
-        code = detect_language(sample) if sample else None
-    sentences = split_sentences(text) if text else []
-    if title and title.strip():
-        sentences.append(title)
-    opinions: list[AspectOpinion] = []
+        code = detect_language(sample[:_DETECTION_SAMPLE]) if sample else None
     tables = TABLES.get(code) if code else None
+    opinions: list[AspectOpinion] = []
+    number = 0
     if tables is not None:
-        idioms = _IDIOMS[code]  # type: ignore[index]
-        for number, sentence in enumerate(sentences):
-            scores = sentence_scores(sentence, tables=tables, idioms=idioms)
+        for scores in text_scores(text, tables=tables) if text else ():
             if scores:
                 opinions.extend(_opinions(scores, sentence=number, source="text"))
+            number += 1
+        if title and title.strip():
+            scores = sentence_scores(title, tables=tables)
+            opinions.extend(_opinions(scores, sentence=number, source="text"))
+            number += 1
     else:
-        opinions.extend(_rating_opinions(sentences, rating=rating_normalized))
-    number = len(sentences)
+        parts = cue_parts(text, tables=_ANY_LANGUAGE, at_commas=False) if text else []
+        if title and title.strip():
+            parts.append(cue_aspects(title, tables=_ANY_LANGUAGE))
+        opinions.extend(_rating_opinions(parts, rating=rating_normalized))
+        number = len(parts)
     for field, positive in ((positives, True), (negatives, False)):
         if field and field.strip():
             found = _field_opinions(field, positive=positive, first=number, language=code)
             opinions.extend(found)
-            number = max([number] + [o.sentence + 1 for o in found])
+            if found:
+                number = found[-1].sentence + 1
     return ReviewAspects(language=code, opinions=tuple(opinions))
+
+
+def keyword_aspects(text: str, *, language: str | None) -> list[str]:
+    """Aspects any of whose cue words occur in `text` (no clauses, negation or sentiment)."""
+    code = normalize_language(language)
+    return cue_aspects(text, tables=TABLES.get(code or "", _ANY_LANGUAGE))

@@ -1,8 +1,10 @@
 """Per-language lookup tables compiled once at import from the word lists.
 
-Every lookup at analysis time is a dict or frozenset probe on a lowercased token: no regex per
-word, no per-call structures. English valences are VADER's own lexicon (~7,500 words, shipped in
-the vaderSentiment wheel) with the hotel-domain overrides of cues_en; de/fr/es use the small
+One dict maps every word the analyzer cares about to (aspects, valence, flags), so the scorer
+pays one dict probe per token and most tokens ("the", "was") miss at once. Phrases ("front
+desk", "could not be better", "bien que") live in a second dict, probed only after a word that
+starts one. English valences are VADER's own lexicon (~7,500 words, shipped in the
+vaderSentiment wheel) with the hotel-domain overrides of cues_en; de/fr/es use the small
 lexicons of their cue modules, inflected here for gender and number.
 """
 
@@ -17,43 +19,61 @@ from hotelreviews.intelligence.aspects import cues_de, cues_en, cues_es, cues_fr
 from hotelreviews.intelligence.aspects.words import LanguageWords
 
 NO_ASPECTS: tuple[str, ...] = ()
-_MEMO_LIMIT = 100_000  # distinct tokens remembered per language; beyond it, affixes are re-tried
+# flags of a word or phrase
+NEGATION = 1
+CONTRAST = 2  # ends a clause
+SUBORDINATOR = 4  # a clause it opens ends at the next comma ("although ..., ...")
+KEPT = 8  # a contrast marker with sentiment ("unfortunately"): it opens the next clause
+TOO = 16  # "too", "zu", "trop"
+TOO_TARGET = 32  # negative after TOO: "small", "klein", "petit"
+PHRASE_START = 64
+COMMA = 128
+SENTENCE_END = 256
+
+Info = tuple[tuple[str, ...], float, int]  # (aspects, valence, flags)
+NOTHING: Info = (NO_ASPECTS, 0.0, 0)
+_MEMO_LIMIT = 100_000  # distinct unknown tokens remembered per language (German affix checks)
 
 
 @dataclass(slots=True)
 class Tables:
-    """One language's cues (word, phrase, prefix, suffix), valences and clause words."""
+    """One language's words and phrases with their aspects, valence and flags."""
 
-    words: dict[str, tuple[str, ...]]
-    phrases: dict[str, tuple[str, ...]]  # "front desk" and "salle de bain", keyed by the words
-    longest_phrase: int
+    info: dict[str, Info]
+    phrases: dict[str, Info]
+    phrase_sizes: tuple[int, ...]  # longest first
     prefixes: tuple[tuple[str, tuple[str, ...]], ...]
     suffixes: tuple[tuple[str, tuple[str, ...]], ...]
-    valences: dict[str, float]
-    source: LanguageWords
-    memo: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    prefix_starts: tuple[str, ...] = ()
-    suffix_ends: tuple[str, ...] = ()
-    phrase_starts: frozenset[str] = frozenset()
+    contractions: tuple[tuple[str, str], ...]
+    memo: dict[str, Info] = field(default_factory=dict)
 
-    def aspects_of(self, token: str) -> tuple[str, ...]:
-        """The aspects a single token is a cue for (exact, then prefix, then suffix)."""
+    def affix_info(self, token: str) -> Info:
+        """Info of a token not in `info`: its prefix or suffix cue (compounds), or NOTHING."""
         found = self.memo.get(token)
-        if found is not None:
-            return found
-        found = self.words.get(token, NO_ASPECTS)
-        if not found and token.startswith(self.prefix_starts):
-            found = next(a for p, a in self.prefixes if token.startswith(p))
-        if not found and token.endswith(self.suffix_ends):
-            found = next(a for s, a in self.suffixes if token.endswith(s))
-        if len(self.memo) < _MEMO_LIMIT:
-            self.memo[token] = found
+        if found is None:
+            found = NOTHING
+            aspects = affix_aspects(token, prefixes=self.prefixes, suffixes=self.suffixes)
+            if aspects:
+                found = (aspects, 0.0, 0)
+            if len(self.memo) < _MEMO_LIMIT:
+                self.memo[token] = found
         return found
 
 
-def _add(index: dict[str, tuple[str, ...]], key: str, aspect: str) -> None:
-    if aspect not in index.get(key, NO_ASPECTS):
-        index[key] = index.get(key, NO_ASPECTS) + (aspect,)
+def affix_aspects(
+    token: str,
+    *,
+    prefixes: tuple[tuple[str, tuple[str, ...]], ...],
+    suffixes: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[str, ...]:
+    """Aspects of the longest prefix cue, else the longest suffix cue, that `token` matches."""
+    for prefix, aspects in prefixes:
+        if token.startswith(prefix):
+            return aspects
+    for suffix, aspects in suffixes:
+        if token.endswith(suffix):
+            return aspects
+    return NO_ASPECTS
 
 
 def inflect(word: str, language: str) -> Iterable[str]:
@@ -76,47 +96,88 @@ def inflect(word: str, language: str) -> Iterable[str]:
             yield from (word + "s", word + "es")
 
 
+def _merge(index: dict[str, Info], key: str, *, aspects: Iterable[str] = (), flags: int = 0,
+           valence: float | None = None) -> None:  # fmt: skip
+    old_aspects, old_valence, old_flags = index.get(key, NOTHING)
+    merged = old_aspects + tuple(a for a in aspects if a not in old_aspects)
+    index[key] = (merged, old_valence if valence is None else valence, old_flags | flags)
+
+
+def _valences(words: LanguageWords, *, language: str, base: dict[str, float]) -> dict[str, float]:
+    valences = {k: v for k, v in base.items() if " " not in k}
+    explicit = {w.replace("-", " ") for w in words.valences}
+    for word, valence in words.valences.items():
+        word = word.replace("-", " ")
+        for form in inflect(word, language):
+            if form == word or form not in explicit:
+                valences[form] = valence
+    for word in words.negations | words.contrast:
+        if word not in words.contrast_kept:
+            valences.pop(word, None)  # a negation or a marker is structure, not sentiment
+    for word in words.contrast_kept:
+        valences[word] = words.valences.get(word, -1.2)
+    return valences
+
+
 def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float]) -> Tables:
     """Lookup tables for one language from its word lists and a base valence lexicon."""
-    exact: dict[str, tuple[str, ...]] = {}
-    phrases: dict[str, tuple[str, ...]] = {}
+    info: dict[str, Info] = {}
+    phrases: dict[str, Info] = {}
     prefixes: dict[str, tuple[str, ...]] = {}
     suffixes: dict[str, tuple[str, ...]] = {}
     for aspect, cues in words.cues.items():
         for cue in cues:
             cue = cue.replace("-", " ")
             if cue.endswith("*"):
-                _add(prefixes, cue[:-1], aspect)
+                prefixes[cue[:-1]] = prefixes.get(cue[:-1], ()) + (aspect,)
             elif cue.startswith("*"):
-                _add(suffixes, cue[1:], aspect)
-            elif " " in cue:
-                _add(phrases, cue, aspect)
+                suffixes[cue[1:]] = suffixes.get(cue[1:], ()) + (aspect,)
             else:
-                _add(exact, cue, aspect)
-    valences = dict(base)
-    explicit = {w.replace("-", " ") for w in words.valences}
-    for word, valence in words.valences.items():
-        for form in inflect(word.replace("-", " "), language):
-            if form == word or form not in explicit:
-                valences[form] = valence
-    for word in words.negations | words.contrast:
-        valences.pop(word, None)  # a negation or marker is structure, not sentiment
-    for word in words.contrast_kept:
-        valences[word] = words.valences.get(word, -1.2)
-    # longest prefixes and suffixes first, so "frühstücksraum" is food, not a shorter cue
-    by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[0]))
-    ends = sorted(suffixes.items(), key=lambda kv: -len(kv[0]))
+                _merge(phrases if " " in cue else info, cue, aspects=(aspect,))
+    valences = _valences(words, language=language, base=base)
+    for word, valence in valences.items():
+        _merge(phrases if " " in word else info, word, valence=valence)
+    contractions = tuple((k, v) for k, v in words.idioms if "'" in k)
+    for key, replacement in words.idioms:
+        if "'" not in key:  # an idiom is a phrase with its replacement's meaning
+            _merge(phrases, key, valence=valences.get(replacement, 0.0), flags=0)
+            if replacement in words.contrast:
+                _merge(phrases, key, flags=CONTRAST)
+            if replacement in words.too_words:
+                _merge(phrases, key, flags=TOO)
+            for aspect, cues in words.cues.items():
+                if replacement in cues:
+                    _merge(phrases, key, aspects=(aspect,))
+    for group, flag in (
+        (words.negations, NEGATION),
+        (words.contrast, CONTRAST),
+        (words.subordinators, SUBORDINATOR),
+        (words.contrast_kept, KEPT),
+        (words.too_words, TOO),
+        (words.too_targets, TOO_TARGET),
+    ):
+        for word in group:
+            key = word.replace("_", " ")
+            _merge(phrases if " " in key else info, key, flags=flag)
+    for phrase in phrases:
+        _merge(info, phrase.split(" ", 1)[0], flags=PHRASE_START)
+    info[","] = (NO_ASPECTS, 0.0, COMMA)
+    info[";"] = (NO_ASPECTS, 0.0, CONTRAST)
+    info["."] = (NO_ASPECTS, 0.0, CONTRAST | SENTENCE_END)
+    by_length = tuple(sorted(prefixes.items(), key=lambda kv: -len(kv[0])))
+    ends = tuple(sorted(suffixes.items(), key=lambda kv: -len(kv[0])))
+    for word in list(info):
+        extra = affix_aspects(word, prefixes=by_length, suffixes=ends)
+        if extra:
+            _merge(info, word, aspects=extra)
+    sizes = sorted({p.count(" ") + 1 for p in phrases}, reverse=True)
     return Tables(
-        words=exact,
+        info=info,
         phrases=phrases,
-        longest_phrase=max((p.count(" ") + 1 for p in phrases), default=1),
-        prefixes=tuple(by_length),
-        suffixes=tuple(ends),
-        valences=valences,
-        source=words,
-        prefix_starts=tuple(p for p, _ in by_length),
-        suffix_ends=tuple(s for s, _ in ends),
-        phrase_starts=frozenset(p.split(" ", 1)[0] for p in phrases),
+        phrase_sizes=tuple(sizes),
+        prefixes=by_length,
+        suffixes=ends,
+        contractions=contractions,
     )
 
 
