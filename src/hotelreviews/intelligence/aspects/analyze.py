@@ -25,9 +25,12 @@ from hotelreviews.intelligence.aspects.records import (
     ReviewAspects,
     Source,
 )
-from hotelreviews.intelligence.aspects.tables import TABLES, compile_tables
+from hotelreviews.intelligence.aspects.tables import TABLES, Tables, compile_tables
 from hotelreviews.intelligence.aspects.words import LanguageWords
 
+_FIELD_CACHE: dict[tuple[int, str], list[list[str]]] = {}
+_FIELD_CACHE_LIMIT = 50_000
+_FIELD_CACHE_LENGTH = 80  # characters; longer fields are free text, unlikely to repeat
 _DETECTION_SAMPLE = 200  # characters: py3langid walks bytes in Python, cost grows with length
 _POSITIVE_RATING = 7.0  # on the 10-point scale; the cut the keyword baseline also uses
 _NEGATIVE_RATING = 5.0  # below this negative; in between, the rating says nothing per aspect
@@ -82,6 +85,18 @@ def analyze_sentence(*, text: str, language: str) -> tuple[AspectOpinion, ...]:
     return tuple(_opinions(scores, sentence=0, source="text"))
 
 
+def _field_parts(field: str, *, tables: Tables) -> list[list[str]]:
+    # Providers' positives/negatives fields are short and repeat across reviews ("Location",
+    # "Staff, breakfast", "Nichts"), so their cue parts are remembered; bounded, never evicted.
+    key = (id(tables), field)
+    parts = _FIELD_CACHE.get(key)
+    if parts is None:
+        parts = cue_parts(field, tables=tables, at_commas=True)
+        if len(_FIELD_CACHE) < _FIELD_CACHE_LIMIT and len(field) <= _FIELD_CACHE_LENGTH:
+            _FIELD_CACHE[key] = parts
+    return parts
+
+
 def _field_opinions(
     field: str, *, positive: bool, first: int, language: str | None
 ) -> list[AspectOpinion]:
@@ -91,7 +106,7 @@ def _field_opinions(
     score = 1.0 if positive else -1.0
     out: list[AspectOpinion] = []
     number = first
-    for aspects in cue_parts(field, tables=tables, at_commas=True):
+    for aspects in _field_parts(field, tables=tables):
         if aspects:
             out.extend(AspectOpinion(a, polarity, score, source, number) for a in aspects)
             number += 1

@@ -68,6 +68,12 @@ def _lookup(tokens: list[str], i: int, *, tables: Tables) -> tuple[Info, int]:
 
 def _assign(cues: Cues, found: Found, into: dict[str, float]) -> None:
     """Add one clause's sentiment to its aspects (own cue, else nearest cue, else inherited)."""
+    if len(cues) == 1:  # the common case: every sentiment word goes to the clause's one cue
+        total = sum(valence for _, valence, _ in found)
+        if total:
+            for aspect in cues[0][1]:
+                into[aspect] = into.get(aspect, 0.0) + total
+        return
     scored: dict[str, float] = {}
     free = 0.0
     for position, valence, own in found:
