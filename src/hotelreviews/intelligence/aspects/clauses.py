@@ -20,6 +20,7 @@ from hotelreviews.intelligence.aspects.tables import (
     CONTRAST,
     KEPT,
     NEGATION,
+    NOTHING,
     PHRASE_START,
     SENTENCE_END,
     SUBORDINATOR,
@@ -37,6 +38,25 @@ _PUNCTUATION = re.compile(
 _NEGATION_WINDOW = 3
 _NEGATION_DAMPING = -0.74  # VADER's N_SCALAR: "not great" is weaker than "bad"
 _TOO = -1.5  # valence of "too small", "zu laut", "trop cher"
+_COORDINATION_GAP = 4  # tokens from one cue to the next: "the breakfast and the staff"
+_LINK_GAP = 5
+_LINKS = frozenset(
+    {
+        "was", "is", "were", "are", "be", "been", "felt", "looked", "seemed", "very", "so",
+        "really", "quite", "too", "extremely", "bit", "somewhat", "a", "the", "and", "not",
+        "war", "ist", "sind", "waren", "sehr", "zu", "etwas", "ziemlich", "und", "nicht",
+        "était", "est", "sont", "étaient", "très", "trop", "assez", "un", "peu", "et", "pas",
+        "estaba", "era", "es", "fue", "son", "estaban", "eran", "muy", "demasiado", "y", "no",
+    }
+)  # fmt: skip
+_COORDINATORS = frozenset(
+    {
+        ",", "&", "and", "or", "the", "a", "an", "our", "also", "both", "very",
+        "und", "oder", "der", "die", "das", "den", "dem", "ein", "eine", "sehr",
+        "et", "ou", "le", "la", "les", "l", "un", "une", "très",
+        "y", "e", "o", "el", "los", "las", "una", "muy",
+    }
+)  # fmt: skip
 
 Cues = list[tuple[int, tuple[str, ...]]]
 Found = list[tuple[int, float, tuple[str, ...]]]
@@ -66,7 +86,14 @@ def _lookup(tokens: list[str], i: int, *, tables: Tables) -> tuple[Info, int]:
     return tables.info[tokens[i]], 1
 
 
-def _assign(cues: Cues, found: Found, into: dict[str, float]) -> None:
+def _coordinated(tokens: list[str], left: int, right: int) -> bool:
+    """Only "and", commas, articles between two cues: "breakfast and staff were great"."""
+    return right - left <= _COORDINATION_GAP and all(
+        t in _COORDINATORS for t in tokens[left + 1 : right]
+    )
+
+
+def _assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str]) -> None:
     """Add one clause's sentiment to its aspects (own cue, else nearest cue, else inherited)."""
     if len(cues) == 1:  # the common case: every sentiment word goes to the clause's one cue
         total = sum(valence for _, valence, _ in found)
@@ -75,26 +102,61 @@ def _assign(cues: Cues, found: Found, into: dict[str, float]) -> None:
                 into[aspect] = into.get(aspect, 0.0) + total
         return
     scored: dict[str, float] = {}
-    free = 0.0
+    evaluative: list[tuple[int, float, tuple[str, ...]]] = []
     for position, valence, own in found:
         if own:
             for aspect in own:
                 scored[aspect] = scored.get(aspect, 0.0) + valence
+            evaluative.append((position, valence, own))
             continue
-        free += valence
         nearest = min(abs(p - position) for p, _ in cues)
         for p, aspects in cues:
             if abs(p - position) == nearest:
                 for aspect in aspects:
                     scored[aspect] = scored.get(aspect, 0.0) + valence
-    done: set[str] = set()
-    for _, aspects in cues:
-        for aspect in aspects:
-            if aspect not in done:
-                done.add(aspect)
-                total = scored.get(aspect, free)
-                if total:
-                    into[aspect] = into.get(aspect, 0.0) + total
+    # "The pool was dirty", "expensive parking": an evaluative word also judges a thing named
+    # next to it (only a copula, articles or intensifiers between), unless that is the room (a
+    # dirty or noisy room is a cleanliness or noise complaint, not a room one).
+    evaluated = {position for position, _, _ in evaluative}
+    for position, valence, _ in evaluative:
+        for p, aspects in cues:
+            if p == position or any(a in scored or a == "room" for a in aspects):
+                continue
+            low, high = (p, position) if p < position else (position, p)
+            if high - low <= _LINK_GAP and all(t in _LINKS for t in tokens[low + 1 : high]):
+                for aspect in aspects:
+                    scored[aspect] = scored.get(aspect, 0.0) + valence
+                break
+    # "Breakfast and staff were great": a bare cue coordinated with a judged one shares it.
+    for _ in range(2):
+        for (left, left_aspects), (right, right_aspects) in zip(cues, cues[1:], strict=False):
+            if not _coordinated(tokens, left, right):
+                continue
+            for bare, judged, judged_at in (
+                (left_aspects, right_aspects, right),
+                (right_aspects, left_aspects, left),
+            ):
+                shared = sum(scored.get(a, 0.0) for a in judged)
+                if not shared or (judged_at in evaluated and "room" in bare):
+                    continue
+                for aspect in bare:
+                    if aspect not in scored:
+                        scored[aspect] = shared
+    for aspect, total in scored.items():
+        if total:
+            into[aspect] = into.get(aspect, 0.0) + total
+
+
+def _trailing_negation(
+    found: tuple[int, float, tuple[str, ...]], *, tokens: list[str], tables: Tables
+) -> tuple[int, float, tuple[str, ...]]:
+    """A clause-final negation flips the last sentiment word ("Das WLAN funktionierte nicht"),
+    unless a negation before that word already did ("ne fonctionnait pas")."""
+    position, valence, own = found
+    before = tokens[max(0, position - _NEGATION_WINDOW) : position]
+    if any(tables.info.get(t, NOTHING)[2] & NEGATION for t in before):
+        return found
+    return position, valence * _NEGATION_DAMPING, own
 
 
 def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
@@ -108,14 +170,16 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     found: Found = []
     negated_at = too_at = -9  # position of the clause's last negation / "too"
     until_comma = False
+    last_word = -1
     words = 0  # in the current sentence: a "." after none ends nothing
     n = len(tokens)
     i = 0
     while i < n:
         info = info_of.get(tokens[i])
         if info is None:
-            words += 1
             if not affixes:
+                words += 1
+                last_word = i
                 i += 1
                 continue
             info = tables.affix_info(tokens[i])
@@ -127,8 +191,10 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
         aspects, valence, flags = info
         if flags & (CONTRAST | COMMA):
             if flags & CONTRAST or until_comma:
+                if negated_at == last_word and found and found[-1][0] < negated_at:
+                    found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
                 if cues and found:
-                    _assign(cues, found, into)
+                    _assign(cues, found, into, tokens=tokens)
                 cues, found = [], []
                 negated_at = too_at = -9
                 until_comma = bool(flags & SUBORDINATOR)
@@ -143,6 +209,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
                 i += width
                 continue
         words += 1
+        last_word = i
         if flags & NEGATION:
             negated_at = i
         if flags & TOO:
@@ -150,14 +217,16 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
         if too_at == i - 1 and (flags & TOO_TARGET or valence < 0):
             valence = min(valence, _TOO)
         if aspects:
-            cues.append((i, aspects))
+            cues.append((i + width - 1, aspects))  # a phrase sits at its last word
         if valence:
             if i - negated_at <= _NEGATION_WINDOW:
                 valence *= _NEGATION_DAMPING
             found.append((i, valence, aspects))
         i += width
+    if negated_at == last_word and found and found[-1][0] < negated_at:
+        found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
     if cues and found:
-        _assign(cues, found, into)
+        _assign(cues, found, into, tokens=tokens)
     if words:
         sentences.append(into)
     return sentences

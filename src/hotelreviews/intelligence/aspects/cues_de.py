@@ -56,8 +56,8 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "noise": (
         "lärm", "laut", "lauter", "lautstärke", "ruhig*", "geräusch*", "hellhörig*", "verkehr",
-        "straßenlärm", "baustelle", "ohrstöpsel", "schnarchen", "musik", "gehört", "hören", "hörte",
-        "*lärm", "leise",
+        "straßenlärm*", "verkehrslärm*", "lärm*", "*lärms", "baustelle", "ohrstöpsel", "schnarchen",
+        "musik", "gehört", "hören", "hörte", "*lärm", "leise",
     ),
     "checkin": (
         "check in", "checkin", "einchecken", "check out", "checkout", "auschecken", "ankunft",
@@ -98,7 +98,8 @@ VALENCES: dict[str, float] = {
     "auszusetzen": -1.5, "mangel": -1.5, "mängel": -1.5, "leider": -1.2, "schade": -1.2,
     "funktionierte": 0.6, "funktioniert": 0.6, "ging": 0.3, "dunkel": -0.8, "schimmlig": -2.0,
     "nervig": -1.8, "ärgerlich": -1.8, "chaotisch": -1.8, "gebühr": -0.8, "schwach": -1.5,
-    "ewig": -1.2, "ewigkeit": -1.2, "lange": -0.5,
+    "ewig": -1.2, "ewigkeit": -1.2, "geschlossen": -1.0, "lärms": -1.5, "straßenlärm": -1.5,
+    "verkehrslärm": -1.5, "lange": -0.5,
 }
 # fmt: on
 

@@ -25,9 +25,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "location", "located", "situated", "neighbourhood", "neighborhood", "area", "district",
         "walking distance", "walk", "walkable", "metro", "subway", "tube", "station", "transport",
         "bus stop", "central", "centre", "center", "downtown", "beach", "sights", "attractions",
-        "restaurants", "bars", "shops", "shopping", "cafes", "nearby", "far from", "close to",
-        "near", "minutes from", "steps from", "old town", "unsafe", "sketchy", "entrance",
-        "convenient",
+        "restaurants", "bars", "shops", "shopping", "cafes", "nearby", "far from", "spot",
+        "close to", "near", "minutes from", "steps from", "old town", "unsafe", "sketchy",
+        "entrance", "convenient",
     ),
     "staff": (
         "staff", "staffs", "employee", "employees", "reception", "receptionist", "receptionists",
@@ -42,9 +42,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "bathrooms", "shower", "showers", "toilet", "bath", "bathtub", "tub", "towels",
         "air conditioning", "aircon", "conditioner", "heating", "heater", "balcony", "view",
         "views", "furniture", "decor", "decorated", "suite", "curtains", "blackout", "window",
-        "windows", "minibar", "fridge", "kettle", "tv", "sheets", "linen", "spacious", "roomy",
-        "cramped", "sofa", "wardrobe", "closet", "desk", "carpet", "lighting", "soundproofing",
-        "comfy", "daylight", "sink", "water pressure",
+        "windows", "ac", "minibar", "fridge", "kettle", "tv", "sheets", "linen", "spacious",
+        "roomy", "cramped", "sofa", "wardrobe", "closet", "desk", "carpet", "lighting",
+        "soundproofing", "comfy", "daylight", "sink", "water pressure",
     ),
     "value": (
         "price", "prices", "priced", "pricey", "value", "money", "worth", "overpriced", "expensive",
@@ -60,10 +60,11 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "facilities": (
         "pool", "pools", "swimming", "gym", "fitness", "spa", "sauna", "parking", "car park",
-        "garage", "lift", "lifts", "elevator", "elevators", "bar", "lobby", "shuttle", "kids club",
-        "playground", "terrace", "rooftop", "garden", "gardens", "jacuzzi", "hot tub", "facilities",
-        "amenities", "laundry", "hallway", "hallways", "corridor", "corridors", "building",
-        "common areas", "lounge", "stairs", "sunbeds", "loungers",
+        "garage", "pool area", "common area", "play area", "lift", "lifts", "elevator", "elevators",
+        "bar", "lobby", "shuttle", "kids club", "playground", "terrace", "rooftop", "garden",
+        "gardens", "jacuzzi", "hot tub", "facilities", "amenities", "laundry", "hallway",
+        "hallways", "corridor", "corridors", "building", "common areas", "lounge", "stairs",
+        "sunbeds", "loungers",
     ),
     "wifi": (
         "wifi", "wi fi", "internet", "wlan", "connection", "signal", "wireless", "bandwidth",
@@ -73,7 +74,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "noise", "noises", "noisy", "quiet", "quieter", "quietly", "loud", "louder", "hear",
         "heard", "traffic", "thin walls", "construction", "earplugs", "ear plugs", "snoring",
         "barking", "party", "parties", "woke", "soundproof", "peaceful", "silent", "silence",
-        "racket", "din", "street noise", "disco", "nightclub", "music", "sirens", "banging",
+        "racket", "din", "awake", "street noise", "disco", "nightclub", "music", "sirens",
+        "banging",
     ),
     "checkin": (
         "check in", "checkin", "check ins", "checking in", "check out", "checkout", "checking out",
@@ -125,8 +127,10 @@ VALENCES: dict[str, float] = {
     "overcrowded": -1.8, "crowded": -1.2, "unattractive": -1.8, "daylight": 0.3, "superb": 3.0,
     "fantastic": 3.0, "wonderful": 3.0, "spectacular": 3.0, "stunning": 3.0, "spot": 0.0,
     "mediocre": -1.5, "average": -0.5, "basic": -0.5, "decent": 1.0, "complaints": -1.5,
-    "work": 0.6, "works": 0.6, "working": 0.6, "complain": -1.5, "fine": 0.8, "tired": -1.2,
-    "nice": 1.8, "strong": 1.2, "equipped": 0.8, "sorted": 1.0, "tips": 0.5, "charming": 2.2,
+    "right": 0.0, "closed": -1.0, "awake": -1.2, "close to": 1.0, "walking distance": 1.5,
+    "steps from": 1.0, "far from": -1.5, "work": 0.6, "works": 0.6, "working": 0.6,
+    "complain": -1.5, "fine": 0.8, "tired": -1.2, "nice": 1.8, "strong": 1.2, "equipped": 0.8,
+    "sorted": 1.0, "tips": 0.5, "charming": 2.2,
 }
 # fmt: on
 
@@ -227,6 +231,13 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     ("rip-off", "ripoff"),
     ("worth every penny", "bargain"),
     ("value for money", "value"),
+    ("out of order", "broken"),
+    ("out of their way", "helpful"),
+    ("out of his way", "helpful"),
+    ("out of her way", "helpful"),
+    ("the extra mile", "helpful"),
+    ("ready to help", "helpful"),
+    ("spot on", "perfect"),
 )
 
 CONTRAST_KEPT = frozenset({"unfortunately", "sadly"})

@@ -90,7 +90,8 @@ VALENCES: dict[str, float] = {
     "esperamos": -1.0, "espera": -1.0, "problema": -1.7, "problemas": -1.7, "objetar": -1.5,
     "quejarse": -1.5, "queja": -1.5, "quejas": -1.5, "pena": -1.2, "lamentablemente": -1.2,
     "desafortunadamente": -1.2, "oscuro": -0.8, "deficiente": -2.0, "inexistente": -2.0,
-    "desastre": -3.0, "poco": -0.5, "poca": -0.5, "finas": -1.0, "paredes finas": -1.5,
+    "desastre": -3.0, "poco": 0.0, "bien": 1.5, "buenísimo": 3.0, "riquísimo": 3.0, "cerrado": -1.0,
+    "se oye": -1.0, "poca": -0.5, "finas": -1.0, "paredes finas": -1.5,
 }
 # fmt: on
 

@@ -37,9 +37,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "confortables",
     ),
     "value": (
-        "prix", "rapport qualité", "qualité prix", "cher", "chère", "chers", "trop cher", "onéreux",
-        "abordable", "raisonnable", "argent", "vaut", "valait", "frais", "tarif", "tarifs", "payé",
-        "payer", "coût", "hors de prix",
+        "prix", "rapport qualité", "qualité prix", "cher", "chère", "chers", "onéreux", "abordable",
+        "raisonnable", "argent", "vaut", "valait", "frais", "tarif", "tarifs", "payé", "payer",
+        "coût", "hors de prix",
     ),
     "food": (
         "petit déjeuner", "petit-déjeuner", "petits déjeuners", "déjeuner", "dîner", "buffet",
@@ -100,7 +100,8 @@ VALENCES: dict[str, float] = {
     "limité": -1.2, "limitée": -1.2, "loin": -0.8, "attente": -1.0, "attendre": -0.8,
     "attendu": -0.8, "problème": -1.7, "problèmes": -1.7, "redire": -1.5, "plaindre": -1.5,
     "dommage": -1.2, "malheureusement": -1.2, "sombre": -0.8, "bondé": -1.2, "désordre": -1.5,
-    "inexistant": -2.0, "catastrophique": -3.0, "nul": -2.5, "nulle": -2.5, "peu": -0.5,
+    "inexistant": -2.0, "catastrophique": -3.0, "nul": -2.5, "nulle": -2.5, "peu": 0.0,
+    "payant": -0.8, "fermé": -1.0, "fermée": -1.0,
 }
 # fmt: on
 

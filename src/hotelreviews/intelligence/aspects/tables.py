@@ -45,6 +45,7 @@ class Tables:
     prefixes: tuple[tuple[str, tuple[str, ...]], ...]
     suffixes: tuple[tuple[str, tuple[str, ...]], ...]
     contractions: tuple[tuple[str, str], ...]
+    stem_valences: dict[str, float]  # a compound's valence is its cue stem's ("straßenlärm")
     memo: dict[str, Info] = field(default_factory=dict)
 
     def affix_info(self, token: str) -> Info:
@@ -52,28 +53,28 @@ class Tables:
         found = self.memo.get(token)
         if found is None:
             found = NOTHING
-            aspects = affix_aspects(token, prefixes=self.prefixes, suffixes=self.suffixes)
+            stem, aspects = affix_match(token, prefixes=self.prefixes, suffixes=self.suffixes)
             if aspects:
-                found = (aspects, 0.0, 0)
+                found = (aspects, self.stem_valences.get(stem, 0.0), 0)
             if len(self.memo) < _MEMO_LIMIT:
                 self.memo[token] = found
         return found
 
 
-def affix_aspects(
+def affix_match(
     token: str,
     *,
     prefixes: tuple[tuple[str, tuple[str, ...]], ...],
     suffixes: tuple[tuple[str, tuple[str, ...]], ...],
-) -> tuple[str, ...]:
-    """Aspects of the longest prefix cue, else the longest suffix cue, that `token` matches."""
+) -> tuple[str, tuple[str, ...]]:
+    """The longest prefix cue, else the longest suffix cue, `token` matches, and its aspects."""
     for prefix, aspects in prefixes:
         if token.startswith(prefix):
-            return aspects
+            return prefix, aspects
     for suffix, aspects in suffixes:
         if token.endswith(suffix):
-            return aspects
-    return NO_ASPECTS
+            return suffix, aspects
+    return "", NO_ASPECTS
 
 
 def inflect(word: str, language: str) -> Iterable[str]:
@@ -137,6 +138,10 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
     valences = _valences(words, language=language, base=base)
     for word, valence in valences.items():
         _merge(phrases if " " in word else info, word, valence=valence)
+    for phrase, (aspects, _, flags) in list(phrases.items()):
+        if phrase not in valences:  # a cue phrase means what its words mean ("far from")
+            total = sum(valences.get(w, 0.0) for w in phrase.split(" "))
+            phrases[phrase] = (aspects, total, flags)
     contractions = tuple((k, v) for k, v in words.idioms if "'" in k)
     for key, replacement in words.idioms:
         if "'" not in key:  # an idiom is a phrase with its replacement's meaning
@@ -150,7 +155,7 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
                     _merge(phrases, key, aspects=(aspect,))
     for group, flag in (
         (words.negations, NEGATION),
-        (words.contrast, CONTRAST),
+        (words.contrast - words.contrast_kept, CONTRAST),
         (words.subordinators, SUBORDINATOR),
         (words.contrast_kept, KEPT),
         (words.too_words, TOO),
@@ -167,7 +172,7 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
     by_length = tuple(sorted(prefixes.items(), key=lambda kv: -len(kv[0])))
     ends = tuple(sorted(suffixes.items(), key=lambda kv: -len(kv[0])))
     for word in list(info):
-        extra = affix_aspects(word, prefixes=by_length, suffixes=ends)
+        _, extra = affix_match(word, prefixes=by_length, suffixes=ends)
         if extra:
             _merge(info, word, aspects=extra)
     sizes = sorted({p.count(" ") + 1 for p in phrases}, reverse=True)
@@ -178,6 +183,7 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
         prefixes=by_length,
         suffixes=ends,
         contractions=contractions,
+        stem_valences={stem: valences[stem] for stem, _ in by_length + ends if stem in valences},
     )
 
 
