@@ -34,6 +34,7 @@ _FIELD_CACHE_LENGTH = 80  # characters; longer fields are free text, unlikely to
 _DETECTION_SAMPLE = 200  # characters: py3langid walks bytes in Python, cost grows with length
 _POSITIVE_RATING = 7.0  # on the 10-point scale; the cut the keyword baseline also uses
 _NEGATIVE_RATING = 5.0  # below this negative; in between, the rating says nothing per aspect
+_BALANCED = 0.05  # |sum of valences| below this: no opinion
 _NORMALIZE = 4.0  # score = s / sqrt(s^2 + 4): a single "great" (VADER 3.1) maps to 0.84
 
 
@@ -72,6 +73,7 @@ def _opinions(scores: dict[str, float], *, sentence: int, source: Source) -> lis
             sentence=sentence,
         )
         for aspect, total in scores.items()
+        if abs(total) >= _BALANCED  # praise and complaint cancelling out is no opinion
     ]
 
 

@@ -38,6 +38,8 @@ _PUNCTUATION = re.compile(
 _NEGATION_WINDOW = 3
 _NEGATION_DAMPING = -0.74  # VADER's N_SCALAR: "not great" is weaker than "bad"
 _TOO = -1.5  # valence of "too small", "zu laut", "trop cher"
+_ABSENT = -1.0  # a thing named right after a negation: "no hot water", "pas de wifi"
+_ABSENCE_WINDOW = 2
 _COORDINATION_GAP = 4  # tokens from one cue to the next: "the breakfast and the staff"
 _LINK_GAP = 5
 _LINKS = frozenset(
@@ -222,6 +224,8 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
             if i - negated_at <= _NEGATION_WINDOW:
                 valence *= _NEGATION_DAMPING
             found.append((i, valence, aspects))
+        elif aspects and i - negated_at <= _ABSENCE_WINDOW:
+            found.append((i, _ABSENT, aspects))  # "no kettle", "kein WLAN", "sin ascensor"
         i += width
     if negated_at == last_word and found and found[-1][0] < negated_at:
         found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
