@@ -108,6 +108,7 @@ WORDS = LanguageWords(
     valences=VALENCES,
     negations=frozenset(
         {
+            "wenig",
             "nicht",
             "kein",
             "keine",
@@ -151,5 +152,11 @@ WORDS = LanguageWords(
             "wenige",
         }
     ),
-    idioms=(("nichts auszusetzen", "perfekt"), ("kein problem", "problemlos")),
+    idioms=(
+        ("nichts auszusetzen", "perfekt"),
+        ("kein problem", "problemlos"),
+        ("ein wenig", "etwas"),
+        ("mehr erwartet", "enttäuschend"),
+        ("besser erwartet", "enttäuschend"),
+    ),
 )

@@ -50,7 +50,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "roomy", "cramped", "sofa", "wardrobe", "closet", "desk", "carpet", "lighting", "comfy",
         "daylight", "sink", "water pressure", "space", "kitchenette", "hairdryer", "hair dryer",
         "toiletries", "bedding", "duvet", "air con", "hot water", "plumbing", "a c", "bedroom",
-        "bedrooms", "mini bar", "safe", "blinds", "room size",
+        "bedrooms", "mini bar", "blinds", "room size",
     ),
     "value": (
         "price", "prices", "priced", "pricey", "value", "money", "worth", "overpriced", "expensive",
@@ -271,6 +271,8 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     ("easy to find", "convenient"),
     ("hard to find", "inconvenient"),
     ("nothing special", "mediocre"),
+    ("expected more", "disappointing"),
+    ("expected better", "disappointing"),
     ("nothing fancy", "basic"),
     ("out of their way", "helpful"),
     ("out of his way", "helpful"),

@@ -100,6 +100,8 @@ WORDS = LanguageWords(
     valences=VALENCES,
     negations=frozenset(
         {
+            "poco",
+            "poca",
             "no",
             "nunca",
             "nada",
@@ -127,7 +129,7 @@ WORDS = LanguageWords(
     ),
     subordinators=frozenset({"aunque", "mientras_que"}),
     contrast_kept=frozenset({"lamentablemente", "desafortunadamente"}),
-    too_words=frozenset({"demasiado", "demasiada", "muy_poco"}),
+    too_words=frozenset({"demasiado", "demasiada"}),
     too_targets=frozenset(
         {
             "pequeño",
@@ -163,6 +165,9 @@ WORDS = LanguageWords(
         ("no obstante", "no_obstante"),
         ("mientras que", "mientras_que"),
         ("aun así", "aun_así"),
-        ("muy poco", "muy_poco"),
+        ("un poco", "un_poco"),
+        ("esperábamos más", "decepcionante"),
+        ("esperaba más", "decepcionante"),
+        ("esperábamos mucho más", "decepcionante"),
     ),
 )

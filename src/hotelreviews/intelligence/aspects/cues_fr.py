@@ -109,7 +109,20 @@ WORDS = LanguageWords(
     cues=CUES,
     valences=VALENCES,
     negations=frozenset(
-        {"ne", "n", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "guère", "personne"}
+        {
+            "peu",
+            "ne",
+            "n",
+            "pas",
+            "jamais",
+            "rien",
+            "aucun",
+            "aucune",
+            "sans",
+            "ni",
+            "guère",
+            "personne",
+        }
     ),
     contrast=frozenset(
         {
@@ -160,5 +173,10 @@ WORDS = LanguageWords(
         ("par contre", "par_contre"),
         ("hors de prix", "onéreux"),
         ("pas de problème", "parfait"),
+        ("un peu", "un_peu"),
+        ("attendions mieux", "décevant"),
+        ("attendais mieux", "décevant"),
+        ("attendait mieux", "décevant"),
+        ("attendions plus", "décevant"),
     ),
 )

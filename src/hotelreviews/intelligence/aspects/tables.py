@@ -171,9 +171,9 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
     info["."] = (NO_ASPECTS, 0.0, CONTRAST | SENTENCE_END)
     by_length = tuple(sorted(prefixes.items(), key=lambda kv: -len(kv[0])))
     ends = tuple(sorted(suffixes.items(), key=lambda kv: -len(kv[0])))
-    for word in list(info):
+    for word, (aspects, _, _) in list(info.items()):
         _, extra = affix_match(word, prefixes=by_length, suffixes=ends)
-        if extra:
+        if extra and not aspects:  # "klimaanlage" is a room cue, not a "*lage" location one
             _merge(info, word, aspects=extra)
     sizes = sorted({p.count(" ") + 1 for p in phrases}, reverse=True)
     return Tables(
