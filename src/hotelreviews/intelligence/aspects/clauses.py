@@ -18,7 +18,6 @@ import re
 from hotelreviews.intelligence.aspects.tables import (
     COMMA,
     CONTRAST,
-    KEPT,
     NEGATION,
     NOTHING,
     PHRASE_START,
@@ -97,10 +96,12 @@ def _coordinated(tokens: list[str], left: int, right: int) -> bool:
 
 def _assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str]) -> None:
     """Add one clause's sentiment to its aspects (own cue, else nearest cue, else inherited)."""
-    if len(cues) == 1:  # the common case: every sentiment word goes to the clause's one cue
+    first = cues[0][1]
+    if len(cues) == 1 or all(aspects == first for _, aspects in cues):
+        # the common case, one aspect named (maybe twice: "the room ... the bed"): it gets all
         total = sum(valence for _, valence, _ in found)
         if total:
-            for aspect in cues[0][1]:
+            for aspect in first:
                 into[aspect] = into.get(aspect, 0.0) + total
         return
     scored: dict[str, float] = {}
@@ -130,7 +131,8 @@ def _assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[st
                     scored[aspect] = scored.get(aspect, 0.0) + valence
                 break
     # "Breakfast and staff were great": a bare cue coordinated with a judged one shares it.
-    for _ in range(2):
+    bare_cues = any(not any(a in scored for a in aspects) for _, aspects in cues)
+    for _ in range(2 if bare_cues else 0):
         for (left, left_aspects), (right, right_aspects) in zip(cues, cues[1:], strict=False):
             if not _coordinated(tokens, left, right):
                 continue
@@ -165,7 +167,14 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     """Per sentence of `text`, the signed sentiment per aspect (aspects with none are absent)."""
     tokens = tokens_of(text, tables=tables)
     info_of = tables.info
+    seconds = tables.phrase_seconds
     affixes = bool(tables.prefixes or tables.suffixes)
+    # flags and thresholds as locals: this loop runs for every token of every review
+    boundary, contrast, marked = CONTRAST | COMMA, CONTRAST, NEGATION | TOO
+    negation, too, too_target, phrase_start = NEGATION, TOO, TOO_TARGET, PHRASE_START
+    window, damping, absence, absent, too_valence = (
+        _NEGATION_WINDOW, _NEGATION_DAMPING, _ABSENCE_WINDOW, _ABSENT, _TOO
+    )  # fmt: skip
     sentences: list[dict[str, float]] = []
     into: dict[str, float] = {}
     cues: Cues = []
@@ -178,6 +187,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     i = 0
     while i < n:
         info = info_of.get(tokens[i])
+        width = 1
         if info is None:
             if not affixes:
                 words += 1
@@ -185,14 +195,11 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
                 i += 1
                 continue
             info = tables.affix_info(tokens[i])
-            width = 1
-        elif info[2] & PHRASE_START:
+        elif info[2] & phrase_start and i + 1 < n and tokens[i + 1] in seconds[tokens[i]]:
             info, width = _lookup(tokens, i, tables=tables)
-        else:
-            width = 1
         aspects, valence, flags = info
-        if flags & (CONTRAST | COMMA):
-            if flags & CONTRAST or until_comma:
+        if flags & boundary:
+            if flags & contrast or until_comma:
                 if negated_at == last_word and found and found[-1][0] < negated_at:
                     found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
                 if cues and found:
@@ -200,32 +207,29 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
                 cues, found = [], []
                 negated_at = too_at = -9
                 until_comma = bool(flags & SUBORDINATOR)
-                if flags & SENTENCE_END:
-                    if words:
-                        sentences.append(into)
-                        into = {}
-                        words = 0
-                    i += 1
-                    continue
-            if not flags & KEPT:
-                i += width
-                continue
+                if flags & SENTENCE_END and words:
+                    sentences.append(into)
+                    into = {}
+                    words = 0
+            i += width
+            continue
         words += 1
         last_word = i
-        if flags & NEGATION:
-            negated_at = i
-        if flags & TOO:
-            too_at = i
-        if too_at == i - 1 and (flags & TOO_TARGET or valence < 0):
-            valence = min(valence, _TOO)
+        if flags & marked:
+            if flags & negation:
+                negated_at = i
+            if flags & too:
+                too_at = i
+        if too_at == i - 1 and (flags & too_target or valence < 0):
+            valence = min(valence, too_valence)
         if aspects:
             cues.append((i + width - 1, aspects))  # a phrase sits at its last word
         if valence:
-            if i - negated_at <= _NEGATION_WINDOW:
-                valence *= _NEGATION_DAMPING
+            if i - negated_at <= window:
+                valence *= damping
             found.append((i, valence, aspects))
-        elif aspects and i - negated_at <= _ABSENCE_WINDOW:
-            found.append((i, _ABSENT, aspects))  # "no kettle", "kein WLAN", "sin ascensor"
+        elif aspects and i - negated_at <= absence:
+            found.append((i, absent, aspects))  # "no kettle", "kein WLAN", "sin ascensor"
         i += width
     if negated_at == last_word and found and found[-1][0] < negated_at:
         found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)

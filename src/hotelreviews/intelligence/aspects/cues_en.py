@@ -277,7 +277,7 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     ("out of their way", "helpful"),
     ("out of his way", "helpful"),
     ("out of her way", "helpful"),
-    ("the extra mile", "helpful"),
+    ("extra mile", "helpful"),
     ("ready to help", "helpful"),
     ("spot on", "perfect"),
 )

@@ -7,6 +7,7 @@ where an unrestricted model picks rare languages for three-word reviews. Below a
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -38,6 +39,7 @@ LIKELY_LANGUAGES = (
 )
 _MIN_CONFIDENCE = 0.5
 _MIN_LETTERS = 3
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
 @cache
@@ -52,7 +54,7 @@ def _identifier() -> Any:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language among LIKELY_LANGUAGES, or None if unsure."""
-    if sum(c.isalpha() for c in text[:64]) < _MIN_LETTERS:
+    if len(_NOT_LETTERS.sub("", text[:64])) < _MIN_LETTERS:
         return None
     language, confidence = _identifier().classify(text)
     return str(language) if confidence >= _MIN_CONFIDENCE else None

@@ -42,6 +42,8 @@ class Tables:
     info: dict[str, Info]
     phrases: dict[str, Info]
     phrase_sizes: tuple[int, ...]  # longest first
+    # first word -> the words that can follow it in a phrase: most "the" need no phrase probe
+    phrase_seconds: dict[str, frozenset[str]]
     prefixes: tuple[tuple[str, tuple[str, ...]], ...]
     suffixes: tuple[tuple[str, tuple[str, ...]], ...]
     contractions: tuple[tuple[str, str], ...]
@@ -143,16 +145,20 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
             total = sum(valences.get(w, 0.0) for w in phrase.split(" "))
             phrases[phrase] = (aspects, total, flags)
     contractions = tuple((k, v) for k, v in words.idioms if "'" in k)
-    for key, replacement in words.idioms:
-        if "'" not in key:  # an idiom is a phrase with its replacement's meaning
-            _merge(phrases, key, valence=valences.get(replacement, 0.0), flags=0)
-            if replacement in words.contrast:
-                _merge(phrases, key, flags=CONTRAST)
-            if replacement in words.too_words:
-                _merge(phrases, key, flags=TOO)
-            for aspect, cues in words.cues.items():
-                if replacement in cues:
-                    _merge(phrases, key, aspects=(aspect,))
+    for idiom, replacement in words.idioms:
+        if "'" in idiom:
+            continue  # a contraction, expanded in the text before tokenizing
+        # an idiom is a phrase with its replacement's meaning ("rip-off" -> "ripoff")
+        key = idiom.replace("-", " ")
+        index = phrases if " " in key else info
+        _merge(index, key, valence=valences.get(replacement, 0.0), flags=0)
+        if replacement in words.contrast:
+            _merge(index, key, flags=CONTRAST)
+        if replacement in words.too_words:
+            _merge(index, key, flags=TOO)
+        for aspect, cues in words.cues.items():
+            if replacement in cues:
+                _merge(index, key, aspects=(aspect,))
     for group, flag in (
         (words.negations, NEGATION),
         (words.contrast - words.contrast_kept, CONTRAST),
@@ -176,10 +182,15 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
         if extra and not aspects:  # "klimaanlage" is a room cue, not a "*lage" location one
             _merge(info, word, aspects=extra)
     sizes = sorted({p.count(" ") + 1 for p in phrases}, reverse=True)
+    seconds: dict[str, set[str]] = {}
+    for phrase in phrases:
+        first, second = phrase.split(" ")[:2]
+        seconds.setdefault(first, set()).add(second)
     return Tables(
         info=info,
         phrases=phrases,
         phrase_sizes=tuple(sizes),
+        phrase_seconds={first: frozenset(words) for first, words in seconds.items()},
         prefixes=by_length,
         suffixes=ends,
         contractions=contractions,
