@@ -34,6 +34,8 @@ _FIELD_CACHE_LENGTH = 80  # characters; longer fields are free text, unlikely to
 _DETECTION_SAMPLE = 200  # characters: py3langid walks bytes in Python, cost grows with length
 _POSITIVE_RATING = 7.0  # on the 10-point scale; the cut the keyword baseline also uses
 _NEGATIVE_RATING = 5.0  # below this negative; in between, the rating says nothing per aspect
+_OPINIONS: dict[tuple[str, str, float, str, int], AspectOpinion] = {}
+_OPINIONS_LIMIT = 100_000
 _BALANCED = 0.05  # |sum of valences| below this: no opinion
 _NORMALIZE = 4.0  # score = s / sqrt(s^2 + 4): a single "great" (VADER 3.1) maps to 0.84
 
@@ -60,18 +62,27 @@ _ANY_LANGUAGE = compile_tables(_union_words(), language="xx", base={})
 
 
 def _score(total: float) -> float:
-    return round(total / sqrt(total * total + _NORMALIZE), 3)
+    return round(total / sqrt(total * total + _NORMALIZE), 2)
+
+
+def opinion(
+    aspect: str, polarity: Polarity, score: float, source: Source, sentence: int
+) -> AspectOpinion:
+    """An AspectOpinion, shared with every equal one made before (they are immutable values)."""
+    # A frozen dataclass costs ~1 µs to build (object.__setattr__ per field); a review yields a
+    # few and the same few recur (scores are rounded), so a dict probe replaces most builds.
+    key = (aspect, polarity, score, source, sentence)
+    made = _OPINIONS.get(key)
+    if made is None:
+        made = AspectOpinion(aspect, polarity, score, source, sentence)
+        if len(_OPINIONS) < _OPINIONS_LIMIT:
+            _OPINIONS[key] = made
+    return made
 
 
 def _opinions(scores: dict[str, float], *, sentence: int, source: Source) -> list[AspectOpinion]:
     return [
-        AspectOpinion(
-            aspect=aspect,
-            polarity="positive" if total > 0 else "negative",
-            score=_score(total),
-            source=source,
-            sentence=sentence,
-        )
+        opinion(aspect, "positive" if total > 0 else "negative", _score(total), source, sentence)
         for aspect, total in scores.items()
         if abs(total) >= _BALANCED  # praise and complaint cancelling out is no opinion
     ]
@@ -110,7 +121,7 @@ def _field_opinions(
     number = first
     for aspects in _field_parts(field, tables=tables):
         if aspects:
-            out.extend(AspectOpinion(a, polarity, score, source, number) for a in aspects)
+            out.extend(opinion(a, polarity, score, source, number) for a in aspects)
             number += 1
     return out
 
@@ -121,7 +132,7 @@ def _rating_opinions(parts: list[list[str]], *, rating: float | None) -> list[As
     polarity: Polarity = "positive" if rating >= _POSITIVE_RATING else "negative"
     score = round(max(-1.0, min(1.0, (rating - 6.0) / 4.0)), 3)
     return [
-        AspectOpinion(aspect, polarity, score, "rating", number)
+        opinion(aspect, polarity, score, "rating", number)
         for number, aspects in enumerate(parts)
         for aspect in aspects
     ]
