@@ -163,6 +163,15 @@ def _trailing_negation(
     return position, valence * _NEGATION_DAMPING, own
 
 
+def _subject(cues: Cues, found: Found) -> tuple[str, ...]:
+    """The aspects of a clause's first cue naming a thing, not judging ("beds", not "clean")."""
+    judged = {position for position, _, own in found if own}
+    for position, aspects in cues:
+        if position not in judged:
+            return aspects
+    return ()
+
+
 def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     """Per sentence of `text`, the signed sentiment per aspect (aspects with none are absent)."""
     tokens = tokens_of(text, tables=tables)
@@ -181,6 +190,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     found: Found = []
     negated_at = too_at = -9  # position of the clause's last negation / "too"
     until_comma = False
+    subject: tuple[str, ...] = ()  # the previous clause's first plain cue, for a bare clause
     last_word = -1
     words = 0  # in the current sentence: a "." after none ends nothing
     n = len(tokens)
@@ -202,11 +212,16 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
             if flags & contrast or until_comma:
                 if negated_at == last_word and found and found[-1][0] < negated_at:
                     found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
+                if found and not cues and subject:
+                    cues = [(found[0][0], subject)]  # "the beds were clean but (…) uncomfortable"
                 if cues and found:
                     _assign(cues, found, into, tokens=tokens)
+                subject = _subject(cues, found) if cues else ()
                 cues, found = [], []
                 negated_at = too_at = -9
                 until_comma = bool(flags & SUBORDINATOR)
+                if flags & SENTENCE_END:
+                    subject = ()
                 if flags & SENTENCE_END and words:
                     sentences.append(into)
                     into = {}
@@ -233,6 +248,8 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
         i += width
     if negated_at == last_word and found and found[-1][0] < negated_at:
         found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
+    if found and not cues and subject:
+        cues = [(found[0][0], subject)]
     if cues and found:
         _assign(cues, found, into, tokens=tokens)
     if words:

@@ -151,10 +151,12 @@ VALENCES: dict[str, float] = {
     "generous": 1.8, "costly": -1.5, "pricier": -1.0, "cheaper": 0.8, "undercooked": -1.8,
     "overcooked": -1.5, "rubbery": -1.5, "dingy": -1.8, "grubby": -1.8, "faulty": -1.5,
     "flickering": -1.0, "uncomfortable": -1.8, "friendliest": 3.0, "homely": 1.8,
-    "clean sheets": 2.0, "fresh sheets": 1.8, "well kept": 1.8, "room was ready": 1.0,
-    "room ready": 0.5, "room was not ready": -1.5, "work": 0.6, "works": 0.6, "working": 0.6,
-    "complain": -1.5, "fine": 0.8, "tired": -1.2, "nice": 1.8, "strong": 1.2, "equipped": 0.8,
-    "sorted": 1.0, "tips": 0.5, "charming": 2.2,
+    "clean sheets": 2.0, "fresh sheets": 1.8, "well kept": 1.8, "only worked": -1.0,
+    "only works": -1.0, "overlooked": 0.0, "attractions": 0.0, "pay": 0.0, "fitness": 0.0,
+    "lobby": 0.0, "charges": -0.5, "steep": -1.2, "room was ready": 1.0, "room ready": 0.5,
+    "room was not ready": -1.5, "work": 0.6, "works": 0.6, "working": 0.6, "complain": -1.5,
+    "fine": 0.8, "tired": -1.2, "nice": 1.8, "strong": 1.2, "equipped": 0.8, "sorted": 1.0,
+    "tips": 0.5, "charming": 2.2,
 }
 # fmt: on
 
@@ -271,6 +273,9 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     ("easy to find", "convenient"),
     ("hard to find", "inconvenient"),
     ("nothing special", "mediocre"),
+    ("could not have been", "truly"),
+    ("could not be", "truly"),
+    ("housekeeping team", "housekeeping"),
     ("expected more", "disappointing"),
     ("expected better", "disappointing"),
     ("nothing fancy", "basic"),
