@@ -26,7 +26,8 @@ CUES: dict[str, tuple[str, ...]] = {
     "staff": (
         "personal", "mitarbeiter*", "rezeption", "empfang", "service", "bedienung",
         "servicepersonal", "hilfsbereit*", "unfreundlich*", "freundlich*", "unhöflich*", "höflich*",
-        "zuvorkommend*", "team", "gastgeber*", "besitzer*", "kellner*", "concierge", "*personal",
+        "zuvorkommend*", "team", "gastgeber*", "empfangen", "besitzer*", "kellner*", "concierge",
+        "*personal",
     ),
     "room": (
         "zimmer", "*zimmer", "bett", "betten", "*bett", "matratze*", "kissen", "bad", "badezimmer",
@@ -99,7 +100,16 @@ VALENCES: dict[str, float] = {
     "funktionierte": 0.6, "funktioniert": 0.6, "ging": 0.3, "dunkel": -0.8, "schimmlig": -2.0,
     "nervig": -1.8, "ärgerlich": -1.8, "chaotisch": -1.8, "gebühr": -0.8, "schwach": -1.5,
     "ewig": -1.2, "ewigkeit": -1.2, "geschlossen": -1.0, "lärms": -1.5, "straßenlärm": -1.5,
-    "verkehrslärm": -1.5, "lange": -0.5,
+    "verkehrslärm": -1.5, "lange": -0.5, "renovierungsbedürftig": -1.5, "stimmt": 1.0, "lieb": 1.8,
+    "genial": 2.5, "einwandfrei": 2.5, "tadellos": 2.5, "makellos": 2.5, "großzügig": 1.8,
+    "hell": 1.2, "kostenlos": 1.0, "gratis": 1.0, "gelungen": 2.0, "optimal": 2.5,
+    "sympathisch": 2.0, "kompetent": 1.8, "entspannt": 1.5, "erholsam": 2.0, "überragend": 3.0,
+    "positiv": 1.5, "bestens": 2.5, "wohlgefühlt": 2.0, "abgenutzt": -1.5, "verdreckt": -2.5,
+    "eklig": -2.5, "ekelig": -2.5, "widerlich": -2.8, "unzumutbar": -2.8, "unverschämt": -2.5,
+    "miserabel": -2.8, "grauenhaft": -3.0, "stickig": -1.5, "lauwarm": -1.2, "ungenießbar": -2.8,
+    "überfüllt": -1.8, "kostenpflichtig": -0.8, "abzocke": -2.5, "durchgelegen": -1.8,
+    "verstopft": -1.8, "fehlte": -1.0, "mangelhaft": -2.2, "ungepflegt": -2.0, "störend": -1.5,
+    "gestört": -1.5, "negativ": -1.5, "schmuddelig": -2.0,
 }
 # fmt: on
 

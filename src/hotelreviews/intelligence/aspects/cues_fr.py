@@ -101,7 +101,14 @@ VALENCES: dict[str, float] = {
     "attendu": -0.8, "problème": -1.7, "problèmes": -1.7, "redire": -1.5, "plaindre": -1.5,
     "dommage": -1.2, "malheureusement": -1.2, "sombre": -0.8, "bondé": -1.2, "désordre": -1.5,
     "inexistant": -2.0, "catastrophique": -3.0, "nul": -2.5, "nulle": -2.5, "peu": 0.0,
-    "payant": -0.8, "fermé": -1.0, "fermée": -1.0,
+    "adorable": 2.5, "irréprochable": 2.5, "parfaitement": 2.5, "extra": 2.0, "lumineux": 1.5,
+    "lumineuse": 1.5, "reposant": 1.8, "gratuit": 1.0, "gentil": 2.0, "gentille": 2.0,
+    "disponible": 1.2, "exceptionnel": 3.0, "bravo": 2.5, "conseille": 2.0, "facile": 1.2,
+    "soigné": 1.5, "cosy": 1.5, "usé": -1.2, "abîmé": -1.5, "étroit": -1.0, "arnaque": -2.5,
+    "tiède": -1.2, "immangeable": -2.8, "inacceptable": -2.5, "honteux": -2.5, "scandaleux": -2.8,
+    "insuffisant": -1.8, "manque": -1.2, "manquait": -1.2, "panne": -1.5, "fuite": -1.5,
+    "humidité": -1.5, "moisi": -2.0, "mauvaise odeur": -2.0, "payant": -0.8, "fermé": -1.0,
+    "fermée": -1.0,
 }
 # fmt: on
 

@@ -95,6 +95,8 @@ def inflect(word: str, language: str) -> Iterable[str]:
     elif language == "es":
         if word.endswith("o"):
             yield from (word[:-1] + "a", word + "s", word[:-1] + "as")
+        elif word.endswith("or"):  # encantador, acogedor
+            yield from (word + "a", word + "es", word + "as")
         else:
             yield from (word + "s", word + "es")
 
