@@ -174,6 +174,36 @@ def timing(count: int) -> dict[str, Any]:
     }
 
 
+_BANK_ASPECT = {"breakfast": "food", "clean": "cleanliness"}
+
+
+def demo_banks() -> dict[str, dict[str, float]]:
+    """On the demo generator's phrase banks (not used for tuning): per language, how often the
+    sentence's own aspect is found, and with the bank's polarity (praise or complaint)."""
+    from hotelreviews.demo.texts import BANKS
+
+    out = {}
+    for language in ("en", "de", "fr", "es"):
+        total = found = right = 0
+        for name, (praise, complaints, _, _) in BANKS[language].aspects.items():
+            aspect = _BANK_ASPECT.get(name, name)
+            for polarity, sentences in (("positive", praise), ("negative", complaints)):
+                for sentence in sentences:
+                    got = {
+                        o.aspect: o.polarity
+                        for o in analyze_sentence(text=sentence, language=language)
+                    }
+                    total += 1
+                    found += aspect in got
+                    right += got.get(aspect) == polarity
+        out[language] = {
+            "sentences": total,
+            "found": found / total,
+            "polarity": right / max(found, 1),
+        }
+    return out
+
+
 def run(*, data: Path | None = None, timing_reviews: int = 5000) -> dict[str, Any]:
     """All figures: per language and overall, per system; and the timing. For combined benches."""
     path = data or default_data()
@@ -194,7 +224,7 @@ def run(*, data: Path | None = None, timing_reviews: int = 5000) -> dict[str, An
                 for system, preds in systems.items()
             },
         }
-    result: dict[str, Any] = {"data": str(path), "slices": figures}
+    result: dict[str, Any] = {"data": str(path), "slices": figures, "demo_banks": demo_banks()}
     if timing_reviews:
         result["timing"] = timing(timing_reviews)
     return result
@@ -221,6 +251,15 @@ def render(result: dict[str, Any]) -> str:
                 f"{system:<24} {s['macro_f1']:>8.3f} {s['micro_f1']:>8.3f}"
                 f" {s['polarity_accuracy']:>8.3f} {s['pairs']:>6}"
             )
+    lines.append("")
+    lines.append(
+        "demo phrase banks (not tuned on): the sentence's own aspect found / its polarity right"
+    )
+    for language, b in result["demo_banks"].items():
+        lines.append(
+            f"  {language}: {b['sentences']} sentences, found {b['found']:.2f},"
+            f" polarity {b['polarity']:.2f}"
+        )
     if "timing" in result:
         t = result["timing"]
         lines.append("")
