@@ -1,11 +1,14 @@
 """Text to sentences to clauses to per-aspect scores: the rule-based core, one pass over tokens.
 
 Design: a sentence is cut into clauses at contrast markers ("but", "aber", "mais", "pero"; a
-leading "although" ends at the next comma), so each side of a contrast keeps its own polarity.
-Inside a clause, a sentiment word that is itself a cue ("dirty", "noisy", "overpriced") counts
-for its own aspect only; any other sentiment word goes to the nearest cue. An aspect that got
-no sentiment of its own inherits the clause's free sentiment ("breakfast and staff were great").
-A negation within the three words before a sentiment word flips it (VADER's window and damping).
+leading "although" ends at the next comma), so each side of a contrast keeps its own polarity;
+a clause with sentiment but no cue ("... but very uncomfortable") judges the previous clause's
+subject. Inside a clause, a sentiment word that is itself a cue ("dirty", "noisy", "overpriced")
+counts for its own aspect, and for a thing it is linked to ("the pool was dirty"), never the
+room; any other sentiment word goes to the nearest cue; a cue left without sentiment shares the
+judgement of a cue coordinated with it ("breakfast and staff were great"). A negation within
+the three words before a sentiment word flips it (VADER's window and damping); a clause-final
+one flips the last ("funktionierte nicht"); a cue right after one is an absence ("no kettle").
 Rules instead of a trained model: no labelled hotel corpus ships offline, and this must cost
 microseconds per review at ingestion: the whole text is tokenized once (sentence ends become
 "." tokens), one dict probe per token, no per-call tables.
