@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from hotelreviews.intelligence.aspects.assign import Cues, Found, assign
 from hotelreviews.intelligence.aspects.tables import (
     COMMA,
     CONTRAST,
@@ -42,28 +43,6 @@ _NEGATION_DAMPING = -0.74  # VADER's N_SCALAR: "not great" is weaker than "bad"
 _TOO = -1.5  # valence of "too small", "zu laut", "trop cher"
 _ABSENT = -1.0  # a thing named right after a negation: "no hot water", "pas de wifi"
 _ABSENCE_WINDOW = 2
-_COORDINATION_GAP = 4  # tokens from one cue to the next: "the breakfast and the staff"
-_LINK_GAP = 5
-_LINKS = frozenset(
-    {
-        "was", "is", "were", "are", "be", "been", "felt", "looked", "seemed", "very", "so",
-        "really", "quite", "too", "extremely", "bit", "somewhat", "a", "the", "and", "not",
-        "war", "ist", "sind", "waren", "sehr", "zu", "etwas", "ziemlich", "und", "nicht",
-        "était", "est", "sont", "étaient", "très", "trop", "assez", "un", "peu", "et", "pas",
-        "estaba", "era", "es", "fue", "son", "estaban", "eran", "muy", "demasiado", "y", "no",
-    }
-)  # fmt: skip
-_COORDINATORS = frozenset(
-    {
-        ",", "&", "and", "or", "the", "a", "an", "our", "also", "both", "very",
-        "und", "oder", "der", "die", "das", "den", "dem", "ein", "eine", "sehr",
-        "et", "ou", "le", "la", "les", "l", "un", "une", "très",
-        "y", "e", "o", "el", "los", "las", "una", "muy",
-    }
-)  # fmt: skip
-
-Cues = list[tuple[int, tuple[str, ...]]]
-Found = list[tuple[int, float, tuple[str, ...]]]
 
 
 def tokens_of(text: str, *, tables: Tables) -> list[str]:
@@ -88,70 +67,6 @@ def _lookup(tokens: list[str], i: int, *, tables: Tables) -> tuple[Info, int]:
         if phrase is not None:
             return phrase, size
     return tables.info[tokens[i]], 1
-
-
-def _coordinated(tokens: list[str], left: int, right: int) -> bool:
-    """Only "and", commas, articles between two cues: "breakfast and staff were great"."""
-    return right - left <= _COORDINATION_GAP and all(
-        t in _COORDINATORS for t in tokens[left + 1 : right]
-    )
-
-
-def _assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str]) -> None:
-    """Add one clause's sentiment to its aspects (own cue, else nearest cue, else inherited)."""
-    first = cues[0][1]
-    if len(cues) == 1 or all(aspects == first for _, aspects in cues):
-        # the common case, one aspect named (maybe twice: "the room ... the bed"): it gets all
-        total = sum(valence for _, valence, _ in found)
-        if total:
-            for aspect in first:
-                into[aspect] = into.get(aspect, 0.0) + total
-        return
-    scored: dict[str, float] = {}
-    evaluative: list[tuple[int, float, tuple[str, ...]]] = []
-    for position, valence, own in found:
-        if own:
-            for aspect in own:
-                scored[aspect] = scored.get(aspect, 0.0) + valence
-            evaluative.append((position, valence, own))
-            continue
-        nearest = min(abs(p - position) for p, _ in cues)
-        for p, aspects in cues:
-            if abs(p - position) == nearest:
-                for aspect in aspects:
-                    scored[aspect] = scored.get(aspect, 0.0) + valence
-    # "The pool was dirty", "expensive parking": an evaluative word also judges a thing named
-    # next to it (only a copula, articles or intensifiers between), unless that is the room (a
-    # dirty or noisy room is a cleanliness or noise complaint, not a room one).
-    evaluated = {position for position, _, _ in evaluative}
-    for position, valence, _ in evaluative:
-        for p, aspects in cues:
-            if p == position or any(a in scored or a == "room" for a in aspects):
-                continue
-            low, high = (p, position) if p < position else (position, p)
-            if high - low <= _LINK_GAP and all(t in _LINKS for t in tokens[low + 1 : high]):
-                for aspect in aspects:
-                    scored[aspect] = scored.get(aspect, 0.0) + valence
-                break
-    # "Breakfast and staff were great": a bare cue coordinated with a judged one shares it.
-    bare_cues = any(not any(a in scored for a in aspects) for _, aspects in cues)
-    for _ in range(2 if bare_cues else 0):
-        for (left, left_aspects), (right, right_aspects) in zip(cues, cues[1:], strict=False):
-            if not _coordinated(tokens, left, right):
-                continue
-            for bare, judged, judged_at in (
-                (left_aspects, right_aspects, right),
-                (right_aspects, left_aspects, left),
-            ):
-                shared = sum(scored.get(a, 0.0) for a in judged)
-                if not shared or (judged_at in evaluated and "room" in bare):
-                    continue
-                for aspect in bare:
-                    if aspect not in scored:
-                        scored[aspect] = shared
-    for aspect, total in scored.items():
-        if total:
-            into[aspect] = into.get(aspect, 0.0) + total
 
 
 def _trailing_negation(
@@ -218,7 +133,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
                 if found and not cues and subject:
                     cues = [(found[0][0], subject)]  # "the beds were clean but (…) uncomfortable"
                 if cues and found:
-                    _assign(cues, found, into, tokens=tokens)
+                    assign(cues, found, into, tokens=tokens)
                 subject = _subject(cues, found) if cues else ()
                 cues, found = [], []
                 negated_at = too_at = -9
@@ -254,7 +169,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     if found and not cues and subject:
         cues = [(found[0][0], subject)]
     if cues and found:
-        _assign(cues, found, into, tokens=tokens)
+        assign(cues, found, into, tokens=tokens)
     if words:
         sentences.append(into)
     return sentences
