@@ -82,6 +82,32 @@ def test_implicit_cues_carry_their_own_aspect_and_polarity(
     assert opinions(text).get(aspect) == polarity
 
 
+@pytest.mark.parametrize(
+    ("text", "aspect"),
+    [
+        ("The room could have been cleaner.", "cleanliness"),
+        ("I would have liked more variety at breakfast.", "food"),
+        ("The bathroom could do with a refresh.", "room"),
+        ("It would be nice to have a kettle in the room.", "room"),
+        ("There was no kettle in the room.", "room"),
+    ],
+)
+def test_hedged_wishes_and_missing_things_are_complaints(text: str, aspect: str) -> None:
+    assert opinions(text).get(aspect) == "negative"
+
+
+def test_a_bare_clause_after_a_contrast_judges_the_previous_subject() -> None:
+    assert opinions("The beds were clean but very uncomfortable.") == {
+        "cleanliness": "positive",
+        "room": "negative",
+    }
+
+
+def test_an_evaluative_word_judges_the_thing_it_describes_but_not_the_room() -> None:
+    assert opinions("The pool was dirty.") == {"facilities": "negative", "cleanliness": "negative"}
+    assert opinions("The room was dirty.") == {"cleanliness": "negative"}
+
+
 def test_too_turns_a_neutral_size_into_a_complaint() -> None:
     assert opinions("The room was too small.") == {"room": "negative"}
 

@@ -150,7 +150,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
         last_word = i
         if flags & marked:
             if flags & negation:
-                negated_at = i
+                negated_at = i + width - 1  # a phrase ("would have liked") ends at its last word
             if flags & too:
                 too_at = i
         if too_at == i - 1 and (flags & too_target or valence < 0):

@@ -152,16 +152,20 @@ VALENCES: dict[str, float] = {
     "overcooked": -1.5, "rubbery": -1.5, "dingy": -1.8, "grubby": -1.8, "faulty": -1.5,
     "flickering": -1.0, "uncomfortable": -1.8, "friendliest": 3.0, "homely": 1.8,
     "clean sheets": 2.0, "fresh sheets": 1.8, "well kept": 1.8, "only worked": -1.0,
-    "only works": -1.0, "overlooked": 0.0, "boiling": -1.2, "stuffy": -1.5, "humid": -1.0,
-    "creaky": -1.2, "luxurious": 2.2, "grotty": -2.0, "accommodating": 2.0, "dismissive": -2.0,
-    "varied": 1.5, "plentiful": 1.5, "extensive": 1.5, "intermittent": -1.5, "nonexistent": -2.0,
-    "non existent": -2.0, "impossible": -1.5, "disorganised": -1.8, "cracked": -1.5,
-    "peeling": -1.5, "freezing": -1.2, "unusable": -2.0, "overrated": -1.8, "underwhelming": -1.8,
-    "exceptional": 3.0, "top notch": 2.8, "first class": 2.5, "second to none": 3.0,
-    "attractions": 0.0, "pay": 0.0, "fitness": 0.0, "lobby": 0.0, "charges": -0.5, "steep": -1.2,
-    "room was ready": 1.0, "room ready": 0.5, "room was not ready": -1.5, "work": 0.6, "works": 0.6,
-    "working": 0.6, "complain": -1.5, "fine": 0.8, "tired": -1.2, "nice": 1.8, "strong": 1.2,
-    "equipped": 0.8, "sorted": 1.0, "tips": 0.5, "charming": 2.2,
+    "only works": -1.0, "overlooked": 0.0, "breeze": 2.0, "nightmare": -2.5, "heated": 0.5,
+    "drawback": -1.2, "plus": 1.0, "minus": -1.0, "hassle": -1.5, "fuss": -0.8, "effortless": 2.0,
+    "upgrade": 1.2, "upgraded": 1.5, "letdown": -2.0, "gem": 2.0, "refresh": 0.8, "makeover": 0.8,
+    "joke": -1.5, "would be nice": -1.0, "would be better": -1.0, "boiling": -1.2, "stuffy": -1.5,
+    "humid": -1.0, "creaky": -1.2, "luxurious": 2.2, "grotty": -2.0, "accommodating": 2.0,
+    "dismissive": -2.0, "varied": 1.5, "plentiful": 1.5, "extensive": 1.5, "intermittent": -1.5,
+    "nonexistent": -2.0, "non existent": -2.0, "impossible": -1.5, "disorganised": -1.8,
+    "cracked": -1.5, "peeling": -1.5, "freezing": -1.2, "unusable": -2.0, "overrated": -1.8,
+    "underwhelming": -1.8, "exceptional": 3.0, "top notch": 2.8, "first class": 2.5,
+    "second to none": 3.0, "attractions": 0.0, "pay": 0.0, "fitness": 0.0, "lobby": 0.0,
+    "charges": -0.5, "steep": -1.2, "room was ready": 1.0, "room ready": 0.5,
+    "room was not ready": -1.5, "work": 0.6, "works": 0.6, "working": 0.6, "complain": -1.5,
+    "fine": 0.8, "tired": -1.2, "nice": 1.8, "strong": 1.2, "equipped": 0.8, "sorted": 1.0,
+    "tips": 0.5, "charming": 2.2,
 }
 # fmt: on
 
@@ -199,7 +203,7 @@ TOO_TARGETS = frozenset(
 )
 TOO_WORDS = frozenset({"too", "overly"})
 
-NEGATIONS = frozenset(
+NEGATIONS = frozenset({"could_have_been", "would_have_liked", "could_do_with"}) | frozenset(
     {
         "not",
         "never",
@@ -278,6 +282,11 @@ IDIOMS: tuple[tuple[str, str], ...] = (
     ("easy to find", "convenient"),
     ("hard to find", "inconvenient"),
     ("nothing special", "mediocre"),
+    ("hassle free", "effortless"),
+    ("no fuss", "effortless"),
+    ("could have been", "could_have_been"),
+    ("would have liked", "would_have_liked"),
+    ("could do with", "could_do_with"),
     ("above and beyond", "helpful"),
     ("can not fault", "perfect"),
     ("nothing was too much trouble", "helpful"),

@@ -158,6 +158,8 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
             _merge(index, key, flags=CONTRAST)
         if replacement in words.too_words:
             _merge(index, key, flags=TOO)
+        if replacement in words.negations:  # "could have been (cleaner)"
+            _merge(index, key, flags=NEGATION)
         for aspect, cues in words.cues.items():
             if replacement in cues:
                 _merge(index, key, aspects=(aspect,))
