@@ -109,7 +109,8 @@ VALENCES: dict[str, float] = {
     "miserabel": -2.8, "grauenhaft": -3.0, "stickig": -1.5, "lauwarm": -1.2, "ungenießbar": -2.8,
     "überfüllt": -1.8, "kostenpflichtig": -0.8, "abzocke": -2.5, "durchgelegen": -1.8,
     "verstopft": -1.8, "fehlte": -1.0, "mangelhaft": -2.2, "ungepflegt": -2.0, "störend": -1.5,
-    "gestört": -1.5, "negativ": -1.5, "schmuddelig": -2.0,
+    "gestört": -1.5, "negativ": -1.5, "schmuddelig": -2.0, "verbesserungswürdig": -1.5,
+    "ausbaufähig": -1.2,
 }
 # fmt: on
 
@@ -166,6 +167,9 @@ WORDS = LanguageWords(
         ("nichts auszusetzen", "perfekt"),
         ("kein problem", "problemlos"),
         ("ein wenig", "etwas"),
+        ("hätte besser sein können", "mäßig"),
+        ("könnte besser sein", "mäßig"),
+        ("lässt zu wünschen übrig", "mäßig"),
         ("mehr erwartet", "enttäuschend"),
         ("besser erwartet", "enttäuschend"),
     ),

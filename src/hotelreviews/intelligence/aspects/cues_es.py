@@ -96,8 +96,8 @@ VALENCES: dict[str, float] = {
     "desgastado": -1.5, "estrecho": -1.0, "timo": -2.5, "tibio": -1.2, "incomible": -2.8,
     "borde": -2.0, "abarrotado": -1.5, "humedad": -1.5, "insuficiente": -1.8, "fallaba": -1.2,
     "falla": -1.2, "averiado": -1.8, "nefasto": -2.8, "lamentable": -2.5, "cutre": -2.0,
-    "reforma": -0.5, "bien": 1.5, "buenísimo": 3.0, "riquísimo": 3.0, "cerrado": -1.0,
-    "se oye": -1.0, "poca": -0.5, "finas": -1.0, "paredes finas": -1.5,
+    "reforma": -0.5, "mejorable": -1.2, "bien": 1.5, "buenísimo": 3.0, "riquísimo": 3.0,
+    "cerrado": -1.0, "se oye": -1.0, "poca": -0.5, "finas": -1.0, "paredes finas": -1.5,
 }
 # fmt: on
 
@@ -106,6 +106,7 @@ WORDS = LanguageWords(
     valences=VALENCES,
     negations=frozenset(
         {
+            "podría_estar",
             "poco",
             "poca",
             "no",
@@ -172,6 +173,10 @@ WORDS = LanguageWords(
         ("mientras que", "mientras_que"),
         ("aun así", "aun_así"),
         ("un poco", "un_poco"),
+        ("deja mucho que desear", "mediocre"),
+        ("deja que desear", "mediocre"),
+        ("podría estar", "podría_estar"),
+        ("podría ser", "podría_estar"),
         ("necesita una reforma", "anticuado"),
         ("llena de gente", "abarrotado"),
         ("lleno de gente", "abarrotado"),

@@ -107,8 +107,8 @@ VALENCES: dict[str, float] = {
     "soigné": 1.5, "cosy": 1.5, "usé": -1.2, "abîmé": -1.5, "étroit": -1.0, "arnaque": -2.5,
     "tiède": -1.2, "immangeable": -2.8, "inacceptable": -2.5, "honteux": -2.5, "scandaleux": -2.8,
     "insuffisant": -1.8, "manque": -1.2, "manquait": -1.2, "panne": -1.5, "fuite": -1.5,
-    "humidité": -1.5, "moisi": -2.0, "mauvaise odeur": -2.0, "payant": -0.8, "fermé": -1.0,
-    "fermée": -1.0,
+    "humidité": -1.5, "moisi": -2.0, "mauvaise odeur": -2.0, "mériterait": -1.0, "mérite": 0.0,
+    "payant": -0.8, "fermé": -1.0, "fermée": -1.0,
 }
 # fmt: on
 
@@ -117,6 +117,7 @@ WORDS = LanguageWords(
     valences=VALENCES,
     negations=frozenset(
         {
+            "aurait_pu_être",
             "peu",
             "ne",
             "n",
@@ -181,6 +182,9 @@ WORDS = LanguageWords(
         ("hors de prix", "onéreux"),
         ("pas de problème", "parfait"),
         ("un peu", "un_peu"),
+        ("laisse à désirer", "médiocre"),
+        ("aurait pu être", "aurait_pu_être"),
+        ("pourrait être", "aurait_pu_être"),
         ("attendions mieux", "décevant"),
         ("attendais mieux", "décevant"),
         ("attendait mieux", "décevant"),
