@@ -183,3 +183,24 @@ def test_any_word_salad_gives_valid_opinions_one_per_aspect(words: list[str]) ->
         assert o.aspect in ASPECTS
         assert -1.0 <= o.score <= 1.0 and o.score != 0
         assert o.polarity == ("positive" if o.score > 0 else "negative")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(max_size=120),
+    title=st.none() | st.text(max_size=30),
+    positives=st.none() | st.text(max_size=40),
+    language=st.sampled_from([None, "en", "de", "fr", "es", "vi", "en-GB", ""]),
+    rating=st.none() | st.floats(min_value=1, max_value=10),
+)
+def test_any_review_gives_opinions_numbered_within_the_review(
+    text: str, title: str | None, positives: str | None, language: str | None, rating: float | None
+) -> None:
+    result = analyze_review(
+        title=title, text=text, positives=positives, negatives=None,
+        language=language, rating_normalized=rating,
+    )  # fmt: skip
+    pairs = [(o.aspect, o.sentence) for o in result.opinions]
+    assert len(set(pairs)) == len(pairs)
+    for o in result.opinions:
+        assert o.aspect in ASPECTS and o.sentence >= 0 and -1.0 <= o.score <= 1.0
