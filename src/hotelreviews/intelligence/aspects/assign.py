@@ -34,15 +34,8 @@ Cues = list[tuple[int, tuple[str, ...]]]
 Found = list[tuple[int, float, tuple[str, ...]]]
 
 
-def _coordinated(tokens: list[str], left: int, right: int) -> bool:
-    """Only "and", commas, articles between two cues: "breakfast and staff were great"."""
-    return right - left <= _COORDINATION_GAP and all(
-        t in _COORDINATORS for t in tokens[left + 1 : right]
-    )
-
-
 def assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str]) -> None:
-    """Add one clause's sentiment to its aspects (own cue, else nearest cue, else inherited)."""
+    """Add one clause's sentiment to its aspects (own cue, else nearest cue, else shared)."""
     first = cues[0][1]
     if len(cues) == 1 or all(aspects == first for _, aspects in cues):
         # the common case, one aspect named (maybe twice: "the room ... the bed"): it gets all
@@ -52,47 +45,50 @@ def assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str
                 into[aspect] = into.get(aspect, 0.0) + total
         return
     scored: dict[str, float] = {}
-    evaluative: list[tuple[int, float, tuple[str, ...]]] = []
+    evaluative: list[tuple[int, float]] = []
     for position, valence, own in found:
         if own:
             for aspect in own:
                 scored[aspect] = scored.get(aspect, 0.0) + valence
-            evaluative.append((position, valence, own))
+            evaluative.append((position, valence))
             continue
         nearest = min(abs(p - position) for p, _ in cues)
         for p, aspects in cues:
             if abs(p - position) == nearest:
                 for aspect in aspects:
                     scored[aspect] = scored.get(aspect, 0.0) + valence
+    judged = scored.keys()
     # "The pool was dirty", "expensive parking": an evaluative word also judges a thing named
     # next to it (only a copula, articles or intensifiers between), unless that is the room (a
     # dirty or noisy room is a cleanliness or noise complaint, not a room one).
-    evaluated = {position for position, _, _ in evaluative}
-    for position, valence, _ in evaluative:
+    for position, valence in evaluative:
         for p, aspects in cues:
-            if p == position or any(a in scored or a == "room" for a in aspects):
+            if p == position or not judged.isdisjoint(aspects) or "room" in aspects:
                 continue
             low, high = (p, position) if p < position else (position, p)
-            if high - low <= _LINK_GAP and all(t in _LINKS for t in tokens[low + 1 : high]):
+            if high - low <= _LINK_GAP and _LINKS.issuperset(tokens[low + 1 : high]):
                 for aspect in aspects:
                     scored[aspect] = scored.get(aspect, 0.0) + valence
                 break
     # "Breakfast and staff were great": a bare cue coordinated with a judged one shares it.
-    bare_cues = any(not any(a in scored for a in aspects) for _, aspects in cues)
-    for _ in range(2 if bare_cues else 0):
-        for (left, left_aspects), (right, right_aspects) in zip(cues, cues[1:], strict=False):
-            if not _coordinated(tokens, left, right):
-                continue
-            for bare, judged, judged_at in (
-                (left_aspects, right_aspects, right),
-                (right_aspects, left_aspects, left),
-            ):
-                shared = sum(scored.get(a, 0.0) for a in judged)
-                if not shared or (judged_at in evaluated and "room" in bare):
+    if any(judged.isdisjoint(aspects) for _, aspects in cues):
+        evaluated = {position for position, _ in evaluative}
+        for _ in range(2):  # twice, so a chain "wifi, breakfast and parking" shares along
+            for (left, left_aspects), (right, right_aspects) in zip(cues, cues[1:], strict=False):
+                if right - left > _COORDINATION_GAP or not _COORDINATORS.issuperset(
+                    tokens[left + 1 : right]
+                ):
                     continue
-                for aspect in bare:
-                    if aspect not in scored:
-                        scored[aspect] = shared
+                for bare, other, other_at in (
+                    (left_aspects, right_aspects, right),
+                    (right_aspects, left_aspects, left),
+                ):
+                    shared = sum(scored.get(a, 0.0) for a in other)
+                    if not shared or (other_at in evaluated and "room" in bare):
+                        continue
+                    for aspect in bare:
+                        if aspect not in scored:
+                            scored[aspect] = shared
     for aspect, total in scored.items():
         if total:
             into[aspect] = into.get(aspect, 0.0) + total

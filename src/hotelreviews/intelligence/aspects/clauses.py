@@ -108,7 +108,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     found: Found = []
     negated_at = too_at = -9  # position of the clause's last negation / "too"
     until_comma = False
-    subject: tuple[str, ...] = ()  # the previous clause's first plain cue, for a bare clause
+    previous: tuple[Cues, Found] | None = None  # the last clause, whose subject a bare one takes
     last_word = -1
     words = 0  # in the current sentence: a "." after none ends nothing
     n = len(tokens)
@@ -130,16 +130,18 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
             if flags & contrast or until_comma:
                 if negated_at == last_word and found and found[-1][0] < negated_at:
                     found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
-                if found and not cues and subject:
-                    cues = [(found[0][0], subject)]  # "the beds were clean but (…) uncomfortable"
+                if found and not cues and previous:
+                    subject = _subject(*previous)
+                    if subject:  # "the beds were clean but (...) uncomfortable"
+                        cues = [(found[0][0], subject)]
                 if cues and found:
                     assign(cues, found, into, tokens=tokens)
-                subject = _subject(cues, found) if cues else ()
+                previous = (cues, found) if cues else None
                 cues, found = [], []
                 negated_at = too_at = -9
                 until_comma = bool(flags & SUBORDINATOR)
                 if flags & SENTENCE_END:
-                    subject = ()
+                    previous = None
                 if flags & SENTENCE_END and words:
                     sentences.append(into)
                     into = {}
@@ -166,8 +168,10 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
         i += width
     if negated_at == last_word and found and found[-1][0] < negated_at:
         found[-1] = _trailing_negation(found[-1], tokens=tokens, tables=tables)
-    if found and not cues and subject:
-        cues = [(found[0][0], subject)]
+    if found and not cues and previous:
+        subject = _subject(*previous)
+        if subject:
+            cues = [(found[0][0], subject)]
     if cues and found:
         assign(cues, found, into, tokens=tokens)
     if words:
