@@ -30,14 +30,42 @@ _COORDINATORS = frozenset(
     }
 )  # fmt: skip
 
-Cues = list[tuple[int, tuple[str, ...]]]
+# (position, aspects, attached): "attached" cues follow a preposition ("service at the bar"):
+# they modify another noun, so a sentiment word prefers a free cue unless it touches one.
+_PREPOSITIONS = frozenset(
+    {
+        "at", "in", "of", "from", "near", "to", "for", "with", "by", "on", "around", "into",
+        "im", "am", "vom", "von", "zum", "zur", "bei", "beim", "mit", "auf", "aus", "für",
+        "à", "au", "aux", "de", "du", "des", "dans", "près", "pour", "avec", "sur", "en",
+        "al", "del", "desde", "con", "para", "por", "cerca",
+    }
+)  # fmt: skip
+_DETERMINERS = frozenset(
+    {
+        "the", "a", "an", "our", "my", "their", "your", "its", "this", "that",
+        "der", "die", "das", "dem", "den", "des", "ein", "eine", "einem", "einer", "unser",
+        "unserem", "unserer", "le", "la", "les", "l", "un", "une", "notre", "nos",
+        "el", "los", "las", "una", "nuestra", "nuestro",
+    }
+)  # fmt: skip
+
+
+def attached(tokens: list[str], i: int) -> bool:
+    """Whether the word at `i` follows a preposition (articles skipped): "at the bar"."""
+    j = i - 1
+    if j >= 0 and tokens[j] in _DETERMINERS:
+        j -= 1
+    return j >= 0 and tokens[j] in _PREPOSITIONS
+
+
+Cues = list[tuple[int, tuple[str, ...], bool]]
 Found = list[tuple[int, float, tuple[str, ...]]]
 
 
 def assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str]) -> None:
     """Add one clause's sentiment to its aspects (own cue, else nearest cue, else shared)."""
     first = cues[0][1]
-    if len(cues) == 1 or all(aspects == first for _, aspects in cues):
+    if len(cues) == 1 or all(aspects == first for _, aspects, _ in cues):
         # the common case, one aspect named (maybe twice: "the room ... the bed"): it gets all
         total = sum(valence for _, valence, _ in found)
         if total:
@@ -52,8 +80,13 @@ def assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str
                 scored[aspect] = scored.get(aspect, 0.0) + valence
             evaluative.append((position, valence))
             continue
-        nearest = min(abs(p - position) for p, _ in cues)
-        for p, aspects in cues:
+        nearest = min(abs(p - position) for p, _, _ in cues)
+        if nearest > 1 and not all(attached for _, _, attached in cues):
+            candidates = [c for c in cues if not c[2]]  # "service at the bar was slow": service
+            nearest = min(abs(p - position) for p, _, _ in candidates)
+        else:
+            candidates = cues
+        for p, aspects, _ in candidates:
             if abs(p - position) == nearest:
                 for aspect in aspects:
                     scored[aspect] = scored.get(aspect, 0.0) + valence
@@ -62,8 +95,8 @@ def assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str
     # next to it (only a copula, articles or intensifiers between), unless that is the room (a
     # dirty or noisy room is a cleanliness or noise complaint, not a room one).
     for position, valence in evaluative:
-        for p, aspects in cues:
-            if p == position or not judged.isdisjoint(aspects) or "room" in aspects:
+        for p, aspects, attached_ in cues:
+            if p == position or attached_ or "room" in aspects or not judged.isdisjoint(aspects):
                 continue
             low, high = (p, position) if p < position else (position, p)
             if high - low <= _LINK_GAP and _LINKS.issuperset(tokens[low + 1 : high]):
@@ -71,10 +104,12 @@ def assign(cues: Cues, found: Found, into: dict[str, float], *, tokens: list[str
                     scored[aspect] = scored.get(aspect, 0.0) + valence
                 break
     # "Breakfast and staff were great": a bare cue coordinated with a judged one shares it.
-    if any(judged.isdisjoint(aspects) for _, aspects in cues):
+    if any(judged.isdisjoint(aspects) for _, aspects, _ in cues):
         evaluated = {position for position, _ in evaluative}
         for _ in range(2):  # twice, so a chain "wifi, breakfast and parking" shares along
-            for (left, left_aspects), (right, right_aspects) in zip(cues, cues[1:], strict=False):
+            for (left, left_aspects, _), (right, right_aspects, _) in zip(
+                cues, cues[1:], strict=False
+            ):
                 if right - left > _COORDINATION_GAP or not _COORDINATORS.issuperset(
                     tokens[left + 1 : right]
                 ):

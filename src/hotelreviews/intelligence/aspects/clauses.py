@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from hotelreviews.intelligence.aspects.assign import Cues, Found, assign
+from hotelreviews.intelligence.aspects.assign import Cues, Found, assign, attached
 from hotelreviews.intelligence.aspects.tables import (
     COMMA,
     CONTRAST,
@@ -84,7 +84,7 @@ def _trailing_negation(
 def _subject(cues: Cues, found: Found) -> tuple[str, ...]:
     """The aspects of a clause's first cue naming a thing, not judging ("beds", not "clean")."""
     judged = {position for position, _, own in found if own}
-    for position, aspects in cues:
+    for position, aspects, _ in cues:
         if position not in judged:
             return aspects
     return ()
@@ -133,7 +133,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
                 if found and not cues and previous:
                     subject = _subject(*previous)
                     if subject:  # "the beds were clean but (...) uncomfortable"
-                        cues = [(found[0][0], subject)]
+                        cues = [(found[0][0], subject, False)]
                 if cues and found:
                     assign(cues, found, into, tokens=tokens)
                 previous = (cues, found) if cues else None
@@ -158,7 +158,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
         if too_at == i - 1 and (flags & too_target or valence < 0):
             valence = min(valence, too_valence)
         if aspects:
-            cues.append((i + width - 1, aspects))  # a phrase sits at its last word
+            cues.append((i + width - 1, aspects, attached(tokens, i)))  # at its last word
         if valence:
             if i - negated_at <= window:
                 valence *= damping
@@ -171,7 +171,7 @@ def text_scores(text: str, *, tables: Tables) -> list[dict[str, float]]:
     if found and not cues and previous:
         subject = _subject(*previous)
         if subject:
-            cues = [(found[0][0], subject)]
+            cues = [(found[0][0], subject, False)]
     if cues and found:
         assign(cues, found, into, tokens=tokens)
     if words:
