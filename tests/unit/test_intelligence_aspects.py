@@ -108,6 +108,21 @@ def test_an_evaluative_word_judges_the_thing_it_describes_but_not_the_room() -> 
     assert opinions("The room was dirty.") == {"cleanliness": "negative"}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Service at the bar was painfully slow.", {"staff": "negative"}),
+        ("Staff at check-in were lovely.", {"staff": "positive"}),
+        ("The wifi kept dropping in our room.", {"wifi": "negative"}),
+        ("Rooms with a terrible wifi connection.", {"wifi": "negative"}),
+    ],
+)
+def test_a_thing_after_a_preposition_yields_to_the_subject_unless_touched(
+    text: str, expected: dict[str, str]
+) -> None:
+    assert opinions(text) == expected
+
+
 def test_too_turns_a_neutral_size_into_a_complaint() -> None:
     assert opinions("The room was too small.") == {"room": "negative"}
 
