@@ -108,7 +108,8 @@ VALENCES: dict[str, float] = {
     "tiède": -1.2, "immangeable": -2.8, "inacceptable": -2.5, "honteux": -2.5, "scandaleux": -2.8,
     "insuffisant": -1.8, "manque": -1.2, "manquait": -1.2, "panne": -1.5, "fuite": -1.5,
     "humidité": -1.5, "moisi": -2.0, "mauvaise odeur": -2.0, "mériterait": -1.0, "mérite": 0.0,
-    "payant": -0.8, "fermé": -1.0, "fermée": -1.0,
+    "vieillot": -1.2, "vieillotte": -1.2, "vieillottes": -1.2, "attentionnée": 2.0, "payant": -0.8,
+    "fermé": -1.0, "fermée": -1.0,
 }
 # fmt: on
 
@@ -183,6 +184,7 @@ WORDS = LanguageWords(
         ("pas de problème", "parfait"),
         ("un peu", "un_peu"),
         ("laisse à désirer", "médiocre"),
+        ("aux petits soins", "attentionné"),
         ("aurait pu être", "aurait_pu_être"),
         ("pourrait être", "aurait_pu_être"),
         ("attendions mieux", "décevant"),
