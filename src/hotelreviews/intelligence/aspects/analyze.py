@@ -29,7 +29,8 @@ from hotelreviews.intelligence.aspects.tables import TABLES, Tables, compile_tab
 from hotelreviews.intelligence.aspects.words import LanguageWords
 
 _FIELD_CACHE: dict[tuple[int, str], list[list[str]]] = {}
-_FIELD_CACHE_LIMIT = 50_000
+_TITLE_CACHE: dict[tuple[int, str], dict[str, float]] = {}
+_FIELD_CACHE_LIMIT = 50_000  # entries, per cache
 _FIELD_CACHE_LENGTH = 80  # characters; longer fields are free text, unlikely to repeat
 _DETECTION_SAMPLE = 200  # characters: py3langid walks bytes in Python, cost grows with length
 _POSITIVE_RATING = 7.0  # on the 10-point scale; the cut the keyword baseline also uses
@@ -110,6 +111,17 @@ def _field_parts(field: str, *, tables: Tables) -> list[list[str]]:
     return parts
 
 
+def _title_scores(title: str, *, tables: Tables) -> dict[str, float]:
+    # Titles are short and repeat like the fields ("Great stay", "Sehr gut", "Overpriced").
+    key = (id(tables), title)
+    scores = _TITLE_CACHE.get(key)
+    if scores is None:
+        scores = sentence_scores(title, tables=tables)
+        if len(_TITLE_CACHE) < _FIELD_CACHE_LIMIT and len(title) <= _FIELD_CACHE_LENGTH:
+            _TITLE_CACHE[key] = scores
+    return scores
+
+
 def _field_opinions(
     field: str, *, positive: bool, first: int, language: str | None
 ) -> list[AspectOpinion]:
@@ -161,7 +173,7 @@ def analyze_review(
                 opinions.extend(_opinions(scores, sentence=number, source="text"))
             number += 1
         if title and title.strip():
-            scores = sentence_scores(title, tables=tables)
+            scores = _title_scores(title, tables=tables)
             opinions.extend(_opinions(scores, sentence=number, source="text"))
             number += 1
     else:
