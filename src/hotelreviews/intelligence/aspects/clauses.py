@@ -11,7 +11,7 @@ the three words before a sentiment word flips it (VADER's window and damping); a
 one flips the last ("funktionierte nicht"); a cue right after one is an absence ("no kettle").
 Rules instead of a trained model: no labelled hotel corpus ships offline, and this must cost
 microseconds per review at ingestion: the whole text is tokenized once (sentence ends become
-"." tokens), one dict probe per token, no per-call tables.
+SENTENCE_MARK tokens), one dict probe per token, no per-call tables.
 """
 
 from __future__ import annotations
@@ -33,11 +33,15 @@ from hotelreviews.intelligence.aspects.tables import (
     Tables,
 )
 
-# Punctuation to spaces and str.split: 3x faster than a findall over unicode word classes.
-_ENDS = re.compile(r"[!?\u2026\u3002\uff01\uff1f\n]+|\.(?!\d)")
+# Sentence ends become a marker token by str.replace (C speed, no regex pass), then every other
+# punctuation mark becomes a space in one regex pass, and str.split does the rest: 3x faster
+# than a findall over unicode word classes.
+SENTENCE_MARK = "\u00b6"
+_ENDS = (". ", "! ", "? ", "\n", "\u2026", "\u3002", "\uff01", "\uff1f")
 _PUNCTUATION = re.compile(
-    r"[:()\"/'\u00ab\u00bb\u201c\u201d\u201e\u00a1\u00bf\u2013\u2014\-\[\]*+&%$#@~<>=|{}\u3001]+"
+    r"[.!?:()\"/'\u00ab\u00bb\u201c\u201d\u201e\u00a1\u00bf\u2013\u2014\-\[\]*+&%$#@~<>=|{}\u3001]+"
 )
+_CUTS = frozenset({",", ";", SENTENCE_MARK})  # where a positives/negatives field is cut
 _NEGATION_WINDOW = 3
 _NEGATION_DAMPING = -0.74  # VADER's N_SCALAR: "not great" is weaker than "bad"
 _TOO = -1.5  # valence of "too small", "zu laut", "trop cher"
@@ -46,13 +50,16 @@ _ABSENCE_WINDOW = 2
 
 
 def tokens_of(text: str, *, tables: Tables) -> list[str]:
-    """Lowercased words, "," ";" and "." (any sentence end); contractions expanded."""
+    """Lowercased words, "," ";" and SENTENCE_MARK (any sentence end); contractions expanded."""
     lowered = text.lower()
     if "'" in lowered or "\u2019" in lowered:
         lowered = lowered.replace("\u2019", "'")
         for contraction, expanded in tables.contractions:
             lowered = lowered.replace(contraction, expanded)
-    spaced = _PUNCTUATION.sub(" ", _ENDS.sub(" . ", lowered))
+    for end in _ENDS:
+        if end in lowered:
+            lowered = lowered.replace(end, " \u00b6 ")
+    spaced = _PUNCTUATION.sub(" ", lowered)
     if "," in spaced:
         spaced = spaced.replace(",", " , ")
     if ";" in spaced:
@@ -210,7 +217,7 @@ def cue_parts(text: str, *, tables: Tables, at_commas: bool) -> list[list[str]]:
             info = tables.affix_info(tokens[i])
         elif info[2] & PHRASE_START:
             info, width = _lookup(tokens, i, tables=tables)
-        if info[2] & cut and tokens[i] in ".,;":
+        if info[2] & cut and tokens[i] in _CUTS:
             if words:
                 parts.append(seen)
             seen, words = [], 0

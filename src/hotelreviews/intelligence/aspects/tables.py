@@ -178,7 +178,7 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
         _merge(info, phrase.split(" ", 1)[0], flags=PHRASE_START)
     info[","] = (NO_ASPECTS, 0.0, COMMA)
     info[";"] = (NO_ASPECTS, 0.0, CONTRAST)
-    info["."] = (NO_ASPECTS, 0.0, CONTRAST | SENTENCE_END)
+    info["\u00b6"] = (NO_ASPECTS, 0.0, CONTRAST | SENTENCE_END)  # clauses.SENTENCE_MARK
     by_length = tuple(sorted(prefixes.items(), key=lambda kv: -len(kv[0])))
     ends = tuple(sorted(suffixes.items(), key=lambda kv: -len(kv[0])))
     for word, (aspects, _, _) in list(info.items()):
