@@ -23,7 +23,6 @@ NO_ASPECTS: tuple[str, ...] = ()
 NEGATION = 1
 CONTRAST = 2  # ends a clause
 SUBORDINATOR = 4  # a clause it opens ends at the next comma ("although ..., ...")
-KEPT = 8  # a contrast marker with sentiment ("unfortunately"): it opens the next clause
 TOO = 16  # "too", "zu", "trop"
 TOO_TARGET = 32  # negative after TOO: "small", "klein", "petit"
 PHRASE_START = 64
@@ -167,7 +166,6 @@ def compile_tables(words: LanguageWords, *, language: str, base: dict[str, float
         (words.negations, NEGATION),
         (words.contrast - words.contrast_kept, CONTRAST),
         (words.subordinators, SUBORDINATOR),
-        (words.contrast_kept, KEPT),
         (words.too_words, TOO),
         (words.too_targets, TOO_TARGET),
     ):

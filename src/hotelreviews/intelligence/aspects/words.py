@@ -14,7 +14,8 @@ class LanguageWords:
     negations: frozenset[str]
     contrast: frozenset[str]
     subordinators: frozenset[str]
-    # Contrast markers that also carry sentiment ("unfortunately"): they open the next clause.
+    # Contrast words that carry sentiment ("unfortunately", "leider"): scored as sentiment words
+    # (the nearest cue takes them), not clause boundaries: "der Pool war leider geschlossen".
     contrast_kept: frozenset[str]
     too_words: frozenset[str]
     too_targets: frozenset[str]
