@@ -15,19 +15,19 @@ CUES: dict[str, tuple[str, ...]] = {
         "sauber*", "schmutzig*", "dreckig*", "unsauber*", "sauberkeit", "verschmutzt*", "hygiene",
         "hygienisch*", "unhygienisch*", "fleck*", "staub*", "schimmel*", "geruch", "gerochen",
         "roch", "stinkt", "stank", "muffig*", "haare", "kakerlake*", "wanzen", "reinigung",
-        "gereinigt", "geputzt", "blitzsauber*", "ekelhaft*", "*flecken",
+        "*reinigung", "gereinigt", "geputzt", "blitzsauber*", "ekelhaft*", "*flecken",
     ),
     "location": (
         "lage", "gelegen", "liegt", "zentral*", "innenstadt", "altstadt", "umgebung", "viertel",
         "gegend", "bahnhof", "strand", "fußläufig", "fuß", "u bahn", "ubahn", "haltestelle",
         "sehenswürdigkeiten", "restaurants", "geschäfte", "nähe", "entfernt", "erreichbar", "*lage",
-        "stadtzentrum", "zentrum",
+        "stadtzentrum", "zentrum", "*haltestelle", "*bahnhof", "hauptbahnhof",
     ),
     "staff": (
         "personal", "mitarbeiter*", "rezeption", "empfang", "service", "bedienung",
         "servicepersonal", "hilfsbereit*", "unfreundlich*", "freundlich*", "unhöflich*", "höflich*",
         "zuvorkommend*", "team", "gastgeber*", "empfangen", "besitzer*", "kellner*", "concierge",
-        "*personal",
+        "*personal", "rezeption*", "zimmerservice",
     ),
     "room": (
         "zimmer", "*zimmer", "bett", "betten", "*bett", "matratze*", "kissen", "bad", "badezimmer",
@@ -48,12 +48,13 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "facilities": (
         "pool", "schwimmbad", "fitness*", "spa", "sauna", "wellness*", "parkplatz", "parkplätze",
-        "parken", "garage", "tiefgarage", "aufzug", "aufzüge", "fahrstuhl", "lift", "bar", "lobby",
-        "shuttle", "terrasse", "dachterrasse", "garten", "einrichtungen", "ausstattung", "flur",
-        "flure", "gebäude", "liegen",
+        "parken", "parkmöglichkeit*", "parkhaus", "*parkplatz", "garage", "tiefgarage", "aufzug",
+        "aufzüge", "fahrstuhl", "lift", "bar", "lobby", "shuttle", "terrasse", "dachterrasse",
+        "garten", "einrichtungen", "ausstattung", "flur", "flure", "gebäude", "liegen",
     ),
     "wifi": (
-        "wlan", "wifi", "wi fi", "internet", "verbindung", "netz", "empfang im",
+        "wlan", "wifi", "wi fi", "internet", "verbindung", "internet*", "wlan*", "*verbindung",
+        "netz", "empfang im",
     ),
     "noise": (
         "lärm", "laut", "lauter", "lautstärke", "ruhig*", "geräusch*", "hellhörig*", "verkehr",
@@ -110,8 +111,8 @@ VALENCES: dict[str, float] = {
     "überfüllt": -1.8, "kostenpflichtig": -0.8, "abzocke": -2.5, "durchgelegen": -1.8,
     "verstopft": -1.8, "fehlte": -1.0, "mangelhaft": -2.2, "ungepflegt": -2.0, "störend": -1.5,
     "gestört": -1.5, "negativ": -1.5, "schmuddelig": -2.0, "verbesserungswürdig": -1.5,
-    "ausbaufähig": -1.2, "bemüht": 1.8, "hört": -1.0, "hörten": -1.0, "hörbar": -1.0,
-    "straßenbahn": -0.5,
+    "ausbaufähig": -1.2, "bemüht": 1.8, "gründlich": 1.5, "nah": 0.8, "nahe": 0.8, "hört": -1.0,
+    "hörten": -1.0, "hörbar": -1.0, "straßenbahn": -0.5,
 }
 # fmt: on
 
