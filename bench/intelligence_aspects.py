@@ -33,7 +33,12 @@ from typing import Any
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from hotelreviews.intelligence.aspects import ASPECTS, analyze_review, analyze_sentence
+from hotelreviews.intelligence.aspects import (
+    ASPECTS,
+    analyze_review,
+    analyze_sentence,
+    detect_language,
+)
 from hotelreviews.intelligence.aspects.analyze import keyword_aspects
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,9 +56,13 @@ def default_data() -> Path:
 
 
 def load(path: Path) -> list[dict[str, Any]]:
-    """The labelled sentences of a JSONL file, in file order."""
+    """The labelled sentences of a JSONL file, in file order (a missing "lang" is detected)."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    rows = [json.loads(line) for line in lines if line.strip()]
+    for row in rows:
+        if not row.get("lang"):
+            row["lang"] = detect_language(row["text"]) or "unknown"
+    return rows
 
 
 def _gold(row: dict[str, Any]) -> Labels:
