@@ -57,13 +57,15 @@ CUES: dict[str, tuple[str, ...]] = {
         "netz", "empfang im",
     ),
     "noise": (
-        "lärm", "laut", "lauter", "lautstärke", "ruhig*", "geräusch*", "hellhörig*", "verkehr",
-        "straßenlärm*", "verkehrslärm*", "lärm*", "*lärms", "baustelle", "ohrstöpsel", "schnarchen",
-        "musik", "gehört", "hören", "hörte", "hört", "hörten", "hörbar", "*lärm", "leise",
+        "lärm", "ruhe", "laut", "lauter", "lautstärke", "ruhig*", "geräusch*", "hellhörig*",
+        "verkehr", "straßenlärm*", "verkehrslärm*", "lärm*", "*lärms", "baustelle", "ohrstöpsel",
+        "schnarchen", "musik", "gehört", "hören", "hörte", "hört", "hörten", "hörbar", "*lärm",
+        "leise",
     ),
     "checkin": (
         "check in", "checkin", "einchecken", "check out", "checkout", "auschecken", "ankunft",
-        "angekommen", "schlüsselkarte*", "warteschlange", "anreise", "abreise",
+        "reservierung", "buchung", "angekommen", "schlüsselkarte*", "warteschlange", "anreise",
+        "abreise",
     ),
 }
 # fmt: on
@@ -111,8 +113,8 @@ VALENCES: dict[str, float] = {
     "überfüllt": -1.8, "kostenpflichtig": -0.8, "abzocke": -2.5, "durchgelegen": -1.8,
     "verstopft": -1.8, "fehlte": -1.0, "mangelhaft": -2.2, "ungepflegt": -2.0, "störend": -1.5,
     "gestört": -1.5, "negativ": -1.5, "schmuddelig": -2.0, "verbesserungswürdig": -1.5,
-    "ausbaufähig": -1.2, "bemüht": 1.8, "gründlich": 1.5, "nah": 0.8, "nahe": 0.8, "hört": -1.0,
-    "hörten": -1.0, "hörbar": -1.0, "straßenbahn": -0.5,
+    "ausbaufähig": -1.2, "bemüht": 1.8, "ruhe": 1.5, "gründlich": 1.5, "nah": 0.8, "nahe": 0.8,
+    "hört": -1.0, "hörten": -1.0, "hörbar": -1.0, "straßenbahn": -0.5,
 }
 # fmt: on
 

@@ -19,10 +19,10 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "staff": (
         "personal", "empleados", "empleado", "recepción", "recepcionista", "recepcionistas",
-        "servicio", "camarero", "camareros", "camarera", "atención", "equipo", "conserje", "dueño",
-        "dueños", "anfitrión", "amable", "amables", "grosero", "grosera", "antipático",
-        "antipática", "atento", "atentos", "atenta", "atentas", "servicial", "serviciales",
-        "simpático", "simpáticos", "simpática", "maleducado", "maleducados",
+        "servicio", "camarero", "camareros", "camarera", "camareras", "trato", "atención", "equipo",
+        "conserje", "dueño", "dueños", "anfitrión", "amable", "amables", "grosero", "grosera",
+        "antipático", "antipática", "atento", "atentos", "atenta", "atentas", "servicial",
+        "serviciales", "simpático", "simpáticos", "simpática", "maleducado", "maleducados",
     ),
     "room": (
         "habitación", "habitaciones", "cama", "camas", "colchón", "almohada", "almohadas", "baño",
@@ -57,8 +57,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "paredes finas",
     ),
     "checkin": (
-        "check in", "checkin", "check out", "checkout", "registro", "llegada", "llegamos", "salida",
-        "llave", "llaves", "tarjeta", "cola", "entrada temprana", "salida tardía",
+        "check in", "checkin", "check out", "checkout", "registro", "llegada", "reserva",
+        "llegamos", "salida", "llave", "llaves", "tarjeta", "cola", "entrada temprana",
+        "salida tardía",
     ),
 }
 # fmt: on

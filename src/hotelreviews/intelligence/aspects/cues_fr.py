@@ -29,12 +29,12 @@ CUES: dict[str, tuple[str, ...]] = {
         "attentionné", "attentionnés", "sympathique", "sympa",
     ),
     "room": (
-        "chambre", "chambres", "lit", "lits", "matelas", "oreiller", "oreillers", "salle de bain",
-        "salle de bains", "douche", "toilettes", "baignoire", "climatisation", "clim", "chauffage",
-        "balcon", "vue", "meubles", "mobilier", "décoration", "suite", "fenêtre", "fenêtres",
-        "minibar", "frigo", "réfrigérateur", "télé", "télévision", "serviettes", "draps", "literie",
-        "spacieuse", "spacieuses", "spacieux", "exiguë", "exigu", "minuscule", "confortable",
-        "confortables",
+        "chambre", "chambres", "lit", "lits", "matelas", "rangement", "placard", "oreiller",
+        "oreillers", "salle de bain", "salle de bains", "douche", "toilettes", "baignoire",
+        "climatisation", "clim", "chauffage", "balcon", "vue", "meubles", "mobilier", "décoration",
+        "suite", "fenêtre", "fenêtres", "minibar", "frigo", "réfrigérateur", "télé", "télévision",
+        "serviettes", "draps", "literie", "spacieuse", "spacieuses", "spacieux", "exiguë", "exigu",
+        "minuscule", "confortable", "confortables",
     ),
     "value": (
         "prix", "rapport qualité", "qualité prix", "cher", "chère", "chers", "onéreux", "abordable",
@@ -62,8 +62,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "sonore",
     ),
     "checkin": (
-        "check in", "checkin", "check out", "checkout", "enregistrement", "arrivée", "départ",
-        "clé", "clés", "carte magnétique", "attente", "file d",
+        "check in", "checkin", "check out", "checkout", "enregistrement", "réservation", "arrivée",
+        "départ", "clé", "clés", "carte magnétique", "attente", "file d",
     ),
 }
 # fmt: on
