@@ -5,7 +5,7 @@
 
 Each part is its own script, with its own options and baselines computed in the same run:
 - aspects:    bench/intelligence_aspects.py — aspect detection P/R/F1 and polarity accuracy on
-              the held-out labelled sentences (tests/data/aspects/test.jsonl), beside a keyword
+              the held-out labelled sentences (tests/data/aspects/test.ndjson), beside a keyword
               + star-rating baseline and whole-review VADER;
 - alerts:     bench/intelligence_anomalies.py — rating drops, volume bursts, aspect
               deterioration and near-duplicates on planted cases: precision, recall, delay;

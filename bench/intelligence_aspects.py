@@ -1,6 +1,6 @@
 """Aspect detection and polarity against labelled sentences, beside two baselines, and µs/review.
 
-    .venv/bin/python bench/intelligence_aspects.py [--data tests/data/aspects/test.jsonl]
+    .venv/bin/python bench/intelligence_aspects.py [--data tests/data/aspects/test.ndjson]
 
 Reads one labelled sentence per line ({"review", "sentence", "lang", "rating", "text",
 "labels": [{"aspect", "polarity"}]}); the default is the held-out test set if it exists, else the
@@ -42,8 +42,8 @@ from hotelreviews.intelligence.aspects import (
 from hotelreviews.intelligence.aspects.analyze import keyword_aspects
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST = ROOT / "tests/data/aspects/test.jsonl"
-DEV = ROOT / "tests/data/aspects/dev.jsonl"
+TEST = ROOT / "tests/data/aspects/test.ndjson"
+DEV = ROOT / "tests/data/aspects/dev.ndjson"
 RATING_CUT = 7.0
 SYSTEMS = ("analyzer", "keyword+rating", "analyzer+review VADER")
 

@@ -1,4 +1,4 @@
-"""Guards the held-out aspect-sentiment test set (tests/data/aspects/test.jsonl).
+"""Guards the held-out aspect-sentiment test set (tests/data/aspects/test.ndjson).
 
 These tests check the data's shape and the minimum coverage promised in
 tests/data/aspects/README.md; they evaluate no detector. A broken line or a set that has
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-TEST_SET = Path(__file__).parents[1] / "data" / "aspects" / "test.jsonl"
+TEST_SET = Path(__file__).parents[1] / "data" / "aspects" / "test.ndjson"
 
 ASPECTS = frozenset(
     {

@@ -10,7 +10,7 @@ from bench import intelligence_aspects
 
 from hotelreviews.intelligence.aspects import analyze_review, analyze_sentence, detect_language
 
-DEV = Path(__file__).resolve().parents[1] / "data/aspects/dev.jsonl"
+DEV = Path(__file__).resolve().parents[1] / "data/aspects/dev.ndjson"
 
 
 def opinions(text: str, language: str) -> dict[str, str]:
