@@ -35,6 +35,10 @@ class Message:
     id: int | None = None
 
 
+# What `EventReader.next` returns for a block that holds no event (the retry hint).
+HINT = Message(event="", data=None)
+
+
 @contextlib.asynccontextmanager
 async def served(settings: Settings) -> AsyncIterator[str]:
     """The app behind uvicorn on 127.0.0.1 while the block runs; its base URL."""
@@ -76,19 +80,21 @@ class EventReader:
     _lines: AsyncIterator[str] | None = None
 
     async def next(self) -> Message | None:
-        """The next message; None when the stream ended."""
+        """The next message (HINT for the retry hint); None when the stream ended."""
         if self._lines is None:
             self._lines = self.response.aiter_lines()
         fields: dict[str, str] = {}
         async with asyncio.timeout(DEADLINE_SECONDS):
             async for line in self._lines:
                 if line == "":
-                    if fields:
+                    if "data" in fields:
                         return Message(
                             event=fields.get("event", "message"),
                             data=orjson.loads(fields["data"]),
                             id=int(fields["id"]) if "id" in fields else None,
                         )
+                    if fields:  # a block without data (the retry hint): no event, but news
+                        return HINT
                     continue
                 if line.startswith(":"):
                     self.comments.append(line)
@@ -97,16 +103,17 @@ class EventReader:
                 value = value.removeprefix(" ")
                 if name == "retry":
                     self.retry = int(value)
-                else:
-                    fields[name] = value
+                fields[name] = value
         return None
 
     async def take(self, count: int) -> list[Message]:
-        messages = []
-        for _ in range(count):
+        """The next `count` events (hints skipped)."""
+        messages: list[Message] = []
+        while len(messages) < count:
             message = await self.next()
             assert message is not None, f"the stream ended after {messages}"
-            messages.append(message)
+            if message is not HINT:
+                messages.append(message)
         return messages
 
 

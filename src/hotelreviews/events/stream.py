@@ -8,8 +8,8 @@ the hub, without a gap or a duplicate at the switch.
 3. Replay again, up to the table's end: covers whatever committed between 1 and 2, so every
    event up to P is sent; live events at or below the last id sent are skipped (the hub may
    offer ones the second replay already sent).
-4. Live: the buffer's events as they come, a heartbeat comment when idle, and the end (a
-   `reconnect` event) if the buffer overflowed.
+4. Live (the `retry:` hint first): the buffer's events as they come, a heartbeat comment
+   when idle, and the end (a `reconnect` event) if the buffer overflowed.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ async def event_stream(
     after: int | None,
 ) -> AsyncIterator[bytes]:
     """The stream's chunks, until the client leaves, falls behind or the process stops."""
-    yield sse.retry_hint(settings.events_retry_milliseconds)
     sent = after
     if after is not None:
         async for event in _replay(engine, event_filter, after=after):
@@ -47,6 +46,9 @@ async def event_stream(
     subscriber = Subscriber(event_filter, capacity=settings.events_client_buffer)
     position = await hub.subscribe(subscriber)
     try:
+        # Once subscribed: a client that has read it knows that whatever commits from now
+        # on reaches it.
+        yield sse.retry_hint(settings.events_retry_milliseconds)
         if sent is None:
             sent = position  # live only: from what is committed now
         else:
