@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -194,9 +196,18 @@ async def wait_until_live(events: EventReader) -> None:
 # ------------------------------------------------------------------- across instances
 
 
+@dataclass(frozen=True)
+class Served:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @contextlib.contextmanager
-def serve_process(settings: Settings, *, redis_url: str, prefix: str) -> Iterator[str]:
-    """`hotelreviews serve` on a free loopback port, on the test's database and Redis, with
+def serve_process(
+    settings: Settings, *, redis_url: str | None, prefix: str = "hotelreviews:", **extra: str
+) -> Iterator[Served]:
+    """`hotelreviews serve` on a free loopback port, on the test's database (and Redis), with
     table polls far too slow to deliver anything within a test's deadline."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("HOTELREVIEWS_")}
@@ -204,12 +215,14 @@ def serve_process(settings: Settings, *, redis_url: str, prefix: str) -> Iterato
         PYTHONPATH=str(SRC),
         HOTELREVIEWS_ENVIRONMENT="test",
         HOTELREVIEWS_DATA_DIR=str(settings.data_dir),
-        HOTELREVIEWS_REDIS_URL=redis_url,
         HOTELREVIEWS_REDIS_KEY_PREFIX=prefix,
         HOTELREVIEWS_CACHE_ENABLED="false",
         HOTELREVIEWS_EVENTS_POLL_SECONDS="3600",
         HOTELREVIEWS_EVENTS_POLL_SECONDS_SUBSCRIBED="3600",
+        **extra,
     )
+    if redis_url is not None:
+        env["HOTELREVIEWS_REDIS_URL"] = redis_url
     if settings.database_url is not None:
         env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
     log_path = settings.data_dir / f"serve-{port}.log"
@@ -222,10 +235,9 @@ def serve_process(settings: Settings, *, redis_url: str, prefix: str) -> Iterato
             preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads of ours to deadlock yet
         )
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield Served(f"http://127.0.0.1:{port}", process, log_path)
         finally:
             stop_process(process)
-    assert process.returncode is not None
 
 
 async def until_up(client: httpx.AsyncClient, base: str) -> None:
@@ -248,9 +260,10 @@ async def test_a_client_of_one_instance_gets_events_committed_by_another_through
     )
 
     with (
-        serve_process(settings, redis_url=redis_server.url, prefix=prefix) as first,
-        serve_process(settings, redis_url=redis_server.url, prefix=prefix) as second,
+        serve_process(settings, redis_url=redis_server.url, prefix=prefix) as served_first,
+        serve_process(settings, redis_url=redis_server.url, prefix=prefix) as served_second,
     ):
+        first, second = served_first.base, served_second.base
         async with httpx.AsyncClient(timeout=DEADLINE_SECONDS) as client:
             await until_up(client, first)
             await until_up(client, second)
@@ -286,3 +299,25 @@ async def test_announcing_without_redis_still_reaches_this_processs_streams(
         (message,) = await events.take(1)
 
     assert message.id == event
+
+
+async def test_a_stopping_server_ends_its_open_streams_and_logs_them(settings: Settings) -> None:
+    with serve_process(settings, redis_url=None, HOTELREVIEWS_SHUTDOWN_GRACE_SECONDS="1") as served:
+        async with httpx.AsyncClient(timeout=DEADLINE_SECONDS) as client:
+            await until_up(client, served.base)
+            async with stream(client, f"{served.base}{EVENTS}") as events:
+                await wait_until_live(events)
+                served.process.terminate()
+                # Cut once the grace is over: the client sees the stream end, and
+                # reconnects (elsewhere) from its last id.
+                with pytest.raises(httpx.RemoteProtocolError):
+                    await events.next()
+        returncode = await asyncio.to_thread(served.process.wait, DEADLINE_SECONDS)
+
+    log = served.log.read_text()
+    # It stopped on its own (uvicorn re-raises the SIGTERM it caught once it has finished),
+    # not SIGKILLed after stop_process's grace.
+    assert returncode == -signal.SIGTERM
+    assert "Finished server process" in log
+    # The stream's request line, written when it ended.
+    assert any("request" in line and "/api/v1/events" in line for line in log.splitlines())

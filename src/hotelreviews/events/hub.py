@@ -129,7 +129,8 @@ class EventHub:
         them are committed (ids commit in order) and none will be offered.
         """
         async with self._lock:
-            if self._position is None:
+            # Without subscribers nothing was read: where the hub stands is the table's end.
+            if self._position is None or not self._subscribers:
                 async with read_transaction(self._engine()) as connection:
                     self._position = await repo.last_id(connection)
             self._subscribers.add(subscriber)
