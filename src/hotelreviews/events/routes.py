@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -108,6 +108,9 @@ async def events(
             description="The last id you got; wins over the query (an EventSource sends it "
             "when it reconnects).",
         ),
+        # Absent or a number, not null: a header is a string ("null" is no id). The schema
+        # promises no more than the server takes.
+        WithJsonSchema({"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}),
     ] = None,
 ) -> Response:
     """New and updated reviews per hotel, and alerts (managers and analysts only), as a
