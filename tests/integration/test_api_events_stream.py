@@ -129,6 +129,41 @@ async def test_an_anonymous_stream_skips_alerts_and_other_hotels(
     assert message.id == wanted
 
 
+async def test_events_committed_by_concurrent_writers_reach_a_stream_each_once_in_id_order(
+    settings: Settings, engine: AsyncEngine, hotel: int
+) -> None:
+    async def writer(count: int) -> list[int]:
+        return [await record(engine, settings, reviews_event(hotel)) for _ in range(count)]
+
+    async with (
+        served(settings) as base,
+        httpx.AsyncClient(base_url=base, timeout=DEADLINE_SECONDS) as client,
+        stream(client, EVENTS) as events,
+    ):
+        await wait_until_live(events)
+        written = await asyncio.gather(writer(15), writer(15), writer(15))
+        received = await events.take(45)
+
+    # Ids commit in the order they are drawn (events.repository.insert), so a reader that
+    # moved past an id never finds an older one committing after it.
+    everything = sorted(event for ids in written for event in ids)
+    assert [message.id for message in received] == everything
+
+
+async def test_an_idle_stream_gets_heartbeat_comments(settings: Settings) -> None:
+    quick = settings.model_copy(update={"events_heartbeat_seconds": 0.05})
+
+    async with (
+        served(quick) as base,
+        httpx.AsyncClient(base_url=base, timeout=DEADLINE_SECONDS) as client,
+        stream(client, EVENTS) as events,
+    ):
+        await wait_until_live(events)
+        comment = await events.next_comment()
+
+    assert comment == ": keep-alive"
+
+
 async def test_a_client_that_falls_behind_is_told_to_reconnect_and_loses_nothing(
     settings: Settings, engine: AsyncEngine, hotel: int
 ) -> None:

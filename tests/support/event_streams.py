@@ -106,6 +106,17 @@ class EventReader:
                 fields[name] = value
         return None
 
+    async def next_comment(self) -> str:
+        """The next comment line (a heartbeat), skipping whatever comes before it."""
+        if self._lines is None:
+            self._lines = self.response.aiter_lines()
+        async with asyncio.timeout(DEADLINE_SECONDS):
+            async for line in self._lines:
+                if line.startswith(":"):
+                    self.comments.append(line)
+                    return line
+        raise AssertionError("the stream ended without a comment")
+
     async def take(self, count: int) -> list[Message]:
         """The next `count` events (hints skipped)."""
         messages: list[Message] = []
