@@ -336,20 +336,29 @@ async def test_announcing_without_redis_still_reaches_this_processs_streams(
     assert message.id == event
 
 
-async def test_a_stopping_server_ends_its_open_streams_and_logs_them(settings: Settings) -> None:
-    with serve_process(settings, redis_url=None, HOTELREVIEWS_SHUTDOWN_GRACE_SECONDS="1") as served:
+async def test_a_stopping_server_ends_its_open_streams_at_once_and_logs_them(
+    settings: Settings,
+) -> None:
+    # A grace far longer than the test's deadline: the stream must end on the signal.
+    grace = str(DEADLINE_SECONDS * 10)
+    with serve_process(
+        settings, redis_url=None, HOTELREVIEWS_SHUTDOWN_GRACE_SECONDS=grace
+    ) as served:
         async with httpx.AsyncClient(timeout=DEADLINE_SECONDS) as client:
             await until_up(client, served.base)
-            async with stream(client, f"{served.base}{EVENTS}") as events:
+            async with stream(client, f"{served.base}{EVENTS}", params={"after": 0}) as events:
                 await wait_until_live(events)
                 served.process.terminate()
-                # Cut once the grace is over: the client sees the stream end, and
-                # reconnects (elsewhere) from its last id.
-                with pytest.raises(httpx.RemoteProtocolError):
-                    await events.next()
+                (told,) = await events.take(1)
+                ended = await events.next()
         returncode = await asyncio.to_thread(served.process.wait, DEADLINE_SECONDS)
 
+    assert told.event == "reconnect"
+    assert told.data["last_event_id"] == 0
+    assert "stopping" in told.data["detail"]
+    assert ended is None
     log = served.log.read_text()
+    assert "timeout graceful shutdown exceeded" not in log
     # It stopped on its own (uvicorn re-raises the SIGTERM it caught once it has finished),
     # not SIGKILLed after stop_process's grace.
     assert returncode == -signal.SIGTERM

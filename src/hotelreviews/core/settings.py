@@ -372,8 +372,8 @@ class Settings(BaseSettings):
     # The reconnection delay streams advise (the SSE `retry:` field).
     events_retry_milliseconds: int = Field(default=3000, ge=0, le=600_000)
     # How long `hotelreviews serve`, told to stop, waits for requests still running before it
-    # cancels them: an event stream never ends by itself, and would hold the stop forever.
-    # Its client reconnects (to another instance) from its last id and loses nothing.
+    # cancels them. Event streams, which never end by themselves, are ended on the signal
+    # (events.stopping); this bounds the rest, and any stream that missed it.
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=3600)
     # (end of events)
 

@@ -33,6 +33,7 @@ from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.events import notify
 from hotelreviews.events import repository as repo
 from hotelreviews.events.records import StoredEvent
+from hotelreviews.events.stopping import ending_streams_on_stop
 from hotelreviews.events.subscriber import Subscriber
 from hotelreviews.redislink.channel import listen
 from hotelreviews.redislink.client import redis_client
@@ -93,12 +94,17 @@ class EventHub:
             tasks.append(asyncio.create_task(self._listen(), name="hotelreviews-events-listen"))
         notify.add_local_listener(self.committed)
         try:
-            yield
+            with ending_streams_on_stop(self.end_streams):
+                yield
         finally:
             notify.remove_local_listener(self.committed)
             await cancel_and_wait(tasks)
-            for subscriber in list(self._subscribers):
-                subscriber.close()
+            self.end_streams()
+
+    def end_streams(self) -> None:
+        """End every stream (with a `reconnect` event): the process is stopping."""
+        for subscriber in list(self._subscribers):
+            subscriber.close()
 
     def committed(self, up_to: int) -> None:
         """Events up to `up_to` are committed: read them now if they are new to us."""

@@ -9,7 +9,8 @@ the hub, without a gap or a duplicate at the switch.
    event up to P is sent; live events at or below the last id sent are skipped (the hub may
    offer ones the second replay already sent).
 4. Live (the `retry:` hint first): the buffer's events as they come, a heartbeat comment
-   when idle, and the end (a `reconnect` event) if the buffer overflowed.
+   when idle, and the end (a `reconnect` event) if the buffer overflowed or the process is
+   stopping (events.stopping).
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ async def event_stream(
                     yield sse.event_message(event)
                     sent = event.id
             if subscriber.closed:
+                yield sse.reconnect_message(
+                    last_event_id=sent,
+                    detail="this server is stopping; reconnect with Last-Event-ID",
+                )
                 return
     finally:
         hub.unsubscribe(subscriber)

@@ -37,7 +37,7 @@ class Subscriber:
         self._ready.set()
 
     def close(self) -> None:
-        """The process is stopping: the stream ends (the client reconnects elsewhere)."""
+        """The process is stopping: the stream ends (the client reconnects, elsewhere)."""
         self.closed = True
         self._ready.set()
 
