@@ -93,11 +93,6 @@ async def list_alerts(
     return page_body([_alert(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
-async def _hotel_must_exist(connection: AsyncConnection, *, hotel_id: int) -> None:
-    if not await hotel_exists(connection, hotel_id=hotel_id):
-        raise HotelNotFound(hotel_id)
-
-
 def _alert(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
