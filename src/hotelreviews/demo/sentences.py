@@ -1,0 +1,106 @@
+"""Labelled sentence pools and text plans: what a review's text is composed from, per review.
+
+A review's text is a plan (title, which aspects in which order with which polarity, Booking's
+liked/disliked labels) and, per planned sentence, one pre-rendered, pre-escaped sentence picked
+by 10 random bits from the pool of its (language, aspect, polarity). Plans are few (512 per
+language and tier, as the old composed texts were); sentences are many (1,024 slots per pool),
+so two reviews share a plan often but their words rarely: texts are distinct the way real
+reviews are, and a line is still one `bytes.join` of ready pieces. The (aspect, polarity) of
+every sentence is known by construction, which is the demo's aspect ground truth.
+English pools cross subjects, predicates, openers and tails (sentences_en.py: about two
+thousand per pool); the other languages' pools are their phrase bank's sentences with a few
+openers, far fewer distinct sentences (see docs/intelligence/demo-truth.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from random import Random
+
+from hotelreviews.demo.phrases import Bank
+from hotelreviews.demo.sentences_en import OPENERS, PARTS, TAILS
+
+ASPECT_KEYS = (
+    "cleanliness", "location", "staff", "room", "value",
+    "food", "facilities", "wifi", "noise", "checkin",
+)  # fmt: skip
+SENTENCE_BITS = 10
+MAX_SENTENCES = 5  # 5 x 10 bits fit one 64-bit draw
+# the phrase banks' aspect names -> the ten keys
+BANK_KEYS = {"room": "room", "staff": "staff", "location": "location", "breakfast": "food",
+             "clean": "cleanliness", "value": "value", "noise": "noise",
+             "facilities": "facilities", "wifi": "wifi"}  # fmt: skip
+_CHECKIN_LABELS = ("quick check-in", "slow check-in")
+# openers that leave the sentence after them as it is (no inversion, no lowercasing needed)
+_OPENERS = {
+    "de": ("", "", "", "Kurz gesagt: ", "Ehrlich: ", "Fazit: ", "Zum Thema: ", "Also: "),
+    "fr": ("", "", "", "Franchement : ", "Bref : ", "À noter : ", "En résumé : ", "Bon : "),
+    "es": ("", "", "", "Sinceramente: ", "En resumen: ", "Ojo: ", "A destacar: ", "Bueno: "),
+    "pt": ("", "", "", "Sinceramente: ", "Em resumo: ", "Nota: ", "Resumindo: ", "Bem: "),
+    "vi": ("", "", "", "Thật lòng: ", "Tóm lại: ", "Lưu ý: ", "Nói chung: ", "Vâng: "),
+    "ja": ("", "", "", "正直、", "まとめると、", "ちなみに、", "全体的に、", "まず、"),
+}
+Label = tuple[str, bool]  # (aspect key, positive)
+
+
+def _english(aspect: str, positive: bool, rng: Random, size: int) -> list[str]:
+    """`size` distinct sentences drawn from the cross of openers, subjects, predicates, tails."""
+    subjects, predicates = (p.split("|") for p in PARTS[aspect][0 if positive else 1])
+    openers, tails = OPENERS[0 if positive else 1], TAILS[0 if positive else 1]
+    dims = (len(openers), len(subjects), len(predicates), len(tails))
+    total = dims[0] * dims[1] * dims[2] * dims[3]
+    out = []
+    # only the sentences drawn are rendered: a few thousand per pool would cost start-up time
+    for n in rng.sample(range(total), min(size, total)):
+        n, t = divmod(n, dims[3])
+        n, p = divmod(n, dims[2])
+        o, s = divmod(n, dims[1])
+        opener, subject = openers[o], subjects[s]
+        head = subject if not opener else subject[0].lower() + subject[1:]
+        out.append(f"{opener}{head} {predicates[p]}{tails[t]}.")
+    return out
+
+
+def _banked(bank: Bank, lang: str, aspect: str, positive: bool) -> list[str]:
+    names = [name for name, key in BANK_KEYS.items() if key == aspect and name in bank.aspects]
+    base = [s for name in names for s in bank.aspects[name][0 if positive else 1]]
+    return [opener + s for opener in _OPENERS[lang] for s in base]
+
+
+def sentence_pool(*, bank: Bank, lang: str, aspect: str, positive: bool, seed: int) -> list[str]:
+    """Exactly 2**SENTENCE_BITS sentences about one aspect with one polarity (empty: none)."""
+    size = 1 << SENTENCE_BITS
+    rng = Random(f"sentences/{seed}/{lang}/{aspect}/{positive}")
+    if lang == "en":
+        options = _english(aspect, positive, rng, size)
+    else:
+        options = _banked(bank, lang, aspect, positive)
+    if not options:
+        return []
+    # fewer distinct sentences than slots: every one at least once, the rest repeated
+    return [options[k % len(options)] for k in range(size)]
+
+
+def aspects_of(bank: Bank, lang: str) -> tuple[str, ...]:
+    """The aspect keys a language can write about."""
+    if lang == "en":
+        return ASPECT_KEYS
+    return tuple(key for key in ASPECT_KEYS if any(BANK_KEYS.get(n) == key for n in bank.aspects))
+
+
+def labels_of(bank: Bank, aspect: str) -> tuple[str, str]:
+    """Booking.com's short liked/disliked label for an aspect."""
+    for name, key in BANK_KEYS.items():
+        if key == aspect and name in bank.aspects:
+            return bank.aspects[name][2], bank.aspects[name][3]
+    return _CHECKIN_LABELS
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one text says: title, (aspect, positive) per sentence, Booking's labels."""
+
+    title: str
+    labels: tuple[Label, ...]  # empty: a review with a title only
+    good: str
+    bad: str
