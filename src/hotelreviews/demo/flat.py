@@ -49,15 +49,17 @@ def _attributes(h: Hotel) -> bytes:
     ).encode()
 
 
-def flat_maker(records: Records) -> Maker:
-    """A function making lines in the flat shape of the hotel group's own feed."""
-    table = records.tables[GROUP.key]
+def flat_maker(records: Records, *, only: Hotel | None = None) -> Maker:
+    """A function making lines in the flat shape of the hotel group's own feed (about the hotel
+    `only` when given: planted reviews)."""
+    table = (only,) if only is not None else records.tables[GROUP.key]
     mask = len(table) - 1
     names, rooms_of, profiles = records.names, records.rooms, records.profiles
     travellers = tuple(t[2].encode() for t in records.travellers)
     plans, responses = records.texts.plans_json, records.texts.responses_json
     seen = records.flat_seen
-    hotels = [h for h in records.hotels if h.group_id]  # only the group's hotels are in its feed
+    # only the group's hotels are in its feed
+    hotels = [only] if only is not None else [h for h in records.hotels if h.group_id]
     full = {h.idx: _attributes(h) for h in hotels}
     short = {
         h.idx: f',"hotel_city":"{h.city.name}","hotel_country":"{h.city.country}"'.encode()
@@ -86,12 +88,13 @@ def flat_maker(records: Records) -> Maker:
         pool = plans[lang][tier]
         k = (bits >> 22) & POOL_MASK
         title, pools, _, _ = pool[k]
-        if pools[0] is EMPTY_POOL:  # the group's survey asks for a comment: take the next plan's
-            pools = pool[(k + 1) & POOL_MASK][1]
+        while pools[0] is EMPTY_POOL:  # the group's survey asks for a comment: a later plan's
+            k = (k + 1) & POOL_MASK
+            pools = pool[k][1]
         p0, p1, p2, p3, p4 = pools
         w = rng.getrandbits(50)  # 10 bits per sentence pick the sentence's wording
         text = b"".join((p0[w & 1023], p1[(w >> 10) & 1023], p2[(w >> 20) & 1023],
-                         p3[(w >> 30) & 1023], p4[w >> 40])) or title or b"-"  # fmt: skip
+                         p3[(w >> 30) & 1023], p4[w >> 40]))  # fmt: skip
         los = LOS[(bits >> 38) & 31]
         votes = (bits >> 43) & 7
         if (bits >> 61) & 3:

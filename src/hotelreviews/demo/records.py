@@ -196,9 +196,12 @@ class Records:
             for head, _, lang, _ in self.profiles
         )  # fmt: skip
 
-    def nested_maker(self, platform: Feed, standings: Standings) -> Maker:
-        """A function making lines in the nested shape for `platform`'s file of one month."""
-        table = self.tables[platform.key]
+    def nested_maker(
+        self, platform: Feed, standings: Standings, *, only: Hotel | None = None
+    ) -> Maker:
+        """A function making lines in the nested shape for `platform`'s file of one month
+        (about the hotel `only` when given: planted reviews)."""
+        table = (only,) if only is not None else self.tables[platform.key]
         heads, names, profiles = self.heads[platform.key], self.names, self.nested_profiles
         info_mid, secrets = self.info_mid, self.secrets
         city_lines, responses = self.texts.city_lines_json, self.texts.responses_json
