@@ -161,9 +161,9 @@ def _aspect_deteriorations(p: _Planner, count: int) -> None:
         hotel = p.hotel(listed_on=0)
         aspect = ASPECT_KEYS[int(p.rng.random() * len(ASPECT_KEYS))]
         onset = 6 + int(p.rng.random() * 22)
-        per_month = max(4, round(0.6 * 30.4 * p.daily[hotel.idx]))
+        per_month = max(4, round(0.8 * 30.4 * p.daily[hotel.idx]))
         refs = []
-        for month in range(onset, min(MONTHS, onset + 6)):
+        for month in range(onset, MONTHS):  # the problem persists: nobody fixed it
             first, days = month_days(month)
             for _k in range(per_month):
                 others = [a for a in p.rng.sample(ASPECT_KEYS, 3) if a != aspect][:2]

@@ -17,6 +17,7 @@ import gzip
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -164,19 +165,32 @@ def aspect_truth(out_dir: Path) -> Iterator[AspectTruth]:
 
 
 def _review(line: bytes) -> tuple[int, Any, str, str] | None:
+    """(provider id, review id, language, text) of a valid review line; None for the rest."""
     try:
         rec = orjson.loads(line)
         if isinstance(rec.get("comment"), dict):
             c = rec["comment"]
-            rid = c["hotelReviewId"]
-            if not isinstance(rid, int) or rid >= 1_900_000_000:  # broken lines' ids
-                return None
-            return c["providerId"], rid, c["translateSource"], c["reviewComments"]
-        if rec["id"].startswith("gh-x"):  # broken lines' ids
+            rating, rid = c["rating"], c["hotelReviewId"]
+            # a broken line's id may fall in Booking.com's range: judge the line as a reader does
+            ok = (
+                isinstance(rid, int) and isinstance(rec["hotelId"], int) and rec["hotelName"]
+                and isinstance(rating, float | int) and 0 <= rating <= 10
+                and _iso(c["reviewDate"]) and isinstance(c["providerId"], int)
+            )  # fmt: skip
+            return (c["providerId"], rid, c["translateSource"], c["reviewComments"]) if ok else None
+        if rec["id"].startswith("gh-x"):  # broken flat lines all get such an id
             return None
         return 0, rec["id"], rec["language"], rec["comment"]
     except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
         return None
+
+
+def _iso(value: Any) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def write_aspect_truth(out_dir: Path) -> int:
