@@ -281,6 +281,13 @@ def test_every_ordinary_sentence_has_a_known_label(
     assert len(written) == len(truths)
 
 
+def test_traveller_type_weights_are_the_planted_recommenders_ones() -> None:
+    from hotelreviews.demo.planted.reviewers import PLANTED_WEIGHTS
+    from hotelreviews.demo.plants import TYPE_WEIGHTS
+
+    assert {t: dict(w) for t, w in PLANTED_WEIGHTS.items()} == TYPE_WEIGHTS
+
+
 def test_a_sentence_belongs_to_one_aspect_and_polarity_only() -> None:
     texts = Texts(SEED)
     owners: dict[tuple[str, str], set[tuple[str, bool]]] = defaultdict(set)
@@ -289,7 +296,7 @@ def test_a_sentence_belongs_to_one_aspect_and_polarity_only() -> None:
             owners[lang, sentence].add((aspect, positive))
     assert all(len(o) == 1 for o in owners.values())
     english = {s for (lang, s) in owners if lang == "en"}
-    assert len(english) >= 14_000  # about 700 per aspect and polarity
+    assert len(english) == len(ASPECT_KEYS) * 2 * 256  # 256 distinct per aspect and polarity
 
 
 _TWO_WORKERS = """

@@ -92,9 +92,9 @@ def flat_maker(records: Records, *, only: Hotel | None = None) -> Maker:
             k = (k + 1) & POOL_MASK
             pools = pool[k][1]
         p0, p1, p2, p3, p4 = pools
-        w = rng.getrandbits(50)  # 10 bits per sentence pick the sentence's wording
-        text = b"".join((p0[w & 1023], p1[(w >> 10) & 1023], p2[(w >> 20) & 1023],
-                         p3[(w >> 30) & 1023], p4[w >> 40]))  # fmt: skip
+        w = rng.getrandbits(40)  # 8 bits per sentence pick the sentence's wording
+        text = b"".join((p0[w & 255], p1[(w >> 8) & 255], p2[(w >> 16) & 255],
+                         p3[(w >> 24) & 255], p4[w >> 32]))  # fmt: skip
         los = LOS[(bits >> 38) & 31]
         votes = (bits >> 43) & 7
         if (bits >> 61) & 3:

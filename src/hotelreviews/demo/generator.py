@@ -105,7 +105,7 @@ class DemoWorld:
 
     def _compose(self, rng: Random, labels: tuple[Label, ...]) -> str:
         return self.texts.compose(
-            lang="en", plan=Plan("", labels, "", ""), bits=rng.getrandbits(50)
+            lang="en", plan=Plan("", labels, "", ""), bits=rng.getrandbits(40)
         )
 
     def base_mu(self, idx: int) -> float:

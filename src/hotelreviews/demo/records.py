@@ -235,7 +235,7 @@ class Records:
                     (bits >> 22) & POOL_MASK
                 ]
                 p0, p1, p2, p3, p4 = pools
-                w = getbits(50)  # 10 bits per sentence pick the sentence's wording
+                w = getbits(40)  # 8 bits per sentence pick the sentence's wording
                 if tier >= 2 and (more >> 41) & 15 < 3 and p0 is not EMPTY_POOL:
                     local = city_lines[hotel.city.name, lang]  # 19%: a word on the area
                     area = b" " + local[int(rng.random() * len(local))]
@@ -262,8 +262,8 @@ class Records:
                 rid = b"%d" % (feed.id_base + (i * ID_MULT + 12_345) % ID_SPAN)
                 out.append(b"".join((
                     heads[idx], rid, b",", rating_blocks[feed.key][r10], head,
-                    p0[w & 1023], p1[(w >> 10) & 1023], p2[(w >> 20) & 1023],
-                    p3[(w >> 30) & 1023], p4[w >> 40], area, tail, response, date, TIME_B[minute],
+                    p0[w & 255], p1[(w >> 8) & 255], p2[(w >> 16) & 255],
+                    p3[(w >> 24) & 255], p4[w >> 32], area, tail, response, date, TIME_B[minute],
                     mid, long_date, _STAY_B[stayed], secrets[(bits >> 50) & 4095], country,
                     info_mid[(bits >> 31) & 511], rooms_of[idx][more >> 60],
                     _STAY_AND_COUNT[(bits >> 40) & 1023],

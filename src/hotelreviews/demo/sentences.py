@@ -2,18 +2,21 @@
 
 A review's text is a plan (title, which aspects in which order with which polarity, Booking's
 liked/disliked labels) and, per planned sentence, one pre-rendered, pre-escaped sentence picked
-by 10 random bits from the pool of its (language, aspect, polarity). Plans are few (512 per
-language and tier, as the old composed texts were); sentences are many (1,024 slots per pool),
-so two reviews share a plan often but their words rarely: texts are distinct the way real
-reviews are, and a line is still one `bytes.join` of ready pieces. The (aspect, polarity) of
-every sentence is known by construction, which is the demo's aspect ground truth.
+by 8 random bits from the pool of its (language, aspect, polarity). Plans are few (256 per
+language and tier); sentences are many (256 slots per pool, picked independently for each
+sentence), so two reviews often share a plan but rarely their words: texts are distinct the
+way real reviews are, and a line is still one `bytes.join` of ready pieces. The (aspect,
+polarity) of every sentence is known by construction: that is the demo's aspect ground truth.
 English pools cross subjects, predicates, openers and tails (sentences_en.py: about two
-thousand per pool); the other languages' pools are their phrase bank's sentences with a few
-openers, far fewer distinct sentences (see docs/intelligence/demo-truth.md).
+thousand candidates per pool, 256 drawn); the other languages' pools are their phrase bank's
+sentences behind a few openers, far fewer distinct sentences (docs/intelligence/demo-truth.md).
+Pools are 256 rather than more because every pick is a random memory access: at 1,024 the
+line makers ran measurably slower (cache misses), and 256 already makes texts distinct.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from random import Random
 
@@ -24,8 +27,8 @@ ASPECT_KEYS = (
     "cleanliness", "location", "staff", "room", "value",
     "food", "facilities", "wifi", "noise", "checkin",
 )  # fmt: skip
-SENTENCE_BITS = 10
-MAX_SENTENCES = 5  # 5 x 10 bits fit one 64-bit draw
+SENTENCE_BITS = 8
+MAX_SENTENCES = 5  # 5 x 8 bits: one 40-bit draw
 # the phrase banks' aspect names -> the ten keys
 BANK_KEYS = {"room": "room", "staff": "staff", "location": "location", "breakfast": "food",
              "clean": "cleanliness", "value": "value", "noise": "noise",
@@ -44,21 +47,27 @@ Label = tuple[str, bool]  # (aspect key, positive)
 
 
 def _english(aspect: str, positive: bool, rng: Random, size: int) -> list[str]:
-    """`size` distinct sentences drawn from the cross of openers, subjects, predicates, tails."""
+    """`size` distinct sentences drawn from the cross of openers, subjects, one or two
+    predicates and tails. A second predicate ("... spotless and smelled fresh") multiplies the
+    sentence cores by eight: texts that share a core share most of their word 3-grams."""
     subjects, predicates = (p.split("|") for p in PARTS[aspect][0 if positive else 1])
     openers, tails = OPENERS[0 if positive else 1], TAILS[0 if positive else 1]
-    dims = (len(openers), len(subjects), len(predicates), len(tails))
-    total = dims[0] * dims[1] * dims[2] * dims[3]
-    out = []
-    # only the sentences drawn are rendered: a few thousand per pool would cost start-up time
-    for n in rng.sample(range(total), min(size, total)):
-        n, t = divmod(n, dims[3])
+    dims = (len(openers), len(subjects), len(predicates), len(predicates) + 1, len(tails))
+    total = math.prod(dims)
+    out: dict[str, None] = {}
+    # only the sentences drawn are rendered: thousands per pool would cost start-up time
+    for n in rng.sample(range(total), min(4 * size, total)):
+        n, t = divmod(n, dims[4])
+        n, second = divmod(n, dims[3])
         n, p = divmod(n, dims[2])
         o, s = divmod(n, dims[1])
         opener, subject = openers[o], subjects[s]
         head = subject if not opener else subject[0].lower() + subject[1:]
-        out.append(f"{opener}{head} {predicates[p]}{tails[t]}.")
-    return out
+        more = f" and {predicates[second - 1]}" if second and second - 1 != p else ""
+        out[f"{opener}{head} {predicates[p]}{more}{tails[t]}."] = None
+        if len(out) == size:
+            break
+    return list(out)
 
 
 def _banked(bank: Bank, lang: str, aspect: str, positive: bool) -> list[str]:

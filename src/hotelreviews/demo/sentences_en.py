@@ -42,14 +42,14 @@ PARTS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     ),
     "staff": (
         (
-            "The staff|The receptionist|The concierge|Everyone at the front desk|The team",
+            "The staff|The reception team|The concierge staff|The front desk people|The team",
             "were friendly and genuinely helpful|went out of their way to help us|"
             "gave us brilliant tips for dinner|remembered our names from the first day|"
             "were warm and attentive throughout|sorted out every request within minutes|"
             "made us feel truly welcome",
         ),
         (
-            "The staff|The receptionist|The concierge|The night porter|The manager on duty",
+            "The staff|The reception team|The night porters|The managers on duty|The hosts",
             "were rude and seemed annoyed by our questions|ignored our requests for towels|"
             "could not answer the simplest question|were unfriendly from start to finish|"
             "never apologised for anything|treated us as a nuisance|"
@@ -168,13 +168,60 @@ PARTS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     ),
 }
 
+# Openers and tails shared by a polarity: they vary a sentence's first and last word 3-grams,
+# and the tails (when and for whom) make two guests' sentences on one aspect differ mid-text.
 OPENERS = (
-    ("", "", "", "Honestly, ", "I have to say ", "Overall ", "On the plus side, ", "Happily, "),
-    ("", "", "", "Honestly, ", "I have to say ", "Sadly, ", "Unfortunately, ", "To be fair, "),
+    (
+        "",
+        "",
+        "",
+        "Honestly, ",
+        "I have to say ",
+        "Overall ",
+        "On the plus side, ",
+        "Happily, ",
+        "What stood out: ",
+        "Credit where due, ",
+        "Pleasantly, ",
+        "As promised, ",
+        "Best of all, ",
+        "No complaints here: ",
+        "Good news first: ",
+        "Really, ",
+    ),
+    (
+        "",
+        "",
+        "",
+        "Honestly, ",
+        "I have to say ",
+        "Sadly, ",
+        "Unfortunately, ",
+        "To be fair, ",
+        "Worst of all, ",
+        "Frankly, ",
+        "Disappointingly, ",
+        "Be warned: ",
+        "Annoyingly, ",
+        "On the downside, ",
+        "Bad news first: ",
+        "Really, ",
+    ),
 )
 TAILS = (
+    ("", "", "", " during our stay", " this time", " from the first day", " as we had hoped",
+     " for our family", " on our anniversary trip", " after a long flight",
+     " even in peak season", " on a rainy weekend", " throughout our four nights",
+     " on our second visit", " for a business trip", " in the middle of a heatwave",
+     " over the holidays", " on a short city break", " with two small kids",
+     " for the whole week", " on our honeymoon", " despite the full house",
+     " when we arrived late", " on a last-minute booking"),
     ("", "", "", " during our stay", " this time", " from the first day",
-     " as we had hoped", " for our family"),
-    ("", "", "", " during our stay", " this time", " from the first day",
-     " which spoiled things", " for the second time"),
+     " which spoiled things", " for the second time", " on our anniversary trip",
+     " after a long flight", " even in low season", " on a rainy weekend",
+     " throughout our four nights", " on our second visit", " on a business trip",
+     " in the middle of a heatwave", " over the holidays", " on a short city break",
+     " with two small kids", " for the whole week", " on our honeymoon",
+     " although the hotel was half empty", " when we arrived late",
+     " despite booking months ahead"),
 )  # fmt: skip

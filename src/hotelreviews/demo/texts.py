@@ -27,10 +27,10 @@ from hotelreviews.demo.sentences import (
 )
 
 BANKS: dict[str, Bank] = {"en": EN, "de": DE, "fr": FR, "es": ES, "vi": VI, "ja": JA, "pt": PT}
-POOL_BITS = 9  # 512 text plans per language and rating tier
+POOL_BITS = 8  # 256 text plans per language and rating tier
 SENTENCE_MASK = (1 << SENTENCE_BITS) - 1
 _PRAISE_CHANCE = (0.05, 0.25, 0.55, 0.85, 0.97)  # per sentence, by tier
-_SENTENCES = (2, 2, 3, 3, 3, 4, 4, 5)
+_SENTENCES = (2, 3, 3, 3, 4, 4, 4, 5)
 assert max(_SENTENCES) <= MAX_SENTENCES
 _JOIN = {"ja": ""}
 _AREA = ("location", True)  # a word on the area (city_lines) praises the location
@@ -134,10 +134,11 @@ class Texts:
         # The same texts escaped for JSON, for lines assembled from ready-made fragments.
         sentences_json = {}  # (language, aspect, positive, first) -> pool
         for (lang, aspect, positive), pool in self.sentences.items():
-            escaped = {t: jb(t) for t in set(pool)}
-            after = self.separator[lang].encode()
-            sentences_json[lang, aspect, positive, True] = tuple(escaped[t] for t in pool)
-            sentences_json[lang, aspect, positive, False] = tuple(after + escaped[t] for t in pool)
+            # one bytes object per distinct sentence: repeats share it (less memory to touch)
+            first = {t: jb(t) for t in dict.fromkeys(pool)}
+            after = {t: self.separator[lang].encode() + b for t, b in first.items()}
+            sentences_json[lang, aspect, positive, True] = tuple(first[t] for t in pool)
+            sentences_json[lang, aspect, positive, False] = tuple(after[t] for t in pool)
         escaped: dict[str, bytes] = {}  # titles and labels repeat: escape each once
         self.plans_json: dict[str, tuple[tuple[PlanBytes, ...], ...]] = {
             lang: tuple(

@@ -150,7 +150,7 @@ def aspect_truth(out_dir: Path) -> Iterator[AspectTruth]:
     for path in sorted(p for p in out_dir.iterdir() if DEMO_FILE.match(p.name)):
         data = path.read_bytes()
         for line in (gzip.decompress(data) if path.name.endswith(".gz") else data).splitlines():
-            found = _review(line)
+            found = review_line(line)
             if found is None or found[:2] in seen:
                 continue
             seen.add(found[:2])
@@ -164,7 +164,7 @@ def aspect_truth(out_dir: Path) -> Iterator[AspectTruth]:
             yield AspectTruth(pid, rid, tuple((p, known.get(p)) for p in parts))
 
 
-def _review(line: bytes) -> tuple[int, Any, str, str] | None:
+def review_line(line: bytes) -> tuple[int, Any, str, str] | None:
     """(provider id, review id, language, text) of a valid review line; None for the rest."""
     try:
         rec = orjson.loads(line)
