@@ -238,9 +238,7 @@ class Records:
                 w = getbits(40)  # 8 bits per sentence pick the sentence's wording
                 if tier >= 2 and (more >> 41) & 15 < 3 and p0 is not EMPTY_POOL:
                     local = city_lines[hotel.city.name, lang]  # 19%: a word on the area
-                    area = b" " + local[int(rng.random() * len(local))]
-                else:
-                    area = b""
+                    tail = b" " + local[int(rng.random() * len(local))] + tail
                 stayed = day - LOS[(bits >> 40) & 31] - STAY_LAG[(more >> 45) & 63]
                 if (more >> 51) & 511 < (answer_bad[idx] if tier <= 1 else answer_good[idx]):
                     replies = responses[lang, tier >= 3]
@@ -259,11 +257,11 @@ class Records:
                     mid = _EXPEDIA_MID if feed is EXPEDIA else _BOOKING_MID
                     long_date = _NO_LONG_DATE
                 pid = feed.provider_id
-                rid = b"%d" % (feed.id_base + (i * ID_MULT + 12_345) % ID_SPAN)
                 out.append(b"".join((
-                    heads[idx], rid, b",", rating_blocks[feed.key][r10], head,
+                    heads[idx], b"%d," % (feed.id_base + (i * ID_MULT + 12_345) % ID_SPAN),
+                    rating_blocks[feed.key][r10], head,
                     p0[w & 255], p1[(w >> 8) & 255], p2[(w >> 16) & 255],
-                    p3[(w >> 24) & 255], p4[w >> 32], area, tail, response, date, TIME_B[minute],
+                    p3[(w >> 24) & 255], p4[w >> 32], tail, response, date, TIME_B[minute],
                     mid, long_date, _STAY_B[stayed], secrets[(bits >> 50) & 4095], country,
                     info_mid[(bits >> 31) & 511], rooms_of[idx][more >> 60],
                     _STAY_AND_COUNT[(bits >> 40) & 1023],
