@@ -99,16 +99,13 @@ class _Planner:
         self.daily = {h.idx: reviews * h.popularity / total / (MONTHS * 30.4) for h in hotels}
         self.used: set[int] = set()
 
-    def hotel(self, *, listed_on: int | None = None, group: bool = False) -> Hotel:
+    def hotel(self, *, listed_on: tuple[int, ...] = ()) -> Hotel:
         """A popular enough hotel not used by another plant (so signals don't overlap)."""
         pool = [
-            h
-            for h in self.hotels
-            if h.idx not in self.used
-            and (listed_on is None or h.listed[listed_on])
-            and (not group or h.group_id)
+            h for h in self.hotels if h.idx not in self.used and all(h.listed[k] for k in listed_on)
         ]
-        pool = pool or [h for h in self.hotels if listed_on is None or h.listed[listed_on]]
+        pool = pool or [h for h in self.hotels if all(h.listed[k] for k in listed_on)]
+        pool = pool or self.hotels
         ranked = sorted(pool, key=lambda h: -h.popularity)[: max(3, len(pool) // 3)]
         chosen = ranked[int(self.rng.random() * len(ranked))]
         self.used.add(chosen.idx)
@@ -152,7 +149,7 @@ def _rating_drops(p: _Planner, count: int, drops: dict[int, int]) -> None:
 
 def _volume_bursts(p: _Planner, count: int) -> None:
     for _ in range(count):
-        hotel = p.hotel(listed_on=0)
+        hotel = p.hotel(listed_on=(0,))
         start = _day_in(p.rng, 3 + int(p.rng.random() * 30))
         span = 1 + int(p.rng.random() * 3)
         positive = p.rng.random() < 0.5
@@ -174,10 +171,10 @@ def _volume_bursts(p: _Planner, count: int) -> None:
 
 def _aspect_deteriorations(p: _Planner, count: int) -> None:
     for _ in range(count):
-        hotel = p.hotel(listed_on=0)
+        hotel = p.hotel(listed_on=(0,))
         aspect = ASPECT_KEYS[int(p.rng.random() * len(ASPECT_KEYS))]
         onset = 6 + int(p.rng.random() * 22)
-        per_month = max(4, round(0.8 * 30.4 * p.daily[hotel.idx]))
+        per_month = max(2, round(0.5 * 30.4 * p.daily[hotel.idx]))
         refs = []
         for month in range(onset, MONTHS):  # the problem persists: nobody fixed it
             first, days = month_days(month)
@@ -213,9 +210,9 @@ def light_edit(text: str, rng: Random, *, edits: int) -> str:
 
 def _near_duplicates(p: _Planner, count: int) -> None:
     for k in range(count):
-        source = p.hotel(listed_on=0)
+        source = p.hotel(listed_on=(0,))
         other_hotel = k % 2 == 0  # half copy to another hotel, half to the same by another guest
-        target = p.hotel(listed_on=2) if other_hotel else source
+        target = p.hotel(listed_on=(2,)) if other_hotel else source
         labels = p.ordinary_labels(positive=p.rng.random() < 0.7, n=4)
         text = p.text(labels)
         day = _day_in(p.rng, 1 + int(p.rng.random() * 32))
@@ -237,7 +234,7 @@ def _near_duplicates(p: _Planner, count: int) -> None:
 
 def _duplicate_bursts(p: _Planner, count: int) -> None:
     for _ in range(count):
-        hotel = p.hotel(listed_on=0)
+        hotel = p.hotel(listed_on=(0,))
         labels = p.ordinary_labels(positive=True, n=4)
         text = p.text(labels)
         start, span = _day_in(p.rng, 2 + int(p.rng.random() * 32)), 1 + int(p.rng.random() * 3)
@@ -255,9 +252,9 @@ def _duplicate_bursts(p: _Planner, count: int) -> None:
 
 def _cross_posts(p: _Planner, count: int) -> None:
     for _ in range(count):
-        hotel = p.hotel(listed_on=0)
-        if not hotel.listed[2]:
-            continue  # Agoda and Booking.com both list it, or no cross-post here
+        hotel = p.hotel(listed_on=(0, 2))
+        if not (hotel.listed[0] and hotel.listed[2]):
+            continue  # no hotel is on both Agoda and Booking.com: no cross-post
         labels = p.ordinary_labels(positive=p.rng.random() < 0.75, n=4)
         text = p.text(labels)
         day = _day_in(p.rng, 1 + int(p.rng.random() * 32))
