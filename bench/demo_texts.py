@@ -103,6 +103,71 @@ def flagged_share(reviews: list[ReviewForDedup]) -> tuple[int, int, int]:
     return len(pairs), n * (n - 1) // 2, len(flagged)
 
 
+_MONTHS = {m: k + 1 for k, m in enumerate((
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"))}  # fmt: skip
+
+
+def _facts(line: bytes) -> tuple[ReviewForDedup, str] | None:
+    """A valid review line as duplicate detection sees it, and its language."""
+    found = review_line(line)
+    if found is None:
+        return None
+    rec = orjson.loads(line)
+    if isinstance(rec["comment"], dict):
+        c, info = rec["comment"], rec["comment"]["reviewerInfo"]
+        month, _, year = c["checkInDateMonthAndYear"].partition(" ")
+        stay = f"{year}-{_MONTHS[month]:02d}" if month in _MONTHS else None
+        hotel, name, country = str(rec["hotelId"]), "", info["countryName"]
+        when, rating = c["reviewDate"], c["rating"] / 10
+    else:
+        hotel, name, country = rec["hotel_id"], rec["reviewer_name"], rec["reviewer_country"]
+        stay, when, rating = rec["stay_date"][:7], rec["review_date"], float(rec["rating"]) / 5
+    review = ReviewForDedup(
+        review_id=f"{found[0]}/{found[1]}", hotel_id=hotel, provider=str(found[0]),
+        reviewer_name=name, reviewer_country=country, review_date=date.fromisoformat(when[:10]),
+        stay_month=stay, rating=rating, text=found[3],
+    )  # fmt: skip
+    return review, found[2]
+
+
+def planted_verdicts(out: Path) -> dict[str, object]:
+    """Every review of a data set through one DuplicateIndex in date order: how the planted
+    duplicates are judged, and how often ordinary reviews are flagged, by language."""
+    reviews: dict[str, tuple[ReviewForDedup, str]] = {}
+    for path in sorted(p for p in out.iterdir() if p.is_file()):
+        data = path.read_bytes()
+        data = gzip.decompress(data) if path.name.endswith(".gz") else data
+        for line in data.splitlines():
+            found = _facts(line)
+            if found is not None:
+                reviews.setdefault(found[0].review_id, found)
+    index, verdicts = DuplicateIndex(), {}
+    for review, _ in sorted(reviews.values(), key=lambda r: (r[0].review_date, r[0].review_id)):
+        verdicts[review.review_id] = {v.kind for v in index.add(review)}
+    planted = planted_ids(out)
+    ordinary = {"en": [0, 0], "other": [0, 0]}  # [flagged, all]
+    for key, (_, lang) in reviews.items():
+        if key not in planted:
+            group = ordinary["en" if lang == "en" else "other"]
+            group[0] += bool(verdicts[key])
+            group[1] += 1
+    found: dict[str, list[int]] = {}  # truth kind -> [judged as planted, entries]
+    expected = {"near_duplicate": "near_duplicate", "cross_post": "cross_post",
+                "duplicate_burst": "suspicious_burst"}  # fmt: skip
+    for line in (out / "truth" / "planted_duplicates.jsonl.txt").read_bytes().splitlines():
+        entry = orjson.loads(line)
+        keys = [f"{r['provider_id']}/{r['review_id']}" for r in entry["reviews"]]
+        said = set().union(*(verdicts[k] for k in keys))
+        tally = found.setdefault(entry["kind"], [0, 0])
+        tally[0] += expected[entry["kind"]] in said
+        tally[1] += 1
+    return {
+        "planted_found": {k: f"{a}/{n}" for k, (a, n) in sorted(found.items())},
+        "ordinary_flagged": {k: f"{a}/{n} ({a / max(1, n):.2%})" for k, (a, n) in ordinary.items()},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=20_000, help="English reviews compared")
@@ -143,6 +208,8 @@ def main() -> None:
                 "distinct_texts": len({r.text for r in reviews}),
             }
             print(name, json.dumps(results[name]), flush=True)
+            if name == "after":
+                print("after, all reviews through one index:", planted_verdicts(texts_dir))
     if "before" in results:
         after, before = results["after"], results["before"]
         print(f"speed after/before: {after['reviews_per_s'] / before['reviews_per_s']:.2f} "

@@ -41,8 +41,44 @@ _OPENERS = {
     "es": ("", "", "", "Sinceramente: ", "En resumen: ", "Ojo: ", "A destacar: ", "Bueno: "),
     "pt": ("", "", "", "Sinceramente: ", "Em resumo: ", "Nota: ", "Resumindo: ", "Bem: "),
     "vi": ("", "", "", "Thật lòng: ", "Tóm lại: ", "Lưu ý: ", "Nói chung: ", "Vâng: "),
-    "ja": ("", "", "", "正直、", "まとめると、", "ちなみに、", "全体的に、", "まず、"),
+    "ja": (
+        "",
+        "",
+        "",
+        "正直、",
+        "まとめると、",
+        "ちなみに、",
+        "全体的に、",
+        "まず、",
+        "今回、",
+        "出張でしたが、",
+        "家族旅行で、",
+        "雨の週末、",
+        "二回目の滞在で、",
+        "連休中、",
+        "長いフライトの後、",
+        "新婚旅行で、",
+    ),
 }
+# context tails put before a sentence's final stop (Japanese varies by its openers instead)
+_TAILS = {
+    "de": ("", "", " bei unserem zweiten Besuch", " während unseres Aufenthalts",
+           " an einem verregneten Wochenende", " auf unserer Geschäftsreise",
+           " mit zwei kleinen Kindern", " in der Hochsaison", " nach einem langen Flug",
+           " über die Feiertage"),
+    "fr": ("", "", " lors de notre deuxième visite", " pendant notre séjour",
+           " un week-end pluvieux", " lors d'un voyage d'affaires", " avec deux jeunes enfants",
+           " en haute saison", " après un long vol", " pendant les fêtes"),
+    "es": ("", "", " en nuestra segunda visita", " durante nuestra estancia",
+           " en un fin de semana lluvioso", " en un viaje de negocios", " con dos niños pequeños",
+           " en temporada alta", " tras un vuelo largo", " en las fiestas"),
+    "pt": ("", "", " na nossa segunda visita", " durante a nossa estadia",
+           " num fim de semana chuvoso", " numa viagem de negócios", " com duas crianças pequenas",
+           " na época alta", " depois de um voo longo", " nas festas"),
+    "vi": ("", "", " trong lần thứ hai ghé lại", " trong suốt kỳ nghỉ", " vào một cuối tuần mưa",
+           " trong chuyến công tác", " khi đi cùng hai bé", " vào mùa cao điểm",
+           " sau chuyến bay dài", " dịp lễ"),
+}  # fmt: skip
 Label = tuple[str, bool]  # (aspect key, positive)
 
 
@@ -71,10 +107,19 @@ def _english(aspect: str, positive: bool, rng: Random, size: int) -> list[str]:
     return list(out)
 
 
-def _banked(bank: Bank, lang: str, aspect: str, positive: bool) -> list[str]:
+def _banked(bank: Bank, lang: str, aspect: str, positive: bool, rng: Random) -> list[str]:
+    """The bank's sentences behind an opener and with a tail before the final stop, shuffled
+    (so the pool's slots cover as many of them as they can)."""
     names = [name for name, key in BANK_KEYS.items() if key == aspect and name in bank.aspects]
     base = [s for name in names for s in bank.aspects[name][0 if positive else 1]]
-    return [opener + s for opener in _OPENERS[lang] for s in base]
+    out = [
+        opener + s[:-1] + tail + s[-1]
+        for opener in _OPENERS[lang]
+        for s in base
+        for tail in _TAILS.get(lang, ("",))
+    ]
+    rng.shuffle(out)
+    return list(dict.fromkeys(out))
 
 
 def sentence_pool(*, bank: Bank, lang: str, aspect: str, positive: bool, seed: int) -> list[str]:
@@ -84,7 +129,7 @@ def sentence_pool(*, bank: Bank, lang: str, aspect: str, positive: bool, seed: i
     if lang == "en":
         options = _english(aspect, positive, rng, size)
     else:
-        options = _banked(bank, lang, aspect, positive)
+        options = _banked(bank, lang, aspect, positive, rng)
     if not options:
         return []
     # fewer distinct sentences than slots: every one at least once, the rest repeated
