@@ -282,8 +282,8 @@ def test_every_ordinary_sentence_has_a_known_label(
 
 
 def test_traveller_type_weights_are_the_planted_recommenders_ones() -> None:
+    from hotelreviews.demo.plant_reviewers import TYPE_WEIGHTS
     from hotelreviews.demo.planted.reviewers import PLANTED_WEIGHTS
-    from hotelreviews.demo.plants import TYPE_WEIGHTS
 
     assert {t: dict(w) for t, w in PLANTED_WEIGHTS.items()} == TYPE_WEIGHTS
 

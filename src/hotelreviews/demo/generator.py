@@ -20,8 +20,9 @@ import orjson
 from hotelreviews.demo.edits import broken_line, edit_flat, edit_nested
 from hotelreviews.demo.flat import flat_maker
 from hotelreviews.demo.hotels import allocate, build_hotels
+from hotelreviews.demo.planner import Plant
 from hotelreviews.demo.planted_lines import planted_line
-from hotelreviews.demo.plants import DROP, Plant, plan_plants
+from hotelreviews.demo.plants import DROP, plan_plants
 from hotelreviews.demo.providers import EXPEDIA, FEEDS, GROUP, SNAPSHOT_MONTHS, Feed, Standings
 from hotelreviews.demo.records import Maker, Records
 from hotelreviews.demo.sentences import Label, Plan

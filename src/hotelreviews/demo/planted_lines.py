@@ -15,7 +15,7 @@ import orjson
 
 from hotelreviews.demo.catalog import TRAVELLERS
 from hotelreviews.demo.phrases_en import EN
-from hotelreviews.demo.plants import Plant
+from hotelreviews.demo.planner import Plant
 from hotelreviews.demo.providers import BOOKING, Feed
 from hotelreviews.demo.records import Maker, rating_text
 from hotelreviews.demo.sentences import labels_of

@@ -12,65 +12,18 @@ Counts scale with the size and are zero for small sizes; planted reviews stay we
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from random import Random
 from typing import Any
 
-from hotelreviews.demo.catalog import COUNTRIES, TRAVELLERS
+from hotelreviews.demo.catalog import TRAVELLERS
 from hotelreviews.demo.hotels import Hotel
-from hotelreviews.demo.sentences import ASPECT_KEYS, Label
+from hotelreviews.demo.planner import EN_COUNTRIES, Composer, Planner, Plant, day_in
+from hotelreviews.demo.plant_reviewers import plant_reviewers
+from hotelreviews.demo.sentences import ASPECT_KEYS
 from hotelreviews.demo.timeline import DAY_ISO, MONTHS, month_days
 
 DROP = 2.5  # points on the 10-point scale a dropped hotel loses
-# What each traveller type cares about: the same shares as planted/reviewers.py (a test checks),
-# copied because importing that module pulls in the recommender and scikit-learn (0.8 s).
-TYPE_WEIGHTS: dict[str, dict[str, float]] = {
-    "family": {"room": 0.22, "food": 0.22, "facilities": 0.22, "cleanliness": 0.12,
-               "value": 0.10, "staff": 0.04, "noise": 0.04, "location": 0.02,
-               "wifi": 0.01, "checkin": 0.01},
-    "couple": {"room": 0.20, "location": 0.18, "noise": 0.16, "food": 0.14, "staff": 0.14,
-               "cleanliness": 0.10, "value": 0.04, "facilities": 0.02, "wifi": 0.01,
-               "checkin": 0.01},
-    "business": {"wifi": 0.25, "location": 0.20, "checkin": 0.20, "noise": 0.12, "staff": 0.08,
-                 "cleanliness": 0.08, "room": 0.04, "food": 0.01, "value": 0.01,
-                 "facilities": 0.01},
-    "solo": {"value": 0.30, "location": 0.24, "wifi": 0.14, "staff": 0.12, "cleanliness": 0.10,
-             "noise": 0.04, "room": 0.03, "food": 0.01, "facilities": 0.01, "checkin": 0.01},
-    "group": {"value": 0.26, "facilities": 0.20, "food": 0.16, "location": 0.14, "staff": 0.10,
-              "room": 0.06, "cleanliness": 0.04, "noise": 0.02, "wifi": 0.01, "checkin": 0.01},
-}  # fmt: skip
-_EN_COUNTRIES = tuple(c[:3] for c in COUNTRIES if "en" in c[4].split())
-_FIRST_NAMES = ("Anna", "Ben", "Clara", "David", "Elena", "Farid", "Grace", "Hugo", "Ines",
-                "Jonas", "Kate", "Liam", "Maya", "Nora", "Omar", "Paula", "Ravi", "Sofia",
-                "Tom", "Uma", "Victor", "Wen", "Yara", "Zoe")  # fmt: skip
-_SURNAMES = ("Abbott", "Brennan", "Castillo", "Dunmore", "Ellery", "Fairbank", "Galloway",
-             "Hartley", "Ingram", "Jessop", "Kinsella", "Lachlan", "Merriweather", "Norwood",
-             "Okafor", "Pemberton", "Quincey", "Rowntree", "Stanforth", "Thorne", "Underhill",
-             "Vasquez", "Whitlock", "Yardley")  # fmt: skip
-# hotel families (hotels.FAMILIES) behind the aspect keys; the others get a seeded quality
-_FAMILY_OF = {
-    "cleanliness": "clean", "location": "location", "staff": "service", "room": "comfort",
-    "value": "value", "facilities": "facilities", "wifi": "wifi",
-}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Plant:
-    """One planted review: everything its line needs besides what the maker draws."""
-
-    number: int  # review number: ids are derived from it as for ordinary reviews
-    feed: str  # feed key
-    day: int  # index into the timeline's day tables
-    minute: int
-    hotel: int  # Hotel.idx
-    r10: int  # rating in tenths of the 10-point scale (the group feed halves it)
-    text: str
-    labels: tuple[Label, ...]
-    stay_day: int | None = None  # forces the stay month (cross-posts, reviewer histories)
-    country: tuple[str, int, str] | None = None  # (name, id, flag) of the reviewer's country
-    traveller: str | None = None  # traveller group name as the feeds write it
-    reviewer: str | None = None  # the flat feed's reviewer_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,59 +37,7 @@ class PlantPlan:
     by_number: dict[int, Plant]
 
 
-Composer = Any  # (rng, labels) -> text: texts.compose bound to English, see generator.py
-
-
-class _Planner:
-    def __init__(self, *, reviews: int, hotels: list[Hotel], seed: int, compose: Composer) -> None:
-        self.rng = Random(f"plants/{seed}")
-        self.reviews, self.hotels, self.compose = reviews, hotels, compose
-        self.plants: list[Plant] = []
-        self.truth: dict[str, list[dict[str, Any]]] = {
-            "planted_anomalies": [], "planted_duplicates": [], "planted_reviewers": []
-        }  # fmt: skip
-        total = sum(h.popularity for h in hotels)
-        self.daily = {h.idx: reviews * h.popularity / total / (MONTHS * 30.4) for h in hotels}
-        self.used: set[int] = set()
-
-    def hotel(self, *, listed_on: tuple[int, ...] = ()) -> Hotel:
-        """A popular enough hotel not used by another plant (so signals don't overlap)."""
-        pool = [
-            h for h in self.hotels if h.idx not in self.used and all(h.listed[k] for k in listed_on)
-        ]
-        pool = pool or [h for h in self.hotels if all(h.listed[k] for k in listed_on)]
-        pool = pool or self.hotels
-        ranked = sorted(pool, key=lambda h: -h.popularity)[: max(3, len(pool) // 3)]
-        chosen = ranked[int(self.rng.random() * len(ranked))]
-        self.used.add(chosen.idx)
-        return chosen
-
-    def add(self, **fields: Any) -> dict[str, Any]:
-        plant = Plant(number=self.reviews + len(self.plants), **fields)
-        self.plants.append(plant)
-        return _ref(plant)
-
-    def text(self, labels: tuple[Label, ...]) -> str:
-        return str(self.compose(self.rng, labels))
-
-    def ordinary_labels(self, *, positive: bool, n: int) -> tuple[Label, ...]:
-        aspects = self.rng.sample(ASPECT_KEYS, n)
-        return tuple((a, positive if k == 0 else self.rng.random() < 0.7 * positive + 0.15)
-                     for k, a in enumerate(aspects))  # fmt: skip
-
-
-def _ref(plant: Plant) -> dict[str, Any]:
-    """How truth entries point at a planted review (review_id is filled in by the writer)."""
-    return {"number": plant.number, "feed": plant.feed, "hotel": plant.hotel,
-            "date": DAY_ISO[plant.day]}  # fmt: skip
-
-
-def _day_in(rng: Random, month: int) -> int:
-    first, days = month_days(month)
-    return first + int(rng.random() * days)
-
-
-def _rating_drops(p: _Planner, count: int, drops: dict[int, int]) -> None:
+def _rating_drops(p: Planner, count: int, drops: dict[int, int]) -> None:
     for _ in range(count):
         hotel = p.hotel()
         month = 3 * (2 + int(p.rng.random() * 8))  # a quarter's first month, 6..27
@@ -147,10 +48,10 @@ def _rating_drops(p: _Planner, count: int, drops: dict[int, int]) -> None:
         })  # fmt: skip
 
 
-def _volume_bursts(p: _Planner, count: int) -> None:
+def _volume_bursts(p: Planner, count: int) -> None:
     for _ in range(count):
         hotel = p.hotel(listed_on=(0,))
-        start = _day_in(p.rng, 3 + int(p.rng.random() * 30))
+        start = day_in(p.rng, 3 + int(p.rng.random() * 30))
         span = 1 + int(p.rng.random() * 3)
         positive = p.rng.random() < 0.5
         size = max(12, min(40, round(15 * p.daily[hotel.idx] * span)))
@@ -169,7 +70,7 @@ def _volume_bursts(p: _Planner, count: int) -> None:
         })  # fmt: skip
 
 
-def _aspect_deteriorations(p: _Planner, count: int) -> None:
+def _aspect_deteriorations(p: Planner, count: int) -> None:
     for _ in range(count):
         hotel = p.hotel(listed_on=(0,))
         aspect = ASPECT_KEYS[int(p.rng.random() * len(ASPECT_KEYS))]
@@ -208,14 +109,14 @@ def light_edit(text: str, rng: Random, *, edits: int) -> str:
     return " ".join(words)
 
 
-def _near_duplicates(p: _Planner, count: int) -> None:
+def _near_duplicates(p: Planner, count: int) -> None:
     for k in range(count):
         source = p.hotel(listed_on=(0,))
         other_hotel = k % 2 == 0  # half copy to another hotel, half to the same by another guest
         target = p.hotel(listed_on=(2,)) if other_hotel else source
         labels = p.ordinary_labels(positive=p.rng.random() < 0.7, n=4)
         text = p.text(labels)
-        day = _day_in(p.rng, 1 + int(p.rng.random() * 32))
+        day = day_in(p.rng, 1 + int(p.rng.random() * 32))
         r10 = 40 + int(p.rng.random() * 61)
         first = p.add(feed="agoda", day=day, minute=int(p.rng.random() * 1440),
                       hotel=source.idx, r10=r10, text=text, labels=labels)  # fmt: skip
@@ -225,19 +126,19 @@ def _near_duplicates(p: _Planner, count: int) -> None:
             day=day + 1 + int(p.rng.random() * 30),
             minute=int(p.rng.random() * 1440), hotel=target.idx, r10=r10,
             text=light_edit(text, p.rng, edits=1 + int(p.rng.random() * 3)), labels=labels,
-            traveller="Solo traveler", country=_EN_COUNTRIES[0],
+            traveller="Solo traveler", country=EN_COUNTRIES[0],
         )  # fmt: skip
         p.truth["planted_duplicates"].append({
             "kind": "near_duplicate", "other_hotel": other_hotel, "reviews": [first, copy],
         })  # fmt: skip
 
 
-def _duplicate_bursts(p: _Planner, count: int) -> None:
+def _duplicate_bursts(p: Planner, count: int) -> None:
     for _ in range(count):
         hotel = p.hotel(listed_on=(0,))
         labels = p.ordinary_labels(positive=True, n=4)
         text = p.text(labels)
-        start, span = _day_in(p.rng, 2 + int(p.rng.random() * 32)), 1 + int(p.rng.random() * 3)
+        start, span = day_in(p.rng, 2 + int(p.rng.random() * 32)), 1 + int(p.rng.random() * 3)
         refs = [
             p.add(feed="agoda", day=start + int(p.rng.random() * span),
                   minute=int(p.rng.random() * 1440), hotel=hotel.idx, r10=100,
@@ -250,16 +151,16 @@ def _duplicate_bursts(p: _Planner, count: int) -> None:
         })  # fmt: skip
 
 
-def _cross_posts(p: _Planner, count: int) -> None:
+def _cross_posts(p: Planner, count: int) -> None:
     for _ in range(count):
         hotel = p.hotel(listed_on=(0, 2))
         if not (hotel.listed[0] and hotel.listed[2]):
             continue  # no hotel is on both Agoda and Booking.com: no cross-post
         labels = p.ordinary_labels(positive=p.rng.random() < 0.75, n=4)
         text = p.text(labels)
-        day = _day_in(p.rng, 1 + int(p.rng.random() * 32))
+        day = day_in(p.rng, 1 + int(p.rng.random() * 32))
         stay = day - 3 - int(p.rng.random() * 10)
-        country = _EN_COUNTRIES[int(p.rng.random() * len(_EN_COUNTRIES))]
+        country = EN_COUNTRIES[int(p.rng.random() * len(EN_COUNTRIES))]
         traveller = TRAVELLERS[int(p.rng.random() * len(TRAVELLERS))][0]
         r10 = 50 + int(p.rng.random() * 51)
         same = {"hotel": hotel.idx, "r10": r10, "labels": labels, "stay_day": stay,
@@ -276,55 +177,9 @@ def _cross_posts(p: _Planner, count: int) -> None:
         })  # fmt: skip
 
 
-def hotel_aspects(hotel: Hotel, seed: int) -> dict[str, float]:
-    """A hotel's latent quality per aspect key, in points around its overall score."""
-    rng = Random(f"aspects/{seed}/{hotel.idx}")
-    return {a: hotel.offsets[_FAMILY_OF[a]] if a in _FAMILY_OF else rng.gauss(0.0, 0.6)
-            for a in ASPECT_KEYS}  # fmt: skip
-
-
-def _reviewers(p: _Planner, count: int, seed: int) -> None:
-    group = [h for h in p.hotels if h.group_id]
-    if not group:
-        return
-    aspects = {h.idx: hotel_aspects(h, seed) for h in group}
-    for k in range(count):
-        traveller, _, ttype = TRAVELLERS[int(p.rng.random() * len(TRAVELLERS))][:3]
-        base = TYPE_WEIGHTS[ttype]
-        raw = {a: base[a] * math.exp(p.rng.gauss(0.0, 0.35)) for a in ASPECT_KEYS}
-        total = sum(raw.values())
-        weights = {a: round(w / total, 4) for a, w in raw.items()}
-        country = _EN_COUNTRIES[int(p.rng.random() * len(_EN_COUNTRIES))]
-        reviewer = (f"{_FIRST_NAMES[k % len(_FIRST_NAMES)]} "
-                    f"{_SURNAMES[(k // len(_FIRST_NAMES) + 7 * k) % len(_SURNAMES)]}")  # fmt: skip
-        if k >= len(_FIRST_NAMES) * len(_SURNAMES):
-            reviewer += f" {k}"
-        stays = 2 + min(18, int(p.rng.expovariate(1 / 5)))
-        months = sorted(p.rng.sample(range(MONTHS), min(stays, MONTHS)))
-        refs = []
-        for month in months:
-            hotel = group[int(p.rng.random() * len(group))]
-            fit = sum(weights[a] * q for a, q in aspects[hotel.idx].items())
-            score = hotel.mu + 2.2 * fit + p.rng.gauss(0.0, 0.4)  # 10-point scale
-            r10 = max(10, min(100, round(10 * score)))
-            # the text speaks of what the reviewer cares most about, as the hotel does it
-            top = sorted(ASPECT_KEYS, key=lambda a: -weights[a])[:3]
-            labels = tuple((a, aspects[hotel.idx][a] > -0.2) for a in top)
-            day = _day_in(p.rng, month)
-            refs.append(p.add(
-                feed="group", day=day, minute=int(p.rng.random() * 1440), hotel=hotel.idx,
-                r10=r10, text=p.text(labels), labels=labels, stay_day=day - 2 - month % 5,
-                country=country, traveller=traveller, reviewer=reviewer,
-            ))  # fmt: skip
-        p.truth["planted_reviewers"].append({
-            "reviewer_name": reviewer, "reviewer_country": country[0], "traveller_type": ttype,
-            "trip_type": traveller, "weights": weights, "reviews": refs,
-        })  # fmt: skip
-
-
 def plan_plants(*, reviews: int, hotels: list[Hotel], seed: int, compose: Composer) -> PlantPlan:
     """The plants of a world of `reviews` reviews: none below 10,000 reviews."""
-    p = _Planner(reviews=reviews, hotels=hotels, seed=seed, compose=compose)
+    p = Planner(reviews=reviews, hotels=hotels, seed=seed, compose=compose)
     drops: dict[int, int] = {}
     if reviews >= 10_000 and len(hotels) >= 20:
         anomalies = min(10, 1 + reviews // 200_000)
@@ -334,7 +189,7 @@ def plan_plants(*, reviews: int, hotels: list[Hotel], seed: int, compose: Compos
         _near_duplicates(p, min(200, reviews // 10_000))
         _duplicate_bursts(p, anomalies)
         _cross_posts(p, min(200, reviews // 10_000))
-        _reviewers(p, min(2_000, reviews // 2_000), seed)
+        plant_reviewers(p, min(2_000, reviews // 2_000), seed)
     by_file: dict[tuple[str, int], list[Plant]] = {}
     for plant in p.plants:
         month = _month_of(plant.day)

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from hotelreviews.demo.generator import DemoWorld
-from hotelreviews.demo.plants import hotel_aspects
+from hotelreviews.demo.plant_reviewers import hotel_aspects
 from hotelreviews.demo.providers import FEEDS, review_id
 from hotelreviews.demo.records import ID_MULT
 from hotelreviews.demo.sentences import Label
