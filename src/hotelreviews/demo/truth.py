@@ -115,7 +115,7 @@ def sentence_table(out_dir: Path) -> dict[str, dict[str, tuple[Pair, ...]]]:
     table: dict[str, dict[str, tuple[Pair, ...]]] = {}
     for line in (out_dir / TRUTH_DIR / SENTENCES).read_bytes().splitlines():
         row = orjson.loads(line)
-        table.setdefault(row["lang"], {})[row["text"]] = tuple(tuple(p) for p in row["aspects"])
+        table.setdefault(row["lang"], {})[row["text"]] = tuple((a, p) for a, p in row["aspects"])
     return table
 
 
@@ -156,8 +156,8 @@ def aspect_truth(out_dir: Path) -> Iterator[AspectTruth]:
             seen.add(found[:2])
             pid, rid, lang, text = found
             if (pid, rid) in planted:
-                labelled = tuple(("", tuple(tuple(p) for p in s)) for s in planted[pid, rid])
-                yield AspectTruth(pid, rid, labelled)  # type: ignore[arg-type]
+                labelled = tuple(("", tuple((a, p) for a, p in s)) for s in planted[pid, rid])
+                yield AspectTruth(pid, rid, labelled)
                 continue
             known = table.get(lang, {})
             parts = split_known(text, known, joiner="" if lang == "ja" else " ")
