@@ -57,14 +57,17 @@ class Planner:
         self.daily = {h.idx: reviews * h.popularity / total / (MONTHS * 30.4) for h in hotels}
         self.used: set[int] = set()
 
-    def hotel(self, *, listed_on: tuple[int, ...] = ()) -> Hotel:
-        """A popular enough hotel not used by another plant (so signals don't overlap)."""
+    def hotel(self, *, listed_on: tuple[int, ...] = (), middle: bool = False) -> Hotel:
+        """A hotel from the most popular third (`middle`: the middle third) not used by another
+        plant, so signals don't overlap."""
         pool = [
             h for h in self.hotels if h.idx not in self.used and all(h.listed[k] for k in listed_on)
         ]
         pool = pool or [h for h in self.hotels if all(h.listed[k] for k in listed_on)]
         pool = pool or self.hotels
-        ranked = sorted(pool, key=lambda h: -h.popularity)[: max(3, len(pool) // 3)]
+        third = max(3, len(pool) // 3)
+        ranked = sorted(pool, key=lambda h: -h.popularity)
+        ranked = ranked[third : 2 * third] or ranked[:third] if middle else ranked[:third]
         chosen = ranked[int(self.rng.random() * len(ranked))]
         self.used.add(chosen.idx)
         return chosen

@@ -72,7 +72,9 @@ def _volume_bursts(p: Planner, count: int) -> None:
 
 def _aspect_deteriorations(p: Planner, count: int) -> None:
     for _ in range(count):
-        hotel = p.hotel(listed_on=(0,))
+        # a middling hotel: the extra reviews are a share of its volume, and a very popular
+        # hotel's share would be a visible part of all reviews
+        hotel = p.hotel(listed_on=(0,), middle=True)
         aspect = ASPECT_KEYS[int(p.rng.random() * len(ASPECT_KEYS))]
         onset = 6 + int(p.rng.random() * 22)
         per_month = max(2, round(0.5 * 30.4 * p.daily[hotel.idx]))
