@@ -83,25 +83,21 @@ Label = tuple[str, bool]  # (aspect key, positive)
 
 
 def _english(aspect: str, positive: bool, rng: Random, size: int) -> list[str]:
-    """`size` distinct sentences drawn from the cross of openers, subjects, one or two
-    predicates and tails. A second predicate ("... spotless and smelled fresh") multiplies the
-    sentence cores by seven: texts that share a core share most of their word 3-grams."""
+    """`size` distinct sentences drawn from the cross of openers, subjects, predicates and
+    tails. (A second predicate per sentence was tried: it made texts longer and, sharing
+    predicates, more alike: 192 flagged pairs in the bench against 104 without.)"""
     subjects, predicates = (p.split("|") for p in PARTS[aspect][0 if positive else 1])
     openers, tails = OPENERS[0 if positive else 1], TAILS[0 if positive else 1]
-    # half the sentences get a second predicate: doubles are long, and long lines cost speed
-    dims = (len(openers), len(subjects), len(predicates), 2 * len(predicates), len(tails))
-    total = math.prod(dims)
+    dims = (len(openers), len(subjects), len(predicates), len(tails))
     out: dict[str, None] = {}
     # only the sentences drawn are rendered: thousands per pool would cost start-up time
-    for n in rng.sample(range(total), min(4 * size, total)):
-        n, t = divmod(n, dims[4])
-        n, second = divmod(n, dims[3])
+    for n in rng.sample(range(math.prod(dims)), min(4 * size, math.prod(dims))):
+        n, t = divmod(n, dims[3])
         n, p = divmod(n, dims[2])
         o, s = divmod(n, dims[1])
         opener, subject = openers[o], subjects[s]
         head = subject if not opener else subject[0].lower() + subject[1:]
-        more = f" and {predicates[second]}" if second < len(predicates) and second != p else ""
-        out[f"{opener}{head} {predicates[p]}{more}{tails[t]}."] = None
+        out[f"{opener}{head} {predicates[p]}{tails[t]}."] = None
         if len(out) == size:
             break
     return list(out)
