@@ -127,7 +127,12 @@ def parsed(run: tuple[DemoManifest, Path]) -> list[tuple[str, list[tuple[str, An
 
 
 def _digests(out: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+    """Every file written, the ground truth under truth/ included."""
+    return {
+        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_gives_byte_identical_files(
@@ -173,7 +178,7 @@ def test_files_cover_three_otas_and_the_group_feed_some_gzipped(
 ) -> None:
     manifest, out = run
     names = [f.name for f in manifest.files]
-    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert sorted(p.name for p in out.iterdir() if p.name != "truth") == sorted(names)
     assert 100 <= len(names) <= 150
     prefixes = Counter(n.split("_20")[0] for n in names)
     assert set(prefixes) == {"agoda_com", "expedia_com", "booking_com", "group_feed"}
@@ -320,7 +325,7 @@ def test_previous_demo_files_are_replaced_and_other_files_kept(tmp_path: Path) -
     (tmp_path / "notes.txt").write_text("mine\n")
     manifest = write_demo(out_dir=tmp_path, reviews=300, seed=1)
     names = {p.name for p in tmp_path.iterdir()}
-    assert names == {f.name for f in manifest.files} | {"notes.txt"}
+    assert names == {f.name for f in manifest.files} | {"notes.txt", "truth"}
 
 
 def test_invalid_sizes_are_refused(tmp_path: Path) -> None:

@@ -48,6 +48,13 @@ def demo(
     force: Annotated[
         bool, typer.Option("--force", help="With --ingest: process files already ingested again.")
     ] = False,
+    aspect_truth: Annotated[
+        bool,
+        typer.Option(
+            "--aspect-truth",
+            help="Also write each review's sentence labels to truth/aspects.jsonl.txt (slower).",
+        ),
+    ] = False,
 ) -> None:
     if out is None:
         from hotelreviews.core.settings import get_settings
@@ -56,7 +63,9 @@ def demo(
     console = Console()
     started = time.perf_counter()
     with _progress(console, reviews) as progress:
-        manifest = write_demo(out_dir=out, reviews=reviews, seed=seed, progress=progress)
+        manifest = write_demo(
+            out_dir=out, reviews=reviews, seed=seed, progress=progress, aspect_truth=aspect_truth
+        )
     _print_summary(console, manifest, time.perf_counter() - started)
     if ingest:
         from hotelreviews.cli.ingest_cmd import run_ingest
@@ -128,5 +137,10 @@ def _print_summary(console: Console, manifest: DemoManifest, seconds: float) -> 
         f"hotels {manifest.hotels:,} ({manifest.hotel_ids:,} hotel ids across feeds) · "
         f"seed {manifest.seed}",
         f"time {seconds:.1f} s · {rate:,.0f} lines/s",
+        *(
+            [f"planted {manifest.planted:,} reviews · ground truth in truth/"]
+            if manifest.planted
+            else []
+        ),
     ):
         console.print(line, highlight=False, soft_wrap=True)

@@ -20,7 +20,7 @@ from hotelreviews.demo.records import (
     Maker,
     Records,
 )
-from hotelreviews.demo.texts import jb
+from hotelreviews.demo.texts import EMPTY_POOL, jb
 from hotelreviews.demo.timeline import LAST_INDEX
 
 _CHANNELS = (b"post-stay-survey", b"post-stay-survey", b"app", b"website", b"front-desk-tablet")
@@ -49,15 +49,17 @@ def _attributes(h: Hotel) -> bytes:
     ).encode()
 
 
-def flat_maker(records: Records) -> Maker:
-    """A function making lines in the flat shape of the hotel group's own feed."""
-    table = records.tables[GROUP.key]
+def flat_maker(records: Records, *, only: Hotel | None = None) -> Maker:
+    """A function making lines in the flat shape of the hotel group's own feed (about the hotel
+    `only` when given: planted reviews)."""
+    table = (only,) if only is not None else records.tables[GROUP.key]
     mask = len(table) - 1
     names, rooms_of, profiles = records.names, records.rooms, records.profiles
     travellers = tuple(t[2].encode() for t in records.travellers)
-    pools, responses = records.texts.pools_json, records.texts.responses_json
+    plans, responses = records.texts.plans_json, records.texts.responses_json
     seen = records.flat_seen
-    hotels = [h for h in records.hotels if h.group_id]  # only the group's hotels are in its feed
+    # only the group's hotels are in its feed
+    hotels = [only] if only is not None else [h for h in records.hotels if h.group_id]
     full = {h.idx: _attributes(h) for h in hotels}
     short = {
         h.idx: f',"hotel_city":"{h.city.name}","hotel_country":"{h.city.country}"'.encode()
@@ -83,10 +85,16 @@ def flat_maker(records: Records) -> Maker:
         half = 10 if x >= 10 else 2 if x < 2 else int(x + 0.5)  # half points 2..10 = 1.0..5.0
         tier = R10_TIER[half * 10]
         _, country, lang, surnames = profiles[(bits >> 12) & 1023]
-        pool = pools[lang][tier]
+        pool = plans[lang][tier]
         k = (bits >> 22) & POOL_MASK
-        title, text, _, _ = pool[k]
-        text = text or pool[(k + 1) & POOL_MASK][1] or title or b"-"
+        title, pools, _, _ = pool[k]
+        while pools[0] is EMPTY_POOL:  # the group's survey asks for a comment: a later plan's
+            k = (k + 1) & POOL_MASK
+            pools = pool[k][1]
+        p0, p1, p2, p3, p4 = pools
+        w = rng.getrandbits(40)  # 8 bits per sentence pick the sentence's wording
+        text = b"".join((p0[w & 255], p1[(w >> 8) & 255], p2[(w >> 16) & 255],
+                         p3[(w >> 24) & 255], p4[w >> 32]))  # fmt: skip
         los = LOS[(bits >> 38) & 31]
         votes = (bits >> 43) & 7
         if (bits >> 61) & 3:
@@ -97,8 +105,9 @@ def flat_maker(records: Records) -> Maker:
         rooms = rooms_of[idx]
         rating = _HALVES_TEXT[half] if (more >> 32) & 31 == 0 else _HALVES[half]  # 3%
         gid = group_ids[idx]
+        rid = b"%09d" % ((i * ID_MULT + 777) % 1_000_000_000)
         parts = [
-            b'{"id":"gh-', b"%09d" % ((i * ID_MULT + 777) % 1_000_000_000), b'","hotel_id":"', gid,
+            b'{"id":"gh-', rid, b'","hotel_id":"', gid,
             b'","hotel_name":"', names[idx], b'","rating":', rating, b',"title":"', title,
             b'","comment":"', text, b'","review_date":"', DAY_B[day], TIME_B[minute],
             b"Z" if (bits >> 46) & 1 else offsets[idx], b'","stay_date":"',

@@ -20,8 +20,12 @@ import orjson
 from hotelreviews.demo.edits import broken_line, edit_flat, edit_nested
 from hotelreviews.demo.flat import flat_maker
 from hotelreviews.demo.hotels import allocate, build_hotels
+from hotelreviews.demo.planner import Plant
+from hotelreviews.demo.planted_lines import planted_line
+from hotelreviews.demo.plants import DROP, plan_plants
 from hotelreviews.demo.providers import EXPEDIA, FEEDS, GROUP, SNAPSHOT_MONTHS, Feed, Standings
 from hotelreviews.demo.records import Maker, Records
+from hotelreviews.demo.sentences import Label, Plan
 from hotelreviews.demo.texts import Texts
 from hotelreviews.demo.timeline import MONTHS, month_days, month_end, month_weights
 from hotelreviews.demo.writer import Output, Sink
@@ -80,6 +84,12 @@ class DemoWorld:
         self.records = Records(
             hotels=build_hotels(count=hotels, seed=seed), texts=self.texts, seed=seed
         )
+        self.plan = plan_plants(
+            reviews=reviews, hotels=self.records.hotels, seed=seed, compose=self._compose
+        )
+        self._base_mu = {idx: self.records.hotels[idx].mu for idx in self.plan.drops}
+        self._plant_seeds = _seed_base("plant", seed)
+        reviews -= self.plan.count  # planted reviews are part of the size asked for
         weights = [mw * f.share for mw in month_weights() for f in FEEDS]
         self.counts: dict[tuple[str, int], int] = {}
         self.starts: dict[tuple[str, int], int] = {}
@@ -93,6 +103,20 @@ class DemoWorld:
         # several times cheaper to set up than string seeds).
         self._review_seeds = _seed_base("review", seed)
         self._edit_seeds = _seed_base("edit", seed)
+
+    def _compose(self, rng: Random, labels: tuple[Label, ...]) -> str:
+        return self.texts.compose(
+            lang="en", plan=Plan("", labels, "", ""), bits=rng.getrandbits(40)
+        )
+
+    def base_mu(self, idx: int) -> float:
+        """A hotel's quality without its planted drop."""
+        return self._base_mu.get(idx, self.records.hotels[idx].mu)
+
+    def _set_drops(self, month: int) -> None:
+        """Hotels with a planted rating drop are worse from their onset month on."""
+        for idx, onset in self.plan.drops.items():
+            self.records.hotels[idx].mu = self._base_mu[idx] - (DROP if month >= onset else 0.0)
 
     def picks(self, feed: Feed, month: int) -> dict[int, tuple[int, int, int]]:
         """Reviews of a file that are re-delivered: i -> (target month, edit day, minute)."""
@@ -125,8 +149,10 @@ class DemoWorld:
         earlier = {m: self.picks(feed, m) for m in (month - 1, month - 2)}
         later = sorted((d, mi, j, m) for m, chosen in earlier.items()
                        for j, (t, d, mi) in chosen.items() if t == month)  # fmt: skip
-        if not n and not later:
+        plants = self.plan.plants.get((feed.key, month), [])
+        if not n and not later and not plants:
             return None
+        self._set_drops(month)
         name = file_name(feed, month)
         sink = out.open(name, gzip=name.endswith(".gz"))
         records = self.records
@@ -134,7 +160,7 @@ class DemoWorld:
         standings = self._standings.get(feed.key)
         if standings is None or standings.month != month - month % SNAPSHOT_MONTHS:
             standings = self._standings[feed.key] = Standings(feed, month)
-        file = _File(self, feed, month, standings, later)
+        file = _File(self, feed, month, standings, later, plants)
         first, days = month_days(month)
         r = file.rng.random
         per_day = allocate(n, [1.0 + 0.5 * r() + 0.3 * ((first + d) % 7 in _WEEKEND)
@@ -154,7 +180,7 @@ class DemoWorld:
         ids = bytes(seen) + bytes(len(seen)) if file.nested else bytes(len(seen)) + bytes(seen)
         blank = file.kinds.get("blank", 0)
         broken = sum(file.kinds.values()) - blank
-        reviews = n + file.redelivered
+        reviews = n + file.redelivered + len(plants)
         lines = reviews + broken + blank
         demo_file = DemoFile(name, lines, reviews, file.redelivered, broken, blank)
         return FileResult(demo_file, file.kinds, int.from_bytes(ids, "big"))
@@ -178,8 +204,11 @@ class _File:
         month: int,
         standings: Standings,
         later: list[tuple[int, int, int, int]],  # re-deliveries due: (day, minute, i, month)
+        plants: list[Plant],  # planted reviews of this file, by day
     ) -> None:
-        self.world, self.month, self.later = world, month, later
+        self.world, self.month, self.later, self.plants = world, month, later, plants
+        self.feed, self.standings, self.next_plant = feed, standings, 0
+        self.plant_makers: dict[int, Maker] = {}
         self.nested = feed is not GROUP
         records = world.records
         self.make = records.nested_maker(feed, standings) if self.nested else flat_maker(records)
@@ -208,6 +237,10 @@ class _File:
             start, self.gap = cut, _gap(self.rng)
         self.gap -= len(lines) - start
         buf += lines[start:]
+        plants = self.plants
+        while self.next_plant < len(plants) and plants[self.next_plant].day == day:
+            buf.append(self._planted(plants[self.next_plant]))
+            self.next_plant += 1
         later = self.later
         while self.next_later < len(later) and later[self.next_later][0] == day:
             _, _, j, source = later[self.next_later]
@@ -217,6 +250,18 @@ class _File:
             edit(rec, Random(self.world._edit_seeds + j), self.world.texts, day)
             buf.append(orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE))
             self.redelivered += 1
+
+    def _planted(self, plant: Plant) -> bytes:
+        make = self.plant_makers.get(plant.hotel)
+        if make is None:
+            records, hotel = self.world.records, self.world.records.hotels[plant.hotel]
+            make = self.plant_makers[plant.hotel] = (
+                records.nested_maker(self.feed, self.standings, only=hotel)
+                if self.nested
+                else flat_maker(records, only=hotel)
+            )
+        seed = self.world._plant_seeds + plant.number
+        return planted_line(plant=plant, feed=self.feed, make=make, seed=seed)
 
     def _broken(self, line: bytes) -> bytes:
         seq = self.broken_base + sum(self.kinds.values()) + 1

@@ -21,12 +21,14 @@ import orjson
 from hotelreviews.demo.catalog import COUNTRIES, TRAVELLERS
 from hotelreviews.demo.hotels import Hotel, pick_table
 from hotelreviews.demo.providers import AGODA, BOOKING, EXPEDIA, GROUP, OTAS, Feed, Standings
-from hotelreviews.demo.texts import POOL_BITS, Texts, jb, tier_of
+from hotelreviews.demo.texts import EMPTY_POOL, POOL_BITS, PlanBytes, Pools, Texts, jb, tier_of
 from hotelreviews.demo.timeline import DAY_ISO, DAY_LONG, DAY_MONTH_YEAR, HHMM, LAST_INDEX
 
 Record = dict[str, Any]
 # (rng, number of the first review, day, minutes of the reviews that day) -> their lines
 Maker = Callable[[Random, int, int, Sequence[int]], list[bytes]]
+# (head before the comment, sentence pools, tail after it): a plan as a line maker uses it
+TextPlan = tuple[bytes, Pools, bytes]
 
 POOL_MASK = (1 << POOL_BITS) - 1
 NORMAL = tuple(NormalDist().inv_cdf((k + 0.5) / 4096) for k in range(4096))
@@ -81,17 +83,17 @@ def rating_text(r10: int, feed: Feed) -> str:
     return "Fair" if r10 >= 50 else "Poor"
 
 
-def _text_block(entry: tuple[bytes, ...], extra: bytes, booking: bool, lang: str) -> bytes:
-    title, comment, good, bad = entry
-    if extra:
-        comment = comment + b" " + extra
+def _text_plan(plan: PlanBytes, booking: bool, lang: str) -> TextPlan:
+    """A plan's fixed pieces around the comment, for one language and feed kind."""
+    title, pools, good, bad = plan
     if not booking:  # only Booking.com splits what guests liked and disliked
         good = bad = b""
-    return b"".join((
-        b'"reviewTitle":"', title, b'","reviewComments":"', comment, b'","reviewPositives":"',
-        good, b'","reviewNegatives":"', bad, b'","translateSource":"', lang.encode(),
-        b'","translateTarget":"en","originalTitle":"","originalComment":"",',
+    head = b'"reviewTitle":"' + title + b'","reviewComments":"'
+    tail = b"".join((
+        b'","reviewPositives":"', good, b'","reviewNegatives":"', bad, b'","translateSource":"',
+        lang.encode(), b'","translateTarget":"en","originalTitle":"","originalComment":"",',
     ))  # fmt: skip
+    return head, pools, tail
 
 
 def _hotel_attributes(hotel: Hotel, *, full: bool) -> bytes:
@@ -170,13 +172,12 @@ class Records:
             ]
             for k, f in enumerate(OTAS)
         }
-        pools = texts.pools_json
-        self.text_blocks = {
+        plans = texts.plans_json
+        self.text_plans = {
             (lang, booking): tuple(
-                tuple(_text_block(entry, b"", booking, lang) for entry in pools[lang][tier])
-                for tier in range(5)
+                tuple(_text_plan(plan, booking, lang) for plan in tier) for tier in plans[lang]
             )
-            for lang in pools
+            for lang in plans
             for booking in (False, True)
         }
         self.no_response = {
@@ -184,23 +185,25 @@ class Records:
             b'"responseDateText":"","formattedResponseDate":"","responseTranslateSource":"'
             + lang.encode()
             + b'",'
-            for lang in pools
+            for lang in plans
         }
         self.flat_seen = bytearray(len(hotels))  # 1 for each group hotel written in the flat shape
-        # what a nested line needs of a profile: (reviewerInfo head, language, text blocks for
+        # what a nested line needs of a profile: (reviewerInfo head, language, text plans for
         # other OTAs and for Booking.com by tier, the empty response block in that language)
         self.nested_profiles = tuple(
-            (head, lang, self.text_blocks[lang, False], self.text_blocks[lang, True],
+            (head, lang, self.text_plans[lang, False], self.text_plans[lang, True],
              self.no_response[lang])
             for head, _, lang, _ in self.profiles
         )  # fmt: skip
 
-    def nested_maker(self, platform: Feed, standings: Standings) -> Maker:
-        """A function making lines in the nested shape for `platform`'s file of one month."""
-        table = self.tables[platform.key]
+    def nested_maker(
+        self, platform: Feed, standings: Standings, *, only: Hotel | None = None
+    ) -> Maker:
+        """A function making lines in the nested shape for `platform`'s file of one month
+        (about the hotel `only` when given: planted reviews)."""
+        table = (only,) if only is not None else self.tables[platform.key]
         heads, names, profiles = self.heads[platform.key], self.names, self.nested_profiles
         info_mid, secrets = self.info_mid, self.secrets
-        pools = self.texts.pools_json
         city_lines, responses = self.texts.city_lines_json, self.texts.responses_json
         rating_blocks, cache = self.rating_blocks, standings.cache
         rooms_of, agoda_mid = self.rooms_tail, self.agoda_mid
@@ -226,14 +229,16 @@ class Records:
                 # Expedia rates 1 to 5 and shows it on a 10-point scale
                 r10 = (_R10_EXPEDIA if feed is EXPEDIA else _R10_DECIMAL)[int(x * 10 + 60.5)]
                 tier = R10_TIER[r10]
-                country, lang, blocks, booking_blocks, no_response = profiles[(bits >> 12) & 1023]
-                k = (bits >> 22) & POOL_MASK
+                country, lang, plans, booking_plans, no_response = profiles[(bits >> 12) & 1023]
                 booking = feed is BOOKING
-                if tier >= 2 and (more >> 41) & 15 < 3 and (entry := pools[lang][tier][k])[1]:
+                head, pools, tail = (booking_plans if booking else plans)[tier][
+                    (bits >> 22) & POOL_MASK
+                ]
+                p0, p1, p2, p3, p4 = pools
+                w = getbits(40)  # 8 bits per sentence pick the sentence's wording
+                if tier >= 2 and (more >> 41) & 15 < 3 and p0 is not EMPTY_POOL:
                     local = city_lines[hotel.city.name, lang]  # 19%: a word on the area
-                    text = _text_block(entry, local[int(rng.random() * len(local))], booking, lang)
-                else:
-                    text = (booking_blocks if booking else blocks)[tier][k]
+                    tail = b" " + local[int(rng.random() * len(local))] + tail
                 stayed = day - LOS[(bits >> 40) & 31] - STAY_LAG[(more >> 45) & 63]
                 if (more >> 51) & 511 < (answer_bad[idx] if tier <= 1 else answer_good[idx]):
                     replies = responses[lang, tier >= 3]
@@ -254,7 +259,9 @@ class Records:
                 pid = feed.provider_id
                 out.append(b"".join((
                     heads[idx], b"%d," % (feed.id_base + (i * ID_MULT + 12_345) % ID_SPAN),
-                    rating_blocks[feed.key][r10], text, response, date, TIME_B[minute],
+                    rating_blocks[feed.key][r10], head,
+                    p0[w & 255], p1[(w >> 8) & 255], p2[(w >> 16) & 255],
+                    p3[(w >> 24) & 255], p4[w >> 32], tail, response, date, TIME_B[minute],
                     mid, long_date, _STAY_B[stayed], secrets[(bits >> 50) & 4095], country,
                     info_mid[(bits >> 31) & 511], rooms_of[idx][more >> 60],
                     _STAY_AND_COUNT[(bits >> 40) & 1023],

@@ -20,6 +20,7 @@ from hotelreviews.demo.generator import DemoFile, DemoWorld, FileResult
 from hotelreviews.demo.hotels import default_hotel_count
 from hotelreviews.demo.providers import FEEDS
 from hotelreviews.demo.timeline import MONTHS
+from hotelreviews.demo.truth import write_aspect_truth, write_truth
 from hotelreviews.demo.writer import Output, clear_previous, remove_partial
 
 MAX_HOTELS = 50_000
@@ -38,6 +39,7 @@ class DemoManifest:
     broken_lines: int  # lines an ingester must reject
     blank_lines: int  # empty lines, to be skipped
     broken_by_kind: dict[str, int] = field(default_factory=dict)
+    planted: int = 0  # planted reviews (part of `reviews`), listed in truth/
 
     @property
     def lines(self) -> int:
@@ -63,6 +65,7 @@ def write_demo(
     seed: int = 42,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    aspect_truth: bool = False,
 ) -> DemoManifest:
     """Write demo feed files into `out_dir`; the same arguments give byte-identical files.
 
@@ -71,6 +74,8 @@ def write_demo(
     are forked, so on other systems than Linux, or when the caller runs threads, the work is
     done in this process.
     Demo files from an earlier run in `out_dir` are replaced; other files are left alone.
+    Ground truth goes to `out_dir/truth/` (see truth.py); `aspect_truth` also writes every
+    review's sentence labels there (it reads the files back: slower).
     """
     if reviews < 1:
         raise ValueError("reviews must be at least 1")
@@ -82,13 +87,17 @@ def write_demo(
         workers = 1
     out_dir.mkdir(parents=True, exist_ok=True)
     clear_previous(out_dir)
-    args = (out_dir, reviews, hotels, seed)
+    world = DemoWorld(reviews=reviews, hotels=hotels, seed=seed)
+    args = (world, out_dir)
     ok = False
     try:
         if workers == 1:
             results = _in_process(*args, progress)
         else:
             results = _in_workers(*args, progress, workers)
+        write_truth(out_dir, world)
+        if aspect_truth:
+            write_aspect_truth(out_dir)
         ok = True
     finally:
         if not ok:
@@ -112,6 +121,7 @@ def write_demo(
         broken_lines=sum(f.broken for f in files),
         blank_lines=sum(f.blank for f in files),
         broken_by_kind=dict(sorted(kinds.items())),
+        planted=world.plan.count,
     )
 
 
@@ -119,9 +129,8 @@ _TASKS = [(k, m) for m in range(MONTHS) for k in range(len(FEEDS))]
 
 
 def _in_process(
-    out_dir: Path, reviews: int, hotels: int, seed: int, progress: Callable[[int], None] | None
+    world: DemoWorld, out_dir: Path, progress: Callable[[int], None] | None
 ) -> list[FileResult | None]:
-    world = DemoWorld(reviews=reviews, hotels=hotels, seed=seed)
     out = Output(out_dir, background=True)  # compression and disk writes on a second core
     written = 0
 
@@ -147,10 +156,8 @@ def can_fork() -> bool:
 
 
 def _in_workers(
+    world: DemoWorld,
     out_dir: Path,
-    reviews: int,
-    hotels: int,
-    seed: int,
     progress: Callable[[int], None] | None,
     workers: int,
 ) -> list[FileResult | None]:
@@ -159,7 +166,6 @@ def _in_workers(
     global _worker
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
-    world = DemoWorld(reviews=reviews, hotels=hotels, seed=seed)
     _worker = (world, Output(out_dir, background=False), counter)
     try:
         with ProcessPoolExecutor(workers, mp_context=ctx) as pool:

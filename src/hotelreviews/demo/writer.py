@@ -19,16 +19,35 @@ DEMO_FILE = re.compile(
 )
 
 
+# Ground truth goes to <out>/truth/: names end in .txt, which the ingester never reads.
+TRUTH_DIR = "truth"
+TRUTH_FILE = re.compile(r"^[a-z_0-9-]+\.jsonl\.txt(\.part)?$")
+
+
+def _truth_files(out_dir: Path) -> list[Path]:
+    root = out_dir / TRUTH_DIR
+    if not root.is_dir():
+        return []
+    return [p for p in root.rglob("*") if p.is_file() and TRUTH_FILE.match(p.name)]
+
+
 def clear_previous(out_dir: Path) -> None:
-    """Remove demo files left by an earlier run, so files of other sizes or seeds don't mix."""
+    """Remove demo files left by an earlier run, so files of other sizes or seeds don't mix;
+    make the truth folders."""
     for path in out_dir.iterdir():
         if DEMO_FILE.match(path.name) and path.is_file():
             path.unlink()
+    for path in _truth_files(out_dir):
+        path.unlink()
+    (out_dir / TRUTH_DIR).mkdir(exist_ok=True)
 
 
 def remove_partial(out_dir: Path) -> None:
     for path in out_dir.glob("*.part"):
         if DEMO_FILE.match(path.name):
+            path.unlink(missing_ok=True)
+    for path in _truth_files(out_dir):
+        if path.name.endswith(".part"):
             path.unlink(missing_ok=True)
 
 
