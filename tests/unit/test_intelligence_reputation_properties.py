@@ -153,3 +153,24 @@ def test_reviews_a_century_apart_neither_overflow_nor_leave_nans():
     )
     assert math.isclose(found.index, 100 * 2 / 3)
     assert found.reviews == 3
+
+
+def test_an_index_of_only_top_ratings_is_100_not_a_rounding_above_it():
+    # Found by CI: decayed sums of positions that are all 1 rounded to 100.00000000000001.
+    # These seeded histories include one that did (the 32nd).
+    rng = random.Random(1)
+    for _ in range(40):
+        count, half_life = rng.randint(1, 30), rng.choice([0.5, 1.0, 3.3, 30.0, 365.0, 0.71])
+        reviews = [
+            RatedReview(
+                provider=rng.choice(["Expedia", "Booking.com", "Agoda"]),
+                rating=10,
+                rating_scale=10,
+                review_date=START + timedelta(days=rng.uniform(0, 400)),
+            )
+            for _ in range(count)
+        ]
+        state = HotelReputationState.from_reviews(reviews=reviews, half_life_days=half_life)
+        prior = CityPrior(mean=1.0, weight=rng.choice([1.0, 3.0, 8.0, 0.5]))
+        as_of = START + timedelta(days=rng.uniform(400, 800))
+        assert reputation(state=state, prior=prior, as_of=as_of).index <= 100.0

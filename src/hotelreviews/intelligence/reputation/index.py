@@ -78,7 +78,10 @@ def reputation(
     """The hotel's index, confidence and aspect scores at `as_of`."""
     seen = evidence_at(state=state, day=day_number(as_of), grade_weight=prior.grade_weight)
     m = prior.weight
-    index = 100.0 * (m * prior.mean + seen.weight * seen.mean) / (m + seen.weight)
+    # Clamped: a mean of decayed sums whose positions are all 1 can round to 1 + 1e-16.
+    index = min(
+        100.0, max(0.0, 100.0 * (m * prior.mean + seen.weight * seen.mean) / (m + seen.weight))
+    )
     variance = (m * prior.variance + seen.deviation) / (m + seen.degrees_of_freedom)
     confidence = seen.weight / (seen.weight + m * variance / prior.variance)
     return Reputation(
