@@ -55,6 +55,7 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     ),
     "GET /api/v1/audit-events": (None, {"admin"}),
     "GET /api/v1/alerts": (None, {"admin", "manager", "analyst"}),
+    "GET /api/v1/events": (None, EVERYONE),
 }
 QUERIES = {"/api/v1/reviews/search": {"q": "clean"}}
 DENIED = {"authentication_required", "forbidden"}

@@ -31,6 +31,8 @@ from hotelreviews.cache.runtime import ResponseCache
 from hotelreviews.core import heap, migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
+from hotelreviews.events.hub import EventHub
+from hotelreviews.events.routes import router as events_router
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.runs.routes import router as ingestions_router
 from hotelreviews.intelligence.alerts.routes import router as alerts_router
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 following_writer(router, live),
                 cache.running(primary_engine) if cache is not None else contextlib.nullcontext(),
                 app.state.token_versions.running(),
+                app.state.event_hub.running(primary_engine),
             ):
                 heap.settle()
                 yield
@@ -128,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = cache  # its counters and versions, for operators and tests
     # Users' current token versions: revoked access tokens are refused (security.authn).
     app.state.token_versions = TokenVersions(settings)
+    # One reader of the event outbox for every stream this process serves (events.hub).
+    app.state.event_hub = EventHub(settings)
     # Innermost: audit events recorded while a request is served name its identity and its
     # client address (both on the scope, filled in by the middlewares outside).
     app.add_middleware(AuditContextMiddleware)
@@ -162,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(auth_router)
     api.include_router(audit_router)
     api.include_router(alerts_router)
+    api.include_router(events_router)
     app.include_router(api, dependencies=policy)
     bind_policies(app)  # refuses a route without a policy
     require_policy_first(app)  # 401/403 before a body is read, whatever it holds

@@ -4,6 +4,7 @@ for Alembic (migrations.env), the CLI and the tests. Core never imports it (it k
 from hotelreviews.audit.tables import audit_events
 from hotelreviews.cache.tables import data_versions, hotel_versions
 from hotelreviews.core.metadata import metadata
+from hotelreviews.events.tables import events
 from hotelreviews.hotels.tables import (
     hotel_provider_standings,
     hotel_summaries,
@@ -36,4 +37,5 @@ __all__ = [
     "login_failures",
     "audit_events",
     "alerts",
+    "events",
 ]

@@ -35,6 +35,7 @@ _CONSISTENCY_TOKEN = b"x-consistency-token"
 # The API key header (security.authn), a credential like Authorization.
 _API_KEY = b"x-api-key"
 _BYPASS = frozenset({b"authorization", _API_KEY, _CONSISTENCY_TOKEN})
+_EVENT_STREAM = b"text/event-stream"
 _Flight = asyncio.Future[CachedResponse | None]
 
 
@@ -83,6 +84,11 @@ class ResponseCacheMiddleware:
                 # Credentials (a token or an API key) mean the response may be personal, and
                 # the route's policy must see them: a shared cache stays out.
                 # A consistency token asks to see a write that a stored entry may predate.
+                await self.app(scope, receive, send)
+                return
+            if name == b"accept" and _EVENT_STREAM in value:
+                # A stream (events.routes) is never stored, and never finishes for the
+                # requests of the same URL to wait on as a single flight.
                 await self.app(scope, receive, send)
                 return
             if name == b"if-none-match":

@@ -67,6 +67,9 @@ def serve(
             log_level=settings.log_level.lower(),
             # Not uvicorn's own handlers: its records go through ours (observability.logging).
             log_config=None,
+            # Event streams (GET /api/v1/events) never end by themselves: without a bound, a
+            # stop would wait for every client to leave.
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
 
 

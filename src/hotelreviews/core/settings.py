@@ -354,6 +354,29 @@ class Settings(BaseSettings):
 
     # (end of identity)
 
+    # [events] The event outbox and GET /api/v1/events (hotelreviews.events; docs/events.md).
+    # How long events are kept for replay (Last-Event-ID); older ones are pruned by writers.
+    events_retention_hours: float = Field(default=7 * 24, gt=0, le=24 * 366)
+    # Events one streaming client may have waiting; past it the client is told to reconnect
+    # with its last id (it loses nothing: it resumes from the table) and its stream ends.
+    events_client_buffer: int = Field(default=1000, ge=1, le=100_000)
+    # Streams one process serves at once; beyond, 503 event_streams_busy.
+    events_max_streams: int = Field(default=200, ge=1, le=100_000)
+    # How often a process with streaming clients reads new events from the table when no
+    # Redis subscription tells it (the worker's events, in the embedded setup)…
+    events_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    # …and while one does (a backstop for notices lost in transit).
+    events_poll_seconds_subscribed: float = Field(default=15.0, gt=0, le=3600)
+    # A comment line on an idle stream this often, so proxies and clients keep it open.
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=600)
+    # The reconnection delay streams advise (the SSE `retry:` field).
+    events_retry_milliseconds: int = Field(default=3000, ge=0, le=600_000)
+    # How long `hotelreviews serve`, told to stop, waits for requests still running before it
+    # cancels them. Event streams, which never end by themselves, are ended on the signal
+    # (events.stopping); this bounds the rest, and any stream that missed it.
+    shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # (end of events)
+
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:

@@ -75,6 +75,9 @@ POLICIES: dict[str, Policy] = {
     "GET /api/v1/audit-events": require(ADMIN),
     # Review intelligence: alerts are for the people who act on them.
     "GET /api/v1/alerts": require(ADMIN, MANAGER, ANALYST),
+    # What changed, live: public data (new reviews); alert events only reach managers and
+    # analysts (events.records.EventFilter).
+    "GET /api/v1/events": PUBLIC_READ,
 }
 
 

@@ -31,6 +31,7 @@ from hotelreviews.cache.versions import VersionBump
 from hotelreviews.ingestion.shapes.records import HotelRef
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.batch import LineCounts, ParsedBatch, ReviewKey, StoredReview
+from hotelreviews.ingestion.writing.review_events import HotelChanges
 
 if TYPE_CHECKING:
     from hotelreviews.ingestion.writing.writer import BatchWriter
@@ -56,6 +57,8 @@ class Prepared:
     created: bool
     # The version of each review the batch leaves in the store.
     written: dict[ReviewKey, StoredReview]
+    # The hotels whose reviews it adds or edits, with counts (its "reviews" events).
+    changes: dict[int, HotelChanges]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,8 @@ class Committed:
 
     counts: LineCounts
     bump: VersionBump
+    # The last event id it recorded (events.outbox), for the listeners; None: no event.
+    last_event_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ import functools
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec
 
@@ -18,6 +18,7 @@ from hotelreviews.cache.invalidation import publish_committed
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
+from hotelreviews.events.notify import announce
 from hotelreviews.ingestion.shapes.parsing import parse_line
 from hotelreviews.ingestion.shapes.records import NormalizedReview
 from hotelreviews.ingestion.sources.errors import SourceError, SourceOverLimit, SourceUnavailable
@@ -156,6 +157,7 @@ async def ingest_file(
                 in_transaction=in_batch,
                 max_stored_rejections=settings.source_max_stored_rejections,
                 describe=functools.partial(_batch_attributes, source, run_id),
+                events_retention=timedelta(hours=settings.events_retention_hours),
             )
             batches = _read_batches(
                 iter_lines(source, start_after_line=counts.lines_done, budget=budget),
@@ -173,6 +175,7 @@ async def ingest_file(
                         await publish_committed(
                             settings=settings, engine=engine, bump=committed.bump
                         )
+                        await announce(settings=settings, up_to=committed.last_event_id)
                         if on_progress:
                             on_progress(
                                 source.display_name, committed.counts.lines_done, source.bytes_read
@@ -182,6 +185,10 @@ async def ingest_file(
                 report.transient = isinstance(error, SourceUnavailable)
                 if isinstance(error, SourceOverLimit):
                     report.message += _what_is_kept(writer.counts)
+            finally:
+                # A batch in flight when the source failed commits without being yielded
+                # above: its events are announced here (a repeated notice costs nothing).
+                await announce(settings=settings, up_to=writer.last_event_id)
             report.counts, report.seconds = writer.counts, time.monotonic() - started
             await _finish(
                 engine,

@@ -1,9 +1,10 @@
 """Writing one parsed batch in one transaction, together with the file's progress.
 
-Because the reviews, the summary changes, the standings, the rejected lines and the progress
-mark commit together, a process killed at any instant leaves either all of a batch or none
-of it, and a re-run resumes right after the last committed line. On PostgreSQL two batches
-are in flight at once, on two connections, committing in file order (see pipeline).
+Because the reviews, the summary changes, the standings, the rejected lines, the progress
+mark and the batch's events (events.outbox: one "reviews" event per hotel) commit together,
+a process killed at any instant leaves either all of a batch or none of it, and a re-run
+resumes right after the last committed line. On PostgreSQL two batches are in flight at
+once, on two connections, committing in file order (see pipeline).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -20,6 +21,7 @@ from hotelreviews.cache.repository import bump_versions, names_unnamed_provider
 from hotelreviews.cache.versions import VersionBump
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
+from hotelreviews.events.outbox import DEFAULT_RETENTION, record_events
 from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef, Rejection
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.batch import (
@@ -36,6 +38,7 @@ from hotelreviews.ingestion.writing.pipeline import (
     Signals,
     write_in_order,
 )
+from hotelreviews.ingestion.writing.review_events import HotelChanges, reviews_events
 from hotelreviews.ingestion.writing.rows import (
     clean_hotel,
     contribution,
@@ -89,6 +92,10 @@ class BatchWriter:
     max_stored_rejections: int | None = None
     # What each batch's trace span says about it (its file, its size).
     describe: Callable[[ParsedBatch], dict[str, Any]] = lambda batch: {}
+    # How long the events the batches record are kept (events.outbox prunes older ones).
+    events_retention: timedelta = DEFAULT_RETENTION
+    # The last event id a committed batch recorded (None: none yet), for the listeners.
+    last_event_id: int | None = None
 
     async def write_all(
         self, batches: AsyncIterator[ParsedBatch], *, pipelined: bool
@@ -177,7 +184,7 @@ class BatchWriter:
                 await previous.done
             if self.in_transaction is not None:
                 await self.in_transaction(connection, self.run_id, batch)
-            counts, version = await self._finish(connection, batch, prepared)
+            counts, version, last_event_id = await self._finish(connection, batch, prepared)
         # Only what committed is remembered.
         self.counts = counts
         self.committed = VersionBump(
@@ -187,7 +194,9 @@ class BatchWriter:
         )
         self.known.providers.update(prepared.provider_ids)
         self.known.hotels.update(prepared.hotels)
-        return Committed(counts=counts, bump=self.committed)
+        if last_event_id is not None:
+            self.last_event_id = last_event_id
+        return Committed(counts=counts, bump=self.committed, last_event_id=last_event_id)
 
     async def _prepare(
         self, connection: AsyncConnection, batch: ParsedBatch, basis: Prepared | None
@@ -216,13 +225,19 @@ class BatchWriter:
         }
         batch_counts, delta = judge(keyed, stored, contributions)
         new_rows, changed_rows = [], []
+        changes: dict[int, HotelChanges] = {}
         for key, review in latest.items():
             before = stored.get(key)
             if before is None or before.content_hash != review.content_hash:
+                hotel_id = hotel_of[key]
                 row = review_row(
-                    key=key, review=review, hotel_id=hotel_of[key], run_id=self.run_id, now=now
+                    key=key, review=review, hotel_id=hotel_id, run_id=self.run_id, now=now
                 )
                 (new_rows if before is None else changed_rows).append(row)
+                change = changes.get(hotel_id)
+                if change is None:
+                    change = changes[hotel_id] = HotelChanges()
+                change.count(key, new=before is None)
         batch_counts.blank = batch.blank
         batch_counts.rejected = len(batch.rejections)
         batch_counts.rejected_by_reason.update(str(r.reason) for _, r, _ in batch.rejections)
@@ -246,14 +261,16 @@ class BatchWriter:
                 key: StoredReview(review.content_hash, contributions[key])
                 for key, review in latest.items()
             },
+            changes=changes,
         )
         return prepared, new_rows, changed_rows
 
     async def _finish(
         self, connection: AsyncConnection, batch: ParsedBatch, prepared: Prepared
-    ) -> tuple[LineCounts, int]:
+    ) -> tuple[LineCounts, int, int | None]:
         """Phase 2, once the batch before has committed: everything rows of other batches
-        share (summaries, standings, the run's progress, versions), and the counts."""
+        share (summaries, standings, the run's progress, versions, events), the counts, the
+        version and the last event id."""
         await repo.apply_summary_delta(
             connection, hotel_rows=prepared.hotel_rows, breakdown_rows=prepared.breakdown_rows
         )
@@ -269,11 +286,18 @@ class BatchWriter:
         counts = replace(self.counts, rejected_by_reason=self.counts.rejected_by_reason.copy())
         counts.add(prepared.batch_counts)
         await repo.save_progress(connection, run_id=self.run_id, counts=counts)
+        # Before the locks below: the review ids are read while no other writer waits.
+        events = await reviews_events(connection, changes=prepared.changes, run_id=self.run_id)
         # Last: the version row's lock is held only for the commit.
         version = await bump_versions(
             connection, hotel_ids=prepared.touched, all_hotels=prepared.names_provider
         )
-        return counts, version
+        # After the version row's lock (which every batch takes first, so no deadlock): the
+        # events' lock, held for the commit too, keeps their ids in commit order.
+        last_event_id = await record_events(
+            connection, events=events, retention=self.events_retention
+        )
+        return counts, version, last_event_id
 
     def _known_after(self, basis: Prepared | None) -> KnownIds:
         """What the store holds once the batch before commits: committed plus its own."""

@@ -1,0 +1,32 @@
+"""The events as one JSON page: the polling mode of GET /api/v1/events, for clients that
+cannot hold a stream open (and for the schema's fuzzer, which cannot read an endless one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hotelreviews.core.database import read_transaction
+from hotelreviews.events import repository as repo
+from hotelreviews.events.records import EventFilter, StoredEvent
+
+
+async def events_page(
+    *, engine: AsyncEngine, event_filter: EventFilter, after: int, limit: int
+) -> dict[str, Any]:
+    """Up to `limit` events after `after`, oldest first, and the id to resume after."""
+    async with read_transaction(engine) as connection:
+        rows = await repo.read_after(
+            connection,
+            after=after,
+            limit=limit + 1,
+            hotel_ids=event_filter.hotel_ids,
+            kinds=event_filter.kinds,
+        )
+    shown = [StoredEvent.of(row) for row in rows[:limit]]
+    return {
+        "items": [event.as_data() for event in shown],
+        "last_event_id": shown[-1].id if shown else after,
+        "has_more": len(rows) > limit,
+    }

@@ -1,0 +1,101 @@
+"""The pure parts of the event stream: the SSE wire format, who gets which event, and the
+bounded buffer that drops a client instead of growing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hotelreviews.events import sse
+from hotelreviews.events.notify import decode_notice, encode_notice
+from hotelreviews.events.records import EventFilter, StoredEvent
+from hotelreviews.events.subscriber import Subscriber
+
+AT = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+
+
+def event(event_id: int, *, kind: str = "reviews", hotel_id: int = 1) -> StoredEvent:
+    return StoredEvent(
+        id=event_id, kind=kind, hotel_id=hotel_id, occurred_at=AT, payload={"new": 1}
+    )
+
+
+def test_an_event_is_one_message_with_its_id_kind_and_json_data() -> None:
+    text = sse.event_message(event(42)).decode()
+
+    lines = text.split("\n")
+    assert lines[:2] == ["id: 42", "event: reviews"]
+    assert lines[3:] == ["", ""]  # a blank line ends the message
+    data = orjson.loads(lines[2].removeprefix("data: "))
+    assert data == {
+        "id": 42,
+        "kind": "reviews",
+        "hotel_id": 1,
+        "occurred_at": "2026-12-06T09:30:00+00:00",
+        "payload": {"new": 1},
+    }
+
+
+def test_a_payload_with_newlines_still_fits_on_one_data_line() -> None:
+    tricky = StoredEvent(
+        id=1, kind="alert", hotel_id=1, occurred_at=AT, payload={"message": "a\nb\r\n\nc"}
+    )
+
+    text = sse.event_message(tricky).decode()
+
+    assert text.count("\n") == 4  # id, event, data, blank
+    assert text.count("\r") == 0
+
+
+def test_the_reconnect_message_carries_no_id_so_the_clients_last_id_stays() -> None:
+    text = sse.reconnect_message(last_event_id=7, detail="behind").decode()
+
+    assert text.startswith("event: reconnect\ndata: ")
+    assert "\nid:" not in text and not text.startswith("id:")
+    assert orjson.loads(text.split("data: ")[1]) == {"last_event_id": 7, "detail": "behind"}
+
+
+def test_only_managers_and_analysts_get_alerts_whatever_they_ask_for() -> None:
+    anonymous = EventFilter.for_client(hotel_ids=(), kind=None, roles=())
+    asks_alerts = EventFilter.for_client(hotel_ids=(), kind="alert", roles={"ingest"})
+    analyst = EventFilter.for_client(hotel_ids=(), kind=None, roles={"analyst"})
+
+    assert anonymous.matches(event(1)) and not anonymous.matches(event(2, kind="alert"))
+    assert asks_alerts.kinds == frozenset()
+    assert analyst.matches(event(2, kind="alert"))
+
+
+def test_a_hotel_filter_keeps_only_those_hotels() -> None:
+    two = EventFilter.for_client(hotel_ids=[3, 5], kind=None, roles=())
+
+    assert [two.matches(event(1, hotel_id=h)) for h in (3, 4, 5)] == [True, False, True]
+
+
+def test_notices_round_trip_and_strangers_are_not_ids() -> None:
+    assert decode_notice(encode_notice(123456789)) == 123456789
+    assert decode_notice(b"-1") is None
+    assert decode_notice(b"\xff\xfe") is None
+    assert decode_notice(b"9" * 40) is None
+
+
+@given(
+    capacity=st.integers(min_value=1, max_value=8),
+    hotels=st.lists(st.integers(min_value=1, max_value=3), max_size=20),
+)
+def test_a_buffer_holds_every_wanted_event_in_order_until_it_would_overflow(
+    capacity: int, hotels: list[int]
+) -> None:
+    subscriber = Subscriber(
+        EventFilter.for_client(hotel_ids=[1], kind=None, roles=()), capacity=capacity
+    )
+
+    for number, hotel in enumerate(hotels, start=1):
+        subscriber.offer(event(number, hotel_id=hotel))
+
+    wanted = [number for number, hotel in enumerate(hotels, start=1) if hotel == 1]
+    assert subscriber.overflowed == (len(wanted) > capacity)
+    taken = [taken.id for taken in subscriber.take()]
+    assert taken == ([] if subscriber.overflowed else wanted)
