@@ -1,0 +1,76 @@
+"""Step 1: the aspect opinions of the touched hotels' reviews not analysed yet (or edited since),
+and how a review's stored opinions read back as one polarity per aspect.
+
+Stored compactly, one list per (aspect, sentence): [aspect, polarity, score, source, sentence].
+The index and the detectors count a review once per aspect it has an opinion on, with the
+polarity its opinions lean to (the sum of their signed scores): a review that praises the
+staff in two sentences is one positive staff opinion, not two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hotelreviews.intelligence.aspects import AspectOpinion, analyze_review
+from hotelreviews.intelligence.runner import repository as repo
+
+
+def encode(opinions: Iterable[AspectOpinion]) -> list[list[Any]]:
+    """The opinions as compact JSON lists."""
+    return [
+        [item.aspect, item.polarity, round(item.score, 3), item.source, item.sentence]
+        for item in opinions
+    ]
+
+
+def review_polarities(stored: Sequence[Sequence[Any]] | None) -> tuple[tuple[str, str], ...]:
+    """(aspect, "positive" | "negative") once per aspect the review leans on, sorted."""
+    if not stored:
+        return ()
+    net: dict[str, float] = {}
+    for aspect, polarity, score, *_ in stored:
+        signed = abs(float(score)) if polarity == "positive" else -abs(float(score))
+        net[aspect] = net.get(aspect, 0.0) + signed
+    return tuple(
+        (aspect, "positive" if total > 0 else "negative")
+        for aspect, total in sorted(net.items())
+        if total != 0
+    )
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
+
+
+async def analyse_hotels(
+    connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime
+) -> int:
+    """Analyse and store the hotels' reviews that need it; how many were analysed."""
+    rows = await repo.reviews_to_analyse(connection, hotel_ids=hotel_ids)
+    stored = []
+    for row in rows:
+        found = analyze_review(
+            title=row.title,
+            text=row.text,
+            positives=row.positives,
+            negatives=row.negatives,
+            language=row.language,
+            rating_normalized=row.rating_normalized,
+        )
+        stored.append(
+            {
+                "review_id": row.id,
+                "hotel_id": row.hotel_id,
+                "review_day": utc_day(row.review_date),
+                "language": found.language,
+                "opinions": encode(found.opinions),
+                "analysed_at": now,
+                "source_changed_at": row.last_changed_at,
+            }
+        )
+    await repo.store_opinions(connection, rows=stored)
+    return len(stored)
