@@ -28,6 +28,8 @@ from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.reviews.tables import reviews
 from tests.support.api_client import api_client, api_key_headers
+from tests.support.builders import Catalog
+from tests.support.cache import changed
 
 SAMPLES = Path("/work/shared/formats/samples")
 AGODA = SAMPLES / "agoda_com_2025-03-16.jl"
@@ -228,3 +230,42 @@ async def test_a_crash_mid_batch_leaves_the_cursor_and_the_effects_as_they_were(
     report = await catch_up(engine=engine, settings=settings)
     assert report.analysed == 4
     assert await scalar(engine, sa.select(intelligence_progress.c.last_event_id)) > cursor
+
+
+async def test_the_reputation_of_an_unknown_hotel_is_404_and_of_an_unscored_one_not_scored(
+    engine: AsyncEngine, client: httpx.AsyncClient
+) -> None:
+    quiet = await Catalog(engine).hotel("Quiet House", city="Berlin")
+
+    missing = await client.get(f"/api/v1/hotels/{quiet + 1000}/reputation")
+    unscored = await client.get(f"/api/v1/hotels/{quiet}/reputation")
+
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "hotel_not_found"
+    assert unscored.status_code == 200
+    body = unscored.json()
+    assert (body["status"], body["index"], body["competitive_set"]) == ("not_scored", None, None)
+    assert "not scored yet" in body["reason"]
+
+
+async def test_a_cached_reputation_is_replaced_once_the_runner_rescores_the_hotel(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    cached = settings.model_copy(
+        update={
+            "cache_enabled": True,
+            "cache_version_poll_seconds": 0.05,
+            "cache_ttl_seconds": 3600.0,
+        }
+    )
+    await ingest_paths(engine=engine, settings=cached, paths=[str(AGODA)])
+    harbour = await hotel_id_of(engine, "5101")
+    url = f"/api/v1/hotels/{harbour}/reputation"
+    async with api_client(cached) as client:
+        before = await client.get(url)
+        assert before.json()["status"] == "not_scored"
+
+        await catch_up(engine=engine, settings=cached)
+
+        after = await changed(client, url, before.content)
+    assert after.json()["status"] == "scored"
