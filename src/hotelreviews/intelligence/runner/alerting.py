@@ -9,6 +9,7 @@ data as it stood then, which for live feeds is today and for a replayed history 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,7 +26,7 @@ from hotelreviews.intelligence.anomalies import (
     detect,
     series_from_days,
 )
-from hotelreviews.intelligence.reputation import normalise
+from hotelreviews.intelligence.reputation import HotelReputationState, normalise
 from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.analysis import review_polarities, utc_day
 
@@ -42,6 +43,12 @@ class _Day:
     negative: dict[str, int] | None = None
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _position(provider: str, rating: float, rating_scale: float, day: date) -> float:
+    # The same hotel's window is re-read at every batch that touches it: most hit.
+    return normalise(provider=provider, rating=rating, rating_scale=rating_scale, review_date=day)
+
+
 def day_buckets(*, reviews: Sequence[Any], as_of: date) -> list[DayBucket]:
     """The hotel's days from `as_of` - 31 weeks to `as_of`: count, mean rating position (on
     the provider's own range, 0..1) and aspect opinions (once per review and aspect)."""
@@ -53,12 +60,7 @@ def day_buckets(*, reviews: Sequence[Any], as_of: date) -> list[DayBucket]:
             continue
         bucket = days.setdefault(day, _Day(positive={}, negative={}))
         bucket.reviews += 1
-        bucket.rating_sum += normalise(
-            provider=row.provider,
-            rating=row.rating,
-            rating_scale=row.rating_scale,
-            review_date=day,
-        )
+        bucket.rating_sum += _position(row.provider, row.rating, row.rating_scale, day)
         for aspect, polarity in review_polarities(row.opinions):
             counts = bucket.positive if polarity == "positive" else bucket.negative
             assert counts is not None
@@ -75,8 +77,11 @@ def day_buckets(*, reviews: Sequence[Any], as_of: date) -> list[DayBucket]:
     ]
 
 
-def newest_day(*, reviews: Sequence[Any], today: date) -> date:
-    return max((utc_day(row.review_date) for row in reviews), default=today)
+def newest_day(*, state: HotelReputationState, today: date) -> date:
+    """The hotel's newest review's UTC day (the state's reference), or today without one."""
+    if state.reference_day is None:
+        return today
+    return datetime.fromtimestamp(state.reference_day * 86_400.0, tz=UTC).date()
 
 
 def restored_ledger(*, hotel_id: int, stored: Sequence[Any]) -> AlertLedger:
@@ -102,13 +107,15 @@ def alert_key(alert: Alert) -> str:
 
 
 async def alert_hotel(
-    connection: AsyncConnection, *, hotel_id: int, reviews: Sequence[Any], today: date
+    connection: AsyncConnection, *, hotel_id: int, state: HotelReputationState, today: date
 ) -> list[NewEvent]:
     """Detect on the hotel's series, store the alerts of new problems; their "alert" events
     (to record with the transaction's other events)."""
-    if not reviews:
+    if state.reference_day is None:
         return []
-    as_of = newest_day(reviews=reviews, today=today)
+    as_of = newest_day(state=state, today=today)
+    since = datetime.combine(as_of - WINDOW, time(), tzinfo=UTC)
+    reviews = await repo.hotel_reviews(connection, hotel_id=hotel_id, since=since)
     series = series_from_days(
         hotel_id=str(hotel_id), days=day_buckets(reviews=reviews, as_of=as_of)
     )

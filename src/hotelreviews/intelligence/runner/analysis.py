@@ -10,12 +10,14 @@ staff in two sentences is one positive staff opinion, not two.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.intelligence.aspects import AspectOpinion, analyze_review
+from hotelreviews.intelligence.reputation import RatedReview
 from hotelreviews.intelligence.runner import repository as repo
 
 
@@ -46,12 +48,24 @@ def utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
 
 
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """What `analyse_hotels` stored: the reviews new to the runner, per hotel, as the index
+    takes them, and the hotels with an edited review (whose state must be rebuilt)."""
+
+    count: int
+    fresh: dict[int, list[RatedReview]]
+    edited: set[int]
+
+
 async def analyse_hotels(
     connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime
-) -> int:
-    """Analyse and store the hotels' reviews that need it; how many were analysed."""
+) -> Analysed:
+    """Analyse and store the hotels' reviews that need it."""
     rows = await repo.reviews_to_analyse(connection, hotel_ids=hotel_ids)
     stored = []
+    fresh: dict[int, list[RatedReview]] = {}
+    edited: set[int] = set()
     for row in rows:
         found = analyze_review(
             title=row.title,
@@ -61,16 +75,29 @@ async def analyse_hotels(
             language=row.language,
             rating_normalized=row.rating_normalized,
         )
+        opinions = encode(found.opinions)
+        if row.edited:
+            edited.add(row.hotel_id)
+        else:
+            fresh.setdefault(row.hotel_id, []).append(
+                RatedReview(
+                    provider=row.provider,
+                    rating=row.rating,
+                    rating_scale=row.rating_scale,
+                    review_date=row.review_date,
+                    opinions=review_polarities(opinions),
+                )
+            )
         stored.append(
             {
                 "review_id": row.id,
                 "hotel_id": row.hotel_id,
                 "review_day": utc_day(row.review_date),
                 "language": found.language,
-                "opinions": encode(found.opinions),
+                "opinions": opinions,
                 "analysed_at": now,
                 "source_changed_at": row.last_changed_at,
             }
         )
     await repo.store_opinions(connection, rows=stored)
-    return len(stored)
+    return Analysed(count=len(stored), fresh=fresh, edited=edited)

@@ -37,7 +37,7 @@ from hotelreviews.events.outbox import NewEvent, record_events
 from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.alerting import alert_hotel
 from hotelreviews.intelligence.runner.analysis import analyse_hotels
-from hotelreviews.intelligence.runner.scoring import place_of, rank_sets, score_hotel
+from hotelreviews.intelligence.runner.scoring import place_of, rank_sets, score_hotels
 
 DEFAULT_LIMIT = 200
 # Called in each batch's transaction before the cursor is saved (tests: a crash there).
@@ -65,9 +65,10 @@ class _Applied:
 
 
 async def _apply_hotels(
-    connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime
+    connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime, rebuild: bool
 ) -> _Applied:
-    """Analyse, score and alert the hotels (those that exist) in the caller's transaction."""
+    """Analyse, score and alert the hotels (those that exist) in the caller's transaction;
+    `rebuild`: their states from their whole history (resynchronising)."""
     places = {
         row.id: place_of(city=row.city, stars=row.stars)
         for row in await repo.hotel_places(connection, hotel_ids=hotel_ids)
@@ -75,15 +76,16 @@ async def _apply_hotels(
     if not places:
         return _Applied(0, [], set())
     analysed = await analyse_hotels(connection, hotel_ids=list(places), now=now)
+    states = await score_hotels(
+        connection, places=places, analysed=analysed, rebuild=rebuild, now=now
+    )
     alert_events: list[NewEvent] = []
-    for hotel_id, place in sorted(places.items()):
-        reviews = await repo.hotel_reviews(connection, hotel_id=hotel_id)
-        await score_hotel(connection, hotel_id=hotel_id, place=place, reviews=reviews, now=now)
+    for hotel_id, state in sorted(states.items()):
         alert_events += await alert_hotel(
-            connection, hotel_id=hotel_id, reviews=reviews, today=now.date()
+            connection, hotel_id=hotel_id, state=state, today=now.date()
         )
     changed = set(places) | await rank_sets(connection, places=places)
-    return _Applied(analysed, alert_events, changed)
+    return _Applied(analysed.count, alert_events, changed)
 
 
 async def _finish(
@@ -129,7 +131,7 @@ async def _step(
                 report.last_event_id = cursor
                 return False
             hotel_ids = {row.hotel_id for row in rows if row.kind == "reviews"}
-            applied = await _apply_hotels(connection, hotel_ids=hotel_ids, now=now)
+            applied = await _apply_hotels(connection, hotel_ids=hotel_ids, now=now, rebuild=False)
             if in_batch is not None:
                 await in_batch(connection)
             last_alert_event = await _finish(
@@ -159,7 +161,7 @@ async def _resynchronise(
         now = utcnow()
         async with write_transaction(engine) as connection:
             hotel_ids = await repo.hotel_ids_after(connection, after=after, limit=limit)
-            applied = await _apply_hotels(connection, hotel_ids=hotel_ids, now=now)
+            applied = await _apply_hotels(connection, hotel_ids=hotel_ids, now=now, rebuild=True)
             last = hotel_ids and len(hotel_ids) < limit
             done = not hotel_ids or last
             last_alert_event = await _finish(

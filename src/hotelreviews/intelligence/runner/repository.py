@@ -70,11 +70,16 @@ async def hotel_ids_after(connection: AsyncConnection, *, after: int, limit: int
 async def reviews_to_analyse(
     connection: AsyncConnection, *, hotel_ids: Collection[int]
 ) -> list[Row[Any]]:
-    """The hotels' reviews with no stored opinions, or opinions of an older version."""
+    """The hotels' reviews with no stored opinions, or opinions of an older version (`edited`
+    true), with what the index needs of them (provider key, rating, scale)."""
     statement = (
         sa.select(
             r.id,
             r.hotel_id,
+            providers.c.key.label("provider"),
+            r.rating,
+            r.rating_scale,
+            o.review_id.is_not(None).label("edited"),
             r.title,
             r.text,
             r.positives,
@@ -84,7 +89,11 @@ async def reviews_to_analyse(
             r.review_date,
             r.last_changed_at,
         )
-        .select_from(reviews.outerjoin(review_opinions, o.review_id == r.id))
+        .select_from(
+            reviews.join(providers, providers.c.id == r.provider_id).outerjoin(
+                review_opinions, o.review_id == r.id
+            )
+        )
         .where(
             r.hotel_id.in_(sorted(hotel_ids)),
             sa.or_(o.review_id.is_(None), o.source_changed_at != r.last_changed_at),
@@ -117,8 +126,11 @@ async def store_opinions(connection: AsyncConnection, *, rows: Sequence[dict[str
     await connection.execute(statement, list(rows))
 
 
-async def hotel_reviews(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
-    """Every review of the hotel with its provider's key and its stored opinions (or None)."""
+async def hotel_reviews(
+    connection: AsyncConnection, *, hotel_id: int, since: datetime | None = None
+) -> list[Row[Any]]:
+    """The hotel's reviews (dated `since` or later; None: all) with their provider's key and
+    their stored opinions (or None)."""
     statement = (
         sa.select(
             providers.c.key.label("provider"),
@@ -134,15 +146,30 @@ async def hotel_reviews(connection: AsyncConnection, *, hotel_id: int) -> list[R
         )
         .where(r.hotel_id == hotel_id)
     )
+    if since is not None:
+        statement = statement.where(r.review_date >= since)
     return list((await connection.execute(statement)).all())
 
 
 async def hotel_grades(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
-    """The hotel's provider standings (category grades), each with its provider's scale."""
+    """The hotel's latest provider standing (category grades) per provider, each with its
+    provider's scale. Only the latest: the state keeps the newest grade of each name anyway,
+    and a hotel collects a snapshot per delivery."""
     s = hotel_provider_standings.c
+    latest = (
+        sa.select(s.provider_id, sa.func.max(s.as_of).label("as_of"))
+        .where(s.hotel_id == hotel_id)
+        .group_by(s.provider_id)
+        .subquery()
+    )
     statement = (
         sa.select(providers.c.key.label("provider"), providers.c.rating_scale, s.as_of, s.grades)
-        .select_from(hotel_provider_standings.join(providers, providers.c.id == s.provider_id))
+        .select_from(
+            hotel_provider_standings.join(
+                latest,
+                sa.and_(s.provider_id == latest.c.provider_id, s.as_of == latest.c.as_of),
+            ).join(providers, providers.c.id == s.provider_id)
+        )
         .where(s.hotel_id == hotel_id)
     )
     return list((await connection.execute(statement)).all())
@@ -156,14 +183,14 @@ async def hotel_places(
     return list((await connection.execute(statement)).all())
 
 
-async def city_states(
-    connection: AsyncConnection, *, city_key: str, excluding: Collection[int]
-) -> list[Any]:
-    """The stored reputation states of the city's hotels but `excluding`."""
-    statement = sa.select(hr.state).where(
-        hr.city_key == city_key, hr.hotel_id.not_in(sorted(excluding))
+async def stored_states(
+    connection: AsyncConnection, *, city_keys: Collection[str], hotel_ids: Collection[int]
+) -> dict[int, Any]:
+    """The stored reputation states of the cities' hotels and of `hotel_ids`, by hotel id."""
+    statement = sa.select(hr.hotel_id, hr.city_key, hr.state, hr.rank, hr.set_size).where(
+        sa.or_(hr.city_key.in_(sorted(city_keys)), hr.hotel_id.in_(sorted(hotel_ids)))
     )
-    return list((await connection.execute(statement)).scalars())
+    return {row.hotel_id: row for row in (await connection.execute(statement)).all()}
 
 
 async def upsert_reputation(connection: AsyncConnection, *, row: dict[str, Any]) -> None:

@@ -1,13 +1,21 @@
-"""Step 2: a touched hotel's reputation, recomputed from all its reviews and stored, and the
-ranks of its competitive set.
+"""Step 2: the touched hotels' reputation states, brought up to date and stored, their scores
+against their city's prior, and the ranks of their competitive sets.
 
-The state is rebuilt from the whole history (`HotelReputationState.from_reviews`) rather than
-updated with the batch's reviews: an edited review would otherwise have to be subtracted, and
-a re-run after a crash would add a batch twice. Rebuilding is exact and idempotent at a cost
-linear in the hotel's reviews (one indexed query and ~10 µs a review), paid once per touched
-hotel per batch of events. The city prior comes from the stored states of the city's other
-hotels, so a hotel's index moves when its own reviews change; its neighbours' indices catch up
-when they are next touched (their ranks are recomputed at once, from the stored indices).
+A state is kept incrementally where that is exact: when the batch only brings reviews new to
+the runner (no stored opinions yet), they are added to the stored state (O(1) each,
+`HotelReputationState.add`); the state then holds exactly the reviews with stored opinions,
+because both are written in the same transaction. It is rebuilt from the hotel's whole
+history (`from_reviews`, one indexed query, ~10 µs a review) when a review was edited (the
+sums cannot subtract the old version), when the hotel has no stored state, and when
+resynchronising. Both paths give the same state up to rounding, so a re-run after a crash,
+where the opinions and the state committed together or not at all, finds the same reviews to
+add to the same stored state.
+
+The city prior is built once per city per transaction, from the city's stored states with the
+touched hotels' new ones, after every touched hotel's state is updated: the touched hotels are
+scored against the city as it stands at the end of the batch. Untouched neighbours keep their
+stored index until next touched (their prior moved slightly); their ranks are recomputed at
+once from the stored indices.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from hotelreviews.intelligence.reputation import (
     star_band,
 )
 from hotelreviews.intelligence.runner import repository as repo
-from hotelreviews.intelligence.runner.analysis import review_polarities
+from hotelreviews.intelligence.runner.analysis import Analysed, review_polarities
 
 _TIE = 1e-9  # as intelligence.reputation.compset: indices this close share a rank
 
@@ -46,10 +54,9 @@ def place_of(*, city: str | None, stars: float | None) -> Place:
     return Place(city_key=city_key or None, band=star_band(stars))
 
 
-def state_of(*, reviews: Sequence[Any], grades: Sequence[Any]) -> HotelReputationState:
-    """The hotel's state from its review rows (provider, rating, scale, date, opinions) and
-    its provider standings (provider, rating_scale, as_of, grades)."""
-    state = HotelReputationState.from_reviews(
+def state_of(*, reviews: Sequence[Any]) -> HotelReputationState:
+    """The hotel's state from its review rows (provider, rating, scale, date, opinions)."""
+    return HotelReputationState.from_reviews(
         reviews=[
             RatedReview(
                 provider=row.provider,
@@ -61,7 +68,17 @@ def state_of(*, reviews: Sequence[Any], grades: Sequence[Any]) -> HotelReputatio
             for row in reviews
         ]
     )
-    for row in grades:
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+async def _grades(
+    connection: AsyncConnection, *, hotel_id: int, state: HotelReputationState
+) -> None:
+    """Take the hotel's provider grades into the state (newest per grade: idempotent)."""
+    for row in await repo.hotel_grades(connection, hotel_id=hotel_id):
         if isinstance(row.grades, Mapping) and row.grades:
             state.add_grades(
                 provider=row.provider,
@@ -69,52 +86,95 @@ def state_of(*, reviews: Sequence[Any], grades: Sequence[Any]) -> HotelReputatio
                 rating_scale=row.rating_scale,
                 snapshot_date=row.as_of,
             )
-    return state
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-async def score_hotel(
+async def update_states(
     connection: AsyncConnection,
     *,
-    hotel_id: int,
-    place: Place,
-    reviews: Sequence[Any],
-    now: datetime,
-) -> None:
-    """Recompute and store the hotel's reputation (its rank is set by `rank_sets`)."""
-    grades = await repo.hotel_grades(connection, hotel_id=hotel_id)
-    state = state_of(reviews=reviews, grades=grades)
-    prior = DEFAULT_PRIOR
-    if place.city_key is not None:
-        neighbours = await repo.city_states(
-            connection, city_key=place.city_key, excluding=[hotel_id]
-        )
-        prior = CityPrior.build(
-            states=[*(HotelReputationState.from_dict(s) for s in neighbours), state], as_of=now
-        )
-    scored = reputation(state=state, prior=prior, as_of=now)
-    await repo.upsert_reputation(
+    places: Mapping[int, Place],
+    analysed: Analysed,
+    rebuild: bool,
+) -> tuple[dict[int, HotelReputationState], dict[int, Any]]:
+    """The touched hotels' new states, and the stored rows of them and their cities' hotels."""
+    stored = await repo.stored_states(
         connection,
-        row={
-            "hotel_id": hotel_id,
-            "state": state.to_dict(),
-            "reputation_index": scored.index,
-            "confidence": scored.confidence,
-            "reviews_effective": scored.reviews_effective,
-            "aspects": {
-                key: [aspect.score, aspect.confidence, aspect.mentions]
-                for key, aspect in scored.aspects.items()
-            },
-            "city_key": place.city_key,
-            "band": place.band,
-            "rank": 1,
-            "set_size": 1,
-            "updated_at": now,
-        },
+        city_keys={p.city_key for p in places.values() if p.city_key is not None},
+        hotel_ids=list(places),
     )
+    states: dict[int, HotelReputationState] = {}
+    for hotel_id in sorted(places):
+        row = stored.get(hotel_id)
+        if rebuild or row is None or hotel_id in analysed.edited:
+            reviews = await repo.hotel_reviews(connection, hotel_id=hotel_id)
+            state = state_of(reviews=reviews)
+        else:
+            state = HotelReputationState.from_dict(row.state)
+            state.add_many(reviews=analysed.fresh.get(hotel_id, ()))
+        await _grades(connection, hotel_id=hotel_id, state=state)
+        states[hotel_id] = state
+    return states, stored
+
+
+def city_priors(
+    *,
+    places: Mapping[int, Place],
+    states: Mapping[int, HotelReputationState],
+    stored: Mapping[int, Any],
+    as_of: datetime,
+) -> dict[str, CityPrior]:
+    """Each touched city's prior, from its hotels' states with the touched ones' new states."""
+    priors: dict[str, CityPrior] = {}
+    for city_key in sorted({p.city_key for p in places.values() if p.city_key is not None}):
+        members = [
+            HotelReputationState.from_dict(row.state)
+            for hotel_id, row in stored.items()
+            if row.city_key == city_key and hotel_id not in states
+        ]
+        members += [states[h] for h, place in places.items() if place.city_key == city_key]
+        priors[city_key] = CityPrior.build(states=members, as_of=as_of)
+    return priors
+
+
+async def score_hotels(
+    connection: AsyncConnection,
+    *,
+    places: Mapping[int, Place],
+    analysed: Analysed,
+    rebuild: bool,
+    now: datetime,
+) -> dict[int, HotelReputationState]:
+    """Update, score and store the touched hotels' reputations (ranks: `rank_sets`); their
+    new states."""
+    states, stored = await update_states(
+        connection, places=places, analysed=analysed, rebuild=rebuild
+    )
+    priors = city_priors(places=places, states=states, stored=stored, as_of=now)
+    for hotel_id, place in sorted(places.items()):
+        state = states[hotel_id]
+        prior = DEFAULT_PRIOR if place.city_key is None else priors[place.city_key]
+        scored = reputation(state=state, prior=prior, as_of=now)
+        previous = stored.get(hotel_id)
+        await repo.upsert_reputation(
+            connection,
+            row={
+                "hotel_id": hotel_id,
+                "state": state.to_dict(),
+                "reputation_index": scored.index,
+                "confidence": scored.confidence,
+                "reviews_effective": scored.reviews_effective,
+                "aspects": {
+                    key: [aspect.score, aspect.confidence, aspect.mentions]
+                    for key, aspect in scored.aspects.items()
+                },
+                "city_key": place.city_key,
+                "band": place.band,
+                # Kept until rank_sets recomputes it (a set of one for a new row).
+                "rank": previous.rank if previous is not None else 1,
+                "set_size": previous.set_size if previous is not None else 1,
+                "updated_at": now,
+            },
+        )
+    return states
 
 
 def competition_ranks(members: Sequence[tuple[int, float]]) -> dict[int, int]:
