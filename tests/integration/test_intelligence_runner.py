@@ -5,6 +5,7 @@ often the runner runs; a crash mid-batch leaves the cursor and the effects where
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
@@ -24,6 +25,7 @@ from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.intelligence.alerts.tables import alerts
 from hotelreviews.intelligence.opinions.tables import review_opinions
 from hotelreviews.intelligence.runner import catch_up
+from hotelreviews.intelligence.runner.background import BackgroundRunner
 from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.reviews.tables import reviews
@@ -269,3 +271,46 @@ async def test_a_cached_reputation_is_replaced_once_the_runner_rescores_the_hote
 
         after = await changed(client, url, before.content)
     assert after.json()["status"] == "scored"
+
+
+async def test_a_state_kept_incrementally_equals_the_one_rebuilt_from_the_history(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    feed = dropping_hotel_feed(tmp_path / "whole.jsonl").read_text().splitlines(keepends=True)
+    first, second = tmp_path / "group_a_2025-01-01.jsonl", tmp_path / "group_b_2025-07-01.jsonl"
+    first.write_text("".join(feed[:300]))
+    second.write_text("".join(feed[300:]))
+    await ingest_paths(engine=engine, settings=settings, paths=[str(first)])
+    await catch_up(engine=engine, settings=settings)
+    await ingest_paths(engine=engine, settings=settings, paths=[str(second)])
+    await catch_up(engine=engine, settings=settings)
+    (kept,) = await rows(engine, sa.select(hotel_reputation))
+
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(intelligence_progress))
+    rebuilt_report = await catch_up(engine=engine, settings=settings)
+    (rebuilt,) = await rows(engine, sa.select(hotel_reputation))
+
+    assert rebuilt_report.resynchronised is True
+    assert kept.state["count"] == rebuilt.state["count"] == len(feed)
+    assert kept.reputation_index == pytest.approx(rebuilt.reputation_index, abs=1e-9)
+    assert kept.confidence == pytest.approx(rebuilt.confidence, abs=1e-9)
+    for aspect, (score, _, mentions) in rebuilt.aspects.items():
+        assert kept.aspects[aspect][0] == pytest.approx(score, abs=1e-9)
+        assert kept.aspects[aspect][2] == mentions
+
+
+async def test_the_worker_s_background_runner_applies_a_batch_it_is_told_of(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    runner = BackgroundRunner(settings)
+    async with runner.running(lambda: engine):
+        await ingest_paths(engine=engine, settings=settings, paths=[str(AGODA)])
+        last = await scalar(engine, sa.select(sa.func.max(events.c.id)))
+        # Bounded only so that a broken runner fails the test instead of hanging it.
+        for _ in range(600):
+            if runner.last is not None and (runner.last.last_event_id or 0) >= last:
+                break
+            await asyncio.sleep(0.05)
+    assert runner.stats.failures == 0
+    assert await scalar(engine, sa.select(sa.func.count()).select_from(hotel_reputation)) == 4
