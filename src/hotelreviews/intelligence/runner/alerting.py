@@ -28,7 +28,7 @@ from hotelreviews.intelligence.anomalies import (
 )
 from hotelreviews.intelligence.reputation import HotelReputationState, normalise
 from hotelreviews.intelligence.runner import repository as repo
-from hotelreviews.intelligence.runner.analysis import review_polarities, utc_day
+from hotelreviews.intelligence.runner.analysis import Analysed, review_polarities, utc_day
 
 # The rating-drop detector looks 30 weeks back (RatingDropParams.lookback_weeks), the others
 # less: a day more than its week's worth, so the oldest week it reads is whole.
@@ -106,16 +106,20 @@ def alert_key(alert: Alert) -> str:
     return ":".join(alert.key)
 
 
-async def alert_hotel(
-    connection: AsyncConnection, *, hotel_id: int, state: HotelReputationState, today: date
-) -> list[NewEvent]:
-    """Detect on the hotel's series, store the alerts of new problems; their "alert" events
-    (to record with the transaction's other events)."""
+async def detect_hotel(
+    connection: AsyncConnection,
+    *,
+    hotel_id: int,
+    state: HotelReputationState,
+    analysed: Analysed,
+    today: date,
+) -> list[NewAlert]:
+    """The alerts of new problems the detectors find on the hotel's series (reads only)."""
     if state.reference_day is None:
         return []
     as_of = newest_day(state=state, today=today)
     since = datetime.combine(as_of - WINDOW, time(), tzinfo=UTC)
-    reviews = await repo.hotel_reviews(connection, hotel_id=hotel_id, since=since)
+    reviews = analysed.current(await repo.hotel_reviews(connection, hotel_id=hotel_id, since=since))
     series = series_from_days(
         hotel_id=str(hotel_id), days=day_buckets(reviews=reviews, as_of=as_of)
     )
@@ -125,10 +129,7 @@ async def alert_hotel(
     ledger = restored_ledger(
         hotel_id=hotel_id, stored=await repo.stored_alerts(connection, hotel_id=hotel_id)
     )
-    fresh = ledger.admit(found)
-    if not fresh:
-        return []
-    raised = [
+    return [
         NewAlert(
             key=alert_key(alert),
             hotel_id=hotel_id,
@@ -141,8 +142,17 @@ async def alert_hotel(
             message=alert.message,
             evidence=alert.evidence,
         )
-        for alert in fresh
+        for alert in ledger.admit(found)
     ]
+
+
+async def store_alerts(
+    connection: AsyncConnection, *, raised: Sequence[NewAlert]
+) -> list[NewEvent]:
+    """Store the alerts not stored yet (each key once); an "alert" event for each stored (to
+    record with the transaction's other events)."""
+    if not raised:
+        return []
     keys = [item.key for item in raised]
     before = await repo.alert_ids(connection, keys=keys)
     await record_alerts(connection, raised=[item for item in raised if item.key not in before])
@@ -150,7 +160,7 @@ async def alert_hotel(
     return [
         NewEvent(
             "alert",
-            hotel_id,
+            item.hotel_id,
             {
                 "alert_id": after[item.key],
                 "kind": item.kind,

@@ -49,19 +49,51 @@ def utc_day(moment: datetime) -> date:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewFacts:
+    """What the index and the detectors read of a review."""
+
+    id: int
+    provider: str
+    rating: float
+    rating_scale: float
+    review_date: datetime
+    opinions: Sequence[Sequence[Any]] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Analysed:
     """What `analyse_hotels` stored: the reviews new to the runner, per hotel, as the index
     takes them, and the hotels with an edited review (whose state must be rebuilt)."""
 
-    count: int
+    rows: list[dict[str, Any]]  # to store in review_opinions
     fresh: dict[int, list[RatedReview]]
     edited: set[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def current(self, reviews: Iterable[Any]) -> list[ReviewFacts]:
+        """Review rows (id, provider, rating, rating_scale, review_date, opinions) read before
+        this analysis is stored, with its opinions where it has new ones."""
+        mine = {row["review_id"]: row["opinions"] for row in self.rows}
+        return [
+            ReviewFacts(
+                id=row.id,
+                provider=row.provider,
+                rating=row.rating,
+                rating_scale=row.rating_scale,
+                review_date=row.review_date,
+                opinions=mine.get(row.id, row.opinions),
+            )
+            for row in reviews
+        ]
 
 
 async def analyse_hotels(
     connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime
 ) -> Analysed:
-    """Analyse and store the hotels' reviews that need it."""
+    """Analyse the hotels' reviews that need it (reads only; store `rows` after)."""
     rows = await repo.reviews_to_analyse(connection, hotel_ids=hotel_ids)
     stored = []
     fresh: dict[int, list[RatedReview]] = {}
@@ -99,5 +131,4 @@ async def analyse_hotels(
                 "source_changed_at": row.last_changed_at,
             }
         )
-    await repo.store_opinions(connection, rows=stored)
-    return Analysed(count=len(stored), fresh=fresh, edited=edited)
+    return Analysed(rows=stored, fresh=fresh, edited=edited)

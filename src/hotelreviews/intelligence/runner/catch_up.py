@@ -29,18 +29,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hotelreviews.cache.repository import bump_versions
 from hotelreviews.core.clock import utcnow
-from hotelreviews.core.database import write_transaction
+from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.events import repository as events_repo
 from hotelreviews.events.notify import announce
-from hotelreviews.events.outbox import NewEvent, record_events
+from hotelreviews.events.outbox import record_events
+from hotelreviews.intelligence.alerts.service import NewAlert
 from hotelreviews.intelligence.runner import repository as repo
-from hotelreviews.intelligence.runner.alerting import alert_hotel
-from hotelreviews.intelligence.runner.analysis import analyse_hotels
-from hotelreviews.intelligence.runner.scoring import place_of, rank_sets, score_hotels
+from hotelreviews.intelligence.runner.alerting import detect_hotel, store_alerts
+from hotelreviews.intelligence.runner.analysis import Analysed, analyse_hotels
+from hotelreviews.intelligence.runner.scoring import Scored, place_of, score_hotels, store_scores
 
 DEFAULT_LIMIT = 200
-# Called in each batch's transaction before the cursor is saved (tests: a crash there).
+# Called in each batch's transaction after its writes, before the commit (tests: a crash).
 BatchHook = Callable[[AsyncConnection], Awaitable[None]]
 
 
@@ -58,55 +59,59 @@ class CatchUpReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Applied:
-    analysed: int
-    alert_events: list[NewEvent]
-    changed: set[int]
+class _Plan:
+    """Everything a batch writes, computed from reads alone."""
+
+    analysed: Analysed
+    scored: Scored
+    raised: list[NewAlert]
 
 
-async def _apply_hotels(
+async def _plan(
     connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime, rebuild: bool
-) -> _Applied:
-    """Analyse, score and alert the hotels (those that exist) in the caller's transaction;
-    `rebuild`: their states from their whole history (resynchronising)."""
+) -> _Plan:
+    """Analyse, score and detect for the hotels (those that exist), reading only; `rebuild`:
+    their states from their whole history (resynchronising)."""
     places = {
         row.id: place_of(city=row.city, stars=row.stars)
         for row in await repo.hotel_places(connection, hotel_ids=hotel_ids)
     }
-    if not places:
-        return _Applied(0, [], set())
     analysed = await analyse_hotels(connection, hotel_ids=list(places), now=now)
-    states = await score_hotels(
+    scored = await score_hotels(
         connection, places=places, analysed=analysed, rebuild=rebuild, now=now
     )
-    alert_events: list[NewEvent] = []
-    for hotel_id, state in sorted(states.items()):
-        alert_events += await alert_hotel(
-            connection, hotel_id=hotel_id, state=state, today=now.date()
+    raised: list[NewAlert] = []
+    for hotel_id, state in sorted(scored.states.items()):
+        raised += await detect_hotel(
+            connection, hotel_id=hotel_id, state=state, analysed=analysed, today=now.date()
         )
-    changed = set(places) | await rank_sets(connection, places=places)
-    return _Applied(analysed.count, alert_events, changed)
+    return _Plan(analysed=analysed, scored=scored, raised=raised)
 
 
-async def _finish(
+async def _write(
     connection: AsyncConnection,
     *,
-    applied: _Applied,
+    plan: _Plan,
     cursor: int | None,
     now: datetime,
     settings: Settings,
-) -> int | None:
-    """Save the cursor, bump the changed hotels' versions, record the alert events (last:
-    their lock is held to the commit); the last event id recorded."""
+) -> tuple[int | None, int]:
+    """Store the plan, save the cursor, bump the changed hotels' versions, record the alert
+    events (last: their lock is held to the commit); (the last event id recorded, the
+    number of alerts stored)."""
+    await repo.store_opinions(connection, rows=plan.analysed.rows)
+    await store_scores(connection, scored=plan.scored)
+    alert_events = await store_alerts(connection, raised=plan.raised)
     if cursor is not None:
         await repo.save_cursor(connection, last_event_id=cursor, now=now)
-    if applied.changed:
-        await bump_versions(connection, hotel_ids=applied.changed)
-    return await record_events(
+    if plan.scored.changed:
+        await bump_versions(connection, hotel_ids=plan.scored.changed)
+    last = await record_events(
         connection,
-        events=applied.alert_events,
+        events=alert_events,
         retention=timedelta(hours=settings.events_retention_hours),
     )
+    return last, len(alert_events)
 
 
 async def _step(
@@ -117,10 +122,12 @@ async def _step(
     report: CatchUpReport,
     in_batch: BatchHook | None,
 ) -> bool:
-    """One batch of events in one transaction; False when there was nothing to do."""
+    """One batch of events: planned from reads (no write lock held: ingestion goes on), then
+    written in one short transaction if the cursor has not moved meanwhile. False when there
+    was nothing to do."""
     now = utcnow()
-    async with write_transaction(engine) as connection:
-        cursor = await repo.read_cursor(connection)
+    async with read_transaction(engine) as connection:
+        cursor = await repo.read_cursor(connection, lock=False)
         oldest = await repo.oldest_event_id(connection)
         if cursor is None or (oldest is not None and oldest > cursor + 1):
             resync = True
@@ -131,20 +138,24 @@ async def _step(
                 report.last_event_id = cursor
                 return False
             hotel_ids = {row.hotel_id for row in rows if row.kind == "reviews"}
-            applied = await _apply_hotels(connection, hotel_ids=hotel_ids, now=now, rebuild=False)
-            if in_batch is not None:
-                await in_batch(connection)
-            last_alert_event = await _finish(
-                connection, applied=applied, cursor=rows[-1].id, now=now, settings=settings
-            )
+            plan = await _plan(connection, hotel_ids=hotel_ids, now=now, rebuild=False)
     if resync:
         await _resynchronise(engine=engine, settings=settings, limit=limit, report=report)
         return True
+    async with write_transaction(engine) as connection:
+        # Another runner applied these events meanwhile: plan again from where it left off.
+        if await repo.read_cursor(connection, lock=True) != cursor:
+            return True
+        last_alert_event, alerts = await _write(
+            connection, plan=plan, cursor=rows[-1].id, now=now, settings=settings
+        )
+        if in_batch is not None:
+            await in_batch(connection)
     await announce(settings=settings, up_to=last_alert_event)
     report.events += len(rows)
-    report.hotels += len(hotel_ids)
-    report.analysed += applied.analysed
-    report.alerts += len(applied.alert_events)
+    report.hotels += len(plan.scored.states)
+    report.analysed += plan.analysed.count
+    report.alerts += alerts
     report.transactions += 1
     report.last_event_id = rows[-1].id
     return True
@@ -153,28 +164,28 @@ async def _step(
 async def _resynchronise(
     *, engine: AsyncEngine, settings: Settings, limit: int, report: CatchUpReport
 ) -> None:
-    """Recompute every hotel, `limit` per transaction; then store the cursor it began at."""
-    async with write_transaction(engine) as connection:
+    """Recompute every hotel, `limit` per transaction; then store the cursor it began at.
+    (Planned and written in one transaction each: a rare path, kept simple.)"""
+    async with read_transaction(engine) as connection:
         target = await events_repo.last_id(connection)
     after = 0
     while True:
         now = utcnow()
         async with write_transaction(engine) as connection:
             hotel_ids = await repo.hotel_ids_after(connection, after=after, limit=limit)
-            applied = await _apply_hotels(connection, hotel_ids=hotel_ids, now=now, rebuild=True)
-            last = hotel_ids and len(hotel_ids) < limit
-            done = not hotel_ids or last
-            last_alert_event = await _finish(
+            plan = await _plan(connection, hotel_ids=hotel_ids, now=now, rebuild=True)
+            done = len(hotel_ids) < limit
+            last_alert_event, alerts = await _write(
                 connection,
-                applied=applied,
+                plan=plan,
                 cursor=target if done else None,
                 now=now,
                 settings=settings,
             )
         await announce(settings=settings, up_to=last_alert_event)
-        report.hotels += len(hotel_ids)
-        report.analysed += applied.analysed
-        report.alerts += len(applied.alert_events)
+        report.hotels += len(plan.scored.states)
+        report.analysed += plan.analysed.count
+        report.alerts += alerts
         report.transactions += 1
         if done:
             break

@@ -29,11 +29,12 @@ def _insert(connection: AsyncConnection) -> Any:
     return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
 
 
-async def read_cursor(connection: AsyncConnection) -> int | None:
-    """The last event id applied (None: the runner never ran), the row locked on PostgreSQL
-    so that two runners take turns rather than doing the same work twice."""
+async def read_cursor(connection: AsyncConnection, *, lock: bool) -> int | None:
+    """The last event id applied (None: the runner never ran); `lock`: the row locked to the
+    end of the transaction on PostgreSQL (SQLite's writers take turns anyway), so that two
+    runners cannot both write the same batch."""
     statement = sa.select(p.last_event_id).where(p.id == 1)
-    if connection.dialect.name == "postgresql":
+    if lock and connection.dialect.name == "postgresql":
         statement = statement.with_for_update()
     return (await connection.execute(statement)).scalar_one_or_none()
 
@@ -133,6 +134,7 @@ async def hotel_reviews(
     their stored opinions (or None)."""
     statement = (
         sa.select(
+            r.id,
             providers.c.key.label("provider"),
             r.rating,
             r.rating_scale,

@@ -106,7 +106,7 @@ async def update_states(
         row = stored.get(hotel_id)
         if rebuild or row is None or hotel_id in analysed.edited:
             reviews = await repo.hotel_reviews(connection, hotel_id=hotel_id)
-            state = state_of(reviews=reviews)
+            state = state_of(reviews=analysed.current(reviews))
         else:
             state = HotelReputationState.from_dict(row.state)
             state.add_many(reviews=analysed.fresh.get(hotel_id, ()))
@@ -135,46 +135,15 @@ def city_priors(
     return priors
 
 
-async def score_hotels(
-    connection: AsyncConnection,
-    *,
-    places: Mapping[int, Place],
-    analysed: Analysed,
-    rebuild: bool,
-    now: datetime,
-) -> dict[int, HotelReputationState]:
-    """Update, score and store the touched hotels' reputations (ranks: `rank_sets`); their
-    new states."""
-    states, stored = await update_states(
-        connection, places=places, analysed=analysed, rebuild=rebuild
-    )
-    priors = city_priors(places=places, states=states, stored=stored, as_of=now)
-    for hotel_id, place in sorted(places.items()):
-        state = states[hotel_id]
-        prior = DEFAULT_PRIOR if place.city_key is None else priors[place.city_key]
-        scored = reputation(state=state, prior=prior, as_of=now)
-        previous = stored.get(hotel_id)
-        await repo.upsert_reputation(
-            connection,
-            row={
-                "hotel_id": hotel_id,
-                "state": state.to_dict(),
-                "reputation_index": scored.index,
-                "confidence": scored.confidence,
-                "reviews_effective": scored.reviews_effective,
-                "aspects": {
-                    key: [aspect.score, aspect.confidence, aspect.mentions]
-                    for key, aspect in scored.aspects.items()
-                },
-                "city_key": place.city_key,
-                "band": place.band,
-                # Kept until rank_sets recomputes it (a set of one for a new row).
-                "rank": previous.rank if previous is not None else 1,
-                "set_size": previous.set_size if previous is not None else 1,
-                "updated_at": now,
-            },
-        )
-    return states
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """The reputation rows to upsert, the rank changes of untouched set members, the touched
+    hotels' new states, and every hotel whose shown reputation changes."""
+
+    rows: list[dict[str, Any]]
+    ranks: list[tuple[int, int, int]]  # (hotel id, rank, set size)
+    states: dict[int, HotelReputationState]
+    changed: set[int]
 
 
 def competition_ranks(members: Sequence[tuple[int, float]]) -> dict[int, int]:
@@ -185,24 +154,96 @@ def competition_ranks(members: Sequence[tuple[int, float]]) -> dict[int, int]:
     }
 
 
-async def rank_sets(connection: AsyncConnection, *, places: Mapping[int, Place]) -> set[int]:
-    """Recompute the ranks of the sets these hotels are in; the hotels whose rank or set size
-    changed (their cached pages are stale)."""
-    changed: set[int] = set()
-    done: set[tuple[str | None, str]] = set()
+async def _sets(
+    connection: AsyncConnection, *, places: Mapping[int, Place], indices: Mapping[int, float]
+) -> tuple[dict[int, tuple[int, int]], list[tuple[int, int, int]]]:
+    """(rank, size) of each touched hotel, and the changed (hotel, rank, size) of the other
+    members of their sets, from the stored indices with the touched hotels' new ones."""
+    touched: dict[int, tuple[int, int]] = {}
+    others: list[tuple[int, int, int]] = []
+    done: set[tuple[str, str]] = set()
     for hotel_id, place in sorted(places.items()):
-        if place.city_key is not None and (place.city_key, place.band) in done:
+        if place.city_key is None:  # no city, no market: a set of one
+            touched[hotel_id] = (1, 1)
+            continue
+        if (place.city_key, place.band) in done:
             continue
         done.add((place.city_key, place.band))
-        rows = await repo.set_members(
-            connection, city_key=place.city_key, band=place.band, hotel_id=hotel_id
+        stored = {
+            row.hotel_id: row
+            for row in await repo.set_members(
+                connection, city_key=place.city_key, band=place.band, hotel_id=hotel_id
+            )
+            if row.hotel_id not in places  # a touched hotel may have moved out
+        }
+        members = [(h, row.reputation_index) for h, row in stored.items()]
+        members += [(h, indices[h]) for h, p in places.items() if p == place]
+        ranks = competition_ranks(members)
+        size = len(members)
+        for member, rank in ranks.items():
+            if member in places:
+                touched[member] = (rank, size)
+            elif (rank, size) != (stored[member].rank, stored[member].set_size):
+                others.append((member, rank, size))
+    return touched, others
+
+
+async def score_hotels(
+    connection: AsyncConnection,
+    *,
+    places: Mapping[int, Place],
+    analysed: Analysed,
+    rebuild: bool,
+    now: datetime,
+) -> Scored:
+    """The touched hotels' reputations and their sets' ranks, computed (reads only)."""
+    states, stored = await update_states(
+        connection, places=places, analysed=analysed, rebuild=rebuild
+    )
+    priors = city_priors(places=places, states=states, stored=stored, as_of=now)
+    scores = {
+        hotel_id: reputation(
+            state=states[hotel_id],
+            prior=DEFAULT_PRIOR if place.city_key is None else priors[place.city_key],
+            as_of=now,
         )
-        ranks = competition_ranks([(row.hotel_id, row.reputation_index) for row in rows])
-        for row in rows:
-            rank = ranks[row.hotel_id]
-            if (rank, len(rows)) != (row.rank, row.set_size):
-                await repo.set_rank(
-                    connection, hotel_id=row.hotel_id, rank=rank, set_size=len(rows)
-                )
-                changed.add(row.hotel_id)
-    return changed
+        for hotel_id, place in places.items()
+    }
+    ranks, others = await _sets(
+        connection, places=places, indices={h: score.index for h, score in scores.items()}
+    )
+    rows = []
+    for hotel_id, place in sorted(places.items()):
+        scored = scores[hotel_id]
+        rank, size = ranks[hotel_id]
+        rows.append(
+            {
+                "hotel_id": hotel_id,
+                "state": states[hotel_id].to_dict(),
+                "reputation_index": scored.index,
+                "confidence": scored.confidence,
+                "reviews_effective": scored.reviews_effective,
+                "aspects": {
+                    key: [aspect.score, aspect.confidence, aspect.mentions]
+                    for key, aspect in scored.aspects.items()
+                },
+                "city_key": place.city_key,
+                "band": place.band,
+                "rank": rank,
+                "set_size": size,
+                "updated_at": now,
+            }
+        )
+    return Scored(
+        rows=rows,
+        ranks=others,
+        states=states,
+        changed=set(places) | {hotel_id for hotel_id, _, _ in others},
+    )
+
+
+async def store_scores(connection: AsyncConnection, *, scored: Scored) -> None:
+    for row in scored.rows:
+        await repo.upsert_reputation(connection, row=row)
+    for hotel_id, rank, size in scored.ranks:
+        await repo.set_rank(connection, hotel_id=hotel_id, rank=rank, set_size=size)
