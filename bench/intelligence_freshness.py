@@ -105,8 +105,9 @@ def fresh(work: Path, name: str, batch: int) -> Settings:
     return settings
 
 
-def start_runner(settings: Settings) -> subprocess.Popen[bytes]:
+def start_runner(settings: Settings, *, events: int) -> subprocess.Popen[bytes]:
     env = {
+        "HOTELREVIEWS_INTELLIGENCE_BATCH_EVENTS": str(events),
         **os.environ,
         "HOTELREVIEWS_DATA_DIR": str(settings.data_dir),
         "HOTELREVIEWS_WORKER_SOURCES": "",
@@ -140,6 +141,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reviews", type=int, default=30_000)
     parser.add_argument("--batch", type=int, default=1000, help="lines per ingestion batch")
+    parser.add_argument(
+        "--events", type=int, default=None, help="runner: events per transaction (settings')"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="intelligence-freshness-"))
     files = work / "demo"
@@ -150,7 +154,8 @@ def main() -> None:
 
     on = fresh(work, "on", args.batch)
     database = on.data_dir / EMBEDDED_DATABASE_NAME
-    runner = start_runner(on)
+    events = args.events or Settings().intelligence_batch_events
+    runner = start_runner(on, events=events)
     state = Watch()
     watcher = threading.Thread(target=watch, args=(database, state), daemon=True)
     try:
@@ -168,7 +173,10 @@ def main() -> None:
         runner.wait(timeout=30)
     lags = [state.applied[k] - state.committed[k] for k in state.committed if k in state.applied]
     off_rate, on_rate = off_reviews / off_seconds, on_reviews / on_seconds
-    print(f"reviews {args.reviews:,} in {len(state.committed)} batches of {args.batch} lines")
+    print(
+        f"reviews {args.reviews:,} in {len(state.committed)} batches of {args.batch} lines; "
+        f"runner: up to {events} events per transaction"
+    )
     print(f"freshness (commit -> applied), {len(lags)} batches applied of {len(state.committed)}:")
     print(
         f"  p50 {statistics.median(lags):.2f} s  p95 {percentile(lags, 0.95):.2f} s  "

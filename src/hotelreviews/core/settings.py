@@ -383,8 +383,9 @@ class Settings(BaseSettings):
     intelligence_enabled: bool = True
     # How often the runner looks for new events when no notice woke it (a backstop).
     intelligence_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
-    # Events (or hotels, when resynchronising) applied per transaction.
-    intelligence_batch_events: int = Field(default=200, ge=1, le=10_000)
+    # Events (or hotels, when resynchronising) applied per transaction: a runner that fell
+    # behind takes many batches at once, and recomputes each hotel once for all of them.
+    intelligence_batch_events: int = Field(default=2000, ge=1, le=100_000)
     # (end of intelligence)
 
     @model_validator(mode="after")

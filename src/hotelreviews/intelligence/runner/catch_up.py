@@ -40,7 +40,7 @@ from hotelreviews.intelligence.runner.alerting import detect_hotel, store_alerts
 from hotelreviews.intelligence.runner.analysis import Analysed, analyse_hotels
 from hotelreviews.intelligence.runner.scoring import Scored, place_of, score_hotels, store_scores
 
-DEFAULT_LIMIT = 200
+DEFAULT_LIMIT = 2000
 # Called in each batch's transaction after its writes, before the commit (tests: a crash).
 BatchHook = Callable[[AsyncConnection], Awaitable[None]]
 
