@@ -150,6 +150,24 @@ async def test_events_committed_by_concurrent_writers_reach_a_stream_each_once_i
     assert [message.id for message in received] == everything
 
 
+async def test_without_redis_events_of_another_process_reach_a_stream_by_the_table_poll(
+    settings: Settings, engine: AsyncEngine, hotel: int
+) -> None:
+    async with (
+        served(settings) as base,
+        httpx.AsyncClient(base_url=base, timeout=DEADLINE_SECONDS) as client,
+        stream(client, EVENTS) as events,
+    ):
+        await wait_until_live(events)
+        # Recorded and never announced, as the worker's events look to an API process
+        # without Redis: only the poll (events_poll_seconds) finds it.
+        async with write_transaction(engine) as connection:
+            event = await record_events(connection, events=[reviews_event(hotel)])
+        (message,) = await events.take(1)
+
+    assert message.id == event
+
+
 async def test_an_idle_stream_gets_heartbeat_comments(settings: Settings) -> None:
     quick = settings.model_copy(update={"events_heartbeat_seconds": 0.05})
 

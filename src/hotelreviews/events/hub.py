@@ -139,6 +139,9 @@ class EventHub:
             if self._position is None or not self._subscribers:
                 async with read_transaction(self._engine()) as connection:
                     self._position = await repo.last_id(connection)
+            if not self._subscribers:
+                # The pump waits without a timer while no one listens: start its polls.
+                self._wake.set()
             self._subscribers.add(subscriber)
             return self._position
 

@@ -63,6 +63,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
     **PROBLEMS,
+    503: {
+        **PROBLEMS[503],
+        "description": "Try again after Retry-After: this server streams to as many clients "
+        "as it may (event_streams_busy; the JSON mode is not capped), the query ran past its "
+        "time (query_timeout), or the database is unavailable (database_unavailable)",
+    },
 }
 
 
