@@ -1,22 +1,26 @@
-"""Follow the outbox: apply every "reviews" event after the stored cursor, a bounded batch of
-events per transaction, the cursor moved in the transaction of the batch's effects.
+"""Follow the outbox: apply every "reviews" event after the stored cursor, up to `limit` events
+per step, the cursor moved in the transaction of the step's effects.
 
-Each transaction: read the cursor (row-locked on PostgreSQL, so concurrent runners take turns;
-SQLite has one writer anyway), read up to `limit` events after it, and for the hotels their
-"reviews" events name: analyse the reviews that need it (intelligence.runner.analysis),
-recompute each hotel's reputation and its set's ranks (scoring), detect and store alerts
-(alerting); then save the cursor, bump the changed hotels' cache versions and record the
-"alert" events — in that order, the writers' order (version row, then events' lock), so no
-deadlock with ingestion. Commit, then announce the alert events.
+Each step has two phases. The plan reads only, without a write lock (SQLite's ingestion goes
+on meanwhile): the cursor, up to `limit` events after it, and for the hotels their "reviews"
+events name, the reviews to analyse (intelligence.runner.analysis), the new states, scores and
+set ranks (scoring), the alerts of new problems (alerting). The write is one short
+transaction: re-read the cursor (row-locked on PostgreSQL) and give the plan up if another
+runner moved it; else store the opinions, reputations, ranks and alerts, save the cursor,
+bump the changed hotels' cache versions and record the "alert" events — in that order, the
+writers' order (version row, then the events' lock), so no deadlock with ingestion. Commit,
+then announce the alert events.
 
 A crash anywhere before the commit leaves the cursor and every effect as they were; a re-run
-recomputes the same hotels from the same reviews to the same state (every step is a
-recomputation or an insert-once, never an increment).
+plans the same hotels from the same stored rows to the same state (every write is a
+replacement or an insert-once, never an increment). Reviews committed between the plan and
+the write have newer events: the next step takes them.
 
 Resynchronisation: when the runner never ran, or its cursor is older than the oldest event
 kept (events are pruned after their retention, and the runner may have been off longer), it
 cannot know which hotels changed: it recomputes every hotel, `limit` hotels per transaction,
-and only then stores the cursor (the last event id seen before it began).
+and only then stores the cursor (the last event id seen before it began). Each of its chunks
+is planned and written in one transaction: a rare path, kept simple.
 """
 
 from __future__ import annotations
