@@ -49,11 +49,15 @@ def run_catch_up() -> CatchUpReport:
         )
         raise typer.Exit(code=2) from None
     seconds = time.perf_counter() - started
+    # Two short lines: a terminal of 80 columns never breaks one (as the other summaries).
     typer.echo(
-        f"review intelligence: {report.hotels:,} hotels scored, {report.analysed:,} reviews "
-        f"analysed, {report.alerts:,} alerts raised, {report.events:,} events"
-        f"{' (resynchronised every hotel)' if report.resynchronised else ''} "
-        f"in {seconds:.1f} s"
+        f"review intelligence: {report.hotels:,} hotels scored, "
+        f"{report.analysed:,} reviews analysed"
+    )
+    resynchronised = " · every hotel resynchronised" if report.resynchronised else ""
+    typer.echo(
+        f"alerts {report.alerts:,} · events {report.events:,}{resynchronised} · "
+        f"time {seconds:.1f} s"
     )
     return report
 
