@@ -1,9 +1,10 @@
 """How soon review intelligence follows ingestion, and what it costs ingestion.
 
-    PYTHONPATH=src .venv/bin/python bench/intelligence_freshness.py [--reviews 30000]
+    PYTHONPATH=src:. .venv/bin/python bench/intelligence_freshness.py [--backend postgresql]
 
-Demo files (`hotelreviews demo`'s generator) are ingested twice into fresh embedded (SQLite)
-databases, in this process as `hotelreviews ingest` does, with batches of `--batch` lines:
+Demo files (`hotelreviews demo`'s generator) are ingested twice into fresh databases (SQLite;
+with `--backend postgresql` a throwaway PostgreSQL server with production-like settings), in
+this process as `hotelreviews ingest` does, with batches of `--batch` lines:
 
 - off: no runner (HOTELREVIEWS_INTELLIGENCE_ENABLED=false, as it were);
 - on: `hotelreviews worker` running in a child process (no sources: it only runs the
@@ -23,7 +24,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -31,14 +31,19 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+from tests.support.pg_server import PostgresServer
+
+from common import PRODUCTION_LIKE
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
-from hotelreviews.core.settings import EMBEDDED_DATABASE_NAME, Settings
+from hotelreviews.core.settings import Settings
 from hotelreviews.demo import write_demo
+from hotelreviews.events.tables import events
 from hotelreviews.ingestion.writing.service import ingest_paths
+from hotelreviews.intelligence.runner.tables import intelligence_progress
 
 POLL_SECONDS = 0.02
 
@@ -52,36 +57,46 @@ class Watch:
     stop: threading.Event = field(default_factory=threading.Event)
 
 
-def _epoch(text: str) -> float:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
-
-
-def watch(database: Path, state: Watch) -> None:
+async def _watch(settings: Settings, state: Watch) -> None:
     """Poll the events (grouped by commit: one occurred_at per batch) and the cursor."""
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    engine = create_engine(settings)
     seen = 0
-    while not state.stop.is_set():
-        try:
-            rows = connection.execute(
-                "SELECT max(id), occurred_at FROM events WHERE id > ? AND kind = 'reviews' "
-                "GROUP BY occurred_at",
-                (seen,),
-            ).fetchall()
-            for last, occurred in rows:
-                state.committed[last] = _epoch(occurred)
-                seen = max(seen, last)
-            cursor = connection.execute(
-                "SELECT last_event_id FROM intelligence_progress WHERE id = 1"
-            ).fetchone()
-        except sqlite3.OperationalError:  # busy, or the tables do not exist yet
-            cursor = None
-        now = time.time()
-        if cursor is not None:
-            for last in state.committed:
-                if last <= cursor[0] and last not in state.applied:
-                    state.applied[last] = now
-        time.sleep(POLL_SECONDS)
-    connection.close()
+    batches = (
+        sa.select(sa.func.max(events.c.id), events.c.occurred_at)
+        .where(events.c.id > sa.bindparam("seen"), events.c.kind == "reviews")
+        .group_by(events.c.occurred_at)
+    )
+    cursor_of = sa.select(intelligence_progress.c.last_event_id)
+    try:
+        while not state.stop.is_set():
+            async with engine.connect() as connection:
+                for last, occurred in (await connection.execute(batches, {"seen": seen})).all():
+                    state.committed[last] = occurred.timestamp()
+                    seen = max(seen, last)
+                cursor = (await connection.execute(cursor_of)).scalar_one_or_none()
+                await connection.rollback()
+            now = time.time()
+            if cursor is not None:
+                for last in state.committed:
+                    if last <= cursor and last not in state.applied:
+                        state.applied[last] = now
+            await asyncio.sleep(POLL_SECONDS)
+    finally:
+        await engine.dispose()
+
+
+def watch(settings: Settings, state: Watch) -> None:
+    asyncio.run(_watch(settings, state))
+
+
+async def _cursor(settings: Settings) -> int | None:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            statement = sa.select(intelligence_progress.c.last_event_id)
+            return (await connection.execute(statement)).scalar_one_or_none()
+    finally:
+        await engine.dispose()
 
 
 async def ingest(settings: Settings, files: Path) -> tuple[float, int]:
@@ -96,11 +111,17 @@ async def ingest(settings: Settings, files: Path) -> tuple[float, int]:
     return seconds, report.totals.new
 
 
-def fresh(work: Path, name: str, batch: int) -> Settings:
+def fresh(work: Path, name: str, batch: int, server: PostgresServer | None) -> Settings:
     data_dir = work / name
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir()
-    settings = Settings(data_dir=data_dir, ingest_batch_size=batch, intelligence_enabled=False)
+    url = server.create_database(name) if server is not None else None
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=url,
+        ingest_batch_size=batch,
+        intelligence_enabled=False,
+    )
     migrations.upgrade(settings)
     return settings
 
@@ -110,6 +131,11 @@ def start_runner(settings: Settings, *, events: int) -> subprocess.Popen[bytes]:
         "HOTELREVIEWS_INTELLIGENCE_BATCH_EVENTS": str(events),
         **os.environ,
         "HOTELREVIEWS_DATA_DIR": str(settings.data_dir),
+        **(
+            {"HOTELREVIEWS_DATABASE_URL": settings.database_url.get_secret_value()}
+            if settings.database_url is not None
+            else {}
+        ),
         "HOTELREVIEWS_WORKER_SOURCES": "",
         "HOTELREVIEWS_INTELLIGENCE_ENABLED": "true",
         "HOTELREVIEWS_LOG_LEVEL": "WARNING",
@@ -118,16 +144,12 @@ def start_runner(settings: Settings, *, events: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
 
 
-def wait_for_cursor(database: Path, *, timeout: float = 60) -> None:
+def wait_for_cursor(settings: Settings, *, timeout: float = 60) -> None:
     """Until the runner has stored its first cursor (its start-up resynchronisation)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-                if connection.execute("SELECT 1 FROM intelligence_progress").fetchone():
-                    return
-        except sqlite3.OperationalError:
-            pass
+        if asyncio.run(_cursor(settings)) is not None:
+            return
         time.sleep(0.1)
     raise TimeoutError("the runner did not start")
 
@@ -141,6 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reviews", type=int, default=30_000)
     parser.add_argument("--batch", type=int, default=1000, help="lines per ingestion batch")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument(
         "--events", type=int, default=None, help="runner: events per transaction (settings')"
     )
@@ -149,33 +172,40 @@ def main() -> None:
     files = work / "demo"
     write_demo(out_dir=files, reviews=args.reviews, seed=7)
 
-    off = fresh(work, "off", args.batch)
-    off_seconds, off_reviews = asyncio.run(ingest(off, files))
-
-    on = fresh(work, "on", args.batch)
-    database = on.data_dir / EMBEDDED_DATABASE_NAME
-    events = args.events or Settings().intelligence_batch_events
-    runner = start_runner(on, events=events)
-    state = Watch()
-    watcher = threading.Thread(target=watch, args=(database, state), daemon=True)
+    server = PostgresServer(settings=PRODUCTION_LIKE) if args.backend == "postgresql" else None
+    if server is not None:
+        server.start()
     try:
-        wait_for_cursor(database)
-        watcher.start()
-        on_seconds, on_reviews = asyncio.run(ingest(on, files))
-        ingested_at = time.time()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and len(state.applied) < len(state.committed):
-            time.sleep(0.05)
-        drained = max(state.applied.values(), default=ingested_at) - ingested_at
+        off = fresh(work, "off", args.batch, server)
+        off_seconds, off_reviews = asyncio.run(ingest(off, files))
+
+        on = fresh(work, "on", args.batch, server)
+        events_per_step = args.events or Settings().intelligence_batch_events
+        runner = start_runner(on, events=events_per_step)
+        state = Watch()
+        watcher = threading.Thread(target=watch, args=(on, state), daemon=True)
+        try:
+            wait_for_cursor(on)
+            watcher.start()
+            on_seconds, on_reviews = asyncio.run(ingest(on, files))
+            ingested_at = time.time()
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and len(state.applied) < len(state.committed):
+                time.sleep(0.05)
+            drained = max(state.applied.values(), default=ingested_at) - ingested_at
+        finally:
+            state.stop.set()
+            watcher.join(timeout=10)
+            runner.terminate()
+            runner.wait(timeout=30)
     finally:
-        state.stop.set()
-        runner.terminate()
-        runner.wait(timeout=30)
+        if server is not None:
+            server.stop()
     lags = [state.applied[k] - state.committed[k] for k in state.committed if k in state.applied]
     off_rate, on_rate = off_reviews / off_seconds, on_reviews / on_seconds
     print(
         f"reviews {args.reviews:,} in {len(state.committed)} batches of {args.batch} lines; "
-        f"runner: up to {events} events per transaction"
+        f"runner: up to {events_per_step} events per transaction ({args.backend})"
     )
     print(f"freshness (commit -> applied), {len(lags)} batches applied of {len(state.committed)}:")
     print(
