@@ -314,3 +314,32 @@ async def test_the_worker_s_background_runner_applies_a_batch_it_is_told_of(
             await asyncio.sleep(0.05)
     assert runner.stats.failures == 0
     assert await scalar(engine, sa.select(sa.func.count()).select_from(hotel_reputation)) == 4
+
+
+async def test_two_runners_at_once_store_everything_once(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    feed = dropping_hotel_feed(tmp_path / "group_drop_2025-07-14.jsonl")
+    await ingest_paths(engine=engine, settings=settings, paths=[str(AGODA), str(feed)])
+
+    await asyncio.gather(
+        catch_up(engine=engine, settings=settings), catch_up(engine=engine, settings=settings)
+    )
+    await ingest_paths(engine=engine, settings=settings, paths=[str(GROUP)])
+    await asyncio.gather(
+        catch_up(engine=engine, settings=settings), catch_up(engine=engine, settings=settings)
+    )
+
+    stored = await rows(engine, sa.select(alerts.c.id))
+    alert_events = await rows(engine, sa.select(events.c.payload).where(events.c.kind == "alert"))
+    assert stored
+    assert sorted(row.payload["alert_id"] for row in alert_events) == sorted(
+        row.id for row in stored
+    )
+    assert await scalar(engine, sa.select(sa.func.count()).select_from(review_opinions)) == (
+        await scalar(engine, sa.select(sa.func.count()).select_from(reviews))
+    )
+    last = await scalar(
+        engine, sa.select(sa.func.max(events.c.id)).where(events.c.kind == "reviews")
+    )
+    assert await scalar(engine, sa.select(intelligence_progress.c.last_event_id)) >= last

@@ -5,11 +5,11 @@ Each step has two phases. The plan reads only, without a write lock (SQLite's in
 on meanwhile): the cursor, up to `limit` events after it, and for the hotels their "reviews"
 events name, the reviews to analyse (intelligence.runner.analysis), the new states, scores and
 set ranks (scoring), the alerts of new problems (alerting). The write is one short
-transaction: re-read the cursor (row-locked on PostgreSQL) and give the plan up if another
-runner moved it; else store the opinions, reputations, ranks and alerts, save the cursor,
-bump the changed hotels' cache versions and record the "alert" events — in that order, the
-writers' order (version row, then the events' lock), so no deadlock with ingestion. Commit,
-then announce the alert events.
+transaction: take the runners' turn (an advisory lock on PostgreSQL), re-read the cursor and
+give the plan up if another runner moved it; else store the opinions, reputations, ranks and
+alerts, save the cursor, bump the changed hotels' cache versions and record the "alert"
+events — in that order, the writers' order (version row, then the events' lock), so no
+deadlock with ingestion. Commit, then announce the alert events.
 
 A crash anywhere before the commit leaves the cursor and every effect as they were; a re-run
 plans the same hotels from the same stored rows to the same state (every write is a
@@ -131,7 +131,7 @@ async def _step(
     was nothing to do."""
     now = utcnow()
     async with read_transaction(engine) as connection:
-        cursor = await repo.read_cursor(connection, lock=False)
+        cursor = await repo.read_cursor(connection)
         oldest = await repo.oldest_event_id(connection)
         if cursor is None or (oldest is not None and oldest > cursor + 1):
             resync = True
@@ -147,8 +147,9 @@ async def _step(
         await _resynchronise(engine=engine, settings=settings, limit=limit, report=report)
         return True
     async with write_transaction(engine) as connection:
+        await repo.take_turn(connection)
         # Another runner applied these events meanwhile: plan again from where it left off.
-        if await repo.read_cursor(connection, lock=True) != cursor:
+        if await repo.read_cursor(connection) != cursor:
             return True
         last_alert_event, alerts = await _write(
             connection, plan=plan, cursor=rows[-1].id, now=now, settings=settings
@@ -176,6 +177,7 @@ async def _resynchronise(
     while True:
         now = utcnow()
         async with write_transaction(engine) as connection:
+            await repo.take_turn(connection)
             hotel_ids = await repo.hotel_ids_after(connection, after=after, limit=limit)
             plan = await _plan(connection, hotel_ids=hotel_ids, now=now, rebuild=True)
             done = len(hotel_ids) < limit

@@ -25,17 +25,27 @@ r, o, p = reviews.c, review_opinions.c, intelligence_progress.c
 hr, h, ev = hotel_reputation.c, hotels.c, events.c
 
 
+# pg_advisory_xact_lock's key for "a runner is writing": any constant the app uses for nothing
+# else (b"hrintel" as an integer).
+_RUNNERS_LOCK = 0x6872_696E_7465_6C
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_RUNNERS_LOCK)
+
+
+async def take_turn(connection: AsyncConnection) -> None:
+    """Wait until no other runner's write transaction is open, and hold the turn to the commit
+    (PostgreSQL; SQLite's writers take turns anyway). Runners then never write at once: a
+    resynchronisation, which has no cursor row to lock, included."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_LOCK)
+
+
 def _insert(connection: AsyncConnection) -> Any:
     return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
 
 
-async def read_cursor(connection: AsyncConnection, *, lock: bool) -> int | None:
-    """The last event id applied (None: the runner never ran); `lock`: the row locked to the
-    end of the transaction on PostgreSQL (SQLite's writers take turns anyway), so that two
-    runners cannot both write the same batch."""
+async def read_cursor(connection: AsyncConnection) -> int | None:
+    """The last event id applied (None: the runner never ran)."""
     statement = sa.select(p.last_event_id).where(p.id == 1)
-    if lock and connection.dialect.name == "postgresql":
-        statement = statement.with_for_update()
     return (await connection.execute(statement)).scalar_one_or_none()
 
 
