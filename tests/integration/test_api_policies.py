@@ -43,6 +43,7 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /api/v1/hotels/{hotel_id}": (None, EVERYONE),
     "GET /api/v1/hotels/{hotel_id}/reviews": (None, EVERYONE),
     "GET /api/v1/hotels/{hotel_id}/trend": (None, EVERYONE),
+    "GET /api/v1/hotels/{hotel_id}/reputation": (None, EVERYONE),
     "GET /api/v1/reviews/search": (None, EVERYONE),
     "GET /api/v1/reviews/{review_id}": (None, EVERYONE),
     "GET /api/v1/providers": (None, EVERYONE),

@@ -14,6 +14,9 @@ from hotelreviews.hotels.tables import (
 from hotelreviews.ingestion.queue.tables import ingestion_jobs
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
 from hotelreviews.intelligence.alerts.tables import alerts
+from hotelreviews.intelligence.opinions.tables import review_opinions
+from hotelreviews.intelligence.runner.tables import intelligence_progress
+from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
 from hotelreviews.security.tables import api_keys, login_failures, refresh_tokens, users
@@ -38,4 +41,7 @@ __all__ = [
     "audit_events",
     "alerts",
     "events",
+    "review_opinions",
+    "hotel_reputation",
+    "intelligence_progress",
 ]

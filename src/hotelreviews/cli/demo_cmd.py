@@ -73,6 +73,13 @@ def demo(
         report = run_ingest([str(out)], force=force, as_json=False)
         if report.failed:
             raise typer.Exit(code=1)
+        from hotelreviews.core.settings import get_settings
+
+        # So that the laptop demo (no worker) shows reputations and alerts from the start.
+        if get_settings().intelligence_enabled:
+            from hotelreviews.cli.intelligence_cmd import run_catch_up
+
+            run_catch_up()
 
 
 class _RateColumn(ProgressColumn):

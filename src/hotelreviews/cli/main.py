@@ -8,6 +8,7 @@ from hotelreviews.cli.demo_cmd import demo
 from hotelreviews.cli.dr_cmd import dr_app
 from hotelreviews.cli.help_format import use_conventional_help
 from hotelreviews.cli.ingest_cmd import ingest
+from hotelreviews.cli.intelligence_cmd import intelligence_app
 from hotelreviews.cli.keys_cmd import keys_app
 from hotelreviews.cli.migrate_cmd import migrate_app
 from hotelreviews.cli.serve_cmd import serve
@@ -31,6 +32,11 @@ app.add_typer(
     migrate_app,
     name="migrate",
     help="Apply or inspect database migrations; alone, upgrade to the latest revision.",
+)
+app.add_typer(
+    intelligence_app,
+    name="intelligence",
+    help="Review intelligence: catch-up applies every ingested batch not applied yet.",
 )
 app.add_typer(users_app, name="users", help="Manage users: create, list, disable, set roles.")
 app.add_typer(keys_app, name="keys", help="Manage API keys: create (shown once), list, revoke.")

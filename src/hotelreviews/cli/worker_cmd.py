@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Annotated
 
@@ -21,6 +21,7 @@ from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
 from hotelreviews.ingestion.queue.metrics import keep_measuring
 from hotelreviews.ingestion.queue.worker import Worker
+from hotelreviews.intelligence.runner.background import BackgroundRunner
 from hotelreviews.observability.exposition import scrape_registry
 from hotelreviews.observability.logging import configure_logging
 from hotelreviews.observability.tracing import configure_tracing
@@ -99,7 +100,10 @@ async def _work(settings: Settings, *, once: bool) -> None:
             settings.worker_lease_seconds,
         )
         heap.settle()
-        async with following_writer(router, settings, primary_at=partial(_primary_at, settings)):
+        async with (
+            following_writer(router, settings, primary_at=partial(_primary_at, settings)),
+            _intelligence(settings, writer, once=once),
+        ):
             await worker.run(once=once)
         logger.info("worker %s stopped", worker.name)
     finally:
@@ -108,6 +112,22 @@ async def _work(settings: Settings, *, once: bool) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await measuring
         await router.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _intelligence(
+    settings: Settings, writer: Callable[[], AsyncEngine], *, once: bool
+) -> AsyncIterator[None]:
+    """Review intelligence alongside the ingestions (HOTELREVIEWS_INTELLIGENCE_ENABLED); with
+    --once, a last catch-up after them, so the run ends with everything applied."""
+    if not settings.intelligence_enabled:
+        yield
+        return
+    runner = BackgroundRunner(settings)
+    async with runner.running(writer):
+        yield
+    if once:
+        await runner.run_once(writer())
 
 
 def _primary_at(settings: Settings, url: str) -> Primary:

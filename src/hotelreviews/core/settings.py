@@ -377,6 +377,17 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10.0, gt=0, le=3600)
     # (end of events)
 
+    # [intelligence] The review-intelligence runner (hotelreviews.intelligence.runner;
+    # docs/intelligence/runner.md): in `hotelreviews worker`, analyse, score and alert on each
+    # batch of reviews as it commits.
+    intelligence_enabled: bool = True
+    # How often the runner looks for new events when no notice woke it (a backstop).
+    intelligence_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    # Events (or hotels, when resynchronising) applied per transaction: a runner that fell
+    # behind takes many batches at once, and recomputes each hotel once for all of them.
+    intelligence_batch_events: int = Field(default=2000, ge=1, le=100_000)
+    # (end of intelligence)
+
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:

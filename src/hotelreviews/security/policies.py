@@ -63,6 +63,7 @@ POLICIES: dict[str, Policy] = {
     "GET /api/v1/hotels/{hotel_id}": PUBLIC_READ,
     "GET /api/v1/hotels/{hotel_id}/reviews": PUBLIC_READ,
     "GET /api/v1/hotels/{hotel_id}/trend": PUBLIC_READ,
+    "GET /api/v1/hotels/{hotel_id}/reputation": PUBLIC_READ,
     "GET /api/v1/reviews/search": PUBLIC_READ,
     "GET /api/v1/reviews/{review_id}": PUBLIC_READ,
     "GET /api/v1/providers": PUBLIC_READ,

@@ -1,0 +1,251 @@
+"""The SQL of the runner: its cursor, the events to follow, the reviews to analyse, a hotel's
+reviews with their opinions, and the stored reputation rows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hotelreviews.events.tables import events
+from hotelreviews.hotels.tables import hotel_provider_standings, hotels
+from hotelreviews.intelligence.alerts.tables import alerts
+from hotelreviews.intelligence.opinions.tables import review_opinions
+from hotelreviews.intelligence.runner.tables import intelligence_progress
+from hotelreviews.intelligence.standing.tables import hotel_reputation
+from hotelreviews.providers.tables import providers
+from hotelreviews.reviews.tables import reviews
+
+r, o, p = reviews.c, review_opinions.c, intelligence_progress.c
+hr, h, ev = hotel_reputation.c, hotels.c, events.c
+
+
+# pg_advisory_xact_lock's key for "a runner is writing": any constant the app uses for nothing
+# else (b"hrintel" as an integer).
+_RUNNERS_LOCK = 0x6872_696E_7465_6C
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_RUNNERS_LOCK)
+
+
+async def take_turn(connection: AsyncConnection) -> None:
+    """Wait until no other runner's write transaction is open, and hold the turn to the commit
+    (PostgreSQL; SQLite's writers take turns anyway). Runners then never write at once: a
+    resynchronisation, which has no cursor row to lock, included."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_LOCK)
+
+
+def _insert(connection: AsyncConnection) -> Any:
+    return (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+
+
+async def read_cursor(connection: AsyncConnection) -> int | None:
+    """The last event id applied (None: the runner never ran)."""
+    statement = sa.select(p.last_event_id).where(p.id == 1)
+    return (await connection.execute(statement)).scalar_one_or_none()
+
+
+async def save_cursor(connection: AsyncConnection, *, last_event_id: int, now: datetime) -> None:
+    insert = _insert(connection)(intelligence_progress).values(
+        id=1, last_event_id=last_event_id, updated_at=now
+    )
+    await connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[p.id],
+            set_={"last_event_id": last_event_id, "updated_at": now},
+        )
+    )
+
+
+async def oldest_event_id(connection: AsyncConnection) -> int | None:
+    return (await connection.execute(sa.select(sa.func.min(ev.id)))).scalar_one()
+
+
+async def events_after(connection: AsyncConnection, *, after: int, limit: int) -> list[Row[Any]]:
+    """Up to `limit` events (every kind: the cursor moves past alerts too) after `after`."""
+    statement = (
+        sa.select(ev.id, ev.kind, ev.hotel_id).where(ev.id > after).order_by(ev.id).limit(limit)
+    )
+    return list((await connection.execute(statement)).all())
+
+
+async def hotel_ids_after(connection: AsyncConnection, *, after: int, limit: int) -> list[int]:
+    statement = sa.select(h.id).where(h.id > after).order_by(h.id).limit(limit)
+    return list((await connection.execute(statement)).scalars())
+
+
+async def reviews_to_analyse(
+    connection: AsyncConnection, *, hotel_ids: Collection[int]
+) -> list[Row[Any]]:
+    """The hotels' reviews with no stored opinions, or opinions of an older version (`edited`
+    true), with what the index needs of them (provider key, rating, scale)."""
+    statement = (
+        sa.select(
+            r.id,
+            r.hotel_id,
+            providers.c.key.label("provider"),
+            r.rating,
+            r.rating_scale,
+            o.review_id.is_not(None).label("edited"),
+            r.title,
+            r.text,
+            r.positives,
+            r.negatives,
+            r.language,
+            r.rating_normalized,
+            r.review_date,
+            r.last_changed_at,
+        )
+        .select_from(
+            reviews.join(providers, providers.c.id == r.provider_id).outerjoin(
+                review_opinions, o.review_id == r.id
+            )
+        )
+        .where(
+            r.hotel_id.in_(sorted(hotel_ids)),
+            sa.or_(o.review_id.is_(None), o.source_changed_at != r.last_changed_at),
+        )
+        .order_by(r.id)
+    )
+    return list((await connection.execute(statement)).all())
+
+
+async def store_opinions(connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace the rows (keyed by review_id)."""
+    if not rows:
+        return
+    insert = _insert(connection)(review_opinions)
+    excluded = insert.excluded
+    statement = insert.on_conflict_do_update(
+        index_elements=[o.review_id],
+        set_={
+            name: getattr(excluded, name)
+            for name in (
+                "hotel_id",
+                "review_day",
+                "language",
+                "opinions",
+                "analysed_at",
+                "source_changed_at",
+            )
+        },
+    )
+    await connection.execute(statement, list(rows))
+
+
+async def hotel_reviews(
+    connection: AsyncConnection, *, hotel_id: int, since: datetime | None = None
+) -> list[Row[Any]]:
+    """The hotel's reviews (dated `since` or later; None: all) with their provider's key and
+    their stored opinions (or None)."""
+    statement = (
+        sa.select(
+            r.id,
+            providers.c.key.label("provider"),
+            r.rating,
+            r.rating_scale,
+            r.review_date,
+            o.opinions,
+        )
+        .select_from(
+            reviews.join(providers, providers.c.id == r.provider_id).outerjoin(
+                review_opinions, o.review_id == r.id
+            )
+        )
+        .where(r.hotel_id == hotel_id)
+    )
+    if since is not None:
+        statement = statement.where(r.review_date >= since)
+    return list((await connection.execute(statement)).all())
+
+
+async def hotel_grades(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
+    """The hotel's latest provider standing (category grades) per provider, each with its
+    provider's scale. Only the latest: the state keeps the newest grade of each name anyway,
+    and a hotel collects a snapshot per delivery."""
+    s = hotel_provider_standings.c
+    latest = (
+        sa.select(s.provider_id, sa.func.max(s.as_of).label("as_of"))
+        .where(s.hotel_id == hotel_id)
+        .group_by(s.provider_id)
+        .subquery()
+    )
+    statement = (
+        sa.select(providers.c.key.label("provider"), providers.c.rating_scale, s.as_of, s.grades)
+        .select_from(
+            hotel_provider_standings.join(
+                latest,
+                sa.and_(s.provider_id == latest.c.provider_id, s.as_of == latest.c.as_of),
+            ).join(providers, providers.c.id == s.provider_id)
+        )
+        .where(s.hotel_id == hotel_id)
+    )
+    return list((await connection.execute(statement)).all())
+
+
+async def hotel_places(
+    connection: AsyncConnection, *, hotel_ids: Collection[int]
+) -> list[Row[Any]]:
+    """(id, city, stars) of the hotels that exist among `hotel_ids`."""
+    statement = sa.select(h.id, h.city, h.stars).where(h.id.in_(sorted(hotel_ids)))
+    return list((await connection.execute(statement)).all())
+
+
+async def stored_states(
+    connection: AsyncConnection, *, city_keys: Collection[str], hotel_ids: Collection[int]
+) -> dict[int, Any]:
+    """The stored reputation states of the cities' hotels and of `hotel_ids`, by hotel id."""
+    statement = sa.select(hr.hotel_id, hr.city_key, hr.state, hr.rank, hr.set_size).where(
+        sa.or_(hr.city_key.in_(sorted(city_keys)), hr.hotel_id.in_(sorted(hotel_ids)))
+    )
+    return {row.hotel_id: row for row in (await connection.execute(statement)).all()}
+
+
+async def upsert_reputation(connection: AsyncConnection, *, row: dict[str, Any]) -> None:
+    insert = _insert(connection)(hotel_reputation).values(**row)
+    await connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[hr.hotel_id],
+            set_={name: value for name, value in row.items() if name != "hotel_id"},
+        )
+    )
+
+
+async def set_members(
+    connection: AsyncConnection, *, city_key: str | None, band: str, hotel_id: int
+) -> list[Row[Any]]:
+    """(hotel_id, index, rank, set_size) of the competitive set's stored members."""
+    columns = sa.select(hr.hotel_id, hr.reputation_index, hr.rank, hr.set_size)
+    if city_key is None:  # no city, no market: a set of one
+        statement = columns.where(hr.hotel_id == hotel_id)
+    else:
+        statement = columns.where(hr.city_key == city_key, hr.band == band)
+    return list((await connection.execute(statement)).all())
+
+
+async def set_rank(connection: AsyncConnection, *, hotel_id: int, rank: int, set_size: int) -> None:
+    await connection.execute(
+        sa.update(hotel_reputation)
+        .where(hr.hotel_id == hotel_id)
+        .values(rank=rank, set_size=set_size)
+    )
+
+
+async def stored_alerts(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
+    a = alerts.c
+    statement = (
+        sa.select(a.alert_key, a.kind, a.aspect, a.onset, a.detected_at, a.severity, a.message)
+        .where(a.hotel_id == hotel_id, a.kind != "suspicious_duplicates")
+        .order_by(a.detected_at, a.id)
+    )
+    return list((await connection.execute(statement)).all())
+
+
+async def alert_ids(connection: AsyncConnection, *, keys: Collection[str]) -> dict[str, int]:
+    a = alerts.c
+    statement = sa.select(a.alert_key, a.id).where(a.alert_key.in_(sorted(keys)))
+    return {key: alert_id for key, alert_id in (await connection.execute(statement)).all()}
