@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -63,23 +64,20 @@ def demo_file(*, reviews: int, directory: Path) -> tuple[Path, int]:
     write_demo(out_dir=parts, reviews=reviews)
     lines = 0
     with target.open("wb") as out:
-        for part in sorted(parts.iterdir()):
+        # The feeds only: the planted cases' truth is in a truth/ folder beside them.
+        for part in sorted(path for path in parts.iterdir() if path.is_file()):
             opener = gzip.open if part.suffix == ".gz" else open
             with opener(part, "rb") as handle:
                 for line in handle:
                     out.write(line if line.endswith(b"\n") else line + b"\n")
                     lines += 1
-    for part in parts.iterdir():
-        part.unlink()
-    parts.rmdir()
+    shutil.rmtree(parts)
     return target, lines
 
 
 def fresh_settings(backend: str, work: Path, server, name: str):  # noqa: ANN001, ANN201
     """Settings for a new, migrated database named `name`: a SQLite file under `work/name`, or
     a database of that name on the benchmark's PostgreSQL `server`."""
-    import shutil
-
     from hotelreviews.core import migrations
     from hotelreviews.core.settings import Settings
 
