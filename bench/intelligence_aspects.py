@@ -146,9 +146,11 @@ def _demo_reviews(count: int) -> list[tuple[str, str, str, str, str, float]]:
     for k in range(count):
         language = LANGUAGES[k % len(LANGUAGES)]
         tier = (k // len(LANGUAGES)) % 5
-        pool = texts.pools[language][tier]
-        title, text, good, bad = pool[(k * 7919) % len(pool)]
-        out.append((language, title, text, good, bad, tier_rating[tier]))
+        plans = texts.plans[language][tier]
+        plan = plans[(k * 7919) % len(plans)]
+        # Sentence picks from a fixed-seed hash of k, as the generator's random bits would be.
+        text = texts.compose(lang=language, plan=plan, bits=hash((k, 0x5EED)) & (2**64 - 1))
+        out.append((language, plan.title, text, plan.good, plan.bad, tier_rating[tier]))
     return out
 
 

@@ -152,7 +152,9 @@ async def test_alerts_are_paged_newest_first_with_a_cursor_and_a_total(
 
 
 @pytest.mark.parametrize("role", ["manager", "analyst", "admin"])
-async def test_managers_analysts_and_admins_read_alerts(client: httpx.AsyncClient, role: str) -> None:
+async def test_managers_analysts_and_admins_read_alerts(
+    client: httpx.AsyncClient, role: str
+) -> None:
     assert (await _list(client, role))["items"] == []
 
 

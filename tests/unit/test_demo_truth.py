@@ -285,7 +285,7 @@ def test_traveller_type_weights_are_the_planted_recommenders_ones() -> None:
     from hotelreviews.demo.plant_reviewers import TYPE_WEIGHTS
     from hotelreviews.demo.planted.reviewers import PLANTED_WEIGHTS
 
-    assert {t: dict(w) for t, w in PLANTED_WEIGHTS.items()} == TYPE_WEIGHTS
+    assert TYPE_WEIGHTS is PLANTED_WEIGHTS
 
 
 def test_a_sentence_belongs_to_one_aspect_and_polarity_only() -> None:

@@ -15,26 +15,12 @@ from random import Random
 from hotelreviews.demo.catalog import TRAVELLERS
 from hotelreviews.demo.hotels import Hotel
 from hotelreviews.demo.planner import EN_COUNTRIES, Planner, day_in
+from hotelreviews.demo.planted.tastes import PLANTED_WEIGHTS
 from hotelreviews.demo.sentences import ASPECT_KEYS
 from hotelreviews.demo.timeline import MONTHS
 
-# What each traveller type cares about: the same shares as planted/reviewers.py (a test checks),
-# copied because importing that module pulls in the recommender and scikit-learn (0.8 s).
-TYPE_WEIGHTS: dict[str, dict[str, float]] = {
-    "family": {"room": 0.22, "food": 0.22, "facilities": 0.22, "cleanliness": 0.12,
-               "value": 0.10, "staff": 0.04, "noise": 0.04, "location": 0.02,
-               "wifi": 0.01, "checkin": 0.01},
-    "couple": {"room": 0.20, "location": 0.18, "noise": 0.16, "food": 0.14, "staff": 0.14,
-               "cleanliness": 0.10, "value": 0.04, "facilities": 0.02, "wifi": 0.01,
-               "checkin": 0.01},
-    "business": {"wifi": 0.25, "location": 0.20, "checkin": 0.20, "noise": 0.12, "staff": 0.08,
-                 "cleanliness": 0.08, "room": 0.04, "food": 0.01, "value": 0.01,
-                 "facilities": 0.01},
-    "solo": {"value": 0.30, "location": 0.24, "wifi": 0.14, "staff": 0.12, "cleanliness": 0.10,
-             "noise": 0.04, "room": 0.03, "food": 0.01, "facilities": 0.01, "checkin": 0.01},
-    "group": {"value": 0.26, "facilities": 0.20, "food": 0.16, "location": 0.14, "staff": 0.10,
-              "room": 0.06, "cleanliness": 0.04, "noise": 0.02, "wifi": 0.01, "checkin": 0.01},
-}  # fmt: skip
+# What each traveller type cares about: the planted shares of the evaluation's world.
+TYPE_WEIGHTS = PLANTED_WEIGHTS
 _FIRST_NAMES = ("Anna", "Ben", "Clara", "David", "Elena", "Farid", "Grace", "Hugo", "Ines",
                 "Jonas", "Kate", "Liam", "Maya", "Nora", "Omar", "Paula", "Ravi", "Sofia",
                 "Tom", "Uma", "Victor", "Wen", "Yara", "Zoe")  # fmt: skip

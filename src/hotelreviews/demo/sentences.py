@@ -22,11 +22,9 @@ from random import Random
 
 from hotelreviews.demo.phrases import Bank
 from hotelreviews.demo.sentences_en import OPENERS, PARTS, TAILS
+from hotelreviews.intelligence.keys import ASPECTS
 
-ASPECT_KEYS = (
-    "cleanliness", "location", "staff", "room", "value",
-    "food", "facilities", "wifi", "noise", "checkin",
-)  # fmt: skip
+ASPECT_KEYS = ASPECTS
 SENTENCE_BITS = 8
 MAX_SENTENCES = 5  # 5 x 8 bits: one 40-bit draw
 # the phrase banks' aspect names -> the ten keys

@@ -22,11 +22,8 @@ import numpy as np
 
 from hotelreviews.intelligence.anomalies import HotelSeries
 from hotelreviews.intelligence.duplicates import ReviewForDedup
+from hotelreviews.intelligence.keys import ASPECTS
 
-ASPECTS = (
-    "cleanliness", "location", "staff", "room", "value",
-    "food", "facilities", "wifi", "noise", "checkin",
-)  # fmt: skip
 SeriesKind = Literal["rating_drop", "volume_burst", "aspect_deterioration"]
 _WEEKDAY_FACTOR = np.array([0.9, 0.85, 0.9, 1.0, 1.2, 1.3, 1.1])
 

@@ -8,20 +8,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from hotelreviews.core.pagination import PageFields
+from hotelreviews.intelligence.keys import ASPECTS
 
 AlertKind = Literal["rating_drop", "volume_burst", "aspect_deterioration", "suspicious_duplicates"]
-Aspect = Literal[
-    "cleanliness",
-    "location",
-    "staff",
-    "room",
-    "value",
-    "food",
-    "facilities",
-    "wifi",
-    "noise",
-    "checkin",
-]
+# The ten keys of intelligence.keys (a tuple subscript is the same Literal as its items).
+Aspect = Literal[ASPECTS]  # type: ignore[valid-type]
 
 
 class AlertRead(BaseModel):

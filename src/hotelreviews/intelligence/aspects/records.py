@@ -1,23 +1,14 @@
-"""The aspect keys and the records the analyzer returns (frozen, slotted: cheap and hashable)."""
+"""The aspect keys (intelligence.keys) and the records the analyzer returns (frozen, slotted:
+cheap and hashable)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-# The order of ASPECT_KEYS.md: every part of issue 16 uses exactly these strings.
-ASPECTS: tuple[str, ...] = (
-    "cleanliness",
-    "location",
-    "staff",
-    "room",
-    "value",
-    "food",
-    "facilities",
-    "wifi",
-    "noise",
-    "checkin",
-)
+from hotelreviews.intelligence.keys import ASPECTS
+
+__all__ = ["ASPECTS", "AspectOpinion", "Polarity", "ReviewAspects", "Source"]
 
 Polarity = Literal["positive", "negative"]
 Source = Literal["text", "positives", "negatives", "rating"]

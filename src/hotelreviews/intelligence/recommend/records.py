@@ -14,19 +14,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-# The ten aspect keys every part of review intelligence uses (in this order in every vector).
-ASPECTS: tuple[str, ...] = (
-    "cleanliness",
-    "location",
-    "staff",
-    "room",
-    "value",
-    "food",
-    "facilities",
-    "wifi",
-    "noise",
-    "checkin",
-)
+from hotelreviews.intelligence.keys import ASPECTS
 
 Matrix = npt.NDArray[np.float64]
 

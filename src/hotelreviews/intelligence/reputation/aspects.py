@@ -11,18 +11,9 @@ the pool, so it counts for `room` (as the demo's grade families do); "Amenities"
 
 from __future__ import annotations
 
-ASPECT_KEYS = (
-    "cleanliness",
-    "location",
-    "staff",
-    "room",
-    "value",
-    "food",
-    "facilities",
-    "wifi",
-    "noise",
-    "checkin",
-)
+from hotelreviews.intelligence.keys import ASPECTS as ASPECT_KEYS
+
+__all__ = ["ASPECT_KEYS", "aspect_of_grade"]
 
 _GRADE_NAMES = {
     "cleanliness": ("cleanliness", "clean", "hygiene"),
