@@ -160,6 +160,9 @@ def _load_demo(layout: ClusterLayout, reviews: int, say: Callable[[str], None]) 
     settings = {
         "HOTELREVIEWS_DATABASE_URL": layout.node(PRIMARY_REGION).url(DATABASE),
         "HOTELREVIEWS_DATA_DIR": str(layout.root / "demo-data"),
+        # The cluster's worker applies review intelligence once it runs (its runner starts by
+        # scoring every hotel); doing it here too would only hold `cluster up` up.
+        "HOTELREVIEWS_INTELLIGENCE_ENABLED": "false",
     }
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("HOTELREVIEWS_")
