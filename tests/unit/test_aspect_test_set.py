@@ -16,22 +16,11 @@ from typing import Any
 
 import pytest
 
+from hotelreviews.intelligence.keys import ASPECTS as KEYS
+
 TEST_SET = Path(__file__).parents[1] / "data" / "aspects" / "test.ndjson"
 
-ASPECTS = frozenset(
-    {
-        "cleanliness",
-        "location",
-        "staff",
-        "room",
-        "value",
-        "food",
-        "facilities",
-        "wifi",
-        "noise",
-        "checkin",
-    }
-)
+ASPECTS = frozenset(KEYS)
 POLARITIES = frozenset({"positive", "negative"})
 LANGUAGES = frozenset({"en", "de", "fr", "es"})
 FIELD_TYPES: dict[str, type | tuple[type, ...]] = {

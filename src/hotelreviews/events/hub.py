@@ -35,8 +35,6 @@ from hotelreviews.events import repository as repo
 from hotelreviews.events.records import StoredEvent
 from hotelreviews.events.stopping import ending_streams_on_stop
 from hotelreviews.events.subscriber import Subscriber
-from hotelreviews.redislink.channel import listen
-from hotelreviews.redislink.client import redis_client
 
 logger = logging.getLogger("hotelreviews.events")
 
@@ -188,24 +186,15 @@ class EventHub:
                     return
 
     async def _listen(self) -> None:
-        settings = self._settings
-        assert settings.redis_url is not None
-        client = redis_client(
-            settings.redis_url.get_secret_value(), timeout=settings.redis_timeout_seconds
+        await notify.listen_for_notices(
+            self._settings,
+            state=self.stats,
+            on_notice=self._notice,
+            # Notices sent while not subscribed are lost: read the table now.
+            on_subscribed=self._wake.set,
+            on_error=self._count_error,
+            what="events notices",
         )
-        try:
-            await listen(
-                client,
-                notify.events_channel(settings),
-                state=self.stats,
-                on_message=self._notice,
-                # Notices sent while not subscribed are lost: read the table now.
-                on_subscribed=self._wake.set,
-                on_error=self._count_error,
-                what="events notices",
-            )
-        finally:
-            await client.aclose()
 
     def _notice(self, data: bytes) -> None:
         self.stats.notices += 1

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from hotelreviews.core.settings import Settings
 from hotelreviews.redislink.breaker import Breaker
+from hotelreviews.redislink.channel import SubscriptionState, listen
 from hotelreviews.redislink.client import REDIS_ERRORS, redis_client
 
 logger = logging.getLogger("hotelreviews.events")
@@ -78,3 +79,32 @@ async def announce(*, settings: Settings, up_to: int | None) -> None:
             await client.aclose()
     if breaker.succeeded():
         logger.info("publishing events notices to Redis again")
+
+
+async def listen_for_notices(
+    settings: Settings,
+    *,
+    state: SubscriptionState,
+    on_notice: Callable[[bytes], None],
+    on_subscribed: Callable[[], None],
+    on_error: Callable[[], None],
+    what: str,
+) -> None:
+    """Run until cancelled: each notice on the events channel to `on_notice` (redislink's
+    `listen`: one subscription, made again whenever it fails). Needs `settings.redis_url`."""
+    assert settings.redis_url is not None
+    client = redis_client(
+        settings.redis_url.get_secret_value(), timeout=settings.redis_timeout_seconds
+    )
+    try:
+        await listen(
+            client,
+            events_channel(settings),
+            state=state,
+            on_message=on_notice,
+            on_subscribed=on_subscribed,
+            on_error=on_error,
+            what=what,
+        )
+    finally:
+        await client.aclose()

@@ -23,8 +23,6 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.events import notify
 from hotelreviews.intelligence.runner.catch_up import CatchUpReport, catch_up
-from hotelreviews.redislink.channel import listen
-from hotelreviews.redislink.client import redis_client
 
 logger = logging.getLogger("hotelreviews.intelligence")
 
@@ -98,23 +96,14 @@ class BackgroundRunner:
                 await asyncio.wait_for(self._wake.wait(), self._settings.intelligence_poll_seconds)
 
     async def _listen(self) -> None:
-        settings = self._settings
-        assert settings.redis_url is not None
-        client = redis_client(
-            settings.redis_url.get_secret_value(), timeout=settings.redis_timeout_seconds
+        await notify.listen_for_notices(
+            self._settings,
+            state=self.stats,
+            on_notice=lambda _data: self._wake.set(),
+            on_subscribed=self._wake.set,
+            on_error=self._count_error,
+            what="events notices (review intelligence)",
         )
-        try:
-            await listen(
-                client,
-                notify.events_channel(settings),
-                state=self.stats,
-                on_message=lambda _data: self._wake.set(),
-                on_subscribed=self._wake.set,
-                on_error=self._count_error,
-                what="events notices (review intelligence)",
-            )
-        finally:
-            await client.aclose()
 
     def _count_error(self) -> None:
         self.stats.redis_errors += 1
