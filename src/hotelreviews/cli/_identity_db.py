@@ -8,10 +8,10 @@ from typing import TypeVar
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.audit.context import cli_context
+from hotelreviews.cli._exits import exit_on_database_errors
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import get_settings
@@ -41,15 +41,8 @@ def run(use_case: Callable[[AsyncEngine], Awaitable[T]]) -> T:
         finally:
             await engine.dispose()
 
-    try:
+    with exit_on_database_errors(refusals=(IdentityError,)):
         return asyncio.run(main())
-    except (IdentityError, migrations.SchemaOutdated) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as error:
-        cause = getattr(error, "orig", None) or error
-        typer.echo(f"error: the database is unavailable ({cause})", err=True)
-        raise typer.Exit(code=2) from None
 
 
 def roles_option(values: list[str]) -> frozenset[str]:

@@ -9,8 +9,8 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
-from sqlalchemy import exc as sa_exc
 
+from hotelreviews.cli._exits import exit_on_database_errors
 from hotelreviews.cli.ingest_progress import ingest_display
 from hotelreviews.core import heap, migrations
 from hotelreviews.core.database import create_engine
@@ -60,22 +60,12 @@ def run_ingest(
     configure_logging(settings)
     configure_tracing(settings)
     console = Console(stderr=True, soft_wrap=True)
-    try:
+    # Committed batches stay committed: running the same command again resumes.
+    then = "nothing is lost, run the same command again to resume"
+    with exit_on_database_errors(then=then, refusals=(BulkRefused,)):
         report = asyncio.run(
             _ingest(settings, paths, force=force, bulk=bulk, console=console, quiet=as_json)
         )
-    except (migrations.SchemaOutdated, BulkRefused) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as error:
-        # Committed batches stay committed: running the same command again resumes.
-        cause = getattr(error, "orig", None) or error
-        typer.echo(
-            f"error: the database is unavailable ({cause}); nothing is lost, run the same "
-            "command again to resume",
-            err=True,
-        )
-        raise typer.Exit(code=2) from None
     if as_json:
         sys.stdout.write(orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:

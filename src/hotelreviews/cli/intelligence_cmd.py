@@ -12,8 +12,8 @@ import asyncio
 import time
 
 import typer
-from sqlalchemy import exc as sa_exc
 
+from hotelreviews.cli._exits import exit_on_database_errors
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings, get_settings
@@ -35,19 +35,9 @@ def run_catch_up() -> CatchUpReport:
     settings = get_settings()
     configure_logging(settings)
     started = time.perf_counter()
-    try:
+    then = "nothing is half-applied, run the same command again to resume"
+    with exit_on_database_errors(then=then):
         report = asyncio.run(_catch_up(settings))
-    except migrations.SchemaOutdated as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as error:
-        cause = getattr(error, "orig", None) or error
-        typer.echo(
-            f"error: the database is unavailable ({cause}); nothing is half-applied, run the "
-            "same command again to resume",
-            err=True,
-        )
-        raise typer.Exit(code=2) from None
     seconds = time.perf_counter() - started
     # Two short lines: a terminal of 80 columns never breaks one (as the other summaries).
     typer.echo(

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 from prometheus_client import start_http_server
 from pydantic import ValidationError
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.cli._exits import exit_on_database_errors
 from hotelreviews.core import heap, migrations
 from hotelreviews.core.settings import Settings, get_settings
 from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_start
@@ -59,15 +59,8 @@ def worker(
     # On stderr; the libraries (alembic's migration at start-up among them) only warn.
     configure_logging(settings)
     configure_tracing(settings)
-    try:
+    with exit_on_database_errors(then="start again later"):
         asyncio.run(_work(settings, once=once))
-    except migrations.SchemaOutdated as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError) as error:
-        cause = getattr(error, "orig", None) or error
-        typer.echo(f"error: the database is unavailable ({cause}); start again later", err=True)
-        raise typer.Exit(code=2) from None
 
 
 async def _work(settings: Settings, *, once: bool) -> None:
