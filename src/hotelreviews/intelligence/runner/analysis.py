@@ -1,10 +1,8 @@
-"""Step 1: the aspect opinions of the touched hotels' reviews not analysed yet (or edited since),
-and how a review's stored opinions read back as one polarity per aspect.
+"""Step 1: the aspect opinions of the touched hotels' reviews not analysed yet (or edited since).
 
-Stored compactly, one list per (aspect, sentence): [aspect, polarity, score, source, sentence].
-The index and the detectors count a review once per aspect it has an opinion on, with the
-polarity its opinions lean to (the sum of their signed scores): a review that praises the
-staff in two sentences is one positive staff opinion, not two.
+Stored compactly, one list per (aspect, sentence): [aspect, polarity, score, source, sentence];
+how they read back as one polarity per aspect is intelligence.opinions.polarity's (imported
+here, as the runner's steps import it from this module).
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.intelligence.aspects import AspectOpinion, analyze_review
+from hotelreviews.intelligence.opinions.polarity import review_polarities
 from hotelreviews.intelligence.reputation import RatedReview
 from hotelreviews.intelligence.runner import repository as repo
 
@@ -27,21 +26,6 @@ def encode(opinions: Iterable[AspectOpinion]) -> list[list[Any]]:
         [item.aspect, item.polarity, round(item.score, 3), item.source, item.sentence]
         for item in opinions
     ]
-
-
-def review_polarities(stored: Sequence[Sequence[Any]] | None) -> tuple[tuple[str, str], ...]:
-    """(aspect, "positive" | "negative") once per aspect the review leans on, sorted."""
-    if not stored:
-        return ()
-    net: dict[str, float] = {}
-    for aspect, polarity, score, *_ in stored:
-        signed = abs(float(score)) if polarity == "positive" else -abs(float(score))
-        net[aspect] = net.get(aspect, 0.0) + signed
-    return tuple(
-        (aspect, "positive" if total > 0 else "negative")
-        for aspect, total in sorted(net.items())
-        if total != 0
-    )
 
 
 def utc_day(moment: datetime) -> date:
