@@ -103,9 +103,20 @@ async def test_an_old_drop_is_raised_once_by_the_first_run_and_never_again(
     assert await _alerts(engine) == stored
 
 
-def test_a_replay_detects_weekly_after_a_warm_up_and_ends_on_the_newest_day() -> None:
+def test_a_replay_detects_every_four_weeks_after_a_warm_up_on_busy_days_and_the_newest() -> None:
+    from hotelreviews.intelligence.anomalies import DayBucket
     from hotelreviews.intelligence.runner.alerting import replay_days
 
-    days = replay_days(first=date(2024, 1, 1), last=date(2024, 4, 20))
-    assert days == [date(2024, 3, 31), date(2024, 4, 7), date(2024, 4, 14), date(2024, 4, 20)]
-    assert replay_days(first=date(2024, 1, 1), last=date(2024, 2, 1)) == [date(2024, 2, 1)]
+    def day(when: date, reviews: int) -> DayBucket:
+        return DayBucket(day=when, reviews=reviews, mean_rating=0.5)
+
+    days = [day(date(2024, 1, 1), 2), day(date(2024, 2, 10), 10), day(date(2024, 6, 1), 3)]
+    assert replay_days(days=days, last=date(2024, 6, 1)) == [
+        date(2024, 2, 10),  # 10 reviews: a burst is judged on its own day
+        date(2024, 3, 31),  # 90 days after the first
+        date(2024, 4, 28),
+        date(2024, 5, 26),
+        date(2024, 6, 1),
+    ]
+    assert replay_days(days=days[:1], last=date(2024, 2, 1)) == [date(2024, 2, 1)]
+    assert replay_days(days=[], last=date(2024, 2, 1)) == [date(2024, 2, 1)]

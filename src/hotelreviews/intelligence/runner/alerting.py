@@ -8,11 +8,11 @@ data as it stood then, which for live feeds is today.
 
 Replay (resynchronising: the first run on a database, or after a long outage): a hotel loaded
 with years of history has most of its problems far behind its newest day, where a single
-detection as of that day cannot see them. So the detectors run as of every week from the
-first review day (after a warm-up) to the newest, each on the 31-week window that day would
-have had, the hotel's reviews read once; the one ledger, restored from the stored alerts and
-fed in date order, raises each problem once with the onset and the day it was first seen —
-what the runner would have raised had it been running all along.
+detection as of that day cannot see them. So the detectors run as of successive days from the
+first review day (after a warm-up) to the newest (`replay_days`), each on the 31-week window
+that day would have had, the hotel's reviews read once; the one ledger, restored from the
+stored alerts and fed in date order, raises each problem once with its onset and the day it
+was first seen — close to what the runner would have raised had it been running all along.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from hotelreviews.intelligence.anomalies import (
     Alert,
     AlertLedger,
     DayBucket,
+    DetectorParams,
     detect,
     series_from_days,
 )
@@ -42,10 +43,15 @@ from hotelreviews.intelligence.runner.analysis import Analysed, review_polaritie
 # The rating-drop detector looks 30 weeks back (RatingDropParams.lookback_weeks), the others
 # less: a day more than its week's worth, so the oldest week it reads is whole.
 WINDOW = timedelta(weeks=31)
-# Replay: the volume-burst detector scans the last 7 days (VolumeBurstParams.scan_days), the
-# others 8 weeks: a weekly step skips no burst day. The warm-up is the detectors' evaluation's
-# (bench/intelligence_anomalies.py): before it, no baseline is long enough to judge.
-REPLAY_STEP = timedelta(days=7)
+# Replay: the detectors run as of every 4 weeks (a rating drop or an aspect's deterioration
+# stays detectable for up to 8 weeks after its onset: RatingDropParams.max_age_weeks,
+# AspectDeteriorationParams.max_recent_weeks), and as of every day with enough reviews to be a
+# burst (VolumeBurstParams.min_count: the burst detector scans only the last 7 days, which a
+# 4-week step would skip). Weekly for all three cost the demo's first catch-up 4 times more.
+# The warm-up is the detectors' evaluation's (bench/intelligence_anomalies.py): before it, no
+# baseline is long enough to judge.
+REPLAY_STEP = timedelta(weeks=4)
+BURST_MIN_REVIEWS = DetectorParams().volume_burst.min_count
 REPLAY_WARM_UP = timedelta(days=90)
 
 
@@ -101,14 +107,18 @@ def newest_day(*, state: HotelReputationState, today: date) -> date:
     return datetime.fromtimestamp(state.reference_day * 86_400.0, tz=UTC).date()
 
 
-def replay_days(*, first: date, last: date) -> list[date]:
-    """The days a replay detects as of: weekly from `first` + the warm-up, ending on `last`."""
-    days, day = [], first + REPLAY_WARM_UP
+def replay_days(*, days: Sequence[DayBucket], last: date) -> list[date]:
+    """The days a replay detects as of, oldest first: every 4 weeks from the first day (of
+    `days`, sorted) + the warm-up, every day busy enough to be a burst, and `last`."""
+    if not days:
+        return [last]
+    moments: set[date] = set()
+    day = days[0].day + REPLAY_WARM_UP
     while day < last:
-        days.append(day)
+        moments.add(day)
         day += REPLAY_STEP
-    days.append(last)
-    return days
+    moments.update(b.day for b in days if b.reviews >= BURST_MIN_REVIEWS and b.day < last)
+    return [*sorted(moments), last]
 
 
 def window_of(days: Sequence[DayBucket], *, as_of: date) -> list[DayBucket]:
@@ -161,7 +171,7 @@ async def detect_hotel(
     if replay:
         reviews = analysed.current(await repo.hotel_reviews(connection, hotel_id=hotel_id))
         days = day_buckets(reviews=reviews, as_of=as_of, whole_history=True)
-        moments = replay_days(first=days[0].day, last=as_of) if days else [as_of]
+        moments = replay_days(days=days, last=as_of)
     else:
         since = datetime.combine(as_of - WINDOW, time(), tzinfo=UTC)
         reviews = analysed.current(

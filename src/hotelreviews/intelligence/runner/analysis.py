@@ -8,7 +8,7 @@ here, as the runner's steps import it from this module).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -52,15 +52,26 @@ class Analysed:
     rows: list[dict[str, Any]]  # to store in review_opinions
     fresh: dict[int, list[RatedReview]]
     edited: set[int]
+    _by_review: dict[int, list[list[Any]]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def count(self) -> int:
         return len(self.rows)
 
+    def _opinions_by_review(self) -> dict[int, list[list[Any]]]:
+        # Built once: `current` runs for every hotel of the batch (twice), and a
+        # resynchronisation's batch holds every review of up to `limit` hotels.
+        if self._by_review is None:
+            object.__setattr__(
+                self, "_by_review", {row["review_id"]: row["opinions"] for row in self.rows}
+            )
+        assert self._by_review is not None
+        return self._by_review
+
     def current(self, reviews: Iterable[Any]) -> list[ReviewFacts]:
         """Review rows (id, provider, rating, rating_scale, review_date, opinions) read before
         this analysis is stored, with its opinions where it has new ones."""
-        mine = {row["review_id"]: row["opinions"] for row in self.rows}
+        mine = self._opinions_by_review()
         return [
             ReviewFacts(
                 id=row.id,
