@@ -66,6 +66,28 @@ async def test_on_sqlite_the_server_applies_an_ingested_batch_itself(
     assert _runner_tasks() == []  # stopped with the app
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_two_server_processes_worth_of_runners_take_turns(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """As `serve --workers 2` does: two apps on one database, each with its runner."""
+    embedded = settings.model_copy(update={"intelligence_in_server": "auto"})
+    async with api_client(embedded) as first, api_client(embedded) as second:
+        await ingest_paths(engine=engine, settings=embedded, paths=[str(AGODA)])
+        async with engine.connect() as connection:
+            statement = sa.select(hotels.c.id).where(hotels.c.external_id == "5101")
+            hotel_id = (await connection.execute(statement)).scalar_one()
+        await _scored(first, hotel_id)
+        await _scored(second, hotel_id)
+        runners = [
+            client._transport.app.state.intelligence  # type: ignore[attr-defined]
+            for client in (first, second)
+        ]
+        assert all(runner.stats.runs >= 1 for runner in runners)
+        assert sum(runner.stats.failures for runner in runners) == 0
+        assert await _count(engine, review_opinions) == await _count(engine, reviews)
+
+
 async def test_the_server_runs_no_runner_when_told_not_to_or_on_postgresql_by_default(
     settings: Settings, backend: str
 ) -> None:
