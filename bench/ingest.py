@@ -14,6 +14,13 @@ PostgreSQL, the driver's executemany INSERT on SQLite), parsing not timed:
 A second row per backend, "… bulk", ingests the same file with `hotelreviews ingest --bulk`
 into another fresh database (search and page indexes built after the load), against the
 same baselines.
+
+`--intelligence off,on` (default: off only) also ingests the file, without --bulk, into
+another fresh database while a `hotelreviews worker` child (no sources) runs the
+review-intelligence runner on it, and prints under the backend's rows: reviews/s with the
+runner on, on/off against the first row (goal >= 0.75), and the freshness of each committed
+batch — commit to its opinions, reputations and alerts committed — p50/p95/max (goal p95 <=
+5 s; measured as bench/intelligence_freshness.py does, with bench/freshness.py).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common import PRODUCTION_LIKE, demo_file, fresh_settings, run_child
+from freshness import describe_lags, lags, runner_watched
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.shapes.parsing import parse_line
@@ -139,6 +147,27 @@ def _ingest(settings: Settings, path: Path, *, bulk: bool = False) -> dict:
     }
 
 
+def _modes(text: str) -> set[str]:
+    modes = {mode.strip() for mode in text.split(",")}
+    if not modes <= {"off", "on"}:
+        raise argparse.ArgumentTypeError("off, on or off,on")
+    return modes
+
+
+def _with_intelligence(settings: Settings, path: Path, *, off_rate: float) -> str:
+    """Ingest with the runner following; the line to print."""
+    with runner_watched(settings, events_per_step=settings.intelligence_batch_events) as state:
+        run = _ingest(settings, path)
+    rate = run["reviews"] / run["seconds"]
+    applied = lags(state)
+    return (
+        f"  intelligence on: {rate:,.0f} reviews/s, on/off {rate / off_rate:.2f} (goal >= 0.75); "
+        f"commit -> applied {describe_lags(applied)} (goal p95 <= 5 s), "
+        f"{len(applied)} of {len(state.committed)} batches; last applied "
+        f"{state.drained:.1f} s after the ingest ended"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -150,6 +179,12 @@ def main() -> None:
     )
     parser.add_argument("--backends", nargs="+", default=["postgresql", "sqlite"])
     parser.add_argument("--work-dir", type=Path, default=None)
+    parser.add_argument(
+        "--intelligence",
+        type=_modes,
+        default={"off"},
+        help="off,on: also ingest with the review-intelligence runner following (see above)",
+    )
     args = parser.parse_args()
 
     from tests.support.pg_server import PostgresServer
@@ -191,6 +226,10 @@ def main() -> None:
                         f"{raw:>12,.0f}{rate / raw:>7.2f}{indexed:>16,.0f}{rate / indexed:>7.2f}",
                         flush=True,
                     )
+                if "on" in args.intelligence:
+                    on = fresh_settings(backend, work, server, f"intel_{label}")
+                    off_rate = result["reviews"] / result["seconds"]
+                    print(_with_intelligence(on, path, off_rate=off_rate), flush=True)
     finally:
         if server:
             server.stop()

@@ -83,7 +83,13 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Se
             request.getfixturevalue("sqlite_template"), data_dir / EMBEDDED_DATABASE_NAME
         )
         return Settings(
-            environment="test", data_dir=data_dir, ingest_batch_size=500, cache_enabled=False
+            environment="test",
+            data_dir=data_dir,
+            ingest_batch_size=500,
+            cache_enabled=False,
+            # Off: tests apply review intelligence themselves (catch_up), or turn this on
+            # (tests/integration/test_issue16_04_intelligence_in_server.py).
+            intelligence_in_server="false",
         )
     server: PostgresServer = request.getfixturevalue("pg_server")
     template = request.getfixturevalue("pg_template")

@@ -19,11 +19,14 @@ from tests.support.cache import changed, write_feed
 
 HOTELS = "/api/v1/hotels"
 SINGAPORE = timezone(timedelta(hours=8))
+# Nothing here is analysed by review intelligence (issue 16's aspect sentiment: its own tests).
+NOT_ANALYSED = {"reviews_analysed": 0, "aspects": []}
 EMPTY = {
     "reviews": 0,
     "average_rating_normalized": None,
     "average_rating": None,
     "rating_scale": None,
+    **NOT_ANALYSED,
 }
 
 
@@ -63,7 +66,7 @@ async def hotels(engine: AsyncEngine) -> dict[str, int]:
 
 
 def _points(body: dict) -> list[dict]:
-    assert set(body) == {"hotel_id", "bucket", "clipped", "points"}
+    assert set(body) == {"hotel_id", "bucket", "aspect", "clipped", "aspects_analysed", "points"}
     assert all(set(point) == {"start", *EMPTY} for point in body["points"])
     return body["points"]
 
@@ -82,6 +85,7 @@ async def test_monthly_buckets_are_zero_filled_and_give_the_raw_average_only_on_
             "average_rating_normalized": 7.0,
             "average_rating": None,
             "rating_scale": None,
+            **NOT_ANALYSED,
         },
         {"start": "2025-02-01", **EMPTY},
         {
@@ -90,6 +94,7 @@ async def test_monthly_buckets_are_zero_filled_and_give_the_raw_average_only_on_
             "average_rating_normalized": 6.0,
             "average_rating": 6.0,
             "rating_scale": 10.0,
+            **NOT_ANALYSED,
         },
     ]
 

@@ -23,6 +23,7 @@ from hotelreviews.app import health_routes, metrics_route
 from hotelreviews.app.edge import install_edge
 from hotelreviews.app.guard_responses import add_guard_responses
 from hotelreviews.app.idle_layers import drop_idle_fastapi_layers
+from hotelreviews.app.intelligence import intelligence_in_server
 from hotelreviews.app.root_redirect import install_root_redirect
 from hotelreviews.audit.context import AuditContextMiddleware
 from hotelreviews.audit.routes import router as audit_router
@@ -107,7 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 cache.running(primary_engine) if cache is not None else contextlib.nullcontext(),
                 app.state.token_versions.running(),
                 app.state.event_hub.running(primary_engine),
+                # Last in, first out: stopped before the hub, cache and router it writes to.
+                intelligence_in_server(settings, primary_engine) as runner,
             ):
+                app.state.intelligence = runner  # its stats, for operators and tests
                 heap.settle()
                 yield
         finally:

@@ -386,6 +386,10 @@ class Settings(BaseSettings):
     # Events (or hotels, when resynchronising) applied per transaction: a runner that fell
     # behind takes many batches at once, and recomputes each hotel once for all of them.
     intelligence_batch_events: int = Field(default=2000, ge=1, le=100_000)
+    # Whether the API process (`hotelreviews serve`, each of its workers) runs the runner
+    # itself: "auto" on the embedded database only, where `make run` starts no worker; with
+    # PostgreSQL the workers run it (app.intelligence). Off when intelligence_enabled is.
+    intelligence_in_server: Literal["auto", "true", "false"] = "auto"
     # (end of intelligence)
 
     @model_validator(mode="after")
@@ -494,6 +498,13 @@ class Settings(BaseSettings):
     @property
     def is_embedded(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def intelligence_runs_in_server(self) -> bool:
+        """Whether the API process runs the review-intelligence runner (see the setting)."""
+        if not self.intelligence_enabled or self.intelligence_in_server == "false":
+            return False
+        return self.intelligence_in_server == "true" or self.is_embedded
 
 
 def normalize_database_url(url: str) -> str:

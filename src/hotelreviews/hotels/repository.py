@@ -1,10 +1,12 @@
 """All the SQL of hotels: the filtered list, one hotel with its summary, existence checks,
 and a hotel's rating trend (reviews grouped by calendar month or ISO week, in SQL on both
-databases)."""
+databases) with the stored aspect opinions of its reviews (folded into buckets in Python:
+grouping inside the JSON lists would need different JSON functions on each database)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -24,6 +26,7 @@ from hotelreviews.hotels.tables import (
     hotel_summary_breakdowns,
     hotels,
 )
+from hotelreviews.intelligence.opinions.tables import review_opinions
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
 
@@ -166,6 +169,58 @@ def _hotel_document(dialect: str) -> Select[Any]:
 _HOTEL_DOCUMENT = PreparedQuery(_hotel_document)
 
 
+async def trend_opinions(
+    connection: AsyncConnection,
+    *,
+    hotel_id: int,
+    first_day: date,
+    filters: TrendFilters,
+) -> list[Row[Any]]:
+    """`review_day` and `opinions` of the hotel's analysed reviews from `first_day` (UTC) on,
+    narrowed by the trend's filters (on the reviews, as the trend's counts are)."""
+    statement = _trend_opinions(
+        filters.provider_id is not None, filters.since is not None, filters.until is not None
+    )
+    parameters = {
+        "hotel_id": hotel_id,
+        "first_day": first_day,
+        "provider_id": filters.provider_id,
+        "since": filters.since,
+        "until": filters.until,
+    }
+    return list((await connection.execute(statement, parameters)).all())
+
+
+@cache
+def _trend_opinions(by_provider: bool, has_since: bool, has_until: bool) -> Select[Any]:
+    o, r = review_opinions.c, reviews.c
+    return (
+        sa.select(o.review_day, o.opinions)
+        .select_from(review_opinions.join(reviews, r.id == o.review_id))
+        .where(
+            # (hotel_id, review_day): the table's index
+            o.hotel_id == sa.bindparam("hotel_id"),
+            o.review_day >= sa.bindparam("first_day", type_=sa.Date),
+            *_review_clauses(by_provider, has_since, has_until),
+        )
+    )
+
+
+def _review_clauses(
+    by_provider: bool, has_since: bool, has_until: bool
+) -> list[ColumnElement[bool]]:
+    """The trend's filters on the reviews, their values bound at execution."""
+    r = reviews.c
+    clauses: list[ColumnElement[bool]] = [r.hotel_id == sa.bindparam("hotel_id")]
+    if by_provider:
+        clauses.append(r.provider_id == sa.bindparam("provider_id"))
+    if has_since:
+        clauses.append(r.review_date >= sa.bindparam("since", type_=r.review_date.type))
+    if has_until:
+        clauses.append(r.review_date <= sa.bindparam("until", type_=r.review_date.type))
+    return clauses
+
+
 async def rating_trend(
     connection: AsyncConnection, *, hotel_id: int, bucket: str, filters: TrendFilters
 ) -> list[Row[Any]]:
@@ -220,13 +275,7 @@ def _rating_trend(
 ) -> Select[Any]:
     r = reviews.c
     start = _bucket_start(dialect, bucket).label("start")
-    clauses: list[ColumnElement[bool]] = [r.hotel_id == sa.bindparam("hotel_id")]
-    if by_provider:
-        clauses.append(r.provider_id == sa.bindparam("provider_id"))
-    if has_since:
-        clauses.append(r.review_date >= sa.bindparam("since", type_=r.review_date.type))
-    if has_until:
-        clauses.append(r.review_date <= sa.bindparam("until", type_=r.review_date.type))
+    clauses = _review_clauses(by_provider, has_since, has_until)
     return (
         sa.select(
             start,

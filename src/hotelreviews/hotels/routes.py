@@ -15,7 +15,14 @@ from hotelreviews.api.reads import plain_reads
 from hotelreviews.api.responses import CacheableRoute
 from hotelreviews.hotels import service
 from hotelreviews.hotels.parameters import HotelId, HotelQuery, TrendQuery, plain_hotel_id
-from hotelreviews.hotels.schemas import HotelPage, HotelRead, HotelSort, HotelTrend, TrendBucket
+from hotelreviews.hotels.schemas import (
+    Aspect,
+    HotelPage,
+    HotelRead,
+    HotelSort,
+    HotelTrend,
+    TrendBucket,
+)
 from hotelreviews.protection.expensive import Page
 
 router = APIRouter(prefix="/hotels", tags=["hotels"], route_class=CacheableRoute)
@@ -57,8 +64,16 @@ async def get_hotel_trend(
     bucket: Annotated[
         TrendBucket, Query(description="month: calendar months; week: ISO weeks from Monday.")
     ] = TrendBucket.month,
+    aspect: Annotated[
+        Aspect | None, Query(description="Give this aspect's sentiment only.")
+    ] = None,
 ) -> Response:
-    """Review volume and mean rating per month or ISO week (UTC), gaps filled with zeros."""
+    """Review volume, mean rating and aspect sentiment per month or ISO week (UTC), gaps
+    filled with zeros."""
     return await reads.json(
-        service.hotel_trend, hotel_id=hotel_id, bucket=bucket.value, filters=filters
+        service.hotel_trend,
+        hotel_id=hotel_id,
+        bucket=bucket.value,
+        filters=filters,
+        aspect=aspect,
     )

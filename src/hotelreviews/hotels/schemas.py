@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotelreviews.core.pagination import PageFields
+from hotelreviews.intelligence.keys import ASPECTS
+
+# The ten keys of intelligence.keys (a tuple subscript is the same Literal as its items).
+Aspect = Literal[ASPECTS]  # type: ignore[valid-type]
 
 
 class HotelSort(StrEnum):
@@ -141,6 +146,15 @@ class TrendBucket(StrEnum):
     week = "week"  # ISO week, from Monday, UTC
 
 
+class AspectSentiment(BaseModel):
+    """A bucket's reviews with an opinion on the aspect, by the polarity they lean to."""
+
+    aspect: Aspect
+    positive: int = Field(description="Reviews leaning positive on the aspect.")
+    negative: int = Field(description="Reviews leaning negative on the aspect.")
+    positive_share: float = Field(description="positive / (positive + negative), 2 decimals.")
+
+
 class TrendPoint(BaseModel):
     start: date = Field(description="First day of the bucket (UTC): the 1st, or a Monday.")
     reviews: int = Field(description="Reviews dated in the bucket; 0 for a filled-in gap.")
@@ -154,6 +168,15 @@ class TrendPoint(BaseModel):
     rating_scale: float | None = Field(
         description="The scale of `average_rating` (e.g. 5 or 10); null when it is null."
     )
+    reviews_analysed: int = Field(
+        description="The bucket's reviews whose aspect opinions are stored (review "
+        "intelligence analyses new reviews shortly after ingestion): fewer than `reviews` "
+        "means `aspects` is not complete yet."
+    )
+    aspects: list[AspectSentiment] = Field(
+        description="Per aspect with mentions among the analysed reviews (key order), each "
+        "review counted once with the polarity its opinions lean to; only `aspect` if given."
+    )
 
 
 class HotelTrend(BaseModel):
@@ -162,7 +185,9 @@ class HotelTrend(BaseModel):
             "example": {
                 "hotel_id": 1,
                 "bucket": "month",
+                "aspect": None,
                 "clipped": False,
+                "aspects_analysed": True,
                 "points": [
                     {
                         "start": "2025-01-01",
@@ -170,6 +195,21 @@ class HotelTrend(BaseModel):
                         "average_rating_normalized": 8.1,
                         "average_rating": 8.1,
                         "rating_scale": 10.0,
+                        "reviews_analysed": 12,
+                        "aspects": [
+                            {
+                                "aspect": "cleanliness",
+                                "positive": 3,
+                                "negative": 1,
+                                "positive_share": 0.75,
+                            },
+                            {
+                                "aspect": "staff",
+                                "positive": 7,
+                                "negative": 0,
+                                "positive_share": 1.0,
+                            },
+                        ],
                     },
                     {
                         "start": "2025-02-01",
@@ -177,6 +217,8 @@ class HotelTrend(BaseModel):
                         "average_rating_normalized": None,
                         "average_rating": None,
                         "rating_scale": None,
+                        "reviews_analysed": 0,
+                        "aspects": [],
                     },
                 ],
             }
@@ -185,9 +227,14 @@ class HotelTrend(BaseModel):
 
     hotel_id: int
     bucket: TrendBucket
+    aspect: Aspect | None = Field(description="The `aspect` asked for; null: every aspect.")
     clipped: bool = Field(
         description="True when the span had more buckets than the limit (240 months, 520 "
         "weeks): only the newest are given; use `until` for older ones."
+    )
+    aspects_analysed: bool = Field(
+        description="True when every review of the points is analysed (`reviews_analysed` = "
+        "`reviews` in each): their aspect counts are complete."
     )
     points: list[TrendPoint] = Field(
         description="Oldest first, every bucket from the first to the last one with reviews."

@@ -6,7 +6,8 @@ the last non-empty one are filled in here (0 reviews, null averages), so a chart
 logic. A trend spans at most MAX_TREND_BUCKETS of a size: a longer one keeps the newest
 buckets and says `clipped` (narrow it with `until` to see older ones). The raw average is
 given only when every review of the bucket has the same rating scale (else it would mix
-5-point and 10-point ratings); the normalised (10-point) one always.
+5-point and 10-point ratings); the normalised (10-point) one always. Each bucket carries the
+aspect sentiment of its analysed reviews (hotels.aspect_trend), read for the shown buckets only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from hotelreviews.core.driver_reads import prepared_reads
 from hotelreviews.core.errors import HotelNotFound
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository
+from hotelreviews.hotels.aspect_trend import BucketAspects, fold
 from hotelreviews.hotels.filters import HotelFilters, TrendFilters
 
 HISTOGRAM_KEYS = tuple(str(bucket) for bucket in range(1, 11))
@@ -54,23 +56,41 @@ async def get_hotel(*, engine: AsyncEngine, hotel_id: int) -> dict[str, Any]:
 
 
 async def hotel_trend(
-    *, engine: AsyncEngine, hotel_id: int, bucket: str, filters: TrendFilters
+    *,
+    engine: AsyncEngine,
+    hotel_id: int,
+    bucket: str,
+    filters: TrendFilters,
+    aspect: str | None = None,
 ) -> dict[str, Any]:
-    """The hotel's review volume and mean ratings per month or ISO week, oldest first."""
+    """The hotel's review volume, mean ratings and aspect sentiment per month or ISO week,
+    oldest first; `aspect`: that aspect's sentiment only."""
+    limit = MAX_TREND_BUCKETS[bucket]
     async with read_transaction(engine) as connection:
         rows = await repository.rating_trend(
             connection, hotel_id=hotel_id, bucket=bucket, filters=filters
         )
         if not rows and not await repository.hotel_exists(connection, hotel_id=hotel_id):
             raise HotelNotFound(hotel_id)
-    found = {_as_date(row.start): row for row in rows}
-    limit = MAX_TREND_BUCKETS[bucket]
-    starts = _bucket_starts(min(found), max(found), bucket, limit + 1) if found else []
+        found = {_as_date(row.start): row for row in rows}
+        starts = _bucket_starts(min(found), max(found), bucket, limit + 1) if found else []
+        shown = starts[-limit:]
+        opinions = (
+            await repository.trend_opinions(
+                connection, hotel_id=hotel_id, first_day=shown[0], filters=filters
+            )
+            if shown
+            else []
+        )
+    aspects = fold(opinions, bucket=bucket, aspect=aspect)
+    points = [_trend_point(start, found.get(start), aspects.get(start)) for start in shown]
     return {
         "hotel_id": hotel_id,
         "bucket": bucket,
+        "aspect": aspect,
         "clipped": len(starts) > limit,
-        "points": [_trend_point(start, found.get(start)) for start in starts[-limit:]],
+        "aspects_analysed": all(point["reviews_analysed"] >= point["reviews"] for point in points),
+        "points": points,
     }
 
 
@@ -98,7 +118,13 @@ def _bucket_starts(first: date, last: date, bucket: str, at_most: int) -> list[d
     return starts
 
 
-def _trend_point(start: date, row: Row[Any] | None) -> dict[str, Any]:
+def _trend_point(
+    start: date, row: Row[Any] | None, aspects: BucketAspects | None
+) -> dict[str, Any]:
+    analysed = {
+        "reviews_analysed": aspects.analysed if aspects else 0,
+        "aspects": aspects.as_list() if aspects else [],
+    }
     if row is None:
         return {
             "start": start,
@@ -106,6 +132,7 @@ def _trend_point(start: date, row: Row[Any] | None) -> dict[str, Any]:
             "average_rating_normalized": None,
             "average_rating": None,
             "rating_scale": None,
+            **analysed,
         }
     one_scale = row.min_scale == row.max_scale
     return {
@@ -114,6 +141,7 @@ def _trend_point(start: date, row: Row[Any] | None) -> dict[str, Any]:
         "average_rating_normalized": round(row.average_normalized, 2),
         "average_rating": round(row.average_raw, 2) if one_scale else None,
         "rating_scale": row.max_scale if one_scale else None,
+        **analysed,
     }
 
 

@@ -4,11 +4,20 @@ the alerts of new problems stored (each once) with an "alert" event.
 The ledger that tells a new problem from a re-detected one is restored per hotel from the
 stored alerts (their kind, aspect, onset and detection day), so it survives restarts and
 needs no state of its own. `as_of` is the hotel's newest review day: the detectors judge the
-data as it stood then, which for live feeds is today and for a replayed history is its end.
+data as it stood then, which for live feeds is today.
+
+Replay (resynchronising: the first run on a database, or after a long outage): a hotel loaded
+with years of history has most of its problems far behind its newest day, where a single
+detection as of that day cannot see them. So the detectors run as of successive days from the
+first review day (after a warm-up) to the newest (`replay_days`), each on the 31-week window
+that day would have had, the hotel's reviews read once; the one ledger, restored from the
+stored alerts and fed in date order, raises each problem once with its onset and the day it
+was first seen — close to what the runner would have raised had it been running all along.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +32,7 @@ from hotelreviews.intelligence.anomalies import (
     Alert,
     AlertLedger,
     DayBucket,
+    DetectorParams,
     detect,
     series_from_days,
 )
@@ -33,6 +43,16 @@ from hotelreviews.intelligence.runner.analysis import Analysed, review_polaritie
 # The rating-drop detector looks 30 weeks back (RatingDropParams.lookback_weeks), the others
 # less: a day more than its week's worth, so the oldest week it reads is whole.
 WINDOW = timedelta(weeks=31)
+# Replay: the detectors run as of every 4 weeks (a rating drop or an aspect's deterioration
+# stays detectable for up to 8 weeks after its onset: RatingDropParams.max_age_weeks,
+# AspectDeteriorationParams.max_recent_weeks), and as of every day with enough reviews to be a
+# burst (VolumeBurstParams.min_count: the burst detector scans only the last 7 days, which a
+# 4-week step would skip). Weekly for all three cost the demo's first catch-up 4 times more.
+# The warm-up is the detectors' evaluation's (bench/intelligence_anomalies.py): before it, no
+# baseline is long enough to judge.
+REPLAY_STEP = timedelta(weeks=4)
+BURST_MIN_REVIEWS = DetectorParams().volume_burst.min_count
+REPLAY_WARM_UP = timedelta(days=90)
 
 
 @dataclass(slots=True)
@@ -49,10 +69,13 @@ def _position(provider: str, rating: float, rating_scale: float, day: date) -> f
     return normalise(provider=provider, rating=rating, rating_scale=rating_scale, review_date=day)
 
 
-def day_buckets(*, reviews: Sequence[Any], as_of: date) -> list[DayBucket]:
-    """The hotel's days from `as_of` - 31 weeks to `as_of`: count, mean rating position (on
-    the provider's own range, 0..1) and aspect opinions (once per review and aspect)."""
-    start = as_of - WINDOW
+def day_buckets(
+    *, reviews: Sequence[Any], as_of: date, whole_history: bool = False
+) -> list[DayBucket]:
+    """The hotel's days from `as_of` - 31 weeks (`whole_history`: from its first) to `as_of`,
+    oldest first: count, mean rating position (on the provider's own range, 0..1) and aspect
+    opinions (once per review and aspect)."""
+    start = date.min if whole_history else as_of - WINDOW
     days: dict[date, _Day] = {}
     for row in reviews:
         day = utc_day(row.review_date)
@@ -84,6 +107,31 @@ def newest_day(*, state: HotelReputationState, today: date) -> date:
     return datetime.fromtimestamp(state.reference_day * 86_400.0, tz=UTC).date()
 
 
+def replay_days(*, days: Sequence[DayBucket], last: date) -> list[date]:
+    """The days a replay detects as of, oldest first: every 4 weeks from the first day (of
+    `days`, sorted) + the warm-up, every day busy enough to be a burst, and `last`."""
+    if not days:
+        return [last]
+    moments: set[date] = set()
+    day = days[0].day + REPLAY_WARM_UP
+    while day < last:
+        moments.add(day)
+        day += REPLAY_STEP
+    moments.update(b.day for b in days if b.reviews >= BURST_MIN_REVIEWS and b.day < last)
+    return [*sorted(moments), last]
+
+
+def window_of(days: Sequence[DayBucket], *, as_of: date) -> list[DayBucket]:
+    """The days (sorted) the detectors see as of `as_of`: its 31-week window, ending on
+    `as_of` itself (an empty day if it had no review: the detectors index the series from its
+    end, which online is always the newest review's day)."""
+    keys = [bucket.day for bucket in days]
+    window = list(days[bisect.bisect_left(keys, as_of - WINDOW) : bisect.bisect_right(keys, as_of)])
+    if window and window[-1].day != as_of:
+        window.append(DayBucket(day=as_of, reviews=0, mean_rating=0.0))
+    return window
+
+
 def restored_ledger(*, hotel_id: int, stored: Sequence[Any]) -> AlertLedger:
     """The ledger as it stood after admitting the hotel's stored alerts."""
     ledger = AlertLedger()
@@ -113,22 +161,36 @@ async def detect_hotel(
     state: HotelReputationState,
     analysed: Analysed,
     today: date,
+    replay: bool = False,
 ) -> list[NewAlert]:
-    """The alerts of new problems the detectors find on the hotel's series (reads only)."""
+    """The alerts of new problems the detectors find on the hotel's series (reads only);
+    `replay`: over the hotel's whole history, week by week (resynchronising)."""
     if state.reference_day is None:
         return []
     as_of = newest_day(state=state, today=today)
-    since = datetime.combine(as_of - WINDOW, time(), tzinfo=UTC)
-    reviews = analysed.current(await repo.hotel_reviews(connection, hotel_id=hotel_id, since=since))
-    series = series_from_days(
-        hotel_id=str(hotel_id), days=day_buckets(reviews=reviews, as_of=as_of)
-    )
-    found = detect(series=series, as_of=as_of)
-    if not found:
-        return []
-    ledger = restored_ledger(
-        hotel_id=hotel_id, stored=await repo.stored_alerts(connection, hotel_id=hotel_id)
-    )
+    if replay:
+        reviews = analysed.current(await repo.hotel_reviews(connection, hotel_id=hotel_id))
+        days = day_buckets(reviews=reviews, as_of=as_of, whole_history=True)
+        moments = replay_days(days=days, last=as_of)
+    else:
+        since = datetime.combine(as_of - WINDOW, time(), tzinfo=UTC)
+        reviews = analysed.current(
+            await repo.hotel_reviews(connection, hotel_id=hotel_id, since=since)
+        )
+        days = day_buckets(reviews=reviews, as_of=as_of)
+        moments = [as_of]
+    ledger: AlertLedger | None = None  # read only when something is found
+    raised: list[Alert] = []
+    for moment in moments:
+        visible = window_of(days, as_of=moment) if replay else days
+        found = detect(series=series_from_days(hotel_id=str(hotel_id), days=visible), as_of=moment)
+        if not found:
+            continue
+        if ledger is None:
+            ledger = restored_ledger(
+                hotel_id=hotel_id, stored=await repo.stored_alerts(connection, hotel_id=hotel_id)
+            )
+        raised += ledger.admit(found)
     return [
         NewAlert(
             key=alert_key(alert),
@@ -142,7 +204,7 @@ async def detect_hotel(
             message=alert.message,
             evidence=alert.evidence,
         )
-        for alert in ledger.admit(found)
+        for alert in raised
     ]
 
 

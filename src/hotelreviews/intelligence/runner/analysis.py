@@ -1,22 +1,21 @@
-"""Step 1: the aspect opinions of the touched hotels' reviews not analysed yet (or edited since),
-and how a review's stored opinions read back as one polarity per aspect.
+"""Step 1: the aspect opinions of the touched hotels' reviews not analysed yet (or edited since).
 
-Stored compactly, one list per (aspect, sentence): [aspect, polarity, score, source, sentence].
-The index and the detectors count a review once per aspect it has an opinion on, with the
-polarity its opinions lean to (the sum of their signed scores): a review that praises the
-staff in two sentences is one positive staff opinion, not two.
+Stored compactly, one list per (aspect, sentence): [aspect, polarity, score, source, sentence];
+how they read back as one polarity per aspect is intelligence.opinions.polarity's (imported
+here, as the runner's steps import it from this module).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.intelligence.aspects import AspectOpinion, analyze_review
+from hotelreviews.intelligence.opinions.polarity import review_polarities
 from hotelreviews.intelligence.reputation import RatedReview
 from hotelreviews.intelligence.runner import repository as repo
 
@@ -27,21 +26,6 @@ def encode(opinions: Iterable[AspectOpinion]) -> list[list[Any]]:
         [item.aspect, item.polarity, round(item.score, 3), item.source, item.sentence]
         for item in opinions
     ]
-
-
-def review_polarities(stored: Sequence[Sequence[Any]] | None) -> tuple[tuple[str, str], ...]:
-    """(aspect, "positive" | "negative") once per aspect the review leans on, sorted."""
-    if not stored:
-        return ()
-    net: dict[str, float] = {}
-    for aspect, polarity, score, *_ in stored:
-        signed = abs(float(score)) if polarity == "positive" else -abs(float(score))
-        net[aspect] = net.get(aspect, 0.0) + signed
-    return tuple(
-        (aspect, "positive" if total > 0 else "negative")
-        for aspect, total in sorted(net.items())
-        if total != 0
-    )
 
 
 def utc_day(moment: datetime) -> date:
@@ -68,15 +52,26 @@ class Analysed:
     rows: list[dict[str, Any]]  # to store in review_opinions
     fresh: dict[int, list[RatedReview]]
     edited: set[int]
+    _by_review: dict[int, list[list[Any]]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def count(self) -> int:
         return len(self.rows)
 
+    def _opinions_by_review(self) -> dict[int, list[list[Any]]]:
+        # Built once: `current` runs for every hotel of the batch (twice), and a
+        # resynchronisation's batch holds every review of up to `limit` hotels.
+        if self._by_review is None:
+            object.__setattr__(
+                self, "_by_review", {row["review_id"]: row["opinions"] for row in self.rows}
+            )
+        assert self._by_review is not None
+        return self._by_review
+
     def current(self, reviews: Iterable[Any]) -> list[ReviewFacts]:
         """Review rows (id, provider, rating, rating_scale, review_date, opinions) read before
         this analysis is stored, with its opinions where it has new ones."""
-        mine = {row["review_id"]: row["opinions"] for row in self.rows}
+        mine = self._opinions_by_review()
         return [
             ReviewFacts(
                 id=row.id,

@@ -75,7 +75,7 @@ async def _plan(
     connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime, rebuild: bool
 ) -> _Plan:
     """Analyse, score and detect for the hotels (those that exist), reading only; `rebuild`:
-    their states from their whole history (resynchronising)."""
+    their states and alerts from their whole history (resynchronising)."""
     places = {
         row.id: place_of(city=row.city, stars=row.stars)
         for row in await repo.hotel_places(connection, hotel_ids=hotel_ids)
@@ -87,7 +87,12 @@ async def _plan(
     raised: list[NewAlert] = []
     for hotel_id, state in sorted(scored.states.items()):
         raised += await detect_hotel(
-            connection, hotel_id=hotel_id, state=state, analysed=analysed, today=now.date()
+            connection,
+            hotel_id=hotel_id,
+            state=state,
+            analysed=analysed,
+            today=now.date(),
+            replay=rebuild,  # resynchronising: alerts over the whole history (alerting.py)
         )
     return _Plan(analysed=analysed, scored=scored, raised=raised)
 
