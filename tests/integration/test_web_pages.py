@@ -5,6 +5,7 @@ assets under content-hashed names cached for good, and what a wrong address gets
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -86,3 +87,14 @@ async def test_a_wrong_address_is_a_404_page(client: httpx.AsyncClient, path: st
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["content-security-policy"] == STRICT
     assert "Not found" in response.text
+
+
+async def test_without_the_npm_packages_the_pages_still_serve_without_the_chart(
+    settings: Settings, tmp_path: Path
+) -> None:
+    elsewhere = settings.model_copy(update={"web_node_modules": tmp_path / "node_modules"})
+    async with api_client(elsewhere) as client:
+        page = await client.get("/hotels/1")
+        assert page.status_code == 200
+        names = {url.rsplit("/", 1)[1].split(".")[0] for url in ASSET.findall(page.text)}
+        assert "uPlot" not in names and "hotel" in names

@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_auth_handlers(app)
     # The policy first (who may ask), then the query's names (what was asked: api.parameters).
     policy = [Depends(enforce_policy), Depends(refuse_undeclared_parameters)]
-    install_pages(app)  # the Explorer at `/` and its assets (hotelreviews.web)
+    install_pages(app, settings)  # the Explorer at `/` and its assets (hotelreviews.web)
     app.include_router(health_routes.router, dependencies=policy)
     if settings.metrics_enabled:
         app.include_router(metrics_route.router, dependencies=policy)

@@ -18,12 +18,12 @@ logger = logging.getLogger("hotelreviews.web")
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
-NODE_MODULES = WEB_DIR / "node_modules"
+NODE_MODULES = WEB_DIR / "node_modules"  # a checkout's (HOTELREVIEWS_WEB_NODE_MODULES moves it)
 ASSETS_PREFIX = "/assets/"
-# The third-party files the pages load, by the name templates use.
+# The third-party files the pages load, by the name templates use, under node_modules.
 VENDOR_FILES = {
-    "uPlot.js": NODE_MODULES / "uplot" / "dist" / "uPlot.iife.min.js",
-    "uPlot.css": NODE_MODULES / "uplot" / "dist" / "uPlot.min.css",
+    "uPlot.js": Path("uplot/dist/uPlot.iife.min.js"),
+    "uPlot.css": Path("uplot/dist/uPlot.min.css"),
 }
 MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -57,9 +57,12 @@ class AssetManifest:
             self._by_hashed_name[hashed] = Asset(path, MEDIA_TYPES[dot + suffix])
 
     @classmethod
-    def build(cls) -> AssetManifest:
+    def build(cls, node_modules: Path | None = None) -> AssetManifest:
         own = {path.name: path for path in STATIC_DIR.iterdir() if path.suffix in MEDIA_TYPES}
-        return cls({**own, **VENDOR_FILES})
+        vendor = {
+            name: (node_modules or NODE_MODULES) / path for name, path in VENDOR_FILES.items()
+        }
+        return cls({**own, **vendor})
 
     def url(self, name: str) -> str | None:
         """The file's URL, or None when it is missing (templates then leave it out)."""

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from hotelreviews.core.settings import Settings
 from hotelreviews.web.assets import IMMUTABLE, WEB_DIR, AssetManifest
 
 # A page is cheap to send and names its assets by hash: always revalidated, never stale.
@@ -63,9 +64,9 @@ async def asset(request: Request) -> Response:
     )
 
 
-def install_pages(app: FastAPI) -> None:
+def install_pages(app: FastAPI, settings: Settings) -> None:
     """The Explorer's pages and their assets (each listed in security.policies, public)."""
-    app.state.web_assets = AssetManifest.build()
+    app.state.web_assets = AssetManifest.build(settings.web_node_modules)
     for path, handler in (
         ("/", explorer),
         ("/hotels/{hotel_id}", hotel),
