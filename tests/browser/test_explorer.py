@@ -86,6 +86,14 @@ def test_search_a_hotel_open_it_filter_and_page_its_reviews_then_search_text(
     assert page.get_by_role("heading", level=1).inner_text() == f"Hotel {BUSY_HOTEL}"
     reviews = page.get_by_role("list", name="Reviews").locator(":scope > li")
     assert reviews.count() == 20
+    # The hotel's other sections: scored by `intelligence catch-up`, the trend drawn by
+    # uPlot (and given as a table), the similar hotels' section hidden while its API is absent.
+    assert "Reputation index" in page.locator("#reputation").inner_text()
+    assert page.locator("#reputation table.aspects tbody tr").count() > 0
+    assert page.locator("#trend-chart canvas").count() == 1
+    assert page.locator("#trend-table tbody tr").count() > 0
+    assert page.locator("#histogram tbody tr").count() == 10
+    assert page.locator("#similar").is_hidden()
 
     # Page on: the cursor goes into the page's URL; the rest of the 26 reviews follow.
     page.get_by_role("link", name="Next page").click()
@@ -141,6 +149,22 @@ def test_a_deep_link_restores_the_filters_and_the_list(served: Served, watched: 
     names = page.get_by_role("list", name="Hotels").locator("h3").all_inner_texts()
     # Rated 7 each; the two other hotels average 5.5.
     assert names == ["Hotel 9003", "Hotel 9004", "Hotel 9005"]
+
+
+def test_the_keyboard_reaches_the_skip_link_first_and_every_field(
+    served: Served, watched: Watched
+) -> None:
+    page = watched.page
+    _open(watched, f"{served.base}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    reached = set()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("() => document.activeElement.id || document.activeElement.name"))
+    assert {"f-q", "f-city", "f-min_rating", "f-sort"} <= reached
 
 
 def test_a_bad_filter_shows_the_apis_problem(served: Served, watched: Watched) -> None:
