@@ -10,6 +10,15 @@
 # Debian release fixes the PostgreSQL major version (15) that `backup` runs. Only the tag is
 # an argument: the image is always python's, and always named by a tag.
 ARG PYTHON_TAG=3.11-slim-bookworm
+# The web pages' npm packages are installed with Node's own image (only its node_modules
+# reach the runtime stage); pin it the same way (--build-arg NODE_TAG=…@sha256:…).
+ARG NODE_TAG=20-bookworm-slim
+
+# ---- web: the web pages' npm packages (uPlot) from their lock, without the tests' ----
+FROM node:${NODE_TAG} AS web
+WORKDIR /web
+COPY src/hotelreviews/web/package.json src/hotelreviews/web/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # ---- builder: the project's wheel and the locked runtime dependencies in /opt/venv ----
 FROM python:${PYTHON_TAG} AS builder
@@ -73,6 +82,8 @@ RUN groupadd --system --gid 10001 hotelreviews \
     && install -d -o 10001 -g 10001 -m 0750 /var/lib/hotelreviews
 
 COPY --from=builder /opt/venv /opt/venv
+# Served by the web pages from there (hotelreviews.web.assets; HOTELREVIEWS_WEB_NODE_MODULES).
+COPY --from=web /web/node_modules /opt/web/node_modules
 
 # The root filesystem may be read-only: nothing is written but under /tmp (a tmpfs or
 # emptyDir) and the data directory, a volume when a command needs one (the embedded SQLite
@@ -84,7 +95,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
     HOTELREVIEWS_ENVIRONMENT=production \
-    HOTELREVIEWS_DATA_DIR=/var/lib/hotelreviews
+    HOTELREVIEWS_DATA_DIR=/var/lib/hotelreviews \
+    HOTELREVIEWS_WEB_NODE_MODULES=/opt/web/node_modules
 
 USER 10001:10001
 WORKDIR /tmp

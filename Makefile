@@ -47,13 +47,15 @@ lock: venv ## Re-create requirements/*.lock (LOCK_ARGS=--upgrade to move)
 system-packages: ## Install the system packages the tests need (listed below)
 	@bash scripts/ensure-system-packages.sh
 
-node-packages: system-packages ## Install the npm packages the tests need (locked)
+node-packages: system-packages ## Install the npm packages (web pages, tests; locked)
 	@bash scripts/ensure-node-packages.sh
 
 test-tools: venv ## Install checkov in .venv/tools/checkov (locked)
 	@bash scripts/ensure-checkov.sh
 
 run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
+	@# The web pages' libraries (uPlot) come from npm: says what to install without node.
+	@bash scripts/ensure-node-packages.sh --web
 	$(BIN)/hotelreviews migrate upgrade
 	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
 	if [ ! -e "$$stamp" ]; then \

@@ -10,7 +10,10 @@
 #   - tini: the image's PID 1 (Dockerfile ENTRYPOINT); tests/e2e/test_image_command.py runs
 #     the image's command as written.
 #   - nodejs and npm: tests/deploy validates the External Secrets Operator's resources with
-#     an npm package's models (scripts/ensure-node-packages.sh installs it).
+#     an npm package's models, and the web pages' libraries come from npm
+#     (scripts/ensure-node-packages.sh installs both);
+#   - chromium (/usr/bin/chromium): tests/browser drives Debian's Chromium with Playwright
+#     (never a browser download of Playwright's own).
 # With --bench, also wrk (HTTP load generator used by `make bench`).
 # --list prints the packages the tests need, --list-bench those --bench adds, and exits:
 # `make help` shows them.
@@ -25,7 +28,7 @@ set -euo pipefail
 
 # The one list of what this script installs (Debian package names); `present` below knows
 # how to tell each is there.
-TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy tini nodejs npm)
+TEST_PACKAGES=(postgresql-15 redis-server prometheus haproxy tini nodejs npm chromium)
 BENCH_PACKAGES=(wrk)
 
 want_bench=0
@@ -36,7 +39,7 @@ for arg in "$@"; do
         --list) want_list=1 ;;
         --list-bench) want_list=2 ;;
         -h | --help)
-            sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
@@ -116,6 +119,7 @@ present() {
         tini) command -v tini >/dev/null 2>&1 ;;
         nodejs) command -v node >/dev/null 2>&1 ;;
         npm) command -v npm >/dev/null 2>&1 ;;
+        chromium) [[ -x /usr/bin/chromium ]] ;;
         wrk) command -v wrk >/dev/null 2>&1 ;;
         *)
             log "no check for package $1"

@@ -34,7 +34,10 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /docs": (None, EVERYONE),
     "GET /docs/oauth2-redirect": (None, EVERYONE),
     "GET /redoc": (None, EVERYONE),
-    "GET /": (None, EVERYONE),  # a redirect to /docs
+    "GET /": (None, EVERYONE),  # the Explorer (web pages)
+    "GET /hotels/{hotel_id}": (None, EVERYONE),
+    "GET /search": (None, EVERYONE),
+    "GET /assets/{name}": (None, EVERYONE),
     "POST /api/v1/auth/login": ({"username": "nobody", "password": "not it"}, EVERYONE),
     "POST /api/v1/auth/refresh": ({"refresh_token": "unknown"}, EVERYONE),
     "POST /api/v1/auth/logout": ({"refresh_token": "unknown"}, EVERYONE),

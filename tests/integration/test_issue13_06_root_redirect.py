@@ -1,6 +1,7 @@
 """Issue 13, item 6: the address `hotelreviews serve` prints (`http://127.0.0.1:8000/`) answered
-a 404 problem document. Until web pages exist, `/` redirects to the interactive docs, with a
-relative Location (no Host header echoed), for every caller, and stays out of the API schema."""
+a 404 problem document. It redirected to the interactive docs until web pages existed; now
+(issue 17) it serves the Explorer itself: a page, for every caller, outside the API schema.
+The pages themselves: tests/integration/test_web_pages.py and tests/browser."""
 
 from __future__ import annotations
 
@@ -8,30 +9,23 @@ from hotelreviews.core.settings import Settings
 from tests.support.api_client import api_client
 
 
-async def test_opening_the_root_address_redirects_to_the_interactive_docs(
-    settings: Settings,
-) -> None:
+async def test_opening_the_root_address_shows_the_explorer(settings: Settings) -> None:
     async with api_client(settings) as client:
         response = await client.get("/")
-        assert response.status_code == 307, response.text
-        assert response.headers["location"] == "/docs"  # relative: no host, no scheme
-
-        docs = await client.get("/", follow_redirects=True)
-        assert docs.status_code == 200
-        assert docs.url.path == "/docs"
-        assert "text/html" in docs.headers["content-type"]
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<h1>Find a hotel</h1>" in response.text
+        assert 'href="/docs"' in response.text  # the interactive docs are one link away
 
 
-async def test_a_head_request_for_the_root_gets_the_same_redirect(settings: Settings) -> None:
+async def test_a_head_request_for_the_root_gets_the_page_headers(settings: Settings) -> None:
     async with api_client(settings) as client:
         response = await client.head("/")
-        assert response.status_code == 307
-        assert response.headers["location"] == "/docs"
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
 
 
-async def test_the_root_redirect_is_not_an_operation_of_the_api_schema(
-    settings: Settings,
-) -> None:
+async def test_the_root_page_is_not_an_operation_of_the_api_schema(settings: Settings) -> None:
     async with api_client(settings) as client:
         schema = (await client.get("/openapi.json")).json()
         assert "/" not in schema["paths"]

@@ -70,5 +70,9 @@ def test_dockerignore_keeps_the_context_to_what_the_build_copies() -> None:
         "pyproject.toml",
         "README.md",
         "src",
+        # The web stage's npm install (node_modules itself stays out: **/node_modules).
+        "src/hotelreviews/web/package.json",
+        "src/hotelreviews/web/package-lock.json",
     }
+    assert "**/node_modules" in ignored
     assert not sources & ignored

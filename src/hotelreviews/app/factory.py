@@ -24,7 +24,6 @@ from hotelreviews.app.edge import install_edge
 from hotelreviews.app.guard_responses import add_guard_responses
 from hotelreviews.app.idle_layers import drop_idle_fastapi_layers
 from hotelreviews.app.intelligence import intelligence_in_server
-from hotelreviews.app.root_redirect import install_root_redirect
 from hotelreviews.audit.context import AuditContextMiddleware
 from hotelreviews.audit.routes import router as audit_router
 from hotelreviews.cache.middleware import ResponseCacheMiddleware
@@ -55,6 +54,7 @@ from hotelreviews.security.http import bind_policies, enforce_policy, install_au
 from hotelreviews.security.routes import router as auth_router
 from hotelreviews.security.signing import load_signing_keys
 from hotelreviews.security.token_versions import TokenVersions
+from hotelreviews.web.pages import install_pages
 
 logger = logging.getLogger("hotelreviews.api")
 API_PREFIX = "/api/v1"
@@ -157,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_auth_handlers(app)
     # The policy first (who may ask), then the query's names (what was asked: api.parameters).
     policy = [Depends(enforce_policy), Depends(refuse_undeclared_parameters)]
-    install_root_redirect(app)  # `/` → the interactive docs, until web pages exist
+    install_pages(app, settings)  # the Explorer at `/` and its assets (hotelreviews.web)
     app.include_router(health_routes.router, dependencies=policy)
     if settings.metrics_enabled:
         app.include_router(metrics_route.router, dependencies=policy)

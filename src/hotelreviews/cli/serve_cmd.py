@@ -44,8 +44,9 @@ def serve(
             raise typer.Exit(code=2) from None
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
-    # Two lines: one would pass 80 columns.
+    # One address a line: together they would pass 80 columns.
     typer.echo(f"Hotel reviews API on {base}")
+    typer.echo(f"explorer (web pages) at {base}/")
     typer.echo(f"interactive docs at {base}/docs")
     # One process keeps its metrics in memory, unless the operator asked for files.
     shared_metrics = settings.metrics_enabled and (

@@ -392,6 +392,12 @@ class Settings(BaseSettings):
     intelligence_in_server: Literal["auto", "true", "false"] = "auto"
     # (end of intelligence)
 
+    # [web] The web pages (hotelreviews.web; docs/web.md). Where their npm packages are
+    # installed (uPlot, served from there): unset, node_modules beside the package, where
+    # `make run` installs them in a checkout; the image sets its own.
+    web_node_modules: Path | None = None
+    # (end of web)
+
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
         if self.database_url is None and self.database_url_file is not None:

@@ -52,7 +52,11 @@ POLICIES: dict[str, Policy] = {
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /redoc": PUBLIC,
-    "GET /": PUBLIC,  # a redirect to /docs (app.root_redirect)
+    # The web pages (hotelreviews.web): the data they show is the API's, under its policies.
+    "GET /": PUBLIC,  # the Explorer
+    "GET /hotels/{hotel_id}": PUBLIC,
+    "GET /search": PUBLIC,
+    "GET /assets/{name}": PUBLIC,
     # Authentication.
     "POST /api/v1/auth/login": PUBLIC,
     "POST /api/v1/auth/refresh": PUBLIC,  # the refresh token is the credential

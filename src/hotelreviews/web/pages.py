@@ -1,0 +1,78 @@
+"""The page routes and the asset route: plain Starlette routes (public, outside the API schema,
+no dependencies: the data behind a page is the API's, under the API's own policies).
+
+A page handler renders its template with the asset URLs and the query (to fill in the forms:
+Jinja2 escapes every value); the page's script does the rest from the URL. A page route takes
+any query: the page's script hands the API only the names it knows, and the API answers a bad
+value with a precise problem that the page shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from hotelreviews.core.settings import Settings
+from hotelreviews.web.assets import IMMUTABLE, WEB_DIR, AssetManifest
+
+# A page is cheap to send and names its assets by hash: always revalidated, never stale.
+PAGE_CACHE_CONTROL = "no-cache"
+# The largest id the API takes (a BIGINT): past it a hotel page is a 404 without asking.
+MAX_ID = 2**63 - 1
+
+_templates = Environment(
+    loader=FileSystemLoader(WEB_DIR / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    manifest: AssetManifest = request.app.state.web_assets
+    html = _templates.get_template(template).render(
+        asset=manifest.url, query=request.query_params, path=request.url.path, **context
+    )
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": PAGE_CACHE_CONTROL})
+
+
+async def explorer(request: Request) -> Response:
+    return _render(request, "explorer.html")
+
+
+async def hotel(request: Request) -> Response:
+    raw = request.path_params["hotel_id"]
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        return _render(request, "not_found.html", status=404)
+    return _render(request, "hotel.html", hotel_id=int(raw))
+
+
+async def search(request: Request) -> Response:
+    return _render(request, "search.html")
+
+
+async def asset(request: Request) -> Response:
+    found = request.app.state.web_assets.find(request.path_params["name"])
+    if found is None:
+        return _render(request, "not_found.html", status=404)
+    return FileResponse(
+        found.path, media_type=found.media_type, headers={"Cache-Control": IMMUTABLE}
+    )
+
+
+def install_pages(app: FastAPI, settings: Settings) -> None:
+    """The Explorer's pages and their assets (each listed in security.policies, public)."""
+    app.state.web_assets = AssetManifest.build(settings.web_node_modules)
+    for path, handler in (
+        ("/", explorer),
+        ("/hotels/{hotel_id}", hotel),
+        ("/search", search),
+        ("/assets/{name}", asset),
+    ):
+        app.add_route(
+            path, handler, methods=["GET"], name=f"web_{handler.__name__}", include_in_schema=False
+        )
