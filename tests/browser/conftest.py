@@ -145,7 +145,11 @@ def _chromium_available() -> bool:
     return CHROMIUM.exists()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps its event loop running in this thread
+# while it is open, and every later test on the same xdist worker that calls asyncio.run (the
+# SQLite template's migrations, for one) would fail. The module's tests run one after another
+# on one worker (its xdist_group), so the browser is closed before any other test runs there.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not _chromium_available():
         pytest.skip(
