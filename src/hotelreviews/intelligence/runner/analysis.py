@@ -10,7 +10,7 @@ staff in two sentences is one positive staff opinion, not two.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -68,6 +68,8 @@ class Analysed:
     rows: list[dict[str, Any]]  # to store in review_opinions
     fresh: dict[int, list[RatedReview]]
     edited: set[int]
+    # The ids of `fresh`'s reviews, in the same order (scoring leaves cross-posts out).
+    fresh_ids: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -97,6 +99,7 @@ async def analyse_hotels(
     rows = await repo.reviews_to_analyse(connection, hotel_ids=hotel_ids)
     stored = []
     fresh: dict[int, list[RatedReview]] = {}
+    fresh_ids: dict[int, list[int]] = {}
     edited: set[int] = set()
     for row in rows:
         found = analyze_review(
@@ -111,6 +114,7 @@ async def analyse_hotels(
         if row.edited:
             edited.add(row.hotel_id)
         else:
+            fresh_ids.setdefault(row.hotel_id, []).append(row.id)
             fresh.setdefault(row.hotel_id, []).append(
                 RatedReview(
                     provider=row.provider,
@@ -131,4 +135,4 @@ async def analyse_hotels(
                 "source_changed_at": row.last_changed_at,
             }
         )
-    return Analysed(rows=stored, fresh=fresh, edited=edited)
+    return Analysed(rows=stored, fresh=fresh, edited=edited, fresh_ids=fresh_ids)
