@@ -31,6 +31,7 @@ from hotelreviews.intelligence.anomalies import suspicious_duplicates_alert
 from hotelreviews.intelligence.duplicates import (
     IndexSettings,
     ReviewForDedup,
+    Verdict,
     band_buckets,
     classify,
     confirmed,
@@ -200,7 +201,7 @@ async def _stored(
 
 
 def _burst_alert(
-    *, verdict: Any, review: ReviewForDedup, facts: dict[str, ReviewForDedup], now: datetime
+    *, verdict: Verdict, review: ReviewForDedup, facts: dict[str, ReviewForDedup], now: datetime
 ) -> NewAlert | None:
     """The burst's alert, for a suspicious_burst verdict (None for the others)."""
     matched: tuple[date, ...] = tuple(facts[key].review_date for key in verdict.matches)
