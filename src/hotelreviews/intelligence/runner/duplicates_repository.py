@@ -114,6 +114,17 @@ async def cross_posted(connection: AsyncConnection, *, hotel_id: int) -> set[int
     return set((await connection.execute(statement)).scalars())
 
 
+async def cross_posted_among(
+    connection: AsyncConnection, *, review_ids: Collection[int]
+) -> set[int]:
+    """Those of the reviews stored as the later copy of a cross-posted stay."""
+    found: set[int] = set()
+    for chunk in _chunks(review_ids):
+        statement = sa.select(f.review_id).where(f.review_id.in_(chunk), f.kind == "cross_post")
+        found |= set((await connection.execute(statement)).scalars())
+    return found
+
+
 async def replace_judgements(
     connection: AsyncConnection,
     *,

@@ -105,6 +105,10 @@ async def update_states(
     fresh = {i for ids in analysed.fresh_ids.values() for i in ids}
     # A review already counted (or left out) that is now judged otherwise: rebuild its hotel.
     recounted = {h for i, h in judged.recounted.items() if i not in fresh}
+    # New to the state but judged before (a review committed between two plans' reads).
+    fresh_copies = judged.later_copies(
+        await duplicates_repository.cross_posted_among(connection, review_ids=fresh)
+    )
     stored = await repo.stored_states(
         connection,
         city_keys={p.city_key for p in places.values() if p.city_key is not None},
@@ -123,7 +127,7 @@ async def update_states(
             new = zip(
                 analysed.fresh_ids.get(hotel_id, ()), analysed.fresh.get(hotel_id, ()), strict=True
             )
-            state.add_many(reviews=[r for i, r in new if i not in judged.cross_posts])
+            state.add_many(reviews=[r for i, r in new if i not in fresh_copies])
         await _grades(connection, hotel_id=hotel_id, state=state)
         states[hotel_id] = state
     return states, stored
