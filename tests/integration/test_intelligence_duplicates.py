@@ -2,8 +2,9 @@
 and cross-posts arriving as "reviews" events are flagged (never deleted) and shown on the
 review; one suspicious_duplicates alert per burst, however often the runner runs; a
 cross-post's later copy counts once in the reputation state, kept or rebuilt; a crash before
-the commit and a re-run end as one clean run; an edited review is judged again; and the stored
-index agrees with the in-memory DuplicateIndex on the benchmark's planted set."""
+the commit and a re-run end as one clean run; an edited review is judged again; the stored
+index agrees with the in-memory DuplicateIndex on the benchmark's planted set; and a cached
+review page shows the flags once they are stored."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from hotelreviews.reviews.schemas import ReviewPage, ReviewRead
 from hotelreviews.reviews.tables import reviews
 from tests.support.api_client import api_client, api_key_headers, get_json
 from tests.support.builders import NOW, Catalog
+from tests.support.cache import changed
 
 DAY = date(2025, 5, 5)
 _ids = itertools.count(1)
@@ -472,3 +474,40 @@ async def test_the_stored_index_agrees_with_the_in_memory_index_on_the_planted_s
         kind for found in expected.values() for kind in found
     }
     assert await flags(engine) == expected
+
+
+async def test_a_cached_review_page_shows_the_flags_once_the_runner_stores_them(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    cached = settings.model_copy(
+        update={
+            "cache_enabled": True,
+            "cache_version_poll_seconds": 0.05,
+            "cache_ttl_seconds": 3600.0,
+        }
+    )
+    feed = Feed(engine, cached)
+    await feed.start()
+    provider = await feed.catalog.provider("Booking.com", key="booking")
+    hotel = await feed.catalog.hotel("Cache Court")
+    (words,) = texts(11, 1)
+    rng = Random(11)
+    first, copy = await feed.add(
+        [
+            Planted(
+                hotel, provider, name, None, DAY, 9.0, " ".join(light_edit(words, rng, edits=1))
+            )
+            for name in ("Al A.", "Bea B.")
+        ]
+    )
+    url = f"/api/v1/hotels/{hotel}/reviews"
+    async with api_client(cached) as client:
+        before = await client.get(url)
+        assert all(item["flags"] == [] for item in before.json()["items"])
+
+        await feed.run()
+
+        after = await changed(client, url, before.content)
+    flagged = {item["id"]: item["flags"] for item in after.json()["items"]}
+    assert [flag["matches"] for flag in flagged[copy]] == [[first]]
+    assert flagged[first] == []
