@@ -141,6 +141,13 @@ async def run(settings: Settings, *, reviews_wanted: int, batch: int) -> dict[st
             flags = (
                 await connection.execute(sa.select(sa.func.count()).select_from(review_flags))
             ).scalar_one()
+            size = 0  # bytes of the bucket table with its indexes (PostgreSQL only)
+            if connection.dialect.name == "postgresql":
+                size = (
+                    await connection.execute(
+                        sa.text("SELECT pg_total_relation_size('review_lsh_buckets')")
+                    )
+                ).scalar_one()
     finally:
         await engine.dispose()
     return {
@@ -150,6 +157,7 @@ async def run(settings: Settings, *, reviews_wanted: int, batch: int) -> dict[st
         "us_per_review": (plan_s + write_s) / judged * 1e6,
         "bucket_rows": buckets,
         "flags": flags,
+        "bucket_bytes": size,
     }
 
 
@@ -173,6 +181,11 @@ def main() -> None:
                     f"{result['plan_s']:.2f} s, write {result['write_s']:.2f} s, "
                     f"{result['us_per_review']:.0f} µs/review; {result['bucket_rows']} bucket "
                     f"rows, {result['flags']} flags"
+                    + (
+                        f"; bucket table {result['bucket_bytes'] / result['reviews']:.0f} B/review"
+                        if result["bucket_bytes"]
+                        else ""
+                    )
                 )
         finally:
             if server is not None:
