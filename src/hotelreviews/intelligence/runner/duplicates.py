@@ -73,7 +73,7 @@ class Judged:
 
     review_ids: list[int] = field(default_factory=list)
     signatures: list[dict[str, Any]] = field(default_factory=list)
-    buckets: list[dict[str, Any]] = field(default_factory=list)
+    buckets: list[tuple[int, int, int]] = field(default_factory=list)  # bucket, band, review
     flags: list[dict[str, Any]] = field(default_factory=list)
     raised: list[NewAlert] = field(default_factory=list)
     flagged_hotels: set[int] = field(default_factory=set)
@@ -135,9 +135,7 @@ async def judge_hotels(
         )
         kinds: set[str] = set()
         if minhash is not None:
-            judged.buckets += [
-                {"bucket": bucket, "band": band, "review_id": row.id} for band, bucket in buckets
-            ]
+            judged.buckets += [(bucket, band, row.id) for band, bucket in buckets]
             candidates = {}
             for found in (stored, batch):
                 for pair in buckets:
