@@ -29,10 +29,13 @@ def lsh_shape(*, threshold: float, num_perm: int) -> tuple[int, int]:
 
 def band_buckets(minhash: LeanMinHash, *, bands: int, rows: int) -> list[tuple[int, int]]:
     """(band number, bucket) for each of the signature's `bands` bands."""
-    values = np.asarray(minhash.hashvalues, dtype="<u8")
-    found = []
-    for band in range(bands):
-        chunk = values[band * rows : (band + 1) * rows].tobytes()
-        digest = hashlib.blake2b(chunk, digest_size=8).digest()
-        found.append((band, int.from_bytes(digest, "little") & _MASK))
-    return found
+    data = np.asarray(minhash.hashvalues, dtype="<u8").tobytes()
+    size = rows * 8  # bytes of a band: slicing the bytes once made is cheaper than the array
+    return [
+        (band, int.from_bytes(_digest(data[band * size : (band + 1) * size]), "little") & _MASK)
+        for band in range(bands)
+    ]
+
+
+def _digest(chunk: bytes) -> bytes:
+    return hashlib.blake2b(chunk, digest_size=8).digest()

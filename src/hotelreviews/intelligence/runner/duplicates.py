@@ -135,7 +135,8 @@ async def judge_hotels(
         )
         kinds: set[str] = set()
         if minhash is not None:
-            judged.buckets += [(bucket, band, row.id) for band, bucket in buckets]
+            review_id = row.id
+            judged.buckets += [(bucket, band, review_id) for band, bucket in buckets]
             candidates = {}
             for found in (stored, batch):
                 for pair in buckets:
