@@ -4,7 +4,8 @@ A bare ASGI app serving the three paths bench/api.py measures — a hotel
 (/api/v1/hotels/{id}), a hotel's first review page (/api/v1/hotels/{id}/reviews?limit=n) and a
 search (/api/v1/reviews/search?q=...&hotel_id=...&limit=n) — each with the very statements the
 platform's route runs for that request, in the same order and under the same conditions (the
-hotel's existence checked only when a page comes back empty), through one asyncpg pool of the
+hotel's existence checked only when a page comes back empty, the flags of the page's reviews
+only when it does not), through one asyncpg pool of the
 platform's pool size. The rows go back as JSON bytes (orjson). No response cache, no
 middleware, no validation beyond reading the numbers: what the database and the driver allow,
 against which the API's cache misses are read.
@@ -48,6 +49,7 @@ from hotelreviews.search.syntax import parse
 _HOTEL_MARK = 987_654_321
 _LIMIT_MARK = 54_321  # a page asks for limit + 1 rows (the extra one tells a next page)
 _TEXT_MARK = "db-limit search text"
+_IDS_MARK = 876_543_219  # the one review id of a page's ids (a list input)
 _INPUTS = {_HOTEL_MARK: "hotel_id", _LIMIT_MARK + 1: "fetch", _TEXT_MARK: "q"}
 
 
@@ -92,6 +94,9 @@ async def _recorded(query: Callable[[_Recorder], Awaitable[Any]]) -> Statement:
     named = {}
     for name in compiled.inputs:
         value = inputs[name]
+        if value == [_IDS_MARK]:
+            named[name] = "review_ids"
+            continue
         if not isinstance(value, (int, str)) or value not in _INPUTS:
             raise RuntimeError(f"input {name} of {compiled.sql} is no request input: {value!r}")
         named[name] = _INPUTS[value]
@@ -105,6 +110,7 @@ class Statements:
     review_page: Statement
     search_in_hotel: Statement
     search_everywhere: Statement
+    review_flags: Statement
 
 
 async def platform_statements() -> Statements:
@@ -138,6 +144,7 @@ async def platform_statements() -> Statements:
         ),
         search_in_hotel=await _recorded(searching(_HOTEL_MARK)),
         search_everywhere=await _recorded(searching(None)),
+        review_flags=await _recorded(lambda c: reviews.review_flags_of(c, review_ids=[_IDS_MARK])),
     )
 
 
@@ -281,7 +288,8 @@ class DbLimitApp:
             rows = await _fetch(connection, s.review_page, inputs)
             if not rows and not await _fetch(connection, s.hotel_exists, inputs):
                 return 404, b'{"detail":"no such hotel"}'
-        return 200, _rows_json({"items": rows})
+            flags = await _flags(connection, s.review_flags, rows[:limit])
+        return 200, _rows_json({"items": rows, "flags": flags})
 
     async def _search(self, q: str, hotel_id: int | None, limit: int) -> tuple[int, bytes]:
         s = self.statements
@@ -296,7 +304,17 @@ class DbLimitApp:
                 and not await _fetch(connection, s.hotel_exists, inputs)
             ):
                 return 404, b'{"detail":"no such hotel"}'
-        return 200, _rows_json({"items": rows})
+            flags = await _flags(connection, s.review_flags, rows[:limit])
+        return 200, _rows_json({"items": rows, "flags": flags})
+
+
+async def _flags(
+    connection: asyncpg.Connection, statement: Statement, rows: Sequence[asyncpg.Record]
+) -> list[asyncpg.Record]:
+    """The flags of the page's reviews, as the platform reads them (none asked for none)."""
+    if not rows:
+        return []
+    return await _fetch(connection, statement, {"review_ids": [row["id"] for row in rows]})
 
 
 async def _fetch(

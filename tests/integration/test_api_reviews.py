@@ -128,6 +128,7 @@ async def test_review_detail_has_every_field(client: httpx.AsyncClient, catalog:
         "aspects": {"cleanliness": 9.0},
         "first_seen_at": "2025-03-16T08:00:00+00:00",
         "last_changed_at": "2025-03-16T08:00:00+00:00",
+        "flags": [],
     }
 
 
@@ -276,16 +277,18 @@ async def test_reviews_arriving_mid_walk_do_not_shift_pages(
     assert [item["id"] for item in seen] == [item["id"] for item in before]
 
 
-async def test_hotel_review_page_takes_one_query(
+async def test_hotel_review_page_takes_one_query_and_one_for_its_flags(
     client: httpx.AsyncClient, hotel: dict[str, int]
 ) -> None:
+    # The flags of the page's reviews come by one query of their ids, not a join per row.
     first = await get_json(client, reviews_of(hotel["hotel"]), limit=5)
     async with recorded_statements(client) as statements:
         await get_json(client, reviews_of(hotel["hotel"]), limit=5, cursor=first["next_cursor"])
-    assert len(statements) == 1, statements
+    assert len(statements) == 2, statements
+    assert "review_flags" in statements[1]
     async with recorded_statements(client) as statements:
         await get_json(client, "/api/v1/reviews/1")
-    assert len(statements) == 1, statements
+    assert len(statements) == 2, statements
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "highest", "lowest"])

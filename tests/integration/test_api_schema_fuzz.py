@@ -39,6 +39,7 @@ from typing import Any
 import orjson
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
@@ -47,7 +48,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.api.deps import LSN_PATTERN
 from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER
 from hotelreviews.app.factory import create_app
+from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
+from hotelreviews.intelligence.flags.tables import review_flags
 from hotelreviews.security import service as security_service
 from hotelreviews.security.authn import API_KEY_HEADER
 from hotelreviews.security.roles import ROLES
@@ -89,9 +92,23 @@ async def key_headers(engine: AsyncEngine) -> dict[str, dict[str, str]]:
     agoda = await catalog.provider("Agoda", key="332")
     feed = await catalog.provider("Group feed", key="feed:group", rating_scale=5.0)
     hotels = [await catalog.hotel("Sea View"), await catalog.hotel("Old Town Inn")]
-    for hotel in hotels:
-        await catalog.review(hotel, agoda, rating=8.0, review_date=T0)
+    first, copy = [
+        await catalog.review(hotel, agoda, rating=8.0, review_date=T0) for hotel in hotels
+    ]
     await catalog.review(hotels[0], feed, rating=4.0, rating_scale=5.0, review_date=T0)
+    # A flagged review, so that responses with flags are checked against the schema too.
+    async with write_transaction(engine) as connection:
+        await connection.execute(
+            sa.insert(review_flags).values(
+                review_id=copy,
+                kind="near_duplicate",
+                hotel_id=hotels[1],
+                matches=[first],
+                similarity=0.9,
+                message="Near-identical.",
+                flagged_at=T0,
+            )  # fmt: skip
+        )
     await catalog.refresh_summaries()
     await catalog.ingestion(display_name="feed.jl")
     headers: dict[str, dict[str, str]] = {"anonymous": {}}

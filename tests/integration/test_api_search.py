@@ -157,13 +157,15 @@ async def test_a_cursor_of_another_query_is_refused(
     assert body["code"] == "invalid_cursor"
 
 
-async def test_search_page_takes_one_query(
+async def test_search_page_takes_one_query_and_one_for_its_flags(
     client: httpx.AsyncClient, corpus: dict[str, int]
 ) -> None:
+    # The flags of the page's reviews come by one query of their ids, not a join per row.
     await search(client, "quiet")
     async with recorded_statements(client) as statements:
         await search(client, "quiet")
-    assert len(statements) == 1, statements
+    assert len(statements) == 2, statements
+    assert "review_flags" in statements[1]
 
 
 HOSTILE_QUERIES = [

@@ -80,9 +80,10 @@ def dropping_hotel_feed(path: Path, *, hotel: str = "GH-DROP-01") -> Path:
                     "hotel_star_rating": 3,
                     "rating": rating,
                     "title": "Stay",
-                    "comment": "The staff were friendly and the room was clean."
+                    # Under 8 words: too short for duplicate detection to flag the repeats.
+                    "comment": "Friendly staff, clean room."
                     if rating > 3
-                    else "The room was dirty and the staff were rude.",
+                    else "Dirty room, rude staff.",
                     "review_date": (start + timedelta(days=day, minutes=n)).isoformat(),
                     "language": "en",
                     "source": "group-feed",

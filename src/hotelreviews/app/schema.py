@@ -14,6 +14,8 @@ from hotelreviews.hotels.tables import (
 from hotelreviews.ingestion.queue.tables import ingestion_jobs
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
 from hotelreviews.intelligence.alerts.tables import alerts
+from hotelreviews.intelligence.duplicates.tables import review_lsh_buckets, review_signatures
+from hotelreviews.intelligence.flags.tables import review_flags
 from hotelreviews.intelligence.opinions.tables import review_opinions
 from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
@@ -44,4 +46,7 @@ __all__ = [
     "review_opinions",
     "hotel_reputation",
     "intelligence_progress",
+    "review_signatures",
+    "review_lsh_buckets",
+    "review_flags",
 ]

@@ -16,3 +16,4 @@ class ReviewFilters:
     language: str | None = None
     traveller_type: str | None = None
     has_response: bool | None = None
+    flagged: bool | None = None  # has (or has not) a duplicate-detection flag

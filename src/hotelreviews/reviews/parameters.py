@@ -39,6 +39,10 @@ async def _review_filters(
     ] = None,
     traveller_type: TravellerType | None = None,
     has_response: bool | None = None,
+    flagged: Annotated[
+        bool | None,
+        Query(description="Only reviews duplicate detection flagged (true) or did not (false)."),
+    ] = None,
 ) -> ReviewFilters:
     return ReviewFilters(
         provider_id=provider_id,
@@ -49,6 +53,7 @@ async def _review_filters(
         language=language,
         traveller_type=traveller_type.value if traveller_type else None,
         has_response=has_response,
+        flagged=flagged,
     )
 
 

@@ -1,4 +1,5 @@
-"""All the SQL of reviews: one review, a hotel's review pages, and the shared review filters."""
+"""All the SQL of reviews: one review, a hotel's review pages, the shared review filters, and
+the duplicate-detection flags of a page's reviews."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,6 +17,7 @@ from hotelreviews.core.driver_reads import ReadConnection, fetch_all
 from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of, fetch_of
 from hotelreviews.core.prepared import PreparedQuery
 from hotelreviews.hotels.tables import hotels
+from hotelreviews.intelligence.flags.tables import review_flags
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.filters import ReviewFilters
 from hotelreviews.reviews.tables import reviews
@@ -70,6 +73,9 @@ def filter_clauses(filters: ReviewFilters) -> list[ColumnElement[bool]]:
         clauses.append(r.traveller_type == filters.traveller_type)
     if filters.has_response is not None:
         clauses.append(r.has_response.is_(filters.has_response))
+    if filters.flagged is not None:
+        flagged = sa.exists().where(review_flags.c.review_id == r.id)
+        clauses.append(flagged if filters.flagged else ~flagged)
     return clauses
 
 
@@ -131,3 +137,39 @@ async def count_hotel_reviews(
         reviews.c.hotel_id == hotel_id, *filter_clauses(filters)
     )
     return int((await connection.execute(count_of(statement, page))).scalar_one())
+
+
+_FLAG_COLUMNS = (
+    review_flags.c.review_id,
+    review_flags.c.kind,
+    review_flags.c.message,
+    review_flags.c.similarity,
+    review_flags.c.matches,
+)
+# Through the driver (a first page on PostgreSQL): one array parameter, prepared once.
+_FLAGS_OF_IDS = PreparedQuery(
+    lambda _: (
+        sa.select(*_FLAG_COLUMNS)
+        .where(
+            review_flags.c.review_id
+            == sa.any_(sa.bindparam("review_ids", type_=postgresql.ARRAY(sa.BigInteger)))
+        )
+        .order_by(review_flags.c.review_id, review_flags.c.kind)
+    )
+)
+
+
+async def review_flags_of(
+    connection: ReadConnection, *, review_ids: Sequence[int]
+) -> Sequence[Mapping[str, Any]]:
+    """The flags of the reviews (one query for a page), by review id then kind."""
+    if not review_ids:
+        return []
+    if not isinstance(connection, AsyncConnection):
+        return await fetch_all(connection, _FLAGS_OF_IDS, review_ids=list(review_ids))
+    statement = (
+        sa.select(*_FLAG_COLUMNS)
+        .where(review_flags.c.review_id.in_(sorted(review_ids)))
+        .order_by(review_flags.c.review_id, review_flags.c.kind)
+    )
+    return (await connection.execute(statement)).mappings().all()

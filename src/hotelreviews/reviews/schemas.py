@@ -51,6 +51,29 @@ class HotelReply(BaseModel):
     date_text: str | None = Field(examples=["March 16, 2025"], description="As delivered.")
 
 
+class FlagKind(StrEnum):
+    cross_post = "cross_post"
+    near_duplicate = "near_duplicate"
+    suspicious_burst = "suspicious_burst"
+
+
+class ReviewFlag(BaseModel):
+    """What duplicate detection found this review to be. Flagged, never deleted."""
+
+    kind: FlagKind = Field(
+        description=(
+            "cross_post: the later copy of one stay posted on two providers (counted once); "
+            "near_duplicate: near-identical to another reviewer's review; suspicious_burst: "
+            "one of several near-identical reviews for this hotel within days."
+        )
+    )
+    message: str = Field(examples=["The same stay as posted on booking: count it once."])
+    similarity: float = Field(
+        ge=0, le=1, examples=[0.93], description="Estimated Jaccard similarity of the texts."
+    )
+    matches: list[int] = Field(examples=[[12]], description="Ids of the reviews it matched.")
+
+
 class ReviewRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -86,6 +109,14 @@ class ReviewRead(BaseModel):
                 "aspects": {},
                 "first_seen_at": "2025-03-16T08:00:00+00:00",
                 "last_changed_at": "2025-03-16T08:00:00+00:00",
+                "flags": [
+                    {
+                        "kind": "cross_post",
+                        "message": "The same stay as posted on booking: count it once.",
+                        "similarity": 0.93,
+                        "matches": [12],
+                    }
+                ],
             }
         }
     )
@@ -121,6 +152,9 @@ class ReviewRead(BaseModel):
     )
     first_seen_at: datetime
     last_changed_at: datetime
+    flags: list[ReviewFlag] = Field(
+        description="Duplicate detection's flags (empty when none): shown, never deleted."
+    )
 
 
 class ReviewPage(PageFields):

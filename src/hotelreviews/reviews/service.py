@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.database import read_transaction
-from hotelreviews.core.driver_reads import prepared_reads
+from hotelreviews.core.driver_reads import ReadConnection, prepared_reads
 from hotelreviews.core.errors import HotelNotFound, ReviewNotFound
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository as hotel_repository
@@ -21,9 +21,10 @@ async def get_review(*, engine: AsyncEngine, review_id: int) -> dict[str, Any]:
     """One review with everything we know about it."""
     async with read_transaction(engine) as connection:
         row = await repository.find_review(connection, review_id=review_id)
-    if row is None:
-        raise ReviewNotFound(review_id)
-    return review_document(row._mapping)
+        if row is None:
+            raise ReviewNotFound(review_id)
+        flags = await flags_by_review(connection, review_ids=[review_id])
+    return review_document(row._mapping, flags=flags.get(review_id, []))
 
 
 async def list_hotel_reviews(
@@ -50,13 +51,33 @@ async def list_hotel_reviews(
             total = await repository.count_hotel_reviews(
                 connection, hotel_id=hotel_id, filters=filters, page=page
             )
-    rows, next_cursor = order.page(rows, page.limit)
-    items = [review_document(row) for row in rows]
+        rows, next_cursor = order.page(rows, page.limit)
+        flags = await flags_by_review(connection, review_ids=[row["id"] for row in rows])
+    items = [review_document(row, flags=flags.get(row["id"], [])) for row in rows]
     return page_body(items, next_cursor, total, page=page)
 
 
-def review_document(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The API shape of a review row (ReviewRead)."""
+async def flags_by_review(
+    connection: ReadConnection, *, review_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The reviews' duplicate-detection flags (ReviewFlag), by review id: one query a page."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in await repository.review_flags_of(connection, review_ids=review_ids):
+        found.setdefault(row["review_id"], []).append(
+            {
+                "kind": row["kind"],
+                "message": row["message"],
+                "similarity": row["similarity"],
+                "matches": list(row["matches"]),
+            }
+        )
+    return found
+
+
+def review_document(
+    row: Mapping[str, Any], *, flags: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """The API shape of a review row (ReviewRead), with its flags."""
     offset = row["review_date_offset_minutes"]
     review_date = row["review_date"]
     has_response = bool(row["has_response"])
@@ -98,6 +119,7 @@ def review_document(row: Mapping[str, Any]) -> dict[str, Any]:
         "aspects": row["aspects"] or {},
         "first_seen_at": row["first_seen_at"],
         "last_changed_at": row["last_changed_at"],
+        "flags": list(flags),
     }
 
 

@@ -14,7 +14,7 @@ from hotelreviews.core.errors import HotelNotFound, SearchTooBroad
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels import repository as hotel_repository
 from hotelreviews.reviews.filters import ReviewFilters
-from hotelreviews.reviews.service import review_document
+from hotelreviews.reviews.service import flags_by_review, review_document
 from hotelreviews.search import repository
 from hotelreviews.search.repository import MARK_END, MARK_START
 from hotelreviews.search.syntax import parse
@@ -59,10 +59,11 @@ async def search_reviews(
         total = None
         if page.include_total:
             total = await repository.count(connection, page=page, **arguments)
-    rows, next_cursor = order.page(rows, page.limit)
+        rows, next_cursor = order.page(rows, page.limit)
+        flags = await flags_by_review(connection, review_ids=[row["id"] for row in rows])
     items = []
     for row in rows:
-        item = review_document(row)
+        item = review_document(row, flags=flags.get(row["id"], []))
         item["score"] = round(row["score"], 6)
         item["snippet"] = highlight(row["snippet"] or "")
         items.append(item)

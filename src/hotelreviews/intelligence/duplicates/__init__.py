@@ -2,9 +2,12 @@
 
 One incremental index per deployment: `DuplicateIndex.add(review)` returns verdicts (cross-post,
 near-duplicate, suspicious burst) that flag, never delete; signatures are bytes to store per
-review, and `DuplicateIndex.restore` rebuilds the index from them.
+review, and `DuplicateIndex.restore` rebuilds the index from them. `classify` is the one set of
+rules both it and the runner's stored index (band hashes from `band_buckets`) judge by.
 """
 
+from hotelreviews.intelligence.duplicates.bands import band_buckets, lsh_shape
+from hotelreviews.intelligence.duplicates.classify import Match, classify, confirmed
 from hotelreviews.intelligence.duplicates.index import DuplicateIndex, IndexSettings
 from hotelreviews.intelligence.duplicates.review import ReviewForDedup, Verdict, VerdictKind
 from hotelreviews.intelligence.duplicates.signature import (
@@ -17,6 +20,11 @@ from hotelreviews.intelligence.duplicates.signature import (
 from hotelreviews.intelligence.duplicates.stays import same_stay
 
 __all__ = [
+    "Match",
+    "band_buckets",
+    "classify",
+    "confirmed",
+    "lsh_shape",
     "DuplicateIndex",
     "IndexSettings",
     "ReviewForDedup",

@@ -5,7 +5,8 @@ stay on two providers: recognised as one review), a near-duplicate (the same tex
 hotel, or from another reviewer), or part of a suspicious burst (several near-identical reviews
 for one hotel within days). LSH (datasketch MinHashLSH) only proposes candidates; each is
 confirmed on the signatures' estimated Jaccard similarity, since LSH banding lets some pairs
-below the threshold through. Verdicts are flags: nothing is removed, and a review can be
+below the threshold through; the rules that classify the matches live in `classify`, shared
+with the runner's stored index. Verdicts are flags: nothing is removed, and a review can be
 re-added (after an edit) under the same id. The index keeps only facts and signatures, never
 texts, so it is rebuilt from stored signatures with `restore`.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from datasketch import LeanMinHash, MinHashLSH  # type: ignore[import-untyped]
 
+from hotelreviews.intelligence.duplicates.classify import Match, classify, confirmed
 from hotelreviews.intelligence.duplicates.review import ReviewForDedup, Verdict
 from hotelreviews.intelligence.duplicates.signature import (
     SignatureSettings,
@@ -23,7 +25,6 @@ from hotelreviews.intelligence.duplicates.signature import (
     signature_from_bytes,
     signature_to_bytes,
 )
-from hotelreviews.intelligence.duplicates.stays import same_stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,66 +79,15 @@ class DuplicateIndex:
             self._lsh.remove(review_id)
             del self._signatures[review_id], self._facts[review_id]
 
-    def _matches(self, minhash: LeanMinHash) -> list[tuple[ReviewForDedup, float]]:
+    def _matches(self, minhash: LeanMinHash) -> list[Match]:
         """Indexed reviews whose estimated similarity clears the threshold, most similar first."""
-        found = []
-        for key in self._lsh.query(minhash):
-            similarity = float(minhash.jaccard(self._signatures[key]))
-            if similarity >= self.settings.threshold:
-                found.append((self._facts[key], similarity))
-        return sorted(found, key=lambda pair: (-pair[1], pair[0].review_id))
+        candidates = ((self._facts[key], self._signatures[key]) for key in self._lsh.query(minhash))
+        return confirmed(minhash, candidates, threshold=self.settings.threshold)
 
-    def _verdicts(
-        self, *, review: ReviewForDedup, matches: list[tuple[ReviewForDedup, float]]
-    ) -> tuple[Verdict, ...]:
-        cross = [(other, s) for other, s in matches if same_stay(review, other)]
-        copies = [(other, s) for other, s in matches if not same_stay(review, other)]
-        verdicts = []
-        if cross:
-            providers = ", ".join(sorted({other.provider for other, _ in cross}))
-            verdicts.append(
-                Verdict(
-                    kind="cross_post",
-                    review_id=review.review_id,
-                    matches=tuple(other.review_id for other, _ in cross),
-                    similarity=round(cross[0][1], 3),
-                    message=f"The same stay as posted on {providers}: count it once.",
-                )
-            )
-        if copies:
-            hotels = len({other.hotel_id for other, _ in copies} - {review.hotel_id})
-            where = f" at {hotels} other hotel{'s' if hotels > 1 else ''}" if hotels else ""
-            verdicts.append(
-                Verdict(
-                    kind="near_duplicate",
-                    review_id=review.review_id,
-                    matches=tuple(other.review_id for other, _ in copies),
-                    similarity=round(copies[0][1], 3),
-                    message=(
-                        f"Near-identical to {len(copies)} review{'s' if len(copies) > 1 else ''} "
-                        f"by other reviewers{where}: check before it counts."
-                    ),
-                )
-            )
-        burst = [
-            (other, s)
-            for other, s in copies
-            if other.hotel_id == review.hotel_id
-            and abs((other.review_date - review.review_date).days)
-            <= self.settings.burst_window_days
-        ]
-        if len(burst) + 1 >= self.settings.burst_min_size:
-            verdicts.append(
-                Verdict(
-                    kind="suspicious_burst",
-                    review_id=review.review_id,
-                    matches=tuple(other.review_id for other, _ in burst),
-                    similarity=round(min(s for _, s in burst), 3),
-                    message=(
-                        f"{len(burst) + 1} near-identical reviews for this hotel within "
-                        f"{self.settings.burst_window_days} days: possibly coordinated; "
-                        "hold them for moderation."
-                    ),
-                )
-            )
-        return tuple(verdicts)
+    def _verdicts(self, *, review: ReviewForDedup, matches: list[Match]) -> tuple[Verdict, ...]:
+        return classify(
+            review=review,
+            matches=matches,
+            burst_window_days=self.settings.burst_window_days,
+            burst_min_size=self.settings.burst_min_size,
+        )

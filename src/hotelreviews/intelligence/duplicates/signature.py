@@ -9,8 +9,9 @@ coincidence, not a copy, and short texts share most of their shingles by chance.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
 
@@ -40,12 +41,25 @@ def shingles_of(*, text: str, settings: SignatureSettings) -> set[str] | None:
     return char_shingles(words, size=5)
 
 
+@functools.cache
+def _template(num_perm: int, seed: int) -> Any:
+    # datasketch draws the permutations from the seed for every MinHash: about half a
+    # signature's cost. Drawn once; a MinHash given them (and their scheme) is the same.
+    return MinHash(num_perm=num_perm, seed=seed)
+
+
 def minhash_of(*, text: str, settings: SignatureSettings) -> LeanMinHash | None:
     """The text's MinHash signature, or None when it is too short to judge."""
     shingles = shingles_of(text=text, settings=settings)
     if shingles is None:
         return None
-    minhash = MinHash(num_perm=settings.num_perm, seed=settings.seed)
+    template = _template(settings.num_perm, settings.seed)
+    minhash = MinHash(
+        num_perm=settings.num_perm,
+        seed=settings.seed,
+        permutations=template.permutations,
+        scheme=template.scheme,
+    )
     minhash.update_batch([shingle.encode("utf-8") for shingle in shingles])
     return LeanMinHash(minhash)
 

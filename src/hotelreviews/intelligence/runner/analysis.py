@@ -52,6 +52,8 @@ class Analysed:
     rows: list[dict[str, Any]]  # to store in review_opinions
     fresh: dict[int, list[RatedReview]]
     edited: set[int]
+    # The ids of `fresh`'s reviews, in the same order (scoring leaves cross-posts out).
+    fresh_ids: dict[int, list[int]] = field(default_factory=dict)
     _by_review: dict[int, list[list[Any]]] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -92,6 +94,7 @@ async def analyse_hotels(
     rows = await repo.reviews_to_analyse(connection, hotel_ids=hotel_ids)
     stored = []
     fresh: dict[int, list[RatedReview]] = {}
+    fresh_ids: dict[int, list[int]] = {}
     edited: set[int] = set()
     for row in rows:
         found = analyze_review(
@@ -106,6 +109,7 @@ async def analyse_hotels(
         if row.edited:
             edited.add(row.hotel_id)
         else:
+            fresh_ids.setdefault(row.hotel_id, []).append(row.id)
             fresh.setdefault(row.hotel_id, []).append(
                 RatedReview(
                     provider=row.provider,
@@ -126,4 +130,4 @@ async def analyse_hotels(
                 "source_changed_at": row.last_changed_at,
             }
         )
-    return Analysed(rows=stored, fresh=fresh, edited=edited)
+    return Analysed(rows=stored, fresh=fresh, edited=edited, fresh_ids=fresh_ids)

@@ -3,13 +3,14 @@ per step, the cursor moved in the transaction of the step's effects.
 
 Each step has two phases. The plan reads only, without a write lock (SQLite's ingestion goes
 on meanwhile): the cursor, up to `limit` events after it, and for the hotels their "reviews"
-events name, the reviews to analyse (intelligence.runner.analysis), the new states, scores and
-set ranks (scoring), the alerts of new problems (alerting). The write is one short
+events name, the reviews to analyse (intelligence.runner.analysis), the reviews to judge
+against the stored duplicate index (duplicates), the new states, scores and set ranks
+(scoring), the alerts of new problems (alerting) and of duplicate bursts. The write is one short
 transaction: take the runners' turn (an advisory lock on PostgreSQL), re-read the cursor and
-give the plan up if another runner moved it; else store the opinions, reputations, ranks and
-alerts, save the cursor, bump the changed hotels' cache versions and record the "alert"
-events — in that order, the writers' order (version row, then the events' lock), so no
-deadlock with ingestion. Commit, then announce the alert events.
+give the plan up if another runner moved it; else store the opinions, duplicate judgements,
+reputations, ranks and alerts, save the cursor, bump the changed hotels' cache versions and
+record the "alert" events — in that order, the writers' order (version row, then the events'
+lock), so no deadlock with ingestion. Commit, then announce the alert events.
 
 A crash anywhere before the commit leaves the cursor and every effect as they were; a re-run
 plans the same hotels from the same stored rows to the same state (every write is a
@@ -42,6 +43,7 @@ from hotelreviews.intelligence.alerts.service import NewAlert
 from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.alerting import detect_hotel, store_alerts
 from hotelreviews.intelligence.runner.analysis import Analysed, analyse_hotels
+from hotelreviews.intelligence.runner.duplicates import Judged, judge_hotels, store_judged
 from hotelreviews.intelligence.runner.scoring import Scored, place_of, score_hotels, store_scores
 
 DEFAULT_LIMIT = 2000
@@ -67,6 +69,7 @@ class _Plan:
     """Everything a batch writes, computed from reads alone."""
 
     analysed: Analysed
+    judged: Judged
     scored: Scored
     raised: list[NewAlert]
 
@@ -81,8 +84,9 @@ async def _plan(
         for row in await repo.hotel_places(connection, hotel_ids=hotel_ids)
     }
     analysed = await analyse_hotels(connection, hotel_ids=list(places), now=now)
+    judged = await judge_hotels(connection, hotel_ids=list(places), now=now)
     scored = await score_hotels(
-        connection, places=places, analysed=analysed, rebuild=rebuild, now=now
+        connection, places=places, analysed=analysed, judged=judged, rebuild=rebuild, now=now
     )
     raised: list[NewAlert] = []
     for hotel_id, state in sorted(scored.states.items()):
@@ -94,7 +98,7 @@ async def _plan(
             today=now.date(),
             replay=rebuild,  # resynchronising: alerts over the whole history (alerting.py)
         )
-    return _Plan(analysed=analysed, scored=scored, raised=raised)
+    return _Plan(analysed=analysed, judged=judged, scored=scored, raised=raised + judged.raised)
 
 
 async def _write(
@@ -109,12 +113,15 @@ async def _write(
     events (last: their lock is held to the commit); (the last event id recorded, the
     number of alerts stored)."""
     await repo.store_opinions(connection, rows=plan.analysed.rows)
+    await store_judged(connection, judged=plan.judged)
     await store_scores(connection, scored=plan.scored)
     alert_events = await store_alerts(connection, raised=plan.raised)
     if cursor is not None:
         await repo.save_cursor(connection, last_event_id=cursor, now=now)
-    if plan.scored.changed:
-        await bump_versions(connection, hotel_ids=plan.scored.changed)
+    # A hotel whose reviews' flags changed shows them on its review pages.
+    changed = plan.scored.changed | plan.judged.flagged_hotels
+    if changed:
+        await bump_versions(connection, hotel_ids=changed)
     last = await record_events(
         connection,
         events=alert_events,

@@ -7,7 +7,10 @@ the runner (no stored opinions yet), they are added to the stored state (O(1) ea
 because both are written in the same transaction. It is rebuilt from the hotel's whole
 history (`from_reviews`, one indexed query, ~10 µs a review) when a review was edited (the
 sums cannot subtract the old version), when the hotel has no stored state, and when
-resynchronising. Both paths give the same state up to rounding, so a re-run after a crash,
+resynchronising. A review flagged as the later copy of a cross-posted stay (one stay on two
+providers) is left out of both: the stay counts once. A review whose cross-post flag changes
+after it was counted (judged again) has its hotel rebuilt. Both paths give the same state up
+to rounding, so a re-run after a crash,
 where the opinions and the state committed together or not at all, finds the same reviews to
 add to the same stored state.
 
@@ -35,8 +38,10 @@ from hotelreviews.intelligence.reputation import (
     reputation,
     star_band,
 )
+from hotelreviews.intelligence.runner import duplicates_repository
 from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.analysis import Analysed, review_polarities
+from hotelreviews.intelligence.runner.duplicates import Judged
 
 _TIE = 1e-9  # as intelligence.reputation.compset: indices this close share a rank
 
@@ -93,9 +98,17 @@ async def update_states(
     *,
     places: Mapping[int, Place],
     analysed: Analysed,
+    judged: Judged,
     rebuild: bool,
 ) -> tuple[dict[int, HotelReputationState], dict[int, Any]]:
     """The touched hotels' new states, and the stored rows of them and their cities' hotels."""
+    fresh = {i for ids in analysed.fresh_ids.values() for i in ids}
+    # A review already counted (or left out) that is now judged otherwise: rebuild its hotel.
+    recounted = {h for i, h in judged.recounted.items() if i not in fresh}
+    # New to the state but judged before (a review committed between two plans' reads).
+    fresh_copies = judged.later_copies(
+        await duplicates_repository.cross_posted_among(connection, review_ids=fresh)
+    )
     stored = await repo.stored_states(
         connection,
         city_keys={p.city_key for p in places.values() if p.city_key is not None},
@@ -104,12 +117,17 @@ async def update_states(
     states: dict[int, HotelReputationState] = {}
     for hotel_id in sorted(places):
         row = stored.get(hotel_id)
-        if rebuild or row is None or hotel_id in analysed.edited:
+        if rebuild or row is None or hotel_id in analysed.edited or hotel_id in recounted:
             reviews = await repo.hotel_reviews(connection, hotel_id=hotel_id)
-            state = state_of(reviews=analysed.current(reviews))
+            stored_copies = await duplicates_repository.cross_posted(connection, hotel_id=hotel_id)
+            copies = judged.later_copies(stored_copies)
+            state = state_of(reviews=[r for r in analysed.current(reviews) if r.id not in copies])
         else:
             state = HotelReputationState.from_dict(row.state)
-            state.add_many(reviews=analysed.fresh.get(hotel_id, ()))
+            new = zip(
+                analysed.fresh_ids.get(hotel_id, ()), analysed.fresh.get(hotel_id, ()), strict=True
+            )
+            state.add_many(reviews=[r for i, r in new if i not in fresh_copies])
         await _grades(connection, hotel_id=hotel_id, state=state)
         states[hotel_id] = state
     return states, stored
@@ -193,12 +211,13 @@ async def score_hotels(
     *,
     places: Mapping[int, Place],
     analysed: Analysed,
+    judged: Judged,
     rebuild: bool,
     now: datetime,
 ) -> Scored:
     """The touched hotels' reputations and their sets' ranks, computed (reads only)."""
     states, stored = await update_states(
-        connection, places=places, analysed=analysed, rebuild=rebuild
+        connection, places=places, analysed=analysed, judged=judged, rebuild=rebuild
     )
     priors = city_priors(places=places, states=states, stored=stored, as_of=now)
     scores = {

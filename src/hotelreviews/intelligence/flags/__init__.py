@@ -1,0 +1,1 @@
+"""Review flags: what duplicate detection found a review to be (flagged, never deleted)."""

@@ -1,0 +1,237 @@
+"""Step 1b: the touched hotels' reviews not judged yet (or edited since), judged against the
+stored duplicate index, and the judgements stored: signatures, LSH buckets, flags, and one
+`suspicious_duplicates` alert per burst.
+
+The index lives in the database (intelligence.duplicates.tables), not in a process: any runner,
+fresh or restarted, judges a review with one indexed lookup of its LSH buckets and one read of
+the candidates' facts and signatures, never by loading every signature. The batch's reviews
+are judged oldest first and see each other (a burst often arrives in one file) as well as the
+stored ones; the matches are confirmed and classified by the rules the in-memory
+`DuplicateIndex` uses (intelligence.duplicates.classify), so both give the same verdicts.
+
+Planned from reads, written in the runner's write transaction as replacements (a judged
+review's buckets and flags are deleted and inserted again), so a crash and a re-run end in the
+same state, and an edited review is simply judged again. Flags, never deletions. A burst's
+verdicts map to one alert key (hotel, kind, onset week of its earliest member): stored once,
+with the runner's other alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from datasketch import LeanMinHash  # type: ignore[import-untyped]
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hotelreviews.intelligence.alerts.service import NewAlert
+from hotelreviews.intelligence.anomalies import suspicious_duplicates_alert
+from hotelreviews.intelligence.duplicates import (
+    IndexSettings,
+    ReviewForDedup,
+    Verdict,
+    band_buckets,
+    classify,
+    confirmed,
+    lsh_shape,
+    minhash_of,
+    signature_from_bytes,
+    signature_to_bytes,
+)
+from hotelreviews.intelligence.runner import duplicates_repository as repo
+from hotelreviews.intelligence.runner.analysis import utc_day
+
+SETTINGS = IndexSettings()
+
+
+def review_text(row: Any) -> str:
+    """The words a review's signature is made of: its text, positives and negatives."""
+    return " ".join(part for part in (row.text, row.positives, row.negatives) if part)
+
+
+def facts_of(row: Any) -> ReviewForDedup:
+    """A review row as the rules read it (ids as text; rating on 0..1)."""
+    return ReviewForDedup(
+        review_id=str(row.id),
+        hotel_id=str(row.hotel_id),
+        provider=row.provider,
+        reviewer_name=row.reviewer_name or "",
+        reviewer_country=row.reviewer_country,
+        review_date=utc_day(row.review_date),
+        stay_month=None if row.stay_month is None else f"{row.stay_month:%Y-%m}",
+        rating=row.rating_normalized / 10.0,
+        text="",
+    )
+
+
+@dataclass(slots=True)
+class Judged:
+    """What `judge_hotels` found, to store: rows per table, the alerts of bursts, the hotels
+    whose reviews' flags changed, and which judged reviews are a stay's later copy."""
+
+    review_ids: list[int] = field(default_factory=list)
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    buckets: list[tuple[int, int, int]] = field(default_factory=list)  # bucket, band, review
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    raised: list[NewAlert] = field(default_factory=list)
+    flagged_hotels: set[int] = field(default_factory=set)
+    cross_posts: set[int] = field(default_factory=set)  # judged now: a later copy
+    # judged now, counted differently than before (a cross-post now and not before, or back)
+    recounted: dict[int, int] = field(default_factory=dict)  # review id -> hotel id
+
+    @property
+    def count(self) -> int:
+        return len(self.review_ids)
+
+    def later_copies(self, stored: Collection[int]) -> set[int]:
+        """The reviews to leave out of a hotel's state, from its stored cross-posts."""
+        judged = set(self.review_ids)
+        return {i for i in stored if i not in judged} | self.cross_posts
+
+
+@dataclass(slots=True)
+class _Found:
+    """Reviews found by their (band, bucket): the stored candidates, or the batch's reviews
+    judged so far (they see each other)."""
+
+    by_bucket: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    reviews: dict[str, tuple[ReviewForDedup, LeanMinHash]] = field(default_factory=dict)
+
+
+async def judge_hotels(
+    connection: AsyncConnection,
+    *,
+    hotel_ids: Collection[int],
+    now: datetime,
+    settings: IndexSettings = SETTINGS,
+) -> Judged:
+    """Judge the hotels' reviews that need it (reads only; store with `store_judged`)."""
+    rows = await repo.reviews_to_judge(connection, hotel_ids=hotel_ids)
+    judged = Judged()
+    if not rows:
+        return judged
+    bands, per_band = lsh_shape(threshold=settings.threshold, num_perm=settings.signature.num_perm)
+    signed = []
+    for row in rows:
+        minhash = minhash_of(text=review_text(row), settings=settings.signature)
+        buckets = [] if minhash is None else band_buckets(minhash, bands=bands, rows=per_band)
+        signed.append((row, minhash, buckets))
+    judged.review_ids = [row.id for row in rows]
+    stored = await _stored(connection, signed=signed, exclude=set(judged.review_ids))
+    before = await repo.flag_kinds(connection, review_ids=judged.review_ids)
+    batch = _Found()
+    for row, minhash, buckets in signed:
+        review = facts_of(row)
+        judged.signatures.append(
+            {
+                "review_id": row.id,
+                "hotel_id": row.hotel_id,
+                "signature": None if minhash is None else signature_to_bytes(minhash),
+                "judged_at": now,
+                "source_changed_at": row.last_changed_at,
+            }
+        )
+        kinds: set[str] = set()
+        if minhash is not None:
+            review_id = row.id
+            judged.buckets += [(bucket, band, review_id) for band, bucket in buckets]
+            candidates = {}
+            for found in (stored, batch):
+                for pair in buckets:
+                    for key in found.by_bucket.get(pair, ()):
+                        if key in found.reviews:  # else removed since its buckets were read
+                            candidates[key] = found.reviews[key]
+            matches = confirmed(minhash, candidates.values(), threshold=settings.threshold)
+            verdicts = classify(
+                review=review,
+                matches=matches,
+                burst_window_days=settings.burst_window_days,
+                burst_min_size=settings.burst_min_size,
+            )
+            facts = {other.review_id: other for other, _ in matches}
+            for verdict in verdicts:
+                kinds.add(verdict.kind)
+                judged.flags.append(
+                    {
+                        "review_id": row.id,
+                        "kind": verdict.kind,
+                        "hotel_id": row.hotel_id,
+                        "matches": [int(key) for key in verdict.matches],
+                        "similarity": verdict.similarity,
+                        "message": verdict.message,
+                        "flagged_at": now,
+                    }
+                )
+                alert = _burst_alert(verdict=verdict, review=review, facts=facts, now=now)
+                if alert is not None and all(a.key != alert.key for a in judged.raised):
+                    judged.raised.append(alert)
+            batch.reviews[review.review_id] = (review, minhash)
+            for pair in buckets:
+                batch.by_bucket.setdefault(pair, []).append(review.review_id)
+        old = before.get(row.id, set())
+        if kinds or old:
+            judged.flagged_hotels.add(row.hotel_id)
+        if "cross_post" in kinds:
+            judged.cross_posts.add(row.id)
+        if ("cross_post" in kinds) != ("cross_post" in old):
+            judged.recounted[row.id] = row.hotel_id
+    return judged
+
+
+async def _stored(
+    connection: AsyncConnection,
+    *,
+    signed: Sequence[tuple[Any, LeanMinHash | None, list[tuple[int, int]]]],
+    exclude: set[int],
+) -> _Found:
+    """The stored reviews sharing a bucket with the batch's (but those judged again now)."""
+    wanted = {pair for _, _, buckets in signed for pair in buckets}
+    found = _Found()
+    rows = await repo.reviews_in_buckets(connection, buckets={bucket for _, bucket in wanted})
+    for row in rows:
+        if (row.band, row.bucket) in wanted and row.review_id not in exclude:
+            found.by_bucket.setdefault((row.band, row.bucket), []).append(str(row.review_id))
+    ids = {int(key) for keys in found.by_bucket.values() for key in keys}
+    for row in await repo.facts_and_signatures(connection, review_ids=ids):
+        found.reviews[str(row.id)] = (facts_of(row), signature_from_bytes(row.signature))
+    return found
+
+
+def _burst_alert(
+    *, verdict: Verdict, review: ReviewForDedup, facts: dict[str, ReviewForDedup], now: datetime
+) -> NewAlert | None:
+    """The burst's alert, for a suspicious_burst verdict (None for the others)."""
+    matched: tuple[date, ...] = tuple(facts[key].review_date for key in verdict.matches)
+    alert = suspicious_duplicates_alert(
+        verdict=verdict, review=review, matched_dates=matched, detected_at=now.date()
+    )
+    if alert is None:
+        return None
+    return NewAlert(
+        key=":".join(alert.key),
+        hotel_id=int(review.hotel_id),
+        kind=alert.kind,
+        onset=alert.onset,
+        detected_at=now,
+        severity=alert.severity,
+        message=alert.message,
+        review_id=int(review.review_id),
+        evidence={
+            "reviews": [int(key) for key in alert.evidence["reviews"]],
+            "min_similarity": alert.evidence["min_similarity"],
+        },
+    )
+
+
+async def store_judged(connection: AsyncConnection, *, judged: Judged) -> None:
+    """Replace the judged reviews' signatures, buckets and flags (alerts: store_alerts)."""
+    if judged.review_ids:
+        await repo.replace_judgements(
+            connection,
+            review_ids=judged.review_ids,
+            signatures=judged.signatures,
+            buckets=judged.buckets,
+            flags=judged.flags,
+        )
