@@ -15,6 +15,7 @@ from hotelreviews.ingestion.queue.tables import ingestion_jobs
 from hotelreviews.ingestion.tables import ingested_files, rejected_lines
 from hotelreviews.intelligence.alerts.tables import alerts
 from hotelreviews.intelligence.opinions.tables import review_opinions
+from hotelreviews.intelligence.recommend.tables import hotel_tastes
 from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.providers.tables import providers
@@ -44,4 +45,5 @@ __all__ = [
     "review_opinions",
     "hotel_reputation",
     "intelligence_progress",
+    "hotel_tastes",
 ]

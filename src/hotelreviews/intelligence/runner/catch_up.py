@@ -4,12 +4,13 @@ per step, the cursor moved in the transaction of the step's effects.
 Each step has two phases. The plan reads only, without a write lock (SQLite's ingestion goes
 on meanwhile): the cursor, up to `limit` events after it, and for the hotels their "reviews"
 events name, the reviews to analyse (intelligence.runner.analysis), the new states, scores and
-set ranks (scoring), the alerts of new problems (alerting). The write is one short
-transaction: take the runners' turn (an advisory lock on PostgreSQL), re-read the cursor and
-give the plan up if another runner moved it; else store the opinions, reputations, ranks and
-alerts, save the cursor, bump the changed hotels' cache versions and record the "alert"
-events — in that order, the writers' order (version row, then the events' lock), so no
-deadlock with ingestion. Commit, then announce the alert events.
+set ranks (scoring), the alerts of new problems (alerting), the recommendations' inputs
+(tastes). The write is one short transaction: take the runners' turn (an advisory lock on
+PostgreSQL), re-read the cursor and give the plan up if another runner moved it; else store
+the opinions, reputations, ranks, tastes and alerts, save the cursor, bump the changed
+hotels' cache versions and record the "alert" events — in that order, the writers' order
+(version row, then the events' lock), so no deadlock with ingestion. Commit, then announce
+the alert events.
 
 A crash anywhere before the commit leaves the cursor and every effect as they were; a re-run
 plans the same hotels from the same stored rows to the same state (every write is a
@@ -28,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -43,6 +45,7 @@ from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.alerting import detect_hotel, store_alerts
 from hotelreviews.intelligence.runner.analysis import Analysed, analyse_hotels
 from hotelreviews.intelligence.runner.scoring import Scored, place_of, score_hotels, store_scores
+from hotelreviews.intelligence.runner.tastes import plan_tastes, store_tastes
 
 DEFAULT_LIMIT = 2000
 # Called in each batch's transaction after its writes, before the commit (tests: a crash).
@@ -69,6 +72,7 @@ class _Plan:
     analysed: Analysed
     scored: Scored
     raised: list[NewAlert]
+    tastes: list[dict[str, Any]]
 
 
 async def _plan(
@@ -89,7 +93,10 @@ async def _plan(
         raised += await detect_hotel(
             connection, hotel_id=hotel_id, state=state, analysed=analysed, today=now.date()
         )
-    return _Plan(analysed=analysed, scored=scored, raised=raised)
+    tastes = await plan_tastes(
+        connection, hotel_ids=list(places), analysed=analysed, rebuild=rebuild, now=now
+    )
+    return _Plan(analysed=analysed, scored=scored, raised=raised, tastes=tastes)
 
 
 async def _write(
@@ -105,6 +112,7 @@ async def _write(
     number of alerts stored)."""
     await repo.store_opinions(connection, rows=plan.analysed.rows)
     await store_scores(connection, scored=plan.scored)
+    await store_tastes(connection, rows=plan.tastes)
     alert_events = await store_alerts(connection, raised=plan.raised)
     if cursor is not None:
         await repo.save_cursor(connection, last_event_id=cursor, now=now)
