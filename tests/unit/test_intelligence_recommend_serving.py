@@ -16,7 +16,7 @@ from hotelreviews.core.errors import InvalidCursor
 from hotelreviews.core.pagination import PageRequest
 from hotelreviews.intelligence.recommend.baselines import blended
 from hotelreviews.intelligence.recommend.records import ASPECTS, HotelProfile, Stay
-from hotelreviews.intelligence.recommend.service import _page_of, build_world, rank_city
+from hotelreviews.intelligence.recommend.service import _page_of, build_world, rank_city, shares
 from hotelreviews.intelligence.recommend.similar import index_with_text_similarity
 from hotelreviews.intelligence.recommend.terms import bag_similarity, merge_terms, review_terms
 from hotelreviews.intelligence.recommend.type_model import (
@@ -115,8 +115,11 @@ def test_a_popularity_difference_of_noise_is_not_blown_up_by_the_floor() -> None
     )
 
 
-def _row(hotel_id: int, *, city: str, wifi: float, food: float, rating: float) -> SimpleNamespace:
+def _row(
+    hotel_id: int, *, city: str, wifi: float, food: float, rating: float, checkin: float = 60.0
+) -> SimpleNamespace:
     aspects = {a: [60.0, 0.5, 3] for a in ASPECTS}
+    aspects["checkin"] = [checkin, 0.5, 0]  # no opinion mentions it: the overall index again
     aspects["wifi"] = [wifi, 0.5, 3]
     aspects["food"] = [food, 0.5, 3]
     return SimpleNamespace(
@@ -155,3 +158,17 @@ def test_a_city_is_ranked_by_the_weights_with_their_reasons_and_pages() -> None:
     assert end is None
     with pytest.raises(InvalidCursor):
         _page_of(ranked, PageRequest(limit=2, cursor="WyJvdGhlciIsWzFdXQ"))
+
+
+def test_an_aspect_no_review_mentions_teaches_the_model_nothing() -> None:
+    # checkin's stored score follows the ratings exactly, but no opinion mentions it: it is
+    # the hotel's overall index again, not evidence about check-in.
+    rows = [
+        _row(h, city="oslo", wifi=wifi, food=50, rating=2 + 0.08 * wifi, checkin=wifi * 0.9)
+        for h, wifi in enumerate([90, 20, 60, 80, 30, 45], 1)
+    ]
+    world = build_world(rows)
+    assert world.model is not None
+    learned = shares(world, world.model.weights_for("business"))
+    assert learned["checkin"] == 0.0
+    assert max(learned, key=learned.__getitem__) == "wifi"

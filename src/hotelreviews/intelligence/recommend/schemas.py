@@ -11,8 +11,10 @@ from hotelreviews.core.pagination import PageFields
 
 AspectShares = dict[str, float]
 _SHARES = (
-    "Learned aspect weights as shares of their absolute sum (ten aspect keys; a negative "
-    "share: rated lower where that aspect scores higher)."
+    "What each aspect is worth to the ratings, as shares: the learned weight times the "
+    "aspect's spread over the scored hotels (a typical difference), over the sum of their "
+    "absolute values (ten aspect keys; a negative share: rated lower where that aspect "
+    "scores higher)."
 )
 
 

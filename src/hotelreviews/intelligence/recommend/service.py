@@ -33,7 +33,13 @@ from hotelreviews.hotels.repository import hotel_exists
 from hotelreviews.intelligence.recommend import repository as repo
 from hotelreviews.intelligence.recommend.baselines import blended
 from hotelreviews.intelligence.recommend.personal import DEFAULT_STRENGTH, fit_reviewer_weights
-from hotelreviews.intelligence.recommend.records import ASPECTS, HotelProfile, Matrix, Stay
+from hotelreviews.intelligence.recommend.records import (
+    ASPECTS,
+    HotelProfile,
+    Matrix,
+    Stay,
+    profile_matrix,
+)
 from hotelreviews.intelligence.recommend.similar import (
     DEFAULT_TEXT_WEIGHT,
     index_with_text_similarity,
@@ -78,6 +84,9 @@ class World:
     sums: Mapping[tuple[int, str], tuple[int, float]]
     by_city: Mapping[str, Sequence[int]]
     model: TypeModel | None  # None: no rating to learn from yet
+    # Each aspect's standard deviation over the scored hotels: a weight times it is what a
+    # typical difference in that aspect is worth, comparable across aspects (see shares).
+    spread: Matrix
 
 
 def build_world(rows: Sequence[Any]) -> World:
@@ -91,13 +100,26 @@ def build_world(rows: Sequence[Any]) -> World:
             hotel_id=row.hotel_id,
             city=city,
             stars=int(row.stars or 0),
-            scores={key: float(score) / 10.0 for key, (score, *_) in row.aspects.items()},
+            # An aspect no opinion mentions is left out (no evidence: the methods fill it with
+            # the aspect's mean): its reputation score is only the hotel's overall index
+            # again, and the fit would read "better hotels are rated higher" into it.
+            scores={
+                key: float(score) / 10.0
+                for key, (score, _, mentions) in row.aspects.items()
+                if mentions > 0
+            },
             review_count=int(row.reviews),
         )
         for traveller_type, (count, total) in row.ratings.items():
             sums[(row.hotel_id, traveller_type)] = (int(count), float(total))
         by_city.setdefault(city, []).append(row.hotel_id)
     model = fit_type_model_from_sums(sums=sums, profiles=profiles) if sums else None
+    ids = sorted(profiles)
+    spread = (
+        profile_matrix(profiles=profiles, hotel_ids=ids).std(axis=0)
+        if ids
+        else np.ones(len(ASPECTS))
+    )
     return World(
         profiles=profiles,
         counts={h: p.review_count for h, p in profiles.items()},
@@ -105,6 +127,7 @@ def build_world(rows: Sequence[Any]) -> World:
         sums=sums,
         by_city={city: sorted(ids) for city, ids in by_city.items()},
         model=model,
+        spread=np.asarray(spread, dtype=np.float64),
     )
 
 
@@ -148,7 +171,10 @@ async def similar_hotels_read(
                 "text_weight": DEFAULT_TEXT_WEIGHT,
                 "items": [],
             }
-        candidates = world.by_city[me.city] if same_city and me.city else sorted(world.profiles)
+        if same_city:  # a hotel without a city has no neighbours in it
+            candidates = world.by_city[me.city] if me.city else [hotel_id]
+        else:
+            candidates = sorted(world.profiles)
         bags = await repo.term_bags(connection, hotel_ids=candidates)
         found, parts = _similar(world, hotel_id=hotel_id, candidates=candidates, bags=bags, k=limit)
         cards = await repo.hotel_cards(connection, hotel_ids=[h for h, _ in found])
@@ -290,17 +316,27 @@ async def _page_body(
     return page_body(items, next_cursor, len(ranked) if page.include_total else None, page=page)
 
 
-def model_read(model: TypeModel | None, traveller_type: str | None) -> dict[str, Any]:
+def shares(world: World, weights: Matrix) -> dict[str, float]:
+    """Each aspect's share of what the weights make of a typical (one standard deviation)
+    difference between hotels, signed: |w × sd| over its sum. Raw coefficients are not
+    comparable: an aspect few reviews mention has scores close together (its reputation
+    score stays near the hotel's overall index), so a large coefficient there moves ratings
+    less than a small one on an aspect whose scores spread wide."""
+    return {a: round(s, 4) for a, s in normalised_weights(weights * world.spread).items()}
+
+
+def model_read(world: World, traveller_type: str | None) -> dict[str, Any]:
     """The weights a ranking used: the type's own, or the pooled ones ("all")."""
+    model = world.model
     if model is None:
         return {"traveller_type": None, "ratings": 0, "weights": None, "top_aspects": []}
     key = traveller_type if traveller_type in model.weights else ANY_TYPE
-    shares = normalised_weights(model.weights[key])
+    weights = shares(world, model.weights[key])
     return {
         "traveller_type": "all" if key == ANY_TYPE else key,
         "ratings": model.stays_used[key],
-        "weights": {a: round(s, 4) for a, s in shares.items()},
-        "top_aspects": sorted(shares, key=lambda a: -shares[a])[:WHY_ASPECTS],
+        "weights": weights,
+        "top_aspects": sorted(weights, key=lambda a: -weights[a])[:WHY_ASPECTS],
     }
 
 
@@ -324,7 +360,7 @@ async def recommendations_read(
         **body,
         "city": city,
         "traveller_type": traveller_type,
-        "model": model_read(world.model, traveller_type),
+        "model": model_read(world, traveller_type),
         "popularity_weight": POPULARITY_WEIGHT,
     }
 
@@ -338,7 +374,7 @@ async def traveller_types_read(*, engine: AsyncEngine) -> dict[str, Any]:
         ratings[traveller_type] += count
     items = []
     for traveller_type in (*TRAVELLER_TYPES, None):
-        model = model_read(world.model, traveller_type)
+        model = model_read(world, traveller_type)
         items.append(
             {
                 "traveller_type": traveller_type or "all",
@@ -418,9 +454,7 @@ async def reviewer_recommendations_read(
         },
         "city": city if city is not None else key,
         "basis": basis,
-        "weights": None
-        if weights is None
-        else {a: round(s, 4) for a, s in normalised_weights(weights).items()},
+        "weights": None if weights is None else shares(world, weights),
         "popularity_weight": POPULARITY_WEIGHT,
     }
 

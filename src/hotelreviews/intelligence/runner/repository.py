@@ -262,6 +262,7 @@ async def stored_tastes(
     return {row.hotel_id: row for row in (await connection.execute(statement)).all()}
 
 
+_IDS_PER_STATEMENT = 5000
 _TASTE_COLUMNS = (
     r.id,
     r.hotel_id,
@@ -278,10 +279,14 @@ async def reviews_by_id(
     connection: AsyncConnection, *, review_ids: Collection[int]
 ) -> list[Row[Any]]:
     """What tastes need of these reviews: hotel, traveller type, rating /10 and texts."""
-    if not review_ids:
-        return []
-    statement = sa.select(*_TASTE_COLUMNS).where(r.id.in_(sorted(review_ids))).order_by(r.id)
-    return list((await connection.execute(statement)).all())
+    ids = sorted(review_ids)
+    found: list[Row[Any]] = []
+    # A batch can bring more reviews than SQLite takes bound parameters in one statement.
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        chunk = ids[start : start + _IDS_PER_STATEMENT]
+        statement = sa.select(*_TASTE_COLUMNS).where(r.id.in_(chunk)).order_by(r.id)
+        found += (await connection.execute(statement)).all()
+    return found
 
 
 async def reviews_of_hotels(
