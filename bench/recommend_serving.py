@@ -8,7 +8,7 @@ planted tastes, reviewers drawn from a pool so that some have histories) is inge
 fresh database and caught up by the intelligence runner, which fills `hotel_tastes`. Then
 each service call behind a route is timed in this process (no HTTP, no response cache: what
 a cache miss costs): the first request after a batch (the world read and the type model
-fitted, intelligence.recommend.service.current_world), then warm requests. Medians of
+fitted, intelligence.recommend.world.current_world), then warm requests. Medians of
 `--repeat` calls; milliseconds.
 """
 
@@ -29,6 +29,7 @@ from hotelreviews.core.database import create_engine
 from hotelreviews.core.pagination import PageRequest
 from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.intelligence.recommend import service
+from hotelreviews.intelligence.recommend import world as served
 from hotelreviews.intelligence.runner import catch_up
 
 PHRASES = {
@@ -109,12 +110,12 @@ async def measure(settings: Any, *, cities: int, hotels: int, repeat: int) -> No
 
     cold = []
     for _ in range(repeat):
-        service._worlds.clear()  # as after a batch: the world is read and the model fitted
+        served._worlds.clear()  # as after a batch: the world is read and the model fitted
         started = time.perf_counter()
         await recommend()
         cold.append(time.perf_counter() - started)
     warm = await _timed(recommend, repeat)
-    hotel_ids = list(service._worlds[engine.sync_engine][1].by_city["city 0"][:repeat])
+    hotel_ids = list(served._worlds[engine.sync_engine][1].by_city["city 0"][:repeat])
     similar_same, similar_all = [], []
     for hotel_id in hotel_ids:
         similar_same += await _timed(
@@ -130,7 +131,7 @@ async def measure(settings: Any, *, cities: int, hotels: int, repeat: int) -> No
             ),
             1,
         )
-    world = service._worlds[engine.sync_engine][1]
+    world = served._worlds[engine.sync_engine][1]
     reviewers = await _reviewers_with_history(engine)
     by_reviewer = []
     for name, country in reviewers[:repeat]:

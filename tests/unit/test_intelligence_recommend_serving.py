@@ -15,14 +15,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from hotelreviews.core.errors import InvalidCursor
 from hotelreviews.core.pagination import PageRequest
 from hotelreviews.intelligence.recommend.baselines import blended
+from hotelreviews.intelligence.recommend.ranking import page_of, rank_city
 from hotelreviews.intelligence.recommend.records import ASPECTS, HotelProfile, Stay
-from hotelreviews.intelligence.recommend.service import _page_of, build_world, rank_city, shares
 from hotelreviews.intelligence.recommend.similar import index_with_text_similarity
 from hotelreviews.intelligence.recommend.terms import bag_similarity, merge_terms, review_terms
 from hotelreviews.intelligence.recommend.type_model import (
     fit_type_model,
     fit_type_model_from_sums,
 )
+from hotelreviews.intelligence.recommend.world import build_world, shares
 
 
 def _profiles(rng: np.random.Generator, hotels: int) -> dict[int, HotelProfile]:
@@ -151,13 +152,13 @@ def test_a_city_is_ranked_by_the_weights_with_their_reasons_and_pages() -> None:
     assert [r.hotel_id for r in rank_city(world, city="oslo", weights=weights, intercept=0.0,
                                           exclude={1})][0] == 4  # fmt: skip
 
-    first, cursor = _page_of(ranked, PageRequest(limit=2))
-    second, cursor2 = _page_of(ranked, PageRequest(limit=2, cursor=cursor))
-    third, end = _page_of(ranked, PageRequest(limit=2, cursor=cursor2))
+    first, cursor = page_of(ranked, PageRequest(limit=2))
+    second, cursor2 = page_of(ranked, PageRequest(limit=2, cursor=cursor))
+    third, end = page_of(ranked, PageRequest(limit=2, cursor=cursor2))
     assert [r.hotel_id for r in first + second + third] == [1, 4, 3, 5, 2]
     assert end is None
     with pytest.raises(InvalidCursor):
-        _page_of(ranked, PageRequest(limit=2, cursor="WyJvdGhlciIsWzFdXQ"))
+        page_of(ranked, PageRequest(limit=2, cursor="WyJvdGhlciIsWzFdXQ"))
 
 
 def test_an_aspect_no_review_mentions_teaches_the_model_nothing() -> None:

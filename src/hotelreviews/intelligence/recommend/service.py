@@ -1,157 +1,53 @@
-"""Similar hotels and recommendations as the API serves them, from what the runner stores.
+"""The four recommendation reads the API serves (similar hotels, a city for a traveller type,
+the learned weights per type, a reviewer's own ranking), from the world (world.py) and the
+ranking (ranking.py).
 
-Inputs: each scored hotel's aspect profile (`hotel_reputation.aspects`, 0–100, read as 0–10)
-and its tastes (`hotel_tastes`: rating count and sum per traveller type, term bag). The type
-model (ridge per traveller type, `fit_type_model_from_sums`) is fitted over every scored hotel
-and kept in this process per database engine until the data version (cache.repository, bumped
-by every ingestion batch and every runner batch) moves: a request after a batch refits it
-once (cost measured in docs/intelligence/recommendations.md), the others reuse it.
-
-Rankings are what the offline evaluation found best (recommendations.md, "Measured"): the
-model's expected rating blended with log-popularity (`baselines.blended`, weight 1.5 as
-chosen there), not the model alone, which did not beat popularity. The per-reviewer ranking
-uses the reviewer's own weights shrunk toward their type's (`personal`); the evaluation found
-no gain from them over the type's weights, which the response says through `basis`.
+The per-reviewer ranking uses the reviewer's own weights shrunk toward their type's
+(`personal`, two or more ratings at scored hotels); the evaluation found no gain from them
+over the type's weights, which the response says through `basis`.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hotelreviews.cache.repository import read_data_version
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.errors import HotelNotFound, NotFound
-from hotelreviews.core.pagination import PageRequest, decode_cursor, encode_cursor, page_body
+from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels.repository import hotel_exists
 from hotelreviews.intelligence.recommend import repository as repo
-from hotelreviews.intelligence.recommend.baselines import blended
 from hotelreviews.intelligence.recommend.personal import DEFAULT_STRENGTH, fit_reviewer_weights
-from hotelreviews.intelligence.recommend.records import (
-    ASPECTS,
-    HotelProfile,
-    Matrix,
-    Stay,
-    profile_matrix,
+from hotelreviews.intelligence.recommend.ranking import (
+    POPULARITY_WEIGHT,
+    WHY_ASPECTS,
+    Ranked,
+    page_of,
+    rank_city,
 )
+from hotelreviews.intelligence.recommend.records import Stay
 from hotelreviews.intelligence.recommend.similar import (
     DEFAULT_TEXT_WEIGHT,
     index_with_text_similarity,
 )
 from hotelreviews.intelligence.recommend.terms import bag_similarity
-from hotelreviews.intelligence.recommend.type_model import (
-    ANY_TYPE,
-    DEFAULT_PRIOR_REVIEWS,
-    TypeModel,
-    fit_type_model_from_sums,
-    normalised_weights,
-    shrunk_profiles,
-)
-from hotelreviews.intelligence.runner.scoring import place_of
+from hotelreviews.intelligence.recommend.type_model import ANY_TYPE
+from hotelreviews.intelligence.recommend.world import World, city_key, current_world, shares
 from hotelreviews.intelligence.runner.tastes import UNKNOWN_TYPE
 
-POPULARITY_WEIGHT = 1.5  # chosen on held-out stays by bench/intelligence_recommend.py
-# Review counts closer than a factor of e^0.5 (1.65) are not read as a popularity difference
-# (baselines.blended); the planted world's cities spread far wider.
-MIN_POPULARITY_SPREAD = 0.5
-WHY_ASPECTS = 3
 TRAVELLER_TYPES = ("solo", "couple", "family", "group", "business", "other")
 NOT_SCORED_REASON = (
     "not scored yet: the hotel has no reviews, or the intelligence runner has not reached "
     "its latest ones (it follows ingestion within seconds)"
 )
-_ORDER = "recommended"  # the cursors' listing name
 
 
 class ReviewerNotFound(NotFound):
     code = "reviewer_not_found"
     resource = "reviewer"
-
-
-@dataclass(frozen=True, slots=True)
-class World:
-    """The scored hotels as the methods take them, and the type model fitted on them."""
-
-    profiles: Mapping[int, HotelProfile]  # city = the normalised city key ("" for none)
-    counts: Mapping[int, int]  # reviews per hotel: the popularity the blend uses
-    indices: Mapping[int, float]  # reputation index per hotel
-    sums: Mapping[tuple[int, str], tuple[int, float]]
-    by_city: Mapping[str, Sequence[int]]
-    model: TypeModel | None  # None: no rating to learn from yet
-    # Each aspect's standard deviation over the scored hotels: a weight times it is what a
-    # typical difference in that aspect is worth, comparable across aspects (see shares).
-    spread: Matrix
-
-
-def build_world(rows: Sequence[Any]) -> World:
-    """The world from `repository.scored_hotels` rows."""
-    profiles: dict[int, HotelProfile] = {}
-    sums: dict[tuple[int, str], tuple[int, float]] = {}
-    by_city: dict[str, list[int]] = {}
-    for row in rows:
-        city = row.city_key or ""
-        profiles[row.hotel_id] = HotelProfile(
-            hotel_id=row.hotel_id,
-            city=city,
-            stars=int(row.stars or 0),
-            # An aspect no opinion mentions is left out (no evidence: the methods fill it with
-            # the aspect's mean): its reputation score is only the hotel's overall index
-            # again, and the fit would read "better hotels are rated higher" into it.
-            scores={
-                key: float(score) / 10.0
-                for key, (score, _, mentions) in row.aspects.items()
-                if mentions > 0
-            },
-            review_count=int(row.reviews),
-        )
-        for traveller_type, (count, total) in row.ratings.items():
-            sums[(row.hotel_id, traveller_type)] = (int(count), float(total))
-        by_city.setdefault(city, []).append(row.hotel_id)
-    model = fit_type_model_from_sums(sums=sums, profiles=profiles) if sums else None
-    ids = sorted(profiles)
-    spread = (
-        profile_matrix(profiles=profiles, hotel_ids=ids).std(axis=0)
-        if ids
-        else np.ones(len(ASPECTS))
-    )
-    return World(
-        profiles=profiles,
-        counts={h: p.review_count for h, p in profiles.items()},
-        indices={row.hotel_id: float(row.reputation_index) for row in rows},
-        sums=sums,
-        by_city={city: sorted(ids) for city, ids in by_city.items()},
-        model=model,
-        spread=np.asarray(spread, dtype=np.float64),
-    )
-
-
-# Per engine (primary, each replica): (the data version it was built at, the world).
-_worlds: weakref.WeakKeyDictionary[Any, tuple[int, World]] = weakref.WeakKeyDictionary()
-
-
-async def current_world(connection: AsyncConnection, *, engine: AsyncEngine) -> World:
-    """The world at the engine's current data version, built once per version."""
-    version = await read_data_version(connection)
-    cached = _worlds.get(engine.sync_engine)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    world = build_world(await repo.scored_hotels(connection))
-    _worlds[engine.sync_engine] = (version, world)
-    return world
-
-
-def city_key(city: str) -> str:
-    """The city as the runner keys it (lower case, single spaces)."""
-    return place_of(city=city, stars=None).city_key or ""
-
-
-# --- similar hotels -------------------------------------------------------------------------
 
 
 async def similar_hotels_read(
@@ -223,70 +119,6 @@ def _similar(
     return found, parts
 
 
-# --- rankings -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    hotel_id: int
-    score: float  # fit and popularity blended: the order
-    expected_rating: float  # the model's expected rating (1–10 scale)
-    why: tuple[str, ...]  # the aspects that lift this hotel most for these weights
-
-
-def rank_city(
-    world: World,
-    *,
-    city: str,
-    weights: Matrix,
-    intercept: float,
-    exclude: Collection[int] = (),
-) -> list[Ranked]:
-    """The city's scored hotels (less `exclude`), best first for the weights."""
-    candidates = [h for h in world.by_city.get(city, ()) if h not in exclude]
-    if not candidates:
-        return []
-    shrunk = shrunk_profiles(
-        profiles=world.profiles, hotel_ids=candidates, prior_reviews=DEFAULT_PRIOR_REVIEWS
-    )
-    fit = shrunk @ weights
-    # What each aspect the traveller values adds against the city's average hotel: the
-    # reason to pick this one (a bad score on an aspect weighted negatively is no reason).
-    lift = (shrunk - shrunk.mean(axis=0)) * np.maximum(weights, 0.0)
-    score = blended(
-        preference={h: float(f) for h, f in zip(candidates, fit, strict=True)},
-        counts=world.counts,
-        popularity_weight=POPULARITY_WEIGHT,
-        min_popularity_spread=MIN_POPULARITY_SPREAD,
-    )
-    ranked = [
-        Ranked(
-            hotel_id=h,
-            score=score[h],
-            expected_rating=float(fit[i] + intercept),
-            why=tuple(
-                ASPECTS[a]
-                for a in np.argsort(-lift[i], kind="stable")[:WHY_ASPECTS]
-                if lift[i, a] > 0
-            ),
-        )
-        for i, h in enumerate(candidates)
-    ]
-    ranked.sort(key=lambda item: (-item.score, item.hotel_id))
-    return ranked
-
-
-def _page_of(ranked: list[Ranked], page: PageRequest) -> tuple[list[Ranked], str | None]:
-    """The page after the cursor (score, hotel id of the last row shown) and the next cursor."""
-    rest = ranked
-    if page.cursor is not None:
-        last_score, last_id = decode_cursor(page.cursor, _ORDER, ["float", "int"])
-        rest = [r for r in ranked if (-r.score, r.hotel_id) > (-last_score, last_id)]
-    shown = rest[: page.limit]
-    more = len(rest) > page.limit
-    return shown, (encode_cursor(_ORDER, [shown[-1].score, shown[-1].hotel_id]) if more else None)
-
-
 def _card(row: Any, world: World) -> dict[str, Any]:
     index = world.indices.get(row.id)
     return {
@@ -301,7 +133,7 @@ def _card(row: Any, world: World) -> dict[str, Any]:
 async def _page_body(
     connection: AsyncConnection, world: World, ranked: list[Ranked], page: PageRequest
 ) -> dict[str, Any]:
-    shown, next_cursor = _page_of(ranked, page)
+    shown, next_cursor = page_of(ranked, page)
     cards = await repo.hotel_cards(connection, hotel_ids=[r.hotel_id for r in shown])
     items = [
         {
@@ -314,15 +146,6 @@ async def _page_body(
         if r.hotel_id in cards
     ]
     return page_body(items, next_cursor, len(ranked) if page.include_total else None, page=page)
-
-
-def shares(world: World, weights: Matrix) -> dict[str, float]:
-    """Each aspect's share of what the weights make of a typical (one standard deviation)
-    difference between hotels, signed: |w × sd| over its sum. Raw coefficients are not
-    comparable: an aspect few reviews mention has scores close together (its reputation
-    score stays near the hotel's overall index), so a large coefficient there moves ratings
-    less than a small one on an aspect whose scores spread wide."""
-    return {a: round(s, 4) for a, s in normalised_weights(weights * world.spread).items()}
 
 
 def model_read(world: World, traveller_type: str | None) -> dict[str, Any]:
