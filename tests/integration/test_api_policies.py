@@ -47,6 +47,10 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /api/v1/hotels/{hotel_id}/reviews": (None, EVERYONE),
     "GET /api/v1/hotels/{hotel_id}/trend": (None, EVERYONE),
     "GET /api/v1/hotels/{hotel_id}/reputation": (None, EVERYONE),
+    "GET /api/v1/hotels/{hotel_id}/similar": (None, EVERYONE),
+    "GET /api/v1/recommendations": (None, EVERYONE),
+    "GET /api/v1/recommendations/traveller-types": (None, EVERYONE),
+    "GET /api/v1/recommendations/for-reviewer": (None, EVERYONE),
     "GET /api/v1/reviews/search": (None, EVERYONE),
     "GET /api/v1/reviews/{review_id}": (None, EVERYONE),
     "GET /api/v1/providers": (None, EVERYONE),
@@ -61,7 +65,11 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /api/v1/alerts": (None, {"admin", "manager", "analyst"}),
     "GET /api/v1/events": (None, EVERYONE),
 }
-QUERIES = {"/api/v1/reviews/search": {"q": "clean"}}
+QUERIES = {
+    "/api/v1/reviews/search": {"q": "clean"},
+    "/api/v1/recommendations": {"city": "Singapore"},
+    "/api/v1/recommendations/for-reviewer": {"name": "Anna"},
+}
 DENIED = {"authentication_required", "forbidden"}
 
 

@@ -51,6 +51,7 @@ from hotelreviews.app.factory import create_app
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.intelligence.flags.tables import review_flags
+from hotelreviews.intelligence.runner import catch_up
 from hotelreviews.security import service as security_service
 from hotelreviews.security.authn import API_KEY_HEADER
 from hotelreviews.security.roles import ROLES
@@ -86,17 +87,27 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def key_headers(engine: AsyncEngine) -> dict[str, dict[str, str]]:
-    """Real rows to find (hotels, reviews, ingestions) and one API key per role."""
+async def key_headers(engine: AsyncEngine, settings: Settings) -> dict[str, dict[str, str]]:
+    """Real rows to find (hotels, reviews, ingestions, scored by the intelligence runner: the
+    reviewer "Anna" is the for-reviewer route's example) and one API key per role."""
     catalog = Catalog(engine)
     agoda = await catalog.provider("Agoda", key="332")
     feed = await catalog.provider("Group feed", key="feed:group", rating_scale=5.0)
-    hotels = [await catalog.hotel("Sea View"), await catalog.hotel("Old Town Inn")]
+    hotels = [
+        await catalog.hotel("Sea View", city="Singapore"),
+        await catalog.hotel("Old Town Inn", city="Singapore"),
+    ]
     first, copy = [
-        await catalog.review(hotel, agoda, rating=8.0, review_date=T0) for hotel in hotels
+        await catalog.review(
+            hotel, agoda, rating=8.0, review_date=T0, reviewer_name="Anna", traveller_type="solo"
+        )
+        for hotel in hotels
     ]
     await catalog.review(hotels[0], feed, rating=4.0, rating_scale=5.0, review_date=T0)
-    # A flagged review, so that responses with flags are checked against the schema too.
+    await catalog.refresh_summaries()
+    # The runner first (similar hotels and recommendations need its inputs), then a flag of
+    # our own, so that responses with flags are checked against the schema too.
+    await catch_up(engine=engine, settings=settings)
     async with write_transaction(engine) as connection:
         await connection.execute(
             sa.insert(review_flags).values(
@@ -109,7 +120,6 @@ async def key_headers(engine: AsyncEngine) -> dict[str, dict[str, str]]:
                 flagged_at=T0,
             )  # fmt: skip
         )
-    await catalog.refresh_summaries()
     await catalog.ingestion(display_name="feed.jl")
     headers: dict[str, dict[str, str]] = {"anonymous": {}}
     for role in sorted(ROLES):

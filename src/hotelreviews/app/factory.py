@@ -36,6 +36,7 @@ from hotelreviews.events.routes import router as events_router
 from hotelreviews.hotels.routes import router as hotels_router
 from hotelreviews.ingestion.runs.routes import router as ingestions_router
 from hotelreviews.intelligence.alerts.routes import router as alerts_router
+from hotelreviews.intelligence.recommend.routes import router as recommend_router
 from hotelreviews.intelligence.standing.routes import router as reputation_router
 from hotelreviews.observability import exposition
 from hotelreviews.observability.logging import configure_logging, flush_request_lines
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(audit_router)
     api.include_router(alerts_router)
     api.include_router(reputation_router)  # /hotels/{hotel_id}/reputation
+    api.include_router(recommend_router)  # /hotels/{hotel_id}/similar, /recommendations
     api.include_router(events_router)
     app.include_router(api, dependencies=policy)
     bind_policies(app)  # refuses a route without a policy

@@ -17,6 +17,7 @@ from hotelreviews.intelligence.alerts.tables import alerts
 from hotelreviews.intelligence.duplicates.tables import review_lsh_buckets, review_signatures
 from hotelreviews.intelligence.flags.tables import review_flags
 from hotelreviews.intelligence.opinions.tables import review_opinions
+from hotelreviews.intelligence.recommend.tables import hotel_tastes
 from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.providers.tables import providers
@@ -49,4 +50,5 @@ __all__ = [
     "review_signatures",
     "review_lsh_buckets",
     "review_flags",
+    "hotel_tastes",
 ]

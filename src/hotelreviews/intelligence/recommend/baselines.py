@@ -59,22 +59,33 @@ def fit_item_knn(stays: Iterable[Stay]) -> ItemKnn:
 
 
 def blended(
-    *, preference: Mapping[int, float], counts: Mapping[int, int], popularity_weight: float
+    *,
+    preference: Mapping[int, float],
+    counts: Mapping[int, int],
+    popularity_weight: float,
+    min_popularity_spread: float = 0.0,
 ) -> dict[int, float]:
     """Preference and log-popularity, each standardised over the candidates, then added.
 
     Choice in the wild is popularity AND fit: a ranking by fit alone ignores why most people
     end up where they do, popularity alone ignores the traveller. The weight is chosen on
-    held-out data by the caller, not assumed."""
+    held-out data by the caller, not assumed. `min_popularity_spread` floors the standard
+    deviation of log-popularity that it is divided by: among hotels with 28 and 29 reviews
+    the difference is noise, and standardising it would blow it up to ±1 (the served ranking
+    uses a floor; in the evaluated world the spread is far above it)."""
     candidates = sorted(preference)
     fit = _z(np.array([preference[h] for h in candidates], dtype=np.float64))
-    pop = _z(np.log1p(np.array([counts.get(h, 0) for h in candidates], dtype=np.float64)))
+    pop = _z(
+        np.log1p(np.array([counts.get(h, 0) for h in candidates], dtype=np.float64)),
+        min_spread=min_popularity_spread,
+    )
     return {
         h: float(f + popularity_weight * p) for h, f, p in zip(candidates, fit, pop, strict=True)
     }
 
 
-def _z(values: Matrix) -> Matrix:
-    """Standardised values; all zeros when they do not vary."""
-    spread = values.std()
+def _z(values: Matrix, *, min_spread: float = 0.0) -> Matrix:
+    """Standardised values (divided by at least `min_spread`); all zeros when they do not
+    vary."""
+    spread = max(float(values.std()), min_spread)
     return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)

@@ -84,6 +84,25 @@ def build_similarity_index(
     )
 
 
+def index_with_text_similarity(
+    *, profiles: Mapping[int, HotelProfile], text_similarity: Matrix
+) -> HotelSimilarityIndex:
+    """The index over `profiles` with a text similarity computed elsewhere (rows and columns
+    in ascending hotel id order): the served route's, from the stored term bags
+    (terms.bag_similarity), since it cannot read every review's text per request."""
+    hotel_ids = tuple(sorted(profiles))
+    if text_similarity.shape != (len(hotel_ids), len(hotel_ids)):
+        raise ValueError("text_similarity must be hotels x hotels, in ascending id order")
+    return HotelSimilarityIndex(
+        hotel_ids=hotel_ids,
+        cities=tuple(profiles[h].city for h in hotel_ids),
+        profile_similarity=_cosine(
+            standardised(profile_matrix(profiles=profiles, hotel_ids=hotel_ids))
+        ),
+        text_similarity=text_similarity,
+    )
+
+
 def similar_hotels(
     *,
     hotel_id: int,

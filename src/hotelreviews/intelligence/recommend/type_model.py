@@ -84,6 +84,51 @@ def fit_type_model(
     return TypeModel(weights=weights, intercepts=intercepts, stays_used=used)
 
 
+def fit_type_model_from_sums(
+    *,
+    sums: Mapping[tuple[int, str], tuple[int, float]],
+    profiles: Mapping[int, HotelProfile],
+    alpha: float = DEFAULT_ALPHA,
+    min_stays: int = MIN_STAYS_PER_TYPE,
+) -> TypeModel:
+    """`fit_type_model` from per (hotel, traveller type) rating counts and sums alone.
+
+    Every stay at a hotel has the same features (the hotel's profile), so the per-stay
+    squared error splits into a count-weighted error on the hotel's mean rating plus a
+    within-hotel spread that does not depend on the weights: ridge on the means, weighted by
+    the counts, has the same minimiser (unit-tested against `fit_type_model`). That is what
+    lets the runner keep two numbers per hotel and type instead of every rating."""
+    rated = {key: value for key, value in sums.items() if key[0] in profiles and value[0] > 0}
+    if not rated:
+        raise ValueError("no rating at a hotel with a profile: nothing to learn from")
+    hotel_ids = sorted(profiles)
+    row_of = {h: i for i, h in enumerate(hotel_ids)}
+    features = profile_matrix(profiles=profiles, hotel_ids=hotel_ids)
+    pooled: dict[int, list[float]] = {}
+    groups: dict[str, list[tuple[int, int, float]]] = {}
+    for (hotel_id, traveller_type), (count, total) in sorted(rated.items()):
+        groups.setdefault(traveller_type, []).append((hotel_id, count, total))
+        entry = pooled.setdefault(hotel_id, [0, 0.0])
+        entry[0] += count
+        entry[1] += total
+    groups[ANY_TYPE] = [(h, int(n), float(t)) for h, (n, t) in sorted(pooled.items())]
+    weights: dict[str, Matrix] = {}
+    intercepts: dict[str, float] = {}
+    used: dict[str, int] = {}
+    for traveller_type, group in groups.items():
+        stays = sum(count for _, count, _ in group)
+        if traveller_type != ANY_TYPE and stays < min_stays:
+            continue
+        x = features[[row_of[h] for h, _, _ in group]]
+        counts = np.array([count for _, count, _ in group], dtype=np.float64)
+        means = np.array([total / count for _, count, total in group], dtype=np.float64)
+        ridge = Ridge(alpha=alpha).fit(x, means, sample_weight=counts)
+        weights[traveller_type] = np.asarray(ridge.coef_, dtype=np.float64)
+        intercepts[traveller_type] = float(ridge.intercept_)
+        used[traveller_type] = stays
+    return TypeModel(weights=weights, intercepts=intercepts, stays_used=used)
+
+
 def normalised_weights(weights: Matrix) -> dict[str, float]:
     """Weights as shares of their absolute sum, by aspect key (for reading and comparing)."""
     total = float(np.abs(weights).sum())

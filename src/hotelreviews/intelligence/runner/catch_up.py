@@ -5,12 +5,13 @@ Each step has two phases. The plan reads only, without a write lock (SQLite's in
 on meanwhile): the cursor, up to `limit` events after it, and for the hotels their "reviews"
 events name, the reviews to analyse (intelligence.runner.analysis), the reviews to judge
 against the stored duplicate index (duplicates), the new states, scores and set ranks
-(scoring), the alerts of new problems (alerting) and of duplicate bursts. The write is one short
-transaction: take the runners' turn (an advisory lock on PostgreSQL), re-read the cursor and
-give the plan up if another runner moved it; else store the opinions, duplicate judgements,
-reputations, ranks and alerts, save the cursor, bump the changed hotels' cache versions and
-record the "alert" events — in that order, the writers' order (version row, then the events'
-lock), so no deadlock with ingestion. Commit, then announce the alert events.
+(scoring), the alerts of new problems (alerting) and of duplicate bursts, the recommendations'
+inputs (tastes). The write is one short transaction: take the runners' turn (an advisory lock
+on PostgreSQL), re-read the cursor and give the plan up if another runner moved it; else store
+the opinions, duplicate judgements, reputations, ranks, tastes and alerts, save the cursor,
+bump the changed hotels' cache versions and record the "alert" events — in that order, the
+writers' order (version row, then the events' lock), so no deadlock with ingestion. Commit,
+then announce the alert events.
 
 A crash anywhere before the commit leaves the cursor and every effect as they were; a re-run
 plans the same hotels from the same stored rows to the same state (every write is a
@@ -29,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -45,6 +47,7 @@ from hotelreviews.intelligence.runner.alerting import detect_hotel, store_alerts
 from hotelreviews.intelligence.runner.analysis import Analysed, analyse_hotels
 from hotelreviews.intelligence.runner.duplicates import Judged, judge_hotels, store_judged
 from hotelreviews.intelligence.runner.scoring import Scored, place_of, score_hotels, store_scores
+from hotelreviews.intelligence.runner.tastes import plan_tastes, store_tastes
 
 DEFAULT_LIMIT = 2000
 # Called in each batch's transaction after its writes, before the commit (tests: a crash).
@@ -72,6 +75,7 @@ class _Plan:
     judged: Judged
     scored: Scored
     raised: list[NewAlert]
+    tastes: list[dict[str, Any]]
 
 
 async def _plan(
@@ -98,7 +102,16 @@ async def _plan(
             today=now.date(),
             replay=rebuild,  # resynchronising: alerts over the whole history (alerting.py)
         )
-    return _Plan(analysed=analysed, judged=judged, scored=scored, raised=raised + judged.raised)
+    tastes = await plan_tastes(
+        connection, hotel_ids=list(places), analysed=analysed, rebuild=rebuild, now=now
+    )
+    return _Plan(
+        analysed=analysed,
+        judged=judged,
+        scored=scored,
+        raised=raised + judged.raised,
+        tastes=tastes,
+    )
 
 
 async def _write(
@@ -115,6 +128,7 @@ async def _write(
     await repo.store_opinions(connection, rows=plan.analysed.rows)
     await store_judged(connection, judged=plan.judged)
     await store_scores(connection, scored=plan.scored)
+    await store_tastes(connection, rows=plan.tastes)
     alert_events = await store_alerts(connection, raised=plan.raised)
     if cursor is not None:
         await repo.save_cursor(connection, last_event_id=cursor, now=now)

@@ -16,13 +16,14 @@ from hotelreviews.events.tables import events
 from hotelreviews.hotels.tables import hotel_provider_standings, hotels
 from hotelreviews.intelligence.alerts.tables import alerts
 from hotelreviews.intelligence.opinions.tables import review_opinions
+from hotelreviews.intelligence.recommend.tables import hotel_tastes
 from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
 
 r, o, p = reviews.c, review_opinions.c, intelligence_progress.c
-hr, h, ev = hotel_reputation.c, hotels.c, events.c
+hr, h, ev, ht = hotel_reputation.c, hotels.c, events.c, hotel_tastes.c
 
 
 # pg_advisory_xact_lock's key for "a runner is writing": any constant the app uses for nothing
@@ -249,3 +250,68 @@ async def alert_ids(connection: AsyncConnection, *, keys: Collection[str]) -> di
     a = alerts.c
     statement = sa.select(a.alert_key, a.id).where(a.alert_key.in_(sorted(keys)))
     return {key: alert_id for key, alert_id in (await connection.execute(statement)).all()}
+
+
+async def stored_tastes(
+    connection: AsyncConnection, *, hotel_ids: Collection[int]
+) -> dict[int, Row[Any]]:
+    """The stored `hotel_tastes` rows (hotel_id, ratings, terms, reviews) of the hotels."""
+    statement = sa.select(ht.hotel_id, ht.ratings, ht.terms, ht.reviews).where(
+        ht.hotel_id.in_(sorted(hotel_ids))
+    )
+    return {row.hotel_id: row for row in (await connection.execute(statement)).all()}
+
+
+_IDS_PER_STATEMENT = 5000
+_TASTE_COLUMNS = (
+    r.id,
+    r.hotel_id,
+    r.traveller_type,
+    r.rating_normalized,
+    r.title,
+    r.text,
+    r.positives,
+    r.negatives,
+)
+
+
+async def reviews_by_id(
+    connection: AsyncConnection, *, review_ids: Collection[int]
+) -> list[Row[Any]]:
+    """What tastes need of these reviews: hotel, traveller type, rating /10 and texts."""
+    ids = sorted(review_ids)
+    found: list[Row[Any]] = []
+    # A batch can bring more reviews than SQLite takes bound parameters in one statement.
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        chunk = ids[start : start + _IDS_PER_STATEMENT]
+        statement = sa.select(*_TASTE_COLUMNS).where(r.id.in_(chunk)).order_by(r.id)
+        found += (await connection.execute(statement)).all()
+    return found
+
+
+async def reviews_of_hotels(
+    connection: AsyncConnection, *, hotel_ids: Collection[int]
+) -> list[Row[Any]]:
+    """As reviews_by_id, for every review of the hotels (rebuilding their tastes)."""
+    if not hotel_ids:
+        return []
+    statement = sa.select(*_TASTE_COLUMNS).where(r.hotel_id.in_(sorted(hotel_ids))).order_by(r.id)
+    return list((await connection.execute(statement)).all())
+
+
+async def upsert_tastes(connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace the hotels' `hotel_tastes` rows."""
+    if not rows:
+        return
+    insert = _insert(connection)(hotel_tastes)
+    excluded = insert.excluded
+    await connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[ht.hotel_id],
+            set_={
+                name: getattr(excluded, name)
+                for name in ("ratings", "terms", "reviews", "updated_at")
+            },
+        ),
+        list(rows),
+    )
