@@ -33,9 +33,9 @@ def _line(day: int, n: int, rating: float) -> dict[str, Any]:
         "hotel_star_rating": 3,
         "rating": rating,
         "title": "Stay",
-        "comment": "The staff were friendly and the room was clean."
-        if rating > 3
-        else "The room was dirty and the staff were rude.",
+        # Under eight words: the same text thrice a day would rightly be flagged as a
+        # burst of near-duplicates (intelligence.duplicates), which this test is not about.
+        "comment": "Friendly staff, clean room." if rating > 3 else "Dirty room, rude staff.",
         "review_date": (START + timedelta(days=day, minutes=n)).isoformat(),
         "language": "en",
         "source": "group-feed",
