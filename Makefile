@@ -60,7 +60,7 @@ run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	@data_dir="$${HOTELREVIEWS_DATA_DIR:-var}"; stamp="$$data_dir/.demo-ingested"; \
 	if [ ! -e "$$stamp" ]; then \
 		echo "==> first run: generating and ingesting demo data"; \
-		$(BIN)/hotelreviews demo --ingest && mkdir -p "$$data_dir" && touch "$$stamp"; \
+		$(BIN)/hotelreviews demo --ingest --no-intelligence && mkdir -p "$$data_dir" && touch "$$stamp"; \
 	else \
 		echo "==> demo data already ingested ($$stamp)"; \
 	fi

@@ -6,6 +6,7 @@ workers unless told; the runner's task ends with the app."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import httpx
@@ -13,20 +14,23 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.app.intelligence import THREAD_NAME
 from hotelreviews.core.settings import Settings
 from hotelreviews.hotels.tables import hotels
 from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.intelligence.opinions.tables import review_opinions
+from hotelreviews.intelligence.runner import background
+from hotelreviews.intelligence.runner.catch_up import CatchUpReport
 from hotelreviews.reviews.tables import reviews
 from tests.support.api_client import api_client
 
 AGODA = Path("/work/shared/formats/samples/agoda_com_2025-03-16.jl")
 DEADLINE_SECONDS = 60.0
-RUNNER_TASK = "hotelreviews-intelligence"
 
 
-def _runner_tasks() -> list[asyncio.Task[object]]:
-    return [task for task in asyncio.all_tasks() if task.get_name() == RUNNER_TASK]
+def _runner_tasks() -> list[threading.Thread]:
+    """The runners' threads (app.intelligence: each runs on a thread of its own)."""
+    return [thread for thread in threading.enumerate() if thread.name == THREAD_NAME]
 
 
 async def _count(engine: AsyncEngine, table: sa.Table) -> int:
@@ -127,3 +131,29 @@ def test_who_runs_intelligence_in_the_server(
         intelligence_in_server=in_server,
     )
     assert settings.intelligence_runs_in_server is runs
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_requests_are_served_while_the_runner_is_busy_with_a_long_batch(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first catch-up over a big database is a minute of CPU-bound work: it runs on the
+    runner's own thread, so the API answers meanwhile. (On the API's event loop, the blocked
+    batch below would hold the request until the batch gave up.)"""
+    busy, release, gave_up = threading.Event(), threading.Event(), threading.Event()
+
+    async def long_batch(**_: object) -> CatchUpReport:
+        busy.set()
+        if not release.wait(timeout=20):  # blocks its thread, as CPU-bound work does
+            gave_up.set()
+        return CatchUpReport()
+
+    monkeypatch.setattr(background, "catch_up", long_batch)
+    embedded = settings.model_copy(update={"intelligence_in_server": "auto"})
+    async with api_client(embedded) as client:
+        assert await asyncio.to_thread(busy.wait, 20)
+        response = await client.get("/api/v1/providers")
+        served_during_the_batch = not gave_up.is_set()
+        release.set()
+    assert response.status_code == 200
+    assert served_during_the_batch

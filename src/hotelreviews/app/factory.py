@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.token_versions.running(),
                 app.state.event_hub.running(primary_engine),
                 # Last in, first out: stopped before the hub, cache and router it writes to.
-                intelligence_in_server(settings, primary_engine) as runner,
+                intelligence_in_server(settings) as runner,
             ):
                 app.state.intelligence = runner  # its stats, for operators and tests
                 heap.settle()

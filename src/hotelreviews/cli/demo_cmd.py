@@ -55,6 +55,14 @@ def demo(
             help="Also write each review's sentence labels to truth/aspects.jsonl.txt (slower).",
         ),
     ] = False,
+    intelligence: Annotated[
+        bool,
+        typer.Option(
+            "--intelligence/--no-intelligence",
+            help="With --ingest: apply review intelligence before returning (make run leaves "
+            "it to the server, which catches up in the background).",
+        ),
+    ] = True,
 ) -> None:
     if out is None:
         from hotelreviews.core.settings import get_settings
@@ -75,11 +83,19 @@ def demo(
             raise typer.Exit(code=1)
         from hotelreviews.core.settings import get_settings
 
-        # So that the laptop demo (no worker) shows reputations and alerts from the start.
-        if get_settings().intelligence_enabled:
+        # So that the demo shows reputations and alerts as soon as it returns. `make run`
+        # says --no-intelligence: its server catches up on a thread of its own while it
+        # already serves (app.intelligence), a minute sooner for the newcomer.
+        settings = get_settings()
+        if intelligence and settings.intelligence_enabled:
             from hotelreviews.cli.intelligence_cmd import run_catch_up
 
             run_catch_up()
+        elif settings.intelligence_runs_in_server:
+            console.print(
+                "review intelligence: the server applies it in the background once started\n"
+                "  (`hotelreviews intelligence catch-up` does it now)"
+            )
 
 
 class _RateColumn(ProgressColumn):

@@ -10,6 +10,7 @@ never raised (the data is committed whatever happens here).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -21,8 +22,10 @@ from hotelreviews.redislink.client import REDIS_ERRORS, redis_client
 
 logger = logging.getLogger("hotelreviews.events")
 
-# The hubs running in this process (events.hub), woken with the last id committed.
-_local_listeners: set[Callable[[int], None]] = set()
+# The hubs and runners of this process (events.hub, intelligence.runner.background), woken with
+# the last id committed, each with the event loop it runs on: the API process's runner has a
+# thread and a loop of its own (app.intelligence), and asyncio objects are not thread-safe.
+_local_listeners: dict[Callable[[int], None], asyncio.AbstractEventLoop | None] = {}
 # One per Redis URL, for the life of the process.
 _breakers: dict[str, Breaker] = {}
 
@@ -42,11 +45,31 @@ def decode_notice(data: bytes) -> int | None:
 
 
 def add_local_listener(listener: Callable[[int], None]) -> None:
-    _local_listeners.add(listener)
+    """Call `listener` on each announce, on the loop it is added from (if any)."""
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    _local_listeners[listener] = loop
 
 
 def remove_local_listener(listener: Callable[[int], None]) -> None:
-    _local_listeners.discard(listener)
+    _local_listeners.pop(listener, None)
+
+
+def _wake_local(
+    listener: Callable[[int], None], loop: asyncio.AbstractEventLoop | None, up_to: int
+) -> None:
+    try:
+        current = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    if loop is None or loop is current:
+        listener(up_to)
+        return
+    # Another thread's loop: hand the call over; a loop closed meanwhile has stopped listening.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(listener, up_to)
 
 
 async def announce(*, settings: Settings, up_to: int | None) -> None:
@@ -54,8 +77,8 @@ async def announce(*, settings: Settings, up_to: int | None) -> None:
     commit, never inside the transaction: a listener woken early would read nothing new)."""
     if up_to is None:
         return
-    for listener in list(_local_listeners):
-        listener(up_to)
+    for listener, loop in list(_local_listeners.items()):
+        _wake_local(listener, loop, up_to)
     if settings.redis_url is None:
         return
     url = settings.redis_url.get_secret_value()

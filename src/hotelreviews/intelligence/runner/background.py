@@ -41,6 +41,10 @@ class BackgroundRunner:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._wake = asyncio.Event()
+        # Clear while a catch-up runs: a graceful stop waits for it (app.intelligence) rather
+        # than cancelling a query in flight.
+        self.idle = asyncio.Event()
+        self.idle.set()
         self.stats = RunnerStats()
         self.last: CatchUpReport | None = None
 
@@ -64,6 +68,7 @@ class BackgroundRunner:
 
     async def run_once(self, engine: AsyncEngine) -> CatchUpReport | None:
         """Catch up now; None (logged) if it failed."""
+        self.idle.clear()
         try:
             report = await catch_up(
                 engine=engine,
@@ -74,6 +79,8 @@ class BackgroundRunner:
             self.stats.failures += 1
             logger.warning("review intelligence could not catch up (will retry): %r", error)
             return None
+        finally:
+            self.idle.set()
         self.stats.runs += 1
         self.last = report
         if report.events or report.resynchronised:
