@@ -14,6 +14,7 @@ from hotelreviews.intelligence.duplicates.signature import (
     ShingleKind,
     SignatureSettings,
     minhash_of,
+    minhashes_of,
     signature_from_bytes,
     signature_to_bytes,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Verdict",
     "VerdictKind",
     "minhash_of",
+    "minhashes_of",
     "same_stay",
     "signature_from_bytes",
     "signature_to_bytes",

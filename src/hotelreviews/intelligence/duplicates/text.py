@@ -19,8 +19,10 @@ _DIGITS = re.compile(r"\d+")
 
 def words_of(text: str) -> list[str]:
     """The normalised words of `text`."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return [_DIGITS.sub("0", token) for token in _TOKEN.findall(folded) if token != "_"]
+    folded = _DIGITS.sub("0", unicodedata.normalize("NFKC", text).casefold())
+    # Digits are word characters: replacing their runs first leaves the tokens' bounds as
+    # they were, with one substitution a text instead of one a word.
+    return [token for token in _TOKEN.findall(folded) if token != "_"]
 
 
 def word_shingles(words: list[str], *, size: int = 3) -> set[str]:

@@ -36,7 +36,7 @@ from hotelreviews.intelligence.duplicates import (
     classify,
     confirmed,
     lsh_shape,
-    minhash_of,
+    minhashes_of,
     signature_from_bytes,
     signature_to_bytes,
 )
@@ -113,10 +113,13 @@ async def judge_hotels(
     if not rows:
         return judged
     bands, per_band = lsh_shape(threshold=settings.threshold, num_perm=settings.signature.num_perm)
+    # Signatures and band hashes for the whole batch at once: their numpy work is shared.
+    minhashes = minhashes_of([review_text(row) for row in rows], settings=settings.signature)
+    present = [minhash for minhash in minhashes if minhash is not None]
+    bucket_rows = iter(band_buckets(present, bands=bands, rows=per_band).tolist())
     signed = []
-    for row in rows:
-        minhash = minhash_of(text=review_text(row), settings=settings.signature)
-        buckets = [] if minhash is None else band_buckets(minhash, bands=bands, rows=per_band)
+    for row, minhash in zip(rows, minhashes, strict=True):
+        buckets = [] if minhash is None else list(enumerate(next(bucket_rows)))
         signed.append((row, minhash, buckets))
     judged.review_ids = [row.id for row in rows]
     stored = await _stored(connection, signed=signed, exclude=set(judged.review_ids))
