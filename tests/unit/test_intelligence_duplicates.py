@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from random import Random
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
+from datasketch import MinHash  # type: ignore[import-untyped]
 
 from hotelreviews.demo.planted.anomalies import compose_review, planted_reviews
 from hotelreviews.intelligence.anomalies import AlertLedger, suspicious_duplicates_alert
@@ -18,9 +18,13 @@ from hotelreviews.intelligence.duplicates import (
     SignatureSettings,
     band_buckets,
     lsh_shape,
+    minhash_from_row,
     minhash_of,
     minhashes_of,
+    rows_to_bytes,
     signature_from_bytes,
+    signature_rows,
+    signature_to_bytes,
 )
 from hotelreviews.intelligence.duplicates.signature import shingle_hashes, tokens_of
 from hotelreviews.intelligence.duplicates.stays import names_compatible
@@ -222,11 +226,22 @@ def test_texts_signed_together_or_one_by_one_get_the_same_signatures() -> None:
 def test_band_buckets_are_equal_exactly_for_equal_bands() -> None:
     settings = SignatureSettings()
     bands, rows = lsh_shape(threshold=0.5, num_perm=settings.num_perm)
-    signature = minhash_of(text=TEXT, settings=settings)
-    assert signature is not None
-    changed = signature.hashvalues.copy()
-    changed[7] ^= 1  # a value of band 1
-    other = LeanMinHash(seed=settings.seed, hashvalues=changed, scheme=signature.scheme)
-    first, second = band_buckets([signature, other], bands=bands, rows=rows).tolist()
+    signed, values = signature_rows([TEXT], settings=settings)
+    changed = values.copy()
+    changed[0, 7] ^= 1  # a value of band 1
+    same = np.tile(values[:, :rows], settings.num_perm // rows + 1)[:, : settings.num_perm]
+    first, second, repeated = band_buckets(
+        np.concatenate([values, changed, same]), bands=bands, rows=rows
+    ).tolist()
     assert [a == b for a, b in zip(first, second, strict=True)] == [i != 1 for i in range(bands)]
     assert len(set(first)) == bands and all(0 <= bucket < 2**63 for bucket in first)
+    assert len(set(repeated)) == bands  # equal values in two bands: two buckets
+
+
+def test_signature_bytes_from_the_arrays_are_datasketch_s_own() -> None:
+    settings = SignatureSettings()
+    texts = [TEXT, TEXT.replace("lovely", "superb")]
+    signed, values = signature_rows(texts, settings=settings)
+    expected = [signature_to_bytes(m) for m in minhashes_of(texts, settings=settings) if m]
+    assert rows_to_bytes(values, settings=settings) == expected
+    assert signature_from_bytes(expected[1]) == minhash_from_row(values[1], settings=settings)

@@ -14,10 +14,9 @@ new review's candidates is one indexed lookup of its `b` (band, bucket) pairs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH  # type: ignore[import-untyped]
+from datasketch import MinHashLSH  # type: ignore[import-untyped]
 
 _U64 = np.uint64
 _MASK = _U64((1 << 63) - 1)
@@ -41,14 +40,13 @@ def _fmix64(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> shift3)
 
 
-def band_buckets(signatures: Sequence[LeanMinHash], *, bands: int, rows: int) -> np.ndarray:
-    """The buckets of each signature's `bands` bands: an int64 array, one row a signature,
-    column k the bucket of band k."""
-    if not signatures:
-        return np.empty((0, bands), dtype=np.int64)
-    values = np.stack([s.hashvalues[: bands * rows] for s in signatures]).astype(_U64)
-    values = values.reshape(len(signatures), bands, rows)
-    folded = np.zeros((len(signatures), bands), dtype=_U64)
+def band_buckets(values: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
+    """The buckets of each signature's `bands` bands, from signatures' hash values (one row
+    each, as `signature_rows` gives them): an int64 array, column k the bucket of band k. The
+    fold starts from the band's number, so equal values in two bands make two buckets."""
+    count = len(values)
+    grouped = values[:, : bands * rows].astype(_U64).reshape(count, bands, rows)
+    folded = np.broadcast_to(np.arange(bands, dtype=_U64), (count, bands))
     for row in range(rows):
-        folded = _fmix64(folded * _CHAIN + values[:, :, row])
+        folded = _fmix64(folded * _CHAIN + grouped[:, :, row])
     return (folded & _MASK).astype(np.int64)

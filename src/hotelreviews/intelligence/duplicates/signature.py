@@ -148,23 +148,47 @@ def _permuted_minimums(hashes: list[np.ndarray], template: Any) -> np.ndarray:
     return rows
 
 
-def minhashes_of(texts: Sequence[str], *, settings: SignatureSettings) -> list[LeanMinHash | None]:
-    """Each text's MinHash signature, or None for a text too short to judge (many texts at
-    once: the numpy work is shared)."""
+def signature_rows(
+    texts: Sequence[str], *, settings: SignatureSettings
+) -> tuple[list[int], np.ndarray]:
+    """The positions of the texts long enough to judge, and their signatures' hash values
+    (uint32, one row each): what `minhashes_of` wraps, for callers that work on many at once."""
     words = [words_of(text) for text in texts]
     signed = [i for i, w in enumerate(words) if len(w) >= settings.min_words and w]
     tokens = [tokens_of(words[i], settings.shingles) for i in signed]
     hashes = shingle_hashes(tokens, size=_SHINGLE_SIZE[settings.shingles])
-    template = _template(settings.num_perm, settings.seed)
+    return signed, _permuted_minimums(hashes, _template(settings.num_perm, settings.seed))
+
+
+def minhash_from_row(values: np.ndarray, *, settings: SignatureSettings) -> LeanMinHash:
+    """A row of `signature_rows` as datasketch's LeanMinHash."""
+    scheme = _template(settings.num_perm, settings.seed).scheme
+    return LeanMinHash(seed=settings.seed, hashvalues=values, scheme=scheme)
+
+
+def minhashes_of(texts: Sequence[str], *, settings: SignatureSettings) -> list[LeanMinHash | None]:
+    """Each text's MinHash signature, or None for a text too short to judge (many texts at
+    once: the numpy work is shared)."""
+    signed, rows = signature_rows(texts, settings=settings)
     found: list[LeanMinHash | None] = [None] * len(texts)
-    for i, row in zip(signed, _permuted_minimums(hashes, template), strict=True):
-        found[i] = LeanMinHash(seed=settings.seed, hashvalues=row, scheme=template.scheme)
+    for i, values in zip(signed, rows, strict=True):
+        found[i] = minhash_from_row(values, settings=settings)
     return found
 
 
 def minhash_of(*, text: str, settings: SignatureSettings) -> LeanMinHash | None:
     """The text's MinHash signature, or None when it is too short to judge."""
     return minhashes_of([text], settings=settings)[0]
+
+
+def rows_to_bytes(rows: np.ndarray, *, settings: SignatureSettings) -> list[bytes]:
+    """`signature_to_bytes` of each row of `signature_rows`, without a LeanMinHash each: the
+    header datasketch writes (seed, size, scheme) once, then each row's little-endian values."""
+    if not len(rows):
+        return []
+    first = signature_to_bytes(minhash_from_row(rows[0], settings=settings))
+    header = first[: len(first) - rows.shape[1] * 4]
+    return [header + values for values in map(bytes, rows.astype("<u4"))]
 
 
 def signature_to_bytes(signature: LeanMinHash) -> bytes:

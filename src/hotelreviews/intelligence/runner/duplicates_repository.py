@@ -151,7 +151,8 @@ async def replace_judgements(
     flags: Sequence[dict[str, Any]],
 ) -> None:
     """Replace the reviews' signatures, buckets and flags by these (deletes, then inserts: a
-    re-run of the same plan writes the same rows)."""
+    re-run of the same plan writes the same rows). `review_ids`: those judged before, whose
+    rows are deleted (a review never judged has none: its deletes would find nothing)."""
     for chunk in _chunks(review_ids):
         for table, column in ((review_lsh_buckets, b.review_id), (review_flags, f.review_id)):
             await connection.execute(sa.delete(table).where(column.in_(chunk)))
