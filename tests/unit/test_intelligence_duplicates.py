@@ -28,7 +28,7 @@ from hotelreviews.intelligence.duplicates import (
 )
 from hotelreviews.intelligence.duplicates.signature import shingle_hashes, tokens_of
 from hotelreviews.intelligence.duplicates.stays import names_compatible
-from hotelreviews.intelligence.duplicates.text import word_shingles, words_of
+from hotelreviews.intelligence.duplicates.text import regex_words_of, word_shingles, words_of
 
 TEXT = (
     "We stayed three nights for a conference and the room on the fifth floor was quiet. "
@@ -245,3 +245,16 @@ def test_signature_bytes_from_the_arrays_are_datasketch_s_own() -> None:
     expected = [signature_to_bytes(m) for m in minhashes_of(texts, settings=settings) if m]
     assert rows_to_bytes(values, settings=settings) == expected
     assert signature_from_bytes(expected[1]) == minhash_from_row(values[1], settings=settings)
+
+
+def test_the_fast_path_for_plain_texts_splits_words_as_the_regular_expression_does() -> None:
+    rng = Random(5)
+    texts = [" ".join(compose_review(rng)) for _ in range(100)] + [
+        "Snake_case words, a lone _ and __ too; tabs\tand\nnew lines -- (brackets) [ok]!",
+        'Mixed CASE, Wi-Fi, e-mail & co. ... it\'s "quoted" / slashed \\ back',
+        "",
+        "   ",
+    ]
+    for text in texts:
+        assert words_of(text) == regex_words_of(text), text
+    assert words_of("a _ b __ c_d") == ["a", "b", "__", "c_d"]
