@@ -178,7 +178,8 @@ async def judge_hotels(
         set((in_batch | in_stored).nonzero()[0].tolist()),
         set(in_batch.nonzero()[0].tolist()),
     )
-    before = await repo.flag_kinds(connection, review_ids=judged.review_ids)
+    # Flags are stored with a judgement: a review never judged has none.
+    before = await repo.flag_kinds(connection, review_ids=judged.rejudged)
     batch = _Found()
     for index, row in enumerate(rows):
         judged.signatures.append(
