@@ -6,6 +6,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from random import Random
 
+import numpy as np
+from datasketch import MinHash  # type: ignore[import-untyped]
+
 from hotelreviews.demo.planted.anomalies import compose_review, planted_reviews
 from hotelreviews.intelligence.anomalies import AlertLedger, suspicious_duplicates_alert
 from hotelreviews.intelligence.duplicates import (
@@ -13,11 +16,19 @@ from hotelreviews.intelligence.duplicates import (
     IndexSettings,
     ReviewForDedup,
     SignatureSettings,
+    band_buckets,
+    lsh_shape,
+    minhash_from_row,
     minhash_of,
+    minhashes_of,
+    rows_to_bytes,
     signature_from_bytes,
+    signature_rows,
+    signature_to_bytes,
 )
+from hotelreviews.intelligence.duplicates.signature import shingle_hashes, tokens_of
 from hotelreviews.intelligence.duplicates.stays import names_compatible
-from hotelreviews.intelligence.duplicates.text import words_of
+from hotelreviews.intelligence.duplicates.text import regex_words_of, word_shingles, words_of
 
 TEXT = (
     "We stayed three nights for a conference and the room on the fifth floor was quiet. "
@@ -179,3 +190,71 @@ def test_every_member_of_a_burst_maps_to_one_suspicious_duplicates_alert() -> No
                 raised += ledger.admit([alert])
     assert [(a.kind, a.onset) for a in raised] == [("suspicious_duplicates", date(2025, 5, 1))]
     assert "3 near-identical reviews" in raised[0].message
+
+
+def test_signatures_apply_the_datasketch_minhash_permutations_to_the_shingle_hashes() -> None:
+    settings = SignatureSettings()
+    words = words_of(TEXT)
+    hashes = shingle_hashes([tokens_of(words, settings.shingles)], size=3)[0]
+    reference = MinHash(num_perm=settings.num_perm, seed=settings.seed, hashfunc=int)
+    reference.update_batch(hashes.tolist())
+    signature = minhash_of(text=TEXT, settings=settings)
+    assert signature is not None
+    assert list(signature.hashvalues) == list(reference.hashvalues)
+    assert len(hashes) == len(set(word_shingles(words, size=3)))
+
+
+def test_a_shingle_hash_depends_on_itstokens_of_and_their_order_only() -> None:
+    first, second = np.array([1, 2, 3, 4], dtype=np.uint64), np.array([9, 2, 3, 4], dtype=np.uint64)
+    reverse, prefix = first[::-1].copy(), first[:2].copy()
+    one, two, three, short = shingle_hashes([first, second, reverse, prefix], size=3)
+    assert one[1] == two[1] and one[0] != two[0]
+    assert set(one.tolist()).isdisjoint(three.tolist())
+    assert len(short) == 1
+
+
+def test_texts_signed_together_or_one_by_one_get_the_same_signatures() -> None:
+    rng = Random(3)
+    texts = [" ".join(compose_review(rng)) for _ in range(50)] + ["Too short to judge.", TEXT]
+    for kind in ("word3", "char5"):
+        settings = SignatureSettings(shingles=kind)  # type: ignore[arg-type]
+        together = minhashes_of(texts, settings=settings)
+        assert together == [minhash_of(text=text, settings=settings) for text in texts]
+        assert together[-2] is None and together[-1] is not None
+
+
+def test_band_buckets_are_equal_exactly_for_equal_bands() -> None:
+    settings = SignatureSettings()
+    bands, rows = lsh_shape(threshold=0.5, num_perm=settings.num_perm)
+    signed, values = signature_rows([TEXT], settings=settings)
+    changed = values.copy()
+    changed[0, 7] ^= 1  # a value of band 1
+    same = np.tile(values[:, :rows], settings.num_perm // rows + 1)[:, : settings.num_perm]
+    first, second, repeated = band_buckets(
+        np.concatenate([values, changed, same]), bands=bands, rows=rows
+    ).tolist()
+    assert [a == b for a, b in zip(first, second, strict=True)] == [i != 1 for i in range(bands)]
+    assert len(set(first)) == bands and all(0 <= bucket < 2**63 for bucket in first)
+    assert len(set(repeated)) == bands  # equal values in two bands: two buckets
+
+
+def test_signature_bytes_from_the_arrays_are_datasketch_s_own() -> None:
+    settings = SignatureSettings()
+    texts = [TEXT, TEXT.replace("lovely", "superb")]
+    signed, values = signature_rows(texts, settings=settings)
+    expected = [signature_to_bytes(m) for m in minhashes_of(texts, settings=settings) if m]
+    assert rows_to_bytes(values, settings=settings) == expected
+    assert signature_from_bytes(expected[1]) == minhash_from_row(values[1], settings=settings)
+
+
+def test_the_fast_path_for_plain_texts_splits_words_as_the_regular_expression_does() -> None:
+    rng = Random(5)
+    texts = [" ".join(compose_review(rng)) for _ in range(100)] + [
+        "Snake_case words, a lone _ and __ too; tabs\tand\nnew lines -- (brackets) [ok]!",
+        'Mixed CASE, Wi-Fi, e-mail & co. ... it\'s "quoted" / slashed \\ back',
+        "",
+        "   ",
+    ]
+    for text in texts:
+        assert words_of(text) == regex_words_of(text), text
+    assert words_of("a _ b __ c_d") == ["a", "b", "__", "c_d"]

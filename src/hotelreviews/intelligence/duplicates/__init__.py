@@ -13,8 +13,12 @@ from hotelreviews.intelligence.duplicates.review import ReviewForDedup, Verdict,
 from hotelreviews.intelligence.duplicates.signature import (
     ShingleKind,
     SignatureSettings,
+    minhash_from_row,
     minhash_of,
+    minhashes_of,
+    rows_to_bytes,
     signature_from_bytes,
+    signature_rows,
     signature_to_bytes,
 )
 from hotelreviews.intelligence.duplicates.stays import same_stay
@@ -33,7 +37,11 @@ __all__ = [
     "Verdict",
     "VerdictKind",
     "minhash_of",
+    "minhash_from_row",
+    "minhashes_of",
+    "rows_to_bytes",
     "same_stay",
     "signature_from_bytes",
+    "signature_rows",
     "signature_to_bytes",
 ]

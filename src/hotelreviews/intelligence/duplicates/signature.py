@@ -5,20 +5,51 @@ without re-reading texts. LeanMinHash is datasketch's compact, serialisable form
 little-endian so a signature stored on one machine reads back on any other. Texts under
 `min_words` words get no signature at all: "Great hotel!" written by two guests is a
 coincidence, not a copy, and short texts share most of their shingles by chance.
+
+Computed in numpy, many texts at once, rather than by `MinHash.update_batch` (which calls
+SHA-1 in Python once per shingle: most of the runner's cost per review). A text becomes a
+sequence of 64-bit tokens — each distinct word hashed once (blake2b, remembered), or each
+character's code point for character shingles — and a shingle's 32-bit hash is mixed
+arithmetically from its tokens' (a multiply-add then the MurmurHash3 64-bit finaliser per
+token). Those hashes then go through the template MinHash's own permutations, exactly as
+datasketch's "affine32" scheme applies them (its MurmurHash3 pre-mix, then a*h+b mod 2^32),
+and the minimum per permutation is the signature: a LeanMinHash, so storage, Jaccard and LSH
+stay datasketch's. Both indexes (the in-memory `DuplicateIndex` and the runner's stored one)
+call `minhashes_of`, so they sign every text the same way.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
 
-from hotelreviews.intelligence.duplicates.text import char_shingles, word_shingles, words_of
+from hotelreviews.intelligence.duplicates.text import words_of
 
 ShingleKind = Literal["word3", "char5"]
 _BYTE_ORDER = "<"
+_SHINGLE_SIZE: dict[str, int] = {"word3": 3, "char5": 5}
+
+# Shingle hashes permuted at once: bounds the (shingles × permutations) array to ~16 MB.
+_SHINGLES_PER_STEP = 1 << 15
+
+_U64 = np.uint64
+# Odd multiplier of the token chain (a shingle's hash depends on its tokens' order).
+_CHAIN = _U64(0x9E3779B97F4A7C15)
+# MurmurHash3's 64- and 32-bit finalisers: fixed avalanching bijections.
+_FMIX64 = (_U64(33), _U64(0xFF51AFD7ED558CCD), _U64(33), _U64(0xC4CEB9FE1A85EC53), _U64(33))
+_FMIX32 = (
+    np.uint32(16),
+    np.uint32(0x85EBCA6B),
+    np.uint32(13),
+    np.uint32(0xC2B2AE35),
+    np.uint32(16),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,37 +62,133 @@ class SignatureSettings:
     min_words: int = 8
 
 
-def shingles_of(*, text: str, settings: SignatureSettings) -> set[str] | None:
-    """The text's shingles, or None when it is too short to judge."""
-    words = words_of(text)
-    if len(words) < settings.min_words:
-        return None
-    if settings.shingles == "word3":
-        return word_shingles(words, size=3)
-    return char_shingles(words, size=5)
-
-
 @functools.cache
 def _template(num_perm: int, seed: int) -> Any:
-    # datasketch draws the permutations from the seed for every MinHash: about half a
-    # signature's cost. Drawn once; a MinHash given them (and their scheme) is the same.
+    # The permutations datasketch draws from the seed (drawing them is costly): drawn once.
     return MinHash(num_perm=num_perm, seed=seed)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _word_hash(word: str) -> int:
+    # A review's words are mostly a small vocabulary: each hashed once (bounded memory).
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _fmix(values: np.ndarray, constants: tuple[Any, ...]) -> np.ndarray:
+    shift1, multiplier1, shift2, multiplier2, shift3 = constants
+    values = values ^ (values >> shift1)
+    values = values * multiplier1
+    values = values ^ (values >> shift2)
+    values = values * multiplier2
+    return values ^ (values >> shift3)
+
+
+def tokens_of(words: list[str], kind: ShingleKind) -> np.ndarray:
+    """The text as the 64-bit tokens its shingles are made of."""
+    if kind == "word3":
+        return np.fromiter(map(_word_hash, words), dtype=_U64, count=len(words))
+    codes = np.frombuffer(" ".join(words).encode("utf-32-le"), dtype=np.uint32)
+    return _fmix(codes.astype(_U64) + _CHAIN, _FMIX64)  # spread the small code points
+
+
+def shingle_hashes(tokens: Sequence[np.ndarray], *, size: int) -> list[np.ndarray]:
+    """Each text's shingle hashes (uint32): one per run of `size` consecutive tokens, or one
+    of all its tokens when it has fewer."""
+    if not tokens:
+        return []
+    lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    flat = np.concatenate([*tokens, np.zeros(size - 1, dtype=_U64)])
+    total = int(lengths.sum())
+    # chains[k][i]: the hash of the k + 1 tokens from position i (across texts' ends too: only
+    # the runs inside one text are taken below).
+    chain = flat[:total]
+    chains = [chain]
+    with np.errstate(over="ignore"):
+        for offset in range(1, size):
+            chain = _fmix(chain * _CHAIN + flat[offset : offset + total], _FMIX64)
+            chains.append(chain)
+    full = chains[size - 1]
+    found = []
+    for start, length in zip(starts.tolist(), lengths.tolist(), strict=True):
+        if length >= size:
+            runs = full[start : start + length - size + 1]
+        else:
+            runs = chains[max(length, 1) - 1][start : start + 1]
+        found.append((runs >> _U64(32)).astype(np.uint32))
+    return found
+
+
+def _steps(hashes: list[np.ndarray]) -> Iterator[tuple[int, int]]:
+    """(first, last) text ranges of about `_SHINGLES_PER_STEP` shingles (one text at least)."""
+    first, count = 0, 0
+    for i, found in enumerate(hashes):
+        if i > first and count + len(found) > _SHINGLES_PER_STEP:
+            yield first, i
+            first, count = i, 0
+        count += len(found)
+    if first < len(hashes):
+        yield first, len(hashes)
+
+
+def _permuted_minimums(hashes: list[np.ndarray], template: Any) -> np.ndarray:
+    """One row per text: the minimum over its shingles of each of the template's permutations,
+    as datasketch's affine32 scheme computes them (MurmurHash3 pre-mix, a*h+b mod 2^32)."""
+    a, b = template.permutations
+    rows = np.empty((len(hashes), len(a)), dtype=np.uint32)
+    for first, last in _steps(hashes):
+        step = hashes[first:last]
+        mixed = _fmix(np.concatenate(step), _FMIX32)
+        # permutations × shingles: each text's shingles contiguous, so the minimum per text
+        # reads memory in order (several times faster than the transposed layout).
+        permuted = a[:, None] * mixed[None, :]
+        permuted += b[:, None]
+        offsets = np.concatenate(([0], np.cumsum([len(h) for h in step])[:-1]))
+        rows[first:last] = np.minimum.reduceat(permuted, offsets, axis=1).T
+    return rows
+
+
+def signature_rows(
+    texts: Sequence[str], *, settings: SignatureSettings
+) -> tuple[list[int], np.ndarray]:
+    """The positions of the texts long enough to judge, and their signatures' hash values
+    (uint32, one row each): what `minhashes_of` wraps, for callers that work on many at once."""
+    words = [words_of(text) for text in texts]
+    signed = [i for i, w in enumerate(words) if len(w) >= settings.min_words and w]
+    tokens = [tokens_of(words[i], settings.shingles) for i in signed]
+    hashes = shingle_hashes(tokens, size=_SHINGLE_SIZE[settings.shingles])
+    return signed, _permuted_minimums(hashes, _template(settings.num_perm, settings.seed))
+
+
+def minhash_from_row(values: np.ndarray, *, settings: SignatureSettings) -> LeanMinHash:
+    """A row of `signature_rows` as datasketch's LeanMinHash."""
+    scheme = _template(settings.num_perm, settings.seed).scheme
+    return LeanMinHash(seed=settings.seed, hashvalues=values, scheme=scheme)
+
+
+def minhashes_of(texts: Sequence[str], *, settings: SignatureSettings) -> list[LeanMinHash | None]:
+    """Each text's MinHash signature, or None for a text too short to judge (many texts at
+    once: the numpy work is shared)."""
+    signed, rows = signature_rows(texts, settings=settings)
+    found: list[LeanMinHash | None] = [None] * len(texts)
+    for i, values in zip(signed, rows, strict=True):
+        found[i] = minhash_from_row(values, settings=settings)
+    return found
 
 
 def minhash_of(*, text: str, settings: SignatureSettings) -> LeanMinHash | None:
     """The text's MinHash signature, or None when it is too short to judge."""
-    shingles = shingles_of(text=text, settings=settings)
-    if shingles is None:
-        return None
-    template = _template(settings.num_perm, settings.seed)
-    minhash = MinHash(
-        num_perm=settings.num_perm,
-        seed=settings.seed,
-        permutations=template.permutations,
-        scheme=template.scheme,
-    )
-    minhash.update_batch([shingle.encode("utf-8") for shingle in shingles])
-    return LeanMinHash(minhash)
+    return minhashes_of([text], settings=settings)[0]
+
+
+def rows_to_bytes(rows: np.ndarray, *, settings: SignatureSettings) -> list[bytes]:
+    """`signature_to_bytes` of each row of `signature_rows`, without a LeanMinHash each: the
+    header datasketch writes (seed, size, scheme) once, then each row's little-endian values."""
+    if not len(rows):
+        return []
+    first = signature_to_bytes(minhash_from_row(rows[0], settings=settings))
+    header = first[: len(first) - rows.shape[1] * 4]
+    return [header + values for values in map(bytes, rows.astype("<u4"))]
 
 
 def signature_to_bytes(signature: LeanMinHash) -> bytes:

@@ -17,10 +17,30 @@ _TOKEN = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
 
 
+# ASCII word characters (what `\w` matches below U+0080) kept, every other ASCII character a
+# word boundary.
+_ASCII_WORDS = str.maketrans(
+    {chr(c): chr(c) if chr(c).isalnum() or chr(c) == "_" else " " for c in range(128)}
+)
+_ASCII_DIGITS = "0123456789"
+
+
 def words_of(text: str) -> list[str]:
     """The normalised words of `text`."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return [_DIGITS.sub("0", token) for token in _TOKEN.findall(folded) if token != "_"]
+    if text.isascii() and not any(digit in text for digit in _ASCII_DIGITS):
+        # Most reviews: NFKC leaves ASCII as it is, casefold is lower, and splitting on the
+        # non-word characters gives the regular expression's tokens, four times faster.
+        words = text.lower().translate(_ASCII_WORDS).split()
+        return [word for word in words if word != "_"] if "_" in words else words
+    return regex_words_of(text)
+
+
+def regex_words_of(text: str) -> list[str]:
+    """`words_of` for any text (its fast path is for ASCII texts without digits)."""
+    folded = _DIGITS.sub("0", unicodedata.normalize("NFKC", text).casefold())
+    # Digits are word characters: replacing their runs first leaves the tokens' bounds as
+    # they were, with one substitution a text instead of one a word.
+    return [token for token in _TOKEN.findall(folded) if token != "_"]
 
 
 def word_shingles(words: list[str], *, size: int = 3) -> set[str]:

@@ -18,11 +18,12 @@ with the runner's other alerts.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from datasketch import LeanMinHash  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,9 +37,10 @@ from hotelreviews.intelligence.duplicates import (
     classify,
     confirmed,
     lsh_shape,
-    minhash_of,
+    minhash_from_row,
+    rows_to_bytes,
     signature_from_bytes,
-    signature_to_bytes,
+    signature_rows,
 )
 from hotelreviews.intelligence.runner import duplicates_repository as repo
 from hotelreviews.intelligence.runner.analysis import utc_day
@@ -72,6 +74,7 @@ class Judged:
     whose reviews' flags changed, and which judged reviews are a stay's later copy."""
 
     review_ids: list[int] = field(default_factory=list)
+    rejudged: list[int] = field(default_factory=list)  # judged before: rows to replace
     signatures: list[dict[str, Any]] = field(default_factory=list)
     buckets: list[tuple[int, int, int]] = field(default_factory=list)  # bucket, band, review
     flags: list[dict[str, Any]] = field(default_factory=list)
@@ -100,6 +103,34 @@ class _Found:
     reviews: dict[str, tuple[ReviewForDedup, LeanMinHash]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Signed:
+    """The batch's signatures, as arrays (one row per signed review) and, for the few reviews
+    that share a bucket with another, as the objects the rules read (made on demand)."""
+
+    rows: list[Any]
+    position: dict[int, int]  # index in `rows` -> row of the arrays
+    values: np.ndarray  # hash values
+    buckets: np.ndarray  # band k's bucket in column k
+    settings: IndexSettings
+    _facts: dict[int, ReviewForDedup] = field(default_factory=dict)
+    _minhashes: dict[int, LeanMinHash] = field(default_factory=dict)
+
+    def facts(self, index: int) -> ReviewForDedup:
+        if index not in self._facts:
+            self._facts[index] = facts_of(self.rows[index])
+        return self._facts[index]
+
+    def minhash(self, index: int) -> LeanMinHash:
+        if index not in self._minhashes:
+            values = self.values[self.position[index]]
+            self._minhashes[index] = minhash_from_row(values, settings=self.settings.signature)
+        return self._minhashes[index]
+
+    def pairs(self, index: int) -> list[tuple[int, int]]:
+        return list(enumerate(self.buckets[self.position[index]].tolist()))
+
+
 async def judge_hotels(
     connection: AsyncConnection,
     *,
@@ -113,33 +144,60 @@ async def judge_hotels(
     if not rows:
         return judged
     bands, per_band = lsh_shape(threshold=settings.threshold, num_perm=settings.signature.num_perm)
-    signed = []
-    for row in rows:
-        minhash = minhash_of(text=review_text(row), settings=settings.signature)
-        buckets = [] if minhash is None else band_buckets(minhash, bands=bands, rows=per_band)
-        signed.append((row, minhash, buckets))
+    # Signatures, band hashes and stored bytes for the whole batch at once, as arrays: most
+    # reviews share no bucket with any other, and for them nothing more is made.
+    texts = [review_text(row) for row in rows]
+    at, values = signature_rows(texts, settings=settings.signature)
+    signed = _Signed(
+        rows=rows,
+        position={index: i for i, index in enumerate(at)},
+        values=values,
+        buckets=band_buckets(values, bands=bands, rows=per_band),
+        settings=settings,
+    )
+    blobs = dict(zip(at, rows_to_bytes(values, settings=settings.signature), strict=True))
     judged.review_ids = [row.id for row in rows]
+    judged.rejudged = [row.id for row in rows if row.judged]
+    signed_ids = np.array([rows[index].id for index in at], dtype=np.int64)
+    judged.buckets = list(
+        zip(
+            signed.buckets.ravel().tolist(),
+            np.tile(np.arange(bands), len(at)).tolist(),
+            np.repeat(signed_ids, bands).tolist(),
+            strict=True,
+        )
+    )
     stored = await _stored(connection, signed=signed, exclude=set(judged.review_ids))
-    before = await repo.flag_kinds(connection, review_ids=judged.review_ids)
+    # The reviews with a bucket another has: stored ones, or the batch's own.
+    flat = signed.buckets.ravel()
+    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    in_batch = (counts[inverse] > 1).reshape(signed.buckets.shape).any(axis=1)
+    stored_buckets = np.array(sorted({bucket for _, bucket in stored.by_bucket}), dtype=np.int64)
+    in_stored = np.isin(signed.buckets, stored_buckets).any(axis=1)
+    shared, seen_in_batch = (
+        set((in_batch | in_stored).nonzero()[0].tolist()),
+        set(in_batch.nonzero()[0].tolist()),
+    )
+    # Flags are stored with a judgement: a review never judged has none.
+    before = await repo.flag_kinds(connection, review_ids=judged.rejudged)
     batch = _Found()
-    for row, minhash, buckets in signed:
-        review = facts_of(row)
+    for index, row in enumerate(rows):
         judged.signatures.append(
             {
                 "review_id": row.id,
                 "hotel_id": row.hotel_id,
-                "signature": None if minhash is None else signature_to_bytes(minhash),
+                "signature": blobs.get(index),
                 "judged_at": now,
                 "source_changed_at": row.last_changed_at,
             }
         )
         kinds: set[str] = set()
-        if minhash is not None:
-            review_id = row.id
-            judged.buckets += [(bucket, band, review_id) for band, bucket in buckets]
+        position = signed.position.get(index)
+        if position is not None and position in shared:
+            review, minhash, pairs = signed.facts(index), signed.minhash(index), signed.pairs(index)
             candidates = {}
             for found in (stored, batch):
-                for pair in buckets:
+                for pair in pairs:
                     for key in found.by_bucket.get(pair, ()):
                         if key in found.reviews:  # else removed since its buckets were read
                             candidates[key] = found.reviews[key]
@@ -167,9 +225,10 @@ async def judge_hotels(
                 alert = _burst_alert(verdict=verdict, review=review, facts=facts, now=now)
                 if alert is not None and all(a.key != alert.key for a in judged.raised):
                     judged.raised.append(alert)
-            batch.reviews[review.review_id] = (review, minhash)
-            for pair in buckets:
-                batch.by_bucket.setdefault(pair, []).append(review.review_id)
+            if position in seen_in_batch:  # a later review of the batch may match it
+                batch.reviews[review.review_id] = (review, minhash)
+                for pair in pairs:
+                    batch.by_bucket.setdefault(pair, []).append(review.review_id)
         old = before.get(row.id, set())
         if kinds or old:
             judged.flagged_hotels.add(row.hotel_id)
@@ -180,19 +239,24 @@ async def judge_hotels(
     return judged
 
 
-async def _stored(
-    connection: AsyncConnection,
-    *,
-    signed: Sequence[tuple[Any, LeanMinHash | None, list[tuple[int, int]]]],
-    exclude: set[int],
-) -> _Found:
+async def _stored(connection: AsyncConnection, *, signed: _Signed, exclude: set[int]) -> _Found:
     """The stored reviews sharing a bucket with the batch's (but those judged again now)."""
-    wanted = {pair for _, _, buckets in signed for pair in buckets}
     found = _Found()
-    rows = await repo.reviews_in_buckets(connection, buckets={bucket for _, bucket in wanted})
-    for row in rows:
-        if (row.band, row.bucket) in wanted and row.review_id not in exclude:
-            found.by_bucket.setdefault((row.band, row.bucket), []).append(str(row.review_id))
+    if not len(signed.buckets):
+        return found
+    rows = await repo.reviews_in_buckets(connection, buckets=np.unique(signed.buckets).tolist())
+    rows = [row for row in rows if row.review_id not in exclude]
+    if rows:  # keep those whose bucket is in the same band here (the lookup was by bucket)
+        buckets = np.array([row.bucket for row in rows], dtype=np.int64)
+        bands = np.array([row.band for row in rows], dtype=np.int64)
+        same_band = np.zeros(len(rows), dtype=bool)
+        for band in np.unique(bands).tolist():
+            if band < signed.buckets.shape[1]:
+                here = bands == band
+                same_band[here] = np.isin(buckets[here], signed.buckets[:, band])
+        for row, keep in zip(rows, same_band.tolist(), strict=True):
+            if keep:
+                found.by_bucket.setdefault((row.band, row.bucket), []).append(str(row.review_id))
     ids = {int(key) for keys in found.by_bucket.values() for key in keys}
     for row in await repo.facts_and_signatures(connection, review_ids=ids):
         found.reviews[str(row.id)] = (facts_of(row), signature_from_bytes(row.signature))
@@ -230,7 +294,7 @@ async def store_judged(connection: AsyncConnection, *, judged: Judged) -> None:
     if judged.review_ids:
         await repo.replace_judgements(
             connection,
-            review_ids=judged.review_ids,
+            review_ids=judged.rejudged,
             signatures=judged.signatures,
             buckets=judged.buckets,
             flags=judged.flags,
