@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from hotelreviews.core.settings import Settings
 from tests.support.cli import run_cli
 from tests.support.feeds import nested_line
 from tests.support.pg_server import free_port
-from tests.support.processes import die_with_parent, stop_process
+from tests.support.processes import start_serve, stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,13 +105,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         HOTELREVIEWS_DATA_DIR=str(data_dir),
     )
     with (data_dir / "serve.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads of ours to deadlock yet
-        )
+        process = start_serve(port=port, env=env, log=log)
         try:
             base = f"http://127.0.0.1:{port}"
             _until_ready(base, process)

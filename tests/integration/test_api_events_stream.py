@@ -16,7 +16,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.builders import Catalog
 from tests.support.event_streams import DEADLINE_SECONDS, SSE, EventReader, served, stream
 from tests.support.pg_server import free_port
-from tests.support.processes import die_with_parent, stop_process
+from tests.support.processes import start_serve, stop_process
 from tests.support.redis_server import RedisServer
 
 EVENTS = "/api/v1/events"
@@ -280,13 +279,7 @@ def serve_process(
         env["HOTELREVIEWS_DATABASE_URL"] = settings.database_url.get_secret_value()
     log_path = settings.data_dir / f"serve-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads of ours to deadlock yet
-        )
+        process = start_serve(port=port, env=env, log=log)
         try:
             yield Served(f"http://127.0.0.1:{port}", process, log_path)
         finally:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import http.client
 import os
 import ssl
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from hotelreviews.core.settings import Settings
 from tests.support.api_client import api_client
 from tests.support.haproxy import LOCAL, needs_haproxy, regional_balancer, scratch_directory
 from tests.support.pg_server import free_port
-from tests.support.processes import die_with_parent, stop_process
+from tests.support.processes import start_serve, stop_process
 
 DEADLINE = 120.0  # seconds: only how long a test may wait before failing
 SLASHED = "/api/v1/hotels/?limit=5"  # the route is /api/v1/hotels: the router redirects
@@ -145,13 +143,7 @@ def balanced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Balanced]:
     )
     log_path = directory / "serve.log"
     with log_path.open("wb") as log, scratch_directory() as root:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads of ours to deadlock yet
-        )
+        process = start_serve(port=port, env=env, log=log)
         try:
             ca = tls.ensure_ca(root / "tls")
             pem = tls.ensure_server_certificate(

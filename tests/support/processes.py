@@ -1,4 +1,4 @@
-"""Child processes of the test servers (Redis, Prometheus, moto's S3)."""
+"""Child processes of the test servers (Redis, Prometheus, moto's S3, `hotelreviews serve`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import contextlib
 import ctypes
 import signal
 import subprocess
+import sys
+from collections.abc import Mapping
+from typing import IO
 
 _PR_SET_PDEATHSIG = 1
 # Loaded now, not in the forked child (where another thread may hold the loader's lock).
@@ -33,3 +36,15 @@ def stop_process(process: subprocess.Popen | None, *, grace_seconds: float = 10)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def start_serve(*, port: int, env: Mapping[str, str], log: IO[bytes]) -> subprocess.Popen:
+    """`hotelreviews serve` on 127.0.0.1:`port` in a child that dies with this process; its
+    log (stderr) to `log`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "hotelreviews", "serve", "--port", str(port)],
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads of ours to deadlock yet
+    )
