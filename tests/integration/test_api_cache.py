@@ -18,7 +18,7 @@ from hotelreviews.core.database import read_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.api_client import api_client, api_key_headers
-from tests.support.cache import HOTELS, app_queries, changed, write_feed
+from tests.support.cache import HOTELS, app_queries, changed, with_response_cache, write_feed
 from tests.support.feeds import nested_line
 
 
@@ -26,13 +26,7 @@ from tests.support.feeds import nested_line
 def cache_settings(settings: Settings) -> Settings:
     """The test database with the cache on, polled often; entries never expire during a test,
     so only a new data version can make the cache answer differently."""
-    return settings.model_copy(
-        update={
-            "cache_enabled": True,
-            "cache_version_poll_seconds": 0.05,
-            "cache_ttl_seconds": 3600.0,
-        }
-    )
+    return with_response_cache(settings)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from hotelreviews.reviews.schemas import ReviewPage, ReviewRead
 from hotelreviews.reviews.tables import reviews
 from tests.support.api_client import api_client, api_key_headers, get_json
 from tests.support.builders import NOW, Catalog
-from tests.support.cache import changed
+from tests.support.cache import changed, with_response_cache
 
 DAY = date(2025, 5, 5)
 _ids = itertools.count(1)
@@ -479,13 +479,7 @@ async def test_the_stored_index_agrees_with_the_in_memory_index_on_the_planted_s
 async def test_a_cached_review_page_shows_the_flags_once_the_runner_stores_them(
     engine: AsyncEngine, settings: Settings
 ) -> None:
-    cached = settings.model_copy(
-        update={
-            "cache_enabled": True,
-            "cache_version_poll_seconds": 0.05,
-            "cache_ttl_seconds": 3600.0,
-        }
-    )
+    cached = with_response_cache(settings)
     feed = Feed(engine, cached)
     await feed.start()
     provider = await feed.catalog.provider("Booking.com", key="booking")

@@ -31,7 +31,7 @@ from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.reviews.tables import reviews
 from tests.support.api_client import api_client, api_key_headers
 from tests.support.builders import Catalog
-from tests.support.cache import changed
+from tests.support.cache import changed, with_response_cache
 
 SAMPLES = Path("/work/shared/formats/samples")
 AGODA = SAMPLES / "agoda_com_2025-03-16.jl"
@@ -254,13 +254,7 @@ async def test_the_reputation_of_an_unknown_hotel_is_404_and_of_an_unscored_one_
 async def test_a_cached_reputation_is_replaced_once_the_runner_rescores_the_hotel(
     engine: AsyncEngine, settings: Settings
 ) -> None:
-    cached = settings.model_copy(
-        update={
-            "cache_enabled": True,
-            "cache_version_poll_seconds": 0.05,
-            "cache_ttl_seconds": 3600.0,
-        }
-    )
+    cached = with_response_cache(settings)
     await ingest_paths(engine=engine, settings=cached, paths=[str(AGODA)])
     harbour = await hotel_id_of(engine, "5101")
     url = f"/api/v1/hotels/{harbour}/reputation"

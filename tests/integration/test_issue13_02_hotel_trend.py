@@ -15,7 +15,7 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.writing.service import ingest_paths
 from tests.support.api_client import api_client, get_json
 from tests.support.builders import Catalog
-from tests.support.cache import changed, write_feed
+from tests.support.cache import changed, with_response_cache, write_feed
 
 HOTELS = "/api/v1/hotels"
 SINGAPORE = timezone(timedelta(hours=8))
@@ -174,13 +174,7 @@ async def test_an_unknown_parameter_is_refused_with_422(
 async def test_the_trend_is_cached_and_an_ingest_for_the_hotel_invalidates_it(
     settings: Settings, engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    cache_settings = settings.model_copy(
-        update={
-            "cache_enabled": True,
-            "cache_version_poll_seconds": 0.05,
-            "cache_ttl_seconds": 3600.0,
-        }
-    )
+    cache_settings = with_response_cache(settings)
     first = write_feed(tmp_path / "first.jl", hotel=1, reviews=range(100, 101))
     await ingest_paths(engine=engine, settings=cache_settings, paths=[first])
     async with api_client(cache_settings) as client:

@@ -21,7 +21,7 @@ from hotelreviews.intelligence.opinions.tables import review_opinions
 from hotelreviews.intelligence.runner import catch_up
 from tests.support.api_client import api_client, get_json
 from tests.support.builders import Catalog
-from tests.support.cache import changed
+from tests.support.cache import changed, with_response_cache
 from tests.support.feeds import nested_line
 
 HOTELS = "/api/v1/hotels"
@@ -150,13 +150,7 @@ async def test_an_unknown_aspect_is_refused_with_422(
 async def test_the_runners_analysis_reaches_the_cached_trend(
     settings: Settings, engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    cache_settings = settings.model_copy(
-        update={
-            "cache_enabled": True,
-            "cache_version_poll_seconds": 0.05,
-            "cache_ttl_seconds": 3600.0,
-        }
-    )
+    cache_settings = with_response_cache(settings)
     feed = tmp_path / "feed.jl"
     texts = ["The staff were friendly and helpful.", "The staff were rude and unhelpful."]
     feed.write_bytes(

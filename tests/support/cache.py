@@ -11,6 +11,7 @@ import httpx
 import orjson
 
 from hotelreviews.cache.runtime import ResponseCache
+from hotelreviews.core.settings import Settings
 from tests.support.api_client import recorded_statements
 from tests.support.feeds import nested_line
 
@@ -79,3 +80,16 @@ async def changed(client: httpx.AsyncClient, url: str, old: bytes) -> httpx.Resp
             raise AssertionError(f"{url} still serves the old (stale) body")
         await asyncio.sleep(min(pause, max(deadline - loop.time(), 0.0) + 0.01))
         pause = min(pause * 2, 1.0)
+
+
+def with_response_cache(settings: Settings) -> Settings:
+    """The settings with the in-process response cache on, its versions polled every 50 ms (a
+    change shows within a test's patience) and entries kept an hour (only a version bump can
+    replace them: what the tests check)."""
+    return settings.model_copy(
+        update={
+            "cache_enabled": True,
+            "cache_version_poll_seconds": 0.05,
+            "cache_ttl_seconds": 3600.0,
+        }
+    )
