@@ -87,7 +87,8 @@ def test_search_a_hotel_open_it_filter_and_page_its_reviews_then_search_text(
     reviews = page.get_by_role("list", name="Reviews").locator(":scope > li")
     assert reviews.count() == 20
     # The hotel's other sections: scored by `intelligence catch-up`, the trend drawn by
-    # uPlot (and given as a table), the similar hotels' section hidden while its API is absent.
+    # uPlot (and given as a table), the similar hotels' section hidden: the feed's hotels
+    # have no city, so /similar (same city by default) has nothing to show.
     assert "Reputation index" in page.locator("#reputation").inner_text()
     assert page.locator("#reputation table.aspects tbody tr").count() > 0
     assert page.locator("#trend-chart canvas").count() == 1
