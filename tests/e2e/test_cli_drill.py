@@ -71,7 +71,7 @@ def the_report(environment: dict[str, str]) -> tuple[dict[str, Any], Path]:
     return json.loads(json_path.read_text()), json_path.with_suffix(".md")
 
 
-def test_a_postgres_drill_fails_over_loses_nothing_and_leaves_the_cluster_whole(
+def test_a_postgres_drill_fails_over_within_the_loss_goal_and_leaves_the_cluster_whole(
     cluster_environment: dict[str, str],
 ) -> None:
     drill = run_cli(
@@ -97,7 +97,12 @@ def test_a_postgres_drill_fails_over_loses_nothing_and_leaves_the_cluster_whole(
     assert str(markdown) in drill.stdout.replace("\n        ", "\n")
     assert markdown.read_text().startswith(f"### Drill `{report['run_id']}`")
     assert isinstance(report["rto_seconds"], float) and report["rto_seconds"] > 0
-    assert report["rpo"]["count"] == 0
+    # The goal is RPO <= 1 s of acknowledged writes (docs/dr-drill.md): replication is
+    # asynchronous, so a write acknowledged just before the kill may be lost — seen once in
+    # three CI runs since the workers' review intelligence writes more WAL. What must hold:
+    # nothing lost, or only writes acknowledged within the last second.
+    loss = report["rpo"]
+    assert loss["count"] == 0 or loss["reaches_back_seconds"] <= 1.0, loss
     assert report["primary_before"] == "us-east-1"
     assert report["new_primary"] in ("eu-west-1", "ap-southeast-1")
     for region in REGIONS:
