@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -63,13 +64,14 @@ async def test_reruns_after_sigkill_reach_the_state_of_an_uninterrupted_run(
 
     kills = 0
     for kill_after in (1, 7 * BATCH + 1, 13 * BATCH + 1, 22 * BATCH + 1):
-        process = subprocess.Popen(
-            ingest_command(feed),
-            env=ingest_environment(settings, batch=BATCH),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        kills += await kill_when_past(engine, process, kill_after)
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen(
+                ingest_command(feed),
+                env=ingest_environment(settings, batch=BATCH),
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+            )
+            kills += await kill_when_past(engine, process, kill_after, stderr=errors)
     finished = subprocess.run(
         ingest_command(feed),
         env=ingest_environment(settings, batch=BATCH),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -188,8 +189,9 @@ BATCH = 100
 
 async def _kill_past(engine: AsyncEngine, command: list[str], env: dict, lines: int) -> bool:
     """Run `command` and SIGKILL it once its committed progress passes `lines`."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return await kill_when_past(engine, process, lines)
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        return await kill_when_past(engine, process, lines, stderr=errors)
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,9 +47,12 @@ async def lines_done(engine: AsyncEngine) -> int:
     return int(value or 0)
 
 
-async def kill_when_past(engine: AsyncEngine, process: subprocess.Popen, lines: int) -> bool:
+async def kill_when_past(
+    engine: AsyncEngine, process: subprocess.Popen, lines: int, *, stderr: IO[bytes] | None = None
+) -> bool:
     """SIGKILL the process once its committed progress passes `lines`; False if it finished
-    first."""
+    first. `stderr`: the file its standard error goes to (a file, never an unread pipe, which
+    a chatty child fills and then blocks on), quoted when it makes no progress."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -59,4 +63,8 @@ async def kill_when_past(engine: AsyncEngine, process: subprocess.Popen, lines: 
             return True
         await asyncio.sleep(0.005)
     process.kill()
-    raise AssertionError("ingestion made no progress within 120 s")
+    said = b""
+    if stderr is not None:
+        stderr.seek(0)
+        said = stderr.read()[-3000:]
+    raise AssertionError(f"ingestion made no progress within 120 s; its stderr ends: {said!r}")
