@@ -18,10 +18,9 @@ import functools
 import numpy as np
 from datasketch import MinHashLSH  # type: ignore[import-untyped]
 
-_U64 = np.uint64
-_MASK = _U64((1 << 63) - 1)
-_CHAIN = _U64(0x9E3779B97F4A7C15)  # odd: a band's hash depends on its values' order
-_FMIX64 = (_U64(33), _U64(0xFF51AFD7ED558CCD), _U64(33), _U64(0xC4CEB9FE1A85EC53), _U64(33))
+from hotelreviews.intelligence.duplicates.mixing import CHAIN, U64, fmix
+
+_MASK = U64((1 << 63) - 1)
 
 
 @functools.cache
@@ -31,22 +30,13 @@ def lsh_shape(*, threshold: float, num_perm: int) -> tuple[int, int]:
     return int(lsh.b), int(lsh.r)
 
 
-def _fmix64(values: np.ndarray) -> np.ndarray:
-    shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX64
-    values = values ^ (values >> shift1)
-    values = values * multiplier1
-    values = values ^ (values >> shift2)
-    values = values * multiplier2
-    return values ^ (values >> shift3)
-
-
 def band_buckets(values: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
     """The buckets of each signature's `bands` bands, from signatures' hash values (one row
     each, as `signature_rows` gives them): an int64 array, column k the bucket of band k. The
     fold starts from the band's number, so equal values in two bands make two buckets."""
     count = len(values)
-    grouped = values[:, : bands * rows].astype(_U64).reshape(count, bands, rows)
-    folded = np.broadcast_to(np.arange(bands, dtype=_U64), (count, bands))
+    grouped = values[:, : bands * rows].astype(U64).reshape(count, bands, rows)
+    folded = np.broadcast_to(np.arange(bands, dtype=U64), (count, bands))
     for row in range(rows):
-        folded = _fmix64(folded * _CHAIN + grouped[:, :, row])
+        folded = fmix(folded * CHAIN + grouped[:, :, row])
     return (folded & _MASK).astype(np.int64)

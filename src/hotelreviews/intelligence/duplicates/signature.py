@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from datasketch import LeanMinHash, MinHash  # type: ignore[import-untyped]
 
+from hotelreviews.intelligence.duplicates.mixing import CHAIN, FMIX32, FMIX64, U64, fmix
 from hotelreviews.intelligence.duplicates.text import words_of
 
 ShingleKind = Literal["word3", "char5"]
@@ -37,19 +38,6 @@ _SHINGLE_SIZE: dict[str, int] = {"word3": 3, "char5": 5}
 
 # Shingle hashes permuted at once: bounds the (shingles × permutations) array to ~16 MB.
 _SHINGLES_PER_STEP = 1 << 15
-
-_U64 = np.uint64
-# Odd multiplier of the token chain (a shingle's hash depends on its tokens' order).
-_CHAIN = _U64(0x9E3779B97F4A7C15)
-# MurmurHash3's 64- and 32-bit finalisers: fixed avalanching bijections.
-_FMIX64 = (_U64(33), _U64(0xFF51AFD7ED558CCD), _U64(33), _U64(0xC4CEB9FE1A85EC53), _U64(33))
-_FMIX32 = (
-    np.uint32(16),
-    np.uint32(0x85EBCA6B),
-    np.uint32(13),
-    np.uint32(0xC2B2AE35),
-    np.uint32(16),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +62,12 @@ def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def _fmix(values: np.ndarray, constants: tuple[Any, ...]) -> np.ndarray:
-    shift1, multiplier1, shift2, multiplier2, shift3 = constants
-    values = values ^ (values >> shift1)
-    values = values * multiplier1
-    values = values ^ (values >> shift2)
-    values = values * multiplier2
-    return values ^ (values >> shift3)
-
-
 def tokens_of(words: list[str], kind: ShingleKind) -> np.ndarray:
     """The text as the 64-bit tokens its shingles are made of."""
     if kind == "word3":
-        return np.fromiter(map(_word_hash, words), dtype=_U64, count=len(words))
+        return np.fromiter(map(_word_hash, words), dtype=U64, count=len(words))
     codes = np.frombuffer(" ".join(words).encode("utf-32-le"), dtype=np.uint32)
-    return _fmix(codes.astype(_U64) + _CHAIN, _FMIX64)  # spread the small code points
+    return fmix(codes.astype(U64) + CHAIN, FMIX64)  # spread the small code points
 
 
 def shingle_hashes(tokens: Sequence[np.ndarray], *, size: int) -> list[np.ndarray]:
@@ -98,7 +77,7 @@ def shingle_hashes(tokens: Sequence[np.ndarray], *, size: int) -> list[np.ndarra
         return []
     lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    flat = np.concatenate([*tokens, np.zeros(size - 1, dtype=_U64)])
+    flat = np.concatenate([*tokens, np.zeros(size - 1, dtype=U64)])
     total = int(lengths.sum())
     # chains[k][i]: the hash of the k + 1 tokens from position i (across texts' ends too: only
     # the runs inside one text are taken below).
@@ -106,7 +85,7 @@ def shingle_hashes(tokens: Sequence[np.ndarray], *, size: int) -> list[np.ndarra
     chains = [chain]
     with np.errstate(over="ignore"):
         for offset in range(1, size):
-            chain = _fmix(chain * _CHAIN + flat[offset : offset + total], _FMIX64)
+            chain = fmix(chain * CHAIN + flat[offset : offset + total], FMIX64)
             chains.append(chain)
     full = chains[size - 1]
     found = []
@@ -115,7 +94,7 @@ def shingle_hashes(tokens: Sequence[np.ndarray], *, size: int) -> list[np.ndarra
             runs = full[start : start + length - size + 1]
         else:
             runs = chains[max(length, 1) - 1][start : start + 1]
-        found.append((runs >> _U64(32)).astype(np.uint32))
+        found.append((runs >> U64(32)).astype(np.uint32))
     return found
 
 
@@ -138,7 +117,7 @@ def _permuted_minimums(hashes: list[np.ndarray], template: Any) -> np.ndarray:
     rows = np.empty((len(hashes), len(a)), dtype=np.uint32)
     for first, last in _steps(hashes):
         step = hashes[first:last]
-        mixed = _fmix(np.concatenate(step), _FMIX32)
+        mixed = fmix(np.concatenate(step), FMIX32)
         # permutations × shingles: each text's shingles contiguous, so the minimum per text
         # reads memory in order (several times faster than the transposed layout).
         permuted = a[:, None] * mixed[None, :]
