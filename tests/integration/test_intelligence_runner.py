@@ -288,10 +288,13 @@ async def test_a_state_kept_incrementally_equals_the_one_rebuilt_from_the_histor
 
     assert rebuilt_report.resynchronised is True
     assert kept.state["count"] == rebuilt.state["count"] == len(feed)
-    assert kept.reputation_index == pytest.approx(rebuilt.reputation_index, abs=1e-9)
-    assert kept.confidence == pytest.approx(rebuilt.confidence, abs=1e-9)
+    # Equal up to the rounding of summing decayed weights in two batches rather than one
+    # (a score near 87 once differed by 1.3e-9 on PostgreSQL): a relative tolerance.
+    same = {"rel": 1e-9, "abs": 1e-12}
+    assert kept.reputation_index == pytest.approx(rebuilt.reputation_index, **same)
+    assert kept.confidence == pytest.approx(rebuilt.confidence, **same)
     for aspect, (score, _, mentions) in rebuilt.aspects.items():
-        assert kept.aspects[aspect][0] == pytest.approx(score, abs=1e-9)
+        assert kept.aspects[aspect][0] == pytest.approx(score, **same)
         assert kept.aspects[aspect][2] == mentions
 
 

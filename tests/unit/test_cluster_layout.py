@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
+import pytest
+
+from hotelreviews.cluster import layout as layout_module
 from hotelreviews.cluster.layout import ClusterLayout, nearest_first, plan
 
 
@@ -65,3 +69,18 @@ def test_planned_ports_lie_outside_the_kernels_ephemeral_range(tmp_path: Path) -
         ports += [spec.postgres_port, spec.redis_port, spec.worker_metrics_port, spec.balancer_port]
         ports += spec.api_ports
     assert not [port for port in ports if low <= port <= high]
+
+
+def test_a_plan_never_gives_two_services_the_same_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every draw is free when made, but nothing is bound until the services start: a plan
+    # that forgot its earlier draws once gave a region's Redis and worker one port (CI).
+    draws = (port for fresh in itertools.count(30001) for port in (fresh, fresh))  # each twice
+    monkeypatch.setattr(layout_module.random, "choice", lambda _candidates: next(draws))
+    layout = plan(tmp_path / "cluster", api_per_region=2, latency=True)
+    ports = [layout.global_port, *layout.relays.values()]
+    for spec in layout.regions.values():
+        ports += [spec.postgres_port, spec.redis_port, spec.worker_metrics_port, spec.balancer_port]
+        ports += spec.api_ports
+    assert len(ports) == len(set(ports)) == 3 * 6 + 12 + 1

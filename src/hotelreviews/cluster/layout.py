@@ -12,6 +12,7 @@ import json
 import os
 import random
 import socket
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,26 +222,35 @@ def plan(
     """A new layout: every port free now (the global entry's may be given); with `latency`,
     a relay port for each region's way to every other region's PostgreSQL and balancer."""
     addresses = addresses or {}
+    taken: set[int] = {global_port} if global_port else set()
+
+    def port() -> int:
+        # Each draw is free on its own; without remembering earlier draws, two services of
+        # one plan could be given the same port (seen once in CI: a region's Redis and worker).
+        chosen = free_port(exclude=taken)
+        taken.add(chosen)
+        return chosen
+
     regions = {}
     for region in REGIONS:
         address = addresses.get(region, "127.0.0.1")
         regions[region] = RegionLayout(
             name=region,
             address=address,
-            postgres_port=free_port(),
-            redis_port=free_port(),
-            api_ports=[free_port() for _ in range(api_per_region)],
-            worker_metrics_port=free_port(),
-            balancer_port=free_port(),
+            postgres_port=port(),
+            redis_port=port(),
+            api_ports=[port() for _ in range(api_per_region)],
+            worker_metrics_port=port(),
+            balancer_port=port(),
         )
     return ClusterLayout(
         root=Path(root).resolve(),
         regions=regions,
         global_address=global_address,
-        global_port=global_port or free_port(),
+        global_port=global_port or port(),
         latency=latency,
         relays={
-            relay_key(source, target, service): free_port()
+            relay_key(source, target, service): port()
             for source in REGIONS
             for target in REGIONS
             if source != target
@@ -251,7 +261,7 @@ def plan(
     )
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def free_port(host: str = "127.0.0.1", *, exclude: Collection[int] = ()) -> int:
     """A TCP port free right now, outside the kernel's ephemeral range.
 
     A planned port is bound only later, when its service starts (up to a minute on).
@@ -263,15 +273,21 @@ def free_port(host: str = "127.0.0.1") -> int:
     candidates = below if len(below) >= 1000 else range(high + 1, 65536)
     for _ in range(200):
         port = random.choice(candidates)
+        if port in exclude:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
                 sock.bind((host, port))
             except OSError:
                 continue
             return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # crowded: any free one
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    for _ in range(200):  # crowded: any free one
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+        if port not in exclude:
+            return port
+    raise LayoutError(f"no free TCP port on {host}")
 
 
 _LOWEST_PLANNED_PORT = 20000
