@@ -24,6 +24,8 @@ from hotelreviews.reviews.tables import reviews
 
 r, o, p = reviews.c, review_opinions.c, intelligence_progress.c
 hr, h, ev, ht = hotel_reputation.c, hotels.c, events.c, hotel_tastes.c
+# Ids bound per IN list: under SQLite's limit of bound parameters per statement.
+_IDS_PER_STATEMENT = 5000
 
 
 # pg_advisory_xact_lock's key for "a runner is writing": any constant the app uses for nothing
@@ -164,28 +166,47 @@ async def hotel_reviews(
     return list((await connection.execute(statement)).all())
 
 
-async def hotel_grades(connection: AsyncConnection, *, hotel_id: int) -> list[Row[Any]]:
-    """The hotel's latest provider standing (category grades) per provider, each with its
-    provider's scale. Only the latest: the state keeps the newest grade of each name anyway,
-    and a hotel collects a snapshot per delivery."""
+async def hotels_grades(
+    connection: AsyncConnection, *, hotel_ids: Collection[int]
+) -> dict[int, list[Row[Any]]]:
+    """Each hotel's latest provider standing (category grades) per provider, each with its
+    provider's scale, in one statement for all the hotels (per hotel, a step touching
+    hundreds of hotels paid a round trip each). Only the latest: the state keeps the newest
+    grade of each name anyway, and a hotel collects a snapshot per delivery."""
     s = hotel_provider_standings.c
-    latest = (
-        sa.select(s.provider_id, sa.func.max(s.as_of).label("as_of"))
-        .where(s.hotel_id == hotel_id)
-        .group_by(s.provider_id)
-        .subquery()
-    )
-    statement = (
-        sa.select(providers.c.key.label("provider"), providers.c.rating_scale, s.as_of, s.grades)
-        .select_from(
-            hotel_provider_standings.join(
-                latest,
-                sa.and_(s.provider_id == latest.c.provider_id, s.as_of == latest.c.as_of),
-            ).join(providers, providers.c.id == s.provider_id)
+    found: dict[int, list[Row[Any]]] = {}
+    ids = sorted(hotel_ids)
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        chunk = ids[start : start + _IDS_PER_STATEMENT]
+        latest = (
+            sa.select(s.hotel_id, s.provider_id, sa.func.max(s.as_of).label("as_of"))
+            .where(s.hotel_id.in_(chunk))
+            .group_by(s.hotel_id, s.provider_id)
+            .subquery()
         )
-        .where(s.hotel_id == hotel_id)
-    )
-    return list((await connection.execute(statement)).all())
+        statement = (
+            sa.select(
+                s.hotel_id,
+                providers.c.key.label("provider"),
+                providers.c.rating_scale,
+                s.as_of,
+                s.grades,
+            )
+            .select_from(
+                hotel_provider_standings.join(
+                    latest,
+                    sa.and_(
+                        s.hotel_id == latest.c.hotel_id,
+                        s.provider_id == latest.c.provider_id,
+                        s.as_of == latest.c.as_of,
+                    ),
+                ).join(providers, providers.c.id == s.provider_id)
+            )
+            .order_by(s.hotel_id, providers.c.key)
+        )
+        for row in (await connection.execute(statement)).all():
+            found.setdefault(row.hotel_id, []).append(row)
+    return found
 
 
 async def hotel_places(
@@ -206,33 +227,53 @@ async def stored_states(
     return {row.hotel_id: row for row in (await connection.execute(statement)).all()}
 
 
-async def upsert_reputation(connection: AsyncConnection, *, row: dict[str, Any]) -> None:
-    insert = _insert(connection)(hotel_reputation).values(**row)
+async def upsert_reputations(
+    connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert or replace the hotels' reputation rows: one statement, executed for many."""
+    if not rows:
+        return
+    insert = _insert(connection)(hotel_reputation)
+    excluded = insert.excluded
     await connection.execute(
         insert.on_conflict_do_update(
             index_elements=[hr.hotel_id],
-            set_={name: value for name, value in row.items() if name != "hotel_id"},
-        )
+            set_={name: getattr(excluded, name) for name in rows[0] if name != "hotel_id"},
+        ),
+        list(rows),
     )
 
 
-async def set_members(
-    connection: AsyncConnection, *, city_key: str | None, band: str, hotel_id: int
-) -> list[Row[Any]]:
-    """(hotel_id, index, rank, set_size) of the competitive set's stored members."""
-    columns = sa.select(hr.hotel_id, hr.reputation_index, hr.rank, hr.set_size)
-    if city_key is None:  # no city, no market: a set of one
-        statement = columns.where(hr.hotel_id == hotel_id)
-    else:
-        statement = columns.where(hr.city_key == city_key, hr.band == band)
-    return list((await connection.execute(statement)).all())
+async def sets_members(
+    connection: AsyncConnection, *, sets: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], list[Row[Any]]]:
+    """(hotel_id, index, rank, set_size) of the stored members of each competitive set
+    (city key, band), in one statement for all the sets."""
+    if not sets:
+        return {}
+    wanted = set(sets)
+    statement = sa.select(
+        hr.hotel_id, hr.city_key, hr.band, hr.reputation_index, hr.rank, hr.set_size
+    ).where(hr.city_key.in_(sorted({city for city, _ in wanted})))
+    found: dict[tuple[str, str], list[Row[Any]]] = {key: [] for key in wanted}
+    for row in (await connection.execute(statement)).all():
+        if (row.city_key, row.band) in wanted:
+            found[(row.city_key, row.band)].append(row)
+    return found
 
 
-async def set_rank(connection: AsyncConnection, *, hotel_id: int, rank: int, set_size: int) -> None:
-    await connection.execute(
+async def set_ranks(connection: AsyncConnection, *, ranks: Sequence[tuple[int, int, int]]) -> None:
+    """Store (hotel id, rank, set size) of hotels whose rank moved: one statement, many rows."""
+    if not ranks:
+        return
+    statement = (
         sa.update(hotel_reputation)
-        .where(hr.hotel_id == hotel_id)
-        .values(rank=rank, set_size=set_size)
+        .where(hr.hotel_id == sa.bindparam("id"))
+        .values(rank=sa.bindparam("new_rank"), set_size=sa.bindparam("new_size"))
+    )
+    await connection.execute(
+        statement,
+        [{"id": hotel, "new_rank": rank, "new_size": size} for hotel, rank, size in ranks],
     )
 
 
@@ -262,7 +303,6 @@ async def stored_tastes(
     return {row.hotel_id: row for row in (await connection.execute(statement)).all()}
 
 
-_IDS_PER_STATEMENT = 5000
 _TASTE_COLUMNS = (
     r.id,
     r.hotel_id,

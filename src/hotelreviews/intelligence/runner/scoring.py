@@ -79,11 +79,9 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-async def _grades(
-    connection: AsyncConnection, *, hotel_id: int, state: HotelReputationState
-) -> None:
+def _take_grades(*, state: HotelReputationState, standings: Sequence[Any]) -> None:
     """Take the hotel's provider grades into the state (newest per grade: idempotent)."""
-    for row in await repo.hotel_grades(connection, hotel_id=hotel_id):
+    for row in standings:
         if isinstance(row.grades, Mapping) and row.grades:
             state.add_grades(
                 provider=row.provider,
@@ -114,6 +112,7 @@ async def update_states(
         city_keys={p.city_key for p in places.values() if p.city_key is not None},
         hotel_ids=list(places),
     )
+    grades = await repo.hotels_grades(connection, hotel_ids=list(places))
     states: dict[int, HotelReputationState] = {}
     for hotel_id in sorted(places):
         row = stored.get(hotel_id)
@@ -128,7 +127,7 @@ async def update_states(
                 analysed.fresh_ids.get(hotel_id, ()), analysed.fresh.get(hotel_id, ()), strict=True
             )
             state.add_many(reviews=[r for i, r in new if i not in fresh_copies])
-        await _grades(connection, hotel_id=hotel_id, state=state)
+        _take_grades(state=state, standings=grades.get(hotel_id, ()))
         states[hotel_id] = state
     return states, stored
 
@@ -179,23 +178,19 @@ async def _sets(
     members of their sets, from the stored indices with the touched hotels' new ones."""
     touched: dict[int, tuple[int, int]] = {}
     others: list[tuple[int, int, int]] = []
-    done: set[tuple[str, str]] = set()
-    for hotel_id, place in sorted(places.items()):
+    sets = {(p.city_key, p.band) for p in places.values() if p.city_key is not None}
+    stored_sets = await repo.sets_members(connection, sets=sets)
+    for hotel_id, place in places.items():
         if place.city_key is None:  # no city, no market: a set of one
             touched[hotel_id] = (1, 1)
-            continue
-        if (place.city_key, place.band) in done:
-            continue
-        done.add((place.city_key, place.band))
+    for key in sorted(sets):
         stored = {
             row.hotel_id: row
-            for row in await repo.set_members(
-                connection, city_key=place.city_key, band=place.band, hotel_id=hotel_id
-            )
+            for row in stored_sets[key]
             if row.hotel_id not in places  # a touched hotel may have moved out
         }
         members = [(h, row.reputation_index) for h, row in stored.items()]
-        members += [(h, indices[h]) for h, p in places.items() if p == place]
+        members += [(h, indices[h]) for h, p in places.items() if (p.city_key, p.band) == key]
         ranks = competition_ranks(members)
         size = len(members)
         for member, rank in ranks.items():
@@ -262,7 +257,5 @@ async def score_hotels(
 
 
 async def store_scores(connection: AsyncConnection, *, scored: Scored) -> None:
-    for row in scored.rows:
-        await repo.upsert_reputation(connection, row=row)
-    for hotel_id, rank, size in scored.ranks:
-        await repo.set_rank(connection, hotel_id=hotel_id, rank=rank, set_size=size)
+    await repo.upsert_reputations(connection, rows=scored.rows)
+    await repo.set_ranks(connection, ranks=scored.ranks)
