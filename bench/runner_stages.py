@@ -40,6 +40,7 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.demo import write_demo
 from hotelreviews.ingestion.writing.service import ingest_paths
 from hotelreviews.intelligence.runner import repository as runner_repo
+from hotelreviews.intelligence.runner.day_series import DayMemory
 
 # The package exports the function `catch_up`, which hides the module of that name.
 catch_up_module = importlib.import_module("hotelreviews.intelligence.runner.catch_up")
@@ -85,6 +86,7 @@ async def run(settings: Settings, files: Path, follow: bool) -> None:
     caught = catch_up_module.CatchUpReport()
     ingest_seconds = total = 0.0
     stored = 0
+    memory = DayMemory()  # kept from one catch-up to the next, as a worker's runner keeps it
     try:
         async with write_transaction(engine) as connection:
             await runner_repo.save_cursor(connection, last_event_id=0, now=utcnow())
@@ -96,7 +98,7 @@ async def run(settings: Settings, files: Path, follow: bool) -> None:
             ingest_seconds += time.perf_counter() - started
             stored += report.totals.new
             started = time.perf_counter()
-            step = await catch_up_module.catch_up(engine=engine, settings=settings)
+            step = await catch_up_module.catch_up(engine=engine, settings=settings, memory=memory)
             total += time.perf_counter() - started
             caught.analysed += step.analysed
             caught.hotels += step.hotels

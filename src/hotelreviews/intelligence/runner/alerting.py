@@ -18,9 +18,7 @@ was first seen — close to what the runner would have raised had it been runnin
 from __future__ import annotations
 
 import bisect
-import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -36,9 +34,10 @@ from hotelreviews.intelligence.anomalies import (
     detect,
     series_from_days,
 )
-from hotelreviews.intelligence.reputation import HotelReputationState, normalise
+from hotelreviews.intelligence.reputation import HotelReputationState
 from hotelreviews.intelligence.runner import repository as repo
-from hotelreviews.intelligence.runner.analysis import Analysed, review_polarities, utc_day
+from hotelreviews.intelligence.runner.analysis import Analysed, utc_day
+from hotelreviews.intelligence.runner.day_series import DayMemory, HotelDays
 
 # The rating-drop detector looks 30 weeks back (RatingDropParams.lookback_weeks), the others
 # less: a day more than its week's worth, so the oldest week it reads is whole.
@@ -55,20 +54,6 @@ BURST_MIN_REVIEWS = DetectorParams().volume_burst.min_count
 REPLAY_WARM_UP = timedelta(days=90)
 
 
-@dataclass(slots=True)
-class _Day:
-    reviews: int = 0
-    rating_sum: float = 0.0
-    positive: dict[str, int] | None = None
-    negative: dict[str, int] | None = None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _position(provider: str, rating: float, rating_scale: float, day: date) -> float:
-    # The same hotel's window is re-read at every batch that touches it: most hit.
-    return normalise(provider=provider, rating=rating, rating_scale=rating_scale, review_date=day)
-
-
 def day_buckets(
     *, reviews: Sequence[Any], as_of: date, whole_history: bool = False
 ) -> list[DayBucket]:
@@ -76,28 +61,7 @@ def day_buckets(
     oldest first: count, mean rating position (on the provider's own range, 0..1) and aspect
     opinions (once per review and aspect)."""
     start = date.min if whole_history else as_of - WINDOW
-    days: dict[date, _Day] = {}
-    for row in reviews:
-        day = utc_day(row.review_date)
-        if not start <= day <= as_of:
-            continue
-        bucket = days.setdefault(day, _Day(positive={}, negative={}))
-        bucket.reviews += 1
-        bucket.rating_sum += _position(row.provider, row.rating, row.rating_scale, day)
-        for aspect, polarity in review_polarities(row.opinions):
-            counts = bucket.positive if polarity == "positive" else bucket.negative
-            assert counts is not None
-            counts[aspect] = counts.get(aspect, 0) + 1
-    return [
-        DayBucket(
-            day=day,
-            reviews=b.reviews,
-            mean_rating=b.rating_sum / b.reviews,
-            aspect_positive=b.positive or {},
-            aspect_negative=b.negative or {},
-        )
-        for day, b in sorted(days.items())
-    ]
+    return HotelDays.from_rows(reviews, since=start).buckets(as_of=as_of)
 
 
 def newest_day(*, state: HotelReputationState, today: date) -> date:
@@ -154,6 +118,33 @@ def alert_key(alert: Alert) -> str:
     return ":".join(alert.key)
 
 
+async def _window_days(
+    connection: AsyncConnection,
+    *,
+    hotel_id: int,
+    analysed: Analysed,
+    as_of: date,
+    memory: DayMemory,
+    cursor: int | None,
+    summed: dict[int, HotelDays],
+) -> list[DayBucket]:
+    """The hotel's days of the 31 weeks to `as_of`: its remembered sums with the step's new
+    reviews, or (first met, an edited review, a memory from another cursor) read again. The
+    sums go into `summed`, for the memory once the step commits."""
+    since = as_of - WINDOW
+    known = (
+        None if hotel_id in analysed.edited else memory.known(hotel_id, cursor=cursor, since=since)
+    )
+    if known is not None:
+        days = known.with_reviews(analysed.fresh.get(hotel_id, ()), since=since)
+    else:
+        start = datetime.combine(since, time(), tzinfo=UTC)
+        rows = await repo.hotel_reviews(connection, hotel_id=hotel_id, since=start)
+        days = HotelDays.from_rows(analysed.current(rows), since=since)
+    summed[hotel_id] = days
+    return days.buckets(as_of=as_of)
+
+
 async def detect_hotel(
     connection: AsyncConnection,
     *,
@@ -162,9 +153,14 @@ async def detect_hotel(
     analysed: Analysed,
     today: date,
     replay: bool = False,
+    memory: DayMemory | None = None,
+    cursor: int | None = None,
+    summed: dict[int, HotelDays] | None = None,
 ) -> list[NewAlert]:
     """The alerts of new problems the detectors find on the hotel's series (reads only);
-    `replay`: over the hotel's whole history, week by week (resynchronising)."""
+    `replay`: over the hotel's whole history, week by week (resynchronising). With a
+    `memory` valid at `cursor`, the window's day sums come from it and the step's new reviews;
+    the sums the step ends with go into `summed` (to remember once it commits)."""
     if state.reference_day is None:
         return []
     as_of = newest_day(state=state, today=today)
@@ -173,11 +169,15 @@ async def detect_hotel(
         days = day_buckets(reviews=reviews, as_of=as_of, whole_history=True)
         moments = replay_days(days=days, last=as_of)
     else:
-        since = datetime.combine(as_of - WINDOW, time(), tzinfo=UTC)
-        reviews = analysed.current(
-            await repo.hotel_reviews(connection, hotel_id=hotel_id, since=since)
+        days = await _window_days(
+            connection,
+            hotel_id=hotel_id,
+            analysed=analysed,
+            as_of=as_of,
+            memory=memory if memory is not None else DayMemory(),
+            cursor=cursor,
+            summed=summed if summed is not None else {},
         )
-        days = day_buckets(reviews=reviews, as_of=as_of)
         moments = [as_of]
     ledger: AlertLedger | None = None  # read only when something is found
     raised: list[Alert] = []

@@ -23,6 +23,7 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.core.tasks import cancel_and_wait
 from hotelreviews.events import notify
 from hotelreviews.intelligence.runner.catch_up import CatchUpReport, catch_up
+from hotelreviews.intelligence.runner.day_series import DayMemory
 
 logger = logging.getLogger("hotelreviews.intelligence")
 
@@ -40,6 +41,8 @@ class BackgroundRunner:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        # The day sums the detectors read, kept from one catch-up to the next (day_series).
+        self._memory = DayMemory()
         self._wake = asyncio.Event()
         # Clear while a catch-up runs: a graceful stop waits for it (app.intelligence) rather
         # than cancelling a query in flight.
@@ -74,6 +77,7 @@ class BackgroundRunner:
                 engine=engine,
                 settings=self._settings,
                 limit=self._settings.intelligence_batch_events,
+                memory=self._memory,
             )
         except Exception as error:  # the next wake retries; nothing was half-applied
             self.stats.failures += 1

@@ -45,6 +45,7 @@ from hotelreviews.intelligence.alerts.service import NewAlert
 from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.alerting import detect_hotel, store_alerts
 from hotelreviews.intelligence.runner.analysis import Analysed, analyse_hotels
+from hotelreviews.intelligence.runner.day_series import DayMemory, HotelDays
 from hotelreviews.intelligence.runner.duplicates import Judged, judge_hotels, store_judged
 from hotelreviews.intelligence.runner.scoring import Scored, place_of, score_hotels, store_scores
 from hotelreviews.intelligence.runner.tastes import plan_tastes, store_tastes
@@ -76,13 +77,21 @@ class _Plan:
     scored: Scored
     raised: list[NewAlert]
     tastes: list[dict[str, Any]]
+    summed: dict[int, HotelDays]  # the touched hotels' day sums, for the memory after commit
 
 
 async def _plan(
-    connection: AsyncConnection, *, hotel_ids: Collection[int], now: datetime, rebuild: bool
+    connection: AsyncConnection,
+    *,
+    hotel_ids: Collection[int],
+    now: datetime,
+    rebuild: bool,
+    memory: DayMemory,
+    cursor: int | None,
 ) -> _Plan:
     """Analyse, score and detect for the hotels (those that exist), reading only; `rebuild`:
-    their states and alerts from their whole history (resynchronising)."""
+    their states and alerts from their whole history (resynchronising). `memory`: the day
+    sums the runner holds, if valid at `cursor` (day_series)."""
     places = {
         row.id: place_of(city=row.city, stars=row.stars)
         for row in await repo.hotel_places(connection, hotel_ids=hotel_ids)
@@ -93,6 +102,7 @@ async def _plan(
         connection, places=places, analysed=analysed, judged=judged, rebuild=rebuild, now=now
     )
     raised: list[NewAlert] = []
+    summed: dict[int, HotelDays] = {}
     for hotel_id, state in sorted(scored.states.items()):
         raised += await detect_hotel(
             connection,
@@ -101,6 +111,9 @@ async def _plan(
             analysed=analysed,
             today=now.date(),
             replay=rebuild,  # resynchronising: alerts over the whole history (alerting.py)
+            memory=memory,
+            cursor=cursor,
+            summed=summed,
         )
     tastes = await plan_tastes(
         connection, hotel_ids=list(places), analysed=analysed, rebuild=rebuild, now=now
@@ -111,6 +124,7 @@ async def _plan(
         scored=scored,
         raised=raised + judged.raised,
         tastes=tastes,
+        summed=summed,
     )
 
 
@@ -151,6 +165,7 @@ async def _step(
     limit: int,
     report: CatchUpReport,
     in_batch: BatchHook | None,
+    memory: DayMemory,
 ) -> bool:
     """One batch of events: planned from reads (no write lock held: ingestion goes on), then
     written in one short transaction if the cursor has not moved meanwhile. False when there
@@ -168,8 +183,16 @@ async def _step(
                 report.last_event_id = cursor
                 return False
             hotel_ids = {row.hotel_id for row in rows if row.kind == "reviews"}
-            plan = await _plan(connection, hotel_ids=hotel_ids, now=now, rebuild=False)
+            plan = await _plan(
+                connection,
+                hotel_ids=hotel_ids,
+                now=now,
+                rebuild=False,
+                memory=memory,
+                cursor=cursor,
+            )
     if resync:
+        memory.forget()
         await _resynchronise(engine=engine, settings=settings, limit=limit, report=report)
         return True
     async with write_transaction(engine) as connection:
@@ -182,6 +205,7 @@ async def _step(
         )
         if in_batch is not None:
             await in_batch(connection)
+    memory.remember(plan.summed, planned_at=cursor, cursor=rows[-1].id)
     await announce(settings=settings, up_to=last_alert_event)
     report.events += len(rows)
     report.hotels += len(plan.scored.states)
@@ -205,7 +229,14 @@ async def _resynchronise(
         async with write_transaction(engine) as connection:
             await repo.take_turn(connection)
             hotel_ids = await repo.hotel_ids_after(connection, after=after, limit=limit)
-            plan = await _plan(connection, hotel_ids=hotel_ids, now=now, rebuild=True)
+            plan = await _plan(
+                connection,
+                hotel_ids=hotel_ids,
+                now=now,
+                rebuild=True,
+                memory=DayMemory(),
+                cursor=None,
+            )
             done = len(hotel_ids) < limit
             last_alert_event, alerts = await _write(
                 connection,
@@ -232,12 +263,20 @@ async def catch_up(
     settings: Settings,
     limit: int = DEFAULT_LIMIT,
     in_batch: BatchHook | None = None,
+    memory: DayMemory | None = None,
 ) -> CatchUpReport:
     """Apply every event after the cursor, `limit` events per transaction, until none is
-    left; what was done."""
+    left; what was done. `memory`: day sums kept from one call to the next by a long-lived
+    runner (day_series; by default, kept for this call only)."""
     report = CatchUpReport()
+    memory = memory if memory is not None else DayMemory()
     while await _step(
-        engine=engine, settings=settings, limit=limit, report=report, in_batch=in_batch
+        engine=engine,
+        settings=settings,
+        limit=limit,
+        report=report,
+        in_batch=in_batch,
+        memory=memory,
     ):
         pass
     return report
