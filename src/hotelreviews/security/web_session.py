@@ -34,6 +34,8 @@ SESSION_PATH = WEB_LOGIN_PATH
 COOKIE = "hr_session"
 # What the pages' scripts send (static/session.js); any value will do, its presence counts.
 REQUIRED_HEADER = "x-requested-with"
+# The longest refresh token the API takes (schemas.RefreshRequest): a longer cookie is none.
+MAX_TOKEN_CHARS = 200
 
 
 def refuse_cross_site(request: Request) -> None:
@@ -116,11 +118,13 @@ async def refresh_session(request: Request, db: Db) -> Response:
     if not token:
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
     try:
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken("unknown refresh token")
         pair = await service.refresh(
             engine=db,
             settings=request.app.state.settings,
             keys=request.app.state.signing_keys,
-            refresh_token=token[:200],
+            refresh_token=token,
             announcer=request.app.state.token_versions,
         )
     except InvalidToken as error:
@@ -142,9 +146,9 @@ async def close_session(request: Request, db: Db) -> Response:
     """Log out: the cookie's session revoked (its access tokens refused at once), the cookie
     cleared. Without a cookie, only the clearing."""
     token = request.cookies.get(COOKIE)
-    if token:
+    if token and len(token) <= MAX_TOKEN_CHARS:
         await service.logout(
-            engine=db, refresh_token=token[:200], announcer=request.app.state.token_versions
+            engine=db, refresh_token=token, announcer=request.app.state.token_versions
         )
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     _clear_cookie(response)
