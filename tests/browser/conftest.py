@@ -19,11 +19,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from hotelreviews.core.settings import Settings
+from tests.browser.watching import DESKTOP, Watched
 from tests.support.cli import run_cli
 from tests.support.feeds import nested_line
 from tests.support.pg_server import free_port
@@ -53,6 +55,21 @@ HOTEL_WITH_XSS = 9001
 # Enough reviews for a second page (the pages show 20 a page).
 BUSY_HOTEL = 9002
 BUSY_REVIEWS = 26
+# Every hotel in one city: the similar hotels' and the competitive set's comparisons need one.
+CITY = "Lisbon"
+# The manager's hotel: three near-identical complaints within days (a suspicious burst: an
+# alert), one more answered by the hotel, two good reviews.
+MANAGED_HOTEL = 9006
+BURST_TEXT = (
+    "The room was dirty, the bathroom smelled of mould and the staff at the front desk "
+    "ignored every complaint we made about the noise from the bar downstairs."
+)
+BURST_TITLES = ("Title 90061", "Title 90062", "Title 90063")
+ANSWERED_TITLE = "Title 90064"
+# Users, created through `hotelreviews users create`.
+PASSWORD = "correct horse battery staple"
+MANAGER = "mia"
+INGEST_ONLY = "otto"  # signed in, but without a role that reads alerts
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,33 @@ def _feed_lines() -> list[dict]:
         )
     for hotel in range(9003, 9006):
         lines.append(nested_line(hotel=hotel, review=hotel * 10, rating=7.0, text="Fine stay."))
+    lines += _managed_hotel_lines()
+    for line in lines:
+        line["hotelCity"] = CITY
+    return lines
+
+
+def _managed_hotel_lines() -> list[dict]:
+    lines = [
+        nested_line(hotel=MANAGED_HOTEL, review=90061 + n, rating=2.0, text=BURST_TEXT, day=10 + n)
+        for n in range(3)
+    ]
+    answered = nested_line(
+        hotel=MANAGED_HOTEL, review=90064, rating=3.0, text="Cold breakfast, broken shower.", day=14
+    )
+    answered["comment"]["responderName"] = "The manager"
+    answered["comment"]["responseText"] = "We are sorry: the shower is mended."
+    lines.append(answered)
+    for n in range(2):
+        lines.append(
+            nested_line(
+                hotel=MANAGED_HOTEL,
+                review=90070 + n,
+                rating=9.0,
+                text="Friendly staff and a spotless room.",
+                day=5 + n,
+            )
+        )
     return lines
 
 
@@ -97,6 +141,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     for args in (("migrate", "upgrade"), ("ingest", str(feed)), ("intelligence", "catch-up")):
         done = run_cli(settings, *args)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
+    for user, role in ((MANAGER, "manager"), (INGEST_ONLY, "ingest")):
+        done = run_cli(settings, "users", "create", user, "--role", role, stdin=PASSWORD.encode())
+        assert done.returncode == 0, (user, done.stdout, done.stderr)
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("HOTELREVIEWS_")}
     env.update(
@@ -173,3 +220,13 @@ def screenshots() -> Path:
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def watched(browser: Any) -> Iterator[Watched]:
+    """A fresh context (no cookies) and page at desktop size."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        yield Watched(context.new_page())
+    finally:
+        context.close()

@@ -38,6 +38,13 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /hotels/{hotel_id}": (None, EVERYONE),
     "GET /search": (None, EVERYONE),
     "GET /assets/{name}": (None, EVERYONE),
+    "GET /login": (None, EVERYONE),
+    "GET /manage": (None, EVERYONE),  # the dashboard's data is the API's, under its policies
+    # The pages' sessions: refused without the pages' header (cross_site_request, not a
+    # policy's denial), their credential in the body or the cookie.
+    "POST /web/session": ({"username": "nobody", "password": "not it"}, EVERYONE),
+    "POST /web/session/refresh": (None, EVERYONE),
+    "DELETE /web/session": (None, EVERYONE),
     "POST /api/v1/auth/login": ({"username": "nobody", "password": "not it"}, EVERYONE),
     "POST /api/v1/auth/refresh": ({"refresh_token": "unknown"}, EVERYONE),
     "POST /api/v1/auth/logout": ({"refresh_token": "unknown"}, EVERYONE),

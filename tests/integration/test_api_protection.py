@@ -78,6 +78,17 @@ async def test_login_attempts_are_limited_per_address(limited: Connect) -> None:
     assert (await client.get(PROVIDERS)).status_code == 200
 
 
+async def test_the_web_pages_login_shares_the_api_logins_limit(limited: Connect) -> None:
+    # Two API logins use up the address's budget: the pages' login (security.web_session)
+    # is refused too, whatever it would have answered.
+    client = limited(peer="198.51.100.11")
+    body = {"username": "a", "password": "b"}
+    attempts = await statuses(client, LOGIN, 2, method="POST", json=body)
+    assert 429 not in attempts
+    web = await client.post("/web/session", json=body, headers={"X-Requested-With": "hotelreviews"})
+    assert web.status_code == 429
+
+
 async def test_rate_limits_off(settings: Settings) -> None:
     async with running_app(
         protected(settings, rate_limit_default="1/hour", rate_limit_enabled=False)

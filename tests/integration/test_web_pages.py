@@ -13,7 +13,7 @@ import pytest
 from hotelreviews.core.settings import Settings
 from tests.support.api_client import api_client
 
-PAGES = ("/", "/hotels/1", "/search?q=breakfast")
+PAGES = ("/", "/hotels/1", "/search?q=breakfast", "/login?next=/manage", "/manage?hotel=1")
 STRICT = (
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

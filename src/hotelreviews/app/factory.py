@@ -55,6 +55,7 @@ from hotelreviews.security.http import bind_policies, enforce_policy, install_au
 from hotelreviews.security.routes import router as auth_router
 from hotelreviews.security.signing import load_signing_keys
 from hotelreviews.security.token_versions import TokenVersions
+from hotelreviews.security.web_session import router as web_session_router
 from hotelreviews.web.pages import install_pages
 
 logger = logging.getLogger("hotelreviews.api")
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The policy first (who may ask), then the query's names (what was asked: api.parameters).
     policy = [Depends(enforce_policy), Depends(refuse_undeclared_parameters)]
     install_pages(app, settings)  # the Explorer at `/` and its assets (hotelreviews.web)
+    # The pages' sign-in: the refresh token in an HttpOnly cookie (security.web_session).
+    app.include_router(web_session_router, dependencies=policy)
     app.include_router(health_routes.router, dependencies=policy)
     if settings.metrics_enabled:
         app.include_router(metrics_route.router, dependencies=policy)

@@ -17,6 +17,8 @@ from hotelreviews.core.settings import Settings
 # Health checks and metrics: polled by load balancers, orchestrators and Prometheus, never
 # limited.
 EXEMPT_PATHS = frozenset({"/livez", "/readyz", "/health/primary", "/metrics"})
+# The web pages' login route (security.web_session.SESSION_PATH; security sits above us).
+WEB_LOGIN_PATH = "/web/session"
 # A claim takes this share of a limit from the shared counter at once (budgets.py): fewer
 # round trips, at the price of up to a claim's worth unused per instance and window.
 CLAIM_SHARE = 10
@@ -56,13 +58,14 @@ class RateRules:
     @classmethod
     def from_settings(cls, settings: Settings, *, api_prefix: str) -> RateRules:
         search = Rate.parse("search", settings.rate_limit_search)
+        login = Rate.parse("login", settings.rate_limit_login)
         return cls(
             default=Rate.parse("default", settings.rate_limit_default),
             routes={
                 ("GET", f"{api_prefix}/reviews/search"): search,
-                ("POST", f"{api_prefix}/auth/login"): Rate.parse(
-                    "login", settings.rate_limit_login
-                ),
+                ("POST", f"{api_prefix}/auth/login"): login,
+                # The web pages' login (security.web_session): one budget with the API's.
+                ("POST", WEB_LOGIN_PATH): login,
             },
         )
 

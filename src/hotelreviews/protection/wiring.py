@@ -42,7 +42,7 @@ from hotelreviews.protection.headers import SecurityHeaders
 from hotelreviews.protection.hosts import AllowedHosts, HostVerdicts
 from hotelreviews.protection.identity_ratelimit import IdentityRateLimitMiddleware
 from hotelreviews.protection.response_headers import ResponseHeaders
-from hotelreviews.protection.rules import Rate, RateRules
+from hotelreviews.protection.rules import WEB_LOGIN_PATH, Rate, RateRules
 from hotelreviews.protection.sizes import SizeLimits
 from hotelreviews.redislink.client import redis_client
 
@@ -144,7 +144,8 @@ def size_limits(settings: Settings, *, api_prefix: str) -> dict[str, Any]:
         "max_header_bytes": settings.max_header_bytes,
         "max_body_bytes": settings.max_body_bytes,
         "body_limits": [
-            (f"{api_prefix}/auth/", min(settings.max_auth_body_bytes, settings.max_body_bytes))
+            (prefix, min(settings.max_auth_body_bytes, settings.max_body_bytes))
+            for prefix in (f"{api_prefix}/auth/", WEB_LOGIN_PATH)
         ],
     }
 

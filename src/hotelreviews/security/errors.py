@@ -51,6 +51,15 @@ class Forbidden(AuthError):
     title = "Forbidden"
 
 
+class CrossSiteRequest(AuthError):
+    """A request to the web session routes without the pages' header, or from another origin
+    (security.web_session): what a cross-site form or script would send."""
+
+    status = 403
+    code = "cross_site_request"
+    title = "Cross-site request refused"
+
+
 class LoginLocked(AuthError):
     status = 429
     code = "login_locked"

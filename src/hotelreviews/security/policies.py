@@ -57,6 +57,12 @@ POLICIES: dict[str, Policy] = {
     "GET /hotels/{hotel_id}": PUBLIC,
     "GET /search": PUBLIC,
     "GET /assets/{name}": PUBLIC,
+    "GET /login": PUBLIC,
+    "GET /manage": PUBLIC,  # the manager's dashboard: its data needs the signed-in's roles
+    # The pages' sessions (security.web_session): the cookie or the body is the credential.
+    "POST /web/session": PUBLIC,
+    "POST /web/session/refresh": PUBLIC,
+    "DELETE /web/session": PUBLIC,
     # Authentication.
     "POST /api/v1/auth/login": PUBLIC,
     "POST /api/v1/auth/refresh": PUBLIC,  # the refresh token is the credential

@@ -55,6 +55,16 @@ async def search(request: Request) -> Response:
     return _render(request, "search.html")
 
 
+async def login(request: Request) -> Response:
+    return _render(request, "login.html")
+
+
+async def manage(request: Request) -> Response:
+    # Who may see what is the API's to say: the page's script signs in (or sends to /login)
+    # and shows what the signed-in person's roles get.
+    return _render(request, "manage.html")
+
+
 async def asset(request: Request) -> Response:
     found = request.app.state.web_assets.find(request.path_params["name"])
     if found is None:
@@ -65,12 +75,15 @@ async def asset(request: Request) -> Response:
 
 
 def install_pages(app: FastAPI, settings: Settings) -> None:
-    """The Explorer's pages and their assets (each listed in security.policies, public)."""
+    """The pages (Explorer, sign-in, manager's dashboard) and their assets (each listed in
+    security.policies, public)."""
     app.state.web_assets = AssetManifest.build(settings.web_node_modules)
     for path, handler in (
         ("/", explorer),
         ("/hotels/{hotel_id}", hotel),
         ("/search", search),
+        ("/login", login),
+        ("/manage", manage),
         ("/assets/{name}", asset),
     ):
         app.add_route(

@@ -35,14 +35,18 @@ window.HR = (function () {
     }
   }
 
-  /* GET an API path with the given parameters (empty values left out); JSON or ApiProblem. */
-  async function api(path, params) {
+  /* An API path's URL with the given parameters (empty values left out). */
+  function apiUrl(path, params) {
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(params || {})) {
       if (value !== null && value !== undefined && value !== "") query.set(name, value);
     }
-    const url = API + path + (query.toString() ? "?" + query : "");
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    return API + path + (query.toString() ? "?" + query : "");
+  }
+
+  /* GET an API path with the given parameters; JSON or ApiProblem. */
+  async function api(path, params) {
+    const response = await fetch(apiUrl(path, params), { headers: { Accept: "application/json" } });
     const body = await response.json().catch(() => null);
     if (!response.ok) throw new ApiProblem(response.status, body);
     return body;
@@ -156,5 +160,5 @@ window.HR = (function () {
     return article;
   }
 
-  return { el, api, pageQuery, describe, showProblem, setStatus, showPager, count, rating, day, snippet, review, reviewBody, ApiProblem };
+  return { el, api, apiUrl, pageQuery, describe, showProblem, setStatus, showPager, count, rating, day, snippet, review, reviewBody, ApiProblem };
 })();

@@ -1,8 +1,9 @@
 /* A hotel's page (/hotels/{id}): its figures, reputation, rating histogram, monthly trend
-   (uPlot), similar hotels (when that API exists) and its reviews under the form's filters. */
+   and aspects by month (uPlot), similar hotels and its reviews under the form's filters. */
 "use strict";
 
 (function () {
+  const HR = window.HR;
   const { el, api, pageQuery, describe, showProblem, setStatus, showPager, count, rating, day, review, reviewBody } = window.HR;
   const hotelId = document.getElementById("hotel").dataset.hotelId;
   const base = "/hotels/" + hotelId;
@@ -92,6 +93,7 @@
         el("td", { text: String(point.reviews) }),
         el("td", { text: point.average_rating_normalized === null ? "–" : point.average_rating_normalized.toFixed(1) })));
     }
+    HR.aspectTrend(document.getElementById("aspect-chart"), document.querySelector("#aspect-table tbody"), points);
     const chart = document.getElementById("trend-chart");
     if (!window.uPlot || !points.length) {
       chart.replaceChildren(el("p", { text: points.length ? "The chart library is not installed: see the table below." : "No reviews to chart yet." }));
@@ -117,8 +119,8 @@
     window.addEventListener("resize", () => plot.setSize({ width: width(), height: 260 }));
   }
 
-  /* Similar hotels: another part of the platform adds this API. Until it answers (404), or
-     if it fails, the section stays hidden. */
+  /* Similar hotels (same city): the section stays hidden when there are none, or the API
+     fails. */
   async function showSimilar() {
     let body;
     try {
