@@ -55,12 +55,14 @@ async def plan_tastes(
     only). A hotel touched without new reviews keeps its row."""
     stored = await repo.stored_tastes(connection, hotel_ids=hotel_ids)
     rebuilt = {h for h in hotel_ids if rebuild or h in analysed.edited or h not in stored}
-    fresh = [row["review_id"] for row in analysed.rows if row["hotel_id"] not in rebuilt]
     by_hotel: dict[int, list[Any]] = {h: [] for h in rebuilt}
     for review in await repo.reviews_of_hotels(connection, hotel_ids=rebuilt):
         by_hotel[review.hotel_id].append(review)
-    for review in await repo.reviews_by_id(connection, review_ids=fresh):
-        by_hotel.setdefault(review.hotel_id, []).append(review)
+    # The other hotels' reviews in this batch are all new (an edit makes its hotel rebuilt):
+    # the rows the analysis read, in the same read transaction, so no second read of the texts.
+    for review in analysed.reviews:
+        if review.hotel_id not in rebuilt:
+            by_hotel.setdefault(review.hotel_id, []).append(review)
     rows = []
     for hotel_id, reviews in sorted(by_hotel.items()):
         base = stored.get(hotel_id)
