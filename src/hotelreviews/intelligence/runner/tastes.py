@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotelreviews.intelligence.recommend.terms import merge_terms, review_terms
+from hotelreviews.intelligence.recommend.terms import merge_terms, review_words
 from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.analysis import Analysed
 
@@ -32,15 +32,17 @@ def _added(
 ) -> tuple[dict[str, list[float]], dict[str, int], int]:
     """The ratings and terms with the reviews added, and how many reviews were added."""
     totals = {key: [int(n), float(s)] for key, (n, s) in ratings.items()}
-    bags: list[Counter[str]] = []
+    # Every review's words in one list, counted once (in C) for the hotel: the same counts as
+    # one Counter per review merged, without a Python-level merge per review.
+    words: list[str] = []
     added = 0
     for review in reviews:
         entry = totals.setdefault(review.traveller_type or UNKNOWN_TYPE, [0, 0.0])
         entry[0] += 1
         entry[1] = round(entry[1] + float(review.rating_normalized), 6)
-        bags.append(review_terms(review.title, review.text, review.positives, review.negatives))
+        words += review_words(review.title, review.text, review.positives, review.negatives)
         added += 1
-    return dict(sorted(totals.items())), merge_terms(terms, bags), added
+    return dict(sorted(totals.items())), merge_terms(terms, [Counter(words)]), added
 
 
 async def plan_tastes(
