@@ -311,14 +311,20 @@ _TASTE_COLUMNS = (
 )
 
 
-async def reviews_of_hotels(
+async def analysed_reviews_of_hotels(
     connection: AsyncConnection, *, hotel_ids: Collection[int]
 ) -> list[Row[Any]]:
-    """What tastes need of every review of the hotels (rebuilding their tastes): hotel,
-    traveller type, rating /10 and texts."""
+    """What tastes need (hotel, traveller type, rating /10, texts) of the hotels' reviews whose
+    stored opinions are current: every review of theirs but those reviews_to_analyse returns,
+    which the tastes step takes from the analysis (rebuilding a hotel's tastes)."""
     if not hotel_ids:
         return []
-    statement = sa.select(*_TASTE_COLUMNS).where(r.hotel_id.in_(sorted(hotel_ids))).order_by(r.id)
+    statement = (
+        sa.select(*_TASTE_COLUMNS)
+        .select_from(reviews.join(review_opinions, o.review_id == r.id))
+        .where(r.hotel_id.in_(sorted(hotel_ids)), o.source_changed_at == r.last_changed_at)
+        .order_by(r.id)
+    )
     return list((await connection.execute(statement)).all())
 
 

@@ -58,13 +58,16 @@ async def plan_tastes(
     stored = await repo.stored_tastes(connection, hotel_ids=hotel_ids)
     rebuilt = {h for h in hotel_ids if rebuild or h in analysed.edited or h not in stored}
     by_hotel: dict[int, list[Any]] = {h: [] for h in rebuilt}
-    for review in await repo.reviews_of_hotels(connection, hotel_ids=rebuilt):
+    # A rebuilt hotel's reviews: those analysed before (read here) and those of this batch,
+    # new or edited, which the analysis read in this read transaction (no second read of their
+    # texts); the other hotels' reviews in this batch are all new (an edit makes its hotel
+    # rebuilt). In id order either way, as the ratings are summed in that order.
+    for review in await repo.analysed_reviews_of_hotels(connection, hotel_ids=rebuilt):
         by_hotel[review.hotel_id].append(review)
-    # The other hotels' reviews in this batch are all new (an edit makes its hotel rebuilt):
-    # the rows the analysis read, in the same read transaction, so no second read of the texts.
     for review in analysed.reviews:
-        if review.hotel_id not in rebuilt:
-            by_hotel.setdefault(review.hotel_id, []).append(review)
+        by_hotel.setdefault(review.hotel_id, []).append(review)
+    for hotel_id in rebuilt:
+        by_hotel[hotel_id].sort(key=lambda review: review.id)
     rows = []
     for hotel_id, reviews in sorted(by_hotel.items()):
         base = stored.get(hotel_id)
