@@ -432,3 +432,24 @@ async def test_recommendations_follow_a_new_batch(
     after = await _get(client, "/api/v1/recommendations/traveller-types")
     solo = next(i for i in after["items"] if i["traveller_type"] == "solo")
     assert (solo["ratings"], solo["own_model"], solo["top_aspects"][0]) == (41, True, "food")
+
+
+async def test_a_hotel_without_a_tastes_row_gets_one_from_all_its_reviews_old_and_new(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    lines = planted_lines()
+    first = write_feed(tmp_path / "group_a_2025-06-01.jsonl", lines[:100])
+    await ingest_paths(engine=engine, settings=settings, paths=[str(first)])
+    await catch_up(engine=engine, settings=settings)
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(hotel_tastes))  # as before tastes existed
+    second = write_feed(tmp_path / "group_b_2025-06-02.jsonl", lines[100:])
+    await ingest_paths(engine=engine, settings=settings, paths=[str(second)])
+    await catch_up(engine=engine, settings=settings)
+
+    # The hotels the second batch touched: their reviews analysed before it (read back) and
+    # its own (taken from the analysis), each counted once.
+    stored = await _tastes(engine)
+    expected = await _expected_ratings(engine)
+    assert stored
+    _assert_ratings_match(stored, {hotel_id: expected[hotel_id] for hotel_id in stored})

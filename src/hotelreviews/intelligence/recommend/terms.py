@@ -39,13 +39,17 @@ _OTHER_STOP_WORDS = frozenset(
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | _OTHER_STOP_WORDS
 
 
+def review_words(*texts: str | None) -> list[str]:
+    """The terms of one review's texts (title, text, positives, negatives), each occurrence."""
+    # One lower() and one regex pass over the texts joined (a newline is no letter, so no word
+    # spans two texts): cheaper than one pass per text, with the same words.
+    words = _WORD.findall("\n".join([text for text in texts if text]).lower())
+    return [word for word in words if word not in STOP_WORDS]
+
+
 def review_terms(*texts: str | None) -> Counter[str]:
     """The terms of one review's texts (title, text, positives, negatives), counted."""
-    found: Counter[str] = Counter()
-    for text in texts:
-        if text:
-            found.update(w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS)
-    return found
+    return Counter(review_words(*texts))
 
 
 def merge_terms(

@@ -54,6 +54,9 @@ class Analysed:
     edited: set[int]
     # The ids of `fresh`'s reviews, in the same order (scoring leaves cross-posts out).
     fresh_ids: dict[int, list[int]] = field(default_factory=dict)
+    # The review rows analysed, in id order, with their texts and traveller type: the tastes
+    # step adds the fresh ones from these rather than reading the texts a second time.
+    reviews: list[Any] = field(default_factory=list)
     _by_review: dict[int, list[list[Any]]] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -130,4 +133,4 @@ async def analyse_hotels(
                 "source_changed_at": row.last_changed_at,
             }
         )
-    return Analysed(rows=stored, fresh=fresh, edited=edited, fresh_ids=fresh_ids)
+    return Analysed(rows=stored, fresh=fresh, edited=edited, fresh_ids=fresh_ids, reviews=rows)

@@ -4,9 +4,10 @@ reviews with their opinions, and the stored reputation rows."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
@@ -85,7 +86,8 @@ async def reviews_to_analyse(
     connection: AsyncConnection, *, hotel_ids: Collection[int]
 ) -> list[Row[Any]]:
     """The hotels' reviews with no stored opinions, or opinions of an older version (`edited`
-    true), with what the index needs of them (provider key, rating, scale)."""
+    true), with what the index needs of them (provider key, rating, scale) and what the tastes
+    need (as reviews_of_hotels)."""
     statement = (
         sa.select(
             r.id,
@@ -102,6 +104,7 @@ async def reviews_to_analyse(
             r.rating_normalized,
             r.review_date,
             r.last_changed_at,
+            r.traveller_type,  # for the tastes step, which takes these rows (no second read)
         )
         .select_from(
             reviews.join(providers, providers.c.id == r.provider_id).outerjoin(
@@ -117,25 +120,59 @@ async def reviews_to_analyse(
     return list((await connection.execute(statement)).all())
 
 
+_OPINION_COLUMNS = (
+    "review_id",
+    "hotel_id",
+    "review_day",
+    "language",
+    "opinions",
+    "analysed_at",
+    "source_changed_at",
+)
+# The same upsert as store_opinions' SQLAlchemy statement, for the driver's executemany.
+_SQLITE_UPSERT_OPINIONS = (
+    f"INSERT INTO review_opinions ({', '.join(_OPINION_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _OPINION_COLUMNS)}) "
+    "ON CONFLICT (review_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _OPINION_COLUMNS[1:])
+)
+
+
+def _sqlite_time(moment: datetime) -> str:
+    # UTCDateTime's storage format on SQLite (naive UTC, always with microseconds): the runner
+    # compares source_changed_at with reviews.last_changed_at as text.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 async def store_opinions(connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or replace the rows (keyed by review_id)."""
     if not rows:
+        return
+    if connection.dialect.name == "sqlite":
+        # The driver's executemany with the values already in SQLite's storage formats (as
+        # ingestion's bulk_load): SQLAlchemy's per-row parameter processing (JSON, dates) cost
+        # more than SQLite's own work. Same upsert, so a re-run still replaces.
+        await connection.exec_driver_sql(
+            _SQLITE_UPSERT_OPINIONS,
+            [
+                (
+                    row["review_id"],
+                    row["hotel_id"],
+                    row["review_day"].isoformat(),
+                    row["language"],
+                    orjson.dumps(row["opinions"]).decode(),
+                    _sqlite_time(row["analysed_at"]),
+                    _sqlite_time(row["source_changed_at"]),
+                )
+                for row in rows
+            ],
+        )
         return
     insert = _insert(connection)(review_opinions)
     excluded = insert.excluded
     statement = insert.on_conflict_do_update(
         index_elements=[o.review_id],
-        set_={
-            name: getattr(excluded, name)
-            for name in (
-                "hotel_id",
-                "review_day",
-                "language",
-                "opinions",
-                "analysed_at",
-                "source_changed_at",
-            )
-        },
+        set_={name: getattr(excluded, name) for name in _OPINION_COLUMNS[1:]},
     )
     await connection.execute(statement, list(rows))
 
@@ -315,27 +352,20 @@ _TASTE_COLUMNS = (
 )
 
 
-async def reviews_by_id(
-    connection: AsyncConnection, *, review_ids: Collection[int]
-) -> list[Row[Any]]:
-    """What tastes need of these reviews: hotel, traveller type, rating /10 and texts."""
-    ids = sorted(review_ids)
-    found: list[Row[Any]] = []
-    # A batch can bring more reviews than SQLite takes bound parameters in one statement.
-    for start in range(0, len(ids), _IDS_PER_STATEMENT):
-        chunk = ids[start : start + _IDS_PER_STATEMENT]
-        statement = sa.select(*_TASTE_COLUMNS).where(r.id.in_(chunk)).order_by(r.id)
-        found += (await connection.execute(statement)).all()
-    return found
-
-
-async def reviews_of_hotels(
+async def analysed_reviews_of_hotels(
     connection: AsyncConnection, *, hotel_ids: Collection[int]
 ) -> list[Row[Any]]:
-    """As reviews_by_id, for every review of the hotels (rebuilding their tastes)."""
+    """What tastes need (hotel, traveller type, rating /10, texts) of the hotels' reviews whose
+    stored opinions are current: every review of theirs but those reviews_to_analyse returns,
+    which the tastes step takes from the analysis (rebuilding a hotel's tastes)."""
     if not hotel_ids:
         return []
-    statement = sa.select(*_TASTE_COLUMNS).where(r.hotel_id.in_(sorted(hotel_ids))).order_by(r.id)
+    statement = (
+        sa.select(*_TASTE_COLUMNS)
+        .select_from(reviews.join(review_opinions, o.review_id == r.id))
+        .where(r.hotel_id.in_(sorted(hotel_ids)), o.source_changed_at == r.last_changed_at)
+        .order_by(r.id)
+    )
     return list((await connection.execute(statement)).all())
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotelreviews.intelligence.recommend.terms import merge_terms, review_terms
+from hotelreviews.intelligence.recommend.terms import merge_terms, review_words
 from hotelreviews.intelligence.runner import repository as repo
 from hotelreviews.intelligence.runner.analysis import Analysed
 
@@ -32,15 +32,17 @@ def _added(
 ) -> tuple[dict[str, list[float]], dict[str, int], int]:
     """The ratings and terms with the reviews added, and how many reviews were added."""
     totals = {key: [int(n), float(s)] for key, (n, s) in ratings.items()}
-    bags: list[Counter[str]] = []
+    # Every review's words in one list, counted once (in C) for the hotel: the same counts as
+    # one Counter per review merged, without a Python-level merge per review.
+    words: list[str] = []
     added = 0
     for review in reviews:
         entry = totals.setdefault(review.traveller_type or UNKNOWN_TYPE, [0, 0.0])
         entry[0] += 1
         entry[1] = round(entry[1] + float(review.rating_normalized), 6)
-        bags.append(review_terms(review.title, review.text, review.positives, review.negatives))
+        words += review_words(review.title, review.text, review.positives, review.negatives)
         added += 1
-    return dict(sorted(totals.items())), merge_terms(terms, bags), added
+    return dict(sorted(totals.items())), merge_terms(terms, [Counter(words)]), added
 
 
 async def plan_tastes(
@@ -55,12 +57,17 @@ async def plan_tastes(
     only). A hotel touched without new reviews keeps its row."""
     stored = await repo.stored_tastes(connection, hotel_ids=hotel_ids)
     rebuilt = {h for h in hotel_ids if rebuild or h in analysed.edited or h not in stored}
-    fresh = [row["review_id"] for row in analysed.rows if row["hotel_id"] not in rebuilt]
     by_hotel: dict[int, list[Any]] = {h: [] for h in rebuilt}
-    for review in await repo.reviews_of_hotels(connection, hotel_ids=rebuilt):
+    # A rebuilt hotel's reviews: those analysed before (read here) and those of this batch,
+    # new or edited, which the analysis read in this read transaction (no second read of their
+    # texts); the other hotels' reviews in this batch are all new (an edit makes its hotel
+    # rebuilt). In id order either way, as the ratings are summed in that order.
+    for review in await repo.analysed_reviews_of_hotels(connection, hotel_ids=rebuilt):
         by_hotel[review.hotel_id].append(review)
-    for review in await repo.reviews_by_id(connection, review_ids=fresh):
+    for review in analysed.reviews:
         by_hotel.setdefault(review.hotel_id, []).append(review)
+    for hotel_id in rebuilt:
+        by_hotel[hotel_id].sort(key=lambda review: review.id)
     rows = []
     for hotel_id, reviews in sorted(by_hotel.items()):
         base = stored.get(hotel_id)
