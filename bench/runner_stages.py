@@ -1,6 +1,7 @@
 """Where the intelligence runner's time goes, step by step, per review.
 
-    PYTHONPATH=src:. .venv/bin/python bench/runner_stages.py [--reviews 20000] [--backend postgresql]
+    PYTHONPATH=src:. .venv/bin/python bench/runner_stages.py [--reviews N] [--follow]
+        [--backend postgresql]
 
 Demo files (seed 7) are ingested into a fresh database, then the runner catches up with each
 stage's function wrapped in a timer (the ordinary incremental path from the first event, not a
@@ -111,8 +112,10 @@ async def run(settings: Settings, files: Path, follow: bool) -> None:
         f"({stored / ingest_seconds:,.0f}/s, {ingest_seconds / reviews * 1e6:.0f} µs/review)"
         + (", file by file, each caught up at once" if follow else "")
     )
-    print(f"runner: {caught.analysed:,} reviews, {caught.hotels:,} hotel-steps, "
-          f"{caught.transactions} steps, {total:.1f} s")
+    print(
+        f"runner: {caught.analysed:,} reviews, {caught.hotels:,} hotel-steps, "
+        f"{caught.transactions} steps, {total:.1f} s"
+    )
     print(f"{'stage':28} {'seconds':>8} {'µs/review':>10}")
     for name, _, _ in STAGES:
         print(f"{name:28} {spent[name]:8.2f} {spent[name] / reviews * 1e6:10.1f}")
@@ -137,7 +140,9 @@ def main() -> None:
             server.start()
         try:
             url = server.create_database("stages") if server is not None else None
-            settings = Settings(data_dir=work / "data", database_url=url, intelligence_enabled=False)
+            settings = Settings(
+                data_dir=work / "data", database_url=url, intelligence_enabled=False
+            )
             (work / "data").mkdir()
             migrations.upgrade(settings)
             asyncio.run(run(settings, files, args.follow))
