@@ -43,8 +43,8 @@ def _chunks(values: Collection[int]) -> Iterator[list[int]]:
 async def reviews_to_judge(
     connection: AsyncConnection, *, hotel_ids: Collection[int]
 ) -> list[Row[Any]]:
-    """The hotels' reviews never judged, or edited since (`judged` true), oldest first, with
-    their facts and texts."""
+    """The hotels' reviews never judged, or edited since (`judged` true, with the stored
+    `judged_signature`), oldest first, with their facts and texts."""
     statement = (
         sa.select(
             *_FACTS,
@@ -53,6 +53,8 @@ async def reviews_to_judge(
             r.negatives,
             r.last_changed_at,
             s.review_id.is_not(None).label("judged"),
+            # What it was judged from: its old buckets are found by key from this.
+            s.signature.label("judged_signature"),
         )
         .select_from(
             reviews.join(providers, providers.c.id == r.provider_id).outerjoin(
@@ -81,17 +83,17 @@ async def reviews_in_buckets(
     in order."""
     if not buckets:
         return []
+    statement = sa.select(b.bucket, b.band, b.review_id).where(_bucket_among(connection, buckets))
+    return list((await connection.execute(statement)).all())
+
+
+def _bucket_among(connection: AsyncConnection, buckets: Collection[int]) -> sa.ColumnElement[bool]:
+    """`bucket` is one of `buckets`, the buckets passed as one parameter (sorted)."""
     ordered = sorted(buckets)
     if connection.dialect.name == "postgresql":
-        wanted = sa.bindparam("buckets", ordered, ARRAY(sa.BigInteger))
-        statement = sa.select(b.bucket, b.band, b.review_id).where(b.bucket == sa.any_(wanted))
-    else:
-        batch = sa.func.json_each(sa.bindparam("buckets", orjson.dumps(ordered).decode()))
-        values = batch.table_valued("value")
-        statement = sa.select(b.bucket, b.band, b.review_id).select_from(
-            values.join(review_lsh_buckets, b.bucket == values.c.value)
-        )
-    return list((await connection.execute(statement)).all())
+        return b.bucket == sa.any_(sa.bindparam("buckets", ordered, ARRAY(sa.BigInteger)))
+    batch = sa.func.json_each(sa.bindparam("buckets", orjson.dumps(ordered).decode()))
+    return b.bucket.in_(sa.select(batch.table_valued("value").c.value))
 
 
 async def facts_and_signatures(
@@ -147,15 +149,23 @@ async def replace_judgements(
     *,
     review_ids: Collection[int],
     signatures: Sequence[dict[str, Any]],
+    old_buckets: Collection[int],
     buckets: Sequence[tuple[int, int, int]],
     flags: Sequence[dict[str, Any]],
 ) -> None:
     """Replace the reviews' signatures, buckets and flags by these (deletes, then inserts: a
     re-run of the same plan writes the same rows). `review_ids`: those judged before, whose
-    rows are deleted (a review never judged has none: its deletes would find nothing)."""
+    rows are deleted (a review never judged has none: its deletes would find nothing);
+    `old_buckets`: their stored buckets, recomputed from their stored signatures (the bucket
+    table has no index by review: its rows are found by bucket, then review)."""
     for chunk in _chunks(review_ids):
-        for table, column in ((review_lsh_buckets, b.review_id), (review_flags, f.review_id)):
-            await connection.execute(sa.delete(table).where(column.in_(chunk)))
+        if old_buckets:
+            await connection.execute(
+                sa.delete(review_lsh_buckets).where(
+                    _bucket_among(connection, old_buckets), b.review_id.in_(chunk)
+                )
+            )
+        await connection.execute(sa.delete(review_flags).where(f.review_id.in_(chunk)))
         await connection.execute(sa.delete(review_signatures).where(s.review_id.in_(chunk)))
     for table, rows in ((review_signatures, signatures), (review_flags, flags)):
         if rows:
