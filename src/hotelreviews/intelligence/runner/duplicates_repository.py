@@ -83,17 +83,29 @@ async def reviews_in_buckets(
     in order."""
     if not buckets:
         return []
-    statement = sa.select(b.bucket, b.band, b.review_id).where(_bucket_among(connection, buckets))
+    if connection.dialect.name == "postgresql":
+        statement = sa.select(b.bucket, b.band, b.review_id).where(
+            _bucket_among(connection, buckets)
+        )
+    else:  # a join walks json_each as it comes; `IN (SELECT ...)` first copies it to a b-tree
+        values = _json_values(buckets).table_valued("value")
+        statement = sa.select(b.bucket, b.band, b.review_id).select_from(
+            values.join(review_lsh_buckets, b.bucket == values.c.value)
+        )
     return list((await connection.execute(statement)).all())
+
+
+def _json_values(values: Collection[int]) -> sa.Function[Any]:
+    """SQLite's json_each over the values, sorted (one parameter, however many)."""
+    return sa.func.json_each(sa.bindparam("buckets", orjson.dumps(sorted(values)).decode()))
 
 
 def _bucket_among(connection: AsyncConnection, buckets: Collection[int]) -> sa.ColumnElement[bool]:
     """`bucket` is one of `buckets`, the buckets passed as one parameter (sorted)."""
-    ordered = sorted(buckets)
     if connection.dialect.name == "postgresql":
-        return b.bucket == sa.any_(sa.bindparam("buckets", ordered, ARRAY(sa.BigInteger)))
-    batch = sa.func.json_each(sa.bindparam("buckets", orjson.dumps(ordered).decode()))
-    return b.bucket.in_(sa.select(batch.table_valued("value").c.value))
+        wanted = sa.bindparam("buckets", sorted(buckets), ARRAY(sa.BigInteger))
+        return b.bucket == sa.any_(wanted)
+    return b.bucket.in_(sa.select(_json_values(buckets).table_valued("value").c.value))
 
 
 async def facts_and_signatures(
