@@ -160,7 +160,11 @@ async def judge_hotels(
     blobs = dict(zip(at, rows_to_bytes(values, settings=settings.signature), strict=True))
     judged.review_ids = [row.id for row in rows]
     judged.rejudged = [row.id for row in rows if row.judged]
-    judged.old_buckets = _old_buckets(rows, bands=bands, rows_per_band=per_band)
+    judged.old_buckets = _old_buckets(
+        await repo.stored_signatures(connection, review_ids=judged.rejudged),
+        bands=bands,
+        rows_per_band=per_band,
+    )
     signed_ids = np.array([rows[index].id for index in at], dtype=np.int64)
     flat = signed.buckets.ravel()
     order, unique, repeated = _bucket_groups(flat)
@@ -299,11 +303,10 @@ def _in_key_order(
     )
 
 
-def _old_buckets(rows: list[Any], *, bands: int, rows_per_band: int) -> list[int]:
+def _old_buckets(stored: list[bytes], *, bands: int, rows_per_band: int) -> list[int]:
     """The buckets stored for the reviews judged before, recomputed from the signatures they
     were judged from (band hashes are a pure function of a signature): how their old bucket
     rows are found, the bucket table having no index by review."""
-    stored = [row.judged_signature for row in rows if row.judged_signature is not None]
     if not stored:
         return []
     values = np.array([signature_from_bytes(blob).hashvalues for blob in stored])

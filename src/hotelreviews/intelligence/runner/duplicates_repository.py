@@ -43,8 +43,8 @@ def _chunks(values: Collection[int]) -> Iterator[list[int]]:
 async def reviews_to_judge(
     connection: AsyncConnection, *, hotel_ids: Collection[int]
 ) -> list[Row[Any]]:
-    """The hotels' reviews never judged, or edited since (`judged` true, with the stored
-    `judged_signature`), oldest first, with their facts and texts."""
+    """The hotels' reviews never judged, or edited since (`judged` true), oldest first, with
+    their facts and texts."""
     statement = (
         sa.select(
             *_FACTS,
@@ -53,8 +53,6 @@ async def reviews_to_judge(
             r.negatives,
             r.last_changed_at,
             s.review_id.is_not(None).label("judged"),
-            # What it was judged from: its old buckets are found by key from this.
-            s.signature.label("judged_signature"),
         )
         .select_from(
             reviews.join(providers, providers.c.id == r.provider_id).outerjoin(
@@ -124,6 +122,20 @@ async def facts_and_signatures(
             .where(r.id.in_(chunk), s.signature.is_not(None))
         )
         found += (await connection.execute(statement)).all()
+    return found
+
+
+async def stored_signatures(
+    connection: AsyncConnection, *, review_ids: Collection[int]
+) -> list[bytes]:
+    """The stored signatures of the reviews (those with one): what they were judged from.
+
+    Read apart from `reviews_to_judge` (only re-judged reviews have one): the blob column in
+    that query made it and the next reads slower on PostgreSQL (11 -> 20 µs a review)."""
+    found: list[bytes] = []
+    for chunk in _chunks(review_ids):
+        statement = sa.select(s.signature).where(s.review_id.in_(chunk), s.signature.is_not(None))
+        found += (await connection.execute(statement)).scalars()
     return found
 
 
