@@ -413,6 +413,39 @@ async def test_an_edited_review_is_judged_again_and_its_buckets_replaced(
     assert changed == NOW + timedelta(days=1)
 
 
+async def test_an_edited_review_too_short_to_judge_now_keeps_none_of_its_old_buckets(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    """Its old buckets are found from the signature it was judged from (the bucket table has
+    no index by review): none of its own are written now, and none of the old may remain."""
+    feed = Feed(engine, settings)
+    await feed.start()
+    scene = await planted_scene(feed)
+
+    def buckets_of(review_id: int) -> Any:
+        return sa.select(review_lsh_buckets.c.bucket).where(
+            review_lsh_buckets.c.review_id == review_id
+        )
+
+    copied = {row.bucket for row in await rows(engine, buckets_of(scene.near_copy))}
+    original = {row.bucket for row in await rows(engine, buckets_of(scene.original))}
+    assert copied & original  # a near-copy: some of its buckets are the original's
+    async with engine.begin() as connection:
+        await connection.execute(
+            sa.update(reviews)
+            .where(reviews.c.id == scene.near_copy)
+            .values(text="Lovely stay.", last_changed_at=NOW + timedelta(days=1))
+        )
+    await feed.announce([scene.other_hotel])
+    report = await feed.run()
+
+    assert report.analysed == 1
+    assert await rows(engine, buckets_of(scene.near_copy)) == []
+    assert scene.near_copy not in await flags(engine)
+    # The original keeps the buckets it shared: deleted by bucket and review, not bucket.
+    assert {row.bucket for row in await rows(engine, buckets_of(scene.original))} == original
+
+
 async def test_the_stored_index_agrees_with_the_in_memory_index_on_the_planted_set(
     engine: AsyncEngine, settings: Settings
 ) -> None:

@@ -81,17 +81,29 @@ async def reviews_in_buckets(
     in order."""
     if not buckets:
         return []
-    ordered = sorted(buckets)
     if connection.dialect.name == "postgresql":
-        wanted = sa.bindparam("buckets", ordered, ARRAY(sa.BigInteger))
-        statement = sa.select(b.bucket, b.band, b.review_id).where(b.bucket == sa.any_(wanted))
-    else:
-        batch = sa.func.json_each(sa.bindparam("buckets", orjson.dumps(ordered).decode()))
-        values = batch.table_valued("value")
+        statement = sa.select(b.bucket, b.band, b.review_id).where(
+            _bucket_among(connection, buckets)
+        )
+    else:  # a join walks json_each as it comes; `IN (SELECT ...)` first copies it to a b-tree
+        values = _json_values(buckets).table_valued("value")
         statement = sa.select(b.bucket, b.band, b.review_id).select_from(
             values.join(review_lsh_buckets, b.bucket == values.c.value)
         )
     return list((await connection.execute(statement)).all())
+
+
+def _json_values(values: Collection[int]) -> sa.Function[Any]:
+    """SQLite's json_each over the values, sorted (one parameter, however many)."""
+    return sa.func.json_each(sa.bindparam("buckets", orjson.dumps(sorted(values)).decode()))
+
+
+def _bucket_among(connection: AsyncConnection, buckets: Collection[int]) -> sa.ColumnElement[bool]:
+    """`bucket` is one of `buckets`, the buckets passed as one parameter (sorted)."""
+    if connection.dialect.name == "postgresql":
+        wanted = sa.bindparam("buckets", sorted(buckets), ARRAY(sa.BigInteger))
+        return b.bucket == sa.any_(wanted)
+    return b.bucket.in_(sa.select(_json_values(buckets).table_valued("value").c.value))
 
 
 async def facts_and_signatures(
@@ -110,6 +122,20 @@ async def facts_and_signatures(
             .where(r.id.in_(chunk), s.signature.is_not(None))
         )
         found += (await connection.execute(statement)).all()
+    return found
+
+
+async def stored_signatures(
+    connection: AsyncConnection, *, review_ids: Collection[int]
+) -> list[bytes]:
+    """The stored signatures of the reviews (those with one): what they were judged from.
+
+    Read apart from `reviews_to_judge` (only re-judged reviews have one): the blob column in
+    that query made it and the next reads slower on PostgreSQL (11 -> 20 µs a review)."""
+    found: list[bytes] = []
+    for chunk in _chunks(review_ids):
+        statement = sa.select(s.signature).where(s.review_id.in_(chunk), s.signature.is_not(None))
+        found += (await connection.execute(statement)).scalars()
     return found
 
 
@@ -147,15 +173,23 @@ async def replace_judgements(
     *,
     review_ids: Collection[int],
     signatures: Sequence[dict[str, Any]],
+    old_buckets: Collection[int],
     buckets: Sequence[tuple[int, int, int]],
     flags: Sequence[dict[str, Any]],
 ) -> None:
     """Replace the reviews' signatures, buckets and flags by these (deletes, then inserts: a
     re-run of the same plan writes the same rows). `review_ids`: those judged before, whose
-    rows are deleted (a review never judged has none: its deletes would find nothing)."""
+    rows are deleted (a review never judged has none: its deletes would find nothing);
+    `old_buckets`: their stored buckets, recomputed from their stored signatures (the bucket
+    table has no index by review: its rows are found by bucket, then review)."""
     for chunk in _chunks(review_ids):
-        for table, column in ((review_lsh_buckets, b.review_id), (review_flags, f.review_id)):
-            await connection.execute(sa.delete(table).where(column.in_(chunk)))
+        if old_buckets:
+            await connection.execute(
+                sa.delete(review_lsh_buckets).where(
+                    _bucket_among(connection, old_buckets), b.review_id.in_(chunk)
+                )
+            )
+        await connection.execute(sa.delete(review_flags).where(f.review_id.in_(chunk)))
         await connection.execute(sa.delete(review_signatures).where(s.review_id.in_(chunk)))
     for table, rows in ((review_signatures, signatures), (review_flags, flags)):
         if rows:
