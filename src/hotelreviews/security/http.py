@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.api.problem_details import problem_response
 from hotelreviews.audit import service as audit
+from hotelreviews.security import logins
 from hotelreviews.security.authn import resolve_identity
 from hotelreviews.security.errors import (
     AuthenticationRequired,
@@ -19,8 +21,23 @@ from hotelreviews.security.errors import (
 )
 from hotelreviews.security.identity import Identity
 from hotelreviews.security.policies import POLICIES, Policy, allows
+from hotelreviews.security.schemas import LoginRequest
+from hotelreviews.security.service import TokenPair
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def log_in(request: Request, engine: AsyncEngine, body: LoginRequest) -> TokenPair:
+    """The login use case for an HTTP request (the API's and the web session's): failures
+    count per name and the client's address (protection.addresses: through trusted proxies)."""
+    return await logins.login(
+        engine=engine,
+        settings=request.app.state.settings,
+        keys=request.app.state.signing_keys,
+        username=body.username,
+        password=body.password,
+        client_address=request.client.host if request.client else None,
+    )
 
 
 async def enforce_policy(request: Request) -> Identity:

@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from hotelreviews.api.deps import Db
 from hotelreviews.api.problem_details import PROBLEM_JSON, PROBLEMS, Problem
 from hotelreviews.api.responses import json_response
-from hotelreviews.security import logins, service
-from hotelreviews.security.http import CurrentIdentity
+from hotelreviews.security import service
+from hotelreviews.security.http import CurrentIdentity, log_in
 from hotelreviews.security.schemas import (
     IdentityRead,
     LoginRequest,
@@ -45,15 +45,7 @@ def _tokens(pair: service.TokenPair) -> Response:
 @router.post("/login", response_model=TokenResponse, responses=CREDENTIAL_PROBLEMS)
 async def login(request: Request, db: Db, body: LoginRequest) -> Response:
     """Exchange a user name and password for an access token and a refresh token."""
-    pair = await logins.login(
-        engine=db,
-        settings=request.app.state.settings,
-        keys=request.app.state.signing_keys,
-        username=body.username,
-        password=body.password,
-        # Failures count per name and address (protection.addresses: through trusted proxies).
-        client_address=request.client.host if request.client else None,
-    )
+    pair = await log_in(request, db, body)
     return _tokens(pair)
 
 

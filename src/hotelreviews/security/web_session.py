@@ -25,8 +25,9 @@ from hotelreviews.api.deps import Db
 from hotelreviews.api.problem_details import problem_response
 from hotelreviews.api.responses import json_response
 from hotelreviews.protection.rules import WEB_LOGIN_PATH
-from hotelreviews.security import logins, service
+from hotelreviews.security import service
 from hotelreviews.security.errors import CrossSiteRequest, InvalidToken
+from hotelreviews.security.http import log_in
 from hotelreviews.security.schemas import LoginRequest
 
 # The protection layer rate-limits and size-limits this path as the API's login.
@@ -98,14 +99,7 @@ def _access(request: Request, pair: service.TokenPair) -> Response:
 @router.post("")
 async def open_session(request: Request, db: Db, body: LoginRequest) -> Response:
     """Log in: the access token in the body, the refresh token in the session cookie."""
-    pair = await logins.login(
-        engine=db,
-        settings=request.app.state.settings,
-        keys=request.app.state.signing_keys,
-        username=body.username,
-        password=body.password,
-        client_address=request.client.host if request.client else None,
-    )
+    pair = await log_in(request, db, body)
     return _access(request, pair)
 
 
