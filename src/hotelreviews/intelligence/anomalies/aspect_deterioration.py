@@ -91,8 +91,16 @@ def _check_aspect(
     def counts(start: int, stop: int) -> tuple[float, float]:
         return float(negative[stop] - negative[start]), float(total[stop] - total[start])
 
+    onsets = _candidate_onsets(series=series, as_of=as_of, params=params)
+    # After any candidate onset there are at most the opinions since the earliest: too few
+    # (or too few negative) there, and no split could be alerted on.
+    if not onsets:
+        return None
+    negative_since, all_since = counts(min(onsets), end)
+    if all_since < params.min_opinions_recent or negative_since < params.min_negative_recent:
+        return None
     best: tuple[float, int] | None = None
-    for onset in _candidate_onsets(series=series, as_of=as_of, params=params):
+    for onset in onsets:
         before = counts(max(0, onset - params.baseline_weeks * 7), onset)
         after = counts(onset, end)
         if after[0] / max(after[1], 1.0) <= before[0] / max(before[1], 1.0):

@@ -13,9 +13,10 @@ it still running: the drop is current. Burst days are left out (a burst is its o
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import ruptures  # type: ignore[import-untyped]
@@ -96,6 +97,11 @@ def detect_rating_drop(
     weeks = weekly(series=_without_bursts(series), as_of=as_of, weeks=params.lookback_weeks)
     reviewed = np.flatnonzero(weeks.counts > 0)
     if reviewed.shape[0] < 6 or weeks.counts.sum() < params.min_reviews_before:
+        return None
+    # The reviews after an onset young enough to count are at most those of the last
+    # `max_age_weeks`: too few there, and no change point PELT could find would be alerted on.
+    recent = bisect.bisect_left(weeks.mondays, as_of - timedelta(weeks=params.max_age_weeks))
+    if weeks.counts[recent:].sum() < params.min_reviews_after:
         return None
     counts = weeks.counts[reviewed]
     means = weeks.rating_sums[reviewed] / counts

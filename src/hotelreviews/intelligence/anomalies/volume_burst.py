@@ -75,7 +75,9 @@ def burst_day_mask(
     counts = series.counts
     offset = params.baseline_days + params.baseline_gap_days
     mask = np.zeros(counts.shape[0], dtype=bool)
-    if counts.shape[0] <= offset:
+    # No day as busy as `min_count` is no burst, whatever its baseline: most hotels on most
+    # days, and the rolling medians below cost more than the whole rest of the detection.
+    if counts.shape[0] <= offset or counts[offset:].max() < params.min_count:
         return mask
     windows = np.lib.stride_tricks.sliding_window_view(counts, params.baseline_days)
     # windows[j] covers days j .. j+baseline_days-1: the baseline of day j + offset.
@@ -97,9 +99,12 @@ def detect_volume_burst(
 ) -> Alert | None:
     """An alert for the latest burst in the last `scan_days` days up to `as_of`, else None."""
     last = min(series.index_of(as_of), series.days - 1)
+    first_scanned = max(0, last - params.scan_days + 1)
+    if last < first_scanned or series.counts[first_scanned : last + 1].max() < params.min_count:
+        return None  # no day busy enough to be a burst: no baseline to compute
     burst_days: list[int] = []
     baseline: _Baseline | None = None
-    for index in range(max(0, last - params.scan_days + 1), last + 1):
+    for index in range(first_scanned, last + 1):
         # Each day of a run is judged against the run's first day's baseline: otherwise the
         # run's own first days would enter the baseline of its later days.
         reference = burst_days[0] if burst_days and burst_days[-1] == index - 1 else index
