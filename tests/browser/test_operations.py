@@ -21,7 +21,15 @@ from urllib.parse import parse_qs, quote, urlparse
 import httpx
 import pytest
 
-from tests.browser.conftest import ADMIN, CITY, HOTEL_WITH_XSS, MANAGER, PASSWORD, Served
+from tests.browser.conftest import (
+    ADMIN,
+    CITY,
+    HOTEL_WITH_XSS,
+    INGEST_ONLY,
+    MANAGER,
+    PASSWORD,
+    Served,
+)
 from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page
 from tests.support.feeds import nested_line
 from tests.support.processes import die_with_parent, stop_process
@@ -42,6 +50,7 @@ def _worker_env(served: Served) -> dict[str, str]:
     # Files are queued here through the API (the console), never found by the worker's own
     # poll: a file counts as still being written for an hour after its last change.
     env["HOTELREVIEWS_WORKER_SETTLE_SECONDS"] = "3600"
+    env["HOTELREVIEWS_WORKER_MAX_ATTEMPTS"] = "2"  # a missing file is a dead letter soon
     return env
 
 
@@ -84,25 +93,37 @@ def _write_feed(served: Served, name: str, rejected: int) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def finished_run(served: Served, worker: subprocess.Popen) -> int:
-    """An ingestion with two pages of rejected lines, queued through the API and finished."""
-    feed = _write_feed(served, "many_rejected.jl", MANY_REJECTED)
+def _queue_and_follow(served: Served, path: Path) -> dict:
+    """Queue `path` through the API as the admin, and its ingestion once it has ended."""
     with httpx.Client(base_url=served.base) as client:
         login = client.post("/api/v1/auth/login", json={"username": ADMIN, "password": PASSWORD})
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        queued = client.post("/api/v1/ingestions", json={"source_uri": str(feed)}, headers=headers)
+        queued = client.post("/api/v1/ingestions", json={"source_uri": str(path)}, headers=headers)
         assert queued.status_code == 202, queued.text
-        ingestion_id = queued.json()["id"]
         deadline = time.monotonic() + FINISH_SECONDS
         while time.monotonic() < deadline:
-            status = client.get(f"/api/v1/ingestions/{ingestion_id}", headers=headers).json()
-            if status["status"] in ("succeeded", "dead"):
-                break
+            ingestion = client.get(f"/api/v1/ingestions/{queued.json()['id']}", headers=headers)
+            if ingestion.json()["status"] in ("succeeded", "dead"):
+                return ingestion.json()
             time.sleep(0.1)
-    assert status["status"] == "succeeded", status
-    assert status["counts"]["rejected"] == MANY_REJECTED
-    return ingestion_id
+    raise AssertionError(f"{path} was still being ingested after {FINISH_SECONDS} s")
+
+
+@pytest.fixture(scope="module")
+def finished_run(served: Served, worker: subprocess.Popen) -> int:
+    """An ingestion with two pages of rejected lines, queued through the API and finished."""
+    ingestion = _queue_and_follow(served, _write_feed(served, "many_rejected.jl", MANY_REJECTED))
+    assert ingestion["status"] == "succeeded", ingestion
+    assert ingestion["counts"]["rejected"] == MANY_REJECTED
+    return ingestion["id"]
+
+
+@pytest.fixture(scope="module")
+def dead_letter(served: Served, worker: subprocess.Popen) -> int:
+    """An ingestion the worker gave up on: a file of the inbox that is not there."""
+    ingestion = _queue_and_follow(served, served.inbox / "gone.jl")
+    assert ingestion["status"] == "dead", ingestion
+    return ingestion["id"]
 
 
 def _sign_in(watched: Watched, user: str = ADMIN) -> None:
@@ -208,14 +229,19 @@ def test_a_runs_deep_link_restores_its_page_and_line_and_back_returns(
 
 
 def test_the_console_views_are_urls_and_back_returns(
-    served: Served, watched: Watched, finished_run: int
+    served: Served, watched: Watched, finished_run: int, dead_letter: int
 ) -> None:
     page = watched.page
     open_page(watched, f"{served.base}/login?next={quote('/operations?view=queue')}")
     _sign_in(watched)
     views = page.get_by_role("navigation", name="Console views")
     assert views.locator("[aria-current=page]").inner_text() == "Queue and dead letters"
-    assert "waiting or running" in page.get_by_role("status").first.inner_text()
+    assert page.locator("#status").inner_text() == (
+        "0 ingestions waiting or running, 1 dead letter."
+    )
+    [dead] = page.get_by_role("list", name="Queue and dead letters").locator(":scope > li").all()
+    assert dead.locator("h3 a").get_attribute("href") == _run_path(dead_letter)
+    assert "gone.jl" in dead.inner_text() and "Gave up: " in dead.inner_text()
 
     with page.expect_navigation():
         views.get_by_role("link", name="Cluster").click()
@@ -243,6 +269,29 @@ def test_someone_without_a_console_role_is_told_so(served: Served, watched: Watc
     assert watched.console_errors == []
 
 
+def test_an_ingest_user_may_queue_sees_the_apis_refusal_and_not_the_cluster(
+    served: Served, watched: Watched
+) -> None:
+    page = watched.page
+    open_page(watched, f"{served.base}/login?next=/operations")
+    _sign_in(watched, INGEST_ONLY)
+    # Their own ingestions only: none yet.
+    assert page.locator("#status").inner_text() == "No ingestions yet."
+    page.get_by_label("Source URI").fill("/etc/passwd")
+    page.get_by_role("button", name="Queue").click()
+    refusal = page.locator("#queue-problem")
+    refusal.wait_for()
+    assert "not under a folder the worker polls" in refusal.inner_text()
+    assert urlparse(page.url).path == "/operations"
+    with page.expect_navigation():
+        page.get_by_role("link", name="Cluster").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#status").inner_text() == "The cluster's health is for admins."
+    assert page.locator("#cluster").is_hidden()
+    # The refusal is the API's answer (422), which the browser logs; nothing else.
+    assert [error for error in watched.console_errors if "422" not in error] == []
+
+
 PAGES = {
     "operations": "/operations",
     "operations-queue": "/operations?view=queue",
@@ -251,7 +300,6 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize(("label", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
 def test_each_console_page_has_the_policy_no_violation_no_serious_axe_finding_and_screenshots(
     served: Served,
@@ -259,25 +307,27 @@ def test_each_console_page_has_the_policy_no_violation_no_serious_axe_finding_an
     axe_source: str,
     screenshots: Path,
     finished_run: int,
-    name: str,
+    dead_letter: int,
     label: str,
     viewport: dict,
 ) -> None:
     context = browser.new_context(viewport=viewport)
     context.add_init_script(script=axe_source)  # as in test_explorer: outside the page's policy
     try:
-        watched = Watched(context.new_page())
-        path = PAGES[name].format(run=finished_run)
-        open_page(watched, f"{served.base}/login?next={quote(path)}")
-        _sign_in(watched)
-        response = open_page(watched, served.base + path)
-        check_page(
-            watched,
-            response,
-            name=name,
-            label=label,
-            viewport=viewport,
-            screenshots=screenshots,
-        )
+        page = context.new_page()
+        open_page(Watched(page), f"{served.base}/login?next=/operations")
+        _sign_in(Watched(page))
+        for name, path in PAGES.items():
+            # One page, signed in once; a fresh record of what goes wrong for each.
+            watched = Watched(page)
+            response = open_page(watched, served.base + path.format(run=finished_run))
+            check_page(
+                watched,
+                response,
+                name=name,
+                label=label,
+                viewport=viewport,
+                screenshots=screenshots,
+            )
     finally:
         context.close()
