@@ -68,7 +68,7 @@
     });
     document.getElementById("dependencies").replaceChildren(...items);
     document.getElementById("cluster").hidden = false;
-    setStatus("Probed just now; this report does not include disaster recovery state (`hotelreviews dr status`).");
+    setStatus("Probed just now. Disaster recovery is not part of this report: see hotelreviews dr status.");
   }
 
   /* Queue the form's source, then go to its page to follow it. One Idempotency-Key a form
