@@ -70,6 +70,9 @@ ANSWERED_TITLE = "Title 90064"
 PASSWORD = "correct horse battery staple"
 MANAGER = "mia"
 INGEST_ONLY = "otto"  # signed in, but without a role that reads alerts
+ADMIN = "ada"  # the operations console
+# The folder the worker polls: the one place the API accepts local files from (queue/uris.py).
+INBOX = "inbox"
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,11 @@ class Served:
     base: str
     data_dir: Path
     hotel_ids: dict[int, int]  # the feed's hotel id -> the platform's
+    env: dict[str, str]  # the environment `hotelreviews serve` runs in (a worker's too)
+
+    @property
+    def inbox(self) -> Path:
+        return self.data_dir / INBOX
 
     def hotel_path(self, feed_hotel: int) -> str:
         return f"/hotels/{self.hotel_ids[feed_hotel]}"
@@ -141,7 +149,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     for args in (("migrate", "upgrade"), ("ingest", str(feed)), ("intelligence", "catch-up")):
         done = run_cli(settings, *args)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
-    for user, role in ((MANAGER, "manager"), (INGEST_ONLY, "ingest")):
+    for user, role in ((MANAGER, "manager"), (INGEST_ONLY, "ingest"), (ADMIN, "admin")):
         done = run_cli(settings, "users", "create", user, "--role", role, stdin=PASSWORD.encode())
         assert done.returncode == 0, (user, done.stdout, done.stderr)
     port = free_port()
@@ -150,7 +158,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         PYTHONPATH=str(ROOT / "src"),
         HOTELREVIEWS_ENVIRONMENT="test",
         HOTELREVIEWS_DATA_DIR=str(data_dir),
+        HOTELREVIEWS_WORKER_SOURCES=str(data_dir / INBOX),
+        # The flows sign in a few dozen times from one address within minutes; the login rate
+        # limit itself is tested in tests/integration/test_api_protection.py.
+        HOTELREVIEWS_RATE_LIMIT_LOGIN="1000/minute",
     )
+    (data_dir / INBOX).mkdir()
     with (data_dir / "serve.log").open("wb") as log:
         process = start_serve(port=port, env=env, log=log)
         try:
@@ -158,7 +171,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             _until_ready(base, process)
             hotels = httpx.get(f"{base}/api/v1/hotels", params={"limit": 100}).json()["items"]
             ids = {int(hotel["external_id"]): hotel["id"] for hotel in hotels}
-            yield Served(base, data_dir, ids)
+            yield Served(base, data_dir, ids, env)
         finally:
             stop_process(process)
 

@@ -62,4 +62,4 @@ def check_page(
     assert width <= viewport["width"], f"{name} at {label} is {width}px wide"
     watched.page.screenshot(path=str(screenshots / f"{name}-{label}.png"), full_page=True)
     assert watched.csp_violations() == []
-    assert watched.console_errors == []
+    assert watched.console_errors == [], watched.console_errors

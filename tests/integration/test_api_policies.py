@@ -40,6 +40,8 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /assets/{name}": (None, EVERYONE),
     "GET /login": (None, EVERYONE),
     "GET /manage": (None, EVERYONE),  # the dashboard's data is the API's, under its policies
+    "GET /operations": (None, EVERYONE),  # likewise the operations console's
+    "GET /operations/ingestions/{ingestion_id}": (None, EVERYONE),
     # The pages' sessions: refused without the pages' header (cross_site_request, not a
     # policy's denial), their credential in the body or the cookie.
     "POST /web/session": ({"username": "nobody", "password": "not it"}, EVERYONE),

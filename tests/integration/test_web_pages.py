@@ -13,7 +13,15 @@ import pytest
 from hotelreviews.core.settings import Settings
 from tests.support.api_client import api_client
 
-PAGES = ("/", "/hotels/1", "/search?q=breakfast", "/login?next=/manage", "/manage?hotel=1")
+PAGES = (
+    "/",
+    "/hotels/1",
+    "/search?q=breakfast",
+    "/login?next=/manage",
+    "/manage?hotel=1",
+    "/operations?view=queue",
+    "/operations/ingestions/1?cursor=abc",
+)
 STRICT = (
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -79,7 +87,15 @@ async def test_assets_have_hashed_names_and_are_cached_for_good(
 
 
 @pytest.mark.parametrize(
-    "path", ["/hotels/0", "/hotels/abc", "/hotels/99999999999999999999", "/assets/x.js"]
+    "path",
+    [
+        "/hotels/0",
+        "/hotels/abc",
+        "/hotels/99999999999999999999",
+        "/operations/ingestions/0",
+        "/operations/ingestions/x1",
+        "/assets/x.js",
+    ],
 )
 async def test_a_wrong_address_is_a_404_page(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)

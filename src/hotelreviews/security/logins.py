@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.audit import service as audit
 from hotelreviews.audit.context import Actor
 from hotelreviews.core.clock import utcnow
+from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import repository as repo
 from hotelreviews.security.errors import InvalidCredentials, LoginBackoff, LoginLocked
@@ -73,7 +74,7 @@ async def login(
     if not matches or row is None or row.disabled:
         await _count_failure(engine, settings, name, address, row)
         raise InvalidCredentials("wrong user name or password")
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         # This address's failures are forgiven; the name-wide count is not (it runs out with
         # its window): the owner's success must not reset a distributed guesser's throttle.
         await repo.clear_failures(connection, name, address)
@@ -138,7 +139,7 @@ async def _count_failure(
     engine: AsyncEngine, settings: Settings, name: str, address: str, row: Any
 ) -> None:
     policy = login_lockout_policy(settings)
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         failed_at = utcnow()
         state = after_failure(await repo.get_failures(connection, name, address), failed_at, policy)
         await repo.save_failures(connection, name, address, state)

@@ -59,6 +59,8 @@ POLICIES: dict[str, Policy] = {
     "GET /assets/{name}": PUBLIC,
     "GET /login": PUBLIC,
     "GET /manage": PUBLIC,  # the manager's dashboard: its data needs the signed-in's roles
+    "GET /operations": PUBLIC,  # the operations console: likewise
+    "GET /operations/ingestions/{ingestion_id}": PUBLIC,
     # The pages' sessions (security.web_session): the cookie or the body is the credential.
     "POST /web/session": PUBLIC,
     "POST /web/session/refresh": PUBLIC,

@@ -21,6 +21,7 @@ from hotelreviews.audit.context import Actor
 from hotelreviews.cache.codec import TokensRevoked
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.connection_errors import is_connection_error
+from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import opaque
 from hotelreviews.security import repository as repo
@@ -128,7 +129,7 @@ async def create_user(
         raise IdentityError(str(error)) from None
     password_hash = await asyncio.to_thread(hash_password, password)
     now = utcnow()
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         if await repo.get_user_by_name(connection, name) is not None:
             raise IdentityError(f"user {name} already exists")
         await repo.insert_user(
@@ -166,7 +167,7 @@ async def set_disabled(
     name = normalize_username(username)
     now = utcnow()
     revoked = None
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         row = await repo.get_user_by_name(connection, name)
         if row is None:
             raise IdentityError(f"no user {name}")
@@ -198,7 +199,7 @@ async def set_roles(
     a role taken away also refuses the access tokens that carry it, at once."""
     name = normalize_username(username)
     revoked = None
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         before = await repo.get_user_by_name(connection, name)
         if before is None:
             raise IdentityError(f"no user {name}")
@@ -238,7 +239,7 @@ async def refresh(
     now = utcnow()
     problem: str | None = None
     revoked: TokensRevoked | None = None
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         row = await repo.get_refresh_token(connection, opaque.digest(refresh_token))
         if row is None:
             problem = "unknown refresh token"
@@ -279,7 +280,7 @@ async def logout(
     """Revoke the session the refresh token belongs to, and refuse the user's access tokens
     at once (other sessions get new ones at their next refresh); unknown tokens: nothing."""
     revoked = None
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         row = await repo.get_refresh_token(connection, opaque.digest(refresh_token))
         if row is not None:
             await repo.revoke_family(connection, row.family_id, utcnow())
@@ -379,7 +380,7 @@ async def create_api_key(
     if expires_at is not None and expires_at <= now:
         raise IdentityError("the expiry is in the past")
     secret = opaque.new_api_key()
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         key_id = await repo.insert_api_key(
             connection,
             prefix=opaque.api_key_prefix(secret),
@@ -408,7 +409,7 @@ async def list_api_keys(*, engine: AsyncEngine) -> list[ApiKey]:
 
 
 async def revoke_api_key(*, engine: AsyncEngine, key_id: int) -> None:
-    async with engine.begin() as connection:
+    async with write_transaction(engine) as connection:
         if not await repo.revoke_api_key(connection, key_id, utcnow()):
             raise IdentityError(f"no active API key {key_id}")
         await audit.record(connection, action="key.revoke", target_kind="key", target_id=key_id)

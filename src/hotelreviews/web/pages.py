@@ -21,7 +21,8 @@ from hotelreviews.web.assets import IMMUTABLE, WEB_DIR, AssetManifest
 
 # A page is cheap to send and names its assets by hash: always revalidated, never stale.
 PAGE_CACHE_CONTROL = "no-cache"
-# The largest id the API takes (a BIGINT): past it a hotel page is a 404 without asking.
+# The largest id the API takes (a BIGINT): past it a hotel's or an ingestion's page is a 404
+# without asking.
 MAX_ID = 2**63 - 1
 
 _templates = Environment(
@@ -65,6 +66,19 @@ async def manage(request: Request) -> Response:
     return _render(request, "manage.html")
 
 
+async def operations(request: Request) -> Response:
+    # The console's data is the API's, each part under its own policy (ingestions: admin,
+    # analyst, ingest; /health/deep: admin): the script shows what the person's roles get.
+    return _render(request, "operations.html")
+
+
+async def ingestion(request: Request) -> Response:
+    raw = request.path_params["ingestion_id"]
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+        return _render(request, "not_found.html", status=404)
+    return _render(request, "ingestion.html", ingestion_id=int(raw))
+
+
 async def asset(request: Request) -> Response:
     found = request.app.state.web_assets.find(request.path_params["name"])
     if found is None:
@@ -75,8 +89,8 @@ async def asset(request: Request) -> Response:
 
 
 def install_pages(app: FastAPI, settings: Settings) -> None:
-    """The pages (Explorer, sign-in, manager's dashboard) and their assets (each listed in
-    security.policies, public)."""
+    """The pages (Explorer, sign-in, manager's dashboard, operations console) and their
+    assets (each listed in security.policies, public)."""
     app.state.web_assets = AssetManifest.build(settings.web_node_modules)
     for path, handler in (
         ("/", explorer),
@@ -84,6 +98,8 @@ def install_pages(app: FastAPI, settings: Settings) -> None:
         ("/search", search),
         ("/login", login),
         ("/manage", manage),
+        ("/operations", operations),
+        ("/operations/ingestions/{ingestion_id}", ingestion),
         ("/assets/{name}", asset),
     ):
         app.add_route(

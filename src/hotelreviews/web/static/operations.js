@@ -1,0 +1,121 @@
+/* The operations console (/operations?view=ingestions|queue|cluster&cursor=): the
+   ingestions, newest first, followed while any runs; the queue and its dead letters; the
+   cluster's health (/health/deep, admins); a form that queues a file (ingest, admin).
+   Signed in only: without a session, to /login?next=this page. */
+"use strict";
+
+(function () {
+  const HR = window.HR;
+  const { el, pageQuery, setStatus, showPager, session, ingestions } = HR;
+  const READERS = ["admin", "analyst", "ingest"]; // GET /api/v1/ingestions
+  const QUEUERS = ["admin", "ingest"]; // POST /api/v1/ingestions
+  const WAITING = new Set(["queued", "running", "retrying"]);
+
+  function view() {
+    const { view } = pageQuery(["view"]);
+    return ["queue", "cluster"].includes(view) ? view : "ingestions";
+  }
+
+  /* The list: one API page (the URL's cursor), redrawn every second while one is moving. */
+  async function showList(queueOnly) {
+    const list = document.getElementById("results");
+    let announced = null;
+    await ingestions.follow(async () => {
+      const page = await HR.authApi("/ingestions", { limit: queueOnly ? 100 : 20, ...pageQuery(["cursor"]) });
+      const items = queueOnly ? page.items.filter((item) => item.job && (WAITING.has(item.status) || item.status === "dead")) : page.items;
+      list.replaceChildren(...items.map(ingestions.card));
+      const waiting = items.filter((item) => WAITING.has(item.status)).length;
+      const text = queueOnly
+        ? HR.count(waiting, "ingestion waiting or running", "ingestions waiting or running") + ", " +
+          HR.count(items.length - waiting, "dead letter", "dead letters") + "."
+        : items.length ? (waiting ? HR.count(waiting, "ingestion", "ingestions") + " waiting or running." : "")
+        : "No ingestions yet.";
+      if (text !== announced) setStatus((announced = text));
+      showPager(page.next_cursor);
+      return page.items;
+    }, (items) => items.some(ingestions.isActive));
+  }
+
+  function figure(list, term, value) {
+    list.append(el("dt", { text: term }), el("dd", { text: value }));
+  }
+
+  /* /health/deep: this region, and each dependency with its role, state and lag. */
+  async function showCluster() {
+    if (!session.hasRole("admin")) {
+      setStatus("The cluster's health is for admins.");
+      return;
+    }
+    const response = await HR.authFetch("/health/deep");
+    const body = await response.json().catch(() => null);
+    if (!body || !body.dependencies) throw new HR.ApiProblem(response.status, body);
+    const figures = document.getElementById("cluster-figures");
+    figure(figures, "Region", body.region);
+    figure(figures, "Status", body.status);
+    figure(figures, "Version", body.version);
+    const replicas = body.dependencies.filter((dependency) => dependency.role === "replica");
+    figure(figures, "Replicas", replicas.length ? String(replicas.length) : "none (a single database)");
+    const items = body.dependencies.map((dependency) => {
+      const facts = [dependency.role, dependency.status];
+      if (dependency.latency_ms !== null) facts.push(dependency.latency_ms.toFixed(1) + " ms");
+      if (dependency.lag_seconds !== null && dependency.lag_seconds !== undefined) facts.push("lag " + dependency.lag_seconds.toFixed(1) + " s");
+      if (dependency.lag_bytes !== null && dependency.lag_bytes !== undefined) facts.push(HR.count(dependency.lag_bytes, "byte", "bytes") + " behind");
+      if (dependency.in_use === false) facts.push("not read from now");
+      return el("li", { class: "card" },
+        el("h3", { text: dependency.name }),
+        el("p", { class: "meta", text: facts.join(" · ") }),
+        dependency.detail ? el("p", { text: dependency.detail }) : null);
+    });
+    document.getElementById("dependencies").replaceChildren(...items);
+    document.getElementById("cluster").hidden = false;
+    setStatus("Probed just now. Disaster recovery is not part of this report: see hotelreviews dr status.");
+  }
+
+  /* Queue the form's source, then go to its page to follow it. One Idempotency-Key a form
+     filled in: a double click or a retry queues it once. */
+  function enableQueueing() {
+    const form = document.getElementById("queue-form");
+    const problem = document.getElementById("queue-problem");
+    let key = crypto.randomUUID();
+    form.addEventListener("input", () => { key = crypto.randomUUID(); });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      problem.hidden = true;
+      try {
+        const response = await HR.authFetch(HR.apiUrl("/ingestions"), {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+          body: JSON.stringify({ source_uri: form.elements.source_uri.value }),
+        });
+        const body = await response.json().catch(() => null);
+        if (!response.ok) throw new HR.ApiProblem(response.status, body);
+        window.location.assign("/operations/ingestions/" + body.id);
+      } catch (error) {
+        problem.textContent = HR.describe(error);
+        problem.hidden = false;
+      }
+    });
+    document.getElementById("queue-panel").hidden = false;
+  }
+
+  async function start() {
+    const who = await session.restored;
+    if (!who) {
+      window.location.replace(session.signInHref());
+      return;
+    }
+    if (!session.hasRole(...READERS)) {
+      setStatus("");
+      const problem = document.getElementById("problem");
+      problem.textContent = "Signed in as " + who.name + " (roles: " + (who.roles.join(", ") || "none") +
+        "). The operations console is for admins, analysts and ingest users: ask an administrator for one of those roles.";
+      problem.hidden = false;
+      return;
+    }
+    if (session.hasRole(...QUEUERS)) enableQueueing();
+    if (view() === "cluster") await showCluster();
+    else await showList(view() === "queue");
+  }
+
+  start().catch(HR.showProblem);
+})();
