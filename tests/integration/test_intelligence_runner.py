@@ -27,8 +27,11 @@ from hotelreviews.intelligence.opinions.tables import review_opinions
 from hotelreviews.intelligence.runner import catch_up
 from hotelreviews.intelligence.runner import repository as runner_repo
 from hotelreviews.intelligence.runner.alerting import day_buckets
+from hotelreviews.intelligence.runner.analysis import analyse_hotels
 from hotelreviews.intelligence.runner.background import BackgroundRunner
 from hotelreviews.intelligence.runner.day_series import DayMemory
+from hotelreviews.intelligence.runner.duplicates import Judged
+from hotelreviews.intelligence.runner.scoring import place_of, score_hotels
 from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.reviews.tables import reviews
@@ -380,3 +383,42 @@ async def test_a_remembered_day_series_equals_the_one_read_from_the_database(
         ]
     stored = await rows(engine, sa.select(alerts.c.kind))
     assert "rating_drop" in [row.kind for row in stored] and raised == len(stored)
+
+
+async def test_a_rebuilt_state_leaves_out_reviews_committed_after_the_analysis_read(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    # A step's reads each see the commits so far: a review committed between the analysis and
+    # the rebuild's read has no opinions row, so it is not in the state ("no opinions row"
+    # means "not in the state"); the next step analyses it and adds it once.
+    feed = dropping_hotel_feed(tmp_path / "whole.jsonl").read_text().splitlines(keepends=True)
+    parts = [feed[:300], feed[300:310], feed[310:320]]
+    paths = []
+    for number, lines in enumerate(parts):
+        path = tmp_path / f"group_part{number}_2025-01-01.jsonl"
+        path.write_text("".join(lines))
+        paths.append(path)
+    await ingest_paths(engine=engine, settings=settings, paths=[str(paths[0])])
+    await catch_up(engine=engine, settings=settings)
+    await ingest_paths(engine=engine, settings=settings, paths=[str(paths[1])])
+    hotel = await hotel_id_of(engine, "GH-DROP-01")
+    now = datetime.now(UTC)
+
+    async with engine.connect() as connection:
+        analysed = await analyse_hotels(connection, hotel_ids=[hotel], now=now)
+    await ingest_paths(engine=engine, settings=settings, paths=[str(paths[2])])
+    async with engine.connect() as connection:
+        scored = await score_hotels(
+            connection,
+            places={hotel: place_of(city=None, stars=None)},
+            analysed=analysed,
+            judged=Judged(),
+            rebuild=True,
+            now=now,
+        )
+
+    assert analysed.count == 10
+    assert scored.states[hotel].to_dict()["count"] == 310
+    await catch_up(engine=engine, settings=settings)
+    (stored,) = await rows(engine, sa.select(hotel_reputation.c.state))
+    assert stored.state["count"] == 320

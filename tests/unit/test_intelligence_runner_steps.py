@@ -72,13 +72,16 @@ def test_a_hotel_competes_in_its_city_however_it_is_spelled_and_in_its_star_band
     assert place_of(city="Paris", stars=None).band == "unknown"
 
 
-def _review(day: int, rating: float, opinions: list[list[object]] | None = None) -> object:
+def _review(
+    day: int, rating: float, opinions: list[list[object]] | None = None, *, analysed: bool = True
+) -> object:
     return SimpleNamespace(
         provider="feed:group",
         rating=rating,
         rating_scale=5.0,
         review_date=datetime(2025, 6, day, 12, tzinfo=UTC),
-        opinions=opinions,
+        # None: no opinions row (not analysed); [] analysed, no opinion found.
+        opinions=(opinions or []) if analysed else None,
     )
 
 
@@ -106,3 +109,11 @@ def test_day_buckets_leave_out_days_after_as_of_and_before_the_window() -> None:
         date(2025, 6, 2)
     ]
     assert day_buckets(reviews=reviews, as_of=date(2026, 6, 10)) == []
+
+
+def test_day_buckets_leave_out_a_review_not_analysed_yet() -> None:
+    # Committed after the step's analysis read its hotel: not in the state either, until a
+    # step analyses it (then it joins both).
+    reviews = [_review(2, 5.0), _review(3, 1.0, analysed=False)]
+
+    assert [b.day.day for b in day_buckets(reviews=reviews, as_of=date(2025, 6, 3))] == [2]

@@ -137,7 +137,9 @@ async def _window_days(
     )
     if known is not None:
         days = known.with_reviews(analysed.fresh.get(hotel_id, ()), since=since)
-    else:
+    if known is None or as_of not in days.days:
+        # The newest review's day is always a day of the sums when they hold what the state
+        # holds; if not, they missed a review: read them again rather than judge a short series.
         start = datetime.combine(since, time(), tzinfo=UTC)
         rows = await repo.hotel_reviews(connection, hotel_id=hotel_id, since=start)
         days = HotelDays.from_rows(analysed.current(rows), since=since)

@@ -111,7 +111,9 @@ async def _plan(
             analysed=analysed,
             today=now.date(),
             replay=rebuild,  # resynchronising: alerts over the whole history (alerting.py)
-            memory=memory,
+            # A rebuilt state may count reviews the remembered sums and this step's analysis
+            # have not seen (committed after it read): its day sums are read again too.
+            memory=None if hotel_id in scored.rebuilt else memory,
             cursor=cursor,
             summed=summed,
         )

@@ -61,9 +61,13 @@ class HotelDays:
 
     @classmethod
     def from_rows(cls, rows: Iterable[Any], *, since: date) -> HotelDays:
-        """From review rows (provider, rating, rating_scale, review_date, stored opinions)."""
+        """From review rows (provider, rating, rating_scale, review_date, stored opinions),
+        those with opinions only: a review without (committed after the step's analysis read
+        the hotel) is not in the state yet either, and joins both when a step analyses it."""
         summed = cls(since=since)
         for row in rows:
+            if row.opinions is None:
+                continue
             summed.add(
                 provider=row.provider,
                 rating=row.rating,

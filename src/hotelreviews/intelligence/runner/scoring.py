@@ -24,7 +24,7 @@ once from the stored indices.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -98,8 +98,9 @@ async def update_states(
     analysed: Analysed,
     judged: Judged,
     rebuild: bool,
-) -> tuple[dict[int, HotelReputationState], dict[int, Any]]:
-    """The touched hotels' new states, and the stored rows of them and their cities' hotels."""
+) -> tuple[dict[int, HotelReputationState], dict[int, Any], set[int]]:
+    """The touched hotels' new states, the stored rows of them and their cities' hotels, and
+    the hotels whose state was rebuilt from their whole history."""
     fresh = {i for ids in analysed.fresh_ids.values() for i in ids}
     # A review already counted (or left out) that is now judged otherwise: rebuild its hotel.
     recounted = {h for i, h in judged.recounted.items() if i not in fresh}
@@ -114,13 +115,24 @@ async def update_states(
     )
     grades = await repo.hotels_grades(connection, hotel_ids=list(places))
     states: dict[int, HotelReputationState] = {}
+    rebuilt: set[int] = set()
     for hotel_id in sorted(places):
         row = stored.get(hotel_id)
         if rebuild or row is None or hotel_id in analysed.edited or hotel_id in recounted:
+            rebuilt.add(hotel_id)
             reviews = await repo.hotel_reviews(connection, hotel_id=hotel_id)
             stored_copies = await duplicates_repository.cross_posted(connection, hotel_id=hotel_id)
             copies = judged.later_copies(stored_copies)
-            state = state_of(reviews=[r for r in analysed.current(reviews) if r.id not in copies])
+            # Only reviews with opinions, stored or made now: one committed after the analysis
+            # read has none yet, and is not in the state until a step analyses it ("no
+            # opinions row" means "not in the state"; reads see each commit as it lands).
+            state = state_of(
+                reviews=[
+                    r
+                    for r in analysed.current(reviews)
+                    if r.id not in copies and r.opinions is not None
+                ]
+            )
         else:
             state = HotelReputationState.from_dict(row.state)
             new = zip(
@@ -129,7 +141,7 @@ async def update_states(
             state.add_many(reviews=[r for i, r in new if i not in fresh_copies])
         _take_grades(state=state, standings=grades.get(hotel_id, ()))
         states[hotel_id] = state
-    return states, stored
+    return states, stored, rebuilt
 
 
 def city_priors(
@@ -161,6 +173,9 @@ class Scored:
     ranks: list[tuple[int, int, int]]  # (hotel id, rank, set size)
     states: dict[int, HotelReputationState]
     changed: set[int]
+    # States rebuilt from every review read now (reads see each commit as it lands: this may
+    # count reviews committed after the analysis read, which the incremental path does not).
+    rebuilt: set[int] = field(default_factory=set)
 
 
 def competition_ranks(members: Sequence[tuple[int, float]]) -> dict[int, int]:
@@ -211,7 +226,7 @@ async def score_hotels(
     now: datetime,
 ) -> Scored:
     """The touched hotels' reputations and their sets' ranks, computed (reads only)."""
-    states, stored = await update_states(
+    states, stored, rebuilt = await update_states(
         connection, places=places, analysed=analysed, judged=judged, rebuild=rebuild
     )
     priors = city_priors(places=places, states=states, stored=stored, as_of=now)
@@ -253,6 +268,7 @@ async def score_hotels(
         ranks=others,
         states=states,
         changed=set(places) | {hotel_id for hotel_id, _, _ in others},
+        rebuilt=rebuilt,
     )
 
 
