@@ -21,7 +21,7 @@ from tests.browser.conftest import (
     PASSWORD,
     Served,
 )
-from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page
+from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page, sign_in
 
 pytestmark = pytest.mark.xdist_group("browser")  # one served platform and one browser
 
@@ -33,13 +33,7 @@ def _dashboard(served: Served, query: str = "") -> str:
 
 
 def _sign_in(watched: Watched, user: str = MANAGER) -> None:
-    """Sign in on the sign-in page, and wait for the page it goes to."""
-    page = watched.page
-    page.get_by_label("User name").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    sign_in(watched, user=user, password=PASSWORD)
 
 
 def _session_cookies(page: Any) -> list[dict]:

@@ -30,7 +30,7 @@ from tests.browser.conftest import (
     PASSWORD,
     Served,
 )
-from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page
+from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page, sign_in
 from tests.support.feeds import nested_line
 from tests.support.processes import die_with_parent, stop_process
 from tests.support.workers import QUICK
@@ -127,12 +127,7 @@ def dead_letter(served: Served, worker: subprocess.Popen) -> int:
 
 
 def _sign_in(watched: Watched, user: str = ADMIN) -> None:
-    page = watched.page
-    page.get_by_label("User name").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("networkidle")
+    sign_in(watched, user=user, password=PASSWORD)
 
 
 def _rejected(page: Any) -> Any:

@@ -63,3 +63,13 @@ def check_page(
     watched.page.screenshot(path=str(screenshots / f"{name}-{label}.png"), full_page=True)
     assert watched.csp_violations() == []
     assert watched.console_errors == [], watched.console_errors
+
+
+def sign_in(watched: Watched, *, user: str, password: str) -> None:
+    """Sign in on the sign-in page, and wait for the page it goes to."""
+    page = watched.page
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")

@@ -73,19 +73,8 @@
   }
 
   async function start() {
-    const who = await session.restored;
-    if (!who) {
-      window.location.replace(session.signInHref());
-      return;
-    }
-    if (!session.hasRole(...READERS)) {
-      setStatus("");
-      const problem = document.getElementById("problem");
-      problem.textContent = "Signed in as " + who.name + " (roles: " + (who.roles.join(", ") || "none") +
-        "). Ingestions are for admins, analysts and ingest users: ask an administrator for one of those roles.";
-      problem.hidden = false;
-      return;
-    }
+    const who = await session.requireRole(READERS, "Ingestions are for admins, analysts and ingest users");
+    if (!who) return;
     let shown = null;
     document.getElementById("rejected-status").textContent = "Listed when the run ends.";
     await ingestions.follow(async () => {

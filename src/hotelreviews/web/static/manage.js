@@ -127,19 +127,8 @@
   }
 
   async function start() {
-    const who = await session.restored;
-    if (!who) {
-      window.location.replace(session.signInHref());
-      return;
-    }
-    if (!session.hasRole(...ROLES)) {
-      setStatus("");
-      const problem = document.getElementById("problem");
-      problem.textContent = "Signed in as " + who.name + " (roles: " + (who.roles.join(", ") || "none") +
-        "). The dashboard is for managers, analysts and admins: ask an administrator for one of those roles.";
-      problem.hidden = false;
-      return;
-    }
+    const who = await session.requireRole(ROLES, "The dashboard is for managers, analysts and admins");
+    if (!who) return;
     const { hotel } = pageQuery(["hotel"]);
     document.getElementById("dashboard-form").hidden = false;
     await fillHotels(hotel);

@@ -99,19 +99,8 @@
   }
 
   async function start() {
-    const who = await session.restored;
-    if (!who) {
-      window.location.replace(session.signInHref());
-      return;
-    }
-    if (!session.hasRole(...READERS)) {
-      setStatus("");
-      const problem = document.getElementById("problem");
-      problem.textContent = "Signed in as " + who.name + " (roles: " + (who.roles.join(", ") || "none") +
-        "). The operations console is for admins, analysts and ingest users: ask an administrator for one of those roles.";
-      problem.hidden = false;
-      return;
-    }
+    const who = await session.requireRole(READERS, "The operations console is for admins, analysts and ingest users");
+    if (!who) return;
     if (session.hasRole(...QUEUERS)) enableQueueing();
     if (view() === "cluster") await showCluster();
     else await showList(view() === "queue");

@@ -120,6 +120,24 @@
     return window.location.pathname === "/login" ? "/login" : "/login?next=" + encodeURIComponent(here);
   }
 
+  /* A signed-in page's gate: the identity when it holds one of `roles`; else null, having sent
+     a signed-out visitor to sign in, or told a signed-in one whom the page is for (`whom`, a
+     sentence: "The dashboard is for managers, analysts and admins"). */
+  async function requireRole(roles, whom) {
+    const who = await restored;
+    if (!who) {
+      window.location.replace(signInHref());
+      return null;
+    }
+    if (hasRole(...roles)) return who;
+    HR.setStatus("");
+    const problem = document.getElementById("problem");
+    problem.textContent = "Signed in as " + who.name + " (roles: " + (who.roles.join(", ") || "none") +
+      "). " + whom + ": ask an administrator for one of those roles.";
+    problem.hidden = false;
+    return null;
+  }
+
   function showHeader() {
     const link = document.getElementById("sign-in-link");
     const signedIn = document.getElementById("signed-in");
@@ -150,6 +168,7 @@
     current: () => identity,
     hasRole,
     signInHref,
+    requireRole, // (roles, whom): the identity, or null once handled (see above)
   };
   HR.authFetch = authFetch;
   HR.authApi = authApi;
