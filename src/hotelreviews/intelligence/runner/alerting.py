@@ -124,7 +124,7 @@ async def _window_days(
     hotel_id: int,
     analysed: Analysed,
     as_of: date,
-    memory: DayMemory,
+    memory: DayMemory | None,
     cursor: int | None,
     summed: dict[int, HotelDays],
 ) -> list[DayBucket]:
@@ -132,9 +132,9 @@ async def _window_days(
     reviews, or (first met, an edited review, a memory from another cursor) read again. The
     sums go into `summed`, for the memory once the step commits."""
     since = as_of - WINDOW
-    known = (
-        None if hotel_id in analysed.edited else memory.known(hotel_id, cursor=cursor, since=since)
-    )
+    known = None
+    if memory is not None and hotel_id not in analysed.edited:
+        known = memory.known(hotel_id, cursor=cursor, since=since)
     if known is not None:
         days = known.with_reviews(analysed.fresh.get(hotel_id, ()), since=since)
     if known is None or as_of not in days.days:
@@ -176,7 +176,7 @@ async def detect_hotel(
             hotel_id=hotel_id,
             analysed=analysed,
             as_of=as_of,
-            memory=memory if memory is not None else DayMemory(),
+            memory=memory,
             cursor=cursor,
             summed=summed if summed is not None else {},
         )

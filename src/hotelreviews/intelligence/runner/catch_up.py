@@ -86,7 +86,7 @@ async def _plan(
     hotel_ids: Collection[int],
     now: datetime,
     rebuild: bool,
-    memory: DayMemory,
+    memory: DayMemory | None,
     cursor: int | None,
 ) -> _Plan:
     """Analyse, score and detect for the hotels (those that exist), reading only; `rebuild`:
@@ -236,7 +236,7 @@ async def _resynchronise(
                 hotel_ids=hotel_ids,
                 now=now,
                 rebuild=True,
-                memory=DayMemory(),
+                memory=None,  # resynchronising: every hotel read whole (replay)
                 cursor=None,
             )
             done = len(hotel_ids) < limit
