@@ -46,6 +46,14 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def sqlite_utc_text(moment: datetime) -> str:
+    """A UTCDateTime value as SQLite stores it (naive UTC, always with microseconds), for
+    writers that bypass SQLAlchemy's parameter processing (the driver's executemany)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to a UTCDateTime column")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 # JSON documents: jsonb on PostgreSQL (compact, comparable), JSON text on SQLite.
 JSONDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

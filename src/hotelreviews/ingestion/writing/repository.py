@@ -10,7 +10,7 @@ upsert.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotelreviews.core.types import UTCDateTime
+from hotelreviews.core.types import UTCDateTime, sqlite_utc_text
 from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef
 from hotelreviews.ingestion.tables import ingested_files, nothing_counted, rejected_lines
 from hotelreviews.ingestion.writing.batch import LineCounts, ReviewKey, StoredReview
@@ -247,8 +247,7 @@ def _for_sqlite(row: tuple[Any, ...]) -> tuple[Any, ...]:
     # The storage formats of UTCDateTime and Date columns on SQLite.
     values = list(row)
     for index in _TIMESTAMP_INDEXES:
-        utc = values[index].astimezone(UTC).replace(tzinfo=None)
-        values[index] = utc.isoformat(" ", "microseconds")
+        values[index] = sqlite_utc_text(values[index])
     for index in _DATE_INDEXES:
         if values[index] is not None:
             values[index] = values[index].isoformat()

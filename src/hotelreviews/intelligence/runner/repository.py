@@ -4,7 +4,7 @@ reviews with their opinions, and the stored reputation rows."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hotelreviews.core.types import sqlite_utc_text
 from hotelreviews.events.tables import events
 from hotelreviews.hotels.tables import hotel_provider_standings, hotels
 from hotelreviews.intelligence.alerts.tables import alerts
@@ -138,12 +139,6 @@ _SQLITE_UPSERT_OPINIONS = (
 )
 
 
-def _sqlite_time(moment: datetime) -> str:
-    # UTCDateTime's storage format on SQLite (naive UTC, always with microseconds): the runner
-    # compares source_changed_at with reviews.last_changed_at as text.
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 async def store_opinions(connection: AsyncConnection, *, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or replace the rows (keyed by review_id)."""
     if not rows:
@@ -161,8 +156,8 @@ async def store_opinions(connection: AsyncConnection, *, rows: Sequence[dict[str
                     row["review_day"].isoformat(),
                     row["language"],
                     orjson.dumps(row["opinions"]).decode(),
-                    _sqlite_time(row["analysed_at"]),
-                    _sqlite_time(row["source_changed_at"]),
+                    sqlite_utc_text(row["analysed_at"]),
+                    sqlite_utc_text(row["source_changed_at"]),
                 )
                 for row in rows
             ],
