@@ -45,11 +45,17 @@ async def explorer(request: Request) -> Response:
     return _render(request, "explorer.html")
 
 
-async def hotel(request: Request) -> Response:
-    raw = request.path_params["hotel_id"]
+def _page_of(request: Request, template: str, *, id_param: str) -> Response:
+    """A page about one thing named by an id in the path: 404 unless the id is one the API
+    could hold (a positive integer up to MAX_ID, ASCII digits only)."""
+    raw = request.path_params[id_param]
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
         return _render(request, "not_found.html", status=404)
-    return _render(request, "hotel.html", hotel_id=int(raw))
+    return _render(request, template, **{id_param: int(raw)})
+
+
+async def hotel(request: Request) -> Response:
+    return _page_of(request, "hotel.html", id_param="hotel_id")
 
 
 async def search(request: Request) -> Response:
@@ -73,10 +79,7 @@ async def operations(request: Request) -> Response:
 
 
 async def ingestion(request: Request) -> Response:
-    raw = request.path_params["ingestion_id"]
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-        return _render(request, "not_found.html", status=404)
-    return _render(request, "ingestion.html", ingestion_id=int(raw))
+    return _page_of(request, "ingestion.html", id_param="ingestion_id")
 
 
 async def asset(request: Request) -> Response:
