@@ -75,6 +75,16 @@ def demo_file(*, reviews: int, directory: Path) -> tuple[Path, int]:
     return target, lines
 
 
+def delivered(files: Path) -> list[Path]:
+    """The demo's files in the order they would have been delivered (by the date in their
+    names: provider_YYYY-MM-DD.ext)."""
+    return sorted(
+        (path for path in files.iterdir() if path.is_file()),
+        # The date without the extension: files of one day in name order, .jl or .jsonl.
+        key=lambda path: (path.name.split("_")[-1].split(".")[0], path.name),
+    )
+
+
 def fresh_settings(backend: str, work: Path, server, name: str):  # noqa: ANN001, ANN201
     """Settings for a new, migrated database named `name`: a SQLite file under `work/name`, or
     a database of that name on the benchmark's PostgreSQL `server`."""

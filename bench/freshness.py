@@ -93,6 +93,13 @@ def start_runner(settings: Settings, *, events: int) -> subprocess.Popen[bytes]:
             if settings.database_url is not None
             else {}
         ),
+        # With Redis, the runner is woken by each batch's events notice, as in a deployment;
+        # without, by its poll (every intelligence_poll_seconds).
+        **(
+            {"HOTELREVIEWS_REDIS_URL": settings.redis_url.get_secret_value()}
+            if settings.redis_url is not None
+            else {}
+        ),
         "HOTELREVIEWS_WORKER_SOURCES": "",
         "HOTELREVIEWS_INTELLIGENCE_ENABLED": "true",
         "HOTELREVIEWS_LOG_LEVEL": "WARNING",

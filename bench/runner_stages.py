@@ -33,7 +33,7 @@ from typing import Any
 
 from tests.support.pg_server import PostgresServer
 
-from common import PRODUCTION_LIKE
+from common import PRODUCTION_LIKE, delivered
 from hotelreviews.core import migrations
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import create_engine, write_transaction
@@ -70,15 +70,6 @@ def timed(spent: dict[str, float], name: str, function: Callable[..., Any]) -> C
             spent[name] += time.perf_counter() - started
 
     return wrapper
-
-
-def delivered(files: Path) -> list[Path]:
-    """The demo's files in the order they would have been delivered (by the date in their
-    names: provider_YYYY-MM-DD.ext)."""
-    return sorted(
-        (path for path in files.iterdir() if path.is_file()),
-        key=lambda path: (path.name.split("_")[-1], path.name),
-    )
 
 
 async def run(settings: Settings, files: Path, follow: bool) -> None:

@@ -11,7 +11,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:  # the bench scripts import their siblings by plain name
     sys.path.insert(0, str(BENCH))
 
-from common import demo_file  # noqa: E402
+from common import delivered, demo_file  # noqa: E402
 
 
 def test_the_demo_file_holds_every_feed_line_and_none_of_the_truth(tmp_path: Path) -> None:
@@ -30,3 +30,23 @@ def test_the_demo_file_holds_every_feed_line_and_none_of_the_truth(tmp_path: Pat
     # Its parts, truth folder included, are gone; a second call reuses the file.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo_3000.jl"]
     assert demo_file(reviews=3000, directory=tmp_path) == (path, lines)
+
+
+def test_files_are_delivered_in_the_order_of_their_dates_whatever_the_provider(
+    tmp_path: Path,
+) -> None:
+    names = [
+        "expedia_com_2025-03-02.jl",
+        "agoda_com_2025-03-16.jl",
+        "booking_com_2025-03-02.jsonl",
+        "agoda_com_2025-03-01.jl",
+    ]
+    for name in names:
+        (tmp_path / name).write_text("")
+    (tmp_path / "truth").mkdir()  # a folder is no delivery
+    assert [path.name for path in delivered(tmp_path)] == [
+        "agoda_com_2025-03-01.jl",
+        "booking_com_2025-03-02.jsonl",
+        "expedia_com_2025-03-02.jl",
+        "agoda_com_2025-03-16.jl",
+    ]
