@@ -29,7 +29,7 @@ from tests.support.pg_server import PostgresServer
 from common import fresh_settings
 from hotelreviews.core.database import create_engine, read_transaction, write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.demo.planted.anomalies import planted_reviews
+from hotelreviews.demo.planted.duplicates import planted_reviews
 from hotelreviews.hotels.tables import hotels
 from hotelreviews.ingestion.tables import ingested_files
 from hotelreviews.intelligence.duplicates.tables import review_lsh_buckets

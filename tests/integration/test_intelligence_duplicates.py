@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
-from hotelreviews.demo.planted.anomalies import compose_review, light_edit, planted_reviews
+from hotelreviews.demo.planted.duplicates import compose_review, light_edit, planted_reviews
 from hotelreviews.events.outbox import NewEvent, record_events
 from hotelreviews.events.tables import events
 from hotelreviews.intelligence.alerts.tables import alerts

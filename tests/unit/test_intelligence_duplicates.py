@@ -9,7 +9,7 @@ from random import Random
 import numpy as np
 from datasketch import MinHash  # type: ignore[import-untyped]
 
-from hotelreviews.demo.planted.anomalies import compose_review, planted_reviews
+from hotelreviews.demo.planted.duplicates import compose_review, planted_reviews
 from hotelreviews.intelligence.anomalies import AlertLedger, suspicious_duplicates_alert
 from hotelreviews.intelligence.duplicates import (
     DuplicateIndex,
