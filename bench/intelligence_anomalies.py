@@ -14,11 +14,12 @@ The baseline is a fixed-window rule per kind (last 28 days against the weeks bef
 same way in the same run.
 
 Reviews (demo/planted/duplicates.py): ordinary reviews, identical short texts and planted
-near-copies, cross-posts and bursts, added in date order to a `DuplicateIndex` for each shingle kind and num_perm; the
-baseline flags exact matches of the normalised text. The default LSH/confirmation threshold is
-0.5; word3 at 128 permutations is also run at 0.4, 0.6 and 0.7. Per config: precision and recall of
-near-duplicate flags (review level) and burst flags (precision per review, recall per planted
-burst), cross-posts recognised, cross-posts flagged as fraud (goal 0), and µs per `add`.
+near-copies, cross-posts and bursts, added in date order to a `DuplicateIndex` for each shingle
+kind and num_perm; the baseline flags exact matches of the normalised text. The default
+LSH/confirmation threshold is 0.5; word3 at 128 permutations is also run at 0.4, 0.6 and 0.7.
+Per config: precision and recall of near-duplicate flags (review level) and burst flags
+(precision per review, recall per planted burst), cross-posts recognised, cross-posts flagged as
+fraud (goal 0), and µs per `add`.
 """
 
 from __future__ import annotations
