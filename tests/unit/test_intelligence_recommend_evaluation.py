@@ -5,12 +5,13 @@ baselines, and one small run of bench/intelligence_recommend.py."""
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
-from bench import intelligence_recommend
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import spearmanr
@@ -31,6 +32,12 @@ from hotelreviews.intelligence.recommend.evaluation import (
     recall_at_k,
 )
 from hotelreviews.intelligence.recommend.latent import fit_latent_factors
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+if str(BENCH) not in sys.path:  # the bench scripts import their siblings by plain name
+    sys.path.insert(0, str(BENCH))
+
+import intelligence_recommend  # noqa: E402
 
 
 def _stay(reviewer_id: int, hotel_id: int, day: int, rating: float = 7.0) -> Stay:
