@@ -19,6 +19,8 @@ HOST        ?= 127.0.0.1
 PYTEST_ARGS ?=
 # Test worker processes (pytest-xdist); 0 runs the suite in this process.
 TEST_WORKERS ?= 3
+# The slowest tests listed at the end of a run (where CI's time goes); 0 lists all.
+TEST_DURATIONS ?= 30
 BENCH_ARGS  ?=
 # uv options for `make lock`, e.g. --upgrade or '--upgrade-package fastapi'.
 LOCK_ARGS   ?=
@@ -70,7 +72,8 @@ run: venv ## Migrate, load demo data (first run only), serve on HOST:PORT
 	$(BIN)/hotelreviews serve --host $(HOST) --port $(PORT)
 
 test: system-packages node-packages venv test-tools ## Run the whole test suite (PYTEST_ARGS=... to narrow it)
-	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+		--durations=$(TEST_DURATIONS) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "ERROR: pytest collected no tests (exit code 5); treating that as a failure." >&2; \
 	fi; \
