@@ -38,6 +38,7 @@ from hotelreviews.ingestion.runs.routes import router as ingestions_router
 from hotelreviews.intelligence.alerts.routes import router as alerts_router
 from hotelreviews.intelligence.recommend.routes import router as recommend_router
 from hotelreviews.intelligence.standing.routes import router as reputation_router
+from hotelreviews.intelligence.standing.routes import uncached as competitive_set_router
 from hotelreviews.observability import exposition
 from hotelreviews.observability.logging import configure_logging, flush_request_lines
 from hotelreviews.observability.requests import install_request_telemetry
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(audit_router)
     api.include_router(alerts_router)
     api.include_router(reputation_router)  # /hotels/{hotel_id}/reputation
+    api.include_router(competitive_set_router)  # /hotels/{hotel_id}/competitive-set
     api.include_router(recommend_router)  # /hotels/{hotel_id}/similar, /recommendations
     api.include_router(events_router)
     app.include_router(api, dependencies=policy)

@@ -7,6 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from hotelreviews.core.pagination import PageFields
+
+Band = Literal["<=2", "3", "4", "5", "unknown"]
+
 
 class AspectRead(BaseModel):
     score: float = Field(ge=0, le=100, description="0–100, shrunk towards the city's mean.")
@@ -15,7 +19,7 @@ class AspectRead(BaseModel):
 
 
 class CompetitiveSetRead(BaseModel):
-    band: Literal["<=2", "3", "4", "5", "unknown"] = Field(description="The star band.")
+    band: Band = Field(description="The star band.")
     rank: int = Field(ge=1, description="1 = best among the city's hotels of the band.")
     size: int = Field(ge=1)
 
@@ -35,3 +39,27 @@ class ReputationRead(BaseModel):
     aspects: dict[str, AspectRead] | None
     competitive_set: CompetitiveSetRead | None
     updated_at: datetime | None = Field(description="When the runner last scored the hotel.")
+
+
+class CompetitorRead(BaseModel):
+    hotel_id: int
+    name: str
+    rank: int = Field(ge=1, description="1 = best; hotels of equal index share a rank.")
+    index: float = Field(ge=0, le=100, description="The reputation index, 0–100.")
+    confidence: float = Field(ge=0, le=1)
+
+
+class CompetitiveSetPage(PageFields):
+    hotel_id: int
+    status: Literal["scored", "not_scored"] = Field(
+        description="not_scored: the runner has not scored the hotel yet (no items)."
+    )
+    reason: str | None = Field(description="Why there is no set, when there is none.")
+    city: str | None = Field(
+        description="The hotel's city as delivered; null: unknown (a "
+        "hotel of no known city competes with no one: its set is itself)."
+    )
+    band: Band | None = Field(description="The star band the set shares.")
+    rank: int | None = Field(ge=1, description="The hotel's own rank in the set.")
+    size: int | None = Field(ge=1, description="How many hotels the set holds.")
+    items: list[CompetitorRead] = Field(description="The set's hotels, best first.")

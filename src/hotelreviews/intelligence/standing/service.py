@@ -1,4 +1,4 @@
-"""A hotel's stored reputation as the API shows it.
+"""A hotel's stored reputation, and its competitive set, as the API shows them.
 
 A hotel that exists but has no row yet (no reviews, or reviews the runner has not reached)
 answers 200 with status "not_scored", null figures and a reason, rather than 404: the hotel is
@@ -9,29 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hotelreviews.core.database import read_transaction
 from hotelreviews.core.errors import HotelNotFound
+from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels.repository import hotel_exists
-from hotelreviews.intelligence.standing.tables import hotel_reputation
+from hotelreviews.intelligence.standing import repository as repo
 
-hr = hotel_reputation.c
 NOT_SCORED_REASON = (
     "not scored yet: the hotel has no reviews, or the intelligence runner has not reached "
     "its latest ones (it follows ingestion within seconds)"
 )
 
 
+async def _scored(connection: AsyncConnection, *, hotel_id: int) -> Row[Any] | None:
+    """The hotel's reputation row; None when not scored; HotelNotFound when no such hotel."""
+    row = await repo.reputation_row(connection, hotel_id=hotel_id)
+    if row is None and not await hotel_exists(connection, hotel_id=hotel_id):
+        raise HotelNotFound(hotel_id)
+    return row
+
+
 async def hotel_reputation_read(*, engine: AsyncEngine, hotel_id: int) -> dict[str, Any]:
     """The hotel's reputation; HotelNotFound when there is no such hotel."""
     async with read_transaction(engine) as connection:
-        row = (
-            await connection.execute(sa.select(hotel_reputation).where(hr.hotel_id == hotel_id))
-        ).first()
-        if row is None and not await hotel_exists(connection, hotel_id=hotel_id):
-            raise HotelNotFound(hotel_id)
+        row = await _scored(connection, hotel_id=hotel_id)
     if row is None:
         return {
             "hotel_id": hotel_id,
@@ -57,4 +61,45 @@ async def hotel_reputation_read(*, engine: AsyncEngine, hotel_id: int) -> dict[s
         },
         "competitive_set": {"band": row.band, "rank": row.rank, "size": row.set_size},
         "updated_at": row.updated_at,
+    }
+
+
+async def competitive_set_read(
+    *, engine: AsyncEngine, hotel_id: int, page: PageRequest
+) -> dict[str, Any]:
+    """The hotel's competitive set, best first, with each member's index: the ranking its
+    `rank` is taken in (an empty page, status "not_scored", until the runner has scored it)."""
+    async with read_transaction(engine) as connection:
+        row = await _scored(connection, hotel_id=hotel_id)
+        if row is None:
+            return {
+                **page_body([], None, 0 if page.include_total else None, page=page),
+                "hotel_id": hotel_id,
+                "status": "not_scored",
+                "reason": NOT_SCORED_REASON,
+                "city": None,
+                "band": None,
+                "rank": None,
+                "size": None,
+            }
+        members, next_cursor, total = await repo.set_members(connection, of=row, page=page)
+    items = [
+        {
+            "hotel_id": member.hotel_id,
+            "name": member.name,
+            "rank": member.rank,
+            "index": round(member.reputation_index, 2),
+            "confidence": round(member.confidence, 4),
+        }
+        for member in members
+    ]
+    return {
+        **page_body(items, next_cursor, total, page=page),
+        "hotel_id": hotel_id,
+        "status": "scored",
+        "reason": None,
+        "city": row.city,
+        "band": row.band,
+        "rank": row.rank,
+        "size": row.set_size,
     }
