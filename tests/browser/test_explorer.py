@@ -50,6 +50,15 @@ def test_search_a_hotel_open_it_filter_and_page_its_reviews_then_search_text(
     similar = page.get_by_role("region", name="Similar hotels").get_by_role("link")
     assert similar.count() > 0
     assert f"Hotel {BUSY_HOTEL}" not in similar.all_inner_texts()
+    # Each provider's own published figures, on its own scale (the feed's overallByProviders).
+    standings = page.get_by_role("list", name="Providers' figures").locator(":scope > li")
+    assert standings.count() == 1
+    assert standings.get_by_role("heading").inner_text() == "Agoda"
+    assert standings.locator("dd").all_inner_texts()[:3] == [
+        "8.1",
+        f"{100 + BUSY_HOTEL:,}",
+        "Cleanliness 8, Location 9",
+    ]
 
     # Page on: the cursor goes into the page's URL; the rest of the 26 reviews follow.
     page.get_by_role("link", name="Next page").click()

@@ -29,6 +29,24 @@
     if (hotel.latest_review_at) figure(figures, "Latest review", day(hotel.latest_review_at));
     showHistogram(hotel.histogram || {});
     fillProviders(hotel.by_provider || []);
+    showStandings(hotel.provider_standings || []);
+  }
+
+  /* Each provider's own latest figures for the hotel (its overall score and category
+     grades, on its scale): the section stays hidden when no provider gave any. */
+  function showStandings(standings) {
+    if (!standings.length) return;
+    const list = document.getElementById("standings-list");
+    for (const standing of standings) {
+      const figures = el("dl", { class: "figures" });
+      figure(figures, "Score", standing.score === null ? "–" : String(standing.score));
+      figure(figures, "Reviews there", standing.review_count === null ? "–" : standing.review_count.toLocaleString("en"));
+      const grades = Object.entries(standing.grades || {}).map(([name, grade]) => name + " " + grade);
+      if (grades.length) figure(figures, "Grades", grades.join(", "));
+      figure(figures, "As of", day(standing.as_of));
+      list.append(el("li", {}, el("h3", { text: standing.provider_name || "Provider " + standing.provider_id }), figures));
+    }
+    document.getElementById("standings").hidden = false;
   }
 
   function showHistogram(histogram) {
