@@ -1,5 +1,6 @@
 """Readiness with the cache state, and /health/deep: every dependency probed for real — the
-primary on both databases, a streaming PostgreSQL replica (paused, stopped), a redis-server.
+primary on both databases, a streaming PostgreSQL replica (paused, stopped), a redis-server —
+and the disaster-recovery state the primary reports (timeline, standbys, WAL archive).
 
 Polling asserts on content with a generous deadline, never on how long anything took.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -128,6 +131,15 @@ async def test_deep_health_reports_the_primary_with_its_latency_and_version(
     assert primary["role"] == "primary" and primary["status"] == "ok"
     assert primary["latency_ms"] > 0
     assert primary["detail"].startswith("SQLite " if backend == "sqlite" else "PostgreSQL ")
+    assert body["primary_here"] is True  # no replicas: the primary is here
+    recovery = body["disaster_recovery"]
+    if backend == "sqlite":
+        assert recovery is None  # one file: no timeline, standby or archive
+    else:
+        # The suite's server archives nothing: degraded, and says why; no replica expected.
+        assert recovery["timeline"] == 1 and recovery["standbys"] == []
+        assert recovery["wal_archive"]["status"] == "off" and recovery["status"] == "degraded"
+        assert recovery["problems"] == ["WAL archiving is off: no point-in-time restore"]
 
 
 async def test_deep_health_pings_redis(settings: Settings, redis_server: RedisServer) -> None:
@@ -153,16 +165,31 @@ def test_only_a_failing_primary_fails_the_whole() -> None:
 # ---------------------------------------------------------------------------- replicas
 
 
+# Named as `hotelreviews cluster up` names its servers: after their regions.
+PRIMARY_REGION, REPLICA_REGION = "us-east-1", "eu-west-1"
+
+
 @pytest.fixture(scope="module")
 def replicated() -> Iterator[tuple[PostgresServer, ReplicaServer, str]]:
     if "postgresql" not in BACKENDS:
         pytest.skip("replicas need PostgreSQL")
-    with PostgresServer(settings=REPLICATION_SETTINGS) as primary:
-        template = "health_template"
-        url = primary.create_database(template)
-        migrations.upgrade(Settings(environment="test", database_url=url))
-        with ReplicaServer(primary, slot="health_tests") as replica:
-            yield primary, replica, template
+    # Searchable and writable by the server's user (PostgreSQL runs unprivileged under root).
+    archive = Path(tempfile.mkdtemp(prefix="hotelreviews-health-archive-", dir="/tmp"))
+    archive.chmod(0o777)
+    named = {"archive_mode": "on", "cluster_name": PRIMARY_REGION}
+    try:
+        with PostgresServer(settings={**REPLICATION_SETTINGS, **named}) as primary:
+            # Set once started: a server option given at start-up cannot hold a space.
+            set_archive_command(primary, f"cp %p {archive}/%f")
+            template = "health_template"
+            url = primary.create_database(template)
+            migrations.upgrade(Settings(environment="test", database_url=url))
+            with ReplicaServer(
+                primary, slot="health_tests", settings={"cluster_name": REPLICA_REGION}
+            ) as replica:
+                yield primary, replica, template
+    finally:
+        shutil.rmtree(archive, ignore_errors=True)
 
 
 @pytest.fixture
@@ -195,6 +222,9 @@ async def test_deep_health_reports_a_replica_and_its_lag_without_its_url(
         assert first["role"] == "replica" and first["status"] == "ok"
         assert first["in_use"] is True and first["latency_ms"] > 0
         assert first["lag_seconds"] is not None and first["lag_bytes"] is not None
+        assert first["region"] == REPLICA_REGION and first["lag_budget_seconds"] == 3600.0
+        assert first["within_lag_budget"] is True
+        assert by_name(body)["primary"]["region"] == PRIMARY_REGION
 
         replica.pause_replay()
         try:
@@ -229,11 +259,106 @@ async def test_a_stopped_replica_is_failing_and_the_whole_degraded_not_down(
             stopped = by_name(body)["replica-1"]
             assert stopped["status"] == "failing" and stopped["latency_ms"] is None
             assert stopped["lag_seconds"] is None and stopped["detail"]
+            assert stopped["within_lag_budget"] is None  # not known, not "within"
             assert by_name(body)["primary"]["status"] == "ok"
+            # The primary no longer streams to it: nothing to fail over to.
+            recovery = await deep_recovery(client, lambda r: r["standbys"] == [])
+            assert recovery["status"] == "degraded"
+            assert recovery["problems"] == [
+                "no standby streams from the primary: nothing to fail over to"
+            ]
             readiness = await client.get("/readyz")
             assert readiness.status_code == 200  # replicas never make the process unready
         finally:
             replica.start_again()
+
+
+async def test_a_replica_past_its_lag_budget_is_degraded_and_says_so(
+    replicated: tuple[PostgresServer, ReplicaServer, str], replica_settings: Settings
+) -> None:
+    primary, replica, _ = replicated
+    tight = replica_settings.model_copy(update={"replica_max_lag_seconds": 0.001})
+    async with api_client(tight) as client:
+        replica.pause_replay()
+        try:
+            primary.psql("CREATE TABLE health_budget_probe (n int); DROP TABLE health_budget_probe")
+            lagging: dict[str, Any] = {}
+
+            async def past_budget() -> bool:
+                lagging.update(by_name(await deep(client))["replica-1"])
+                return lagging["within_lag_budget"] is False
+
+            await poll(past_budget, "the paused replica's lag passes its budget")
+        finally:
+            replica.resume_replay()
+    assert lagging["status"] == "degraded" and lagging["lag_budget_seconds"] == 0.001
+    assert lagging["lag_seconds"] > 0.001 and "exceeds" in lagging["detail"]
+
+
+async def test_deep_health_reports_the_timeline_the_standby_and_the_wal_archive(
+    replicated: tuple[PostgresServer, ReplicaServer, str], replica_settings: Settings
+) -> None:
+    primary, _, _ = replicated
+    async with api_client(replica_settings) as client:
+        primary.psql("SELECT pg_switch_wal()")  # a segment to archive
+        recovery = await deep_recovery(
+            client, lambda r: bool(r["wal_archive"]["last_archived_wal"])
+        )
+        body = await deep(client)
+    assert recovery["status"] == "ok" and recovery["problems"] == []
+    assert recovery["timeline"] == 1
+    [standby] = recovery["standbys"]
+    assert standby["name"] == REPLICA_REGION and standby["state"] == "streaming"
+    assert standby["sync_state"] == "async" and standby["lag_bytes"] is not None
+    archive = recovery["wal_archive"]
+    assert archive["status"] == "ok" and archive["archived_count"] >= 1
+    assert archive["last_archived_at"] and archive["failed_count"] == 0
+    # The first read target is a replica, not the primary: the primary is elsewhere.
+    assert body["primary_here"] is False
+
+
+async def test_a_failing_wal_archive_makes_recovery_degraded(
+    replicated: tuple[PostgresServer, ReplicaServer, str], replica_settings: Settings
+) -> None:
+    primary, _, _ = replicated
+    command = primary.psql("SHOW archive_command").strip()
+    set_archive_command(primary, "false")
+    try:
+        primary.psql("CREATE TABLE health_archive_probe (n int); DROP TABLE health_archive_probe")
+        primary.psql("SELECT pg_switch_wal()")
+        async with api_client(replica_settings) as client:
+            recovery = await deep_recovery(
+                client, lambda r: r["wal_archive"]["status"] == "failing"
+            )
+    finally:
+        set_archive_command(primary, command)
+    archive = recovery["wal_archive"]
+    assert recovery["status"] == "degraded" and archive["failed_count"] >= 1
+    assert archive["last_failed_wal"] and archive["last_failed_at"]
+    assert recovery["problems"] == [
+        f"WAL archiving fails: {archive['last_failed_wal']} not archived "
+        f"({archive['failed_count']} failed attempts)"
+    ]
+
+
+def set_archive_command(primary: PostgresServer, command: str) -> None:
+    quoted = command.replace("'", "''")
+    primary.psql(f"ALTER SYSTEM SET archive_command = '{quoted}'")
+    primary.psql("SELECT pg_reload_conf()")
+
+
+async def deep_recovery(
+    client: httpx.AsyncClient, until: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """/health/deep's disaster-recovery part, once `until` holds for it."""
+    found: dict[str, Any] = {}
+
+    async def holds() -> bool:
+        found.update((await deep(client))["disaster_recovery"])
+        return until(found)
+
+    await poll(holds, "the disaster-recovery state changes")
+    return found
 
 
 async def poll(check: Callable[[], Awaitable[bool]], what: str) -> None:

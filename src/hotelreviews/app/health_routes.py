@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews import __version__
 from hotelreviews.api.problem_details import PROBLEM_JSON, Problem, problem_response
 from hotelreviews.api.responses import json_response
-from hotelreviews.app import health_probes
+from hotelreviews.app import health_probes, recovery_probe
 from hotelreviews.core import migrations
 
 logger = logging.getLogger("hotelreviews.api")
@@ -59,6 +60,57 @@ class DependencyHealth(BaseModel):
     )
     lag_seconds: float | None = Field(default=None, description="Replicas: replay lag.")
     lag_bytes: int | None = Field(default=None, description="Replicas: WAL received, not replayed.")
+    region: str | None = Field(
+        default=None,
+        description="Databases: the server's region (its cluster_name), when it has one.",
+        examples=["eu-west-1"],
+    )
+    lag_budget_seconds: float | None = Field(
+        default=None, description="Replicas: the replay lag past which reads skip it."
+    )
+    within_lag_budget: bool | None = Field(
+        default=None, description="Replicas: the lag is within the budget; null when unknown."
+    )
+
+
+class StandbyHealth(BaseModel):
+    name: str = Field(description="The standby's cluster_name (its region).", examples=["eu"])
+    state: str | None = Field(
+        description="streaming, catchup, startup, backup; null if the database user may not "
+        "see it (grant pg_monitor).",
+        examples=["streaming"],
+    )
+    sync_state: str | None = Field(examples=["async"])
+    lag_bytes: int | None = Field(description="WAL the primary wrote that it has not replayed.")
+    lag_seconds: float | None = Field(
+        description="Replay lag as the primary measures it; null once caught up and idle."
+    )
+
+
+class WalArchiveHealth(BaseModel):
+    status: Literal["ok", "off", "failing"] = Field(
+        description="off: archive_mode is off; failing: the last attempt failed."
+    )
+    archived_count: int
+    last_archived_wal: str | None = Field(examples=["000000010000000000000003"])
+    last_archived_at: datetime | None
+    failed_count: int
+    last_failed_wal: str | None
+    last_failed_at: datetime | None
+
+
+class RecoveryHealth(BaseModel):
+    status: Literal["ok", "degraded", "failing"] = Field(
+        description="degraded when archiving is off or failing, a standby is not streaming, or "
+        "replicas are configured and none streams; failing when the primary did not answer."
+    )
+    problems: list[str] = Field(description="Why it is not ok, one sentence each.")
+    timeline: int | None = Field(
+        description="The primary's timeline: each promotion (switchover, failover) adds one.",
+        examples=[1],
+    )
+    standbys: list[StandbyHealth] = Field(description="What the primary streams to now.")
+    wal_archive: WalArchiveHealth | None
 
 
 class DeepHealth(BaseModel):
@@ -67,7 +119,13 @@ class DeepHealth(BaseModel):
     )
     version: str = Field(examples=["0.1.0"])
     region: str = Field(examples=["eu-west-1"])
+    primary_here: bool = Field(
+        description="This region's own database server is the primary (as /health/primary)."
+    )
     dependencies: list[DependencyHealth]
+    disaster_recovery: RecoveryHealth | None = Field(
+        description="The primary's timeline, standbys and WAL archive; null on SQLite."
+    )
 
 
 @router.get("/livez", response_model=Liveness)
@@ -170,8 +228,7 @@ async def primary_here(request: Request) -> Response:
     as the last replica check found it; 503 otherwise. A global load balancer sends writes
     to the region that answers 200, so they do not cross an ocean once per statement. A
     deployment without replicas has its primary here."""
-    router = request.app.state.router
-    if router.replicas and not router.replicas[0].health.primary:
+    if not health_probes.primary_is_here(request.app.state.router):
         return problem_response(
             status=503,
             code="primary_elsewhere",
@@ -188,17 +245,23 @@ async def primary_here(request: Request) -> Response:
 )
 async def deep_health(request: Request) -> Response:
     """Every dependency probed now, with its latency and role (admins only): the primary,
-    each replica with its replay lag, Redis. 200 unless the primary is failing."""
+    each replica with its replay lag against its budget, Redis; and the disaster-recovery
+    state the primary reports. 200 unless the primary is failing."""
     state = request.app.state
-    probes = await health_probes.probe_all(state.router, state.cache)
+    probes, recovery = await asyncio.gather(
+        health_probes.probe_all(state.router, state.cache),
+        recovery_probe.probe_recovery(state.router),
+    )
     status = health_probes.overall(probes)
     body = DeepHealth(
         status=status,
         version=__version__,
         region=state.settings.region,
+        primary_here=health_probes.primary_is_here(state.router),
         dependencies=[
             DependencyHealth.model_validate(probe, from_attributes=True) for probe in probes
         ],
+        disaster_recovery=_recovery_health(recovery),
     )
     # no-store: a health report must never be served from a cache.
     response = json_response(
@@ -206,3 +269,29 @@ async def deep_health(request: Request) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _recovery_health(probe: recovery_probe.RecoveryProbe | None) -> RecoveryHealth | None:
+    if probe is None:
+        return None
+    archive = probe.archive
+    return RecoveryHealth(
+        status=probe.status,
+        problems=probe.problems,
+        timeline=probe.timeline,
+        standbys=[
+            StandbyHealth.model_validate(standby, from_attributes=True)
+            for standby in probe.standbys
+        ],
+        wal_archive=None
+        if archive is None or probe.archive_status is None
+        else WalArchiveHealth(
+            status=probe.archive_status,
+            archived_count=archive.archived_count,
+            last_archived_wal=archive.last_archived_wal,
+            last_archived_at=archive.last_archived_at,
+            failed_count=archive.failed_count,
+            last_failed_wal=archive.last_failed_wal,
+            last_failed_at=archive.last_failed_at,
+        ),
+    )
