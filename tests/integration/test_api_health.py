@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import shutil
-import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -27,12 +25,14 @@ from hotelreviews.core.settings import Settings
 from tests.conftest import BACKENDS
 from tests.support.api_client import api_client, api_key_headers
 from tests.support.cache import cache_of, eventually
-from tests.support.pg_server import (
-    REPLICATION_SETTINGS,
-    PostgresServer,
-    ReplicaServer,
-    free_port,
+from tests.support.pg_regions import (
+    PRIMARY_REGION,
+    REPLICA_REGION,
+    regional_primary,
+    regional_replica,
+    set_archive_command,
 )
+from tests.support.pg_server import PostgresServer, ReplicaServer, free_port
 from tests.support.redis_server import RedisServer
 
 DEEP = "/health/deep"
@@ -165,31 +165,17 @@ def test_only_a_failing_primary_fails_the_whole() -> None:
 # ---------------------------------------------------------------------------- replicas
 
 
-# Named as `hotelreviews cluster up` names its servers: after their regions.
-PRIMARY_REGION, REPLICA_REGION = "us-east-1", "eu-west-1"
-
-
 @pytest.fixture(scope="module")
 def replicated() -> Iterator[tuple[PostgresServer, ReplicaServer, str]]:
     if "postgresql" not in BACKENDS:
         pytest.skip("replicas need PostgreSQL")
-    # Searchable and writable by the server's user (PostgreSQL runs unprivileged under root).
-    archive = Path(tempfile.mkdtemp(prefix="hotelreviews-health-archive-", dir="/tmp"))
-    archive.chmod(0o777)
-    named = {"archive_mode": "on", "cluster_name": PRIMARY_REGION}
-    try:
-        with PostgresServer(settings={**REPLICATION_SETTINGS, **named}) as primary:
-            # Set once started: a server option given at start-up cannot hold a space.
-            set_archive_command(primary, f"cp %p {archive}/%f")
-            template = "health_template"
-            url = primary.create_database(template)
-            migrations.upgrade(Settings(environment="test", database_url=url))
-            with ReplicaServer(
-                primary, slot="health_tests", settings={"cluster_name": REPLICA_REGION}
-            ) as replica:
-                yield primary, replica, template
-    finally:
-        shutil.rmtree(archive, ignore_errors=True)
+    # Named after their regions, the primary archiving: as `hotelreviews cluster up` runs them.
+    with regional_primary() as primary:
+        template = "health_template"
+        url = primary.create_database(template)
+        migrations.upgrade(Settings(environment="test", database_url=url))
+        with regional_replica(primary, slot="health_tests") as replica:
+            yield primary, replica, template
 
 
 @pytest.fixture
@@ -339,12 +325,6 @@ async def test_a_failing_wal_archive_makes_recovery_degraded(
         f"WAL archiving fails: {archive['last_failed_wal']} not archived "
         f"({archive['failed_count']} failed attempts)"
     ]
-
-
-def set_archive_command(primary: PostgresServer, command: str) -> None:
-    quoted = command.replace("'", "''")
-    primary.psql(f"ALTER SYSTEM SET archive_command = '{quoted}'")
-    primary.psql("SELECT pg_reload_conf()")
 
 
 async def deep_recovery(
