@@ -327,6 +327,26 @@ async def test_a_failing_wal_archive_makes_recovery_degraded(
     ]
 
 
+async def test_a_database_user_without_pg_monitor_gets_the_standby_without_its_positions(
+    replicated: tuple[PostgresServer, ReplicaServer, str], replica_settings: Settings
+) -> None:
+    primary, _, _ = replicated
+    # Reads and writes every table, as the app's own user would; sees no server statistics.
+    primary.psql(
+        "DO $$BEGIN CREATE ROLE health_reader LOGIN; EXCEPTION WHEN duplicate_object THEN "
+        "NULL; END$$; GRANT pg_read_all_data, pg_write_all_data TO health_reader"
+    )
+    url = replica_settings.resolved_database_url.replace("postgres@", "health_reader@", 1)
+    unprivileged = replica_settings.model_copy(update={"database_url": SecretStr(url)})
+    async with api_client(unprivileged) as client:
+        body = await deep(client)
+    recovery = body["disaster_recovery"]
+    assert recovery["timeline"] == 1 and recovery["wal_archive"]["status"] == "ok"
+    [standby] = recovery["standbys"]  # it streams: one row, its figures hidden
+    assert standby["state"] is None and standby["lag_bytes"] is None
+    assert recovery["problems"] == []  # not visible is not "not streaming"
+
+
 async def deep_recovery(
     client: httpx.AsyncClient, until: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any]:

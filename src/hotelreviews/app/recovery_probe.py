@@ -45,7 +45,7 @@ async def probe_recovery(router: DatabaseRouter) -> RecoveryProbe | None:
         state, _ = await timed(query)
     except Exception as exc:  # unreachable, refused, timed out: reported, never raised
         return RecoveryProbe(status="failing", problems=[describe_error(exc)])
-    problems = _problems(state, replicas_configured=bool(router.replicas))
+    problems = recovery_problems(state, replicas_configured=bool(router.replicas))
     return RecoveryProbe(
         status="degraded" if problems else "ok",
         problems=problems,
@@ -62,7 +62,8 @@ def archive_status(archive: WalArchive) -> ArchiveStatus:
     return "failing" if archive.failing else "ok"
 
 
-def _problems(state: PrimaryRecovery, *, replicas_configured: bool) -> list[str]:
+def recovery_problems(state: PrimaryRecovery, *, replicas_configured: bool) -> list[str]:
+    """Why recovery is degraded, one sentence each (none: ok)."""
     problems = []
     archive = state.archive
     if archive.mode == "off":
