@@ -209,7 +209,7 @@ async def test_deep_health_reports_a_replica_and_its_lag_without_its_url(
         assert first["in_use"] is True and first["latency_ms"] > 0
         assert first["lag_seconds"] is not None and first["lag_bytes"] is not None
         assert first["region"] == REPLICA_REGION and first["lag_budget_seconds"] == 3600.0
-        assert first["within_lag_budget"] is True
+        assert first["within_lag_budget"] is True and first["is_primary"] is False
         assert by_name(body)["primary"]["region"] == PRIMARY_REGION
 
         replica.pause_replay()
@@ -325,6 +325,21 @@ async def test_a_failing_wal_archive_makes_recovery_degraded(
         f"WAL archiving fails: {archive['last_failed_wal']} not archived "
         f"({archive['failed_count']} failed attempts)"
     ]
+
+
+async def test_in_the_primarys_region_the_first_read_target_is_the_primary_itself(
+    replica_settings: Settings,
+) -> None:
+    # As `cluster up` configures us-east-1's API: its own server first among the read targets.
+    here = replica_settings.model_copy(
+        update={"database_replica_urls": [SecretStr(replica_settings.resolved_database_url)]}
+    )
+    async with api_client(here) as client:
+        body = await deep(client)
+    own = by_name(body)["replica-1"]
+    assert own["is_primary"] is True and own["region"] == PRIMARY_REGION
+    assert own["status"] == "ok" and own["lag_seconds"] == 0.0 and own["lag_bytes"] == 0
+    assert body["primary_here"] is True
 
 
 async def test_a_database_user_without_pg_monitor_gets_the_standby_without_its_positions(

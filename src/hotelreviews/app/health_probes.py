@@ -50,6 +50,9 @@ class Probe:
     region: str | None = None  # databases: the server's cluster_name (its region), if set
     lag_budget_seconds: float | None = None  # replicas: the lag past which reads skip it
     within_lag_budget: bool | None = None  # replicas: None when the lag is not known
+    # Replicas: a read target not in recovery, the primary itself (in a cluster, each region
+    # lists every server as a read target; the primary's region reads from its own).
+    is_primary: bool | None = None
 
 
 async def timed(call: Callable[[], Awaitable[T]]) -> tuple[T, float]:
@@ -128,6 +131,7 @@ async def probe_replica(replica: Replica, *, number: int) -> Probe:
         region=status.server_name,
         lag_budget_seconds=replica.max_lag_seconds,
         within_lag_budget=None if lag is None else lag <= replica.max_lag_seconds,
+        is_primary=health.primary,
     )
 
 

@@ -50,6 +50,8 @@
   function dependencyCard(dependency) {
     const facts = [dependency.role];
     if (dependency.region) facts.push("region " + dependency.region);
+    // In a cluster every server is a read target: the primary's region reads from its own.
+    if (dependency.is_primary) facts.push("the primary itself");
     if (dependency.latency_ms !== null) facts.push("answered in " + dependency.latency_ms.toFixed(1) + " ms");
     if (dependency.in_use === true) facts.push("reads go here");
     if (dependency.in_use === false) facts.push("not read from now");
