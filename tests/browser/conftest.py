@@ -168,7 +168,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process = start_serve(port=port, env=env, log=log)
         try:
             base = f"http://127.0.0.1:{port}"
-            _until_ready(base, process)
+            until_ready(base, process)
             hotels = httpx.get(f"{base}/api/v1/hotels", params={"limit": 100}).json()["items"]
             ids = {int(hotel["external_id"]): hotel["id"] for hotel in hotels}
             yield Served(base, data_dir, ids, env)
@@ -176,7 +176,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             stop_process(process)
 
 
-def _until_ready(base: str, process: subprocess.Popen) -> None:
+def until_ready(base: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         assert process.poll() is None, "hotelreviews serve exited"

@@ -243,6 +243,10 @@ def test_the_console_views_are_urls_and_back_returns(
     page.wait_for_load_state("networkidle")
     assert parse_qs(urlparse(page.url).query)["view"] == ["cluster"]
     assert "Region" in page.locator("#cluster-figures").inner_text()
+    # One embedded database: no replica, no disaster recovery to report (the replicated
+    # case: test_cluster_panel.py).
+    assert page.locator("#status").inner_text() == "Cluster ok."
+    assert page.locator("#recovery").inner_text().startswith("Not applicable: ")
     assert page.get_by_role("list", name="Dependencies").get_by_role(
         "heading"
     ).first.inner_text() == ("primary")

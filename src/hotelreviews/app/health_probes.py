@@ -21,7 +21,7 @@ from hotelreviews.cache.runtime import ResponseCache
 from hotelreviews.core.database import read_transaction
 from hotelreviews.routing import DatabaseRouter, Replica
 from hotelreviews.routing.replicas import describe_error, judge
-from hotelreviews.routing.repository import ReplicationStatus, replication_status
+from hotelreviews.routing.repository import SERVER_NAME, ReplicationStatus, replication_status
 
 Status = Literal["ok", "degraded", "failing"]
 CacheState = Literal["off", "memory", "ok", "degraded"]
@@ -31,7 +31,8 @@ T = TypeVar("T")
 PROBE_TIMEOUT_SECONDS = 2.0
 
 _PG_PRIMARY = sa.text(
-    "SELECT pg_is_in_recovery() AS in_recovery, current_setting('server_version') AS version"
+    "SELECT pg_is_in_recovery() AS in_recovery, current_setting('server_version') AS version,"
+    f" {SERVER_NAME} AS server_name"
 )
 _SQLITE_VERSION = sa.text("SELECT sqlite_version()")
 
@@ -46,9 +47,15 @@ class Probe:
     in_use: bool | None = None  # replicas: whether reads go there right now
     lag_seconds: float | None = None
     lag_bytes: int | None = None
+    region: str | None = None  # databases: the server's cluster_name (its region), if set
+    lag_budget_seconds: float | None = None  # replicas: the lag past which reads skip it
+    within_lag_budget: bool | None = None  # replicas: None when the lag is not known
+    # Replicas: a read target not in recovery, the primary itself (in a cluster, each region
+    # lists every server as a read target; the primary's region reads from its own).
+    is_primary: bool | None = None
 
 
-async def _timed(call: Callable[[], Awaitable[T]]) -> tuple[T, float]:
+async def timed(call: Callable[[], Awaitable[T]]) -> tuple[T, float]:
     """The call's result and how long it took in milliseconds; raises TimeoutError past the
     probe timeout."""
     started = time.perf_counter()
@@ -60,16 +67,16 @@ async def _timed(call: Callable[[], Awaitable[T]]) -> tuple[T, float]:
 async def probe_primary(engine: AsyncEngine) -> Probe:
     """The primary answers, and is a primary (a server in recovery would refuse writes)."""
 
-    async def query() -> tuple[bool, str]:
+    async def query() -> tuple[bool, str, str | None]:
         async with read_transaction(engine) as connection:
             if engine.dialect.name == "postgresql":
                 row = (await connection.execute(_PG_PRIMARY)).one()
-                return bool(row.in_recovery), f"PostgreSQL {row.version}"
+                return bool(row.in_recovery), f"PostgreSQL {row.version}", row.server_name
             version = (await connection.execute(_SQLITE_VERSION)).scalar_one()
-            return False, f"SQLite {version}"
+            return False, f"SQLite {version}", None
 
     try:
-        (in_recovery, version), latency = await _timed(query)
+        (in_recovery, version, region), latency = await timed(query)
     except Exception as exc:  # unreachable, refused, timed out: reported, never raised
         return Probe(name="primary", role="primary", status="failing", detail=describe_error(exc))
     if in_recovery:
@@ -79,8 +86,16 @@ async def probe_primary(engine: AsyncEngine) -> Probe:
             status="failing",
             latency_ms=latency,
             detail=f"{version}, in recovery (a standby): writes would fail",
+            region=region,
         )
-    return Probe(name="primary", role="primary", status="ok", latency_ms=latency, detail=version)
+    return Probe(
+        name="primary",
+        role="primary",
+        status="ok",
+        latency_ms=latency,
+        detail=version,
+        region=region,
+    )
 
 
 async def probe_replica(replica: Replica, *, number: int) -> Probe:
@@ -92,7 +107,7 @@ async def probe_replica(replica: Replica, *, number: int) -> Probe:
             return await replication_status(connection)
 
     try:
-        status, latency = await _timed(query)
+        status, latency = await timed(query)
     except Exception as exc:
         return Probe(
             name=name,
@@ -100,8 +115,10 @@ async def probe_replica(replica: Replica, *, number: int) -> Probe:
             status="failing",
             detail=describe_error(exc),
             in_use=replica.usable,
+            lag_budget_seconds=replica.max_lag_seconds,
         )
     health = judge(status, max_lag_seconds=replica.max_lag_seconds)
+    lag = health.lag_seconds
     return Probe(
         name=name,
         role="replica",
@@ -109,8 +126,12 @@ async def probe_replica(replica: Replica, *, number: int) -> Probe:
         latency_ms=latency,
         detail=None if health.usable else health.reason,
         in_use=replica.usable,
-        lag_seconds=health.lag_seconds,
+        lag_seconds=lag,
         lag_bytes=health.lag_bytes,
+        region=status.server_name,
+        lag_budget_seconds=replica.max_lag_seconds,
+        within_lag_budget=None if lag is None else lag <= replica.max_lag_seconds,
+        is_primary=health.primary,
     )
 
 
@@ -122,7 +143,7 @@ async def probe_redis(cache: ResponseCache) -> Probe | None:
         return None
     client = cache.link.client
     try:
-        _, latency = await _timed(lambda: client.ping())
+        _, latency = await timed(lambda: client.ping())
     except Exception as exc:
         return Probe(name="redis", role="cache", status="failing", detail=describe_error(exc))
     detail = None if cache.stats.subscribed else "not subscribed to invalidations"
@@ -140,6 +161,12 @@ async def probe_all(router: DatabaseRouter, cache: ResponseCache | None) -> list
     if cache is not None:
         probes.append(probe_redis(cache))
     return [probe for probe in await asyncio.gather(*probes) if probe is not None]
+
+
+def primary_is_here(router: DatabaseRouter) -> bool:
+    """This region's own database server (its first read target) is the primary, as the last
+    replica check found it. A deployment without replicas has its primary here."""
+    return not router.replicas or router.replicas[0].health.primary
 
 
 def overall(probes: list[Probe]) -> Status:

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews import __version__
 from hotelreviews.api.problem_details import PROBLEM_JSON, Problem, problem_response
 from hotelreviews.api.responses import json_response
-from hotelreviews.app import health_probes
+from hotelreviews.app import health_probes, recovery_probe
+from hotelreviews.app.deep_health_schema import DeepHealth, DependencyHealth, recovery_health
 from hotelreviews.core import migrations
 
 logger = logging.getLogger("hotelreviews.api")
@@ -43,31 +44,6 @@ class Readiness(BaseModel):
         "degraded (Redis configured but failing). Never makes the process unready.",
         examples=["ok"],
     )
-
-
-class DependencyHealth(BaseModel):
-    name: str = Field(description="primary, replica-1, replica-2…, redis", examples=["replica-1"])
-    role: Literal["primary", "replica", "cache"]
-    status: Literal["ok", "degraded", "failing"]
-    latency_ms: float | None = Field(description="Time to answer the probe; null if it did not.")
-    detail: str | None = Field(
-        description="Why it is not ok, or what it is (server version).",
-        examples=["PostgreSQL 16.4"],
-    )
-    in_use: bool | None = Field(
-        default=None, description="Replicas: whether reads go there right now."
-    )
-    lag_seconds: float | None = Field(default=None, description="Replicas: replay lag.")
-    lag_bytes: int | None = Field(default=None, description="Replicas: WAL received, not replayed.")
-
-
-class DeepHealth(BaseModel):
-    status: Literal["ok", "degraded", "failing"] = Field(
-        description="failing (503) when the primary is; degraded when a replica or Redis is."
-    )
-    version: str = Field(examples=["0.1.0"])
-    region: str = Field(examples=["eu-west-1"])
-    dependencies: list[DependencyHealth]
 
 
 @router.get("/livez", response_model=Liveness)
@@ -170,8 +146,7 @@ async def primary_here(request: Request) -> Response:
     as the last replica check found it; 503 otherwise. A global load balancer sends writes
     to the region that answers 200, so they do not cross an ocean once per statement. A
     deployment without replicas has its primary here."""
-    router = request.app.state.router
-    if router.replicas and not router.replicas[0].health.primary:
+    if not health_probes.primary_is_here(request.app.state.router):
         return problem_response(
             status=503,
             code="primary_elsewhere",
@@ -188,17 +163,23 @@ async def primary_here(request: Request) -> Response:
 )
 async def deep_health(request: Request) -> Response:
     """Every dependency probed now, with its latency and role (admins only): the primary,
-    each replica with its replay lag, Redis. 200 unless the primary is failing."""
+    each replica with its replay lag against its budget, Redis; and the disaster-recovery
+    state the primary reports. 200 unless the primary is failing."""
     state = request.app.state
-    probes = await health_probes.probe_all(state.router, state.cache)
+    probes, recovery = await asyncio.gather(
+        health_probes.probe_all(state.router, state.cache),
+        recovery_probe.probe_recovery(state.router),
+    )
     status = health_probes.overall(probes)
     body = DeepHealth(
         status=status,
         version=__version__,
         region=state.settings.region,
+        primary_here=health_probes.primary_is_here(state.router),
         dependencies=[
             DependencyHealth.model_validate(probe, from_attributes=True) for probe in probes
         ],
+        disaster_recovery=recovery_health(recovery),
     )
     # no-store: a health report must never be served from a cache.
     response = json_response(

@@ -19,11 +19,14 @@ _REPLAYED = (
     "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
     " ELSE pg_current_wal_insert_lsn() END::text"
 )
+# The server's cluster_name, if set: `cluster up` names each server after its region.
+SERVER_NAME = "NULLIF(current_setting('cluster_name'), '')"
 _STATUS = sa.text(
     "SELECT pg_is_in_recovery() AS in_recovery,"
     " pg_last_wal_receive_lsn()::text AS receive_lsn,"
     f" {_REPLAYED} AS replay_lsn,"
-    " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age"
+    " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age,"
+    f" {SERVER_NAME} AS server_name"
 )
 _REPLAY_LSN = sa.text(f"SELECT {_REPLAYED}")
 # The insert position, not the write or flush position: it is past the end of every commit
@@ -37,6 +40,7 @@ class ReplicationStatus:
     receive_lsn: int | None  # None: not streaming (yet), e.g. just started
     replay_lsn: int | None  # on a primary: its WAL insert position
     replay_age_seconds: float | None  # None: no transaction replayed since the server started
+    server_name: str | None = None  # its cluster_name (the region, in a cluster), if set
 
 
 async def replication_status(connection: AsyncConnection) -> ReplicationStatus:
@@ -46,6 +50,7 @@ async def replication_status(connection: AsyncConnection) -> ReplicationStatus:
         receive_lsn=_lsn(row.receive_lsn),
         replay_lsn=_lsn(row.replay_lsn),
         replay_age_seconds=row.replay_age,
+        server_name=row.server_name,
     )
 
 

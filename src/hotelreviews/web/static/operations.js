@@ -36,39 +36,13 @@
     }, (items) => items.some(ingestions.isActive));
   }
 
-  function figure(list, term, value) {
-    list.append(el("dt", { text: term }), el("dd", { text: value }));
-  }
-
-  /* /health/deep: this region, and each dependency with its role, state and lag. */
+  /* /health/deep, redrawn while shown (cluster.js): for admins only. */
   async function showCluster() {
     if (!session.hasRole("admin")) {
       setStatus("The cluster's health is for admins.");
       return;
     }
-    const response = await HR.authFetch("/health/deep");
-    const body = await response.json().catch(() => null);
-    if (!body || !body.dependencies) throw new HR.ApiProblem(response.status, body);
-    const figures = document.getElementById("cluster-figures");
-    figure(figures, "Region", body.region);
-    figure(figures, "Status", body.status);
-    figure(figures, "Version", body.version);
-    const replicas = body.dependencies.filter((dependency) => dependency.role === "replica");
-    figure(figures, "Replicas", replicas.length ? String(replicas.length) : "none (a single database)");
-    const items = body.dependencies.map((dependency) => {
-      const facts = [dependency.role, dependency.status];
-      if (dependency.latency_ms !== null) facts.push(dependency.latency_ms.toFixed(1) + " ms");
-      if (dependency.lag_seconds !== null && dependency.lag_seconds !== undefined) facts.push("lag " + dependency.lag_seconds.toFixed(1) + " s");
-      if (dependency.lag_bytes !== null && dependency.lag_bytes !== undefined) facts.push(HR.count(dependency.lag_bytes, "byte", "bytes") + " behind");
-      if (dependency.in_use === false) facts.push("not read from now");
-      return el("li", { class: "card" },
-        el("h3", { text: dependency.name }),
-        el("p", { class: "meta", text: facts.join(" · ") }),
-        dependency.detail ? el("p", { text: dependency.detail }) : null);
-    });
-    document.getElementById("dependencies").replaceChildren(...items);
-    document.getElementById("cluster").hidden = false;
-    setStatus("Probed just now. Disaster recovery is not part of this report: see hotelreviews dr status.");
+    await HR.cluster.follow();
   }
 
   /* Queue the form's source, then go to its page to follow it. One Idempotency-Key a form
