@@ -30,7 +30,9 @@ Roles = Annotated[
         help="admin, manager, analyst or ingest; repeat (or separate by commas) for several.",
     ),
 ]
-HotelIds = Annotated[list[int], typer.Argument(min=1, help="Hotel ids.", show_default=False)]
+HotelIds = Annotated[
+    list[int], typer.Argument(min=1, metavar="HOTEL_ID...", help="Hotel ids.", show_default=False)
+]
 
 
 @users_app.command(
@@ -52,6 +54,7 @@ def create(
         typer.Option(
             "--hotel",
             min=1,
+            metavar="HOTEL_ID",
             help="A hotel (id) the user manages; repeat for several. A manager without "
             "the analyst or admin role sees and changes the alerts of these hotels only.",
         ),
