@@ -171,6 +171,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             until_ready(base, process)
             hotels = httpx.get(f"{base}/api/v1/hotels", params={"limit": 100}).json()["items"]
             ids = {int(hotel["external_id"]): hotel["id"] for hotel in hotels}
+            # The manager manages one hotel: the dashboard offers it and its alerts only.
+            managed = str(ids[MANAGED_HOTEL])
+            done = run_cli(settings, "users", "hotels", "add", MANAGER, managed)
+            assert done.returncode == 0, (done.stdout, done.stderr)
             yield Served(base, data_dir, ids, env)
         finally:
             stop_process(process)

@@ -1,8 +1,9 @@
 """Signing in and the manager's dashboard in a real browser: manager login → dashboard (the
 index against its competitive set, aspects by month, alerts, negative reviews without a
-response), a reload that stays signed in (the session cookie), sign-out that stays signed out,
-deep links and the back button, a person without the role told so; the policy, the console,
-axe-core and screenshots at desktop and phone widths."""
+response), the manager's own hotel offered and chosen, an alert acknowledged with a note and
+reopened from the keyboard, a reload that stays signed in (the session cookie), sign-out that
+stays signed out, deep links and the back button, a person without the role told so; the
+policy, the console, axe-core and screenshots at desktop and phone widths."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from tests.browser.conftest import (
     ANSWERED_TITLE,
     BURST_TITLES,
+    CITY,
     INGEST_ONLY,
     MANAGED_HOTEL,
     MANAGER,
@@ -205,3 +207,47 @@ def test_the_dashboard_has_the_policy_no_violation_no_serious_axe_finding_and_sc
         )
     finally:
         context.close()
+
+
+def test_a_manager_is_offered_their_hotel_and_acknowledges_an_alert_with_a_note(
+    served: Served, watched: Watched
+) -> None:
+    page = watched.page
+    # No hotel in the URL: the manager's own, the only one offered.
+    open_page(watched, f"{served.base}/login?next=/manage")
+    _sign_in(watched)
+    page.get_by_role("heading", level=1).filter(has_text="Dashboard: Hotel").wait_for()
+    chooser = page.get_by_label("Hotel", exact=True)
+    assert chooser.locator("option").all_inner_texts() == [
+        "Choose a hotel",
+        f"Hotel {MANAGED_HOTEL} ({CITY})",
+    ]
+    assert chooser.input_value() == str(served.hotel_ids[MANAGED_HOTEL])
+    _shows_the_dashboard(page, served)
+    open_alerts = page.get_by_role("list", name="Open alerts").locator(":scope > li")
+    before = open_alerts.count()
+    first = open_alerts.first
+    title = first.locator(".alert-kind").inner_text()
+
+    first.get_by_label("Note (optional)").fill("Housekeeping briefed")
+    first.get_by_role("button", name="Acknowledge").click()
+    status = page.locator("#alerts-status")
+    status.filter(has_text="Alert acknowledged").wait_for()
+
+    assert status.get_attribute("aria-live") == "polite"
+    assert open_alerts.count() == before - 1
+    page.get_by_label("Alerts to show").select_option("acknowledged")
+    acknowledged = page.get_by_role("list", name="Acknowledged alerts").locator(":scope > li")
+    acknowledged.first.wait_for()
+    assert title in acknowledged.first.inner_text()
+    assert "Housekeeping briefed" in acknowledged.first.inner_text()
+
+    # Reopen it from the keyboard (and leave the platform as the other tests expect it).
+    reopen = acknowledged.first.get_by_role("button", name="Reopen")
+    reopen.focus()
+    page.keyboard.press("Enter")
+    status.filter(has_text="Alert opened again").wait_for()
+    page.get_by_label("Alerts to show").select_option("open")
+    page.get_by_role("list", name="Open alerts").locator(":scope > li").nth(before - 1).wait_for()
+    assert open_alerts.count() == before
+    assert watched.console_errors == []

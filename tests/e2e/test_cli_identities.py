@@ -6,9 +6,11 @@ from __future__ import annotations
 import subprocess
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.settings import Settings
 from tests.support.api_client import api_client
+from tests.support.builders import Catalog
 from tests.support.cli import run_cli
 
 PASSWORD = "a long enough password"
@@ -88,3 +90,57 @@ async def test_a_key_is_shown_once_works_until_revoked_and_records_its_use(
         assert after.status_code == 401
     again = _run(settings, "keys", "revoke", str(key["id"]))
     assert again.returncode == 2 and "no active API key" in again.stderr
+
+
+async def test_a_manager_is_given_hotels_at_creation_and_later_and_the_api_sees_them(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    catalog = Catalog(engine)
+    harbour = await catalog.hotel("Harbour")
+    marina = await catalog.hotel("Marina")
+    created = _run(
+        settings,
+        "users",
+        "create",
+        "mia",
+        "-r",
+        "manager",
+        "--hotel",
+        str(harbour),
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    added = _run(settings, "users", "hotels", "add", "mia", str(marina))
+    listed = _run(settings, "users", "hotels", "list", "mia")
+    removed = _run(settings, "users", "hotels", "remove", "mia", str(harbour))
+
+    assert created.returncode == 0, created.stderr
+    assert f"hotels: {harbour}" in created.stdout
+    assert added.stdout.strip() == f"user mia manages hotels: {harbour}, {marina}"
+    assert listed.stdout.split() == [str(harbour), str(marina)]
+    assert removed.stdout.strip() == f"user mia manages hotels: {marina}"
+    async with api_client(settings) as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"username": "mia", "password": PASSWORD}
+        )
+        me = await client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+        )
+        assert (me.json()["hotel_ids"], me.json()["every_hotel"]) == ([marina], False)
+
+
+def test_an_unknown_hotel_or_user_is_one_clear_line_and_creates_nothing(
+    settings: Settings,
+) -> None:
+    unknown_hotel = _run(
+        settings, "users", "create", "nia", "--hotel", "987654", "--password-stdin", stdin=PASSWORD
+    )
+    unknown_user = _run(settings, "users", "hotels", "add", "nobody", "1")
+    not_an_id = _run(settings, "users", "hotels", "add", "nia", "0")
+
+    assert unknown_hotel.returncode == 2 and "no hotel 987654" in unknown_hotel.stderr
+    assert orjson.loads(_run(settings, "users", "list", "--json").stdout) == []
+    assert unknown_user.returncode == 2 and "no user nobody" in unknown_user.stderr
+    assert not_an_id.returncode == 2
+    for run in (unknown_hotel, unknown_user, not_an_id):
+        assert "Traceback" not in run.stderr

@@ -15,7 +15,7 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.intelligence.alerts.schemas import AlertPage
 from hotelreviews.intelligence.alerts.service import NewAlert, record_alerts
 from hotelreviews.observability.metrics import ALERTS_RAISED
-from tests.support.api_client import api_client, api_key_headers
+from tests.support.api_client import api_client, api_key_headers, user_headers
 from tests.support.builders import Catalog
 
 ALERTS = "/api/v1/alerts"
@@ -90,8 +90,10 @@ async def _record(engine: AsyncEngine, raised: list[NewAlert]) -> int:
         return await record_alerts(connection, raised=raised)
 
 
-async def _list(client: httpx.AsyncClient, role: str = "analyst", **params: object) -> dict:
-    headers = await api_key_headers(client, role)
+async def _list(
+    client: httpx.AsyncClient, role: str = "analyst", headers: dict | None = None, **params: object
+) -> dict:
+    headers = headers or await api_key_headers(client, role)
     response = await client.get(ALERTS, params=params, headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
@@ -143,9 +145,12 @@ async def test_alerts_are_paged_newest_first_with_a_cursor_and_a_total(
     client: httpx.AsyncClient, engine: AsyncEngine, hotels: dict[str, int]
 ) -> None:
     await _record(engine, _alerts(hotels))
-    first = await _list(client, "manager", limit=3, include_total="true")
+    manager = await user_headers(
+        client, "mia", "manager", hotel_ids=[hotels["harbour"], hotels["marina"]]
+    )
+    first = await _list(client, headers=manager, limit=3, include_total="true")
     assert first["total"] == 4 and len(first["items"]) == 3
-    second = await _list(client, "manager", limit=3, cursor=first["next_cursor"])
+    second = await _list(client, headers=manager, limit=3, cursor=first["next_cursor"])
     assert second["next_cursor"] is None
     ids = [item["id"] for item in first["items"] + second["items"]]
     assert len(set(ids)) == 4

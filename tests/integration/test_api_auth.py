@@ -69,7 +69,14 @@ async def test_a_login_gives_tokens_that_say_who_the_user_is(client: httpx.Async
     assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 900
     me = await client.get(ME, headers=bearer(tokens["access_token"]))
     assert me.status_code == 200
-    assert me.json() == {"kind": "user", "id": me.json()["id"], "name": "ada", "roles": ["analyst"]}
+    assert me.json() == {
+        "kind": "user",
+        "id": me.json()["id"],
+        "name": "ada",
+        "roles": ["analyst"],
+        "hotel_ids": [],
+        "every_hotel": True,
+    }
 
 
 async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
@@ -243,7 +250,14 @@ async def test_api_keys_work_in_either_header_and_record_their_last_use(
     by_scheme = await client.get(ME, headers={"Authorization": f"ApiKey {secret}"})
 
     assert by_header.status_code == by_scheme.status_code == 200
-    assert by_header.json() == {"kind": "key", "id": key.id, "name": "loader", "roles": ["ingest"]}
+    assert by_header.json() == {
+        "kind": "key",
+        "id": key.id,
+        "name": "loader",
+        "roles": ["ingest"],
+        "hotel_ids": [],
+        "every_hotel": False,
+    }
     [listed] = await service.list_api_keys(engine=engine)
     assert listed.last_used_at is not None
 

@@ -27,7 +27,7 @@ from hotelreviews.events.tables import events
 from hotelreviews.hotels.tables import hotels
 from hotelreviews.ingestion.writing.service import ingest_file, ingest_paths
 from hotelreviews.reviews.tables import reviews
-from tests.support.api_client import api_client, api_key_headers
+from tests.support.api_client import api_client, api_key_headers, user_headers
 from tests.support.builders import Catalog
 
 EVENTS = "/api/v1/events"
@@ -110,14 +110,27 @@ async def test_an_anonymous_client_gets_every_reviews_event_and_no_alert(
     assert body["has_more"] is False
 
 
-@pytest.mark.parametrize("role", ["analyst", "manager"])
-async def test_analysts_and_managers_also_get_alert_events(
-    client: httpx.AsyncClient, recorded: list[int], role: str
+async def test_analysts_also_get_alert_events_of_every_hotel(
+    client: httpx.AsyncClient, recorded: list[int]
 ) -> None:
-    body = await page(client, headers=await api_key_headers(client, role))
+    body = await page(client, headers=await api_key_headers(client, "analyst"))
 
     assert ids_of(body) == recorded
     assert [item["kind"] for item in body["items"]].count("alert") == 2
+
+
+async def test_a_manager_gets_the_alert_events_of_their_hotels_only(
+    client: httpx.AsyncClient, recorded: list[int], hotel_ids: tuple[int, int]
+) -> None:
+    harbour, _ = hotel_ids
+    manager = await user_headers(client, "mia", "manager", hotel_ids=[harbour])
+    body = await page(client, headers=manager)
+    # A manager-only API key manages no hotel: no alert events at all.
+    keyed = await page(client, headers=await api_key_headers(client, "manager"))
+
+    # Every reviews event (public data), and the alert of harbour, not quiet's.
+    assert ids_of(body) == recorded[:4]
+    assert ids_of(keyed) == [recorded[0], recorded[1], recorded[3]]
 
 
 async def test_an_ingest_key_asking_for_alerts_gets_none(
@@ -161,7 +174,7 @@ async def test_filters_by_hotels_and_kind(
     client: httpx.AsyncClient, recorded: list[int], hotel_ids: tuple[int, int]
 ) -> None:
     harbour, quiet = hotel_ids
-    headers = await api_key_headers(client, "manager")
+    headers = await user_headers(client, "mia", "manager", hotel_ids=[harbour, quiet])
 
     only_quiet = await page(client, hotel_id=quiet, headers=headers)
     both = await page(client, hotel_id=[harbour, quiet], kind="alert", headers=headers)

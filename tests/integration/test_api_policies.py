@@ -73,6 +73,8 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     ),
     "GET /api/v1/audit-events": (None, {"admin"}),
     "GET /api/v1/alerts": (None, {"admin", "manager", "analyst"}),
+    # Admitted: alert 1 does not exist (404), which is not a denial.
+    "PATCH /api/v1/alerts/{alert_id}": ({"status": "resolved"}, {"admin", "manager", "analyst"}),
     "GET /api/v1/events": (None, EVERYONE),
 }
 QUERIES = {
@@ -120,7 +122,7 @@ async def clients(
 
 
 def _url(path: str) -> str:
-    for name in ("hotel_id", "review_id", "ingestion_id"):
+    for name in ("hotel_id", "review_id", "ingestion_id", "alert_id"):
         path = path.replace("{" + name + "}", "1")
     return path
 

@@ -46,6 +46,31 @@ async def api_key_headers(client: httpx.AsyncClient, *roles: str) -> dict[str, s
     return {API_KEY_HEADER: secret}
 
 
+USER_PASSWORD = "correct horse battery staple"
+
+
+async def user_headers(
+    client: httpx.AsyncClient, username: str, *roles: str, hotel_ids: Iterable[int] = ()
+) -> dict[str, str]:
+    """The Authorization header of a new user with these roles and hotels (security.hotel_scope),
+    signed in through the API."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    engine = transport.app.state.router.primary.engine  # type: ignore[attr-defined]
+    await security_service.create_user(
+        engine=engine,
+        username=username,
+        password=USER_PASSWORD,
+        roles=frozenset(roles),
+        hotel_ids=hotel_ids,
+    )
+    response = await client.post(
+        "/api/v1/auth/login", json={"username": username, "password": USER_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 async def get_json(client: httpx.AsyncClient, url: str, status: int = 200, **params: Any) -> Any:
     """GET and decode, asserting the status (and the content type that goes with it)."""
     response = await client.get(url, params=params or None)

@@ -74,6 +74,16 @@ def test_a_hotel_filter_keeps_only_those_hotels() -> None:
     assert [two.matches(event(1, hotel_id=h)) for h in (3, 4, 5)] == [True, False, True]
 
 
+def test_a_managers_filter_keeps_alerts_of_their_hotels_and_every_reviews_event() -> None:
+    manager = EventFilter.for_client(
+        hotel_ids=(), kind=None, roles={"manager"}, alert_hotel_ids=[3]
+    )
+
+    assert manager.matches(event(1, kind="alert", hotel_id=3))
+    assert not manager.matches(event(2, kind="alert", hotel_id=4))
+    assert manager.matches(event(3, kind="reviews", hotel_id=4))
+
+
 def test_notices_round_trip_and_strangers_are_not_ids() -> None:
     assert decode_notice(encode_notice(123456789)) == 123456789
     assert decode_notice(b"-1") is None

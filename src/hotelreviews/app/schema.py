@@ -22,7 +22,13 @@ from hotelreviews.intelligence.runner.tables import intelligence_progress
 from hotelreviews.intelligence.standing.tables import hotel_reputation
 from hotelreviews.providers.tables import providers
 from hotelreviews.reviews.tables import reviews
-from hotelreviews.security.tables import api_keys, login_failures, refresh_tokens, users
+from hotelreviews.security.tables import (
+    api_keys,
+    login_failures,
+    refresh_tokens,
+    user_hotels,
+    users,
+)
 
 __all__ = [
     "metadata",
@@ -38,6 +44,7 @@ __all__ = [
     "hotel_versions",
     "ingestion_jobs",
     "users",
+    "user_hotels",
     "refresh_tokens",
     "api_keys",
     "login_failures",

@@ -1,4 +1,5 @@
-"""`hotelreviews users create|list|disable|enable|set-roles`."""
+"""`hotelreviews users create|list|disable|enable|set-roles`, and `users hotels add|remove|list`
+(the hotels a manager manages: security.hotel_scope)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ import typer
 
 from hotelreviews.cli._identity_db import roles_option, run
 from hotelreviews.core.settings import get_settings
-from hotelreviews.security import service
+from hotelreviews.security import service, user_hotels
 from hotelreviews.security.roles import dump_roles
 from hotelreviews.security.token_versions import Publisher
 
 users_app = typer.Typer(no_args_is_help=True)
+hotels_app = typer.Typer(
+    no_args_is_help=True,
+    help="The hotels a user manages: a manager sees and changes their alerts only.",
+)
+users_app.add_typer(hotels_app, name="hotels")
 
 Roles = Annotated[
     list[str],
@@ -23,6 +29,9 @@ Roles = Annotated[
         "-r",
         help="admin, manager, analyst or ingest; repeat (or separate by commas) for several.",
     ),
+]
+HotelIds = Annotated[
+    list[int], typer.Argument(min=1, metavar="HOTEL_ID...", help="Hotel ids.", show_default=False)
 ]
 
 
@@ -40,6 +49,16 @@ def create(
             help="Read the password from stdin's first line, even from a terminal.",
         ),
     ] = False,
+    hotel: Annotated[
+        list[int],
+        typer.Option(
+            "--hotel",
+            min=1,
+            metavar="HOTEL_ID",
+            help="A hotel (id) the user manages; repeat for several. A manager without "
+            "the analyst or admin role sees and changes the alerts of these hotels only.",
+        ),
+    ] = [],  # noqa: B006
 ) -> None:
     roles = roles_option(role)
     # Not a terminal: getpass would warn and echo it; a piped password needs no confirming.
@@ -49,10 +68,11 @@ def create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = run(
         lambda engine: service.create_user(
-            engine=engine, username=username, password=password, roles=roles
+            engine=engine, username=username, password=password, roles=roles, hotel_ids=hotel
         )
     )
-    typer.echo(f"user {user.username} created (id {user.id}, roles: {_roles(user.roles)})")
+    managed = f", hotels: {_hotels(sorted(set(hotel)))}" if hotel else ""
+    typer.echo(f"user {user.username} created (id {user.id}, roles: {_roles(user.roles)}{managed})")
 
 
 @users_app.command("list", help="List users, their roles and whether they are disabled.")
@@ -106,6 +126,37 @@ def set_roles(username: str, role: Roles = []) -> None:  # noqa: B006
         )
     )
     typer.echo(f"user {user.username} now has roles: {_roles(user.roles)}")
+
+
+@hotels_app.command("add", help="Let the user manage these hotels too.")
+def hotels_add(username: str, hotel_ids: HotelIds) -> None:
+    hotels = run(
+        lambda engine: user_hotels.add_hotels(engine=engine, username=username, hotel_ids=hotel_ids)
+    )
+    typer.echo(f"user {username.strip().lower()} manages hotels: {_hotels(hotels)}")
+
+
+@hotels_app.command(
+    "remove", help="Take hotels away from the user: their alerts are hidden from the next request."
+)
+def hotels_remove(username: str, hotel_ids: HotelIds) -> None:
+    hotels = run(
+        lambda engine: user_hotels.remove_hotels(
+            engine=engine, username=username, hotel_ids=hotel_ids
+        )
+    )
+    typer.echo(f"user {username.strip().lower()} manages hotels: {_hotels(hotels)}")
+
+
+@hotels_app.command("list", help="The hotels the user manages, one id a line.")
+def hotels_list(username: str) -> None:
+    hotels = run(lambda engine: user_hotels.hotels_of_user(engine=engine, username=username))
+    for hotel_id in hotels:
+        typer.echo(str(hotel_id))
+
+
+def _hotels(hotel_ids: list[int]) -> str:
+    return ", ".join(map(str, hotel_ids)) or "(none)"
 
 
 def _api_processes() -> Publisher:

@@ -42,6 +42,11 @@ class IngestionNotFound(NotFound):
     resource = "ingestion"
 
 
+class AlertNotFound(NotFound):
+    code = "alert_not_found"
+    resource = "alert"
+
+
 class InvalidRequest(DomainError):
     """A request the API schema accepts but the service refuses (422), naming the field."""
 

@@ -47,19 +47,35 @@ class StoredEvent:
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """Which events a client gets: its hotels (empty: all) and the kinds it asked for and may
-    see (an alert only with the manager, analyst or admin role)."""
+    see (an alert only with the manager, analyst or admin role, and a manager's only of the
+    hotels they manage: `alert_hotel_ids`, None for every hotel, security.hotel_scope)."""
 
     hotel_ids: frozenset[int]
     kinds: frozenset[str]
+    alert_hotel_ids: frozenset[int] | None = None
 
     @classmethod
     def for_client(
-        cls, *, hotel_ids: Collection[int], kind: str | None, roles: Collection[str]
+        cls,
+        *,
+        hotel_ids: Collection[int],
+        kind: str | None,
+        roles: Collection[str],
+        alert_hotel_ids: Collection[int] | None = None,
     ) -> EventFilter:
         kinds = ALL_KINDS if kind is None else frozenset({kind})
         if not ALERT_READERS & set(roles):
             kinds = kinds - {"alert"}
-        return cls(hotel_ids=frozenset(hotel_ids), kinds=kinds)
+        alert_hotels = None if alert_hotel_ids is None else frozenset(alert_hotel_ids)
+        return cls(hotel_ids=frozenset(hotel_ids), kinds=kinds, alert_hotel_ids=alert_hotels)
 
     def matches(self, event: StoredEvent) -> bool:
-        return event.kind in self.kinds and (not self.hotel_ids or event.hotel_id in self.hotel_ids)
+        return (
+            event.kind in self.kinds
+            and (not self.hotel_ids or event.hotel_id in self.hotel_ids)
+            and (
+                event.kind != "alert"
+                or self.alert_hotel_ids is None
+                or event.hotel_id in self.alert_hotel_ids
+            )
+        )

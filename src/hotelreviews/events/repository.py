@@ -39,13 +39,19 @@ async def insert(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) ->
 
 
 def _matching(
-    *, after: int, hotel_ids: Collection[int] | None, kinds: Collection[str] | None
+    *,
+    after: int,
+    hotel_ids: Collection[int] | None,
+    kinds: Collection[str] | None,
+    alert_hotel_ids: Collection[int] | None,
 ) -> Any:
     conditions = [e.id > after]
     if hotel_ids:
         conditions.append(e.hotel_id.in_(sorted(hotel_ids)))
     if kinds is not None:
         conditions.append(e.kind.in_(sorted(kinds)))
+    if alert_hotel_ids is not None:
+        conditions.append(sa.or_(e.kind != "alert", e.hotel_id.in_(sorted(alert_hotel_ids))))
     return sa.and_(*conditions)
 
 
@@ -56,14 +62,19 @@ async def read_after(
     limit: int,
     hotel_ids: Collection[int] | None = None,
     kinds: Collection[str] | None = None,
+    alert_hotel_ids: Collection[int] | None = None,
 ) -> list[Row[Any]]:
     """Up to `limit` events with ids above `after`, in id order, matching the filters
-    (`kinds` None: every kind; empty: none)."""
+    (`kinds` None: every kind; empty: none; `alert_hotel_ids` None: alerts of every hotel)."""
     if kinds is not None and not kinds:
         return []
     statement = (
         sa.select(events)
-        .where(_matching(after=after, hotel_ids=hotel_ids, kinds=kinds))
+        .where(
+            _matching(
+                after=after, hotel_ids=hotel_ids, kinds=kinds, alert_hotel_ids=alert_hotel_ids
+            )
+        )
         .order_by(e.id)
         .limit(limit)
     )

@@ -7,9 +7,10 @@
 - Anything else: one JSON page of the events after `after` (or Last-Event-ID), oldest first,
   with the id to ask after next: the polling mode.
 
-Public data for anyone the policy admits, except alert events, which only managers and
-analysts get (the same people GET /api/v1/alerts admits). Never cached: `no-store`, and the
-response cache passes event-stream requests through (cache.middleware).
+Public data for anyone the policy admits, except alert events, which only managers (of their
+hotels' alerts) and analysts get (the same people and alerts GET /api/v1/alerts admits).
+Never cached: `no-store`, and the response cache passes event-stream requests through
+(cache.middleware).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hotelreviews.events.hub import EventHub
 from hotelreviews.events.records import EventFilter
 from hotelreviews.events.schemas import EventKind, EventPage
 from hotelreviews.events.stream import event_stream
+from hotelreviews.security.hotel_scope import hotel_scope
 from hotelreviews.security.http import CurrentIdentity
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -121,7 +123,12 @@ async def events(
 ) -> Response:
     """New and updated reviews per hotel, and alerts (managers, analysts and admins only), as a
     server-sent-events stream or as JSON pages (polling)."""
-    event_filter = EventFilter.for_client(hotel_ids=hotel_id or (), kind=kind, roles=identity.roles)
+    event_filter = EventFilter.for_client(
+        hotel_ids=hotel_id or (),
+        kind=kind,
+        roles=identity.roles,
+        alert_hotel_ids=await service.alert_hotel_ids(engine=db, scope=hotel_scope(identity)),
+    )
     position = next(
         (given for given in (last_event_id_header, last_event_id, after) if given is not None),
         None,

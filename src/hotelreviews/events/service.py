@@ -10,6 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core.database import read_transaction
 from hotelreviews.events import repository as repo
 from hotelreviews.events.records import EventFilter, StoredEvent
+from hotelreviews.security.hotel_scope import HotelScope
+
+
+async def alert_hotel_ids(*, engine: AsyncEngine, scope: HotelScope) -> frozenset[int] | None:
+    """The hotels whose alert events the scope admits (None: every hotel). A stream reads them
+    once, when it starts: a hotel taken from a manager stops at their next reconnect."""
+    if scope.every_hotel:
+        return None
+    if scope.user_id is None:
+        return frozenset()
+    async with read_transaction(engine) as connection:
+        return await scope.hotel_ids(connection)
 
 
 async def events_page(
@@ -23,6 +35,7 @@ async def events_page(
             limit=limit + 1,
             hotel_ids=event_filter.hotel_ids,
             kinds=event_filter.kinds,
+            alert_hotel_ids=event_filter.alert_hotel_ids,
         )
     shown = [StoredEvent.of(row) for row in rows[:limit]]
     return {

@@ -93,6 +93,7 @@ async def _replay(
                 limit=REPLAY_PAGE,
                 hotel_ids=event_filter.hotel_ids,
                 kinds=event_filter.kinds,
+                alert_hotel_ids=event_filter.alert_hotel_ids,
             )
         for row in rows:
             event = StoredEvent.of(row)

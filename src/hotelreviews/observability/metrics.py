@@ -132,6 +132,13 @@ ALERTS_RAISED = Counter(
     "suspicious duplicates), by kind.",
     ["kind"],
 )
+# status: the state people moved an alert to (open, acknowledged, resolved). Counted when the
+# change commits; a request setting the state the alert already has is not a change.
+ALERT_STATUS_CHANGES = Counter(
+    "hotelreviews_alert_status_changes_total",
+    "Alerts acknowledged, resolved or opened again by people, by the state set.",
+    ["status"],
+)
 
 # ---- ingestion ----------------------------------------------------------------------------
 

@@ -92,9 +92,11 @@ POLICIES: dict[str, Policy] = {
     # The audit log.
     "GET /api/v1/audit-events": require(ADMIN),
     # Review intelligence: alerts are for the people who act on them.
+    # A manager: their own hotels' (security.hotel_scope).
     "GET /api/v1/alerts": require(ADMIN, MANAGER, ANALYST),
-    # What changed, live: public data (new reviews); alert events only reach managers,
-    # analysts and admins (events.records.EventFilter).
+    "PATCH /api/v1/alerts/{alert_id}": require(ADMIN, MANAGER, ANALYST),
+    # What changed, live: public data (new reviews); alert events only reach managers (of
+    # their hotels), analysts and admins (events.records.EventFilter).
     "GET /api/v1/events": PUBLIC_READ,
 }
 

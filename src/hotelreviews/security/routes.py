@@ -8,7 +8,8 @@ from pydantic import BaseModel
 from hotelreviews.api.deps import Db
 from hotelreviews.api.problem_details import PROBLEM_JSON, PROBLEMS, Problem
 from hotelreviews.api.responses import json_response
-from hotelreviews.security import service
+from hotelreviews.security import service, user_hotels
+from hotelreviews.security.hotel_scope import hotel_scope
 from hotelreviews.security.http import CurrentIdentity, log_in
 from hotelreviews.security.schemas import (
     IdentityRead,
@@ -73,12 +74,15 @@ async def logout(request: Request, db: Db, body: RefreshRequest) -> Response:
 
 
 @router.get("/me", response_model=IdentityRead, responses=PROBLEMS)
-async def me(identity: CurrentIdentity) -> Response:
-    """The caller: user or API key, and its roles."""
+async def me(db: Db, identity: CurrentIdentity) -> Response:
+    """The caller: user or API key, its roles, and the hotels whose alerts it sees."""
+    is_user = identity.kind == "user" and identity.id is not None
     body = IdentityRead(
         kind="user" if identity.kind == "user" else "key",
         id=identity.id or 0,
         name=identity.name,
         roles=sorted(identity.roles),
+        hotel_ids=await user_hotels.hotels_of(engine=db, user_id=identity.id) if is_user else [],
+        every_hotel=hotel_scope(identity).every_hotel,
     )
     return _private(body)

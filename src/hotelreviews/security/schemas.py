@@ -36,3 +36,8 @@ class IdentityRead(BaseModel):
     id: int
     name: str | None
     roles: list[str]
+    hotel_ids: list[int] = Field(description="The hotels this user manages (a key: none).")
+    every_hotel: bool = Field(
+        description="Whether the roles show every hotel's alerts (admin, analyst); if not, "
+        "only those of hotel_ids."
+    )

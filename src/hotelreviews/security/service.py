@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hotelreviews.audit import service as audit
 from hotelreviews.audit.context import Actor
@@ -25,6 +27,7 @@ from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.security import opaque
 from hotelreviews.security import repository as repo
+from hotelreviews.security import user_hotels_repository as hotels_repo
 from hotelreviews.security.errors import InvalidApiKey, InvalidToken
 from hotelreviews.security.identity import Identity
 from hotelreviews.security.passwords import (
@@ -120,8 +123,16 @@ def normalize_username(username: str) -> str:
 
 
 async def create_user(
-    *, engine: AsyncEngine, username: str, password: str, roles: frozenset[str]
+    *,
+    engine: AsyncEngine,
+    username: str,
+    password: str,
+    roles: frozenset[str],
+    hotel_ids: Iterable[int] = (),
 ) -> User:
+    """A new user, managing `hotel_ids` (security.hotel_scope); nothing is created if one of
+    the hotels does not exist."""
+    hotel_ids = sorted(set(hotel_ids))
     name = normalize_username(username)
     try:
         check_password_strength(password)
@@ -137,15 +148,38 @@ async def create_user(
         )
         row = await repo.get_user_by_name(connection, name)
         assert row is not None
+        await assign_hotels(connection, user_id=row.id, hotel_ids=hotel_ids, now=now)
+        details: dict[str, Any] = {"username": name, "roles": sorted(roles)}
+        if hotel_ids:
+            details["hotel_ids"] = hotel_ids
         await audit.record(
-            connection,
-            action="user.create",
-            target_kind="user",
-            target_id=row.id,
-            details={"username": name, "roles": sorted(roles)},
+            connection, action="user.create", target_kind="user", target_id=row.id, details=details
         )
-    logger.info("user %s created with roles %s", name, dump_roles(roles) or "(none)")
+    logger.info(
+        "user %s created with roles %s%s",
+        name,
+        dump_roles(roles) or "(none)",
+        f", managing hotels {hotel_ids}" if hotel_ids else "",
+    )
     return User.from_row(row)
+
+
+async def assign_hotels(
+    connection: AsyncConnection, *, user_id: int, hotel_ids: Iterable[int], now: datetime
+) -> list[int]:
+    """Assign the hotels in the caller's transaction; those newly assigned. IdentityError
+    (the transaction is to be rolled back) naming a hotel that does not exist."""
+    added = []
+    for hotel_id in sorted(set(hotel_ids)):
+        try:
+            if await hotels_repo.add(connection, user_id, hotel_id, now):
+                added.append(hotel_id)
+        except sa_exc.IntegrityError:  # the foreign key: the only constraint an insert can fail
+            raise IdentityError(
+                f"no hotel {hotel_id}: give the id of an existing hotel "
+                "(GET /api/v1/hotels lists them)"
+            ) from None
+    return added
 
 
 async def list_users(*, engine: AsyncEngine) -> list[User]:

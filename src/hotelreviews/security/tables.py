@@ -1,4 +1,5 @@
-"""Users, their refresh tokens, API keys, and failed-login counters (per name and address).
+"""Users, the hotels they manage, their refresh tokens, API keys, and failed-login counters
+(per name and address).
 
 Only hashes of secrets are stored: argon2id for passwords, SHA-256 for refresh tokens and
 API keys (random 256-bit values, where a fast hash loses nothing; see api_keys.py).
@@ -22,6 +23,16 @@ users = sa.Table(
     sa.Column("token_version", sa.Integer, nullable=False, server_default=sa.text("0")),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The hotels a user manages: a manager (without the analyst or admin role) sees and changes the
+# alerts of these hotels only (security.hotel_scope). Read per request, never put in tokens.
+user_hotels = sa.Table(
+    "user_hotels",
+    metadata,
+    sa.Column("user_id", BigId, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("hotel_id", BigId, sa.ForeignKey("hotels.id"), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
 refresh_tokens = sa.Table(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from hotelreviews.api.deps import NO_NUL, Text
 from hotelreviews.core.pagination import PageFields
+from hotelreviews.intelligence.alerts.tables import STATUS_NOTE_MAX_LENGTH
 from hotelreviews.intelligence.keys import ASPECTS
 
 AlertKind = Literal["rating_drop", "volume_burst", "aspect_deterioration", "suspicious_duplicates"]
+AlertStatus = Literal["open", "acknowledged", "resolved"]
 # The ten keys of intelligence.keys (a tuple subscript is the same Literal as its items).
 Aspect = Literal[ASPECTS]  # type: ignore[valid-type]
 
@@ -31,6 +34,35 @@ class AlertRead(BaseModel):
         ]
     )
     evidence: dict[str, Any]
+    status: AlertStatus = Field(description="open until someone acknowledges or resolves it.")
+    status_changed_at: datetime | None = Field(description="When the status was last set.")
+    status_changed_by: str | None = Field(
+        description='Who set it: "user:<id>" or "key:<id>".', examples=["user:42"]
+    )
+    status_note: str | None = Field(description="The note left with the last change.")
+
+
+def _blank_is_none(note: str | None) -> str | None:
+    note = None if note is None else note.strip()
+    return note or None
+
+
+class AlertStatusChange(BaseModel):
+    """PATCH /api/v1/alerts/{alert_id}: the state to set, and an optional note (replacing the
+    note of the last change)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: AlertStatus
+    note: Annotated[
+        Text | None,
+        Field(
+            max_length=STATUS_NOTE_MAX_LENGTH,
+            examples=["Housekeeping briefed; rechecking rooms on floor 3"],
+            json_schema_extra=NO_NUL,
+        ),
+        AfterValidator(_blank_is_none),
+    ] = None
 
 
 class AlertPage(PageFields):

@@ -1,4 +1,5 @@
-"""Store the alerts detectors raise (each once) and list them for managers and analysts."""
+"""Store the alerts detectors raise (each once) and list them for managers and analysts (a
+manager: their hotels' only, security.hotel_scope); their states change in alerts.states."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.hotels.repository import hotel_exists
 from hotelreviews.intelligence.alerts import repository as repo
 from hotelreviews.observability.metrics import ALERTS_RAISED
+from hotelreviews.security.hotel_scope import EVERY_HOTEL, HotelScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +69,25 @@ class AlertFilters:
     aspect: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    statuses: frozenset[str] = frozenset()  # empty: every state
 
 
 async def list_alerts(
-    *, engine: AsyncEngine, page: PageRequest, filters: AlertFilters
+    *,
+    engine: AsyncEngine,
+    page: PageRequest,
+    filters: AlertFilters,
+    scope: HotelScope = EVERY_HOTEL,
 ) -> dict[str, Any]:
-    """Alerts, newest first; HotelNotFound when the filter names a hotel that does not exist."""
+    """Alerts in the scope's hotels, newest first; HotelNotFound when the filter names a hotel
+    that does not exist (a hotel outside the scope: an empty page)."""
     async with read_transaction(engine) as connection:
         rows, next_cursor, total = await repo.list_alerts(
             connection,
             page=page,
             hotel_id=filters.hotel_id,
+            in_hotels=await scope.hotel_ids(connection),
+            statuses=filters.statuses,
             kind=filters.kind,
             aspect=filters.aspect,
             since=filters.since,
@@ -90,10 +100,11 @@ async def list_alerts(
             and not await hotel_exists(connection, hotel_id=hotel_id)
         ):
             raise HotelNotFound(hotel_id)
-    return page_body([_alert(row._mapping) for row in rows], next_cursor, total, page=page)
+    return page_body([alert_body(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
-def _alert(row: Any) -> dict[str, Any]:
+def alert_body(row: Any) -> dict[str, Any]:
+    """The alert as the API shows it (AlertRead), from its row's mapping."""
     return {
         "id": row["id"],
         "hotel_id": row["hotel_id"],
@@ -105,4 +116,8 @@ def _alert(row: Any) -> dict[str, Any]:
         "severity": row["severity"],
         "message": row["message"],
         "evidence": row["evidence"],
+        "status": row["status"],
+        "status_changed_at": row["status_changed_at"],
+        "status_changed_by": row["status_changed_by"],
+        "status_note": row["status_note"],
     }

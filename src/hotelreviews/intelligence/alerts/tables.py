@@ -1,5 +1,6 @@
 """`alerts`: one row per alert raised. A detector names each alert with a stable key (hotel,
-kind, aspect, onset…), so raising it again as more data arrives stores nothing new."""
+kind, aspect, onset…), so raising it again as more data arrives stores nothing new — and
+leaves the state people gave it (open, acknowledged, resolved) as it is."""
 
 import sqlalchemy as sa
 
@@ -7,6 +8,9 @@ from hotelreviews.core.metadata import metadata
 from hotelreviews.core.types import BigId, JSONDocument, UTCDateTime
 
 ALERT_KINDS = ("rating_drop", "volume_burst", "aspect_deterioration", "suspicious_duplicates")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+# The note people may leave with a change of state: a sentence or two, not a report.
+STATUS_NOTE_MAX_LENGTH = 500
 
 alerts = sa.Table(
     "alerts",
@@ -25,10 +29,21 @@ alerts = sa.Table(
     sa.Column("severity", sa.Float, nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("evidence", JSONDocument, nullable=False),
+    # What people did about it (intelligence.alerts.states): every alert is raised open.
+    sa.Column("status", sa.String(16), nullable=False, server_default=sa.text("'open'")),
+    sa.Column("status_changed_at", UTCDateTime),
+    # The Identity.key of whoever changed it last ("user:42", "key:7"); null while untouched.
+    sa.Column("status_changed_by", sa.String(64)),
+    sa.Column("status_note", sa.String(STATUS_NOTE_MAX_LENGTH)),
     sa.CheckConstraint(
         "kind IN (" + ", ".join(f"'{kind}'" for kind in ALERT_KINDS) + ")",
         name="kind",
     ),
+    sa.CheckConstraint(
+        "status IN (" + ", ".join(f"'{status}'" for status in ALERT_STATUSES) + ")",
+        name="status",
+    ),
     sa.Index("ix_alerts_detected_at_id", "detected_at", "id"),
     sa.Index("ix_alerts_hotel_id_detected_at_id", "hotel_id", "detected_at", "id"),
+    sa.Index("ix_alerts_status_detected_at_id", "status", "detected_at", "id"),
 )

@@ -1,7 +1,10 @@
 /* The manager's dashboard (/manage?hotel=&aspect=): a hotel's reputation index against its
-   competitive set, its aspects by month, its alerts and its recent negative reviews without a
-   response. Signed in only: without a session, to /login?next=this page; without a role that
-   reads alerts (manager, analyst, admin), a message saying so. */
+   competitive set, its aspects by month, its alerts (open ones first; acknowledge, resolve or
+   reopen each) and its recent negative reviews without a response. Signed in only: without a
+   session, to /login?next=this page; without a role that reads alerts (manager, analyst,
+   admin), a message saying so. A manager is offered their own hotels only (the API shows
+   them no other's alerts), the first of them when the URL names none; analysts and admins
+   pick any hotel. */
 "use strict";
 
 (function () {
@@ -10,6 +13,14 @@
   const ROLES = ["manager", "analyst", "admin"];
   const NEGATIVE_UP_TO = 4; // out of 10
   const SHOWN = 10;
+  const STATUS_NAMES = { open: "Open", acknowledged: "Acknowledged", resolved: "Resolved" };
+  // The changes offered from each state: [the state to set, the button's text].
+  const ACTIONS = {
+    open: [["acknowledged", "Acknowledge"], ["resolved", "Resolve"]],
+    acknowledged: [["resolved", "Resolve"], ["open", "Reopen"]],
+    resolved: [["open", "Reopen"]],
+  };
+  const DONE = { acknowledged: "acknowledged", resolved: "resolved", open: "opened again" };
 
   function figure(list, term, value) {
     list.append(el("dt", { text: term }), el("dd", { text: value }));
@@ -19,17 +30,49 @@
     container.replaceChildren(el("p", { text }));
   }
 
-  /* The hotel choice: a page of hotels by name, plus the URL's hotel if it is not on it. */
-  async function fillHotels(chosen) {
+  function hotelOption(hotel) {
+    return [String(hotel.id), hotel.name + (hotel.city ? " (" + hotel.city + ")" : "")];
+  }
+
+  function fillChooser(options, chosen) {
     const select = document.getElementById("f-hotel");
-    const page = await api("/hotels", { sort: "name", limit: 100 });
-    const ids = page.items.map((hotel) => String(hotel.id));
-    const options = page.items.map((hotel) => [String(hotel.id), hotel.name + (hotel.city ? " (" + hotel.city + ")" : "")]);
-    if (chosen && !ids.includes(chosen)) options.unshift([chosen, "Hotel " + chosen]);
     for (const [value, text] of options) {
       // `selected`, the option's default: what the form resets to (common.js).
       select.append(el("option", { value, text, selected: value === chosen }));
     }
+  }
+
+  /* Any hotel: a page of hotels by name, plus the URL's hotel if it is not on it. */
+  async function fillHotels(chosen) {
+    const page = await api("/hotels", { sort: "name", limit: 100 });
+    const options = page.items.map(hotelOption);
+    if (chosen && !options.some(([value]) => value === chosen)) options.unshift([chosen, "Hotel " + chosen]);
+    fillChooser(options, chosen);
+  }
+
+  function refuse(text) {
+    const problem = document.getElementById("problem");
+    problem.textContent = text;
+    problem.hidden = false;
+    setStatus("");
+  }
+
+  /* A manager's own hotels only; the URL's hotel, else the first of them. The hotel to show,
+     or null (none assigned, or the URL names another's: said so). */
+  async function chooseOwnHotel(who, chosen) {
+    const ids = who.hotelIds.map(String);
+    if (!ids.length) {
+      refuse("Signed in as " + who.name + ": no hotel is assigned to you yet. Ask an administrator to add yours.");
+      return null;
+    }
+    const hotels = await Promise.all(ids.map((id) => api("/hotels/" + id)));
+    const hotel = chosen || ids[0];
+    fillChooser(hotels.map(hotelOption), hotel);
+    if (!ids.includes(hotel)) {
+      refuse("Hotel " + hotel + " is not one of yours: choose one of your hotels.");
+      return null;
+    }
+    return hotel;
   }
 
   /* The competitive set: the city's hotels of the same star band (the reputation index's
@@ -81,16 +124,54 @@
     }
   }
 
+  function alertTitle(alert) {
+    return alert.kind.replaceAll("_", " ") + (alert.aspect ? ": " + alert.aspect : "");
+  }
+
+  /* One alert, with a note field and a button for each change its state allows. */
+  function alertItem(alert, hotelId) {
+    const noteId = "alert-note-" + alert.id;
+    const titleId = "alert-title-" + alert.id;
+    const note = el("input", { id: noteId, type: "text", maxlength: 500, autocomplete: "off" });
+    const actions = el("div", { class: "alert-actions" },
+      el("div", { class: "field" }, el("label", { for: noteId, text: "Note (optional)" }), note));
+    for (const [status, text] of ACTIONS[alert.status]) {
+      const button = el("button", { type: "button", text, "aria-describedby": titleId });
+      button.addEventListener("click", () => changeAlert(alert, status, note.value, hotelId, actions));
+      actions.append(button);
+    }
+    const changed = alert.status_changed_at
+      ? el("p", { class: "meta", text: STATUS_NAMES[alert.status] + " " + day(alert.status_changed_at) + (alert.status_note ? ": " + alert.status_note : "") })
+      : null;
+    return el("li", { class: "alert-item " + alert.status },
+      el("p", { class: "alert-kind", id: titleId, text: alertTitle(alert) }),
+      el("p", { text: alert.message }),
+      el("p", { class: "meta", text: "Since " + alert.onset + " · detected " + day(alert.detected_at) }),
+      changed,
+      actions);
+  }
+
   async function showAlerts(hotelId) {
     const list = document.getElementById("alerts");
-    const status = document.getElementById("alerts-status");
-    const page = await HR.authApi("/alerts", { hotel_id: hotelId, limit: SHOWN });
-    status.textContent = page.items.length ? "" : "No alerts for this hotel.";
-    for (const alert of page.items) {
-      list.append(el("li", { class: "alert-item" },
-        el("p", { class: "alert-kind", text: alert.kind.replaceAll("_", " ") + (alert.aspect ? ": " + alert.aspect : "") }),
-        el("p", { text: alert.message }),
-        el("p", { class: "meta", text: "Since " + alert.onset + " · detected " + day(alert.detected_at) })));
+    const status = document.getElementById("f-alert-status").value;
+    const page = await HR.authApi("/alerts", { hotel_id: hotelId, status, limit: SHOWN });
+    list.setAttribute("aria-label", STATUS_NAMES[status] + " alerts");
+    list.replaceChildren(...page.items.map((alert) => alertItem(alert, hotelId)));
+    document.getElementById("alerts-status").textContent = page.items.length ? "" : "No " + status + " alerts for this hotel.";
+  }
+
+  /* PATCH the alert's state, then show the list again (the alert leaves it) and say so. */
+  async function changeAlert(alert, status, note, hotelId, actions) {
+    const said = document.getElementById("alerts-status");
+    for (const button of actions.querySelectorAll("button")) button.disabled = true;
+    try {
+      await HR.authApi("/alerts/" + alert.id, null, { method: "PATCH", body: { status, note: note.trim() || null } });
+      await showAlerts(hotelId);
+      said.textContent = "Alert " + DONE[status] + ": " + alertTitle(alert) + ".";
+      document.getElementById("alerts-heading").focus(); // its button is gone: focus stays near
+    } catch (error) {
+      for (const button of actions.querySelectorAll("button")) button.disabled = false;
+      said.textContent = "The alert could not be changed: " + describe(error);
     }
   }
 
@@ -129,17 +210,25 @@
   async function start() {
     const who = await session.requireRole(ROLES, "The dashboard is for managers, analysts and admins");
     if (!who) return;
-    const { hotel } = pageQuery(["hotel"]);
+    let { hotel } = pageQuery(["hotel"]);
     document.getElementById("dashboard-form").hidden = false;
-    await fillHotels(hotel);
+    if (hotel && !/^[1-9][0-9]{0,18}$/.test(hotel)) {
+      showProblem(new Error("the hotel is given by its number, e.g. ?hotel=12"));
+      return;
+    }
+    if (who.everyHotel) {
+      await fillHotels(hotel);
+    } else {
+      hotel = await chooseOwnHotel(who, hotel);
+      if (hotel === null) return;
+    }
     if (!hotel) {
       setStatus("Choose a hotel.");
       return;
     }
-    if (!/^[1-9][0-9]{0,18}$/.test(hotel)) {
-      showProblem(new Error("the hotel is given by its number, e.g. ?hotel=12"));
-      return;
-    }
+    document.getElementById("f-alert-status").addEventListener("change", () => {
+      guarded(() => showAlerts(hotel), document.getElementById("alerts-status"));
+    });
     await showDashboard(hotel);
   }
 

@@ -12,7 +12,9 @@
   const HEADERS = { "X-Requested-With": "hotelreviews", Accept: "application/json" };
 
   let accessToken = null; // never stored anywhere else: gone with the page
-  let identity = null; // {name, roles} of the signed-in person
+  // {name, roles, hotelIds, everyHotel} of the signed-in person: hotelIds, the hotels they
+  // manage; everyHotel, whether their roles show every hotel's alerts (admin, analyst).
+  let identity = null;
   let refreshing = null; // the one refresh in flight: concurrent 401s share it
 
   /* The refresh token rotates: two refreshes with one cookie look like a stolen token and
@@ -35,7 +37,7 @@
     });
     const body = await response.json().catch(() => null);
     if (!response.ok) throw new HR.ApiProblem(response.status, body);
-    identity = { name: body.name, roles: body.roles };
+    identity = { name: body.name, roles: body.roles, hotelIds: body.hotel_ids, everyHotel: body.every_hotel };
     return identity;
   }
 
@@ -102,9 +104,13 @@
     return response;
   }
 
-  /* Like HR.api, as the signed-in person: JSON, or an ApiProblem. */
-  async function authApi(path, params) {
-    const response = await authFetch(HR.apiUrl(path, params));
+  /* Like HR.api, as the signed-in person: JSON, or an ApiProblem. With `change` ({method,
+     body}), a write: the body sent as JSON. */
+  async function authApi(path, params, change) {
+    const init = change
+      ? { method: change.method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(change.body) }
+      : undefined;
+    const response = await authFetch(HR.apiUrl(path, params), init);
     const body = await response.json().catch(() => null);
     if (!response.ok) throw new HR.ApiProblem(response.status, body);
     return body;
