@@ -18,8 +18,7 @@ from tests.support.builders import Catalog
 
 WHEN = datetime(2026, 12, 6, tzinfo=UTC)
 INSERT = sa.text(
-    "INSERT INTO events (occurred_at, kind, hotel_id, payload) "
-    "VALUES (:at, :kind, :hotel, '{}')"
+    "INSERT INTO events (occurred_at, kind, hotel_id, payload) VALUES (:at, :kind, :hotel, '{}')"
 ).bindparams(at=WHEN)
 INSERT_OWNED = sa.text(
     "INSERT INTO events (occurred_at, kind, hotel_id, payload, owner) "
@@ -34,7 +33,9 @@ async def insert(engine: AsyncEngine, statement: sa.TextClause, **values: object
 
 async def stored(engine: AsyncEngine) -> list[tuple[int, str, int | None]]:
     async with engine.connect() as connection:
-        found = await connection.execute(sa.text("SELECT id, kind, hotel_id FROM events ORDER BY id"))
+        found = await connection.execute(
+            sa.text("SELECT id, kind, hotel_id FROM events ORDER BY id")
+        )
         return [tuple(row) for row in found.all()]
 
 

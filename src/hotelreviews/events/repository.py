@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotelreviews.events.tables import events
+from hotelreviews.events.records import EventFilter
+from hotelreviews.events.tables import WITHOUT_HOTEL, events
 
 e = events.c
 # pg_advisory_xact_lock's key for "inserting events": any constant the app uses for nothing
@@ -39,13 +40,20 @@ async def insert(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) ->
 
 
 def _matching(
-    *, after: int, hotel_ids: Collection[int] | None, kinds: Collection[str] | None
+    *,
+    after: int,
+    hotel_ids: Collection[int] | None,
+    kinds: Collection[str] | None,
+    ingestion_owner: str | None,
 ) -> Any:
     conditions = [e.id > after]
     if hotel_ids:
+        # Ingestion events have no hotel: a hotel filter leaves them out.
         conditions.append(e.hotel_id.in_(sorted(hotel_ids)))
     if kinds is not None:
         conditions.append(e.kind.in_(sorted(kinds)))
+    if ingestion_owner is not None:
+        conditions.append(sa.or_(e.kind != WITHOUT_HOTEL, e.owner == ingestion_owner))
     return sa.and_(*conditions)
 
 
@@ -56,18 +64,38 @@ async def read_after(
     limit: int,
     hotel_ids: Collection[int] | None = None,
     kinds: Collection[str] | None = None,
+    ingestion_owner: str | None = None,
 ) -> list[Row[Any]]:
     """Up to `limit` events with ids above `after`, in id order, matching the filters
-    (`kinds` None: every kind; empty: none)."""
+    (`kinds` None: every kind; empty: none; `ingestion_owner`: only the ingestion events this
+    identity key owns)."""
     if kinds is not None and not kinds:
         return []
     statement = (
         sa.select(events)
-        .where(_matching(after=after, hotel_ids=hotel_ids, kinds=kinds))
+        .where(
+            _matching(
+                after=after, hotel_ids=hotel_ids, kinds=kinds, ingestion_owner=ingestion_owner
+            )
+        )
         .order_by(e.id)
         .limit(limit)
     )
     return list((await connection.execute(statement)).all())
+
+
+async def read_for(
+    connection: AsyncConnection, event_filter: EventFilter, *, after: int, limit: int
+) -> list[Row[Any]]:
+    """Up to `limit` events after `after` that `event_filter` lets through, in id order."""
+    return await read_after(
+        connection,
+        after=after,
+        limit=limit,
+        hotel_ids=event_filter.hotel_ids,
+        kinds=event_filter.kinds,
+        ingestion_owner=event_filter.ingestion_owner,
+    )
 
 
 async def last_id(connection: AsyncConnection) -> int:

@@ -8,8 +8,11 @@
   with the id to ask after next: the polling mode.
 
 Public data for anyone the policy admits, except alert events, which only managers and
-analysts get (the same people GET /api/v1/alerts admits). Never cached: `no-store`, and the
-response cache passes event-stream requests through (cache.middleware).
+analysts get (the same people GET /api/v1/alerts admits), and ingestion events, which admins
+and analysts get for every ingestion and `ingest` identities for those they queued (who sees
+which ingestion: ingestion.runs.access). A `hotel_id` filter leaves ingestion events out.
+Never cached: `no-store`, and the response cache passes event-stream requests through
+(cache.middleware).
 """
 
 from __future__ import annotations
@@ -93,7 +96,10 @@ async def events(
     identity: CurrentIdentity,
     hotel_id: Annotated[
         list[HotelId] | None,
-        Query(max_length=MAX_HOTELS, description="Only these hotels (repeat, up to 50)."),
+        Query(
+            max_length=MAX_HOTELS,
+            description="Only these hotels (repeat, up to 50); leaves ingestion events out.",
+        ),
     ] = None,
     kind: EventKind | None = None,
     after: Annotated[
@@ -119,9 +125,10 @@ async def events(
         WithJsonSchema({"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}),
     ] = None,
 ) -> Response:
-    """New and updated reviews per hotel, and alerts (managers, analysts and admins only), as a
-    server-sent-events stream or as JSON pages (polling)."""
-    event_filter = EventFilter.for_client(hotel_ids=hotel_id or (), kind=kind, roles=identity.roles)
+    """New and updated reviews per hotel, alerts (managers, analysts and admins only) and
+    ingestions' progress (the ingestions the caller may read), as a server-sent-events stream
+    or as JSON pages (polling)."""
+    event_filter = EventFilter.for_client(hotel_ids=hotel_id or (), kind=kind, identity=identity)
     position = next(
         (given for given in (last_event_id_header, last_event_id, after) if given is not None),
         None,

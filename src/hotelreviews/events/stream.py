@@ -87,13 +87,7 @@ async def _replay(
     """The stored events after `after` that pass the filter, in id order, to the table's end."""
     while True:
         async with read_transaction(engine()) as connection:
-            rows = await repo.read_after(
-                connection,
-                after=after,
-                limit=REPLAY_PAGE,
-                hotel_ids=event_filter.hotel_ids,
-                kinds=event_filter.kinds,
-            )
+            rows = await repo.read_for(connection, event_filter, after=after, limit=REPLAY_PAGE)
         for row in rows:
             event = StoredEvent.of(row)
             yield event
