@@ -159,3 +159,7 @@ def test_a_buffer_holds_every_wanted_event_in_order_until_it_would_overflow(
     assert subscriber.overflowed == (len(wanted) > capacity)
     taken = [taken.id for taken in subscriber.take()]
     assert taken == ([] if subscriber.overflowed else wanted)
+
+
+def test_the_retry_hint_sets_the_clients_last_id_without_being_an_event() -> None:
+    assert sse.retry_hint(3000, last_event_id=41) == b"retry: 3000\nid: 41\n\n"
