@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from hotelreviews.events.tables import EVENT_KINDS, WITHOUT_HOTEL
-from hotelreviews.ingestion.runs.access import view_for
 from hotelreviews.security.identity import Identity
-from hotelreviews.security.policies import INGESTION_READ
+from hotelreviews.security.policies import INGESTION_READ, own_ingestions_only
 from hotelreviews.security.roles import ADMIN, ANALYST, MANAGER
 
 # Who may see alert events (the same people GET /api/v1/alerts admits).
@@ -56,7 +55,7 @@ class EventFilter:
     """Which events a client gets: its hotels (empty: all) and the kinds it asked for and may
     see (an alert only with the manager, analyst or admin role; an ingestion event only with
     a role that may read ingestions, and then only of the ingestions GET /api/v1/ingestions
-    shows it: `ingestion_owner`).
+    shows it: `ingestion_owner`, security.policies.own_ingestions_only).
 
     A hotel filter excludes ingestion events: they are about no hotel, and a client that
     asked for some hotels asked for those hotels' news, not for the operations console's."""
@@ -79,7 +78,7 @@ class EventFilter:
             hotel_ids=frozenset(hotel_ids),
             kinds=kinds,
             # The ingestions API's own rule (who sees which ingestion), not a copy of it.
-            ingestion_owner=view_for(identity).owner,
+            ingestion_owner=own_ingestions_only(identity),
         )
 
     def matches(self, event: StoredEvent) -> bool:

@@ -11,7 +11,7 @@ null, and only its kind may have none (the `hotel` check), so a hotel filter nev
 `owner` is who the event's subject belongs to (ingestion events: the Identity.key that queued
 the ingestion; null: nobody's, like the CLI's runs), so that streams can give an `ingest`
 identity its own ingestions' events in SQL, as GET /api/v1/ingestions does
-(ingestion.runs.access), without reading every payload.
+(security.policies.own_ingestions_only), without reading every payload.
 """
 
 import sqlalchemy as sa

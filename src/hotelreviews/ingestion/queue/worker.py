@@ -45,9 +45,9 @@ from hotelreviews.ingestion.queue.lease import ContentBusy, JobLease, LeaseLost,
 from hotelreviews.ingestion.queue.retry import backoff_seconds, is_permanent
 from hotelreviews.ingestion.queue.service import poll_sources
 from hotelreviews.ingestion.queue.uris import local_roots, target_of
-from hotelreviews.ingestion.runs.progress_events import record_ingestion_event
 from hotelreviews.ingestion.sources.remote import redact_url
 from hotelreviews.ingestion.writing.bulk import restore_indexes
+from hotelreviews.ingestion.writing.progress_events import record_ingestion_event
 from hotelreviews.ingestion.writing.reports import FileReport
 from hotelreviews.ingestion.writing.service import ingest_file
 from hotelreviews.ingestion.writing.writer import KnownIds

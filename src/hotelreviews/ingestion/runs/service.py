@@ -30,9 +30,9 @@ from hotelreviews.ingestion.queue import repository as queue
 from hotelreviews.ingestion.queue.uris import QueuedSource, local_roots, parse_source_uri
 from hotelreviews.ingestion.runs import repository
 from hotelreviews.ingestion.runs.access import EVERYTHING, IngestionView
-from hotelreviews.ingestion.runs.progress_events import record_ingestion_event
-from hotelreviews.ingestion.runs.shown import ingestion_read
 from hotelreviews.ingestion.sources.egress import SourcePolicy
+from hotelreviews.ingestion.writing.ingestion_rows import ingestion_read
+from hotelreviews.ingestion.writing.progress_events import record_ingestion_event
 
 # The queue's logger: "ingestion N queued" reads the same whoever queued it.
 logger = logging.getLogger("hotelreviews.worker")

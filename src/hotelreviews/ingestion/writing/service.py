@@ -19,7 +19,6 @@ from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.events.notify import announce
-from hotelreviews.ingestion.runs.progress_events import record_ingestion_event
 from hotelreviews.ingestion.shapes.parsing import parse_line
 from hotelreviews.ingestion.shapes.records import NormalizedReview
 from hotelreviews.ingestion.sources.errors import SourceError, SourceOverLimit, SourceUnavailable
@@ -29,6 +28,7 @@ from hotelreviews.ingestion.sources.source import Source
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.batch import LineCounts, ParsedBatch
 from hotelreviews.ingestion.writing.bulk import restore_indexes, start_bulk_load
+from hotelreviews.ingestion.writing.progress_events import record_ingestion_event
 from hotelreviews.ingestion.writing.reports import FileReport, IngestReport
 from hotelreviews.ingestion.writing.rows import EXCERPT_BYTES, storability_problem
 from hotelreviews.ingestion.writing.writer import BatchHook, BatchWriter, KnownIds

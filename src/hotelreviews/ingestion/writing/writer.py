@@ -23,7 +23,6 @@ from hotelreviews.cache.versions import VersionBump
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.database import write_transaction
 from hotelreviews.events.outbox import DEFAULT_RETENTION, record_events
-from hotelreviews.ingestion.runs.progress_events import ingestion_event
 from hotelreviews.ingestion.shapes.records import HotelRef, ProviderRef, Rejection
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.batch import (
@@ -40,6 +39,7 @@ from hotelreviews.ingestion.writing.pipeline import (
     Signals,
     write_in_order,
 )
+from hotelreviews.ingestion.writing.progress_events import ingestion_event
 from hotelreviews.ingestion.writing.review_events import HotelChanges, reviews_events
 from hotelreviews.ingestion.writing.rows import (
     clean_hotel,

@@ -1,25 +1,82 @@
-"""An ingestion as the API shows it (IngestionRead), from a row of repository.py: the one
-reading of a row's status, counts and progress, for GET /api/v1/ingestions and for the
-"ingestion" events (progress_events.py), so the two never disagree."""
+"""An ingestion as one row — its own columns, its job's (`ingestion_jobs`, same id) as job_*,
+the run holding its lines (the earlier run a queued one resumed) as run_* — and that row as the
+API shows it (IngestionRead): the one reading of an ingestion's status, counts and progress,
+for GET /api/v1/ingestions (runs.repository and runs.service) and for the "ingestion" events
+that batches and status changes record (progress_events.py), so the two never disagree.
+
+Here, below the runs API and the queue, because the writers of batches and the worker record
+those events in their own transactions (the ingestion layers: runs -> queue -> writing).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from hotelreviews.ingestion.runs import repository
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from hotelreviews.ingestion.sources.remote import redact_url
+from hotelreviews.ingestion.tables import ingested_files, ingestion_jobs
+
+f, j = ingested_files.c, ingestion_jobs.c
+_run = ingested_files.alias("run")
+RUN_COLUMNS = (
+    "status",
+    "size_bytes",
+    "checksum",
+    "lines_done",
+    "lines_blank",
+    "reviews_new",
+    "reviews_updated",
+    "reviews_unchanged",
+    "lines_rejected",
+    "rejected_by_reason",
+    "started_at",
+    "finished_at",
+    "duration_seconds",
+    "lines_per_second",
+)
+_JOB_COLUMNS = (
+    "status",
+    "attempts",
+    "max_attempts",
+    "next_attempt_at",
+    "lease_owner",
+    "lease_expires_at",
+    "last_error",
+    "bytes_total",
+    "bytes_done",
+    "run_id",
+    "created_at",
+)
+# Each row: the ingestion's own columns, its job's as job_*, its resumed run's as run_*.
+INGESTIONS = sa.select(
+    ingested_files,
+    *(j[name].label(f"job_{name}") for name in _JOB_COLUMNS),
+    *(_run.c[name].label(f"run_{name}") for name in RUN_COLUMNS),
+).select_from(
+    ingested_files.outerjoin(ingestion_jobs, j.id == f.id).outerjoin(
+        _run, sa.and_(_run.c.id == j.run_id, _run.c.id != f.id)
+    )
+)
+
+
+async def ingestion_row(connection: AsyncConnection, ingestion_id: int) -> Row[Any] | None:
+    """One ingestion's row, whoever may see it (None: no such ingestion)."""
+    return (await connection.execute(INGESTIONS.where(f.id == ingestion_id))).first()
 
 
 def ingestion_read(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An ingestion row (repository.py) as GET /api/v1/ingestions/{id} shows it."""
+    """An ingestion row (INGESTIONS) as GET /api/v1/ingestions/{id} shows it."""
     queued = row["job_status"] is not None
     status = row["job_status"] if queued else row["status"]
     skipped = row["status"] == "skipped"  # its content was ingested already, by job.run_id
     # The row holding the lines read: the run this one resumed, else itself (zero counts
     # for a skipped one, which read none).
     resumed = row["run_status"] is not None and not skipped
-    run = {name: row[f"run_{name}"] if resumed else row[name] for name in repository.RUN_COLUMNS}
+    run = {name: row[f"run_{name}"] if resumed else row[name] for name in RUN_COLUMNS}
     # Reserved when queued, a row has no checksum ("") until a worker has opened the source.
     unread = not run["checksum"] and not skipped
     if skipped:
