@@ -232,3 +232,26 @@ async def test_each_role_gets_the_same_ingestion_events_from_the_stream(fleet: F
     assert seen == {
         identity: ingestions_named(fleet, names) for identity, names in EXPECTED_INGESTIONS.items()
     }
+
+
+async def test_a_queued_run_given_up_ends_its_events_dead(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    queue_settings = quick_worker_settings(
+        settings, feeds, worker_settle_seconds=3600, worker_max_attempts=1
+    )
+    async with api_client(queue_settings, roles=["admin"]) as client:
+        response = await client.post(INGESTIONS, json={"source_uri": str(feeds / "gone.jl")})
+        assert response.status_code == 202, response.text
+        queued = response.json()["id"]
+        await Worker(engine=engine, settings=queue_settings).run(once=True)
+        page = (await client.get(EVENTS, params={"kind": "ingestion"})).json()
+        final = (await client.get(f"{INGESTIONS}/{queued}")).json()
+
+    payloads = progress_of(page["items"], queued)
+
+    assert [payload["status"] for payload in payloads] == ["queued", "dead"]
+    assert final["status"] == "dead"
+    assert_progresses_in_order(payloads, final)
