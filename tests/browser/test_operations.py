@@ -10,6 +10,7 @@ one folder the API takes local files from), as in production.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -54,20 +55,40 @@ def _worker_env(served: Served) -> dict[str, str]:
     return env
 
 
+class WorkerProcess:
+    """The module's `hotelreviews worker`, which a test may hold back (stop) and let go
+    (start) to see a run from its very start."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.process is not None:
+            return
+        with (self.served.data_dir / "worker.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hotelreviews", "worker"],
+                env=_worker_env(self.served),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads of ours to deadlock yet
+            )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
+
+
 @pytest.fixture(scope="module")
-def worker(served: Served) -> Iterator[subprocess.Popen]:
-    with (served.data_dir / "worker.log").open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hotelreviews", "worker"],
-            env=_worker_env(served),
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads of ours to deadlock yet
-        )
-        try:
-            yield process
-        finally:
-            stop_process(process)
+def worker(served: Served) -> Iterator[WorkerProcess]:
+    process = WorkerProcess(served)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def _known_line() -> str:
@@ -110,7 +131,7 @@ def _queue_and_follow(served: Served, path: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def finished_run(served: Served, worker: subprocess.Popen) -> int:
+def finished_run(served: Served, worker: WorkerProcess) -> int:
     """An ingestion with two pages of rejected lines, queued through the API and finished."""
     ingestion = _queue_and_follow(served, _write_feed(served, "many_rejected.jl", MANY_REJECTED))
     assert ingestion["status"] == "succeeded", ingestion
@@ -119,7 +140,7 @@ def finished_run(served: Served, worker: subprocess.Popen) -> int:
 
 
 @pytest.fixture(scope="module")
-def dead_letter(served: Served, worker: subprocess.Popen) -> int:
+def dead_letter(served: Served, worker: WorkerProcess) -> int:
     """An ingestion the worker gave up on: a file of the inbox that is not there."""
     ingestion = _queue_and_follow(served, served.inbox / "gone.jl")
     assert ingestion["status"] == "dead", ingestion
@@ -134,12 +155,45 @@ def _rejected(page: Any) -> Any:
     return page.get_by_role("list", name="Rejected lines").locator(":scope > li")
 
 
+# Keeps every text the page's status line (aria-live) shows from now on in window.announced.
+RECORD_ANNOUNCEMENTS = """() => {
+  window.announced = [];
+  const status = document.getElementById("status");
+  // Each text set is a new text node: its data is that text, however quickly the next comes.
+  new MutationObserver((records) => records.forEach((record) =>
+    record.addedNodes.forEach((node) => window.announced.push(node.textContent))))
+    .observe(status, { childList: true });
+}"""
+
+
+def _responses_to(page: Any, path: re.Pattern[str]) -> list[Any]:
+    """The responses to the page's GETs of a path `path` matches from now on, as they come."""
+    responses: list[Any] = []
+
+    def seen(response: Any) -> None:
+        request = response.request
+        if request.method == "GET" and path.fullmatch(urlparse(request.url).path):
+            responses.append(response)
+
+    page.on("response", seen)
+    return responses
+
+
+def _requests_to(page: Any, path: str) -> list[Any]:
+    """The page's requests of `path` from now on, as they are sent."""
+    requests: list[Any] = []
+    page.on(
+        "request", lambda request: urlparse(request.url).path == path and requests.append(request)
+    )
+    return requests
+
+
 def _run_path(ingestion_id: int) -> str:
     return f"/operations/ingestions/{ingestion_id}"
 
 
 def test_an_admin_queues_a_file_watches_it_to_the_end_and_opens_a_rejected_line(
-    served: Served, watched: Watched, worker: subprocess.Popen
+    served: Served, watched: Watched, worker: WorkerProcess
 ) -> None:
     from playwright.sync_api import expect
 
@@ -152,12 +206,21 @@ def test_an_admin_queues_a_file_watches_it_to_the_end_and_opens_a_rejected_line(
     _sign_in(watched)
     assert page.url == served.base + "/operations"
 
+    # The worker waits until the run's page follows it: the page sees the run from its start.
+    worker.stop()
+    reads = _responses_to(page, re.compile(r"/api/v1/ingestions/\d+"))
+    streams = _requests_to(page, "/api/v1/events")
     page.get_by_label("Source URI").fill(str(feed))
     with page.expect_navigation():
         page.get_by_role("button", name="Queue").click()
     path = urlparse(page.url).path
     assert path.startswith("/operations/ingestions/")
-    # Followed while it moves (queued, running), to the end.
+    expect(page.locator("#status")).to_have_text(
+        re.compile(r"queued\. Following it live\.$"), timeout=FINISH_MS
+    )
+    page.evaluate(RECORD_ANNOUNCEMENTS)
+    worker.start()
+    # Followed while it moves (queued, running), to the end, from the event stream.
     expect(page.locator("#run-status")).to_have_text("succeeded", timeout=FINISH_MS)
     assert "console_feed.jl" in page.get_by_role("heading", level=1).inner_text()
     figures = page.locator("#run-figures").inner_text()
@@ -165,7 +228,20 @@ def test_an_admin_queues_a_file_watches_it_to_the_end_and_opens_a_rejected_line(
     assert "Attempts" in figures and "1 of" in figures
 
     lines = _rejected(page)
-    expect(lines).to_have_count(2)
+    expect(lines).to_have_count(2)  # listed after the final read
+    # The stream's doing, not a poll's: the page said "running" with the lines it had read,
+    # which no read of the ingestion ever answered — there were two, one before the worker
+    # started and one for the final figures after the end — over one stream, as signed in.
+    announced = page.evaluate("window.announced")
+    assert any(re.search(r" running\. \d+ lines? read", text) for text in announced), announced
+    assert [read.json()["status"] for read in reads] == ["queued", "succeeded"]
+    assert {urlparse(read.url).path for read in reads} == {
+        "/api/v1" + path.removeprefix("/operations")
+    }
+    (stream,) = streams
+    sent = stream.all_headers()
+    assert sent["accept"] == "text/event-stream" and sent["authorization"].startswith("Bearer ")
+    assert parse_qs(urlparse(stream.url).query) == {"kind": ["ingestion"]}
     assert lines.locator("summary").all_inner_texts() == [
         "Line 2: missing_field",
         "Line 3: invalid_json",

@@ -23,9 +23,8 @@ from hotelreviews.core.settings import Settings
 from hotelreviews.dr.drill import data as drill_data
 from hotelreviews.dr.drill.load import DRILL_BUCKET
 from hotelreviews.ingestion.queue import repository as jobs_repo
-from hotelreviews.ingestion.queue.tables import ingestion_jobs
 from hotelreviews.ingestion.queue.worker import Worker
-from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.ingestion.tables import ingested_files, ingestion_jobs, rejected_lines
 from tests.support.locks import wait_for_lock_waits
 from tests.support.pg_server import PostgresServer
 

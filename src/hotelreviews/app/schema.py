@@ -11,8 +11,7 @@ from hotelreviews.hotels.tables import (
     hotel_summary_breakdowns,
     hotels,
 )
-from hotelreviews.ingestion.queue.tables import ingestion_jobs
-from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.ingestion.tables import ingested_files, ingestion_jobs, rejected_lines
 from hotelreviews.intelligence.alerts.tables import alerts
 from hotelreviews.intelligence.duplicates.tables import review_lsh_buckets, review_signatures
 from hotelreviews.intelligence.flags.tables import review_flags

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hotelreviews.core.clock import utcnow
 from hotelreviews.events import repository as repo
 
-EventKind = Literal["reviews", "alert"]
+EventKind = Literal["reviews", "alert", "ingestion"]
 DEFAULT_RETENTION = timedelta(days=7)
 PRUNE_EVERY_SECONDS = 60.0
 PRUNE_ROWS = 1000
@@ -36,12 +36,16 @@ PRUNE_ROWS = 1000
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event to record: what happened (`kind`), to which hotel, with what details."""
+    """An event to record: what happened (`kind`), to which hotel (None: an ingestion
+    event, about none), with what details, and whose subject it is about (`owner`: an
+    Identity.key; ingestion events: who queued the ingestion, so that only they and the
+    roles that see every ingestion get it)."""
 
     kind: EventKind
-    hotel_id: int
+    hotel_id: int | None
     payload: dict[str, Any] = field(default_factory=dict)
     occurred_at: datetime | None = None  # None: now
+    owner: str | None = None
 
 
 @dataclass(slots=True)
@@ -78,6 +82,7 @@ async def record_events(
                 "kind": event.kind,
                 "hotel_id": event.hotel_id,
                 "payload": event.payload,
+                "owner": event.owner,
             }
             for event in events
         ],

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hotelreviews.events.tables import events
+from hotelreviews.events.records import EventFilter
+from hotelreviews.events.tables import WITHOUT_HOTEL, events
 
 e = events.c
 # pg_advisory_xact_lock's key for "inserting events": any constant the app uses for nothing
@@ -44,14 +45,18 @@ def _matching(
     hotel_ids: Collection[int] | None,
     kinds: Collection[str] | None,
     alert_hotel_ids: Collection[int] | None,
+    ingestion_owner: str | None,
 ) -> Any:
     conditions = [e.id > after]
     if hotel_ids:
+        # Ingestion events have no hotel: a hotel filter leaves them out.
         conditions.append(e.hotel_id.in_(sorted(hotel_ids)))
     if kinds is not None:
         conditions.append(e.kind.in_(sorted(kinds)))
     if alert_hotel_ids is not None:
         conditions.append(sa.or_(e.kind != "alert", e.hotel_id.in_(sorted(alert_hotel_ids))))
+    if ingestion_owner is not None:
+        conditions.append(sa.or_(e.kind != WITHOUT_HOTEL, e.owner == ingestion_owner))
     return sa.and_(*conditions)
 
 
@@ -63,22 +68,43 @@ async def read_after(
     hotel_ids: Collection[int] | None = None,
     kinds: Collection[str] | None = None,
     alert_hotel_ids: Collection[int] | None = None,
+    ingestion_owner: str | None = None,
 ) -> list[Row[Any]]:
     """Up to `limit` events with ids above `after`, in id order, matching the filters
-    (`kinds` None: every kind; empty: none; `alert_hotel_ids` None: alerts of every hotel)."""
+    (`kinds` None: every kind; empty: none; `alert_hotel_ids` None: alerts of every hotel;
+    `ingestion_owner`: only the ingestion events this identity key owns)."""
     if kinds is not None and not kinds:
         return []
     statement = (
         sa.select(events)
         .where(
             _matching(
-                after=after, hotel_ids=hotel_ids, kinds=kinds, alert_hotel_ids=alert_hotel_ids
+                after=after,
+                hotel_ids=hotel_ids,
+                kinds=kinds,
+                alert_hotel_ids=alert_hotel_ids,
+                ingestion_owner=ingestion_owner,
             )
         )
         .order_by(e.id)
         .limit(limit)
     )
     return list((await connection.execute(statement)).all())
+
+
+async def read_for(
+    connection: AsyncConnection, event_filter: EventFilter, *, after: int, limit: int
+) -> list[Row[Any]]:
+    """Up to `limit` events after `after` that `event_filter` lets through, in id order."""
+    return await read_after(
+        connection,
+        after=after,
+        limit=limit,
+        hotel_ids=event_filter.hotel_ids,
+        kinds=event_filter.kinds,
+        alert_hotel_ids=event_filter.alert_hotel_ids,
+        ingestion_owner=event_filter.ingestion_owner,
+    )
 
 
 async def last_id(connection: AsyncConnection) -> int:

@@ -8,7 +8,10 @@
   with the id to ask after next: the polling mode.
 
 Public data for anyone the policy admits, except alert events, which only managers (of their
-hotels' alerts) and analysts get (the same people and alerts GET /api/v1/alerts admits).
+hotels' alerts) and analysts get (the same people and alerts GET /api/v1/alerts admits), and
+ingestion events, which admins and analysts get for every ingestion and `ingest` identities for
+those they queued (who sees which ingestion: ingestion.runs.access). A `hotel_id` filter leaves
+ingestion events out.
 Never cached: `no-store`, and the response cache passes event-stream requests through
 (cache.middleware).
 """
@@ -95,7 +98,10 @@ async def events(
     identity: CurrentIdentity,
     hotel_id: Annotated[
         list[HotelId] | None,
-        Query(max_length=MAX_HOTELS, description="Only these hotels (repeat, up to 50)."),
+        Query(
+            max_length=MAX_HOTELS,
+            description="Only these hotels (repeat, up to 50); leaves ingestion events out.",
+        ),
     ] = None,
     kind: EventKind | None = None,
     after: Annotated[
@@ -121,12 +127,13 @@ async def events(
         WithJsonSchema({"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}),
     ] = None,
 ) -> Response:
-    """New and updated reviews per hotel, and alerts (managers, analysts and admins only), as a
-    server-sent-events stream or as JSON pages (polling)."""
+    """New and updated reviews per hotel, alerts (managers, analysts and admins only) and
+    ingestions' progress (the ingestions the caller may read), as a server-sent-events stream
+    or as JSON pages (polling)."""
     event_filter = EventFilter.for_client(
         hotel_ids=hotel_id or (),
         kind=kind,
-        roles=identity.roles,
+        identity=identity,
         alert_hotel_ids=await service.alert_hotel_ids(engine=db, scope=hotel_scope(identity)),
     )
     position = next(

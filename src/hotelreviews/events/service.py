@@ -29,14 +29,7 @@ async def events_page(
 ) -> dict[str, Any]:
     """Up to `limit` events after `after`, oldest first, and the id to resume after."""
     async with read_transaction(engine) as connection:
-        rows = await repo.read_after(
-            connection,
-            after=after,
-            limit=limit + 1,
-            hotel_ids=event_filter.hotel_ids,
-            kinds=event_filter.kinds,
-            alert_hotel_ids=event_filter.alert_hotel_ids,
-        )
+        rows = await repo.read_for(connection, event_filter, after=after, limit=limit + 1)
     shown = [StoredEvent.of(row) for row in rows[:limit]]
     return {
         "items": [event.as_data() for event in shown],

@@ -14,9 +14,13 @@ HEARTBEAT = b": keep-alive\n\n"
 RECONNECT = "reconnect"
 
 
-def retry_hint(milliseconds: int) -> bytes:
-    """How long a client should wait before reconnecting (sent once, first)."""
-    return b"retry: %d\n\n" % milliseconds
+def retry_hint(milliseconds: int, *, last_event_id: int) -> bytes:
+    """How long a client should wait before reconnecting, and where the stream stands (sent
+    once, when it goes live): a block with an `id:` and no `data:` dispatches no event but
+    sets the client's last event id, so that a client that started without one (live only)
+    and drops before its first event resumes from here rather than from whatever is new
+    when it reconnects."""
+    return b"retry: %d\nid: %d\n\n" % (milliseconds, last_event_id)
 
 
 def event_message(event: StoredEvent) -> bytes:

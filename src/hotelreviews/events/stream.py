@@ -8,9 +8,9 @@ the hub, without a gap or a duplicate at the switch.
 3. Replay again, up to the table's end: covers whatever committed between 1 and 2, so every
    event up to P is sent; live events at or below the last id sent are skipped (the hub may
    offer ones the second replay already sent).
-4. Live (the `retry:` hint first): the buffer's events as they come, a heartbeat comment
-   when idle, and the end (a `reconnect` event) if the buffer overflowed or the process is
-   stopping (events.stopping).
+4. Live (the `retry:` hint first, with the `id:` the client stands at): the buffer's events
+   as they come, a heartbeat comment when idle, and the end (a `reconnect` event) if the
+   buffer overflowed or the process is stopping (events.stopping).
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ async def event_stream(
     position = await hub.subscribe(subscriber)
     try:
         # Once subscribed: a client that has read it knows that whatever commits from now
-        # on reaches it.
-        yield sse.retry_hint(settings.events_retry_milliseconds)
+        # on reaches it, and that it has been sent (or spared) every event up to its id.
+        replaying = sent is not None
         if sent is None:
             sent = position  # live only: from what is committed now
-        else:
+        yield sse.retry_hint(settings.events_retry_milliseconds, last_event_id=sent)
+        if replaying:
             async for event in _replay(engine, event_filter, after=sent):
                 yield sse.event_message(event)
                 sent = event.id
@@ -87,14 +88,7 @@ async def _replay(
     """The stored events after `after` that pass the filter, in id order, to the table's end."""
     while True:
         async with read_transaction(engine()) as connection:
-            rows = await repo.read_after(
-                connection,
-                after=after,
-                limit=REPLAY_PAGE,
-                hotel_ids=event_filter.hotel_ids,
-                kinds=event_filter.kinds,
-                alert_hotel_ids=event_filter.alert_hotel_ids,
-            )
+            rows = await repo.read_for(connection, event_filter, after=after, limit=REPLAY_PAGE)
         for row in rows:
             event = StoredEvent.of(row)
             yield event

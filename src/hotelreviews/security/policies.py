@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hotelreviews.security.identity import Identity
 from hotelreviews.security.roles import ADMIN, ANALYST, INGEST, MANAGER, ROLES
 
 
@@ -38,8 +39,18 @@ def require(*roles: str) -> Policy:
 # Operations on the ingestion queue and its history.
 INGESTION_READ = require(ADMIN, ANALYST, INGEST)
 INGESTION_WRITE = require(ADMIN, INGEST)
+# Of the roles INGESTION_READ admits, these see every ingestion; the others only those their
+# identity queued. The one rule of who sees which ingestion, for the ingestions API
+# (ingestion.runs.access) and the ingestion events (events.records).
+SEES_EVERY_INGESTION = frozenset({ADMIN, ANALYST})
 # Hotel data edits (no such route yet): require(ADMIN, MANAGER).
 HOTEL_WRITE = require(ADMIN, MANAGER)
+
+
+def own_ingestions_only(identity: Identity) -> str | None:
+    """The identity key whose ingestions alone `identity` sees; None: it sees every one."""
+    return None if identity.roles & SEES_EVERY_INGESTION else identity.key
+
 
 POLICIES: dict[str, Policy] = {
     # Operations and documentation.

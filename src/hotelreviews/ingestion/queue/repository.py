@@ -21,8 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hotelreviews.core.clock import utcnow
 from hotelreviews.core.types import UTCDateTime
-from hotelreviews.ingestion.queue.tables import ingestion_jobs
-from hotelreviews.ingestion.tables import ingested_files, nothing_counted
+from hotelreviews.ingestion.tables import ingested_files, ingestion_jobs, nothing_counted
 
 QUEUED, RUNNING, RETRYING, SUCCEEDED, DEAD = "queued", "running", "retrying", "succeeded", "dead"
 # Statuses of a job some worker will still work on.

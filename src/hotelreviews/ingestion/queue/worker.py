@@ -31,14 +31,15 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.settings import Settings
 from hotelreviews.core.wording import plural
+from hotelreviews.events.notify import announce
 from hotelreviews.ingestion.queue import repository as repo
 from hotelreviews.ingestion.queue.lease import ContentBusy, JobLease, LeaseLost, StopRequested
 from hotelreviews.ingestion.queue.retry import backoff_seconds, is_permanent
@@ -46,6 +47,7 @@ from hotelreviews.ingestion.queue.service import poll_sources
 from hotelreviews.ingestion.queue.uris import local_roots, target_of
 from hotelreviews.ingestion.sources.remote import redact_url
 from hotelreviews.ingestion.writing.bulk import restore_indexes
+from hotelreviews.ingestion.writing.progress_events import record_ingestion_event
 from hotelreviews.ingestion.writing.reports import FileReport
 from hotelreviews.ingestion.writing.service import ingest_file
 from hotelreviews.ingestion.writing.writer import KnownIds
@@ -212,7 +214,7 @@ class Worker:
             )
             return
         duplicate = report.status == "skipped" and report.run_id != job.id
-        async with write_transaction(engine) as connection:
+        async with self._changing_status(engine, job.id) as connection:
             # The job's row first, then its ingestion's: the order of every batch (lease
             # fence, then progress), so this never deadlocks with a writer taking both.
             finished = await repo.finish_job(
@@ -270,7 +272,7 @@ class Worker:
             base=self.settings.worker_backoff_base_seconds,
             cap=self.settings.worker_backoff_max_seconds,
         )
-        async with write_transaction(engine) as connection:
+        async with self._changing_status(engine, job.id) as connection:
             await repo.schedule_retry(
                 connection, job_id=job.id, owner=self.name, delay_seconds=delay, error=error
             )
@@ -286,7 +288,7 @@ class Worker:
     async def _dead(
         self, engine: AsyncEngine, job: Any, error: str, *, run: int | None = None
     ) -> None:
-        async with write_transaction(engine) as connection:
+        async with self._changing_status(engine, job.id) as connection:
             # The job's row, then its ingestion's (as in _reported and every batch).
             await repo.finish_job(
                 connection,
@@ -311,10 +313,23 @@ class Worker:
     async def _release(
         self, engine: AsyncEngine, job: Any, *, note: str | None, delay: float = 0.0
     ) -> None:
-        async with write_transaction(engine) as connection:
+        async with self._changing_status(engine, job.id) as connection:
             await repo.release_job(
                 connection, job_id=job.id, owner=self.name, delay_seconds=delay, note=note
             )
+
+    @contextlib.asynccontextmanager
+    async def _changing_status(
+        self, engine: AsyncEngine, job_id: int
+    ) -> AsyncIterator[AsyncConnection]:
+        """A write transaction that changes the job's status, its "ingestion" event recorded
+        last in it (events.outbox) and announced once it has committed."""
+        async with write_transaction(engine) as connection:
+            yield connection
+            last_event_id = await record_ingestion_event(
+                connection, ingestion_id=job_id, settings=self.settings
+            )
+        await announce(settings=self.settings, up_to=last_event_id)
 
 
 def _describe(error: BaseException) -> str:

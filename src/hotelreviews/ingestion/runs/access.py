@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hotelreviews.security.identity import Identity
-from hotelreviews.security.roles import ADMIN, ANALYST
+from hotelreviews.security.policies import own_ingestions_only
+from hotelreviews.security.roles import ADMIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +32,9 @@ class IngestionView:
 
 
 def view_for(identity: Identity) -> IngestionView:
-    sees_all = bool(identity.roles & {ADMIN, ANALYST})
     return IngestionView(
         caller=identity.key,
-        owner=None if sees_all else identity.key,
+        owner=own_ingestions_only(identity),
         others_excerpts=ADMIN in identity.roles,
     )
 

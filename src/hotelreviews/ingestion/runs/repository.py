@@ -1,6 +1,7 @@
 """All the SQL of the ingestions API's reads: ingestions, each with its queue state
-(`ingestion_jobs`, same id) and the run holding its lines joined in, and their rejected lines;
-every ingestion statement limited to the caller's IngestionView (access.py)."""
+(`ingestion_jobs`, same id) and the run holding its lines joined in (writing.ingestion_rows),
+and their rejected lines; every ingestion statement limited to the caller's IngestionView
+(access.py)."""
 
 from __future__ import annotations
 
@@ -12,51 +13,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.core.pagination import KeysetOrder, PageRequest, SortKey, count_of
-from hotelreviews.ingestion.queue.tables import ingestion_jobs
 from hotelreviews.ingestion.runs.access import IngestionView
-from hotelreviews.ingestion.tables import ingested_files, rejected_lines
+from hotelreviews.ingestion.tables import ingested_files, ingestion_jobs, rejected_lines
+from hotelreviews.ingestion.writing.ingestion_rows import INGESTIONS
 
 f, rl, j = ingested_files.c, rejected_lines.c, ingestion_jobs.c
-_run = ingested_files.alias("run")
-RUN_COLUMNS = (
-    "status",
-    "size_bytes",
-    "checksum",
-    "lines_done",
-    "lines_blank",
-    "reviews_new",
-    "reviews_updated",
-    "reviews_unchanged",
-    "lines_rejected",
-    "rejected_by_reason",
-    "started_at",
-    "finished_at",
-    "duration_seconds",
-    "lines_per_second",
-)
-_JOB_COLUMNS = (
-    "status",
-    "attempts",
-    "max_attempts",
-    "next_attempt_at",
-    "lease_owner",
-    "lease_expires_at",
-    "last_error",
-    "bytes_total",
-    "bytes_done",
-    "run_id",
-    "created_at",
-)
-# Each row: the ingestion's own columns, its job's as job_*, its resumed run's as run_*.
-_INGESTIONS = sa.select(
-    ingested_files,
-    *(j[name].label(f"job_{name}") for name in _JOB_COLUMNS),
-    *(_run.c[name].label(f"run_{name}") for name in RUN_COLUMNS),
-).select_from(
-    ingested_files.outerjoin(ingestion_jobs, j.id == f.id).outerjoin(
-        _run, sa.and_(_run.c.id == j.run_id, _run.c.id != f.id)
-    )
-)
 NEWEST_FIRST = KeysetOrder(
     "ingestions:newest", (SortKey(f.started_at, True, "datetime"), SortKey(f.id, True, "int"))
 )
@@ -72,7 +33,7 @@ async def list_ingestions(
 ) -> Sequence[Row[Any]]:
     """A page of the ingestions in the view, newest first (one row more than the page, to
     tell whether another follows: NEWEST_FIRST.page)."""
-    statement = NEWEST_FIRST.apply(_INGESTIONS.where(_visible(view)), page)
+    statement = NEWEST_FIRST.apply(INGESTIONS.where(_visible(view)), page)
     return (await connection.execute(statement)).all()
 
 
@@ -88,7 +49,7 @@ async def ingestion(
     connection: AsyncConnection, ingestion_id: int, *, view: IngestionView
 ) -> Row[Any] | None:
     """One ingestion's row; None if there is no such ingestion in the view."""
-    statement = _INGESTIONS.where(f.id == ingestion_id, _visible(view))
+    statement = INGESTIONS.where(f.id == ingestion_id, _visible(view))
     return (await connection.execute(statement)).first()
 
 

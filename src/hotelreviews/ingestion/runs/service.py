@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +25,14 @@ from hotelreviews.core.database import read_transaction, write_transaction
 from hotelreviews.core.errors import IdempotencyKeyReused, IngestionNotFound
 from hotelreviews.core.pagination import PageRequest, page_body
 from hotelreviews.core.settings import Settings
+from hotelreviews.events.notify import announce
 from hotelreviews.ingestion.queue import repository as queue
 from hotelreviews.ingestion.queue.uris import QueuedSource, local_roots, parse_source_uri
 from hotelreviews.ingestion.runs import repository
 from hotelreviews.ingestion.runs.access import EVERYTHING, IngestionView
 from hotelreviews.ingestion.sources.egress import SourcePolicy
-from hotelreviews.ingestion.sources.remote import redact_url
+from hotelreviews.ingestion.writing.ingestion_rows import ingestion_read
+from hotelreviews.ingestion.writing.progress_events import record_ingestion_event
 
 # The queue's logger: "ingestion N queued" reads the same whoever queued it.
 logger = logging.getLogger("hotelreviews.worker")
@@ -77,12 +78,19 @@ async def enqueue(
                 # get 503 for a queued ingestion and, without a key, queue it again). The
                 # caller's own (or the replay of its own): seen whole.
                 ingestion = await ingestion_in(connection, job_id, view=EVERYTHING)
+                # Last (the events' lock): the console's lists see it queued.
+                last_event_id = None
+                if not replayed:
+                    last_event_id = await record_ingestion_event(
+                        connection, ingestion_id=job_id, settings=settings
+                    )
             break
         except sa_exc.IntegrityError:
             # A concurrent request with the same key committed first: answer as it did.
             if attempt == 2 or idempotency_key is None:
                 raise
     if not replayed:
+        await announce(settings=settings, up_to=last_event_id)
         logger.info("ingestion %d queued: %s", job_id, source.shown_uri)
     return Enqueued(ingestion_id=job_id, replayed=replayed, ingestion=ingestion)
 
@@ -138,7 +146,7 @@ async def list_ingestions(
         if page.include_total:
             total = await repository.count_ingestions(connection, page=page, view=view)
     rows, next_cursor = repository.NEWEST_FIRST.page(rows, page.limit)
-    return page_body([_ingestion(row._mapping) for row in rows], next_cursor, total, page=page)
+    return page_body([ingestion_read(row._mapping) for row in rows], next_cursor, total, page=page)
 
 
 async def get_ingestion(
@@ -156,7 +164,7 @@ async def ingestion_in(
     row = await repository.ingestion(connection, ingestion_id, view=view)
     if row is None:
         raise IngestionNotFound(ingestion_id)
-    return _ingestion(row._mapping)
+    return ingestion_read(row._mapping)
 
 
 async def list_rejected_lines(
@@ -185,72 +193,3 @@ async def list_rejected_lines(
         for r in rows
     ]
     return page_body(items, next_cursor, total, page=page)
-
-
-def _ingestion(row: Mapping[str, Any]) -> dict[str, Any]:
-    queued = row["job_status"] is not None
-    status = row["job_status"] if queued else row["status"]
-    skipped = row["status"] == "skipped"  # its content was ingested already, by job.run_id
-    # The row holding the lines read: the run this one resumed, else itself (zero counts
-    # for a skipped one, which read none).
-    resumed = row["run_status"] is not None and not skipped
-    run = {name: row[f"run_{name}"] if resumed else row[name] for name in repository.RUN_COLUMNS}
-    # Reserved when queued, a row has no checksum ("") until a worker has opened the source.
-    unread = not run["checksum"] and not skipped
-    if skipped:
-        size, checksum = row["run_size_bytes"], row["run_checksum"]
-    else:
-        size = row["job_bytes_total"] if unread else run["size_bytes"]
-        checksum = run["checksum"] or None
-    bytes_done = row["job_bytes_done"] if queued else None
-    if status == "succeeded":
-        bytes_done = size
-    return {
-        "id": row["id"],
-        # Stored redacted already; redacted again as read, so that rows written before a
-        # stricter redaction never show more than it allows.
-        "source_uri": redact_url(row["source_uri"]),
-        "display_name": row["display_name"],
-        "size_bytes": size,
-        "checksum": checksum,
-        "status": status,
-        "forced": row["forced"],
-        "counts": {
-            "lines_done": run["lines_done"],
-            "blank": run["lines_blank"],
-            "new": run["reviews_new"],
-            "updated": run["reviews_updated"],
-            "unchanged": run["reviews_unchanged"],
-            "rejected": run["lines_rejected"],
-            "rejected_by_reason": run["rejected_by_reason"] or {},
-        },
-        "progress": {
-            "lines_done": run["lines_done"],
-            "bytes_done": bytes_done,
-            "bytes_total": size,
-        },
-        "started_at": None if unread else run["started_at"],
-        "finished_at": run["finished_at"],
-        "duration_seconds": run["duration_seconds"],
-        "lines_per_second": run["lines_per_second"],
-        # A queued one's error is that of its last attempt while it retries, or its end.
-        "error": (row["job_last_error"] if status in ("retrying", "dead") else None)
-        if queued
-        else row["error"],
-        "job": _job(row, skipped=skipped) if queued else None,
-    }
-
-
-def _job(row: Mapping[str, Any], *, skipped: bool) -> dict[str, Any]:
-    status = row["job_status"]
-    return {
-        "attempts": row["job_attempts"],
-        "max_attempts": row["job_max_attempts"],
-        "queued_at": row["job_created_at"],
-        "next_attempt_at": row["job_next_attempt_at"] if status in ("queued", "retrying") else None,
-        "worker": row["job_lease_owner"],
-        "lease_expires_at": row["job_lease_expires_at"] if status == "running" else None,
-        "last_error": row["job_last_error"],
-        "run_id": None if skipped else row["job_run_id"],
-        "duplicate_of": row["job_run_id"] if skipped else None,
-    }

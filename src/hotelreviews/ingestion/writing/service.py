@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hotelreviews.cache.invalidation import publish_committed
 from hotelreviews.core.clock import utcnow
@@ -28,6 +28,7 @@ from hotelreviews.ingestion.sources.source import Source
 from hotelreviews.ingestion.writing import repository as repo
 from hotelreviews.ingestion.writing.batch import LineCounts, ParsedBatch
 from hotelreviews.ingestion.writing.bulk import restore_indexes, start_bulk_load
+from hotelreviews.ingestion.writing.progress_events import record_ingestion_event
 from hotelreviews.ingestion.writing.reports import FileReport, IngestReport
 from hotelreviews.ingestion.writing.rows import EXCERPT_BYTES, storability_problem
 from hotelreviews.ingestion.writing.writer import BatchHook, BatchWriter, KnownIds
@@ -138,7 +139,9 @@ async def ingest_file(
         with opened as source:
             if on_file:
                 on_file(source.display_name, source.size)
-            claim = await _claim_run(engine, source, force=force, reserved_run_id=reserved_run_id)
+            claim = await _claim_run(
+                engine, settings, source, force=force, reserved_run_id=reserved_run_id
+            )
             if isinstance(claim, FileReport):
                 return claim
             run_id, counts, started_at = claim
@@ -158,6 +161,7 @@ async def ingest_file(
                 max_stored_rejections=settings.source_max_stored_rejections,
                 describe=functools.partial(_batch_attributes, source, run_id),
                 events_retention=timedelta(hours=settings.events_retention_hours),
+                ingestion_id=reserved_run_id,
             )
             batches = _read_batches(
                 iter_lines(source, start_after_line=counts.lines_done, budget=budget),
@@ -192,11 +196,13 @@ async def ingest_file(
             report.counts, report.seconds = writer.counts, time.monotonic() - started
             await _finish(
                 engine,
+                settings,
                 run_id,
                 report.seconds,
                 writer.counts,
                 status="failed" if report.status == "failed" else "succeeded",
                 error=report.message,
+                ingestion_id=reserved_run_id,
             )
             return report
     except SourceError as error:
@@ -215,35 +221,60 @@ def _can_pipeline(engine: AsyncEngine, settings: Settings) -> bool:
 
 
 async def _claim_run(
-    engine: AsyncEngine, source: Source, *, force: bool, reserved_run_id: int | None = None
+    engine: AsyncEngine,
+    settings: Settings,
+    source: Source,
+    *,
+    force: bool,
+    reserved_run_id: int | None = None,
 ) -> FileReport | tuple[int, LineCounts, datetime]:
-    """The run to carry on (new, or an interrupted one), or a report that the file is done."""
+    """The run to carry on (new, or an interrupted one), or a report that the file is done;
+    a run carried on is announced as running (its "ingestion" event)."""
     async with write_transaction(engine) as connection:
-        previous = await repo.latest_run_for_checksum(connection, checksum=source.checksum)
-        if previous is not None and previous.status == "succeeded" and not force:
-            return FileReport(
-                source=source.display_name,
-                status="skipped",
-                run_id=previous.id,
-                # Nothing was read this time: the earlier run's counts are in ingestion N.
-                message=f"already ingested (same content) as ingestion {previous.id}; "
-                "use --force to process it again",
-            )
-        if previous is not None and previous.status != "succeeded":
-            return previous.id, _counts_of(previous), previous.started_at
-        started_at = utcnow()
-        run = {
-            "source_uri": source.uri,
-            "display_name": source.display_name,
-            "size_bytes": source.size,
-            "checksum": source.checksum,
-            "forced": force,
-            "started_at": started_at,
-        }
-        if reserved_run_id is not None:
-            await repo.start_reserved_run(connection, run_id=reserved_run_id, **run)
-            return reserved_run_id, LineCounts(), started_at
-        return await repo.create_run(connection, **run), LineCounts(), started_at
+        claim = await _claimed(connection, source, force=force, reserved_run_id=reserved_run_id)
+        if isinstance(claim, FileReport):
+            return claim
+        last_event_id = await record_ingestion_event(
+            connection,
+            ingestion_id=reserved_run_id if reserved_run_id is not None else claim[0],
+            settings=settings,
+        )
+    await announce(settings=settings, up_to=last_event_id)
+    return claim
+
+
+async def _claimed(
+    connection: AsyncConnection,
+    source: Source,
+    *,
+    force: bool,
+    reserved_run_id: int | None,
+) -> FileReport | tuple[int, LineCounts, datetime]:
+    previous = await repo.latest_run_for_checksum(connection, checksum=source.checksum)
+    if previous is not None and previous.status == "succeeded" and not force:
+        return FileReport(
+            source=source.display_name,
+            status="skipped",
+            run_id=previous.id,
+            # Nothing was read this time: the earlier run's counts are in ingestion N.
+            message=f"already ingested (same content) as ingestion {previous.id}; "
+            "use --force to process it again",
+        )
+    if previous is not None and previous.status != "succeeded":
+        return previous.id, _counts_of(previous), previous.started_at
+    started_at = utcnow()
+    run = {
+        "source_uri": source.uri,
+        "display_name": source.display_name,
+        "size_bytes": source.size,
+        "checksum": source.checksum,
+        "forced": force,
+        "started_at": started_at,
+    }
+    if reserved_run_id is not None:
+        await repo.start_reserved_run(connection, run_id=reserved_run_id, **run)
+        return reserved_run_id, LineCounts(), started_at
+    return await repo.create_run(connection, **run), LineCounts(), started_at
 
 
 async def _read_ahead(batches: Iterator[ParsedBatch]) -> AsyncIterator[ParsedBatch]:
@@ -300,13 +331,17 @@ def _read_batches(
 
 async def _finish(
     engine: AsyncEngine,
+    settings: Settings,
     run_id: int,
     seconds: float,
     counts: LineCounts,
     *,
     status: str,
     error: str | None = None,
+    ingestion_id: int | None = None,
 ) -> None:
+    """End the run, announcing the ingestion's new status (a queued job's stays running
+    until its worker records the outcome: queue.worker)."""
     async with write_transaction(engine) as connection:
         await repo.finish_run(
             connection,
@@ -317,6 +352,10 @@ async def _finish(
             lines_per_second=counts.lines_done / seconds if seconds > 0 else None,
             error=error,
         )
+        last_event_id = await record_ingestion_event(
+            connection, ingestion_id=ingestion_id or run_id, settings=settings
+        )
+    await announce(settings=settings, up_to=last_event_id)
 
 
 def _what_is_kept(counts: LineCounts) -> str:

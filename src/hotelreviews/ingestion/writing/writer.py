@@ -1,10 +1,11 @@
 """Writing one parsed batch in one transaction, together with the file's progress.
 
 Because the reviews, the summary changes, the standings, the rejected lines, the progress
-mark and the batch's events (events.outbox: one "reviews" event per hotel) commit together,
-a process killed at any instant leaves either all of a batch or none of it, and a re-run
-resumes right after the last committed line. On PostgreSQL two batches are in flight at
-once, on two connections, committing in file order (see pipeline).
+mark and the batch's events (events.outbox: one "reviews" event per hotel, and one
+"ingestion" event with the run's progress) commit together, a process killed at any instant
+leaves either all of a batch or none of it, and a re-run resumes right after the last
+committed line. On PostgreSQL two batches are in flight at once, on two connections,
+committing in file order (see pipeline).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from hotelreviews.ingestion.writing.pipeline import (
     Signals,
     write_in_order,
 )
+from hotelreviews.ingestion.writing.progress_events import ingestion_event
 from hotelreviews.ingestion.writing.review_events import HotelChanges, reviews_events
 from hotelreviews.ingestion.writing.rows import (
     clean_hotel,
@@ -96,6 +98,9 @@ class BatchWriter:
     events_retention: timedelta = DEFAULT_RETENTION
     # The last event id a committed batch recorded (None: none yet), for the listeners.
     last_event_id: int | None = None
+    # The ingestion whose progress the batches are (its "ingestion" event): a queued job's
+    # id when its run is an earlier one it resumes; None: the run itself.
+    ingestion_id: int | None = None
 
     async def write_all(
         self, batches: AsyncIterator[ParsedBatch], *, pipelined: bool
@@ -288,6 +293,9 @@ class BatchWriter:
         await repo.save_progress(connection, run_id=self.run_id, counts=counts)
         # Before the locks below: the review ids are read while no other writer waits.
         events = await reviews_events(connection, changes=prepared.changes, run_id=self.run_id)
+        progress = await ingestion_event(connection, self.ingestion_id or self.run_id)
+        if progress is not None:
+            events.append(progress)
         # Last: the version row's lock is held only for the commit.
         version = await bump_versions(
             connection, hotel_ids=prepared.touched, all_hotels=prepared.names_provider

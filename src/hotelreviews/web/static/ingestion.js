@@ -1,7 +1,8 @@
-/* One ingestion (/operations/ingestions/{id}?cursor=): its status, followed every second
-   while it is queued, running or retrying (GET /api/v1/ingestions/{id}: the event stream has
-   no progress events, docs/web.md), its figures and queue state, and its rejected lines paged
-   by the URL's cursor, each opening to its reason and start (#line-N opens that one). */
+/* One ingestion (/operations/ingestions/{id}?cursor=): its status, followed live from the
+   event stream's "ingestion" events while it is queued, running or retrying (read once, then
+   each event's status, counts and progress; polled only if the server refuses the stream:
+   docs/web.md, "Live progress"), its figures and queue state, and its rejected lines paged by
+   the URL's cursor, each opening to its reason and start (#line-N opens that one). */
 "use strict";
 
 (function () {
@@ -72,18 +73,48 @@
     if (opened) opened.scrollIntoView();
   }
 
+  /* The status line (aria-live, polite): the status and how far it got, as it changes. */
+  function announce(item, how) {
+    const parts = ["Ingestion " + item.id + " " + item.status + "."];
+    if (ingestions.isActive(item)) {
+      if (item.status === "running") parts.push(ingestions.progressText(item) + ".");
+      if (how) parts.push(how);
+    }
+    setStatus(parts.join(" "));
+  }
+
+  const HOW = {
+    live: "Following it live.",
+    polling: "Checking it every second (live updates are unavailable).",
+  };
+
+  /* An "ingestion" event's payload (status, counts, progress) over what the page shows. */
+  function withProgress(item, payload) {
+    if (payload.ingestion_id !== item.id) return item;
+    return { ...item, status: payload.status, counts: { ...item.counts, ...payload.counts }, progress: payload.progress };
+  }
+
   async function start() {
     const who = await session.requireRole(READERS, "Ingestions are for admins, analysts and ingest users");
     if (!who) return;
-    let shown = null;
     document.getElementById("rejected-status").textContent = "Listed when the run ends.";
-    await ingestions.follow(async () => {
+    let followed = false;
+    await ingestions.follow(async (how) => {
       const item = await HR.authApi("/ingestions/" + id);
+      followed = followed || ingestions.isActive(item);
       showRun(item);
-      // Announced when the status changes, not at every refresh.
-      if (item.status !== shown) setStatus("Ingestion " + item.id + " " + (shown = item.status) + ".");
+      announce(item, HOW[how]);
       return item;
-    }, ingestions.isActive);
+    }, ingestions.isActive, (payload, item) => {
+      const moved = withProgress(item, payload);
+      if (moved !== item) {
+        showRun(moved);
+        announce(moved, HOW.live);
+      }
+      return moved;
+    });
+    // The figures only the ingestion itself has (its timings, its error), read once it ended.
+    if (followed) showRun(await HR.authApi("/ingestions/" + id));
     // Rejected lines are final once the run has ended (listed after it, for a run that moved).
     await showRejected();
   }

@@ -1,12 +1,13 @@
 /* What the console's pages share about ingestions (GET /api/v1/ingestions, /ingestions/{id}):
-   whether one is still moving, its progress, and one as a card. Text only, as everywhere. */
+   whether one is still moving, its progress, one as a card, and following them live from the
+   event stream (polling only when the server refuses a stream). Text only, as everywhere. */
 "use strict";
 
 (function (HR) {
   const { el } = HR;
   // The states a queued ingestion leaves by itself: worth following.
   const ACTIVE = new Set(["queued", "running", "retrying"]);
-  const FOLLOW_MS = 1000;
+  const FOLLOW_MS = 1000; // polling, when the server refuses the event stream
 
   function isActive(item) {
     return ACTIVE.has(item.status);
@@ -57,13 +58,74 @@
       problem ? el("p", { class: "error-text", text: (item.status === "dead" ? "Gave up: " : "Last error: ") + problem }) : null);
   }
 
-  /* Call `load` now and again every second while `stillMoving(result)`; the last result. */
-  async function follow(load, stillMoving) {
-    for (;;) {
-      const result = await load();
-      if (!stillMoving(result)) return result;
-      await new Promise((resolve) => window.setTimeout(resolve, FOLLOW_MS));
-    }
+  /* Follow ingestions until `stillMoving(result)` is false, where `result` is what `load`
+     or `update` last returned; resolves with it. Live from the event stream (its
+     "ingestion" events: HR.liveEvents): `load("live")` once the stream is subscribed (so
+     that nothing committed after the read is missed), then `update(payload, result)` for
+     each ingestion event, in order, one at a time (default: `load` again, once for any
+     number of events that arrive during a load). Only if the server refuses the stream,
+     `load("polling")` every second instead. */
+  function follow(load, stillMoving, update) {
+    return new Promise((resolve, reject) => {
+      let result;
+      let started = false;
+      let finished = false;
+      let reloadQueued = false;
+      let steps = Promise.resolve();
+
+      function step(task) {
+        steps = steps.then(async () => {
+          if (finished) return;
+          result = await task();
+          if (!stillMoving(result)) end();
+        }).catch((error) => {
+          end();
+          reject(error);
+        });
+        return steps;
+      }
+
+      function end() {
+        if (finished) return;
+        finished = true;
+        stream.stop();
+        resolve(result);
+      }
+
+      function reload() {
+        if (reloadQueued) return;
+        reloadQueued = true;
+        step(() => {
+          reloadQueued = false;
+          return load("live");
+        });
+      }
+
+      async function poll() {
+        while (!finished) {
+          await step(() => load("polling"));
+          if (!finished) await new Promise((wait) => window.setTimeout(wait, FOLLOW_MS));
+        }
+      }
+
+      const stream = HR.liveEvents.follow({ kind: "ingestion" }, {
+        onLive() {
+          if (started) return;
+          started = true;
+          step(() => load("live"));
+        },
+        onEvent(message) {
+          if (!started) return;
+          if (update) step(() => update(message.data.payload, result));
+          else reload();
+        },
+        onRefused() {
+          if (finished) return;
+          started = true;
+          poll();
+        },
+      });
+    });
   }
 
   HR.ingestions = { isActive, when, progressBar, progressText, countsText, card, follow };
