@@ -16,7 +16,7 @@ from hotelreviews.core import migrations
 from hotelreviews.core.settings import Settings
 from tests.support.builders import Catalog
 
-BEFORE = "0015"
+BEFORE = "0016"
 
 
 async def _columns(engine: AsyncEngine) -> dict[str, Any]:
