@@ -1,4 +1,4 @@
-"""POST /api/v1/ingestions/uploads: a file uploaded as the body, stored whole, queued once and
+"""POST /api/v1/uploads: a file uploaded as the body, stored whole, queued once and
 ingested by the worker; refusals that leave nothing stored and nothing queued."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tests.support.event_streams import served
 from tests.support.feeds import write_mixed_feed
 from tests.support.workers import jobs_by_id, quick_worker_settings, wait_for
 
-URL = "/api/v1/ingestions/uploads"
+URL = "/api/v1/uploads"
 NDJSON = {"Content-Type": "application/x-ndjson"}
 MAX_BYTES = 1024 * 1024
 

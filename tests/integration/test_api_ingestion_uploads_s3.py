@@ -23,7 +23,7 @@ from tests.support.feeds import write_mixed_feed
 from tests.support.s3_server import S3Server, bucket_fixture, s3_server_fixture  # noqa: F401
 from tests.support.workers import jobs_by_id, quick_worker_settings
 
-URL = "/api/v1/ingestions/uploads"
+URL = "/api/v1/uploads"
 NDJSON = {"Content-Type": "application/x-ndjson"}
 MAX_BYTES = 3 * PART_BYTES
 

@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(search_router)  # before reviews: /reviews/search is not a review id
     api.include_router(reviews_router)
     api.include_router(providers_router)
-    api.include_router(uploads_router)  # /ingestions/uploads: before /ingestions/{id}
+    api.include_router(uploads_router)
     api.include_router(ingestions_router)
     api.include_router(auth_router)
     api.include_router(audit_router)

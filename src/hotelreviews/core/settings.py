@@ -264,7 +264,7 @@ class Settings(BaseSettings):
 
     # (end of source limits)
 
-    # [uploads] Files uploaded through POST /api/v1/ingestions/uploads (ingestion.uploads;
+    # [uploads] Files uploaded through POST /api/v1/uploads (ingestion.uploads;
     # docs/ingestion.md). The most bytes one upload may hold, as sent: the edge refuses a
     # larger declared Content-Length before reading a byte. 2 GiB: far above any daily feed,
     # and a larger file is better put in S3 and queued by its s3:// URI.

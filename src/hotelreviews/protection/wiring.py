@@ -151,7 +151,7 @@ def size_limits(settings: Settings, *, api_prefix: str) -> dict[str, Any]:
             ),
             # Files, not requests: their own cap (ingestion.uploads).
             (
-                f"{api_prefix}/ingestions/uploads",
+                f"{api_prefix}/uploads",
                 settings.upload_max_bytes,
                 UPLOAD_TOO_LARGE_ADVICE,
             ),

@@ -1,9 +1,10 @@
-"""POST /api/v1/ingestions/uploads: a file's bytes as the request body, queued in one request.
+"""POST /api/v1/uploads: a file's bytes as the request body, queued in one request.
 
 The body is the file itself (Content-Type application/x-ndjson, application/jsonl or
 application/gzip), not a multipart form: it streams to storage as it arrives, with no form
 parser between, and the console sends it with fetch(), which needs no form. The name comes
-in the query (?name=), since a raw body carries none.
+in the query (?name=), since a raw body carries none. Not under /ingestions/: there every
+next segment is an ingestion's id (GET /ingestions/{ingestion_id}).
 
 Who may call: `ingest` and `admin` (security.policies), checked before a byte of the body
 is read (PolicyFirstRoute). How large: the edge refuses a declared Content-Length over
@@ -28,7 +29,7 @@ from hotelreviews.ingestion.uploads.service import Upload, upload_and_enqueue
 from hotelreviews.security.gate import PolicyFirstRoute
 from hotelreviews.security.http import CurrentIdentity
 
-router = APIRouter(prefix="/ingestions", tags=["ingestions"], route_class=PolicyFirstRoute)
+router = APIRouter(tags=["ingestions"], route_class=PolicyFirstRoute)
 
 _SUFFIX = r"\.([jJ][lL]|[jJ][sS][oO][nN][lL])(\.[gG][zZ])?"
 FileName = Annotated[
