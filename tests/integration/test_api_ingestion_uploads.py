@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.app.schema import reviews
 from hotelreviews.core.settings import Settings
 from hotelreviews.ingestion.queue.service import poll_sources
+from hotelreviews.ingestion.queue.upload_location import UPLOADS_FOLDER
 from hotelreviews.ingestion.queue.worker import Worker
 from hotelreviews.ingestion.runs.schemas import IngestionRead
-from hotelreviews.ingestion.uploads.location import UPLOADS_FOLDER
 from hotelreviews.security import service as security_service
 from hotelreviews.security.authn import API_KEY_HEADER
 from tests.support.api_client import api_client, api_key_headers, get_json

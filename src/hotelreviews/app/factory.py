@@ -34,8 +34,8 @@ from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_star
 from hotelreviews.events.hub import EventHub
 from hotelreviews.events.routes import router as events_router
 from hotelreviews.hotels.routes import router as hotels_router
+from hotelreviews.ingestion.queue.upload_location import check_upload_location
 from hotelreviews.ingestion.runs.routes import router as ingestions_router
-from hotelreviews.ingestion.uploads.location import check_upload_location
 from hotelreviews.ingestion.uploads.routes import router as uploads_router
 from hotelreviews.intelligence.alerts.routes import router as alerts_router
 from hotelreviews.intelligence.recommend.routes import router as recommend_router

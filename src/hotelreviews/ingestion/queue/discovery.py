@@ -9,7 +9,7 @@ the folder: anyone who can write to the folder could otherwise have the worker r
 it can (/etc/passwd, a key) and show its lines as rejected excerpts. A link leading out is
 logged once and never queued; the job opening a listed file checks again (local_files).
 
-Uploads are never listed: the request that uploaded a file queued it (uploads.location).
+Uploads are never listed: the request that uploaded a file queued it (queue.upload_location).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.queue.upload_location import upload_location
 from hotelreviews.ingestion.queue.uris import MAX_URI_LENGTH, QueuedSource
 from hotelreviews.ingestion.sources import s3
 from hotelreviews.ingestion.sources.errors import SourceError
 from hotelreviews.ingestion.sources.local_files import why_outside
 from hotelreviews.ingestion.sources.remote import display_name
 from hotelreviews.ingestion.sources.source import REVIEW_SUFFIXES
-from hotelreviews.ingestion.uploads.location import upload_location
 
 logger = logging.getLogger("hotelreviews.worker")
 # Paths already logged as refused, so a poll every few seconds does not repeat the warning.

@@ -1,4 +1,4 @@
-"""Uploads stored in a local folder the worker polls (uploads.location).
+"""Uploads stored in a local folder the worker polls (queue.upload_location).
 
 The body is written to `.incoming/<random>.part` and renamed into `<yyyymmdd>/<stored
 name>` only once all of it has arrived, on the same file system, so the rename is atomic:

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.core.errors import InvalidUpload, UploadTooLarge
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.queue.upload_location import required_location
 from hotelreviews.ingestion.runs import service as runs
 from hotelreviews.ingestion.uploads.local_store import LocalUploads
-from hotelreviews.ingestion.uploads.location import required_location
 from hotelreviews.ingestion.uploads.names import checked_media_type, checked_name
 from hotelreviews.ingestion.uploads.s3_store import S3Uploads
 from hotelreviews.ingestion.uploads.stored import UploadStore
