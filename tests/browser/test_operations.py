@@ -1,7 +1,9 @@
 """The operations console in a real browser: an admin queues a file, watches it to the end and
-opens a rejected line; a run's deep link (its page of rejected lines, an opened line) restores
-and the back button returns to it; the console's views are URLs; someone without a console
-role is told so; the policy, the console, axe-core and screenshots at desktop and phone widths.
+opens a rejected line; an admin uploads a file from their computer and does the same, and a
+refused upload shows the API's reason; a run's deep link (its page of rejected lines, an
+opened line) restores and the back button returns to it; the console's views are URLs;
+someone without a console role is told so; the policy, the console, axe-core and
+screenshots at desktop and phone widths.
 
 A `hotelreviews worker` runs against the served platform's database, polling its inbox (the
 one folder the API takes local files from), as in production.
@@ -261,6 +263,57 @@ def test_an_admin_queues_a_file_watches_it_to_the_end_and_opens_a_rejected_line(
     assert first.locator("h3 a").get_attribute("href") == path
     assert "succeeded" in first.inner_text()
     assert watched.console_errors == []
+
+
+def test_an_admin_uploads_a_file_follows_its_run_to_the_end_and_opens_its_rejected_line(
+    served: Served, watched: Watched, worker: subprocess.Popen, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = watched.page
+    # A file on the admin's computer (not in the inbox): one known line, one broken line.
+    feed = tmp_path / "uploaded_feed_2025-03-21.jl"
+    feed.write_text(_known_line() + "\nnot json at all\n")
+    open_page(watched, f"{served.base}/login?next=/operations")
+    _sign_in(watched)
+
+    page.get_by_label("File to upload").set_input_files(str(feed))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text("queued it", timeout=FINISH_MS)
+    assert "Uploaded uploaded_feed_2025-03-21.jl" in status.inner_text()
+    assert page.locator("#upload-problem").is_hidden()
+    with page.expect_navigation():
+        status.get_by_role("link").click()
+    assert urlparse(page.url).path.startswith("/operations/ingestions/")
+    # Followed while it moves (queued, running), to the end.
+    expect(page.locator("#run-status")).to_have_text("succeeded", timeout=FINISH_MS)
+    assert "uploaded_feed_2025-03-21.jl" in page.get_by_role("heading", level=1).inner_text()
+    assert "unchanged 1, rejected 1" in page.locator("#run-figures").inner_text()
+    [line] = _rejected(page).all()
+    assert line.locator("summary").inner_text() == "Line 2: invalid_json"
+    line.locator("summary").click()
+    assert "not json at all" in line.locator("pre").inner_text()
+    assert watched.console_errors == []
+
+
+def test_a_refused_upload_shows_the_apis_reason(
+    served: Served, watched: Watched, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = watched.page
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a feed\n")
+    open_page(watched, f"{served.base}/login?next=/operations")
+    _sign_in(watched, INGEST_ONLY)
+    page.get_by_label("File to upload").set_input_files(str(notes))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    refusal = page.locator("#upload-problem")
+    expect(refusal).to_be_visible()
+    assert "must end with .jl" in refusal.inner_text()
+    assert "was refused" in page.locator("#upload-status").inner_text()
+    assert [error for error in watched.console_errors if "422" not in error] == []
 
 
 def test_a_runs_deep_link_restores_its_page_and_line_and_back_returns(

@@ -65,6 +65,8 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /api/v1/reviews/{review_id}": (None, EVERYONE),
     "GET /api/v1/providers": (None, EVERYONE),
     "POST /api/v1/ingestions": ({"source_uri": "https://feeds.example/a.jl"}, {"admin", "ingest"}),
+    # No file sent: allowed callers get 415, the others 401/403 before any body is read.
+    "POST /api/v1/uploads": (None, {"admin", "ingest"}),
     "GET /api/v1/ingestions": (None, {"admin", "analyst", "ingest"}),
     "GET /api/v1/ingestions/{ingestion_id}": (None, {"admin", "analyst", "ingest"}),
     "GET /api/v1/ingestions/{ingestion_id}/rejected-lines": (

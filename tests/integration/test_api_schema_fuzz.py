@@ -11,12 +11,14 @@ schema. Two refusals are the design, not a defect, and are told to schemathesis:
 
 - 413, 414 and 431 (the size limits, documented on every operation) are refusals of
   invalid data as much as a 422 is: schemathesis's list of rejection statuses lacks them;
-- two refusals of well-formed values no schema can foresee, by their problem code only: a
+- three refusals of well-formed values no schema can foresee, by their problem code only: a
   cursor is an opaque token the API issued, and the schema states its shape (unpadded
   base64url) but cannot state which strings of that shape were issued (422 invalid_cursor,
   tests/integration/test_finding_06_crafted_cursor.py); which ingestion sources are
   accepted is the deployment's configuration (worker folders, allowed hosts and buckets:
-  422 invalid_source_uri).
+  422 invalid_source_uri); and an Idempotency-Key is single-use, so the schema's example
+  key, sent again with another request (an upload, a source the uploads made valid), is
+  refused as the design says (422 idempotency_key_reused).
 
 And one limit of schemathesis is worked around: it draws header values from letters and
 digits only, so it cannot write an X-Consistency-Token (`0/16B3748`) and puts "0" in its
@@ -34,6 +36,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -43,6 +46,9 @@ import sqlalchemy as sa
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+from schemathesis.transport.asgi import ASGI_TRANSPORT
+from schemathesis.transport.requests import REQUESTS_TRANSPORT
+from schemathesis.transport.wsgi import WSGI_TRANSPORT
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.api.deps import LSN_PATTERN
@@ -50,6 +56,7 @@ from hotelreviews.api.reads import CONSISTENCY_TOKEN_HEADER
 from hotelreviews.app.factory import create_app
 from hotelreviews.core.database import write_transaction
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.uploads.names import MEDIA_TYPES as UPLOAD_MEDIA_TYPES
 from hotelreviews.intelligence.flags.tables import review_flags
 from hotelreviews.intelligence.runner import catch_up
 from hotelreviews.security import service as security_service
@@ -148,7 +155,7 @@ def _config(headers: dict[str, str]) -> SchemathesisConfig:
 
 
 # Problem codes of refusals no schema can foresee (see the module docstring).
-UNFORESEEABLE = frozenset({"invalid_cursor", "invalid_source_uri"})
+UNFORESEEABLE = frozenset({"invalid_cursor", "invalid_source_uri", "idempotency_key_reused"})
 
 
 def _unforeseeable(context: Any, failure: Any, case: Any, response: Any) -> bool:
@@ -172,11 +179,20 @@ def _no_undrawable_token(context: Any, case: Any, kwargs: Any) -> None:
 
 
 def test_all_phases_as_every_identity(
-    settings: Settings, key_headers: dict[str, dict[str, str]]
+    settings: Settings, key_headers: dict[str, dict[str, str]], tmp_path: Path
 ) -> None:
-    # schemathesis' ASGI client names the host "testserver" (schemathesis.python.asgi.HOST).
+    # schemathesis' ASGI client names the host "testserver" (schemathesis.python.asgi.HOST);
+    # a folder the worker polls, so that uploads (stored in it) are accepted.
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
     app = create_app(
-        settings.model_copy(update={"rate_limit_enabled": False, "allowed_hosts": ["testserver"]})
+        settings.model_copy(
+            update={
+                "rate_limit_enabled": False,
+                "allowed_hosts": ["testserver"],
+                "worker_sources": [str(inbox)],
+            }
+        )
     )
     failures: list[str] = []
     phases: set[str] = set()
@@ -184,10 +200,14 @@ def test_all_phases_as_every_identity(
     statuses: Counter[int] = Counter()
     # before_call hooks are process-wide only: registered for this test, and removed.
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_no_undrawable_token, "before_call")
+    # An upload's body is the file's bytes as they are, whatever its media type says.
+    schemathesis.serializer.alias(list(UPLOAD_MEDIA_TYPES), "application/octet-stream")
     try:
         _run(app, key_headers, failures, phases, requests, statuses)
     finally:
         GLOBAL_HOOK_DISPATCHER.unregister(_no_undrawable_token)
+        for transport in (ASGI_TRANSPORT, REQUESTS_TRANSPORT, WSGI_TRANSPORT):
+            transport.unregister_serializer(*UPLOAD_MEDIA_TYPES)
     total = sum(requests.values())
     print(
         f"\nschemathesis: {total} requests ({dict(requests)}); phases {sorted(phases)}; "

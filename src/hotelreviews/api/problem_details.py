@@ -33,6 +33,8 @@ from hotelreviews.core.errors import (
     QueryTimeout,
     TooManyExpensiveRequests,
     TryAgainLater,
+    UnsupportedUploadType,
+    UploadTooLarge,
 )
 
 logger = logging.getLogger("hotelreviews.api")
@@ -44,6 +46,8 @@ _TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    413: "Content too large",
+    415: "Unsupported media type",
     422: "Unprocessable content",
     429: "Too many requests",
     500: "Internal server error",
@@ -164,6 +168,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
             detail=exc.message,
             instance=request.url.path,
             errors=[{"field": "query.cursor", "message": exc.message}],
+        )
+    if isinstance(exc, UploadTooLarge | UnsupportedUploadType):
+        status = 413 if isinstance(exc, UploadTooLarge) else 415
+        return problem_response(
+            status=status, code=exc.code, detail=exc.message, instance=request.url.path
         )
     if isinstance(exc, TryAgainLater):
         # One client over its share is 429; the server (or the database) out of room is 503.

@@ -34,7 +34,9 @@ from hotelreviews.dr.rds.writer_follow import following_writer, settings_at_star
 from hotelreviews.events.hub import EventHub
 from hotelreviews.events.routes import router as events_router
 from hotelreviews.hotels.routes import router as hotels_router
+from hotelreviews.ingestion.queue.upload_location import check_upload_location
 from hotelreviews.ingestion.runs.routes import router as ingestions_router
+from hotelreviews.ingestion.uploads.routes import router as uploads_router
 from hotelreviews.intelligence.alerts.routes import router as alerts_router
 from hotelreviews.intelligence.recommend.routes import router as recommend_router
 from hotelreviews.intelligence.standing.routes import router as reputation_router
@@ -71,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     checks (or, embedded, migrates) the primary.
     """
     settings = settings or get_settings()
+    check_upload_location(settings)  # a bucket the worker cannot read: refused at start
     # Here, not in `serve`: uvicorn's workers are fresh processes that only run this factory.
     configure_logging(settings)
     configure_tracing(settings)
@@ -173,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(search_router)  # before reviews: /reviews/search is not a review id
     api.include_router(reviews_router)
     api.include_router(providers_router)
+    api.include_router(uploads_router)
     api.include_router(ingestions_router)
     api.include_router(auth_router)
     api.include_router(audit_router)

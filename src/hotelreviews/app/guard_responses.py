@@ -35,7 +35,7 @@ def add_guard_responses(
     document them already."""
     for path, operations in schema.get("paths", {}).items():
         body_limit = size_limits["max_body_bytes"]
-        for prefix, limit in size_limits["body_limits"]:
+        for prefix, limit, _advice in size_limits["body_limits"]:
             if path.startswith(prefix):
                 body_limit = limit
                 break

@@ -83,6 +83,36 @@ class IdempotencyKeyReused(InvalidRequest):
         )
 
 
+class InvalidUpload(InvalidRequest):
+    """An upload refused for its name, its emptiness or this server's setup (422)."""
+
+    code = "invalid_upload"
+
+
+# Said by the edge (protection.sizes) and by the store, whichever sees the excess first.
+UPLOAD_TOO_LARGE_ADVICE = (
+    "an upload may hold at most that (HOTELREVIEWS_UPLOAD_MAX_BYTES): split the file, gzip it, "
+    "or put it in S3 and queue its s3:// URI; nothing was stored or queued"
+)
+
+
+class UploadTooLarge(DomainError):
+    """An upload with more bytes than one may hold (413), coded as the edge codes it."""
+
+    code = "body_too_large"
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            f"the request body is larger than {max_bytes} bytes: {UPLOAD_TOO_LARGE_ADVICE}"
+        )
+
+
+class UnsupportedUploadType(DomainError):
+    """An upload whose Content-Type is not one of JSON Lines (415)."""
+
+    code = "unsupported_media_type"
+
+
 class InvalidCursor(DomainError):
     """A pagination cursor that we did not issue, was garbled, or belongs to another listing."""
 
@@ -153,4 +183,17 @@ class ExpensiveRequestsBusy(TryAgainLater):
             "the server is running as many searches and include_total requests as it may; "
             "try again shortly",
             retry_after_seconds=2,
+        )
+
+
+class UploadStoreUnavailable(TryAgainLater):
+    """The store uploads go to (S3) failed while an upload was written to it."""
+
+    code = "upload_store_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the upload could not be stored (the uploads bucket failed; the server logged "
+            "why): nothing was kept or queued; send it again shortly",
+            retry_after_seconds=10,
         )

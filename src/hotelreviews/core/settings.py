@@ -264,6 +264,19 @@ class Settings(BaseSettings):
 
     # (end of source limits)
 
+    # [uploads] Files uploaded through POST /api/v1/uploads (ingestion.uploads;
+    # docs/ingestion.md). The most bytes one upload may hold, as sent: the edge refuses a
+    # larger declared Content-Length before reading a byte. 2 GiB: far above any daily feed,
+    # and a larger file is better put in S3 and queued by its s3:// URI.
+    upload_max_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    # Where uploads are stored: s3://bucket/prefix/ (a bucket the worker may read:
+    # HOTELREVIEWS_SOURCE_ALLOWED_S3 or a polled s3:// source), or unset: the `.uploads` folder
+    # inside the first local folder of HOTELREVIEWS_WORKER_SOURCES (`make run`'s inbox).
+    upload_s3_uri: str | None = Field(
+        default=None, pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[!-~]*)?$"
+    )
+    # (end of uploads)
+
     # [database protection] Statement timeouts, bounded search cost, expensive-request
     # concurrency.
     # How long one statement of an API read may run (0: unbounded); past it the read answers

@@ -6,7 +6,8 @@ application is told the client left, whatever it was about to send is dropped, a
 client gets the 413 (unless a response had already started: then it is cut short).
 
 The body limit is one number for the whole API, lowered for paths that only ever take a few
-bytes (`body_limits`, by path prefix: the credential routes, open to anyone). One mechanism,
+bytes (`body_limits`, by path prefix: the credential routes, open to anyone) and raised for
+the one that takes files (uploads), each with what to tell a client over it. One mechanism,
 in front of everything, rather than a check in each route: a route only sees its body after
 it has been read and parsed, which is the cost to avoid.
 """
@@ -14,7 +15,7 @@ it has been read and parsed, which is the cost to avoid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,20 +31,21 @@ class SizeLimits:
         max_url_bytes: int,
         max_header_bytes: int,
         max_body_bytes: int,
-        body_limits: Sequence[tuple[str, int]] = (),
+        body_limits: Sequence[tuple[str, int, str | None]] = (),
     ) -> None:
         self._max_url = max_url_bytes
         self._max_headers = max_header_bytes
         self._max_body = max_body_bytes
-        self._body_limits = tuple(body_limits)  # (path prefix, bytes), the first match wins
+        # (path prefix, bytes, advice for a body over it), the first match wins.
+        self._body_limits = tuple(body_limits)
 
-    def body_limit(self, path: str) -> int:
-        for prefix, limit in self._body_limits:
+    def body_limit(self, path: str) -> BodyLimit:
+        for prefix, limit, advice in self._body_limits:
             if path.startswith(prefix):
-                return limit
-        return self._max_body
+                return BodyLimit(limit, advice)
+        return BodyLimit(self._max_body)
 
-    def verdict(self, scope: Scope) -> dict[str, Any] | int | None:
+    def verdict(self, scope: Scope) -> dict[str, Any] | BodyLimit | None:
         """An HTTP request's verdict: a refusal (send_problem's arguments), the limit its
         body is to be counted against as it is read (`count_body`), or None: nothing to do."""
         path = scope.get("raw_path") or scope["path"].encode()
@@ -71,23 +73,31 @@ class SizeLimits:
             return None  # the common case (every cache hit): nothing to count
         limit = self.body_limit(scope["path"])
         if declared is not None and declared.isdigit():
-            if int(declared) <= limit:
+            if int(declared) <= limit.bytes:
                 # Declared and within the limit: the server holds the client to its word.
                 return None
             return _too_large(scope, limit)
         return limit
 
 
-async def count_body(app: ASGIApp, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+async def count_body(
+    app: ASGIApp, limit: BodyLimit, scope: Scope, receive: Receive, send: Send
+) -> None:
     """Run the application with the request body counted against `limit` as it is read."""
     await _BodyCounter(app, limit, scope, receive, send).run()
 
 
-def _too_large(scope: Scope, limit: int) -> dict[str, Any]:
+class BodyLimit(NamedTuple):
+    bytes: int
+    advice: str | None = None  # what to do about a larger body
+
+
+def _too_large(scope: Scope, limit: BodyLimit) -> dict[str, Any]:
+    detail = f"the request body is larger than {limit.bytes} bytes"
     return {
         "status": 413,
         "code": "body_too_large",
-        "detail": f"the request body is larger than {limit} bytes",
+        "detail": f"{detail}: {limit.advice}" if limit.advice else detail,
         "instance": scope["path"],
     }
 
@@ -95,7 +105,9 @@ def _too_large(scope: Scope, limit: int) -> dict[str, Any]:
 class _BodyCounter:
     """One request whose body is counted as the application reads it."""
 
-    def __init__(self, app: ASGIApp, limit: int, scope: Scope, receive: Receive, send: Send):
+    def __init__(
+        self, app: ASGIApp, limit: BodyLimit, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         self._app = app
         self._limit = limit
         self._scope = scope
@@ -121,7 +133,7 @@ class _BodyCounter:
         message = await self._receive()
         if message["type"] == "http.request":
             self._received += len(message.get("body", b""))
-            if self._received > self._limit:
+            if self._received > self._limit.bytes:
                 self._exceeded = True
                 return {"type": "http.disconnect"}
         return message

@@ -34,6 +34,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
+from hotelreviews.core.errors import UPLOAD_TOO_LARGE_ADVICE
 from hotelreviews.core.settings import Settings
 from hotelreviews.protection.addresses import TrustedProxies
 from hotelreviews.protection.budgets import Budgets
@@ -144,8 +145,16 @@ def size_limits(settings: Settings, *, api_prefix: str) -> dict[str, Any]:
         "max_header_bytes": settings.max_header_bytes,
         "max_body_bytes": settings.max_body_bytes,
         "body_limits": [
-            (prefix, min(settings.max_auth_body_bytes, settings.max_body_bytes))
-            for prefix in (f"{api_prefix}/auth/", WEB_LOGIN_PATH)
+            *(
+                (prefix, min(settings.max_auth_body_bytes, settings.max_body_bytes), None)
+                for prefix in (f"{api_prefix}/auth/", WEB_LOGIN_PATH)
+            ),
+            # Files, not requests: their own cap (ingestion.uploads).
+            (
+                f"{api_prefix}/uploads",
+                settings.upload_max_bytes,
+                UPLOAD_TOO_LARGE_ADVICE,
+            ),
         ],
     }
 

@@ -97,6 +97,7 @@ POLICIES: dict[str, Policy] = {
     "GET /api/v1/providers": PUBLIC_READ,
     # Ingestions.
     "POST /api/v1/ingestions": INGESTION_WRITE,
+    "POST /api/v1/uploads": INGESTION_WRITE,
     "GET /api/v1/ingestions": INGESTION_READ,
     "GET /api/v1/ingestions/{ingestion_id}": INGESTION_READ,
     "GET /api/v1/ingestions/{ingestion_id}/rejected-lines": INGESTION_READ,

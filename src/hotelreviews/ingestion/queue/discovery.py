@@ -8,6 +8,8 @@ Only regular files are listed. A symbolic link is listed only if it leads to a f
 the folder: anyone who can write to the folder could otherwise have the worker read any file
 it can (/etc/passwd, a key) and show its lines as rejected excerpts. A link leading out is
 logged once and never queued; the job opening a listed file checks again (local_files).
+
+Uploads are never listed: the request that uploaded a file queued it (queue.upload_location).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotelreviews.core.settings import Settings
+from hotelreviews.ingestion.queue.upload_location import upload_location
 from hotelreviews.ingestion.queue.uris import MAX_URI_LENGTH, QueuedSource
 from hotelreviews.ingestion.sources import s3
 from hotelreviews.ingestion.sources.errors import SourceError
@@ -42,8 +45,14 @@ class ListedFile:
 
 def list_source(source: str, *, settings: Settings) -> list[ListedFile]:
     """The review files of one configured source, sorted; SourceError if it can't be listed."""
+    uploads = upload_location(settings)
     if source.startswith("s3://"):
-        return _s3_objects(source, settings)
+        skipped = uploads.s3_uri if uploads is not None else None
+        return [
+            file
+            for file in _s3_objects(source, settings)
+            if skipped is None or not file.source.uri.startswith(skipped)
+        ]
     if "://" in source and not source.startswith("file://"):
         raise SourceError(
             f"{source}: a worker source is a local folder or an s3://bucket/prefix/ URI"
@@ -51,15 +60,19 @@ def list_source(source: str, *, settings: Settings) -> list[ListedFile]:
     folder = Path(source.removeprefix("file://")).resolve()
     if not folder.is_dir():
         raise SourceError(f"{source}: no such folder")
-    return _settled_files(folder, settle_seconds=settings.worker_settle_seconds)
+    skipped = uploads.folder if uploads is not None else None
+    return _settled_files(folder, settle_seconds=settings.worker_settle_seconds, skipped=skipped)
 
 
-def _settled_files(folder: Path, *, settle_seconds: float) -> list[ListedFile]:
-    """Review files in `folder` (recursively) unchanged for `settle_seconds`: a file still
-    being written is left for a later poll."""
+def _settled_files(
+    folder: Path, *, settle_seconds: float, skipped: Path | None = None
+) -> list[ListedFile]:
+    """Review files in `folder` (recursively, but for the folder `skipped`) unchanged for
+    `settle_seconds`: a file still being written is left for a later poll."""
     listed = []
     settled_before = time.time() - settle_seconds
-    for root, _dirs, names in os.walk(folder):
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [name for name in dirs if Path(root, name) != skipped]
         for name in sorted(names):
             if not name.endswith(REVIEW_SUFFIXES):
                 continue

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import AfterValidator, WithJsonSchema
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotelreviews.api.deps import Db, IngestionId, Reads
 from hotelreviews.api.problem_details import NOT_FOUND, PROBLEMS
@@ -84,6 +85,11 @@ async def create_ingestion(
         idempotency_key=idempotency_key,
         created_by=identity.key,
     )
+    return await accepted(request, db, enqueued)
+
+
+async def accepted(request: Request, db: AsyncEngine, enqueued: service.Enqueued) -> Response:
+    """202 with the queued ingestion, where to follow it, and whether it was a replay."""
     response = json_response(enqueued.ingestion, status_code=202)
     response.headers["Location"] = request.app.url_path_for(
         "get_ingestion", ingestion_id=str(enqueued.ingestion_id)

@@ -52,13 +52,16 @@ async def enqueue(
     source_uri: str,
     idempotency_key: str | None,
     created_by: str | None = None,
+    request_fingerprint: str | None = None,
 ) -> Enqueued:
     """Queue one source for the worker (at most once per Idempotency-Key) and return it;
     `created_by` (an Identity.key) owns it (access.py).
 
     The same key with the same request returns the job that key made; with another request,
     or from another identity, it is refused (IdempotencyKeyReused), as
-    draft-ietf-httpapi-idempotency-key-header says.
+    draft-ietf-httpapi-idempotency-key-header says. The request is told by
+    `request_fingerprint` when given (an upload's: its name and bytes, not where they were
+    stored), else by the source.
     """
     source = parse_source_uri(
         source_uri,
@@ -66,7 +69,9 @@ async def enqueue(
         remote=SourcePolicy.from_settings(settings),
     )
     # The request as understood, so that equivalent spellings of one source are one request.
-    fingerprint = hashlib.sha256(orjson.dumps({"source_uri": source.uri})).hexdigest()
+    fingerprint = (
+        request_fingerprint or hashlib.sha256(orjson.dumps({"source_uri": source.uri})).hexdigest()
+    )
     for attempt in (1, 2):
         try:
             async with write_transaction(engine) as connection:

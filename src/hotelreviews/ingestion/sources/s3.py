@@ -73,7 +73,7 @@ def open_object(uri: str, *, settings: Settings) -> RemoteSource:
             " `hotelreviews ingest`, which ingests every review file under a prefix"
         )
     _check_policy(bucket, key, settings)
-    client = _client_for(settings)
+    client = client_for(settings)
     try:
         head = client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
         size, etag = head["ContentLength"], head["ETag"]
@@ -134,7 +134,7 @@ def iter_objects(prefix_uri: str, *, settings: Settings | None = None) -> Iterat
 
 def _listing(bucket: str, prefix: str, *, settings: Settings, named: str) -> Iterator[S3Object]:
     """The review files under `prefix`; errors name `named` (the URI as the user gave it)."""
-    client = _client_for(settings)
+    client = client_for(settings)
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", ()):
@@ -189,7 +189,7 @@ def _checksum(uri: str, head: dict[str, Any]) -> str:
 
 
 def _exists(uri: str, bucket: str, key: str, settings: Settings) -> bool:
-    client = _client_for(settings)
+    client = client_for(settings)
     try:
         client.head_object(Bucket=bucket, Key=key)
     except Exception as error:
@@ -208,7 +208,7 @@ def _check_policy(bucket: str, key: str, settings: Settings) -> None:
         raise SourceError(str(error)) from None
 
 
-def _client_for(settings: Settings) -> Any:
+def client_for(settings: Settings) -> Any:
     return _client(
         settings.s3_endpoint_url,
         settings.s3_region,

@@ -1,6 +1,7 @@
 /* The operations console (/operations?view=ingestions|queue|cluster&cursor=): the
    ingestions, newest first, followed while any runs; the queue and its dead letters; the
-   cluster's health (/health/deep, admins); a form that queues a file (ingest, admin).
+   cluster's health (/health/deep, admins); a form that queues a file by its URI and one
+   that uploads a file (ingest, admin).
    Signed in only: without a session, to /login?next=this page. */
 "use strict";
 
@@ -8,7 +9,7 @@
   const HR = window.HR;
   const { el, pageQuery, setStatus, showPager, session, ingestions } = HR;
   const READERS = ["admin", "analyst", "ingest"]; // GET /api/v1/ingestions
-  const QUEUERS = ["admin", "ingest"]; // POST /api/v1/ingestions
+  const QUEUERS = ["admin", "ingest"]; // POST /api/v1/ingestions, POST /api/v1/uploads
   const WAITING = new Set(["queued", "running", "retrying"]);
 
   function view() {
@@ -72,10 +73,52 @@
     document.getElementById("queue-panel").hidden = false;
   }
 
+  /* Upload the chosen file as the request's body (POST /api/v1/uploads), saying where it
+     is at (fetch reports no bytes sent: the phases, and the size), then link to its run.
+     One Idempotency-Key per chosen file: a double click or a retry queues it once. */
+  function enableUploading() {
+    const form = document.getElementById("upload-form");
+    const input = form.elements.file;
+    const status = document.getElementById("upload-status");
+    const problem = document.getElementById("upload-problem");
+    const button = form.querySelector("button");
+    let key = crypto.randomUUID();
+    input.addEventListener("change", () => { key = crypto.randomUUID(); });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const file = input.files[0];
+      if (!file) return;
+      problem.hidden = true;
+      button.disabled = true;
+      status.textContent = "Uploading " + file.name + " (" + HR.count(file.size, "byte", "bytes") + ")…";
+      try {
+        const type = file.name.toLowerCase().endsWith(".gz") ? "application/gzip" : "application/x-ndjson";
+        const response = await HR.authFetch(HR.apiUrl("/uploads", { name: file.name }), {
+          method: "POST",
+          headers: { "Content-Type": type, "Idempotency-Key": key },
+          body: file,
+        });
+        const body = await response.json().catch(() => null);
+        if (!response.ok) throw new HR.ApiProblem(response.status, body);
+        const link = el("a", { href: "/operations/ingestions/" + body.id, text: "follow ingestion " + body.id });
+        status.replaceChildren("Uploaded " + file.name + " and queued it: ", link, ".");
+      } catch (error) {
+        status.textContent = "The upload of " + file.name + " was refused.";
+        problem.textContent = HR.describe(error);
+        problem.hidden = false;
+      } finally {
+        button.disabled = false;
+      }
+    });
+  }
+
   async function start() {
     const who = await session.requireRole(READERS, "The operations console is for admins, analysts and ingest users");
     if (!who) return;
-    if (session.hasRole(...QUEUERS)) enableQueueing();
+    if (session.hasRole(...QUEUERS)) {
+      enableQueueing();
+      enableUploading();
+    }
     if (view() === "cluster") await showCluster();
     else await showList(view() === "queue");
   }
