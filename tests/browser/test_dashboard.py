@@ -53,9 +53,14 @@ def _shows_the_dashboard(page: Any, served: Served) -> None:
     )
     standing = page.locator("#standing").inner_text()
     assert "Reputation index" in standing and "Rank" in standing
-    # The competitive set: the city's scored hotels of its star band, this one among them.
-    assert page.locator("table.compset tr.own").count() == 1
-    assert page.locator("table.compset tbody tr").count() > 1
+    # The competitive set as the server ranked it (GET /hotels/{id}/competitive-set): the
+    # city's scored hotels of its star band, best first, this one among them at its rank.
+    own = page.locator("table.compset tr.own")
+    assert own.count() == 1
+    ranks = page.locator("table.compset tbody tr td:first-child").all_inner_texts()
+    assert len(ranks) > 1 and [int(r) for r in ranks] == sorted(int(r) for r in ranks)
+    rank_figure = standing.split("Rank")[1].split()[0]
+    assert own.locator("td").first.inner_text() == rank_figure
     alerts = page.get_by_role("list", name="Open alerts").locator(":scope > li")
     assert alerts.count() >= 1
     assert "near-identical" in " ".join(alerts.all_inner_texts())

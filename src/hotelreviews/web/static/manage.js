@@ -75,20 +75,18 @@
     return hotel;
   }
 
-  /* The competitive set: the city's hotels of the same star band (the reputation index's
-     own comparison), from the city's ranking, by index. */
-  function starBand(stars) {
-    if (stars === null || stars === undefined) return "unknown";
-    const whole = Math.floor(stars);
-    return whole <= 2 ? "<=2" : String(Math.min(whole, 5));
-  }
+  /* The competitive set as the server ranked it (the city's hotels of the same star band):
+     its best hotels, and this one in its place when it is not among them. */
+  const SET_SHOWN = 10;
 
-  async function competitors(hotel, band) {
-    if (!hotel.city) return [];
-    const page = await api("/recommendations", { city: hotel.city, limit: 100 });
-    return page.items
-      .filter((item) => item.reputation_index !== null && starBand(item.stars) === band)
-      .sort((a, b) => b.reputation_index - a.reputation_index);
+  async function competitors(hotel, reputation) {
+    const page = await api("/hotels/" + hotel.id + "/competitive-set", { limit: SET_SHOWN });
+    const best = page.items.length;
+    const members = page.items;
+    if (!members.some((member) => member.hotel_id === hotel.id)) {
+      members.push({ hotel_id: hotel.id, name: hotel.name, rank: page.rank, index: reputation.index });
+    }
+    return { members, best };
   }
 
   async function showStanding(hotel) {
@@ -107,19 +105,22 @@
     }
     figure(figures, "Confidence", Math.round(reputation.confidence * 100) + "%");
     box.replaceChildren(figures);
-    const members = set ? await competitors(hotel, set.band) : [];
+    const { members, best } = set && set.size > 1 ? await competitors(hotel, reputation) : { members: [], best: 0 };
     if (members.length > 1) {
       const body = el("tbody");
       for (const member of members) {
         const own = member.hotel_id === hotel.id;
         const name = own ? el("strong", { text: member.name + " (this hotel)" }) : el("a", { href: "/hotels/" + member.hotel_id, text: member.name });
         body.append(el("tr", { class: own ? "own" : null },
+          el("td", { text: String(member.rank) }),
           el("th", { scope: "row" }, name),
-          el("td", {}, el("meter", { min: 0, max: 100, value: member.reputation_index, "aria-label": member.name + " index" }), " " + member.reputation_index.toFixed(0))));
+          el("td", {}, el("meter", { min: 0, max: 100, value: member.index, "aria-label": member.name + " index" }), " " + member.index.toFixed(0))));
       }
+      const shown = "The competitive set's indices (0–100)" +
+        (set.size > best ? ": its best " + best + " of " + set.size + (best < members.length ? ", and this hotel" : "") : "");
       box.append(el("table", { class: "compset" },
-        el("caption", { text: "The competitive set's indices (0–100)" }),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Hotel" }), el("th", { scope: "col", text: "Index" }))),
+        el("caption", { text: shown }),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Rank" }), el("th", { scope: "col", text: "Hotel" }), el("th", { scope: "col", text: "Index" }))),
         body));
     }
   }
