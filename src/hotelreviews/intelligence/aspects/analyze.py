@@ -9,12 +9,16 @@ Sentences are numbered: the text's from 0, then the title, then each positives/n
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import partial
 from math import sqrt
+from typing import Any, Literal, NamedTuple
 
 from hotelreviews.intelligence.aspects import cues_de, cues_en, cues_es, cues_fr
 from hotelreviews.intelligence.aspects.clauses import (
     cue_aspects,
     cue_parts,
+    sentence_pieces,
     sentence_scores,
     text_scores,
 )
@@ -39,6 +43,7 @@ _OPINIONS: dict[tuple[str, str, float, str, int], AspectOpinion] = {}
 _OPINIONS_LIMIT = 100_000
 _BALANCED = 0.05  # |sum of valences| below this: no opinion
 _NORMALIZE = 4.0  # score = s / sqrt(s^2 + 4): a single "great" (VADER 3.1) maps to 0.84
+Part = Literal["text", "title", "positives", "negatives"]  # where in the review a sentence is
 
 
 def _union_words() -> LanguageWords:
@@ -122,32 +127,100 @@ def _title_scores(title: str, *, tables: Tables) -> dict[str, float]:
     return scores
 
 
-def _field_opinions(
-    field: str, *, positive: bool, first: int, language: str | None
+class _Sentence(NamedTuple):
+    """One numbered sentence of a review (its number is its position in _sentences)."""
+
+    part: Part
+    text: str | None  # as written; None when the caller asked for the analysis only
+    found: dict[str, float] | list[str]  # per-aspect scores (covered language), else cues
+
+
+def _text_cuts(
+    text: str, *, cut: Callable[[str], list[Any]], written: bool
+) -> Iterator[tuple[str | None, Any]]:
+    # The analysis reads the whole text in one pass; the written sentences cut it first and
+    # analyse each piece alone: the same sentences, since every analysis restarts at an end.
+    if not written:
+        return ((None, found) for found in cut(text))
+    return (
+        (piece, found) for piece in sentence_pieces(text, at_commas=False) for found in cut(piece)
+    )
+
+
+def _sentences(
+    *,
+    title: str | None,
+    text: str | None,
+    positives: str | None,
+    negatives: str | None,
+    code: str | None,
+    written: bool,
+) -> Iterator[_Sentence]:
+    """The review's sentences in the order they are numbered: the text's, the title, then
+    each positives/negatives part naming an aspect; with `written`, each with its text."""
+    tables = TABLES.get(code) if code else None
+    has_title = bool(title and title.strip())
+    if tables is not None:
+        if text:
+            scores = partial(text_scores, tables=tables)
+            for piece, found in _text_cuts(text, cut=scores, written=written):
+                yield _Sentence("text", piece, found)
+        if title and has_title:
+            yield _Sentence("title", title, _title_scores(title, tables=tables))
+    else:
+        if text:
+            cues = partial(cue_parts, tables=_ANY_LANGUAGE, at_commas=False)
+            for piece, found in _text_cuts(text, cut=cues, written=written):
+                yield _Sentence("text", piece, found)
+        if title and has_title:
+            yield _Sentence("title", title, cue_aspects(title, tables=_ANY_LANGUAGE))
+    field_tables = tables or _ANY_LANGUAGE
+    for field, part in ((positives, "positives"), (negatives, "negatives")):
+        if field and field.strip():
+            pieces = sentence_pieces(field, at_commas=True) if written else (field,)
+            for piece in pieces:
+                for aspects in _field_parts(piece, tables=field_tables):
+                    if aspects:
+                        yield _Sentence(part, piece if written else None, aspects)
+
+
+def _resolved_language(
+    *,
+    title: str | None,
+    text: str | None,
+    positives: str | None,
+    negatives: str | None,
+    language: str | None,
+) -> str | None:
+    code = normalize_language(language)
+    if code is None:
+        sample = text or positives or negatives or title or ""
+        code = detect_language(sample[:_DETECTION_SAMPLE]) if sample else None
+    return code
+
+
+def _rating_opinions(
+    aspects: list[str], *, number: int, rating: float | None
 ) -> list[AspectOpinion]:
-    tables = TABLES.get(language or "", _ANY_LANGUAGE)
-    polarity: Polarity = "positive" if positive else "negative"
-    source: Source = "positives" if positive else "negatives"
-    score = 1.0 if positive else -1.0
-    out: list[AspectOpinion] = []
-    number = first
-    for aspects in _field_parts(field, tables=tables):
-        if aspects:
-            out.extend(opinion(a, polarity, score, source, number) for a in aspects)
-            number += 1
-    return out
-
-
-def _rating_opinions(parts: list[list[str]], *, rating: float | None) -> list[AspectOpinion]:
     if rating is None or _NEGATIVE_RATING <= rating < _POSITIVE_RATING:
         return []
     polarity: Polarity = "positive" if rating >= _POSITIVE_RATING else "negative"
     score = round(max(-1.0, min(1.0, (rating - 6.0) / 4.0)), 3)
-    return [
-        opinion(aspect, polarity, score, "rating", number)
-        for number, aspects in enumerate(parts)
-        for aspect in aspects
-    ]
+    return [opinion(aspect, polarity, score, "rating", number) for aspect in aspects]
+
+
+def _sentence_opinions(
+    sentence: _Sentence, *, number: int, rating: float | None
+) -> list[AspectOpinion]:
+    found = sentence.found
+    if sentence.part in ("positives", "negatives"):
+        positive = sentence.part == "positives"
+        polarity: Polarity = "positive" if positive else "negative"
+        source: Source = "positives" if positive else "negatives"
+        return [opinion(a, polarity, 1.0 if positive else -1.0, source, number) for a in found]
+    if isinstance(found, dict):
+        return _opinions(found, sentence=number, source="text")
+    return _rating_opinions(found, number=number, rating=rating)
 
 
 def analyze_review(
@@ -160,35 +233,28 @@ def analyze_review(
     rating_normalized: float | None,
 ) -> ReviewAspects:
     """All aspect opinions of a review: one per (aspect, sentence); the caller aggregates."""
-    code = normalize_language(language)
-    if code is None:
-        sample = text or positives or negatives or title or ""
-        code = detect_language(sample[:_DETECTION_SAMPLE]) if sample else None
-    tables = TABLES.get(code) if code else None
+    fields = {"title": title, "text": text, "positives": positives, "negatives": negatives}
+    code = _resolved_language(**fields, language=language)
     opinions: list[AspectOpinion] = []
-    number = 0
-    if tables is not None:
-        for scores in text_scores(text, tables=tables) if text else ():
-            if scores:
-                opinions.extend(_opinions(scores, sentence=number, source="text"))
-            number += 1
-        if title and title.strip():
-            scores = _title_scores(title, tables=tables)
-            opinions.extend(_opinions(scores, sentence=number, source="text"))
-            number += 1
-    else:
-        parts = cue_parts(text, tables=_ANY_LANGUAGE, at_commas=False) if text else []
-        if title and title.strip():
-            parts.append(cue_aspects(title, tables=_ANY_LANGUAGE))
-        opinions.extend(_rating_opinions(parts, rating=rating_normalized))
-        number = len(parts)
-    for field, positive in ((positives, True), (negatives, False)):
-        if field and field.strip():
-            found = _field_opinions(field, positive=positive, first=number, language=code)
-            opinions.extend(found)
-            if found:
-                number = found[-1].sentence + 1
+    for number, sentence in enumerate(_sentences(**fields, code=code, written=False)):
+        opinions.extend(_sentence_opinions(sentence, number=number, rating=rating_normalized))
     return ReviewAspects(language=code, opinions=tuple(opinions))
+
+
+def review_sentences(
+    *,
+    title: str | None,
+    text: str | None,
+    positives: str | None,
+    negatives: str | None,
+    language: str | None,
+) -> list[str]:
+    """The review's sentences as written, numbered as analyze_review numbers them: opinion
+    `sentence` N was found in item N. `language` as stored with the opinions (given or
+    detected), so both take the same path."""
+    fields = {"title": title, "text": text, "positives": positives, "negatives": negatives}
+    code = _resolved_language(**fields, language=language)
+    return [s.text or "" for s in _sentences(**fields, code=code, written=True)]
 
 
 def keyword_aspects(text: str, *, language: str | None) -> list[str]:
