@@ -2,7 +2,8 @@
 runner caught up: per aspect, the reviews' own sentences of that aspect and polarity (not
 whole reviews), the strongest first, from distinct reviews, at most `per_aspect` each; one
 aspect on request; 404 for no such hotel, "not_analysed" for one the runner has not reached;
-422 for an unknown aspect or a bound out of range."""
+422 for an unknown aspect or a bound out of range; cached, and replaced once the runner has
+analysed the hotel's reviews."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from hotelreviews.intelligence.aspects import analyze_sentence
 from hotelreviews.intelligence.runner import catch_up
 from tests.support.api_client import api_client
 from tests.support.builders import Catalog
+from tests.support.cache import changed, with_response_cache
 
 START = datetime(2025, 2, 3, 9, tzinfo=UTC)
 COMMENTS = [
@@ -63,18 +65,23 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.fixture
-async def hotel_id(engine: AsyncEngine, settings: Settings, tmp_path: Path) -> int:
-    """The hotel's reviews ingested and analysed; its id."""
+async def _ingest(engine: AsyncEngine, settings: Settings, tmp_path: Path) -> int:
     feed = tmp_path / "group_samples_2025-03-01.jsonl"
     feed.write_text("".join(json.dumps(_line(n, c)) + "\n" for n, c in enumerate(COMMENTS)))
     await ingest_paths(engine=engine, settings=settings, paths=[str(feed)])
-    await catch_up(engine=engine, settings=settings)
     async with engine.connect() as connection:
         found = await connection.execute(
             sa.select(hotels.c.id).where(hotels.c.external_id == "SAMPLES")
         )
         return found.scalar_one()
+
+
+@pytest.fixture
+async def hotel_id(engine: AsyncEngine, settings: Settings, tmp_path: Path) -> int:
+    """The hotel's reviews ingested and analysed; its id."""
+    ingested = await _ingest(engine, settings, tmp_path)
+    await catch_up(engine=engine, settings=settings)
+    return ingested
 
 
 def _said(sentence: str) -> set[tuple[str, str]]:
@@ -147,3 +154,20 @@ async def test_no_such_hotel_is_404_an_unanalysed_one_says_so_and_bad_input_422(
     for refused in (bad_aspect, too_many, none):
         assert refused.status_code == 422
         assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_cached_samples_are_replaced_once_the_runner_has_analysed_the_reviews(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    cached = with_response_cache(settings)
+    ingested = await _ingest(engine, cached, tmp_path)
+    url = f"/api/v1/hotels/{ingested}/aspect-samples"
+    async with api_client(cached) as client:
+        before = await client.get(url)
+        assert before.json()["status"] == "not_analysed"
+        assert before.headers["cache-control"].startswith("public")
+
+        await catch_up(engine=engine, settings=cached)
+
+        after = await changed(client, url, before.content)
+    assert after.json()["status"] == "analysed"
