@@ -65,7 +65,7 @@
           el("span", { class: "cited", text: " — " + day(sample.review_date) + ", " + sample.provider })));
       }
     }
-    return items.length ? el("ul", { class: "samples" }, ...items) : el("span", { text: "–" });
+    return items.length ? el("ul", { class: "samples", "aria-label": "What guests said" }, ...items) : el("span", { class: "cited", text: "No recent sentences." });
   }
 
   async function showReputation() {
@@ -89,18 +89,19 @@
     if (aspects.length) {
       const said = (samples && samples.aspects) || {};
       const table = el("table", { class: "aspects" },
-        el("caption", { text: "Aspect scores (0–100) and what recent reviews said" }),
-        el("thead", {}, el("tr", {},
-          el("th", { scope: "col", text: "Aspect" }), el("th", { scope: "col", text: "Score" }),
-          el("th", { scope: "col", text: "Mentions" }), el("th", { scope: "col", text: "What guests said" }))));
+        el("caption", { text: "Aspect scores (0–100), each with what recent reviews said" }),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Aspect" }), el("th", { scope: "col", text: "Score" }), el("th", { scope: "col", text: "Mentions" }))));
       const body = el("tbody");
       for (const [name, aspect] of aspects) {
         const label = name.replaceAll("_", " ");
+        const heading = "aspect-score-" + name;
         body.append(el("tr", { "data-aspect": name },
-          el("th", { scope: "row", text: label }),
+          el("th", { scope: "row", id: heading, text: label }),
           el("td", {}, el("meter", { min: 0, max: 100, value: aspect.score, "aria-label": label + " score" }), " " + aspect.score.toFixed(0)),
-          el("td", { text: aspect.mentions.toLocaleString("en") }),
-          el("td", {}, samples ? samplesOf(said[name]) : el("span", { text: "Unavailable" }))));
+          el("td", { text: aspect.mentions.toLocaleString("en") })));
+        // Under the score, across the table's width: quotes need the room on a phone.
+        body.append(el("tr", { class: "said", "data-aspect": name },
+          el("td", { colspan: 3, headers: heading }, samples ? samplesOf(said[name]) : el("span", { text: "Sample sentences unavailable." }))));
       }
       table.append(body);
       box.append(table);
