@@ -9,10 +9,10 @@ Sentences are numbered: the text's from 0, then the title, then each positives/n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from math import sqrt
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from hotelreviews.intelligence.aspects import cues_de, cues_en, cues_es, cues_fr
 from hotelreviews.intelligence.aspects.clauses import (
@@ -127,74 +127,82 @@ def _title_scores(title: str, *, tables: Tables) -> dict[str, float]:
     return scores
 
 
-class _Sentence(NamedTuple):
-    """One numbered sentence of a review (its number is its position in _sentences)."""
-
-    part: Part
-    text: str | None  # as written; None when the caller asked for the analysis only
-    found: dict[str, float] | list[str]  # per-aspect scores (covered language), else cues
+# One part of a review cut into the sentences the analysis counts, numbered in order: (name,
+# each sentence as written or None when only the analysis was asked, per sentence its scores
+# in a covered language or its cues' aspects). A plain tuple: built for every review analysed.
+_Part = tuple[Part, list[str] | None, list[Any]]
 
 
-def _text_cuts(
-    text: str, *, cut: Callable[[str], list[Any]], written: bool
-) -> Iterator[tuple[str | None, Any]]:
-    # The analysis reads the whole text in one pass; the written sentences cut it first and
-    # analyse each piece alone: the same sentences, since every analysis restarts at an end.
+def _analysed_text(text: str, *, tables: Tables | None) -> list[Any]:
+    if tables is not None:
+        return text_scores(text, tables=tables)
+    return cue_parts(text, tables=_ANY_LANGUAGE, at_commas=False)
+
+
+def _piece_by_piece(
+    pieces: list[str], analyse: Callable[[str], list[Any]]
+) -> tuple[list[str], list[Any]]:
+    """Each piece's sentences (the piece as written beside each)."""
+    pairs = [(piece, one) for piece in pieces for one in analyse(piece)]
+    return [piece for piece, _ in pairs], [one for _, one in pairs]
+
+
+def _cut_text(text: str, *, tables: Tables | None, written: bool) -> _Part:
     if not written:
-        return ((None, found) for found in cut(text))
-    return (
-        (piece, found) for piece in sentence_pieces(text, at_commas=False) for found in cut(piece)
-    )
+        return ("text", None, _analysed_text(text, tables=tables))  # in one pass
+    # Piece by piece, the same sentences: every analysis restarts at a sentence end, and a
+    # piece of no words gives none.
+    pieces = sentence_pieces(text, at_commas=False)
+    return ("text", *_piece_by_piece(pieces, partial(_analysed_text, tables=tables)))
 
 
-def _sentences(
+def _field_aspects(field: str, *, tables: Tables) -> list[list[str]]:
+    return [aspects for aspects in _field_parts(field, tables=tables) if aspects]
+
+
+def _cut_field(field: str, *, name: Part, tables: Tables, written: bool) -> _Part:
+    # Only the parts naming an aspect are numbered.
+    if not written:
+        return (name, None, _field_aspects(field, tables=tables))
+    pieces = sentence_pieces(field, at_commas=True)
+    return (name, *_piece_by_piece(pieces, partial(_field_aspects, tables=tables)))
+
+
+def _parts(
     *,
     title: str | None,
     text: str | None,
     positives: str | None,
     negatives: str | None,
-    code: str | None,
+    tables: Tables | None,
     written: bool,
-) -> Iterator[_Sentence]:
-    """The review's sentences in the order they are numbered: the text's, the title, then
-    each positives/negatives part naming an aspect; with `written`, each with its text."""
-    tables = TABLES.get(code) if code else None
-    has_title = bool(title and title.strip())
-    if tables is not None:
-        if text:
-            scores = partial(text_scores, tables=tables)
-            for piece, found in _text_cuts(text, cut=scores, written=written):
-                yield _Sentence("text", piece, found)
-        if title and has_title:
-            yield _Sentence("title", title, _title_scores(title, tables=tables))
-    else:
-        if text:
-            cues = partial(cue_parts, tables=_ANY_LANGUAGE, at_commas=False)
-            for piece, found in _text_cuts(text, cut=cues, written=written):
-                yield _Sentence("text", piece, found)
-        if title and has_title:
-            yield _Sentence("title", title, cue_aspects(title, tables=_ANY_LANGUAGE))
-    field_tables = tables or _ANY_LANGUAGE
-    for field, part in ((positives, "positives"), (negatives, "negatives")):
+) -> list[_Part]:
+    """The review's parts in the order their sentences are numbered: the text's sentences,
+    the title, each positives part naming an aspect, then each such negatives part."""
+    parts: list[_Part] = []
+    if text:
+        parts.append(_cut_text(text, tables=tables, written=written))
+    if title and title.strip():
+        found = (
+            _title_scores(title, tables=tables)
+            if tables is not None
+            else cue_aspects(title, tables=_ANY_LANGUAGE)
+        )
+        parts.append(("title", [title] if written else None, [found]))
+    for field, name in ((positives, "positives"), (negatives, "negatives")):
         if field and field.strip():
-            pieces = sentence_pieces(field, at_commas=True) if written else (field,)
-            for piece in pieces:
-                for aspects in _field_parts(piece, tables=field_tables):
-                    if aspects:
-                        yield _Sentence(part, piece if written else None, aspects)
+            parts.append(
+                _cut_field(field, name=name, tables=tables or _ANY_LANGUAGE, written=written)
+            )
+    return parts
 
 
 def _resolved_language(
-    *,
-    title: str | None,
-    text: str | None,
-    positives: str | None,
-    negatives: str | None,
-    language: str | None,
+    language: str | None, *, title: str | None, text: str | None, fields: tuple[str | None, ...]
 ) -> str | None:
     code = normalize_language(language)
     if code is None:
-        sample = text or positives or negatives or title or ""
+        sample = text or fields[0] or fields[1] or title or ""
         code = detect_language(sample[:_DETECTION_SAMPLE]) if sample else None
     return code
 
@@ -209,20 +217,6 @@ def _rating_opinions(
     return [opinion(aspect, polarity, score, "rating", number) for aspect in aspects]
 
 
-def _sentence_opinions(
-    sentence: _Sentence, *, number: int, rating: float | None
-) -> list[AspectOpinion]:
-    found = sentence.found
-    if sentence.part in ("positives", "negatives"):
-        positive = sentence.part == "positives"
-        polarity: Polarity = "positive" if positive else "negative"
-        source: Source = "positives" if positive else "negatives"
-        return [opinion(a, polarity, 1.0 if positive else -1.0, source, number) for a in found]
-    if isinstance(found, dict):
-        return _opinions(found, sentence=number, source="text")
-    return _rating_opinions(found, number=number, rating=rating)
-
-
 def analyze_review(
     *,
     title: str | None,
@@ -233,11 +227,31 @@ def analyze_review(
     rating_normalized: float | None,
 ) -> ReviewAspects:
     """All aspect opinions of a review: one per (aspect, sentence); the caller aggregates."""
-    fields = {"title": title, "text": text, "positives": positives, "negatives": negatives}
-    code = _resolved_language(**fields, language=language)
+    code = _resolved_language(language, title=title, text=text, fields=(positives, negatives))
+    tables = TABLES.get(code) if code else None
+    parts = _parts(
+        title=title, text=text, positives=positives, negatives=negatives, tables=tables,
+        written=False,
+    )  # fmt: skip
     opinions: list[AspectOpinion] = []
-    for number, sentence in enumerate(_sentences(**fields, code=code, written=False)):
-        opinions.extend(_sentence_opinions(sentence, number=number, rating=rating_normalized))
+    number = 0
+    for name, _, found in parts:
+        if name == "positives" or name == "negatives":
+            positive = name == "positives"
+            polarity: Polarity = "positive" if positive else "negative"
+            score = 1.0 if positive else -1.0
+            for aspects in found:
+                opinions.extend(opinion(a, polarity, score, name, number) for a in aspects)
+                number += 1
+        elif tables is not None:
+            for scores in found:
+                if scores:
+                    opinions.extend(_opinions(scores, sentence=number, source="text"))
+                number += 1
+        else:
+            for aspects in found:
+                opinions.extend(_rating_opinions(aspects, number=number, rating=rating_normalized))
+                number += 1
     return ReviewAspects(language=code, opinions=tuple(opinions))
 
 
@@ -252,9 +266,12 @@ def review_sentences(
     """The review's sentences as written, numbered as analyze_review numbers them: opinion
     `sentence` N was found in item N. `language` as stored with the opinions (given or
     detected), so both take the same path."""
-    fields = {"title": title, "text": text, "positives": positives, "negatives": negatives}
-    code = _resolved_language(**fields, language=language)
-    return [s.text or "" for s in _sentences(**fields, code=code, written=True)]
+    code = _resolved_language(language, title=title, text=text, fields=(positives, negatives))
+    parts = _parts(
+        title=title, text=text, positives=positives, negatives=negatives,
+        tables=TABLES.get(code) if code else None, written=True,
+    )  # fmt: skip
+    return [sentence for _, texts, _ in parts for sentence in texts or ()]
 
 
 def keyword_aspects(text: str, *, language: str | None) -> list[str]:
