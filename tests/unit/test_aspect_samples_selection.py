@@ -65,3 +65,10 @@ def test_the_same_words_are_shown_once_and_a_long_sentence_is_shortened() -> Non
 def test_every_asked_aspect_is_present_even_with_nothing_said() -> None:
     samples = aspect_samples([_row(1, text="Nice.")], aspects=("wifi", "noise"), per_aspect=2)
     assert samples == {a: {"positive": [], "negative": []} for a in ("wifi", "noise")}
+
+
+def test_a_sentence_not_naming_its_aspect_is_not_shown() -> None:
+    # As after a change of the rules: the stored number now points at another sentence.
+    stale = _row(1, text="The room was small. The staff were nice.")
+    stale.opinions = [["staff", "positive", 0.8, "text", 0]]
+    assert _said([stale, _row(2, text="Friendly staff.")]) == [(2, "Friendly staff.")]

@@ -7,6 +7,8 @@ Decisions, and why:
   nothing the score does not; they are shown only when written sentences run short.
 - Then the strongest |score| first, then the newest: a sample should be a clear opinion.
 - The same words twice ("Great location." in two reviews) are shown once.
+- A sentence must name its aspect (one of its cue words): an opinion stored by an older
+  version of the rules may number its sentences otherwise, and a wrong quote is worse than none.
 - Only the sentences chosen are cut out of their reviews (aspects.review_sentences), so a
   request analyses a handful of texts, not the 300 it reads.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Row
 
 from hotelreviews.intelligence.aspects import review_sentences
+from hotelreviews.intelligence.aspects.analyze import keyword_aspects
 
 POLARITIES = ("positive", "negative")
 FIELD_SOURCES = frozenset({"positives", "negatives"})
@@ -84,6 +87,8 @@ def _chosen(
             sentence = review.sentence(opinion[4])
             words = sentence.casefold().strip(" .!?…")
             if not words or words in seen_words:
+                continue
+            if opinion[0] not in keyword_aspects(sentence, language=review.row.language):
                 continue
             seen_words.add(words)
             used_reviews.add(review_id)
