@@ -41,6 +41,11 @@ def test_search_a_hotel_open_it_filter_and_page_its_reviews_then_search_text(
     # aspects by month drawn by uPlot (and given as tables), the similar hotels of its city.
     assert "Reputation index" in page.locator("#reputation").inner_text()
     assert page.locator("#reputation table.aspects tbody tr").count() > 0
+    # Under each aspect's score, what guests said: the reviews' own sentences, marked in words.
+    food = page.locator("#reputation tr[data-aspect='food'] .samples li").all_inner_texts()
+    assert any(s.startswith("Praised: Breakfast number") and "was excellent." in s for s in food)
+    assert any(s.startswith("Criticised: Breakfast number") and "was cold." in s for s in food)
+    assert all(" — 2025-" in s for s in food)  # each with its review's date and provider
     assert page.locator("#trend-chart canvas").count() == 1
     assert page.locator("#trend-table tbody tr").count() > 0
     assert page.locator("#aspect-chart canvas").count() == 1
@@ -146,6 +151,9 @@ def test_review_markup_is_shown_as_text_and_runs_nothing(served: Served, watched
     text = review.locator(".text").inner_text()
     assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(1)>" in text
     assert 'href="javascript:alert(1)"' in text
+    # The same text quoted as an aspect's sample sentence: text there too.
+    quoted = page.locator("#reputation .samples q").all_inner_texts()
+    assert any("<img src=x onerror=alert(1)>" in q for q in quoted)
     assert page.locator("main img, main script, main a[href^='javascript']").count() == 0
 
     open_page(watched, f"{served.base}/search?q=plumbing")

@@ -57,6 +57,7 @@ EXPECTED: dict[str, tuple[dict[str, Any] | None, set[str]]] = {
     "GET /api/v1/hotels/{hotel_id}/trend": (None, EVERYONE),
     "GET /api/v1/hotels/{hotel_id}/reputation": (None, EVERYONE),
     "GET /api/v1/hotels/{hotel_id}/competitive-set": (None, EVERYONE),
+    "GET /api/v1/hotels/{hotel_id}/aspect-samples": (None, EVERYONE),
     "GET /api/v1/hotels/{hotel_id}/similar": (None, EVERYONE),
     "GET /api/v1/recommendations": (None, EVERYONE),
     "GET /api/v1/recommendations/traveller-types": (None, EVERYONE),

@@ -39,6 +39,7 @@ from hotelreviews.ingestion.runs.routes import router as ingestions_router
 from hotelreviews.ingestion.uploads.routes import router as uploads_router
 from hotelreviews.intelligence.alerts.routes import router as alerts_router
 from hotelreviews.intelligence.recommend.routes import router as recommend_router
+from hotelreviews.intelligence.samples.routes import router as aspect_samples_router
 from hotelreviews.intelligence.standing.routes import router as reputation_router
 from hotelreviews.intelligence.standing.routes import uncached as competitive_set_router
 from hotelreviews.observability import exposition
@@ -183,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(alerts_router)
     api.include_router(reputation_router)  # /hotels/{hotel_id}/reputation
     api.include_router(competitive_set_router)  # /hotels/{hotel_id}/competitive-set
+    api.include_router(aspect_samples_router)  # /hotels/{hotel_id}/aspect-samples
     api.include_router(recommend_router)  # /hotels/{hotel_id}/similar, /recommendations
     api.include_router(events_router)
     app.include_router(api, dependencies=policy)

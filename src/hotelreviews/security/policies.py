@@ -88,6 +88,7 @@ POLICIES: dict[str, Policy] = {
     "GET /api/v1/hotels/{hotel_id}/trend": PUBLIC_READ,
     "GET /api/v1/hotels/{hotel_id}/reputation": PUBLIC_READ,
     "GET /api/v1/hotels/{hotel_id}/competitive-set": PUBLIC_READ,
+    "GET /api/v1/hotels/{hotel_id}/aspect-samples": PUBLIC_READ,
     "GET /api/v1/hotels/{hotel_id}/similar": PUBLIC_READ,
     "GET /api/v1/recommendations": PUBLIC_READ,
     "GET /api/v1/recommendations/traveller-types": PUBLIC_READ,

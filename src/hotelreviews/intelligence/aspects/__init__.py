@@ -5,7 +5,11 @@ polarity and small hand-written lexicons for German, French and Spanish, clause 
 contrast markers, negation. Fast enough to run on every review at ingestion; offline.
 """
 
-from hotelreviews.intelligence.aspects.analyze import analyze_review, analyze_sentence
+from hotelreviews.intelligence.aspects.analyze import (
+    analyze_review,
+    analyze_sentence,
+    review_sentences,
+)
 from hotelreviews.intelligence.aspects.language import detect_language
 from hotelreviews.intelligence.aspects.records import (
     ASPECTS,
@@ -24,4 +28,5 @@ __all__ = [
     "analyze_review",
     "analyze_sentence",
     "detect_language",
+    "review_sentences",
 ]

@@ -9,12 +9,16 @@ Sentences are numbered: the text's from 0, then the title, then each positives/n
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from math import sqrt
+from typing import Any, Literal
 
 from hotelreviews.intelligence.aspects import cues_de, cues_en, cues_es, cues_fr
 from hotelreviews.intelligence.aspects.clauses import (
     cue_aspects,
     cue_parts,
+    sentence_pieces,
     sentence_scores,
     text_scores,
 )
@@ -39,6 +43,7 @@ _OPINIONS: dict[tuple[str, str, float, str, int], AspectOpinion] = {}
 _OPINIONS_LIMIT = 100_000
 _BALANCED = 0.05  # |sum of valences| below this: no opinion
 _NORMALIZE = 4.0  # score = s / sqrt(s^2 + 4): a single "great" (VADER 3.1) maps to 0.84
+Part = Literal["text", "title", "positives", "negatives"]  # where in the review a sentence is
 
 
 def _union_words() -> LanguageWords:
@@ -122,32 +127,94 @@ def _title_scores(title: str, *, tables: Tables) -> dict[str, float]:
     return scores
 
 
-def _field_opinions(
-    field: str, *, positive: bool, first: int, language: str | None
+# One part of a review cut into the sentences the analysis counts, numbered in order: (name,
+# each sentence as written or None when only the analysis was asked, per sentence its scores
+# in a covered language or its cues' aspects). A plain tuple: built for every review analysed.
+_Part = tuple[Part, list[str] | None, list[Any]]
+
+
+def _analysed_text(text: str, *, tables: Tables | None) -> list[Any]:
+    if tables is not None:
+        return text_scores(text, tables=tables)
+    return cue_parts(text, tables=_ANY_LANGUAGE, at_commas=False)
+
+
+def _piece_by_piece(
+    pieces: list[str], analyse: Callable[[str], list[Any]]
+) -> tuple[list[str], list[Any]]:
+    """Each piece's sentences (the piece as written beside each)."""
+    pairs = [(piece, one) for piece in pieces for one in analyse(piece)]
+    return [piece for piece, _ in pairs], [one for _, one in pairs]
+
+
+def _cut_text(text: str, *, tables: Tables | None, written: bool) -> _Part:
+    if not written:
+        return ("text", None, _analysed_text(text, tables=tables))  # in one pass
+    # Piece by piece, the same sentences: every analysis restarts at a sentence end, and a
+    # piece of no words gives none.
+    pieces = sentence_pieces(text, at_commas=False)
+    return ("text", *_piece_by_piece(pieces, partial(_analysed_text, tables=tables)))
+
+
+def _field_aspects(field: str, *, tables: Tables) -> list[list[str]]:
+    return [aspects for aspects in _field_parts(field, tables=tables) if aspects]
+
+
+def _cut_field(field: str, *, name: Part, tables: Tables, written: bool) -> _Part:
+    # Only the parts naming an aspect are numbered.
+    if not written:
+        return (name, None, _field_aspects(field, tables=tables))
+    pieces = sentence_pieces(field, at_commas=True)
+    return (name, *_piece_by_piece(pieces, partial(_field_aspects, tables=tables)))
+
+
+def _parts(
+    *,
+    title: str | None,
+    text: str | None,
+    positives: str | None,
+    negatives: str | None,
+    tables: Tables | None,
+    written: bool,
+) -> list[_Part]:
+    """The review's parts in the order their sentences are numbered: the text's sentences,
+    the title, each positives part naming an aspect, then each such negatives part."""
+    parts: list[_Part] = []
+    if text:
+        parts.append(_cut_text(text, tables=tables, written=written))
+    if title and title.strip():
+        found = (
+            _title_scores(title, tables=tables)
+            if tables is not None
+            else cue_aspects(title, tables=_ANY_LANGUAGE)
+        )
+        parts.append(("title", [title] if written else None, [found]))
+    for field, name in ((positives, "positives"), (negatives, "negatives")):
+        if field and field.strip():
+            parts.append(
+                _cut_field(field, name=name, tables=tables or _ANY_LANGUAGE, written=written)
+            )
+    return parts
+
+
+def _resolved_language(
+    language: str | None, *, title: str | None, text: str | None, fields: tuple[str | None, ...]
+) -> str | None:
+    code = normalize_language(language)
+    if code is None:
+        sample = text or fields[0] or fields[1] or title or ""
+        code = detect_language(sample[:_DETECTION_SAMPLE]) if sample else None
+    return code
+
+
+def _rating_opinions(
+    aspects: list[str], *, number: int, rating: float | None
 ) -> list[AspectOpinion]:
-    tables = TABLES.get(language or "", _ANY_LANGUAGE)
-    polarity: Polarity = "positive" if positive else "negative"
-    source: Source = "positives" if positive else "negatives"
-    score = 1.0 if positive else -1.0
-    out: list[AspectOpinion] = []
-    number = first
-    for aspects in _field_parts(field, tables=tables):
-        if aspects:
-            out.extend(opinion(a, polarity, score, source, number) for a in aspects)
-            number += 1
-    return out
-
-
-def _rating_opinions(parts: list[list[str]], *, rating: float | None) -> list[AspectOpinion]:
     if rating is None or _NEGATIVE_RATING <= rating < _POSITIVE_RATING:
         return []
     polarity: Polarity = "positive" if rating >= _POSITIVE_RATING else "negative"
     score = round(max(-1.0, min(1.0, (rating - 6.0) / 4.0)), 3)
-    return [
-        opinion(aspect, polarity, score, "rating", number)
-        for number, aspects in enumerate(parts)
-        for aspect in aspects
-    ]
+    return [opinion(aspect, polarity, score, "rating", number) for aspect in aspects]
 
 
 def analyze_review(
@@ -160,35 +227,51 @@ def analyze_review(
     rating_normalized: float | None,
 ) -> ReviewAspects:
     """All aspect opinions of a review: one per (aspect, sentence); the caller aggregates."""
-    code = normalize_language(language)
-    if code is None:
-        sample = text or positives or negatives or title or ""
-        code = detect_language(sample[:_DETECTION_SAMPLE]) if sample else None
+    code = _resolved_language(language, title=title, text=text, fields=(positives, negatives))
     tables = TABLES.get(code) if code else None
+    parts = _parts(
+        title=title, text=text, positives=positives, negatives=negatives, tables=tables,
+        written=False,
+    )  # fmt: skip
     opinions: list[AspectOpinion] = []
     number = 0
-    if tables is not None:
-        for scores in text_scores(text, tables=tables) if text else ():
-            if scores:
-                opinions.extend(_opinions(scores, sentence=number, source="text"))
-            number += 1
-        if title and title.strip():
-            scores = _title_scores(title, tables=tables)
-            opinions.extend(_opinions(scores, sentence=number, source="text"))
-            number += 1
-    else:
-        parts = cue_parts(text, tables=_ANY_LANGUAGE, at_commas=False) if text else []
-        if title and title.strip():
-            parts.append(cue_aspects(title, tables=_ANY_LANGUAGE))
-        opinions.extend(_rating_opinions(parts, rating=rating_normalized))
-        number = len(parts)
-    for field, positive in ((positives, True), (negatives, False)):
-        if field and field.strip():
-            found = _field_opinions(field, positive=positive, first=number, language=code)
-            opinions.extend(found)
-            if found:
-                number = found[-1].sentence + 1
+    for name, _, found in parts:
+        if name == "positives" or name == "negatives":
+            positive = name == "positives"
+            polarity: Polarity = "positive" if positive else "negative"
+            score = 1.0 if positive else -1.0
+            for aspects in found:
+                opinions.extend(opinion(a, polarity, score, name, number) for a in aspects)
+                number += 1
+        elif tables is not None:
+            for scores in found:
+                if scores:
+                    opinions.extend(_opinions(scores, sentence=number, source="text"))
+                number += 1
+        else:
+            for aspects in found:
+                opinions.extend(_rating_opinions(aspects, number=number, rating=rating_normalized))
+                number += 1
     return ReviewAspects(language=code, opinions=tuple(opinions))
+
+
+def review_sentences(
+    *,
+    title: str | None,
+    text: str | None,
+    positives: str | None,
+    negatives: str | None,
+    language: str | None,
+) -> list[str]:
+    """The review's sentences as written, numbered as analyze_review numbers them: opinion
+    `sentence` N was found in item N. `language` as stored with the opinions (given or
+    detected), so both take the same path."""
+    code = _resolved_language(language, title=title, text=text, fields=(positives, negatives))
+    parts = _parts(
+        title=title, text=text, positives=positives, negatives=negatives,
+        tables=TABLES.get(code) if code else None, written=True,
+    )  # fmt: skip
+    return [sentence for _, texts, _ in parts for sentence in texts or ()]
 
 
 def keyword_aspects(text: str, *, language: str | None) -> list[str]:

@@ -42,6 +42,10 @@ _PUNCTUATION = re.compile(
     r"[.!?:()\"/'\u00ab\u00bb\u201c\u201d\u201e\u00a1\u00bf\u2013\u2014\-\[\]*+&%$#@~<>=|{}\u3001]+"
 )
 _CUTS = frozenset({",", ";", SENTENCE_MARK})  # where a positives/negatives field is cut
+# The same cuts in the original text, for showing a sentence as written (sentence_pieces).
+_END_PATTERN = "|".join(re.escape(end) for end in _ENDS)
+_SENTENCE_CUT = re.compile(f"({_END_PATTERN})")
+_FIELD_CUT = re.compile(f"({_END_PATTERN}|[,;])")
 _NEGATION_WINDOW = 3
 _NEGATION_DAMPING = -0.74  # VADER's N_SCALAR: "not great" is weaker than "bad"
 _TOO = -1.5  # valence of "too small", "zu laut", "trop cher"
@@ -231,6 +235,18 @@ def cue_parts(text: str, *, tables: Tables, at_commas: bool) -> list[list[str]]:
     if words:
         parts.append(seen)
     return parts
+
+
+def sentence_pieces(text: str, *, at_commas: bool) -> list[str]:
+    """`text` cut where tokens_of puts a sentence end (and also at , and ; with `at_commas`),
+    as written: a piece tokenizes to one sentence of text_scores or one part of cue_parts, or
+    to none (no words); analyze.review_sentences keeps the ones the analyser counted."""
+    # split() with a group alternates piece, cut, piece, ...: a sentence keeps its "!" or "?"
+    # (alone, without the space after it, no end to tokens_of); a field part drops its comma.
+    split = (_FIELD_CUT if at_commas else _SENTENCE_CUT).split(text)
+    ends = [*split[1::2], ""]
+    pieces = [(piece + end).strip() for piece, end in zip(split[::2], ends, strict=True)]
+    return [piece.rstrip(",;").rstrip() for piece in pieces] if at_commas else pieces
 
 
 def cue_aspects(text: str, *, tables: Tables) -> list[str]:

@@ -1,5 +1,6 @@
-/* A hotel's page (/hotels/{id}): its figures, reputation, rating histogram, monthly trend
-   and aspects by month (uPlot), similar hotels and its reviews under the form's filters. */
+/* A hotel's page (/hotels/{id}): its figures, reputation (aspect scores with what guests said),
+   rating histogram, monthly trend and aspects by month (uPlot), similar hotels and its reviews
+   under the form's filters. */
 "use strict";
 
 (function () {
@@ -70,9 +71,28 @@
     }
   }
 
+  /* What guests said about one aspect: its sample sentences, praise and complaint marked in
+     words (not colour alone), each quoted as plain text with its review's date and provider. */
+  function samplesOf(lists) {
+    const items = [];
+    for (const [polarity, said] of [["positive", "Praised"], ["negative", "Criticised"]]) {
+      for (const sample of (lists && lists[polarity]) || []) {
+        items.push(el("li", { class: "sample " + polarity },
+          el("span", { class: "said", text: said + ": " }),
+          el("q", { text: sample.sentence }),
+          el("span", { class: "cited", text: " — " + day(sample.review_date) + ", " + sample.provider })));
+      }
+    }
+    return items.length ? el("ul", { class: "samples", "aria-label": "What guests said" }, ...items) : el("span", { class: "cited", text: "No recent sentences." });
+  }
+
   async function showReputation() {
     const box = document.getElementById("reputation");
-    const reputation = await api(base + "/reputation");
+    // The samples are a garnish: the scores show without them if their request fails.
+    const [reputation, samples] = await Promise.all([
+      api(base + "/reputation"),
+      api(base + "/aspect-samples").catch(() => null),
+    ]);
     if (reputation.status !== "scored") {
       box.replaceChildren(el("p", { text: "Not scored yet" + (reputation.reason ? ": " + reputation.reason : ".") }));
       return;
@@ -85,16 +105,21 @@
     box.replaceChildren(figures);
     const aspects = Object.entries(reputation.aspects || {}).sort((a, b) => b[1].score - a[1].score);
     if (aspects.length) {
+      const said = (samples && samples.aspects) || {};
       const table = el("table", { class: "aspects" },
-        el("caption", { text: "Aspect scores (0–100)" }),
+        el("caption", { text: "Aspect scores (0–100), each with what recent reviews said" }),
         el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Aspect" }), el("th", { scope: "col", text: "Score" }), el("th", { scope: "col", text: "Mentions" }))));
       const body = el("tbody");
       for (const [name, aspect] of aspects) {
         const label = name.replaceAll("_", " ");
-        body.append(el("tr", {},
-          el("th", { scope: "row", text: label }),
+        const heading = "aspect-score-" + name;
+        body.append(el("tr", { "data-aspect": name },
+          el("th", { scope: "row", id: heading, text: label }),
           el("td", {}, el("meter", { min: 0, max: 100, value: aspect.score, "aria-label": label + " score" }), " " + aspect.score.toFixed(0)),
           el("td", { text: aspect.mentions.toLocaleString("en") })));
+        // Under the score, across the table's width: quotes need the room on a phone.
+        body.append(el("tr", { class: "said", "data-aspect": name },
+          el("td", { colspan: 3, headers: heading }, samples ? samplesOf(said[name]) : el("span", { text: "Sample sentences unavailable." }))));
       }
       table.append(body);
       box.append(table);
