@@ -26,7 +26,15 @@ import pytest
 
 from hotelreviews.core.settings import Settings
 from tests.browser.conftest import ADMIN, PASSWORD, ROOT, until_ready
-from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page, sign_in
+from tests.browser.watching import (
+    DESKTOP,
+    PHONE,
+    Watched,
+    axe_ready_page,
+    check_page,
+    open_page,
+    sign_in,
+)
 from tests.conftest import BACKENDS
 from tests.support.cli import run_cli
 from tests.support.pg_regions import (
@@ -112,10 +120,8 @@ def test_the_cluster_panel_has_the_policy_no_serious_axe_finding_and_screenshots
     label: str,
     viewport: dict,
 ) -> None:
-    context = browser.new_context(viewport=viewport)
-    context.add_init_script(script=axe_source)  # as in test_explorer: outside the page's policy
-    try:
-        watched = Watched(context.new_page())
+    with axe_ready_page(browser, viewport=viewport, axe_source=axe_source) as page:
+        watched = Watched(page)
         _open_panel(watched, replicated.base)
         response = open_page(watched, replicated.base + CLUSTER)  # the page itself, checked
         watched.page.locator("#dependencies > li").first.wait_for()
@@ -127,8 +133,6 @@ def test_the_cluster_panel_has_the_policy_no_serious_axe_finding_and_screenshots
             viewport=viewport,
             screenshots=screenshots,
         )
-    finally:
-        context.close()
 
 
 def test_the_panel_lists_the_replica_with_its_lag_and_follows_it_degraded_then_down(

@@ -23,7 +23,15 @@ from tests.browser.conftest import (
     PASSWORD,
     Served,
 )
-from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page, sign_in
+from tests.browser.watching import (
+    DESKTOP,
+    PHONE,
+    Watched,
+    axe_ready_page,
+    check_page,
+    open_page,
+    sign_in,
+)
 
 pytestmark = pytest.mark.xdist_group("browser")  # one served platform and one browser
 
@@ -194,10 +202,8 @@ def test_a_sign_in_link_never_leads_off_the_site(served: Served, watched: Watche
 def test_the_dashboard_has_the_policy_no_violation_no_serious_axe_finding_and_screenshots(
     served: Served, browser: Any, axe_source: str, screenshots: Path, label: str, viewport: dict
 ) -> None:
-    context = browser.new_context(viewport=viewport)
-    context.add_init_script(script=axe_source)  # as in test_explorer: outside the page's policy
-    try:
-        watched = Watched(context.new_page())
+    with axe_ready_page(browser, viewport=viewport, axe_source=axe_source) as page:
+        watched = Watched(page)
         open_page(watched, f"{served.base}/login?next={quote(_dashboard(served))}")
         _sign_in(watched)
         response = open_page(watched, served.base + _dashboard(served))
@@ -210,8 +216,6 @@ def test_the_dashboard_has_the_policy_no_violation_no_serious_axe_finding_and_sc
             viewport=viewport,
             screenshots=screenshots,
         )
-    finally:
-        context.close()
 
 
 def test_a_manager_is_offered_their_hotel_and_acknowledges_an_alert_with_a_note(

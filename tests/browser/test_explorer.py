@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.browser.conftest import BUSY_HOTEL, HOTEL_WITH_XSS, XSS_TITLE, Served
-from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page
+from tests.browser.watching import DESKTOP, PHONE, Watched, axe_ready_page, check_page, open_page
 
 pytestmark = pytest.mark.xdist_group("browser")  # one served platform and one browser
 
@@ -177,12 +177,8 @@ def test_each_page_has_the_policy_no_violation_no_serious_axe_finding_and_screen
     served: Served, browser: Any, axe_source: str, screenshots: Path, name: str
 ) -> None:
     for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        context = browser.new_context(viewport=viewport)
-        # Through the browser's debugging protocol, before the page's own scripts: the page's
-        # strict policy (no inline script) does not apply to it, and stays on for the page.
-        context.add_init_script(script=axe_source)
-        try:
-            watched = Watched(context.new_page())
+        with axe_ready_page(browser, viewport=viewport, axe_source=axe_source) as page:
+            watched = Watched(page)
             path = PAGES[name].format(busy=served.hotel_ids[BUSY_HOTEL])
             response = open_page(watched, served.base + path)
             check_page(
@@ -193,8 +189,6 @@ def test_each_page_has_the_policy_no_violation_no_serious_axe_finding_and_screen
                 viewport=viewport,
                 screenshots=screenshots,
             )
-        finally:
-            context.close()
 
 
 def test_the_explorers_first_page_transfers_under_200_kb(served: Served, browser: Any) -> None:

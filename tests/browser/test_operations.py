@@ -33,7 +33,15 @@ from tests.browser.conftest import (
     PASSWORD,
     Served,
 )
-from tests.browser.watching import DESKTOP, PHONE, Watched, check_page, open_page, sign_in
+from tests.browser.watching import (
+    DESKTOP,
+    PHONE,
+    Watched,
+    axe_ready_page,
+    check_page,
+    open_page,
+    sign_in,
+)
 from tests.support.feeds import nested_line
 from tests.support.processes import die_with_parent, stop_process
 from tests.support.workers import QUICK
@@ -439,10 +447,7 @@ def test_each_console_page_has_the_policy_no_violation_no_serious_axe_finding_an
     label: str,
     viewport: dict,
 ) -> None:
-    context = browser.new_context(viewport=viewport)
-    context.add_init_script(script=axe_source)  # as in test_explorer: outside the page's policy
-    try:
-        page = context.new_page()
+    with axe_ready_page(browser, viewport=viewport, axe_source=axe_source) as page:
         open_page(Watched(page), f"{served.base}/login?next=/operations")
         _sign_in(Watched(page))
         for name, path in PAGES.items():
@@ -457,5 +462,3 @@ def test_each_console_page_has_the_policy_no_violation_no_serious_axe_finding_an
                 viewport=viewport,
                 screenshots=screenshots,
             )
-    finally:
-        context.close()

@@ -3,6 +3,8 @@ and the checks every page passes (policy, console, axe-core, width, screenshot).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,19 @@ class Watched:
 
     def csp_violations(self) -> list[str]:
         return [text for text in self.console_errors if "Content Security Policy" in text]
+
+
+@contextmanager
+def axe_ready_page(browser: Any, *, viewport: dict, axe_source: str) -> Iterator[Any]:
+    """A new page of its own context at `viewport`, with axe-core added before the page's own
+    scripts — through the browser's debugging protocol, so the page's strict policy (no inline
+    script) does not apply to it and stays on for the page; closed after the block."""
+    context = browser.new_context(viewport=viewport)
+    context.add_init_script(script=axe_source)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def open_page(watched: Watched, url: str) -> Any:

@@ -24,6 +24,11 @@ NOT_SCORED_REASON = (
 )
 
 
+def _not_scored(hotel_id: int) -> dict[str, Any]:
+    """What an answer about a hotel not scored yet says of it (its figures are null)."""
+    return {"hotel_id": hotel_id, "status": "not_scored", "reason": NOT_SCORED_REASON}
+
+
 async def _scored(connection: AsyncConnection, *, hotel_id: int) -> Row[Any] | None:
     """The hotel's reputation row; None when not scored; HotelNotFound when no such hotel."""
     row = await repo.reputation_row(connection, hotel_id=hotel_id)
@@ -38,9 +43,7 @@ async def hotel_reputation_read(*, engine: AsyncEngine, hotel_id: int) -> dict[s
         row = await _scored(connection, hotel_id=hotel_id)
     if row is None:
         return {
-            "hotel_id": hotel_id,
-            "status": "not_scored",
-            "reason": NOT_SCORED_REASON,
+            **_not_scored(hotel_id),
             "index": None,
             "confidence": None,
             "reviews_effective": None,
@@ -74,9 +77,7 @@ async def competitive_set_read(
         if row is None:
             return {
                 **page_body([], None, 0 if page.include_total else None, page=page),
-                "hotel_id": hotel_id,
-                "status": "not_scored",
-                "reason": NOT_SCORED_REASON,
+                **_not_scored(hotel_id),
                 "city": None,
                 "band": None,
                 "rank": None,
