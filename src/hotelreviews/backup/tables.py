@@ -33,7 +33,10 @@ MAIN_TABLES = (
     "rejected_lines",
     "users",
     "api_keys",
+    "user_hotels",  # which hotels each manager manages
     "audit_events",
+    # Raised by the runner, but their states (acknowledged, resolved, with notes) are people's.
+    "alerts",
 )
 # Text of rows must not depend on the session: the same row gives the same text on any server.
 _SESSION = {
