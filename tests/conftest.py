@@ -20,12 +20,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hotelreviews.core import migrations
 from hotelreviews.core.database import create_engine
 from hotelreviews.core.settings import EMBEDDED_DATABASE_NAME, Settings
+from tests.browser.watching import SCREENSHOTS
 from tests.support.pg_server import PostgresServer
 from tests.support.redis_server import RedisServer
 
 SAMPLES_DIR = Path(__file__).parent / "data"
 BACKENDS = os.environ.get("HOTELREVIEWS_TEST_BACKENDS", "sqlite,postgresql").split(",")
 _database_numbers = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The browser tests' screenshots are this run's: cleared once, here, in the process that
+    starts the xdist workers (before any starts), since workers writing at once cannot."""
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

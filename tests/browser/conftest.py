@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ import httpx
 import pytest
 
 from hotelreviews.core.settings import Settings
-from tests.browser.watching import DESKTOP, Watched
+from tests.browser.watching import DESKTOP, SCREENSHOTS, Watched
 from tests.support.cli import run_cli
 from tests.support.feeds import nested_line
 from tests.support.pg_server import free_port
@@ -34,7 +33,6 @@ from tests.support.processes import start_serve, stop_process
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "src" / "hotelreviews" / "web" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",  # root in a container has no user namespaces for the sandbox
     "--disable-gpu",
@@ -234,8 +232,9 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
+    # Emptied once per run before any worker starts (tests/conftest.py): several workers
+    # write here at once, so none may clear it.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
 
 
