@@ -6,8 +6,10 @@ from __future__ import annotations
 import subprocess
 
 import orjson
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hotelreviews.audit.tables import audit_events
 from hotelreviews.core.settings import Settings
 from tests.support.api_client import api_client
 from tests.support.builders import Catalog
@@ -113,12 +115,25 @@ async def test_a_manager_is_given_hotels_at_creation_and_later_and_the_api_sees_
     added = _run(settings, "users", "hotels", "add", "mia", str(marina))
     listed = _run(settings, "users", "hotels", "list", "mia")
     removed = _run(settings, "users", "hotels", "remove", "mia", str(harbour))
+    # Taking away a hotel the user no longer has changes nothing, and audits nothing.
+    again = _run(settings, "users", "hotels", "remove", "mia", str(harbour))
 
     assert created.returncode == 0, created.stderr
     assert f"hotels: {harbour}" in created.stdout
     assert added.stdout.strip() == f"user mia manages hotels: {harbour}, {marina}"
     assert listed.stdout.split() == [str(harbour), str(marina)]
     assert removed.stdout.strip() == f"user mia manages hotels: {marina}"
+    assert again.stdout.strip() == f"user mia manages hotels: {marina}"
+    async with engine.connect() as connection:
+        audited = await connection.execute(
+            sa.select(audit_events.c.action, audit_events.c.details)
+            .where(audit_events.c.action.like("user.hotels_%"))
+            .order_by(audit_events.c.id)
+        )
+        assert [(action, details["hotel_ids"]) for action, details in audited] == [
+            ("user.hotels_add", [marina]),
+            ("user.hotels_remove", [harbour]),
+        ]
     async with api_client(settings) as client:
         login = await client.post(
             "/api/v1/auth/login", json={"username": "mia", "password": PASSWORD}

@@ -9,7 +9,7 @@ whole command, leaving nothing half-assigned.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -25,21 +25,11 @@ logger = logging.getLogger("hotelreviews.security")
 
 async def add_hotels(*, engine: AsyncEngine, username: str, hotel_ids: Iterable[int]) -> list[int]:
     """Let the user manage these hotels too; the user's hotels now."""
-    name = normalize_username(username)
-    async with write_transaction(engine) as connection:
-        user_id = await _user_id(connection, name)
-        added = await assign_hotels(connection, user_id=user_id, hotel_ids=hotel_ids, now=utcnow())
-        if added:
-            await audit.record(
-                connection,
-                action="user.hotels_add",
-                target_kind="user",
-                target_id=user_id,
-                details={"username": name, "hotel_ids": added},
-            )
-        hotels = await repo.hotel_ids_of(connection, user_id)
-    logger.info("user %s now manages hotels %s", name, sorted(hotels))
-    return sorted(hotels)
+
+    async def add(connection: AsyncConnection, user_id: int) -> list[int]:
+        return await assign_hotels(connection, user_id=user_id, hotel_ids=hotel_ids, now=utcnow())
+
+    return await _change(engine=engine, username=username, action="user.hotels_add", change=add)
 
 
 async def remove_hotels(
@@ -47,21 +37,41 @@ async def remove_hotels(
 ) -> list[int]:
     """Take these hotels away from the user (at once: read per request); the user's hotels
     now."""
+
+    async def take(connection: AsyncConnection, user_id: int) -> list[int]:
+        held = await repo.hotel_ids_of(connection, user_id)
+        taken = sorted(held & set(hotel_ids))
+        if taken:
+            await repo.remove(connection, user_id, taken)
+        return taken
+
+    return await _change(engine=engine, username=username, action="user.hotels_remove", change=take)
+
+
+async def _change(
+    *,
+    engine: AsyncEngine,
+    username: str,
+    action: str,
+    change: Callable[[AsyncConnection, int], Awaitable[list[int]]],
+) -> list[int]:
+    """Apply `change` to the user's hotels in one transaction, auditing the hotels it really
+    added or took (none: no audit event); the user's hotels now."""
     name = normalize_username(username)
-    wanted = sorted(set(hotel_ids))
     async with write_transaction(engine) as connection:
         user_id = await _user_id(connection, name)
-        if await repo.remove(connection, user_id, wanted):
+        changed = await change(connection, user_id)
+        if changed:
             await audit.record(
                 connection,
-                action="user.hotels_remove",
+                action=action,
                 target_kind="user",
                 target_id=user_id,
-                details={"username": name, "hotel_ids": wanted},
+                details={"username": name, "hotel_ids": changed},
             )
-        hotels = await repo.hotel_ids_of(connection, user_id)
-    logger.info("user %s now manages hotels %s", name, sorted(hotels))
-    return sorted(hotels)
+        hotels = sorted(await repo.hotel_ids_of(connection, user_id))
+    logger.info("user %s now manages hotels %s", name, hotels)
+    return hotels
 
 
 async def hotels_of_user(*, engine: AsyncEngine, username: str) -> list[int]:
