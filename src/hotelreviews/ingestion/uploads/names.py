@@ -23,6 +23,20 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _SUFFIXES = ", ".join(REVIEW_SUFFIXES)
 
 
+def _any_case(text: str) -> str:
+    # JSON Schema patterns have no case-insensitive flag: [jJ][lL] for "jl".
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+# What checked_name accepts, as the OpenAPI schema's pattern (it gives no reason; the route's
+# check does): no folder separator or control character, a review file's suffix in any case.
+NAME_PATTERN = (
+    r"^[^/\\\x00-\x1f\x7f]*("
+    + "|".join(_any_case(suffix) for suffix in sorted(REVIEW_SUFFIXES, key=len, reverse=True))
+    + ")$"
+)
+
+
 def checked_name(name: str) -> str:
     """The given file name if it may name an upload; InvalidUpload says why not."""
     if not name or len(name) > MAX_NAME_LENGTH:

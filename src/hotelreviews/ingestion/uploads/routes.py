@@ -24,14 +24,13 @@ from hotelreviews.api.deps import Db
 from hotelreviews.api.problem_details import PROBLEM_JSON, PROBLEMS, Problem, problem_response
 from hotelreviews.ingestion.runs.routes import IdempotencyKey, accepted
 from hotelreviews.ingestion.runs.schemas import IngestionRead
-from hotelreviews.ingestion.uploads.names import MAX_NAME_LENGTH, MEDIA_TYPES
+from hotelreviews.ingestion.uploads.names import MAX_NAME_LENGTH, MEDIA_TYPES, NAME_PATTERN
 from hotelreviews.ingestion.uploads.service import Upload, upload_and_enqueue
 from hotelreviews.security.gate import PolicyFirstRoute
 from hotelreviews.security.http import CurrentIdentity
 
 router = APIRouter(tags=["ingestions"], route_class=PolicyFirstRoute)
 
-_SUFFIX = r"\.([jJ][lL]|[jJ][sS][oO][nN][lL])(\.[gG][zZ])?"
 FileName = Annotated[
     str,
     Query(
@@ -46,7 +45,7 @@ FileName = Annotated[
             "type": "string",
             "minLength": 1,
             "maxLength": MAX_NAME_LENGTH,
-            "pattern": rf"^[^/\\\x00-\x1f\x7f]*{_SUFFIX}$",
+            "pattern": NAME_PATTERN,
             "examples": ["agoda_com_2025-04-10.jl"],
         }
     ),
