@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hotelreviews.security import user_hotels_repository as repo
 from hotelreviews.security.identity import Identity
-from hotelreviews.security.roles import ADMIN, ANALYST
+from hotelreviews.security.roles import ADMIN, ANALYST, MANAGER
 
 EVERY_HOTEL_ROLES = frozenset({ADMIN, ANALYST})
 
@@ -46,4 +46,7 @@ EVERY_HOTEL = HotelScope(every_hotel=True)
 def hotel_scope(identity: Identity) -> HotelScope:
     if identity.roles & EVERY_HOTEL_ROLES:
         return EVERY_HOTEL
-    return HotelScope(every_hotel=False, user_id=identity.id if identity.kind == "user" else None)
+    # Only a manager manages hotels: anyone else's scope is known without a read (the event
+    # stream asks it of every client, ingest users following a run included).
+    manages = identity.kind == "user" and MANAGER in identity.roles
+    return HotelScope(every_hotel=False, user_id=identity.id if manages else None)
