@@ -146,9 +146,15 @@ async def test_anonymous_is_401_and_a_role_without_ingest_403_before_the_body_is
     assert await jobs_by_id(engine) == {}
 
 
-async def test_an_admin_may_upload(upload_settings: Settings, feed_bytes: bytes) -> None:
+async def test_an_admin_may_upload(
+    upload_settings: Settings, feed_bytes: bytes, inbox: Path
+) -> None:
     async with api_client(upload_settings, roles=["admin"]) as client:
-        await upload(client, feed_bytes)
+        response = await upload(client, feed_bytes)
+
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    [stored] = stored_files(inbox)
+    assert stored.read_bytes() == feed_bytes
 
 
 async def test_a_declared_length_over_the_cap_is_413_before_anything_is_stored(
